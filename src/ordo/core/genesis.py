@@ -1,0 +1,134 @@
+"""Genesis: the parameters and initial state every node of one network must agree on.
+
+A genesis is a plain JSON document (``genesis.json``). Its hash-relevant content is the initial
+allocation and the first header's fields; the fee and timing parameters below are network rules
+that every node applies identically, so they live here too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_ACCOUNT_COUNT = 10
+DEV_ACCOUNT_BALANCE = 10_000 * 10**18
+DEVNET_CHAIN_ID = 77077
+
+
+@dataclass(frozen=True)
+class GenesisAccount:
+    balance: int = 0
+    nonce: int = 0
+    code: bytes = b""
+    storage: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeeRules:
+    """EIP-1559 parameters. ``base_fee_floor`` is Ordo's lower bound on the base fee: the base
+    fee never falls below it, and admission refuses a fee cap under it."""
+
+    initial_base_fee: int = 1_000_000_000
+    base_fee_floor: int = 10_000_000
+    elasticity_multiplier: int = 2
+    base_fee_max_change_denominator: int = 8
+
+
+@dataclass(frozen=True)
+class Genesis:
+    chain_id: int
+    gas_limit: int = 30_000_000
+    timestamp: int = 0
+    extra_data: bytes = b""
+    fee_rules: FeeRules = field(default_factory=FeeRules)
+    alloc: dict[bytes, GenesisAccount] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form with hex strings for bytes and addresses (stable key order)."""
+        return {
+            "chainId": self.chain_id,
+            "gasLimit": self.gas_limit,
+            "timestamp": self.timestamp,
+            "extraData": "0x" + self.extra_data.hex(),
+            "feeRules": asdict(self.fee_rules),
+            "alloc": {
+                "0x" + address.hex(): {
+                    "balance": str(account.balance),
+                    "nonce": account.nonce,
+                    "code": "0x" + account.code.hex(),
+                    "storage": {hex(slot): hex(value) for slot, value in account.storage},
+                }
+                for address, account in sorted(self.alloc.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Genesis:
+        """Parse a genesis document; raises ValueError naming the bad key."""
+        try:
+            alloc = {
+                _parse_address(address): GenesisAccount(
+                    balance=int(entry.get("balance", 0)),
+                    nonce=int(entry.get("nonce", 0)),
+                    code=bytes.fromhex(_strip_0x(entry.get("code", "0x"))),
+                    storage=tuple(
+                        sorted((int(k, 16), int(v, 16)) for k, v in entry.get("storage", {}).items())
+                    ),
+                )
+                for address, entry in document.get("alloc", {}).items()
+            }
+            return cls(
+                chain_id=int(document["chainId"]),
+                gas_limit=int(document.get("gasLimit", 30_000_000)),
+                timestamp=int(document.get("timestamp", 0)),
+                extra_data=bytes.fromhex(_strip_0x(document.get("extraData", "0x"))),
+                fee_rules=FeeRules(**document.get("feeRules", {})),
+                alloc=alloc,
+            )
+        except KeyError as error:
+            raise ValueError(f"genesis: missing key {error}") from error
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"genesis: invalid value: {error}") from error
+
+    @classmethod
+    def load(cls, path: Path) -> Genesis:
+        return cls.from_json(json.loads(path.read_text()))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+
+def _strip_0x(text: str) -> str:
+    return text[2:] if text.startswith(("0x", "0X")) else text
+
+
+def _parse_address(text: str) -> bytes:
+    address = bytes.fromhex(_strip_0x(text))
+    if len(address) != 20:
+        raise ValueError(f"alloc address {text!r} is not 20 bytes")
+    return address
+
+
+def dev_private_keys(count: int = DEV_ACCOUNT_COUNT, mnemonic: str = DEV_MNEMONIC) -> list[bytes]:
+    """Private keys m/44'/60'/0'/0/i of the development mnemonic (Hardhat's and Anvil's accounts)."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        bytes(Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{index}").key)
+        for index in range(count)
+    ]
+
+
+def devnet_genesis(chain_id: int = DEVNET_CHAIN_ID, timestamp: int = 0) -> Genesis:
+    """The devnet genesis: the 10 development accounts each hold 10,000 ETH."""
+    from eth_account import Account
+
+    alloc = {
+        bytes.fromhex(Account.from_key(key).address[2:]): GenesisAccount(balance=DEV_ACCOUNT_BALANCE)
+        for key in dev_private_keys()
+    }
+    return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc)

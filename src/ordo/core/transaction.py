@@ -1,0 +1,68 @@
+"""Decoding raw L2 transactions and recovering their senders.
+
+Every raw transaction enters Ordo through :func:`decode_transaction`: it parses the bytes with
+py-evm's Prague transaction builder (legacy/EIP-155, EIP-2930, EIP-1559, EIP-7702; EIP-4844 blob
+transactions are refused on L2) and recovers the sender with coincurve, which is about 8x faster
+than the pure-Python recovery py-evm would otherwise use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import rlp
+from coincurve import PublicKey
+from eth.abc import SignedTransactionAPI
+from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+from eth_hash.auto import keccak
+
+from ordo.core.errors import RejectedTransaction
+
+BLOB_TRANSACTION_TYPE = 3
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+@dataclass(frozen=True)
+class DecodedTransaction:
+    """A parsed, signature-checked transaction with what admission and execution need cached."""
+
+    raw: bytes
+    tx: SignedTransactionAPI
+    sender: bytes
+    hash: bytes
+
+    @property
+    def nonce(self) -> int:
+        return int(self.tx.nonce)
+
+
+def recover_sender(tx: SignedTransactionAPI) -> bytes:
+    """Recover the 20-byte sender address; raises RejectedTransaction("invalid sender")."""
+    r, s, y_parity = int(tx.r), int(tx.s), int(tx.y_parity)
+    # EIP-2: high-s signatures are invalid since Homestead.
+    if not (0 < r < SECP256K1_N and 0 < s <= SECP256K1_N // 2) or y_parity not in (0, 1):
+        raise RejectedTransaction("invalid sender")
+    message_hash = keccak(tx.get_message_for_signing())
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([y_parity])
+    try:
+        public_key = PublicKey.from_signature_and_message(signature, message_hash, hasher=None)
+    except Exception as error:  # coincurve raises plain Exception for unrecoverable signatures
+        raise RejectedTransaction("invalid sender") from error
+    return keccak(public_key.format(compressed=False)[1:])[-20:]
+
+
+def decode_transaction(raw: bytes) -> DecodedTransaction:
+    """Parse raw bytes as sent to eth_sendRawTransaction. Raises RejectedTransaction."""
+    if not raw:
+        raise RejectedTransaction("typed transaction too short", code=-32602)
+    if raw[0] == BLOB_TRANSACTION_TYPE:
+        raise RejectedTransaction("transaction type not supported: blob transactions are not "
+                                  "accepted on L2")
+    try:
+        tx = PragueTransactionBuilder.decode(raw)
+    except (rlp.DecodingError, rlp.DeserializationError, ValueError, TypeError) as error:
+        raise RejectedTransaction(f"rlp: {error}", code=-32602) from error
+    except Exception as error:  # py-evm raises ValidationError and others for unknown types
+        raise RejectedTransaction(f"transaction type not supported: {error}") from error
+    sender = recover_sender(tx)
+    return DecodedTransaction(raw=bytes(raw), tx=tx, sender=sender, hash=bytes(tx.hash))
