@@ -1,0 +1,96 @@
+"""The node's chain: committed blocks on disk (ChainStore) and the EVM that reads and extends them.
+
+This joins the store and the execution engine so that the rest of the node never has to know
+which state root belongs to which block number, and so that every commit is one atomic write of
+block, receipts, state and indexes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from eth.abc import BlockHeaderAPI
+
+from ordo.core.block import Block
+from ordo.core.errors import UnknownBlock
+from ordo.core.genesis import Genesis
+from ordo.core.transaction import DecodedTransaction
+from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
+from ordo.storage.chain_store import ChainStore
+
+log = logging.getLogger(__name__)
+
+GENESIS_HASH_KEY = "genesis_hash"
+BLOCKHASH_WINDOW = 256
+
+
+class GenesisMismatch(Exception):
+    """The data directory holds a chain that started from another genesis."""
+
+
+class Chain:
+    def __init__(self, store: ChainStore, genesis: Genesis) -> None:
+        self.store = store
+        self.genesis = genesis
+        self.engine = PyEvmEngine(genesis, store.state_reader(), self.ancestor_hashes)
+        self._ensure_genesis()
+
+    def _ensure_genesis(self) -> None:
+        executed, state_writes = self.engine.genesis_block()
+        stored = self.store.get_meta(GENESIS_HASH_KEY)
+        if stored is None:
+            self.store.commit_block(executed, state_writes, finalized_number=0)
+            self.store.put_meta(GENESIS_HASH_KEY, executed.block.hash)
+            log.info("initialised chain at genesis 0x%s", executed.block.hash.hex())
+        elif stored != executed.block.hash:
+            raise GenesisMismatch(
+                f"data directory holds a chain with genesis 0x{stored.hex()}, but the genesis "
+                f"file gives 0x{executed.block.hash.hex()}"
+            )
+
+    # --- reads ---------------------------------------------------------------------------------
+    def head_number(self) -> int:
+        number = self.store.head_number()
+        assert number is not None, "genesis is committed at open"
+        return number
+
+    def head_header(self) -> BlockHeaderAPI:
+        return self.header_at(self.head_number())
+
+    def header_at(self, number: int) -> BlockHeaderAPI:
+        header = self.store.get_header_by_number(number)
+        if header is None:
+            raise UnknownBlock(f"header not found: block {number}")
+        return header
+
+    def ancestor_hashes(self, header: BlockHeaderAPI) -> Sequence[bytes]:
+        """Hashes of up to 256 ancestors of ``header``, newest first (for BLOCKHASH)."""
+        hashes: list[bytes] = []
+        number = int(header.block_number) - 1
+        parent_hash = bytes(header.parent_hash)
+        while number >= 0 and len(hashes) < BLOCKHASH_WINDOW:
+            hashes.append(parent_hash)
+            ancestor = self.store.get_header_by_number(number)
+            if ancestor is None:
+                break
+            parent_hash = bytes(ancestor.parent_hash)
+            number -= 1
+        return hashes
+
+    # --- writes --------------------------------------------------------------------------------
+    def build_block(
+        self, candidates: Iterable[DecodedTransaction], env: BlockEnvironment
+    ) -> BuildResult:
+        return self.engine.build_block(self.head_header(), candidates, env)
+
+    def commit(self, result: BuildResult, journal_removals: Iterable[bytes]) -> Block:
+        """Atomically store a built block; with one sequencer it is final as soon as it is stored."""
+        block = result.executed.block
+        self.store.commit_block(
+            result.executed,
+            result.state_writes,
+            journal_removals=journal_removals,
+            finalized_number=block.number,
+        )
+        return block

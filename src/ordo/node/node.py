@@ -1,0 +1,265 @@
+"""One Ordo node: chain, mempool and transaction intake, seen by the RPC server as an RpcBackend.
+
+Everything here runs on the asyncio thread except block building and committing, which the
+producer hands to a worker thread; reads go to committed data only, so they never see a
+half-built block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
+
+from ordo import __version__
+from ordo.core.block import Block, LogRecord, TransactionLocation
+from ordo.core.call import AccountProof, CallRequest
+from ordo.core.errors import RejectedTransaction
+from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.mempool.pool import Mempool
+from ordo.node.chain import Chain
+from ordo.node.dropped_transactions import DroppedTransactions
+from ordo.node.journal_writer import JournalWriter
+from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
+
+log = logging.getLogger(__name__)
+
+MIN_SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip a quiet L2 suggests
+PRIORITY_FEE_SAMPLE_BLOCKS = 20
+
+
+class HeadAccounts:
+    """Nonce and balance reads at the head state, for admission checks (AccountReader)."""
+
+    def __init__(self, chain: Chain, header: BlockHeaderAPI) -> None:
+        self._chain = chain
+        self._header = header
+
+    def nonce(self, address: bytes) -> int:
+        return self._chain.engine.get_nonce(self._header, address)
+
+    def balance(self, address: bytes) -> int:
+        return self._chain.engine.get_balance(self._header, address)
+
+
+class Node:
+    """Implements ordo.rpc.backend.RpcBackend for a single sequencer."""
+
+    def __init__(self, chain: Chain, mempool: Mempool, signer_address: bytes | None) -> None:
+        self.chain = chain
+        self.mempool = mempool
+        self.chain_id = chain.genesis.chain_id
+        self.client_version = f"Ordo/v{__version__}/python"
+        self.signer_address = signer_address
+        self.dropped = DroppedTransactions()
+        self.transactions_arrived = asyncio.Event()
+        self._journal = JournalWriter(chain.store.journal_add)
+        self._block_listeners: list[NewBlockListener] = []
+        self._pending_listeners: list[PendingTransactionListener] = []
+        self.started_at = time.time()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._journal.start()
+        self._replay_journal()
+
+    async def stop(self) -> None:
+        await self._journal.stop()
+
+    def _replay_journal(self) -> None:
+        """Re-admit transactions that were acknowledged but not yet included before a restart."""
+        stale: list[bytes] = []
+        admitted = 0
+        accounts = self.head_accounts()
+        for raw in self.chain.store.journal_entries():
+            try:
+                decoded = decode_transaction(raw)
+            except RejectedTransaction as error:
+                log.warning("journal entry undecodable, dropped: %s", error.message)
+                continue
+            if self.chain.store.get_transaction_location(decoded.hash) is not None:
+                stale.append(decoded.hash)
+                continue
+            try:
+                self.mempool.add(decoded, accounts)
+                admitted += 1
+            except RejectedTransaction as error:
+                stale.append(decoded.hash)
+                self.dropped.record(decoded.hash, error.message)
+        if stale:
+            self.chain.store.journal_remove(stale)
+        if admitted:
+            log.info("re-admitted %d journaled transactions", admitted)
+            self.transactions_arrived.set()
+
+    def head_accounts(self) -> HeadAccounts:
+        return HeadAccounts(self.chain, self.chain.head_header())
+
+    # --- block notifications (called by the producer after each commit) ------------------------
+    async def on_block_committed(self, block: Block, skipped: Sequence[tuple[bytes, str]]) -> None:
+        for tx_hash, reason in skipped:
+            if self.mempool.drop_skipped(tx_hash, reason):
+                self.dropped.record(tx_hash, reason)
+        included = [bytes(tx.hash) for tx in block.transactions]
+        for tx_hash, reason in self.mempool.on_block(included, self.head_accounts()):
+            self.dropped.record(tx_hash, reason)
+        removed = [tx_hash for tx_hash, _ in skipped]
+        if removed:
+            self.chain.store.journal_remove(removed)
+        for listener in self._block_listeners:
+            await _call_listener(listener, block)
+
+    # --- RpcBackend: chain ---------------------------------------------------------------------
+    def head_number(self) -> int:
+        return self.chain.head_number()
+
+    def finalized_number(self) -> int:
+        number = self.chain.store.finalized_number()
+        return 0 if number is None else number
+
+    def get_block_by_number(self, number: int) -> Block | None:
+        return self.chain.store.get_block_by_number(number)
+
+    def get_block_by_hash(self, block_hash: bytes) -> Block | None:
+        return self.chain.store.get_block_by_hash(block_hash)
+
+    def get_receipts(self, block_hash: bytes) -> Sequence[ReceiptAPI]:
+        return self.chain.store.get_receipts(block_hash)
+
+    def get_transaction_location(self, tx_hash: bytes) -> TransactionLocation | None:
+        return self.chain.store.get_transaction_location(tx_hash)
+
+    def get_block_logs(self, number: int) -> Sequence[LogRecord]:
+        return self.chain.store.get_block_logs(number)
+
+    # --- RpcBackend: state ---------------------------------------------------------------------
+    def get_balance(self, address: bytes, number: int) -> int:
+        return self.chain.engine.get_balance(self.chain.header_at(number), address)
+
+    def get_nonce(self, address: bytes, number: int) -> int:
+        return self.chain.engine.get_nonce(self.chain.header_at(number), address)
+
+    def get_code(self, address: bytes, number: int) -> bytes:
+        return self.chain.engine.get_code(self.chain.header_at(number), address)
+
+    def get_storage_at(self, address: bytes, slot: int, number: int) -> int:
+        return self.chain.engine.get_storage_at(self.chain.header_at(number), address, slot)
+
+    def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof:
+        return self.chain.engine.get_proof(self.chain.header_at(number), address, slots)
+
+    def call(self, request: CallRequest, number: int) -> bytes:
+        return self.chain.engine.call(self.chain.header_at(number), request)
+
+    def estimate_gas(self, request: CallRequest, number: int) -> int:
+        return self.chain.engine.estimate_gas(self.chain.header_at(number), request)
+
+    # --- RpcBackend: fees ----------------------------------------------------------------------
+    def next_base_fee(self) -> int:
+        return self.chain.engine.next_base_fee(self.chain.head_header())
+
+    def suggested_priority_fee(self) -> int:
+        """The median tip paid in recent blocks, at least a small floor (geth's oracle, simplified)."""
+        tips: list[int] = []
+        head = self.head_number()
+        for number in range(max(1, head - PRIORITY_FEE_SAMPLE_BLOCKS + 1), head + 1):
+            block = self.get_block_by_number(number)
+            if block is None:
+                continue
+            base_fee = int(block.header.base_fee_per_gas)
+            for tx in block.transactions:
+                tips.append(_effective_tip(tx, base_fee))
+        if not tips:
+            return MIN_SUGGESTED_PRIORITY_FEE
+        tips.sort()
+        return max(MIN_SUGGESTED_PRIORITY_FEE, tips[len(tips) // 2])
+
+    # --- RpcBackend: mempool -------------------------------------------------------------------
+    async def submit_raw_transaction(self, raw: bytes) -> bytes:
+        decoded = decode_transaction(raw)
+        if self.chain.store.get_transaction_location(decoded.hash) is not None:
+            raise RejectedTransaction("already known")
+        self.mempool.add(decoded, self.head_accounts())
+        try:
+            await self._journal.append(decoded.hash, decoded.raw)
+        except Exception as error:
+            self.mempool.drop_skipped(decoded.hash, "journal write failed")
+            log.error("journal write failed: %s", error)
+            raise RejectedTransaction("internal error: transaction could not be stored") from error
+        self.dropped.forget(decoded.hash)
+        self.transactions_arrived.set()
+        for listener in self._pending_listeners:
+            await _call_listener(listener, decoded.hash)
+        return decoded.hash
+
+    def pending_nonce(self, address: bytes) -> int:
+        state_nonce = self.get_nonce(address, self.head_number())
+        return self.mempool.pending_nonce(address, state_nonce)
+
+    def get_pending_transaction(self, tx_hash: bytes) -> tuple[SignedTransactionAPI, bytes] | None:
+        decoded: DecodedTransaction | None = self.mempool.get(tx_hash)
+        if decoded is None:
+            return None
+        return decoded.tx, decoded.sender
+
+    def transaction_status(self, tx_hash: bytes) -> dict[str, Any]:
+        """Where an acknowledged transaction is now: included, pending, dropped (why) or unknown."""
+        location = self.get_transaction_location(tx_hash)
+        if location is not None:
+            return {"status": "included", "blockNumber": hex(location.block_number),
+                    "blockHash": "0x" + location.block_hash.hex()}
+        if tx_hash in self.mempool:
+            return {"status": "pending"}
+        reason = self.dropped.reason(tx_hash)
+        if reason is not None:
+            return {"status": "dropped", "reason": reason}
+        return {"status": "unknown"}
+
+    # --- RpcBackend: node ----------------------------------------------------------------------
+    def peer_count(self) -> int:
+        return 0
+
+    def syncing(self) -> dict[str, int] | None:
+        return None
+
+    def status(self) -> dict[str, Any]:
+        head = self.head_number()
+        return {
+            "chainId": hex(self.chain_id),
+            "clientVersion": self.client_version,
+            "latestBlock": hex(head),
+            "finalizedBlock": hex(self.finalized_number()),
+            "signer": None if self.signer_address is None else "0x" + self.signer_address.hex(),
+            "mempool": {"pending": self.mempool.pending_count(),
+                        "queued": self.mempool.queued_count()},
+            "droppedTransactions": len(self.dropped),
+            "peers": [],
+            "validators": [],
+            "uptimeSeconds": int(time.time() - self.started_at),
+        }
+
+    def add_new_block_listener(self, listener: NewBlockListener) -> None:
+        self._block_listeners.append(listener)
+
+    def add_pending_transaction_listener(self, listener: PendingTransactionListener) -> None:
+        self._pending_listeners.append(listener)
+
+
+def _effective_tip(tx: SignedTransactionAPI, base_fee: int) -> int:
+    max_fee = int(tx.max_fee_per_gas)
+    return max(0, min(int(tx.max_priority_fee_per_gas), max_fee - base_fee))
+
+
+async def _call_listener(listener: Any, argument: Any) -> None:
+    """Listeners may be sync or async; one failing listener must not stop block processing."""
+    try:
+        result = listener(argument)
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        log.exception("listener failed")

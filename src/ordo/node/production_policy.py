@@ -1,0 +1,28 @@
+"""When a single sequencer produces its next block: a pure rule over times, so it is testable.
+
+A block is produced as soon as transactions are pending, but at most one per ``block_time``, so
+a burst of transactions is batched instead of producing one tiny block each; with nothing pending,
+an empty heartbeat block every ``heartbeat_interval`` shows clients the chain is alive.
+"""
+
+from __future__ import annotations
+
+
+def seconds_until_next_block(
+    now: float,
+    last_block_at: float,
+    has_pending: bool,
+    block_time: float,
+    heartbeat_interval: float,
+) -> float:
+    """Seconds to wait before producing (0 means produce now). Never negative."""
+    wait_for = block_time if has_pending else heartbeat_interval
+    return max(0.0, last_block_at + wait_for - now)
+
+
+def next_block_timestamp(now: float, parent_timestamp: int) -> int:
+    """Header timestamp in whole seconds: the wall clock, but never before the parent's.
+
+    Several blocks may share one second (Ordo's rule; see CONSENSUS.md), so equality is allowed.
+    """
+    return max(int(now), parent_timestamp)

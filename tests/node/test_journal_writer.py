@@ -1,0 +1,58 @@
+import asyncio
+from collections.abc import Iterable
+
+import pytest
+
+from ordo.node.journal_writer import JournalWriter
+
+
+async def test_concurrent_appends_share_writes_and_all_are_acknowledged() -> None:
+    writes: list[list[tuple[bytes, bytes]]] = []
+
+    def write(entries: Iterable[tuple[bytes, bytes]]) -> None:
+        writes.append(list(entries))
+
+    writer = JournalWriter(write)
+    writer.start()
+    await asyncio.gather(*(writer.append(bytes([i]), b"raw") for i in range(50)))
+    await writer.stop()
+    written = [tx_hash for batch in writes for tx_hash, _ in batch]
+    assert sorted(written) == [bytes([i]) for i in range(50)]
+    assert len(writes) < 50  # grouped
+
+
+async def test_failed_write_is_reported_to_every_waiter() -> None:
+    def write(entries: Iterable[tuple[bytes, bytes]]) -> None:
+        raise OSError("disk full")
+
+    writer = JournalWriter(write)
+    writer.start()
+    results = await asyncio.gather(
+        writer.append(b"a", b"1"), writer.append(b"b", b"2"), return_exceptions=True
+    )
+    await writer.stop()
+    assert all(isinstance(result, OSError) for result in results)
+
+
+def test_dropped_transactions_are_bounded_and_forgettable() -> None:
+    from ordo.node.dropped_transactions import DroppedTransactions
+
+    dropped = DroppedTransactions(capacity=2)
+    dropped.record(b"a", "nonce too low")
+    dropped.record(b"b", "evicted")
+    dropped.record(b"c", "evicted")
+    assert dropped.reason(b"a") is None
+    assert dropped.reason(b"c") == "evicted"
+    dropped.forget(b"c")
+    assert dropped.reason(b"c") is None
+    assert len(dropped) == 1
+
+
+@pytest.mark.parametrize("capacity", [1, 10])
+def test_dropped_capacity_respected(capacity: int) -> None:
+    from ordo.node.dropped_transactions import DroppedTransactions
+
+    dropped = DroppedTransactions(capacity=capacity)
+    for i in range(100):
+        dropped.record(bytes([i]), "x")
+    assert len(dropped) == capacity

@@ -1,0 +1,17 @@
+from ordo.node.production_policy import next_block_timestamp, seconds_until_next_block
+
+
+def test_pending_transactions_wait_only_for_block_time() -> None:
+    assert abs(seconds_until_next_block(10.0, 9.9, True, 0.25, 2.0) - 0.15) < 1e-9
+    assert seconds_until_next_block(10.0, 9.0, True, 0.25, 2.0) == 0.0
+
+
+def test_nothing_pending_waits_for_heartbeat() -> None:
+    assert abs(seconds_until_next_block(10.0, 9.0, False, 0.25, 2.0) - 1.0) < 1e-9
+    assert seconds_until_next_block(12.5, 9.0, False, 0.25, 2.0) == 0.0
+
+
+def test_timestamps_never_decrease_and_may_repeat() -> None:
+    assert next_block_timestamp(100.9, 100) == 100
+    assert next_block_timestamp(101.2, 100) == 101
+    assert next_block_timestamp(99.0, 100) == 100  # clock stepped back: keep the parent's second
