@@ -1,0 +1,47 @@
+"""``devnet.json``: how tools find a running devnet (its nodes' URLs, pids and signers).
+
+The document is rebuilt from scratch and replaced atomically whenever a pid changes, so a reader
+(the load generator, a script) never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    index: int
+    pid: int
+    rpc_port: int
+    data_dir: Path
+    signer: str
+
+
+def manifest_document(chain_id: int, genesis_path: Path,
+                      nodes: list[NodeEntry]) -> dict[str, Any]:
+    return {
+        "chainId": chain_id,
+        "genesis": str(genesis_path),
+        "nodes": [
+            {
+                "index": node.index,
+                "pid": node.pid,
+                "rpc": f"http://127.0.0.1:{node.rpc_port}",
+                "ws": f"ws://127.0.0.1:{node.rpc_port}",
+                "dataDir": str(node.data_dir),
+                "signer": node.signer,
+            }
+            for node in sorted(nodes, key=lambda entry: entry.index)
+        ],
+    }
+
+
+def write_manifest(path: Path, document: dict[str, Any]) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(temporary, path)
