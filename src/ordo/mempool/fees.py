@@ -1,0 +1,55 @@
+"""Fee arithmetic shared by admission, ordering and eviction.
+
+py-evm exposes ``max_fee_per_gas`` and ``max_priority_fee_per_gas`` on every transaction type
+(legacy and EIP-2930 report their gas price for both), so one formula covers all types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ordo.core.transaction import DecodedTransaction
+
+
+@dataclass(frozen=True)
+class PooledTransaction:
+    """A transaction held by the pool, with the integers hot paths compare cached once."""
+
+    decoded: DecodedTransaction
+    sequence: int
+    """Arrival order; the deterministic tie-break wherever fees are equal."""
+    nonce: int
+    fee_cap: int
+    tip_cap: int
+    cost: int
+    """Most the sender can be charged: gas * fee cap + value."""
+
+    @classmethod
+    def wrap(cls, decoded: DecodedTransaction, sequence: int) -> PooledTransaction:
+        tx = decoded.tx
+        fee_cap = int(tx.max_fee_per_gas)
+        return cls(
+            decoded=decoded,
+            sequence=sequence,
+            nonce=int(tx.nonce),
+            fee_cap=fee_cap,
+            tip_cap=int(tx.max_priority_fee_per_gas),
+            cost=int(tx.gas) * fee_cap + int(tx.value),
+        )
+
+    @property
+    def hash(self) -> bytes:
+        return self.decoded.hash
+
+    @property
+    def sender(self) -> bytes:
+        return self.decoded.sender
+
+    def effective_tip(self, base_fee: int) -> int:
+        """What the block producer earns per gas at this base fee; negative means not includable."""
+        return min(self.tip_cap, self.fee_cap - base_fee)
+
+
+def bumped(price: int, bump_percent: int) -> int:
+    """The least price a replacement must offer (rounded down, as geth does)."""
+    return price * (100 + bump_percent) // 100
