@@ -12,10 +12,12 @@ from eth.db.trie import make_trie_root_and_nodes
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_account import Account
 from eth_hash.auto import keccak
+from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import to_checksum_address
 
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.storage.chain_store import ChainStore
 
 CHAIN_ID = 77077
 GAS_LIMIT = 30_000_000
@@ -72,12 +74,12 @@ def build_block(
         bloom |= receipt.bloom
     header = PragueBlockHeader(
         difficulty=0,
-        block_number=number,
+        block_number=BlockNumber(number),
         gas_limit=GAS_LIMIT,
         timestamp=1_700_000_000 + number if timestamp is None else timestamp,
-        parent_hash=parent_hash,
-        coinbase=RECIPIENT,
-        state_root=keccak(b"state" + number.to_bytes(8, "big")),
+        parent_hash=Hash32(parent_hash),
+        coinbase=Address(RECIPIENT),
+        state_root=Hash32(keccak(b"state" + number.to_bytes(8, "big"))),
         transaction_root=tx_root,
         receipt_root=receipt_root,
         bloom=bloom,
@@ -107,3 +109,36 @@ def state_writes_for(number: int, count: int = 8) -> dict[bytes, bytes]:
 
 def certificate_for(number: int) -> bytes:
     return b"cert" + number.to_bytes(8, "big")
+
+
+def next_nonce(store: ChainStore) -> int:
+    """The builder's single sender uses consecutive nonces: one past the newest included one."""
+    number = store.head_number()
+    while number is not None and number >= 0:
+        block = store.get_block_by_number(number)
+        assert block is not None
+        if block.transactions:
+            return int(block.transactions[-1].nonce) + 1
+        number -= 1
+    return 0
+
+
+def extend_chain(store: ChainStore, blocks: int, txs_per_block: int = 3) -> list[ExecutedBlock]:
+    """Commit genesis (if the store is empty) and ``blocks`` more; returns what was committed."""
+    committed: list[ExecutedBlock] = []
+    head = store.head()
+    if head is None:
+        genesis = genesis_block()
+        store.commit_block(genesis, state_writes_for(0), certificate=certificate_for(0))
+        committed.append(genesis)
+        head = genesis.block
+    nonce = next_nonce(store)
+    for _ in range(blocks):
+        number = head.number + 1
+        txs = [signed_transaction(nonce + i) for i in range(txs_per_block)]
+        nonce += txs_per_block
+        executed = build_block(number, head.hash, txs)
+        store.commit_block(executed, state_writes_for(number), certificate=certificate_for(number))
+        committed.append(executed)
+        head = executed.block
+    return committed

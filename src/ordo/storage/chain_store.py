@@ -18,7 +18,6 @@ from types import TracebackType
 import lmdb
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 from eth.vm.forks.prague.blocks import PragueBlockHeader
-from eth_hash.auto import keccak
 
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.storage.block_logs import block_logs
@@ -333,10 +332,6 @@ class ChainStore:
             raw = entry[1]
             if not isinstance(raw, bytes) or not raw:
                 raise ValueError("journal raw transaction must be non-empty bytes")
-            if keccak(raw) != tx_hash:
-                raise ValueError(
-                    f"journal entry 0x{tx_hash.hex()} does not match the hash of its raw bytes"
-                )
             checked.append((tx_hash, raw))
         if not checked:
             return
