@@ -1,0 +1,58 @@
+"""Fixtures shared by the end-to-end tests: one node per test session, reached over real sockets.
+
+ORDO_E2E_TARGET=anvil runs the same tests against anvil (a standard Ethereum node) so that the
+tests themselves can be validated independently of Ordo; the default target is an Ordo devnet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from ordo.core.genesis import dev_private_keys
+
+from .targets import AnvilNode, Endpoint, OrdoDevnet, selected_target
+
+
+@pytest.fixture(scope="session")
+def target() -> str:
+    return selected_target()
+
+
+@pytest.fixture(scope="session")
+def endpoint(target: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """The running node for the whole session; stopped (never left behind) at the end."""
+    workdir = tmp_path_factory.mktemp("e2e-node")
+    if target == "anvil":
+        anvil = AnvilNode(workdir / "anvil.log")
+        try:
+            yield anvil.start()
+        finally:
+            anvil.stop()
+        return
+    devnet = OrdoDevnet(workdir / "devnet")
+    try:
+        yield devnet.start()
+    finally:
+        devnet.stop()
+
+
+@pytest.fixture(scope="session")
+def dev_accounts() -> list[LocalAccount]:
+    """The ten prefunded accounts of the development mnemonic, as local signers."""
+    return [Account.from_key(key) for key in dev_private_keys()]
+
+
+@pytest.fixture(scope="session")
+def session_w3(endpoint: Endpoint) -> Web3:
+    return Web3(Web3.HTTPProvider(endpoint.rpc_url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture(scope="session")
+def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e-work")

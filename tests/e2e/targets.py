@@ -1,0 +1,269 @@
+"""Start and stop the node the end-to-end tests talk to: an Ordo devnet or, as a reference, anvil.
+
+Both run as real child processes in their own session (process group), so that a failing test,
+a timeout or a crash of the test itself can always take down the whole tree: nothing may outlive
+the test run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+CHAIN_ID = 77077
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
+TARGET_ENV = "ORDO_E2E_TARGET"
+TARGETS = ("ordo", "anvil")
+
+
+class TargetError(RuntimeError):
+    """The node could not be started or did not become ready; the message says what was seen."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a started node answers and what kind of node it is."""
+
+    target: str
+    rpc_url: str
+    ws_url: str
+    chain_id: int
+
+
+def selected_target() -> str:
+    """The target named by ORDO_E2E_TARGET (default ordo); an unknown name is a usage error."""
+    target = os.environ.get(TARGET_ENV, "ordo").strip().lower() or "ordo"
+    if target not in TARGETS:
+        raise TargetError(f"{TARGET_ENV}={target!r} is not one of {', '.join(TARGETS)}")
+    return target
+
+
+def free_port_block(count: int = 1) -> int:
+    """A base port P such that P .. P+count-1 were all free a moment ago."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count > 65535:
+            continue
+        if all(_port_is_free(base + offset) for offset in range(count)):
+            return base
+    raise TargetError(f"no block of {count} free TCP ports found")
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def rpc_request(url: str, method: str, params: list[Any], timeout: float = 5.0) -> Any:
+    """One JSON-RPC call over HTTP; returns the result or raises TargetError with the error."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise TargetError(f"{method} failed: {answer['error']}")
+    return answer["result"]
+
+
+def wait_for_rpc(url: str, deadline: float, process: subprocess.Popen[bytes]) -> None:
+    """Poll eth_blockNumber until it answers; fail early if the process has already exited."""
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise TargetError(f"process exited with code {process.returncode} before {url} "
+                              f"answered ({last_error})")
+        try:
+            rpc_request(url, "eth_blockNumber", [], timeout=2.0)
+            return
+        except (OSError, urllib.error.URLError, TargetError, ValueError) as error:
+            last_error = str(error)
+        time.sleep(0.2)
+    raise TargetError(f"{url} did not answer eth_blockNumber in time ({last_error})")
+
+
+def stop_process_group(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_S) -> None:
+    """SIGINT and wait, then SIGKILL the whole process group, so no child survives either way."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def _kill_if_ordo_process(pid: int) -> None:
+    """SIGKILL a leftover node process, but only if the pid still names an ordo process."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if b"ordo" in cmdline:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class AnvilNode:
+    """anvil with the devnet's chain id and accounts; a reference for what a standard node does."""
+
+    def __init__(self, log_path: Path, block_time: float = 1.0) -> None:
+        self.log_path = log_path
+        self.block_time = block_time
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self) -> Endpoint:
+        if not ANVIL_BINARY.exists():
+            raise TargetError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
+        self.port = free_port_block()
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(ANVIL_BINARY), "--port", str(self.port), "--chain-id", str(CHAIN_ID),
+             "--block-time", str(self.block_time), "--hardfork", "prague"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        endpoint = Endpoint("anvil", f"http://127.0.0.1:{self.port}",
+                            f"ws://127.0.0.1:{self.port}", CHAIN_ID)
+        try:
+            wait_for_rpc(endpoint.rpc_url, time.monotonic() + READY_TIMEOUT_S, self.process)
+        except BaseException:
+            self.stop()
+            raise
+        return endpoint
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process_group(self.process)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class OrdoDevnet:
+    """`python -m ordo devnet --nodes 1` on its own data dir and port, restartable on that dir."""
+
+    def __init__(self, data_dir: Path, base_port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.base_port = base_port if base_port is not None else free_port_block(1)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self._log: IO[bytes] | None = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "devnet.json"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-devnet-{self.starts}.log"
+
+    def start(self) -> Endpoint:
+        """Start the devnet command and wait for devnet.json and a JSON-RPC answer (60 s)."""
+        if self.process is not None and self.process.poll() is None:
+            raise TargetError("devnet is already running")
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        # A manifest left by an earlier run names dead pids; wait for the fresh one.
+        with contextlib.suppress(FileNotFoundError):
+            self.manifest_path.unlink()
+        self.starts += 1
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ordo", "devnet", "--nodes", "1",
+             "--data-dir", str(self.data_dir), "--base-port", str(self.base_port)],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT,
+        )
+        try:
+            return self._wait_ready(time.monotonic() + READY_TIMEOUT_S)
+        except BaseException as error:
+            self.stop()
+            if isinstance(error, TargetError):
+                raise TargetError(f"{error}\n--- devnet log ---\n{_log_tail(self.log_path)}"
+                                  ) from error
+            raise
+
+    def _wait_ready(self, deadline: float) -> Endpoint:
+        assert self.process is not None
+        while not self.manifest_path.exists():
+            if self.process.poll() is not None:
+                raise TargetError(f"ordo devnet exited with code {self.process.returncode} "
+                                  "before writing devnet.json")
+            if time.monotonic() > deadline:
+                raise TargetError(f"{self.manifest_path} did not appear in time")
+            time.sleep(0.2)
+        manifest = self.read_manifest(deadline)
+        node = manifest["nodes"][0]
+        endpoint = Endpoint("ordo", node["rpc"], node["ws"], int(manifest["chainId"]))
+        wait_for_rpc(endpoint.rpc_url, deadline, self.process)
+        return endpoint
+
+    def read_manifest(self, deadline: float | None = None) -> dict[str, Any]:
+        """devnet.json, retried briefly because the supervisor may be rewriting it right now."""
+        deadline = deadline if deadline is not None else time.monotonic() + 5.0
+        while True:
+            try:
+                manifest: dict[str, Any] = json.loads(self.manifest_path.read_text())
+                if manifest.get("nodes"):
+                    return manifest
+                problem = "no nodes listed"
+            except (OSError, ValueError) as error:
+                problem = str(error)
+            if time.monotonic() > deadline:
+                raise TargetError(f"unreadable {self.manifest_path}: {problem}")
+            time.sleep(0.1)
+
+    def node_pid(self) -> int:
+        return int(self.read_manifest()["nodes"][0]["pid"])
+
+    def kill_node(self) -> int:
+        """SIGKILL the node process (not the supervisor) the way a power cut would; its pid."""
+        pid = self.node_pid()
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def stop(self) -> None:
+        """SIGINT the supervisor and wait; then make sure no process of this devnet is left."""
+        node_pids: list[int] = []
+        with contextlib.suppress(TargetError):
+            node_pids = [int(node["pid"]) for node in self.read_manifest(time.monotonic())["nodes"]]
+        if self.process is not None:
+            stop_process_group(self.process)
+        for pid in node_pids:
+            _kill_if_ordo_process(pid)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self) -> str:
+        return _log_tail(self.log_path)
