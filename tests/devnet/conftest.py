@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from devnet_harness import DevnetProcess, start_devnet_process
+
+
+@pytest.fixture
+def start_devnet(tmp_path: Path) -> Iterator[Callable[..., DevnetProcess]]:
+    started: list[DevnetProcess] = []
+
+    def start(**arguments: object) -> DevnetProcess:
+        devnet = start_devnet_process(tmp_path, len(started), **arguments)  # type: ignore[arg-type]
+        started.append(devnet)
+        return devnet
+
+    yield start
+    for devnet in started:
+        if devnet.process.poll() is None:
+            devnet.process.kill()
+            devnet.process.wait()

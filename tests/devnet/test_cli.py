@@ -1,0 +1,119 @@
+"""The ``ordo`` command line: clean one-line errors, and signal-driven shutdown of the node."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ordo.cli import build_node_config, main, run_node_until_signalled
+from ordo.core.genesis import devnet_genesis
+from ordo.node.config import ConfigError, NodeConfig
+
+
+@pytest.fixture
+def genesis_file(tmp_path: Path) -> Path:
+    path = tmp_path / "genesis.json"
+    devnet_genesis().save(path)
+    return path
+
+
+def run_cli(*arguments: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(arguments))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--rpc-port", "70000"], "rpc_port: 70000 is not allowed"),
+    (["--block-time", "0"], "block_time: 0.0 is not allowed"),
+    (["--fee-recipient", "0x1234"], "fee_recipient: '0x1234' has 2 bytes; an address has 20"),
+    (["--fee-recipient", "nothex"], "fee_recipient: 'nothex' is not a hex address"),
+    (["--signer-key", "/nonexistent/key"], "signer_key: /nonexistent/key does not exist"),
+])
+def test_node_config_errors_are_one_line_with_exit_code_2(
+        tmp_path: Path, genesis_file: Path, extra: list[str], message: str) -> None:
+    code, output = run_cli("node", "--data-dir", str(tmp_path / "d"),
+                           "--genesis", str(genesis_file), *extra)
+    assert code == 2
+    assert output.startswith("error: ") and message in output
+    assert output.count("\n") == 1 and "Traceback" not in output
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "does not exist"),
+    ("{oops", "is not valid JSON"),
+    ('{"chainId": "x"}', "invalid value"),
+])
+def test_bad_genesis_files_are_refused(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "genesis.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        build_node_config(tmp_path / "d", path, "127.0.0.1", 8545, None, None, None)
+
+
+def test_node_config_carries_every_option(tmp_path: Path, genesis_file: Path) -> None:
+    key = tmp_path / "signer.key"
+    key.write_text("11" * 32)
+    config = build_node_config(tmp_path / "d", genesis_file, "0.0.0.0", 9000, 5.0, key,
+                               "0x" + "ab" * 20)
+    assert config == NodeConfig(data_dir=tmp_path / "d", genesis_path=genesis_file,
+                                rpc_host="0.0.0.0", rpc_port=9000, block_time=5.0,
+                                heartbeat_interval=5.0, fee_recipient=bytes.fromhex("ab" * 20),
+                                signer_key_path=key)
+
+
+def test_devnet_refuses_more_than_one_node_for_now(tmp_path: Path) -> None:
+    code, output = run_cli("devnet", "--nodes", "3", "--data-dir", str(tmp_path / "net"))
+    assert code == 2
+    assert "multi-node consensus is not implemented yet" in output
+    assert not (tmp_path / "net").exists()
+
+
+def test_devnet_refuses_ports_beyond_the_range(tmp_path: Path) -> None:
+    code, output = run_cli("devnet", "--base-port", "65536", "--data-dir", str(tmp_path / "n"))
+    assert code == 2 and "must lie within 1..65535" in output
+
+
+def test_sigterm_cancels_the_node_which_cleans_up(
+        genesis_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+
+    async def run_node(config: NodeConfig) -> None:
+        events.append(f"started on {config.rpc_port}")
+        asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+        try:
+            await asyncio.sleep(30)
+        finally:
+            events.append("cleaned up")
+
+    monkeypatch.setitem(sys.modules, "ordo.node.runner",
+                        types.SimpleNamespace(run_node=run_node))
+    config = NodeConfig(data_dir=tmp_path, genesis_path=genesis_file, rpc_port=9999)
+    assert run_node_until_signalled(config) == 0
+    assert events == ["started on 9999", "cleaned up"]
+
+
+def test_a_config_error_raised_by_the_node_exits_2(
+        genesis_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def run_node(config: NodeConfig) -> None:
+        raise ConfigError("signer_key: unreadable")
+
+    monkeypatch.setitem(sys.modules, "ordo.node.runner",
+                        types.SimpleNamespace(run_node=run_node))
+    with pytest.raises(SystemExit) as exit_info:
+        run_node_until_signalled(NodeConfig(data_dir=tmp_path, genesis_path=genesis_file))
+    assert exit_info.value.code == 2
+
+
+def test_python_dash_m_ordo_is_the_ordo_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "ordo", "--version"], capture_output=True,
+                            text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "ordo, version 0.1.0"
