@@ -103,6 +103,9 @@ def run_devnet(options: DevnetOptions, console: Console,
     stop = threading.Event()
     try:
         with _exclusive(layout), _stop_on_signals(stop):
+            # A devnet killed with SIGKILL leaves its description behind; readers waiting for
+            # this run's description must not find that one.
+            layout.manifest_path.unlink(missing_ok=True)
             devnet = provision(layout, options.nodes)
             for path in devnet.created:
                 console.print(f"created {path}", highlight=False)

@@ -1,0 +1,53 @@
+# Ordo: `make devnet` starts a local network, `make test` runs every check CI runs.
+# Works from a fresh clone with only python3 (>= 3.11), pip, node and npm installed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NODES ?= 1
+DATA_DIR ?= devnet-data
+BASE_PORT ?= 8545
+BENCH_ARGS ?= --target both --duration 30
+
+PY_STAMP := $(VENV)/.ordo-installed
+NPM_STAMP := node_modules/.ordo-installed
+ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+
+.PHONY: devnet test lint bench install clean distclean
+
+devnet: $(PY_STAMP)
+	$(BIN)/ordo devnet --nodes $(NODES) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
+
+test: $(PY_STAMP) $(NPM_STAMP) lint
+	$(BIN)/pytest tests
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+bench: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python bench/loadgen.py $(BENCH_ARGS)
+
+install: $(PY_STAMP) $(NPM_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when the dependency list changes; the editable install picks up code edits.
+$(PY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	test -x $(ANVIL)
+	touch $@
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis src/*.egg-info
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' \
+		-prune -exec rm -rf {} +
+
+# Also removes the environment, the npm tools and the default devnet's chain.
+distclean: clean
+	rm -rf $(VENV) node_modules $(DATA_DIR)
