@@ -1,0 +1,72 @@
+"""web3_*, net_*, node-level eth_* methods and the ordo_ namespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_hash.auto import keccak
+
+from ordo.rpc.context import MethodTable, RpcContext, Session
+from ordo.rpc.hex_values import decode_data, encode_data, encode_quantity
+from ordo.rpc.params import Arguments
+
+
+def web3_client_version(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return ctx.backend.client_version
+
+
+def web3_sha3(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    data = Arguments(params, 1).required(0, lambda v: decode_data(v, ctx.limits.max_data_bytes))
+    return encode_data(keccak(data))
+
+
+def net_version(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return str(ctx.backend.chain_id)
+
+
+def net_listening(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return True
+
+
+def net_peer_count(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return encode_quantity(ctx.backend.peer_count())
+
+
+def eth_chain_id(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return encode_quantity(ctx.backend.chain_id)
+
+
+def eth_syncing(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    progress = ctx.backend.syncing()
+    if progress is None:
+        return False
+    return {key: encode_quantity(value) for key, value in progress.items()}
+
+
+def eth_accounts(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return []
+
+
+def ordo_status(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return ctx.backend.status()
+
+
+NODE_METHODS: MethodTable = {
+    "web3_clientVersion": web3_client_version,
+    "web3_sha3": web3_sha3,
+    "net_version": net_version,
+    "net_listening": net_listening,
+    "net_peerCount": net_peer_count,
+    "eth_chainId": eth_chain_id,
+    "eth_syncing": eth_syncing,
+    "eth_accounts": eth_accounts,
+    "ordo_status": ordo_status,
+}

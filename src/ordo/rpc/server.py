@@ -1,0 +1,198 @@
+"""The HTTP + WebSocket shell around the dispatcher: one port, path "/", plus GET /health.
+
+HTTP POST carries JSON-RPC requests and batches; a GET with an Upgrade header becomes a
+WebSocket that also takes subscriptions. Bodies are read with a hard size cap before parsing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ordo.rpc.backend import RpcBackend
+from ordo.rpc.block_methods import BLOCK_METHODS
+from ordo.rpc.context import MethodTable, RpcContext
+from ordo.rpc.dispatch import Dispatcher, encode, error_response
+from ordo.rpc.errors import INVALID_REQUEST, RpcError
+from ordo.rpc.event_feed import EventFeed
+from ordo.rpc.fee_methods import FEE_METHODS
+from ordo.rpc.filters import Clock, FilterRegistry
+from ordo.rpc.limits import RpcLimits
+from ordo.rpc.log_methods import LOG_METHODS
+from ordo.rpc.node_methods import NODE_METHODS
+from ordo.rpc.state_methods import STATE_METHODS
+from ordo.rpc.subscription_methods import SUBSCRIPTION_METHODS
+from ordo.rpc.websocket import WebSocketConnection
+
+ALL_METHODS: MethodTable = {
+    **NODE_METHODS, **STATE_METHODS, **BLOCK_METHODS, **FEE_METHODS, **LOG_METHODS,
+    **SUBSCRIPTION_METHODS,
+}
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+}
+READ_CHUNK = 64 * 1024
+
+
+@dataclass
+class RpcService:
+    """Everything the handlers share; kept on the application under SERVICE."""
+
+    dispatcher: Dispatcher
+    feed: EventFeed
+    filters: FilterRegistry
+    limits: RpcLimits
+    connections: set[WebSocketConnection]
+
+
+SERVICE = web.AppKey("ordo_rpc_service", RpcService)
+SWEEPER = web.AppKey("ordo_rpc_filter_sweeper", asyncio.Task)
+
+
+def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
+                   clock: Clock = time.monotonic) -> web.Application:
+    """Build the application and register its listeners with the backend (call once per app)."""
+    limits = limits or RpcLimits()
+    filters = FilterRegistry(clock, limits.max_filters, limits.filter_idle_seconds,
+                             limits.max_filter_buffer)
+    context = RpcContext(backend=backend, limits=limits, filters=filters)
+    feed = EventFeed(backend, limits, filters)
+    backend.add_new_block_listener(feed.on_new_block)
+    backend.add_pending_transaction_listener(feed.on_pending_transaction)
+    service = RpcService(Dispatcher(context, ALL_METHODS), feed, filters, limits, set())
+    # The body limit is enforced by our own reader (to answer with a JSON-RPC error body);
+    # aiohttp's own cap is set just above it so it never answers first.
+    app = web.Application(client_max_size=limits.max_body_bytes + 1)
+    app[SERVICE] = service
+    app.router.add_post("/", _handle_http)
+    app.router.add_get("/", _handle_get)
+    app.router.add_route("OPTIONS", "/", _handle_preflight)
+    app.router.add_get("/health", _handle_health)
+    app.on_startup.append(_start_sweeper)
+    app.on_shutdown.append(_close_connections)
+    app.on_cleanup.append(_stop_sweeper)
+    return app
+
+
+def _too_large(limit: int) -> web.Response:
+    body = encode(error_response(RpcError(
+        INVALID_REQUEST, f"request body too large: more than {limit} bytes")))
+    return web.Response(status=413, text=body, content_type="application/json",
+                        headers=CORS_HEADERS)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it exceeds ``limit`` (stops reading as soon as it does)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+async def _handle_http(request: web.Request) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    body = await _read_body(request, service.limits.max_body_bytes)
+    if body is None:
+        return _too_large(service.limits.max_body_bytes)
+    response = await service.dispatcher.handle(body, None)
+    return web.Response(text=response or "", content_type="application/json",
+                        headers=CORS_HEADERS)
+
+
+async def _handle_get(request: web.Request) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    socket = web.WebSocketResponse(max_msg_size=service.limits.max_body_bytes, heartbeat=30.0)
+    if not socket.can_prepare(request).ok:
+        return web.Response(status=405, text="use POST for JSON-RPC or upgrade to a WebSocket\n",
+                            headers={"Allow": "POST, OPTIONS"})
+    await socket.prepare(request)
+    connection = WebSocketConnection(socket, service.dispatcher, service.feed,
+                                     service.limits.ws_send_queue, str(request.remote))
+    service.connections.add(connection)
+    try:
+        await connection.run()
+    finally:
+        service.connections.discard(connection)
+    return socket
+
+
+async def _handle_preflight(request: web.Request) -> web.StreamResponse:
+    return web.Response(status=204, headers=CORS_HEADERS)
+
+
+async def _handle_health(request: web.Request) -> web.StreamResponse:
+    return web.Response(text="ok")
+
+
+async def _start_sweeper(app: web.Application) -> None:
+    service = app[SERVICE]
+    period = max(0.05, min(30.0, service.limits.filter_idle_seconds / 4))
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(period)
+            service.filters.expire()
+
+    app[SWEEPER] = asyncio.create_task(sweep())
+
+
+async def _stop_sweeper(app: web.Application) -> None:
+    task = app[SWEEPER]
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_connections(app: web.Application) -> None:
+    for connection in list(app[SERVICE].connections):
+        await connection.close()
+
+
+class RpcServer:
+    """A running server bound to a TCP port."""
+
+    def __init__(self, runner: web.AppRunner, site: web.TCPSite, host: str, port: int) -> None:
+        self._runner = runner
+        self._site = site
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/"
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+
+async def start_rpc_server(backend: RpcBackend, host: str = "127.0.0.1", port: int = 8545,
+                           limits: RpcLimits | None = None) -> RpcServer:
+    """Serve on host:port (port 0 picks a free port; the bound one is on the result)."""
+    runner = web.AppRunner(create_rpc_app(backend, limits), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = port
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None)
+    if sockets:
+        bound_port = int(sockets[0].getsockname()[1])
+    return RpcServer(runner, site, host, bound_port)
