@@ -71,7 +71,7 @@ class MempoolMachine(RuleBasedStateMachine):
     def block(self, take: int, base_fee: int, foreign: list[int], poor: list[int]) -> None:
         """Include a prefix of the selection; other nodes' transactions may move some nonces;
         some senders may have spent most of their balance."""
-        included = []
+        included: list[bytes] = []
         for tx in self.pool.select(base_fee):
             if len(included) == take:
                 break
@@ -136,7 +136,7 @@ class MempoolMachine(RuleBasedStateMachine):
 
     def _reference_selection(self, base_fee: int) -> list[DecodedTransaction]:
         runs = [self.pool.sender_transactions(sender)[0] for sender in self.pool.senders()]
-        result = []
+        result: list[DecodedTransaction] = []
         while True:
             heads = [run[0] for run in runs if run and int(run[0].tx.max_fee_per_gas) >= base_fee]
             if not heads:
