@@ -1,0 +1,34 @@
+"""Reading and writing frames on asyncio streams: the thin shell around the frame codec."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ordo.network.frame_codec import HEADER_SIZE, Frame, FrameError, FrameLimits, decode_header
+
+
+class PeerClosedError(Exception):
+    """The peer closed its end cleanly, between frames."""
+
+
+async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits,
+                     frame_timeout: float) -> Frame:
+    """Next frame; the header is checked before the payload is read, so caps bound memory.
+
+    Waiting for a header is unbounded (keepalive handles idle peers); once a header has arrived
+    the rest must follow within ``frame_timeout`` or the frame counts as truncated.
+    """
+    try:
+        first = await reader.readexactly(1)
+    except asyncio.IncompleteReadError as error:
+        raise PeerClosedError() from error
+    try:
+        async with asyncio.timeout(frame_timeout):
+            header = first + await reader.readexactly(HEADER_SIZE - 1)
+            kind, length = decode_header(header, limits)
+            payload = await reader.readexactly(length) if length else b""
+    except asyncio.IncompleteReadError as error:
+        raise FrameError("truncated", "stream ended inside a frame") from error
+    except TimeoutError as error:
+        raise FrameError("truncated", f"frame incomplete after {frame_timeout} s") from error
+    return Frame(kind, payload)
