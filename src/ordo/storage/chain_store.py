@@ -121,11 +121,14 @@ class ChainStore:
             with _open_paths_lock:
                 _open_paths.discard(resolved)
             raise
+        # Reader slots of a process killed mid-read would pin old pages and grow the file.
+        self._env.reader_check()
         self._path = resolved
         self._closed = False
         self._max_key_size = self._env.max_key_size()
         self._block_cache: LruCache[bytes, Block] = LruCache(cache_size)
         self._receipt_cache: LruCache[bytes, tuple[ReceiptAPI, ...]] = LruCache(cache_size)
+        self._log_cache: LruCache[bytes, tuple[LogRecord, ...]] = LruCache(cache_size)
         self._state_reader = LmdbStateReader(self._env, self._state)
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -308,7 +311,12 @@ class ChainStore:
         block = self.get_block_by_number(number)
         if block is None:
             return ()
-        return block_logs(block, self.get_receipts(block.hash))
+        cached = self._log_cache.get(block.hash)
+        if cached is not None:
+            return cached
+        logs = block_logs(block, self.get_receipts(block.hash))
+        self._log_cache.put(block.hash, logs)
+        return logs
 
     def get_certificate(self, number: int) -> bytes | None:
         if not _is_storable_number(number):
