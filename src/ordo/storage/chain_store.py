@@ -204,9 +204,9 @@ class ChainStore:
                         f"transaction 0x{tx_hash.hex()} is already included in block "
                         f"{location.block_number}"
                     )
-            number = number_key(block.number)
-            txn.put(number, block_hash, db=self._canonical)
-            txn.put(block_hash, number, db=self._numbers)
+            number_bytes = number_key(block.number)
+            txn.put(number_bytes, block_hash, db=self._canonical)
+            txn.put(block_hash, number_bytes, db=self._numbers)
             txn.put(block_hash, header_raw, db=self._headers)
             txn.put(block_hash, body_raw, db=self._bodies)
             txn.put(block_hash, receipts_raw, db=self._receipts)
@@ -217,12 +217,12 @@ class ChainStore:
                                overwrite=False):
                     raise ValueError(f"transaction 0x{tx_hash.hex()} appears twice in the block")
             if certificate is not None:
-                txn.put(number, certificate, db=self._certificates)
+                txn.put(number_bytes, certificate, db=self._certificates)
             with txn.cursor(db=self._state) as cursor:
                 cursor.putmulti(writes)
             for tx_hash in tx_hashes + removals:
                 self._journal_delete(txn, tx_hash)
-            txn.put(_HEAD, number, db=self._chain)
+            txn.put(_HEAD, number_bytes, db=self._chain)
             if finalized_number is not None:
                 txn.put(_FINALIZED, number_key(finalized_number), db=self._chain)
         self._block_cache.put(block_hash, block)
