@@ -1,0 +1,67 @@
+"""What a node re-sends and what it persists: pure views of the state.
+
+Messages get lost, so until a height is decided each node periodically re-broadcasts what a peer
+needs to make progress with it: the current round's proposals, its own latest votes, and (when it
+holds a valid value) the proposal and prevote quorum that justify re-proposing it. Receivers
+treat copies as duplicates, so re-sending is always safe.
+"""
+
+from __future__ import annotations
+
+from ordo.consensus.messages import ConsensusMessage, Proposal, Vote
+from ordo.consensus.state import ConsensusState, RecoveryRecord
+from ordo.consensus.vote_tally import EMPTY_TALLY
+
+
+def _own_votes(state: ConsensusState) -> list[Vote]:
+    own = state.address
+    if own is None:
+        return []
+    votes = [tally.votes[own] for tally in state.prevotes.values() if own in tally.votes]
+    votes += [tally.votes[own] for tally in state.precommits.values() if own in tally.votes]
+    return votes
+
+
+def compute_rebroadcast(state: ConsensusState) -> tuple[ConsensusMessage, ...]:
+    if not state.started:
+        return ()
+    messages: list[ConsensusMessage] = list(state.proposals.get(state.round, ()))
+    own_votes = _own_votes(state)
+    if own_votes:
+        latest_round = max(vote.round for vote in own_votes)
+        messages += [vote for vote in own_votes if vote.round == latest_round]
+    valid_value, valid_round = state.valid_value, state.valid_round
+    if valid_value is not None and valid_round != state.round:
+        messages += [
+            proposal
+            for proposal in state.proposals.get(valid_round, ())
+            if proposal.value.block_hash == valid_value.block_hash
+        ]
+        tally = state.prevotes.get(valid_round, EMPTY_TALLY)
+        messages += tally.votes_for(valid_value.block_hash)
+    unique: dict[ConsensusMessage, None] = dict.fromkeys(messages)
+    return tuple(unique)
+
+
+def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
+    """Persist this (atomically, before sending the step's messages) after every step that
+    signed something; Start(tip, record) then resumes without any risk of double-signing."""
+    own = state.address
+    own_proposals: tuple[Proposal, ...] = tuple(
+        proposal
+        for proposals in state.proposals.values()
+        for proposal in proposals
+        if proposal.proposer == own
+    )
+    votes = sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
+    return RecoveryRecord(
+        height=state.height,
+        round=state.round,
+        locked_value=state.locked_value,
+        locked_round=state.locked_round,
+        valid_value=state.valid_value,
+        valid_round=state.valid_round,
+        own_votes=tuple(votes),
+        own_proposals=own_proposals,
+    )
+
