@@ -1,0 +1,428 @@
+"""Ordo's execution engine interface and its py-evm implementation.
+
+Everything the node needs from the EVM goes through :class:`PyEvmEngine`'s methods, so a faster
+engine can replace it later and be checked against it block by block. The engine holds no chain:
+it is given parent headers, reads committed state through a :class:`KeyValueReader`, and hands
+back each block's state writes for the node to commit atomically with the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from eth.abc import AtomicDatabaseAPI, BlockHeaderAPI
+from eth.constants import BLANK_ROOT_HASH
+from eth.db.account import AccountDB
+from eth.vm.interrupt import EVMMissingData
+from eth_typing import Address, Hash32
+from eth_utils import ValidationError
+from trie.exceptions import MissingTrieNode
+
+from ordo.core.block import Block, ExecutedBlock
+from ordo.core.call import AccountProof, CallRequest
+from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
+from ordo.core.genesis import Genesis
+from ordo.core.transaction import DecodedTransaction, recover_sender
+from ordo.execution import message_call
+from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
+from ordo.execution.base_fee import next_base_fee
+from ordo.execution.block_assembly import (
+    genesis_header,
+    make_header,
+    receipts_root,
+    transactions_root,
+)
+from ordo.execution.block_run import BlockRun
+from ordo.execution.errors import InvalidBlock
+from ordo.execution.evm_state import (
+    ZERO_ADDRESS,
+    apply_block_end,
+    apply_block_start,
+    make_context,
+    open_state,
+)
+from ordo.execution.header_rules import environment_error, header_mismatch
+from ordo.execution.proofs import build_account_proof
+from ordo.execution.state_source import KeyValueReader, OverlayDatabase, open_overlay
+from ordo.execution.transaction_rules import BLOB_TRANSACTION_TYPE, TX_BASE_GAS
+
+UINT64_CEILING = 2**64
+UINT256_CEILING = 2**256
+SENDER_ALREADY_SKIPPED = "an earlier transaction of this sender was skipped in this block"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BlockEnvironment:
+    coinbase: bytes  # fee recipient of the producer (priority fees go here)
+    timestamp: int  # seconds; >= parent timestamp (equal allowed)
+    gas_limit: int
+    extra_data: bytes = b""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    executed: ExecutedBlock
+    state_writes: dict[bytes, bytes]
+    skipped: tuple[tuple[bytes, str], ...]  # (tx hash, reason) of candidates not included
+
+
+class PyEvmEngine:
+    """EVM execution on py-evm (Prague rules) over the node's committed state.
+
+    ``ancestor_hashes`` answers BLOCKHASH (see :mod:`ordo.execution.ancestry`); a node passes
+    a lookup into its block store. Without it the engine remembers the blocks it has built or
+    executed, which is enough when it sees every block from genesis on.
+    """
+
+    def __init__(
+        self,
+        genesis: Genesis,
+        state: KeyValueReader,
+        ancestor_hashes: AncestorHashes | None = None,
+    ) -> None:
+        self.genesis = genesis
+        self._reader = state
+        self._remembered: RememberedAncestry | None = None
+        if ancestor_hashes is None:
+            self._remembered = RememberedAncestry()
+            ancestor_hashes = self._remembered
+        self._ancestor_hashes = ancestor_hashes
+
+    # --- blocks ------------------------------------------------------------------------------
+
+    def genesis_block(self) -> tuple[ExecutedBlock, dict[bytes, bytes]]:
+        """The genesis block and the state writes of its allocation (deterministic)."""
+        rules = self.genesis.fee_rules
+        db, overlay = open_overlay(self._reader)
+        context = make_context(
+            coinbase=ZERO_ADDRESS,
+            timestamp=self.genesis.timestamp,
+            block_number=0,
+            gas_limit=self.genesis.gas_limit,
+            base_fee=rules.initial_base_fee,
+            chain_id=self.genesis.chain_id,
+            ancestor_hashes=(),
+        )
+        state = open_state(db, context, BLANK_ROOT_HASH)
+        for address, account in sorted(self.genesis.alloc.items()):
+            try:
+                canonical = Address(address)
+                state.set_balance(canonical, account.balance)
+                state.set_nonce(canonical, account.nonce)
+                state.set_code(canonical, account.code)
+                for slot, value in account.storage:
+                    state.set_storage(canonical, slot, value)
+            except ValidationError as error:
+                raise ValueError(f"genesis alloc 0x{address.hex()}: {error}") from error
+        state.persist()
+        header = genesis_header(
+            gas_limit=self.genesis.gas_limit,
+            timestamp=self.genesis.timestamp,
+            extra_data=self.genesis.extra_data,
+            base_fee=rules.initial_base_fee,
+            state_root=state.state_root,
+        )
+        self._remember(header)
+        block = Block(header=header, transactions=(), senders=())
+        return ExecutedBlock(block=block, receipts=()), dict(overlay.writes)
+
+    def build_block(
+        self,
+        parent: BlockHeaderAPI,
+        candidates: Iterable[DecodedTransaction],
+        env: BlockEnvironment,
+    ) -> BuildResult:
+        """Build a child of ``parent`` from ``candidates`` taken in the order given.
+
+        A candidate that is not valid now is skipped with geth's reason, and so are the later
+        ones of the same sender (their nonces cannot follow). Building stops, without reading
+        further candidates, once less than 21,000 gas is left: those stay in the mempool and are
+        not reported. Raises ValueError for an environment the header rules refuse.
+        """
+        problem = environment_error(
+            parent, timestamp=env.timestamp, gas_limit=env.gas_limit, extra_data=env.extra_data
+        )
+        if problem is not None:
+            raise ValueError(problem)
+        if len(env.coinbase) != 20:
+            raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
+        db, overlay = open_overlay(self._reader)
+        run = self._start_block(db, parent, env.coinbase, env.timestamp, env.gas_limit)
+        skipped: list[tuple[bytes, str]] = []
+        refused_senders: set[bytes] = set()
+        for candidate in candidates:
+            if run.gas_remaining < TX_BASE_GAS:
+                break
+            if candidate.sender in refused_senders:
+                skipped.append((candidate.hash, SENDER_ALREADY_SKIPPED))
+                continue
+            reason = run.apply(candidate.tx, candidate.sender)
+            if reason is not None:
+                skipped.append((candidate.hash, reason))
+                refused_senders.add(candidate.sender)
+        header = self._finish_block(run, parent, env)
+        block = Block(header=header, transactions=tuple(run.transactions),
+                      senders=tuple(run.senders))
+        self._remember(header)
+        return BuildResult(
+            executed=ExecutedBlock(block=block, receipts=tuple(run.receipts)),
+            state_writes=dict(overlay.writes),
+            skipped=tuple(skipped),
+        )
+
+    def execute_block(
+        self, parent: BlockHeaderAPI, block: Block
+    ) -> tuple[ExecutedBlock, dict[bytes, bytes]]:
+        """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
+        header = block.header
+        if bytes(header.parent_hash) != bytes(parent.hash):
+            raise InvalidBlock(
+                f"parent_hash mismatch: expected 0x{bytes(parent.hash).hex()}, "
+                f"got 0x{bytes(header.parent_hash).hex()}"
+            )
+        if int(header.block_number) != int(parent.block_number) + 1:
+            raise InvalidBlock(
+                f"block_number mismatch: expected {int(parent.block_number) + 1}, "
+                f"got {header.block_number}"
+            )
+        problem = environment_error(
+            parent,
+            timestamp=int(header.timestamp),
+            gas_limit=int(header.gas_limit),
+            extra_data=bytes(header.extra_data),
+        )
+        if problem is not None:
+            raise InvalidBlock(problem)
+        self._check_senders(block)
+        expected_tx_root = transactions_root(block.transactions)
+        if expected_tx_root != bytes(header.transaction_root):
+            raise InvalidBlock(
+                f"transaction_root mismatch: expected 0x{expected_tx_root.hex()}, "
+                f"got 0x{bytes(header.transaction_root).hex()}"
+            )
+        env = BlockEnvironment(
+            coinbase=bytes(header.coinbase),
+            timestamp=int(header.timestamp),
+            gas_limit=int(header.gas_limit),
+            extra_data=bytes(header.extra_data),
+        )
+        db, overlay = open_overlay(self._reader)
+        run = self._start_block(db, parent, env.coinbase, env.timestamp, env.gas_limit)
+        for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
+            reason = run.apply(tx, sender)
+            if reason is not None:
+                raise InvalidBlock(f"transaction {index} (0x{bytes(tx.hash).hex()}): {reason}")
+        expected = self._finish_block(run, parent, env)
+        mismatch = header_mismatch(expected, header)
+        if mismatch is not None:
+            raise InvalidBlock(mismatch)
+        self._remember(header)
+        return ExecutedBlock(block=block, receipts=tuple(run.receipts)), dict(overlay.writes)
+
+    def next_base_fee(self, parent: BlockHeaderAPI) -> int:
+        return next_base_fee(parent, self.genesis.fee_rules)
+
+    # --- reads at a committed header ---------------------------------------------------------
+
+    def get_balance(self, header: BlockHeaderAPI, address: bytes) -> int:
+        return self._read(header, address, lambda db: db.get_balance(Address(address)))
+
+    def get_nonce(self, header: BlockHeaderAPI, address: bytes) -> int:
+        return self._read(header, address, lambda db: db.get_nonce(Address(address)))
+
+    def get_code(self, header: BlockHeaderAPI, address: bytes) -> bytes:
+        return self._read(header, address, lambda db: bytes(db.get_code(Address(address))))
+
+    def get_storage_at(self, header: BlockHeaderAPI, address: bytes, slot: int) -> int:
+        if not 0 <= slot < UINT256_CEILING:
+            raise ValueError(f"storage slot out of range: {slot}")
+        return self._read(
+            header, address, lambda db: db.get_storage(Address(address), slot, from_journal=False)
+        )
+
+    def get_proof(
+        self, header: BlockHeaderAPI, address: bytes, slots: Sequence[int]
+    ) -> AccountProof:
+        try:
+            return build_account_proof(self._reader, bytes(header.state_root), address, slots)
+        except (MissingTrieNode, EVMMissingData) as error:
+            raise self._state_unavailable(header) from error
+
+    def call(self, header: BlockHeaderAPI, request: CallRequest) -> bytes:
+        """Return data of ``request`` run on the state of ``header``, in that block's context.
+
+        Raises ExecutionReverted (with the revert data and decoded reason) or CallFailed.
+        """
+        _check_request(request)
+        return self._on_state(
+            header,
+            lambda: message_call.run_call(
+                self._call_state_opener(header),
+                request,
+                block_gas_limit=int(header.gas_limit),
+                base_fee=int(header.base_fee_per_gas or 0),
+            ),
+        )
+
+    def estimate_gas(self, header: BlockHeaderAPI, request: CallRequest) -> int:
+        """Least gas with which ``request`` succeeds on the state of ``header``.
+
+        Raises ExecutionReverted if it reverts even with the highest allowed gas, CallFailed
+        with "gas required exceeds allowance (N)" if it runs out of gas there.
+        """
+        _check_request(request)
+        return self._on_state(
+            header,
+            lambda: message_call.estimate_gas(
+                self._call_state_opener(header),
+                request,
+                block_gas_limit=int(header.gas_limit),
+                base_fee=int(header.base_fee_per_gas or 0),
+                code_size_of=lambda address: len(self.get_code(header, address)),
+            ),
+        )
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _remember(self, header: BlockHeaderAPI) -> None:
+        if self._remembered is not None:
+            self._remembered.remember(bytes(header.hash), bytes(header.parent_hash))
+
+    def _start_block(
+        self,
+        db: AtomicDatabaseAPI,
+        parent: BlockHeaderAPI,
+        coinbase: bytes,
+        timestamp: int,
+        gas_limit: int,
+    ) -> BlockRun:
+        number = int(parent.block_number) + 1
+        base_fee = self.next_base_fee(parent)
+        context = make_context(
+            coinbase=coinbase,
+            timestamp=timestamp,
+            block_number=number,
+            gas_limit=gas_limit,
+            base_fee=base_fee,
+            chain_id=self.genesis.chain_id,
+            ancestor_hashes=tuple(self._ancestor_hashes(bytes(parent.hash))),
+        )
+        state = open_state(db, context, bytes(parent.state_root))
+        apply_block_start(state, number, timestamp, bytes(parent.hash))
+        return BlockRun(
+            state, base_fee=base_fee, gas_limit=gas_limit, chain_id=self.genesis.chain_id
+        )
+
+    def _finish_block(
+        self, run: BlockRun, parent: BlockHeaderAPI, env: BlockEnvironment
+    ) -> BlockHeaderAPI:
+        apply_block_end(run.state, env.coinbase)
+        run.state.persist()
+        return make_header(
+            parent_hash=bytes(parent.hash),
+            block_number=int(parent.block_number) + 1,
+            coinbase=env.coinbase,
+            timestamp=env.timestamp,
+            gas_limit=env.gas_limit,
+            extra_data=env.extra_data,
+            base_fee=run.base_fee,
+            state_root=bytes(run.state.state_root),
+            transaction_root=transactions_root(run.transactions),
+            receipt_root=receipts_root(run.receipts),
+            bloom=run.bloom,
+            gas_used=run.gas_used,
+        )
+
+    @staticmethod
+    def _check_senders(block: Block) -> None:
+        if len(block.transactions) != len(block.senders):
+            raise InvalidBlock(
+                f"{len(block.transactions)} transactions but {len(block.senders)} senders"
+            )
+        for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
+            if tx.type_id == BLOB_TRANSACTION_TYPE:
+                raise InvalidBlock(f"transaction {index}: blob transactions are not accepted")
+            try:
+                recovered = recover_sender(tx)
+            except RejectedTransaction as error:
+                raise InvalidBlock(f"transaction {index}: {error.message}") from error
+            if recovered != bytes(sender):
+                raise InvalidBlock(
+                    f"transaction {index}: sender 0x{bytes(sender).hex()} does not match "
+                    f"signature (0x{recovered.hex()})"
+                )
+
+    def _account_db(self, header: BlockHeaderAPI) -> AccountDB:
+        database, _overlay = open_overlay(self._reader)
+        return AccountDB(database, Hash32(bytes(header.state_root)))
+
+    def _read(self, header: BlockHeaderAPI, address: bytes, read: Callable[[AccountDB], T]) -> T:
+        if len(address) != 20:
+            raise ValueError(f"address must be 20 bytes, got {len(address)}")
+        return self._on_state(header, lambda: read(self._account_db(header)))
+
+    def _on_state(self, header: BlockHeaderAPI, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except (MissingTrieNode, EVMMissingData) as error:
+            raise self._state_unavailable(header) from error
+
+    @staticmethod
+    def _state_unavailable(header: BlockHeaderAPI) -> UnknownBlock:
+        return UnknownBlock(
+            f"state of block {header.block_number} (root 0x{bytes(header.state_root).hex()}) "
+            "is not available"
+        )
+
+    def _call_state_opener(self, header: BlockHeaderAPI) -> message_call.StateOpener:
+        number = int(header.block_number)
+        ancestors = tuple(self._ancestor_hashes(bytes(header.parent_hash))) if number else ()
+
+        def open_call_state(base_fee: int) -> message_call.CallState:
+            database, _overlay = open_overlay(self._reader)
+            context = make_context(
+                coinbase=bytes(header.coinbase),
+                timestamp=int(header.timestamp),
+                block_number=number,
+                gas_limit=int(header.gas_limit),
+                base_fee=base_fee,
+                chain_id=self.genesis.chain_id,
+                ancestor_hashes=ancestors,
+            )
+            return message_call.open_call_state(database, context, bytes(header.state_root))
+
+        return open_call_state
+
+
+def _check_request(request: CallRequest) -> None:
+    """Range checks the RPC layer may not have made; CallFailed so clients see them."""
+    for name in ("sender", "to"):
+        value = getattr(request, name)
+        if value is not None and len(value) != 20:
+            raise CallFailed(f"invalid {name} address: must be 20 bytes, got {len(value)}")
+    if request.gas is not None and not 0 <= request.gas < UINT64_CEILING:
+        raise CallFailed(f"gas out of range: {request.gas}")
+    for name in ("gas_price", "max_fee_per_gas", "max_priority_fee_per_gas"):
+        value = getattr(request, name)
+        if value is not None and not 0 <= value < UINT256_CEILING:
+            raise CallFailed(f"{name} out of range: {value}")
+    if not 0 <= request.value < UINT256_CEILING:
+        raise CallFailed(f"value out of range: {request.value}")
+    for address, slots in request.access_list:
+        if len(address) != 20:
+            raise CallFailed("invalid access list address: must be 20 bytes")
+        if any(not 0 <= slot < UINT256_CEILING for slot in slots):
+            raise CallFailed("access list storage key out of range")
+
+
+__all__ = [
+    "BlockEnvironment",
+    "BuildResult",
+    "InvalidBlock",
+    "OverlayDatabase",
+    "PyEvmEngine",
+]
