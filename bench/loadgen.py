@@ -1,0 +1,559 @@
+"""Load generator: sustained signed transfers against an Ordo node or anvil, over JSON-RPC only.
+
+It measures what a user of the network feels (transactions included per second under load, the
+time from submitting a transaction to seeing it in a block) and what the operator pays (CPU
+seconds of the node process per included transaction). The same run against anvil, a mature node
+with the same chain settings, makes the numbers comparable.
+
+Shape of a run: fund many sender accounts from the dev accounts (one transfer each, receipts
+awaited), pre-sign all transfers, then let ``--concurrency`` workers send for ``--duration``
+seconds while a poller watches new blocks; then wait for the rest to be included and print JSON.
+
+Each worker owns a fixed subset of senders and sends each sender's transactions in nonce order;
+no sender has more than ``--window`` transactions outstanding (sent, not yet in a block), so the
+offered load follows what the node includes instead of piling up in its mempool. ``--rate`` paces
+the workers to a target rate instead of sending as fast as the node answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import rlp
+from coincurve import PrivateKey
+from eth_hash.auto import keccak
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+CHAIN_ID = 77077
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_ACCOUNTS = 10
+GWEI = 10**9
+TRANSFER_GAS = 21_000
+TIP = 1 * GWEI
+MIN_FEE_CAP = 100 * GWEI
+"""Generous fee cap: under full blocks the base fee rises 12.5% per block, and a transaction whose
+cap falls below the base fee would wait forever and spoil the inclusion count."""
+FUNDING_VALUE = 10 * 10**18
+STEADY_WINDOW_MIN_S = 20.0
+
+
+class LoadError(Exception):
+    """The run cannot go on (a target did not start, funding failed); the message says why."""
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{message} (code {code})")
+        self.code = code
+        self.message = message
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+def address_of(key: PrivateKey) -> bytes:
+    return keccak(key.public_key.format(compressed=False)[1:])[-20:]
+
+
+def sign_transfer(key: PrivateKey, chain_id: int, nonce: int, to: bytes, value: int,
+                  max_fee: int, tip: int = TIP) -> tuple[bytes, bytes]:
+    """An EIP-1559 transfer signed with coincurve (fast enough to pre-sign 100k in seconds);
+    returns (raw transaction, transaction hash)."""
+    fields: list[Any] = [chain_id, nonce, tip, max_fee, TRANSFER_GAS, to, value, b"", []]
+    digest = keccak(b"\x02" + rlp.encode(fields))
+    signature = key.sign_recoverable(digest, hasher=None)
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    raw = b"\x02" + rlp.encode([*fields, signature[64], r, s])
+    return raw, keccak(raw)
+
+
+def sender_keys(count: int) -> list[PrivateKey]:
+    """Deterministic, so a second run on the same chain reuses (and tops up) the same senders."""
+    return [PrivateKey(keccak(b"ordo-loadgen-sender" + index.to_bytes(4, "big")))
+            for index in range(count)]
+
+
+def dev_keys() -> list[PrivateKey]:
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return [PrivateKey(bytes(Account.from_mnemonic(
+        DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key))
+        for index in range(DEV_ACCOUNTS)]
+
+
+# --- statistics (pure) -------------------------------------------------------------------------
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class SeenBlock:
+    number: int
+    seen_at: float
+    ours: int
+
+
+def steady_rate(blocks: Sequence[SeenBlock], start: float, end: float) -> float:
+    """Our transactions included per second in blocks first seen within [start, end]."""
+    if end <= start:
+        return 0.0
+    included = sum(block.ours for block in blocks if start <= block.seen_at <= end)
+    return included / (end - start)
+
+
+def steady_window(load_start: float, load_end: float) -> tuple[float, float]:
+    """Skip the ramp-up: the first fifth of the load, at most 5 s."""
+    warmup = min(5.0, (load_end - load_start) / 5)
+    return load_start + warmup, load_end
+
+
+# --- process CPU -------------------------------------------------------------------------------
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process from /proc/<pid>/stat."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    ticks = int(fields[11]) + int(fields[12])  # fields 14 and 15 of the whole line
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# --- JSON-RPC ----------------------------------------------------------------------------------
+
+class Rpc:
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self._session = session
+        self._url = url
+        self._next_id = 0
+
+    async def call(self, method: str, *params: Any) -> Any:
+        self._next_id += 1
+        body = {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": list(params)}
+        async with self._session.post(self._url, json=body) as response:
+            answer = await response.json(content_type=None)
+        if not isinstance(answer, dict):
+            raise RpcError(-1, f"malformed answer to {method}: {answer!r}"[:200])
+        if "error" in answer:
+            error = answer["error"] or {}
+            raise RpcError(int(error.get("code", -1)), str(error.get("message", error)))
+        return answer.get("result")
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    name: str
+    rpc_url: str
+    pid: int
+    process: subprocess.Popen[bytes] | None = None
+    stop_signal: int = signal.SIGTERM
+    workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(self.stop_signal)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.workdir is not None:
+            self.workdir.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def wait_for_rpc(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        rpc = Rpc(session, url)
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise LoadError(f"{url}: the process exited with code {process.returncode}")
+            with contextlib.suppress(aiohttp.ClientError, RpcError, OSError, ValueError):
+                await rpc.call("eth_blockNumber")
+                return
+            await asyncio.sleep(0.2)
+    raise LoadError(f"{url} did not answer eth_blockNumber within {timeout:g} s")
+
+
+async def start_anvil(binary: Path) -> Target:
+    if not binary.is_file():
+        raise LoadError(f"anvil not found at {binary}; run `npm ci` in {REPO_ROOT}")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(binary), "--chain-id", str(CHAIN_ID), "--block-time", "1", "--host", "127.0.0.1",
+         "--port", str(port), "--gas-limit", "30000000", "--base-fee", str(GWEI)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = Target("anvil", f"http://127.0.0.1:{port}", process.pid, process)
+    try:
+        await wait_for_rpc(target.rpc_url, process, timeout=60)
+    except BaseException:
+        target.stop()
+        raise
+    return target
+
+
+async def start_ordo_devnet(block_time: float | None) -> Target:
+    workdir = tempfile.TemporaryDirectory(prefix="ordo-loadgen-")
+    data_dir = Path(workdir.name) / "devnet"
+    command = [sys.executable, "-m", "ordo", "devnet", "--data-dir", str(data_dir),
+               "--base-port", str(free_port())]
+    if block_time is not None:
+        command += ["--block-time", str(block_time)]
+    log = (Path(workdir.name) / "devnet.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    target = Target("ordo", "", 0, process, signal.SIGINT, workdir)
+    try:
+        manifest_path = data_dir / "devnet.json"
+        deadline = time.monotonic() + 180
+        while not manifest_path.exists():
+            if process.poll() is not None:
+                tail = (Path(workdir.name) / "devnet.log").read_text(errors="replace")[-2000:]
+                raise LoadError(f"ordo devnet exited with code {process.returncode}:\n{tail}")
+            if time.monotonic() > deadline:
+                raise LoadError("ordo devnet did not write devnet.json within 180 s")
+            await asyncio.sleep(0.2)
+        node = json.loads(manifest_path.read_text())["nodes"][0]
+        target.rpc_url, target.pid = node["rpc"], int(node["pid"])
+        await wait_for_rpc(target.rpc_url, None, timeout=60)
+    except BaseException:
+        target.stop()
+        raise
+    finally:
+        log.close()
+    return target
+
+
+@contextlib.asynccontextmanager
+async def running_target(name: str, arguments: argparse.Namespace) -> AsyncIterator[Target]:
+    if arguments.rpc is not None:
+        yield Target(name, arguments.rpc, arguments.pid)
+        return
+    if name == "anvil":
+        target = await start_anvil(Path(arguments.anvil))
+    else:
+        target = await start_ordo_devnet(arguments.ordo_block_time)
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
+# --- the load ----------------------------------------------------------------------------------
+
+@dataclass
+class Sender:
+    key: PrivateKey
+    address: bytes
+    signed: list[tuple[bytes, bytes]] = field(default_factory=list)
+    next_index: int = 0
+    outstanding: int = 0
+    failed: bool = False
+
+    def can_send(self, window: int) -> bool:
+        return not self.failed and self.next_index < len(self.signed) and self.outstanding < window
+
+    def exhausted(self) -> bool:
+        return self.failed or self.next_index >= len(self.signed)
+
+
+@dataclass
+class LoadState:
+    submitted_at: dict[bytes, tuple[int, float]] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    blocks: list[SeenBlock] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+    included: int = 0
+    progress: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def fund_senders(rpc: Rpc, chain_id: int, senders: list[Sender], max_fee: int) -> None:
+    funders = dev_keys()
+    hashes: list[bytes] = []
+
+    async def fund_from(funder_index: int) -> None:
+        funder = funders[funder_index]
+        nonce = int(await rpc.call("eth_getTransactionCount",
+                                   "0x" + address_of(funder).hex(), "pending"), 16)
+        for sender in senders[funder_index::len(funders)]:
+            raw, tx_hash = sign_transfer(funder, chain_id, nonce, sender.address, FUNDING_VALUE,
+                                         max_fee)
+            await rpc.call("eth_sendRawTransaction", "0x" + raw.hex())
+            hashes.append(tx_hash)
+            nonce += 1
+
+    await asyncio.gather(*(fund_from(index) for index in range(len(funders))))
+    pending = set(hashes)
+    deadline = time.monotonic() + 120
+    while pending:
+        if time.monotonic() > deadline:
+            raise LoadError(f"{len(pending)} funding transactions not included within 120 s")
+        receipts = await asyncio.gather(*(rpc.call("eth_getTransactionReceipt", "0x" + h.hex())
+                                          for h in pending))
+        for tx_hash, receipt in zip(list(pending), receipts, strict=True):
+            if receipt is not None:
+                if int(receipt["status"], 16) != 1:
+                    raise LoadError(f"funding transaction 0x{tx_hash.hex()} failed")
+                pending.discard(tx_hash)
+        await asyncio.sleep(0.25)
+
+
+async def presign(rpc: Rpc, chain_id: int, senders: list[Sender], per_sender: int,
+                  max_fee: int) -> None:
+    nonces = await asyncio.gather(*(rpc.call("eth_getTransactionCount",
+                                             "0x" + sender.address.hex(), "pending")
+                                    for sender in senders))
+    for index, (sender, nonce_hex) in enumerate(zip(senders, nonces, strict=True)):
+        recipient = senders[(index + 1) % len(senders)].address
+        first = int(nonce_hex, 16)
+        sender.signed = [sign_transfer(sender.key, chain_id, nonce, recipient, 1, max_fee)
+                         for nonce in range(first, first + per_sender)]
+
+
+async def watch_blocks(rpc: Rpc, state: LoadState, senders: list[Sender], first_block: int,
+                       stop: asyncio.Event) -> None:
+    next_number = first_block
+    while not stop.is_set():
+        head = int(await rpc.call("eth_blockNumber"), 16)
+        while next_number <= head:
+            block = await rpc.call("eth_getBlockByNumber", hex(next_number), False)
+            if block is None:
+                break
+            seen_at = time.perf_counter()
+            ours = 0
+            for tx_hash_hex in block["transactions"]:
+                entry = state.submitted_at.pop(bytes.fromhex(tx_hash_hex[2:]), None)
+                if entry is not None:
+                    sender_index, submitted = entry
+                    senders[sender_index].outstanding -= 1
+                    state.latencies.append(seen_at - submitted)
+                    ours += 1
+            state.included += ours
+            state.blocks.append(SeenBlock(next_number, seen_at, ours))
+            next_number += 1
+            if ours:
+                state.progress.set()
+        await asyncio.sleep(0.05)
+
+
+async def send_from(rpc: Rpc, state: LoadState, senders: list[Sender], owned: list[int],
+                    window: int, end: float, interval: float | None) -> None:
+    """One connection's worth of load: round-robin over its own senders, in nonce order each."""
+    cursor = 0
+    next_slot = time.perf_counter()
+    while time.perf_counter() < end:
+        ready = [index for index in owned if senders[index].can_send(window)]
+        if not ready:
+            if all(senders[index].exhausted() for index in owned):
+                return
+            state.progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(state.progress.wait(), timeout=0.2)
+            continue
+        if interval is not None:
+            delay = next_slot - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            next_slot = max(next_slot + interval, time.perf_counter() - interval)
+        index = ready[cursor % len(ready)]
+        cursor += 1
+        sender = senders[index]
+        raw, tx_hash = sender.signed[sender.next_index]
+        sender.next_index += 1
+        submitted = time.perf_counter()
+        state.submitted_at[tx_hash] = (index, submitted)
+        sender.outstanding += 1
+        try:
+            answer = await rpc.call("eth_sendRawTransaction", "0x" + raw.hex())
+        except (RpcError, aiohttp.ClientError, OSError, ValueError) as error:
+            # The node refused it; later nonces of this sender could never be included.
+            state.submitted_at.pop(tx_hash, None)
+            sender.outstanding -= 1
+            sender.failed = True
+            state.errors[str(error)[:160]] += 1
+            continue
+        if answer != "0x" + tx_hash.hex():
+            state.errors[f"node returned hash {answer}, expected 0x{tx_hash.hex()}"] += 1
+        state.sent += 1
+
+
+async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, Any]:
+    connector = aiohttp.TCPConnector(limit=arguments.concurrency + 8)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        rpc = Rpc(session, target.rpc_url)
+        chain_id = int(await rpc.call("eth_chainId"), 16)
+        latest = await rpc.call("eth_getBlockByNumber", "latest", False)
+        base_fee = int(latest.get("baseFeePerGas") or "0x0", 16)
+        max_fee = max(MIN_FEE_CAP, 4 * base_fee)
+        senders = [Sender(key, address_of(key)) for key in sender_keys(arguments.senders)]
+        progress(f"{target.name}: funding {len(senders)} senders at {target.rpc_url}")
+        await fund_senders(rpc, chain_id, senders, max_fee)
+        pool = arguments.max_txs or int(arguments.duration * (arguments.rate or 4000) * 1.1)
+        per_sender = max(1, math.ceil(pool / len(senders)))
+        progress(f"{target.name}: pre-signing {per_sender * len(senders)} transfers")
+        await presign(rpc, chain_id, senders, per_sender, max_fee)
+
+        state = LoadState()
+        stop_watching = asyncio.Event()
+        first_block = int(await rpc.call("eth_blockNumber"), 16) + 1
+        watcher = asyncio.create_task(watch_blocks(rpc, state, senders, first_block,
+                                                   stop_watching))
+        interval = arguments.concurrency / arguments.rate if arguments.rate else None
+        progress(f"{target.name}: sending for {arguments.duration:g} s "
+                 f"over {arguments.concurrency} connections")
+        cpu_before = process_cpu_seconds(target.pid)
+        own_cpu_before = time.process_time()
+        load_start = time.perf_counter()
+        end = load_start + arguments.duration
+        await asyncio.gather(*(
+            send_from(rpc, state, senders, list(range(worker, len(senders),
+                                                      arguments.concurrency)),
+                      arguments.window, end, interval)
+            for worker in range(arguments.concurrency)))
+        load_end = time.perf_counter()
+        drain_deadline = time.monotonic() + arguments.drain_timeout
+        while state.submitted_at and time.monotonic() < drain_deadline and not watcher.done():
+            await asyncio.sleep(0.1)
+        stop_watching.set()
+        await watcher
+        cpu_used = process_cpu_seconds(target.pid) - cpu_before
+        own_cpu = time.process_time() - own_cpu_before
+
+    window_start, window_end = steady_window(load_start, load_end)
+    return {
+        "target": target.name,
+        "rpc": target.rpc_url,
+        "sent": state.sent,
+        "included": state.included,
+        "rejected": sum(state.errors.values()),
+        "errors": dict(state.errors.most_common(5)),
+        "duration_s": round(load_end - load_start, 3),
+        "tx_per_s": round(steady_rate(state.blocks, window_start, window_end), 1),
+        "steady_window_s": round(window_end - window_start, 3),
+        "steady_window_ok": window_end - window_start >= STEADY_WINDOW_MIN_S,
+        "sent_per_s": round(state.sent / (load_end - load_start), 1),
+        "latency_ms": {
+            "p50": round(percentile(state.latencies, 0.50) * 1000, 1),
+            "p99": round(percentile(state.latencies, 0.99) * 1000, 1),
+        },
+        "cpu_s_per_tx": round(cpu_used / state.included, 6) if state.included else None,
+        "node_cpu_s": round(cpu_used, 3),
+        "loadgen_cpu_s": round(own_cpu, 3),
+        "blocks": len(state.blocks),
+        "pool_exhausted": all(sender.exhausted() for sender in senders),
+        "settings": {"senders": arguments.senders, "concurrency": arguments.concurrency,
+                     "window": arguments.window, "rate": arguments.rate,
+                     "duration": arguments.duration},
+    }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
+def compare(ordo: dict[str, Any], anvil: dict[str, Any]) -> dict[str, Any]:
+    """Ordo divided by anvil, metric by metric."""
+    return {
+        "tx_per_s": ratio(ordo["tx_per_s"], anvil["tx_per_s"]),
+        "latency_p50": ratio(ordo["latency_ms"]["p50"], anvil["latency_ms"]["p50"]),
+        "latency_p99": ratio(ordo["latency_ms"]["p99"], anvil["latency_ms"]["p99"]),
+        "cpu_s_per_tx": ratio(ordo["cpu_s_per_tx"], anvil["cpu_s_per_tx"]),
+    }
+
+
+def progress(message: str) -> None:
+    print(f"loadgen: {message}", file=sys.stderr, flush=True)
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=("ordo", "anvil", "both"), default="ordo")
+    parser.add_argument("--rpc", help="URL of a running node to load instead of starting one")
+    parser.add_argument("--pid", type=int, help="pid of that node's process (for CPU per tx)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    parser.add_argument("--senders", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32, help="connections sending")
+    parser.add_argument("--window", type=int, default=16,
+                        help="most transactions one sender has sent but not yet seen included")
+    parser.add_argument("--rate", type=float, help="target tx/s (default: as fast as accepted)")
+    parser.add_argument("--max-txs", type=int, help="transfers to pre-sign (default: enough)")
+    parser.add_argument("--drain-timeout", type=float, default=120.0,
+                        help="seconds to wait for the last transactions after the load")
+    parser.add_argument("--anvil", default=str(ANVIL_BINARY), help="anvil binary")
+    parser.add_argument("--ordo-block-time", type=float, help="--block-time for the Ordo node")
+    arguments = parser.parse_args(argv)
+    if (arguments.rpc is None) != (arguments.pid is None):
+        parser.error("--rpc and --pid go together")
+    if arguments.rpc is not None and arguments.target == "both":
+        parser.error("--rpc names one node; use --target ordo or --target anvil with it")
+    if arguments.pid is not None and not Path(f"/proc/{arguments.pid}/stat").exists():
+        parser.error(f"--pid {arguments.pid}: no such process")
+    for name in ("duration", "senders", "concurrency", "window"):
+        if getattr(arguments, name) <= 0:
+            parser.error(f"--{name} must be positive")
+    if arguments.rate is not None and arguments.rate <= 0:
+        parser.error("--rate must be positive")
+    if arguments.max_txs is not None and arguments.max_txs <= 0:
+        parser.error("--max-txs must be positive")
+    return arguments
+
+
+async def main_async(arguments: argparse.Namespace) -> dict[str, Any]:
+    names = ["ordo", "anvil"] if arguments.target == "both" else [arguments.target]
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:  # one after the other: both on two cores would measure each other
+        async with running_target(name, arguments) as target:
+            results[name] = await run_load(target, arguments)
+    if arguments.target != "both":
+        return results[arguments.target]
+    return {**results, "ratio_ordo_to_anvil": compare(results["ordo"], results["anvil"])}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        result = asyncio.run(main_async(arguments))
+    except (LoadError, RpcError, aiohttp.ClientError, OSError) as error:
+        print(f"loadgen: error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
