@@ -78,7 +78,9 @@ def devnet(nodes: int, data_dir: Path, base_port: int, block_time: float | None,
     """Start a local devnet and keep it running in the foreground (Ctrl-C stops it)."""
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
                             block_time=block_time, ready_timeout=ready_timeout)
-    sys.exit(run_devnet(options, Console()))
+    # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    sys.exit(run_devnet(options, console))
 
 
 def build_node_config(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_port: int,

@@ -25,5 +25,5 @@ def render_dev_accounts_hint(console: Console, first_account: str, first_key: st
         "(m/44'/60'/0'/0/i) hold 10,000 ETH each.\n"
         f"  account 0: {first_account}  key {first_key}\n"
         "These keys are public: never use them outside a devnet. Ctrl-C stops the devnet.",
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
