@@ -8,6 +8,9 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import math
+import re
+from itertools import accumulate
 from typing import Any
 
 from ordo.core.errors import UnknownBlock
@@ -32,18 +35,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def json_depth_exceeds(value: Any, limit: int) -> bool:
-    """True when arrays/objects nest deeper than ``limit`` (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, list | dict):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children
-                         if isinstance(child, list | dict))
-    return False
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+_STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_text_depth(text: str, limit: int) -> int:
+    """How deeply arrays/objects nest in JSON text, measured before parsing: the C parser
+    recurses per level and a deep enough document crashes the interpreter, not just raises."""
+    if text.count("[") + text.count("{") <= limit:
+        return 0
+    brackets = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
+    return max(accumulate(_BRACKET_STEP[char] for char in brackets))
 
 
 def error_response(error: RpcError, request_id: Any = None) -> dict[str, Any]:
@@ -64,14 +74,19 @@ class Dispatcher:
         (only notifications were sent)."""
         limits = self._context.limits
         try:
-            message = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as error:
-            reason = "nesting too deep" if isinstance(error, RecursionError) else str(error)
-            return encode(error_response(RpcError(PARSE_ERROR, f"parse error: {reason}")))
-        if json_depth_exceeds(message, limits.max_json_depth):
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return encode(error_response(RpcError(PARSE_ERROR, f"parse error: {error}")))
+        if json_text_depth(text, limits.max_json_depth) > limits.max_json_depth:
             return encode(error_response(RpcError(
                 INVALID_REQUEST, f"invalid request: JSON nested deeper than "
                 f"{limits.max_json_depth} levels")))
+        try:
+            message = json.loads(text, parse_constant=_reject_constant,
+                                 parse_float=_finite_float)
+        except (ValueError, RecursionError) as error:
+            return encode(error_response(RpcError(PARSE_ERROR, f"parse error: {error}")))
         if not isinstance(message, list):
             response = await self._handle_one(message, session)
             return None if response is None else encode(response)
