@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
+from network_test_peer import OPEN_PEERS
 
 from ordo.network import MessageKind, NetworkConfig, NodeKey, PeerNetwork
 from ordo.network.node_key import PeerId
@@ -40,9 +41,6 @@ def fast_config(**overrides: object) -> NetworkConfig:
     return NetworkConfig(**settings)  # type: ignore[arg-type]
 
 
-NodeFactory = Callable[..., "asyncio.Future[Node]"]
-
-
 @pytest.fixture
 async def make_node() -> AsyncIterator[Callable[..., object]]:
     started: list[Node] = []
@@ -54,8 +52,11 @@ async def make_node() -> AsyncIterator[Callable[..., object]]:
         network = PeerNetwork(node_key, fast_config(**overrides), **extra)  # type: ignore[arg-type]
         _, bound = await network.start("127.0.0.1", port)
         node = Node(network, bound)
-        network.on_message = lambda peer, kind, payload: node.received.append(
-            (peer, kind, payload)) or None
+
+        def record(peer: PeerId, kind: MessageKind, payload: bytes) -> None:
+            node.received.append((peer, kind, payload))
+
+        network.on_message = record
         network.on_peer_connected = node.connected.append
         network.on_peer_disconnected = lambda peer, reason: node.disconnected.append(
             (peer, reason))
@@ -65,6 +66,9 @@ async def make_node() -> AsyncIterator[Callable[..., object]]:
     yield factory
     for node in started:
         await node.network.stop()
+    while OPEN_PEERS:
+        OPEN_PEERS.pop().close()
+    await asyncio.sleep(0)
 
 
 async def eventually(predicate: Callable[[], bool], timeout: float = 5.0,

@@ -13,6 +13,18 @@ from ordo.network.node_key import NodeKey, PeerId
 from ordo.network.stream_frames import PeerClosedError, read_frame
 
 LIMITS = FrameLimits()
+OPEN_PEERS: list[RawPeer] = []
+"""Every RawPeer opened, so the test fixture can close whatever a test left open."""
+
+
+class RefusedError(Exception):
+    """The node answered the handshake with DISCONNECT; the message is its reason."""
+
+
+def expect(frame: Frame, kind: MessageKind) -> None:
+    if frame.kind is MessageKind.DISCONNECT:
+        raise RefusedError(frame.payload.decode())
+    assert frame.kind is kind, frame
 
 
 class RawPeer:
@@ -25,16 +37,18 @@ class RawPeer:
     @classmethod
     async def open(cls, port: int, key: NodeKey | None = None) -> RawPeer:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, key or NodeKey.generate())
+        peer = cls(reader, writer, key or NodeKey.generate())
+        OPEN_PEERS.append(peer)
+        return peer
 
     async def handshake(self, chain_id: int) -> PeerId:
         handshake = Handshake(self.key, chain_id, os.urandom(32))
         self.send(MessageKind.HELLO, handshake.hello())
         hello = await self.read()
-        assert hello.kind is MessageKind.HELLO, hello
+        expect(hello, MessageKind.HELLO)
         self.send(MessageKind.AUTH, handshake.on_peer_hello(hello.payload))
         auth = await self.read()
-        assert auth.kind is MessageKind.AUTH, auth
+        expect(auth, MessageKind.AUTH)
         return handshake.on_peer_auth(auth.payload)
 
     def send(self, kind: MessageKind, payload: bytes) -> None:
@@ -57,4 +71,5 @@ class RawPeer:
                     return frames
 
     def close(self) -> None:
+        self.writer.close()
         self.writer.transport.abort()
