@@ -309,3 +309,14 @@ def build_chain() -> FakeBackend:
     backend.finalized = 2
     backend.block_log_reads.clear()
     return backend
+
+
+def token_transfer(nonce: int, amount: int, key_index: int = 1) -> PlannedTx:
+    """An EIP-1559 call to TOKEN that logs Transfer(sender, RECIPIENT, amount)."""
+    return PlannedTx(
+        fields=dict(type=2, nonce=nonce, maxFeePerGas=4 * GWEI, maxPriorityFeePerGas=GWEI,
+                    gas=60_000, to=to_checksum_address(TOKEN), value=0, data=word(amount),
+                    chainId=CHAIN_ID),
+        key=KEYS[key_index], gas_used=40_000,
+        logs=[(TOKEN, [TRANSFER, word(SENDERS[key_index]), word(RECIPIENT)], word(amount))],
+    )
