@@ -127,6 +127,44 @@ async def test_frames_before_authentication_are_a_protocol_violation(make_node: 
     assert a.network.handshake_failures["protocol_violation"] == 1
 
 
+async def test_big_frame_before_authentication_is_refused_from_its_header(
+        make_node: Any) -> None:
+    a = await make_node()
+    raw = await RawPeer.open(a.port)
+    raw.send_raw(struct.pack(">IB", 16 * 1024 * 1024, MessageKind.PROPOSAL))  # no payload follows
+    frames = await raw.read_until_closed(timeout=1.5)  # frame_timeout is 2 s: not waited for
+    assert frames[-1].payload == b"protocol_violation"
+    assert a.network.handshake_failures["protocol_violation"] == 1
+
+
+async def test_inbound_beyond_max_peers_is_refused(make_node: Any) -> None:
+    a = await make_node(max_peers=1)
+    b, c = await make_node(), await make_node()
+    await b.network.connect("127.0.0.1", a.port)
+    with pytest.raises(SessionError, match="connection_lost"):
+        await c.network.connect("127.0.0.1", a.port)
+    assert a.network.handshake_failures["too_many_peers"] == 1
+    assert [p.peer_id for p in a.network.peers()] == [b.address]
+
+
+async def test_remote_refusal_reasons_do_not_mint_counter_keys(make_node: Any) -> None:
+    a = await make_node()
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"\x00\x00\x00\x05\x0cHACK!")
+        await writer.drain()
+        writer.close()
+
+    raw_server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = raw_server.sockets[0].getsockname()[1]
+    with pytest.raises(SessionError) as caught:
+        await a.network.connect("127.0.0.1", port)
+    assert caught.value.reason == "remote_refused:HACK_"
+    assert dict(a.network.handshake_failures) == {"remote_refused": 1}
+    raw_server.close()
+    await raw_server.wait_closed()
+
+
 # ---- junk after the handshake ---------------------------------------------------------------
 
 JUNK = {

@@ -45,6 +45,7 @@ DisconnectHandler = Callable[[PeerId, str], None]
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
+HANDSHAKE_REPLIES = frozenset({MessageKind.HELLO, MessageKind.AUTH, MessageKind.DISCONNECT})
 DUPLICATE_REASONS = frozenset({"duplicate_connection", "remote_refused:duplicate_connection"})
 
 
@@ -364,7 +365,7 @@ class PeerNetwork:
                              writer: asyncio.StreamWriter) -> PeerId:
         limits, frame_timeout = self.config.frame_limits, self.config.frame_timeout
         writer.write(encode_frame(MessageKind.HELLO, handshake.hello()))
-        frame = await read_frame(reader, limits, frame_timeout)
+        frame = await read_frame(reader, limits, frame_timeout, HANDSHAKE_REPLIES)
         _expect(frame, MessageKind.HELLO)
         answer = handshake.on_peer_hello(frame.payload)
         claimed = handshake.peer
@@ -374,13 +375,14 @@ class PeerNetwork:
         if self.scores.is_banned(claimed):
             raise HandshakeError("banned", f"0x{claimed.hex()} is banned")
         writer.write(encode_frame(MessageKind.AUTH, answer))
-        frame = await read_frame(reader, limits, frame_timeout)
+        frame = await read_frame(reader, limits, frame_timeout, HANDSHAKE_REPLIES)
         _expect(frame, MessageKind.AUTH)
         return handshake.on_peer_auth(frame.payload)
 
     def _refuse(self, writer: asyncio.StreamWriter, reason: str, peer: PeerId | None,
                 *, notify: bool = True) -> None:
-        self.handshake_failures[reason] += 1
+        # a peer-supplied refusal text is not a counter key: hostile peers could mint millions
+        self.handshake_failures[reason.split(":", 1)[0]] += 1
         log.info("handshake with %s failed: %s", f"0x{peer.hex()}" if peer else "unknown peer",
                  reason)
         transport = writer.transport
