@@ -154,8 +154,10 @@ class PyEvmEngine:
         run = self._start_block(db, parent, env.coinbase, env.timestamp, env.gas_limit)
         skipped: list[tuple[bytes, str]] = []
         refused_senders: set[bytes] = set()
-        for candidate in candidates:
-            if run.gas_remaining < TX_BASE_GAS:
+        pending = iter(candidates)
+        while run.gas_remaining >= TX_BASE_GAS:
+            candidate = next(pending, None)
+            if candidate is None:
                 break
             if candidate.sender in refused_senders:
                 skipped.append((candidate.hash, SENDER_ALREADY_SKIPPED))
