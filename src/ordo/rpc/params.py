@@ -232,9 +232,10 @@ def _decode_topics(value: Any, limits: RpcLimits) -> tuple[frozenset[bytes], ...
                     raise ValueError(
                         f"too many alternatives: {len(item)} > {limits.max_topic_alternatives}"
                     )
-                positions.append(frozenset(decode_hash(topic) for topic in item
-                                           if topic is not None)
-                                 if None not in item else frozenset())
+                alternatives = frozenset(decode_hash(topic) for topic in item
+                                         if topic is not None)
+                # A null among the alternatives matches anything, as in geth.
+                positions.append(frozenset() if None in item else alternatives)
             else:
                 raise ValueError(f"expected null, a hash or an array, got {json_type(item)}")
         except ValueError as error:
