@@ -6,7 +6,7 @@ Chain (chain id 77077):
   1  legacy transfer; EIP-2930 call to TOKEN emitting Transfer + Approval; EIP-1559 contract
      creation emitting one log from the new contract
   2  empty
-  3  EIP-1559 call to OTHER emitting Transfer (status failed? no: success); EIP-7702 tx
+  3  EIP-1559 call to OTHER emitting Transfer; EIP-7702 set-code tx that failed (status 0)
   4  empty (head).  finalized = 2.
 """
 
