@@ -64,17 +64,18 @@ class Chain:
             raise UnknownBlock(f"header not found: block {number}")
         return header
 
-    def ancestor_hashes(self, header: BlockHeaderAPI) -> Sequence[bytes]:
-        """Hashes of up to 256 ancestors of ``header``, newest first (for BLOCKHASH)."""
-        hashes: list[bytes] = []
-        number = int(header.block_number) - 1
-        parent_hash = bytes(header.parent_hash)
+    def ancestor_hashes(self, block_hash: bytes) -> Sequence[bytes]:
+        """``[block_hash, parent, ...]`` newest first, up to 256 (BLOCKHASH), from the store."""
+        block = self.store.get_block_by_hash(block_hash)
+        if block is None:
+            return [block_hash]
+        hashes = [block_hash]
+        number = block.number - 1
         while number >= 0 and len(hashes) < BLOCKHASH_WINDOW:
-            hashes.append(parent_hash)
-            ancestor = self.store.get_header_by_number(number)
-            if ancestor is None:
+            ancestor_hash = self.store.get_block_hash(number)
+            if ancestor_hash is None:
                 break
-            parent_hash = bytes(ancestor.parent_hash)
+            hashes.append(ancestor_hash)
             number -= 1
         return hashes
 

@@ -21,7 +21,7 @@ from ordo.core.block import Block, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import DecodedTransaction, decode_transaction
-from ordo.mempool.pool import Mempool
+from ordo.mempool import Mempool
 from ordo.node.chain import Chain
 from ordo.node.dropped_transactions import DroppedTransactions
 from ordo.node.journal_writer import JournalWriter
@@ -86,8 +86,9 @@ class Node:
                 stale.append(decoded.hash)
                 continue
             try:
-                self.mempool.add(decoded, accounts)
+                admission = self.mempool.add(decoded, accounts)
                 admitted += 1
+                stale.extend(self._record_removals(admission.removed))
             except RejectedTransaction as error:
                 stale.append(decoded.hash)
                 self.dropped.record(decoded.hash, error.message)
@@ -101,16 +102,22 @@ class Node:
         return HeadAccounts(self.chain, self.chain.head_header())
 
     # --- block notifications (called by the producer after each commit) ------------------------
-    async def on_block_committed(self, block: Block, skipped: Sequence[tuple[bytes, str]]) -> None:
-        for tx_hash, reason in skipped:
-            if self.mempool.drop_skipped(tx_hash, reason):
-                self.dropped.record(tx_hash, reason)
-        included = [bytes(tx.hash) for tx in block.transactions]
-        for tx_hash, reason in self.mempool.on_block(included, self.head_accounts()):
+    def _record_removals(self, removals: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        for tx_hash, reason in removals:
             self.dropped.record(tx_hash, reason)
-        removed = [tx_hash for tx_hash, _ in skipped]
+        return [tx_hash for tx_hash, _ in removals]
+
+    async def on_block_committed(self, block: Block, skipped: Sequence[tuple[bytes, str]]) -> None:
+        removed: list[bytes] = []
+        for tx_hash, reason in skipped:
+            removed.extend(self._record_removals(self.mempool.drop_skipped(tx_hash, reason)))
+        included = [bytes(tx.hash) for tx in block.transactions]
+        removed.extend(self._record_removals(self.mempool.on_block(
+            included, self.head_accounts(), block_number=block.number,
+            base_fee=self.next_base_fee(),
+        )))
         if removed:
-            self.chain.store.journal_remove(removed)
+            await asyncio.to_thread(self.chain.store.journal_remove, removed)
         for listener in self._block_listeners:
             await _call_listener(listener, block)
 
@@ -184,7 +191,10 @@ class Node:
         decoded = decode_transaction(raw)
         if self.chain.store.get_transaction_location(decoded.hash) is not None:
             raise RejectedTransaction("already known")
-        self.mempool.add(decoded, self.head_accounts())
+        admission = self.mempool.add(decoded, self.head_accounts())
+        evicted = self._record_removals(admission.removed)
+        if evicted:
+            await asyncio.to_thread(self.chain.store.journal_remove, evicted)
         try:
             await self._journal.append(decoded.hash, decoded.raw)
         except Exception as error:

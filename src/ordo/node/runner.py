@@ -9,7 +9,7 @@ from pathlib import Path
 from eth_keys import keys
 
 from ordo.core.genesis import Genesis
-from ordo.mempool.pool import Mempool
+from ordo.mempool import ChainRules, Mempool
 from ordo.node.chain import Chain
 from ordo.node.config import ConfigError, NodeConfig
 from ordo.node.node import Node
@@ -44,7 +44,7 @@ async def run_node(config: NodeConfig) -> None:
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
-        node = Node(chain, Mempool(), signer_address)
+        node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
         producer = BlockProducer(node, config.block_time, config.heartbeat_interval,
                                  config.fee_recipient)
