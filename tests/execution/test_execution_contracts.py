@@ -157,3 +157,21 @@ def test_call_can_create(chain: LocalChain, recorder: tuple[bytes, Any]) -> None
     runtime = chain.engine.call(chain.head, CallRequest(data=bytecode))
     assert len(runtime) > 100  # a create call returns the deployed code
     assert chain.engine.estimate_gas(chain.head, CallRequest(data=bytecode)) > 53_000
+
+
+def test_estimate_gas_capped_by_what_the_sender_can_pay(
+    chain: LocalChain, keys: list[bytes]
+) -> None:
+    """With a fee cap, the balance limits the gas (geth's allowance); below 21,000 nothing fits."""
+    price = chain.next_base_fee() + GWEI
+    thrifty = b"\x5a" * 20
+    fund = sign(keys[0], chain.genesis.chain_id, nonce=0, gasPrice=price, to=thrifty,
+                value=20_000 * 3 * GWEI)
+    chain.build([fund])
+    request = CallRequest(sender=thrifty, to=b"\x66" * 20, max_fee_per_gas=3 * GWEI,
+                          max_priority_fee_per_gas=0)
+    with pytest.raises(CallFailed, match=r"^gas required exceeds allowance \(20000\)$"):
+        chain.engine.estimate_gas(chain.head, request)
+    assert chain.engine.estimate_gas(chain.head, CallRequest(sender=thrifty, to=b"\x66" * 20)) == (
+        21_000  # without fee fields the call is free, as in geth
+    )

@@ -45,7 +45,7 @@ from ordo.execution.evm_state import (
 )
 from ordo.execution.header_rules import environment_error, header_mismatch
 from ordo.execution.proofs import build_account_proof
-from ordo.execution.state_source import KeyValueReader, OverlayDatabase, open_overlay
+from ordo.execution.state_source import KeyValueReader, open_overlay
 from ordo.execution.transaction_rules import BLOB_TRANSACTION_TYPE, TX_BASE_GAS
 
 UINT64_CEILING = 2**64
@@ -420,11 +420,3 @@ def _check_request(request: CallRequest) -> None:
         if any(not 0 <= slot < UINT256_CEILING for slot in slots):
             raise CallFailed("access list storage key out of range")
 
-
-__all__ = [
-    "BlockEnvironment",
-    "BuildResult",
-    "InvalidBlock",
-    "OverlayDatabase",
-    "PyEvmEngine",
-]

@@ -11,6 +11,7 @@ from eth.abc import BlockHeaderAPI
 GAS_LIMIT_BOUND_DIVISOR = 1024
 MIN_GAS_LIMIT = 5_000
 MAX_EXTRA_DATA = 32
+UINT64_CEILING = 2**64
 
 # Compared in this order so the reason names the most telling difference first.
 HEADER_FIELDS = (
@@ -42,6 +43,10 @@ def environment_error(
     parent: BlockHeaderAPI, *, timestamp: int, gas_limit: int, extra_data: bytes
 ) -> str | None:
     """Why a child of ``parent`` with these producer-chosen fields is invalid, or None."""
+    if not 0 <= timestamp < UINT64_CEILING:
+        return f"timestamp {timestamp} out of range"
+    if gas_limit >= UINT64_CEILING:
+        return f"gas limit {gas_limit} out of range"
     if timestamp < int(parent.timestamp):
         return f"timestamp {timestamp} is before parent timestamp {parent.timestamp}"
     parent_limit = int(parent.gas_limit)

@@ -61,6 +61,10 @@ _VM_ERROR_TEXT: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+class IntrinsicGasTooLow(CallFailed):
+    """The gas limit does not even cover the intrinsic (or EIP-7623 floor) cost."""
+
+
 @dataclass(frozen=True)
 class CallMessage:
     """The transaction-shaped object py-evm's executor reads; it has no signature."""
@@ -168,10 +172,10 @@ def _precheck(state: PragueState, prepared: PreparedCall) -> None:
         )
     required = intrinsic_gas(message.data, is_create, message.access_list)
     if message.gas < required:
-        raise CallFailed(f"intrinsic gas too low: have {message.gas}, want {required}")
+        raise IntrinsicGasTooLow(f"intrinsic gas too low: have {message.gas}, want {required}")
     floor = floor_data_gas(message.data)
     if message.gas < floor:
-        raise CallFailed(
+        raise IntrinsicGasTooLow(
             f"insufficient gas for floor data gas cost: have {message.gas}, want {floor}"
         )
 
@@ -239,11 +243,15 @@ def estimate_gas(
     if is_plain_transfer and code_size_of(message.to) == 0 and attempt(TX_BASE_GAS) is not None:
         return TX_BASE_GAS
 
-    at_high = _run(open_state, replace(prepared, message=replace(message, gas=high)), base_fee)
+    exceeds_allowance = CallFailed(f"gas required exceeds allowance ({high})")
+    try:
+        at_high = _run(open_state, replace(prepared, message=replace(message, gas=high)), base_fee)
+    except IntrinsicGasTooLow as error:
+        raise exceeds_allowance from error
     if at_high.is_error:
         failure = failure_of(at_high)
         if isinstance(at_high.error, OutOfGas):
-            raise CallFailed(f"gas required exceeds allowance ({high})")
+            raise exceeds_allowance
         raise failure
     used = PragueVM.finalize_gas_used(replace(message, gas=high), at_high)  # type: ignore[arg-type]
     low = used - 1
