@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import rlp
 from eth_abi import decode
+from eth_account import Account
 from eth_bloom import BloomFilter
 from eth_utils import keccak
 from execution_chain import LocalChain, address_of, calldata, sign
 
 from ordo.core.call import CallRequest
 from ordo.core.errors import CallFailed, ExecutionReverted
+from ordo.core.genesis import Genesis, GenesisAccount
 
 GWEI = 10**9
 STORED_TOPIC = keccak(text="Stored(address,uint256)")
@@ -175,3 +178,65 @@ def test_estimate_gas_capped_by_what_the_sender_can_pay(
     assert chain.engine.estimate_gas(chain.head, CallRequest(sender=thrifty, to=b"\x66" * 20)) == (
         21_000  # without fee fields the call is free, as in geth
     )
+
+
+def test_reverting_transaction_is_included_and_pays(
+    chain: LocalChain, keys: list[bytes], deployed: bytes
+) -> None:
+    sender = address_of(keys[4])
+    before = chain.engine.get_balance(chain.head, sender)
+    price = chain.next_base_fee() + GWEI
+    tx = sign(keys[4], chain.genesis.chain_id, nonce=0, gas=100_000, gasPrice=price, to=deployed,
+              data=calldata("store(uint256)", ["uint256"], [13]))
+    result = chain.build([tx])
+    (receipt,) = result.executed.receipts
+    assert receipt.state_root == b""  # EIP-658 failure
+    assert receipt.logs == ()
+    gas_used = receipt.gas_used
+    assert 21_000 < gas_used < 100_000  # a revert refunds the unused gas
+    assert chain.engine.get_balance(chain.head, sender) == before - gas_used * price
+    assert chain.engine.get_nonce(chain.head, sender) == 1
+    assert chain.engine.get_storage_at(chain.head, deployed, 0) == 0
+
+
+def test_set_code_transaction_delegates_an_eoa(
+    chain: LocalChain, keys: list[bytes], deployed: bytes
+) -> None:
+    """EIP-7702: keys[5] delegates to Recorder; a call to keys[5] then runs Recorder's code in
+    keys[5]'s own storage."""
+    authority = address_of(keys[5])
+    authorization = Account.sign_authorization(
+        {"chainId": chain.genesis.chain_id, "address": "0x" + deployed.hex(), "nonce": 0}, keys[5]
+    )
+    price = chain.next_base_fee() + GWEI
+    delegate = sign(keys[6], chain.genesis.chain_id, nonce=0, gas=100_000,
+                    maxFeePerGas=price, maxPriorityFeePerGas=GWEI, to=authority,
+                    authorizationList=[authorization])
+    result = chain.build([delegate])
+    assert result.skipped == ()
+    assert result.executed.block.transactions[0].type_id == 4
+    assert chain.engine.get_code(chain.head, authority) == b"\xef\x01\x00" + deployed
+    assert chain.engine.get_nonce(chain.head, authority) == 1
+
+    store = sign(keys[6], chain.genesis.chain_id, nonce=1, gas=100_000, gasPrice=price * 2,
+                 to=authority, data=calldata("store(uint256)", ["uint256"], [31]))
+    (receipt,) = chain.build([store]).executed.receipts
+    assert receipt.state_root == b"\x01"
+    assert chain.engine.get_storage_at(chain.head, authority, 0) == 31
+    assert chain.engine.get_storage_at(chain.head, deployed, 0) == 0
+
+    # a delegated EOA can still send transactions (EIP-3607 allows delegation designators)
+    own = sign(keys[5], chain.genesis.chain_id, nonce=1, gasPrice=price * 2, to=b"\x01" * 20)
+    assert chain.build([own]).skipped == ()
+
+
+def test_sender_with_code_is_refused(genesis: Genesis, keys: list[bytes]) -> None:
+    """EIP-3607: an account with (non-delegation) code cannot originate transactions."""
+    victim = address_of(keys[7])
+    alloc = dict(genesis.alloc)
+    alloc[victim] = GenesisAccount(balance=10**20, code=b"\x60\x00")
+    chain = LocalChain(replace(genesis, alloc=alloc))
+    tx = sign(keys[7], genesis.chain_id, nonce=0, gasPrice=chain.next_base_fee() + GWEI,
+              to=b"\x01" * 20)
+    ((_, reason),) = chain.build([tx]).skipped
+    assert reason == f"sender not an eoa: address 0x{victim.hex()}, len(code): 2"
