@@ -33,13 +33,15 @@ def test_real_devnet_serves_stops_cleanly_and_resumes(tmp_path: Path) -> None:
                 [sys.executable, "-m", "ordo", "devnet", "--data-dir", str(data_dir),
                  "--base-port", str(port)], stdout=output, stderr=subprocess.STDOUT)
         try:
-            wait_for((data_dir / "devnet.json").exists, timeout=90)
+            wait_for(lambda process=devnet: (data_dir / "devnet.json").exists()
+                     or process.poll() is not None,
+                     timeout=90)
+            assert devnet.poll() is None, (tmp_path / f"out-{run}.txt").read_text()
             node = json.loads((data_dir / "devnet.json").read_text())["nodes"][0]
             assert rpc(node["rpc"], "eth_chainId") == hex(77077)
             head = block_number(node["rpc"])
             assert head is not None
             heads.append(head)
-            assert devnet.poll() is None
             devnet.send_signal(signal.SIGINT)
             assert devnet.wait(timeout=30) == 0
         finally:
