@@ -7,6 +7,7 @@ tests themselves can be validated independently of Ordo; the default target is a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,22 @@ def target() -> str:
     return selected_target()
 
 
+@contextmanager
+def running_node(target: str, workdir: Path) -> Iterator[Endpoint]:
+    """A freshly started node of the selected kind, stopped (never left behind) on exit."""
+    node: AnvilNode | OrdoDevnet
+    node = AnvilNode(workdir / "anvil.log") if target == "anvil" else OrdoDevnet(workdir / "devnet")
+    try:
+        yield node.start()
+    finally:
+        node.stop()
+
+
 @pytest.fixture(scope="session")
 def endpoint(target: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    """The running node for the whole session; stopped (never left behind) at the end."""
-    workdir = tmp_path_factory.mktemp("e2e-node")
-    if target == "anvil":
-        anvil = AnvilNode(workdir / "anvil.log")
-        try:
-            yield anvil.start()
-        finally:
-            anvil.stop()
-        return
-    devnet = OrdoDevnet(workdir / "devnet")
-    try:
-        yield devnet.start()
-    finally:
-        devnet.stop()
+    """The node shared by the whole session."""
+    with running_node(target, tmp_path_factory.mktemp("e2e-node")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
