@@ -74,6 +74,7 @@ class IgnoreReason(Enum):
     FUTURE_HEIGHT = "height too far ahead"
     FUTURE_ROUND = "round too far ahead"
     DUPLICATE = "duplicate"
+    EQUIVOCATION_LIMIT = "too many conflicting votes from one signer"
     TOO_MANY_PROPOSALS = "too many proposals for one round"
     BUFFER_FULL = "next-height buffer full"
     BAD_CERTIFICATE = "certificate does not verify"

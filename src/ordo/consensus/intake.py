@@ -18,10 +18,18 @@ from ordo.consensus.actions import (
     RequestValidation,
 )
 from ordo.consensus.evidence import make_equivocation
-from ordo.consensus.messages import ConsensusMessage, Proposal, Vote, VoteType
+from ordo.consensus.messages import NIL, ConsensusMessage, Proposal, Vote, VoteType
 from ordo.consensus.state import ConsensusState
-from ordo.consensus.transitions import Outcome, get_round_proposer, store_proposal, store_vote
+from ordo.consensus.transitions import (
+    Outcome,
+    find_value,
+    get_round_proposer,
+    store_proposal,
+    store_vote,
+)
 from ordo.consensus.vote_tally import EMPTY_TALLY
+
+MAX_HASHES_PER_SIGNER = 3
 
 
 def _ignored(state: ConsensusState, reason: IgnoreReason, height: int, signer: bytes) -> Outcome:
@@ -77,25 +85,38 @@ def _precheck(state: ConsensusState, message: ConsensusMessage) -> Outcome | Non
     return None
 
 
+def _is_known_hash(state: ConsensusState, block_hash: bytes) -> bool:
+    return block_hash == NIL or find_value(state, block_hash) is not None
+
+
 def admit_vote(state: ConsensusState, vote: Vote) -> Outcome:
+    """Count a vote. A double-signer's further votes are counted too (for their own block hash
+    only) and reported once as evidence; beyond MAX_HASHES_PER_SIGNER blocks per tally, only
+    votes for nil or for proposed blocks are kept, so a double-signer cannot fill memory."""
     rejected = _precheck(state, vote)
     if rejected is not None:
         return rejected
     tallies = state.prevotes if vote.vote_type == VoteType.PREVOTE else state.precommits
-    existing = tallies.get(vote.round, EMPTY_TALLY).votes.get(vote.validator)
-    if existing == vote:
+    tally = tallies.get(vote.round, EMPTY_TALLY)
+    if tally.has_vote(vote.validator, vote.block_hash):
         return _ignored(state, IgnoreReason.DUPLICATE, vote.height, vote.validator)
     if not vote.is_signed_by_validator():
         return _ignored(state, IgnoreReason.BAD_SIGNATURE, vote.height, vote.validator)
-    if existing is None:
+    first = tally.votes.get(vote.validator)
+    if first is None:
         return store_vote(state, vote), []
-    if existing.block_hash == vote.block_hash:
-        return _ignored(state, IgnoreReason.DUPLICATE, vote.height, vote.validator)
+    actions: list[Action] = []
     key = (vote.validator, vote.round, int(vote.vote_type))
-    if key in state.reported_equivocations:
-        return _ignored(state, IgnoreReason.DUPLICATE, vote.height, vote.validator)
-    state = replace(state, reported_equivocations=state.reported_equivocations | {key})
-    return state, [Evidence(make_equivocation(existing, vote))]
+    if key not in state.reported_equivocations:
+        state = replace(state, reported_equivocations=state.reported_equivocations | {key})
+        actions.append(Evidence(make_equivocation(first, vote)))
+    if tally.count_hashes_of(vote.validator) >= MAX_HASHES_PER_SIGNER and not _is_known_hash(
+        state, vote.block_hash
+    ):
+        actions.append(MessageIgnored(IgnoreReason.EQUIVOCATION_LIMIT, vote.height,
+                                      vote.validator))
+        return state, actions
+    return store_vote(state, vote), actions
 
 
 def admit_proposal(state: ConsensusState, proposal: Proposal) -> Outcome:

@@ -36,6 +36,7 @@ from ordo.consensus.transitions import (
     store_proposal,
     store_vote,
 )
+from ordo.consensus.vote_tally import EMPTY_TALLY
 
 
 def step(state: ConsensusState, event: Event) -> Outcome:
@@ -108,6 +109,11 @@ def _restore(state: ConsensusState, record: RecoveryRecord) -> ConsensusState:
     for vote in record.own_votes:
         if vote.validator == own and vote.height == state.height:
             state = store_vote(state, vote)
+    for vote in record.justification:
+        if vote.height == state.height and vote.vote_type == VoteType.PREVOTE:
+            tally = state.prevotes.get(vote.round, EMPTY_TALLY)
+            if not tally.has_vote(vote.validator, vote.block_hash):
+                state = store_vote(state, vote)
     return replace(
         state,
         locked_value=record.locked_value,

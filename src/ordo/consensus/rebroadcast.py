@@ -1,9 +1,12 @@
 """What a node re-sends and what it persists: pure views of the state.
 
-Messages get lost, so until a height is decided each node periodically re-broadcasts what a peer
-needs to make progress with it: the current round's proposals, its own latest votes, and (when it
-holds a valid value) the proposal and prevote quorum that justify re-proposing it. Receivers
-treat copies as duplicates, so re-sending is always safe.
+Messages get lost, and the algorithm's liveness assumes that messages between correct nodes are
+eventually delivered. So until a height is decided each node periodically re-broadcasts what a
+peer needs to make progress with it: the current round's proposals, all its own votes of the
+height (a peer stuck in an earlier round needs our earlier precommits to follow us, and a
+skip set of later-round messages to jump), and, when it holds a valid value, the proposal and
+prevote quorum that justify re-proposing it (a peer locked on an older value needs them to
+unlock). Receivers treat copies as duplicates, so re-sending is always safe.
 """
 
 from __future__ import annotations
@@ -26,10 +29,7 @@ def compute_rebroadcast(state: ConsensusState) -> tuple[ConsensusMessage, ...]:
     if not state.started:
         return ()
     messages: list[ConsensusMessage] = list(state.proposals.get(state.round, ()))
-    own_votes = _own_votes(state)
-    if own_votes:
-        latest_round = max(vote.round for vote in own_votes)
-        messages += [vote for vote in own_votes if vote.round == latest_round]
+    messages += sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
     valid_value, valid_round = state.valid_value, state.valid_round
     if valid_value is not None and valid_round != state.round:
         messages += [
@@ -54,6 +54,12 @@ def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
         if proposal.proposer == own
     )
     votes = sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
+    justification: list[Vote] = []
+    for value, round_ in ((state.locked_value, state.locked_round),
+                          (state.valid_value, state.valid_round)):
+        if value is not None:
+            tally = state.prevotes.get(round_, EMPTY_TALLY)
+            justification += tally.votes_for(value.block_hash)
     return RecoveryRecord(
         height=state.height,
         round=state.round,
@@ -63,5 +69,6 @@ def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
         valid_round=state.valid_round,
         own_votes=tuple(votes),
         own_proposals=own_proposals,
+        justification=tuple(dict.fromkeys(justification)),
     )
 

@@ -20,8 +20,10 @@ from ordo.consensus.vote_tally import VoteTally
 
 @dataclass(frozen=True)
 class RecoveryRecord:
-    """What a node persists (before sending) so a restart resumes without equivocating: its own
-    signed messages of the current height and its lock. See ``compute_recovery_record``."""
+    """What a node persists (before sending) so a restart resumes without equivocating and
+    without stalling: its own signed messages of the current height, its lock, and the prevote
+    quorums that justify its locked and valid values (peers may need them from it to unlock).
+    See ``compute_recovery_record``."""
 
     height: int
     round: int
@@ -31,6 +33,7 @@ class RecoveryRecord:
     valid_round: int
     own_votes: tuple[Vote, ...]
     own_proposals: tuple[Proposal, ...]
+    justification: tuple[Vote, ...] = ()
 
 
 @dataclass(frozen=True)

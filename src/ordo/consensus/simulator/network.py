@@ -1,0 +1,57 @@
+"""The virtual clock and network: a seeded event queue with per-message delay, loss,
+duplication and partitions. Reordering follows from independent random delays."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ordo.consensus.simulator.scenario import Scenario
+from ordo.consensus.simulator.wire import Payload
+
+Receiver = Callable[[int, Payload], None]
+
+
+@dataclass
+class VirtualNetwork:
+    scenario: Scenario
+    rng: random.Random
+    now_ms: int = 0
+    sent: int = 0
+    dropped: int = 0
+    _queue: list[tuple[int, int, Callable[[], None]]] = field(default_factory=list)
+    _sequence: int = 0
+
+    def schedule(self, delay_ms: int, callback: Callable[[], None]) -> None:
+        self._sequence += 1
+        heapq.heappush(self._queue, (self.now_ms + max(0, delay_ms), self._sequence, callback))
+
+    def run_until(self, end_ms: int) -> None:
+        queue = self._queue
+        while queue and queue[0][0] <= end_ms:
+            time_ms, _, callback = heapq.heappop(queue)
+            self.now_ms = time_ms
+            callback()
+        self.now_ms = end_ms
+
+    def is_connected(self, sender: int, receiver: int) -> bool:
+        for partition in self.scenario.partitions:
+            if partition.start_ms <= self.now_ms < partition.end_ms:
+                for group in partition.groups:
+                    if (sender in group) != (receiver in group):
+                        return False
+        return True
+
+    def send(self, sender: int, receiver: int, payload: Payload, deliver: Receiver) -> None:
+        """Queue ``payload`` for ``receiver`` unless the network loses it."""
+        self.sent += 1
+        scenario = self.scenario
+        if not self.is_connected(sender, receiver) or self.rng.random() < scenario.drop_rate:
+            self.dropped += 1
+            return
+        copies = 2 if self.rng.random() < scenario.duplicate_rate else 1
+        for _ in range(copies):
+            delay = self.rng.randint(scenario.min_delay_ms, scenario.max_delay_ms)
+            self.schedule(delay, lambda: deliver(sender, payload))

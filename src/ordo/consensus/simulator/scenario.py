@@ -1,0 +1,151 @@
+"""Scenarios: everything about one simulated run, drawn from its seed.
+
+A scenario fixes the stakes, which validators are Byzantine and how, the network's loss and
+delay, and the schedule of partitions and crashes. All faults end by ``stable_at_ms``; from then
+on the honest validators are up and connected (losses stay), and liveness is checked until
+``end_ms``. The same (seed, nodes, byzantine) always gives the same scenario.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import Enum
+
+KINDS = ("lossy", "partition", "crash", "byzantine", "mixed")
+
+
+class Behaviour(Enum):
+    SILENT = "silent"
+    EQUIVOCATE = "equivocate"
+    DOUBLE_PROPOSE = "double-propose"
+    UNKNOWN_VOTES = "unknown-votes"
+    INVALID_PROPOSE = "invalid-propose"
+    CHAOS = "chaos"
+
+
+@dataclass(frozen=True)
+class Partition:
+    start_ms: int
+    end_ms: int
+    groups: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Crash:
+    node: int
+    at_ms: int
+    restart_ms: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    seed: int
+    kind: str
+    nodes: int
+    stakes: tuple[int, ...]
+    byzantine: tuple[tuple[int, Behaviour], ...]
+    drop_rate: float
+    duplicate_rate: float
+    min_delay_ms: int
+    max_delay_ms: int
+    partitions: tuple[Partition, ...]
+    crashes: tuple[Crash, ...]
+    epoch_length: int
+    stable_at_ms: int
+    end_ms: int
+
+    @property
+    def byzantine_nodes(self) -> frozenset[int]:
+        return frozenset(index for index, _ in self.byzantine)
+
+    def behaviour_of(self, node: int) -> Behaviour | None:
+        for index, behaviour in self.byzantine:
+            if index == node:
+                return behaviour
+        return None
+
+
+def _draw_stakes(rng: random.Random, nodes: int) -> list[int]:
+    if rng.random() < 0.5:
+        return [1] * nodes
+    return [rng.randint(1, 10) for _ in range(nodes)]
+
+
+def _choose_byzantine(
+    rng: random.Random, stakes: list[int], count: int
+) -> tuple[tuple[int, Behaviour], ...]:
+    """``count`` Byzantine validators; honest stakes are raised until Byzantine stake < 1/3."""
+    if count == 0:
+        return ()
+    chosen = sorted(rng.sample(range(len(stakes)), count))
+    honest = [index for index in range(len(stakes)) if index not in chosen]
+    while 3 * sum(stakes[index] for index in chosen) >= sum(stakes):
+        stakes[rng.choice(honest)] += 1
+    behaviours = list(Behaviour)
+    return tuple((index, rng.choice(behaviours)) for index in chosen)
+
+
+def _draw_partitions(rng: random.Random, nodes: int, until_ms: int) -> tuple[Partition, ...]:
+    partitions = []
+    start = rng.randint(200, 1500)
+    for _ in range(rng.randint(1, 3)):
+        end = min(start + rng.randint(300, 2500), until_ms)
+        if start >= end:
+            break
+        members = list(range(nodes))
+        rng.shuffle(members)
+        cut = rng.randint(1, nodes - 1)
+        groups = (tuple(sorted(members[:cut])), tuple(sorted(members[cut:])))
+        partitions.append(Partition(start, end, groups))
+        start = end + rng.randint(100, 800)
+    return tuple(partitions)
+
+
+def _draw_crashes(
+    rng: random.Random, nodes: int, candidates: list[int], until_ms: int
+) -> tuple[Crash, ...]:
+    crashes = []
+    for node in rng.sample(candidates, min(len(candidates), rng.randint(1, max(1, nodes // 3)))):
+        at = rng.randint(100, until_ms - 600)
+        restart = rng.randint(at + 200, until_ms)
+        crashes.append(Crash(node, at, restart))
+    return tuple(sorted(crashes, key=lambda crash: (crash.at_ms, crash.node)))
+
+
+def make_scenario(seed: int, nodes: int = 4, byzantine: int = 1) -> Scenario:
+    if nodes < 1:
+        raise ValueError("nodes must be at least 1")
+    if byzantine < 0 or 3 * byzantine >= nodes:
+        raise ValueError("byzantine validators must be fewer than a third of the nodes")
+    rng = random.Random(f"ordo-sim:{seed}:{nodes}:{byzantine}")
+    kind = KINDS[seed % len(KINDS)]
+    stakes = _draw_stakes(rng, nodes)
+    byzantine_count = byzantine if kind in ("byzantine", "mixed") else 0
+    chosen = _choose_byzantine(rng, stakes, byzantine_count)
+    fault_window_ms = 3000
+    lossy = kind in ("lossy", "mixed") or rng.random() < 0.3
+    byzantine_nodes = {index for index, _ in chosen}
+    honest = [index for index in range(nodes) if index not in byzantine_nodes]
+    partitions: tuple[Partition, ...] = ()
+    crashes: tuple[Crash, ...] = ()
+    if kind in ("partition", "mixed") and nodes > 1:
+        partitions = _draw_partitions(rng, nodes, fault_window_ms)
+    if kind in ("crash", "mixed"):
+        crashes = _draw_crashes(rng, nodes, honest, fault_window_ms)
+    return Scenario(
+        seed=seed,
+        kind=kind,
+        nodes=nodes,
+        stakes=tuple(stakes),
+        byzantine=chosen,
+        drop_rate=rng.uniform(0.02, 0.25) if lossy else 0.0,
+        duplicate_rate=rng.uniform(0.0, 0.2) if lossy else 0.0,
+        min_delay_ms=rng.randint(1, 10),
+        max_delay_ms=rng.randint(15, 120),
+        partitions=partitions,
+        crashes=crashes,
+        epoch_length=rng.choice((3, 5, 1000)),
+        stable_at_ms=fault_window_ms,
+        end_ms=fault_window_ms + 6000,
+    )
