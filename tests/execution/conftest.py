@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from execution_chain import LocalChain, compile_recorder
 
 from ordo.core.genesis import Genesis, dev_private_keys, devnet_genesis
+from tests.execution.execution_chain import LocalChain, compile_recorder
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from eth.vm.forks.prague.blocks import PragueBlockHeader
-from execution_chain import LocalChain, address_of, sign
 
 from ordo.core.genesis import FeeRules, Genesis
 from ordo.execution.base_fee import next_base_fee
+from tests.execution.execution_chain import LocalChain, address_of, sign
 
 RULES = FeeRules(initial_base_fee=10**9, base_fee_floor=10**7)
 

@@ -9,11 +9,11 @@ from eth_abi import decode
 from eth_account import Account
 from eth_bloom import BloomFilter
 from eth_utils import keccak
-from execution_chain import LocalChain, address_of, calldata, sign
 
 from ordo.core.call import CallRequest
 from ordo.core.errors import CallFailed, ExecutionReverted
 from ordo.core.genesis import Genesis, GenesisAccount
+from tests.execution.execution_chain import LocalChain, address_of, calldata, sign
 
 GWEI = 10**9
 STORED_TOPIC = keccak(text="Stored(address,uint256)")

@@ -5,11 +5,11 @@ import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.rlp.accounts import Account
 from eth_utils import keccak
-from execution_chain import LocalChain, address_of, calldata, sign
 from rlp.sedes import big_endian_int
 from trie import HexaryTrie
 
 from ordo.core.call import AccountProof
+from tests.execution.execution_chain import LocalChain, address_of, calldata, sign
 
 GWEI = 10**9
 

@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from eth_account import Account
-from execution_chain import LocalChain, address_of, sign
 
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction
 from ordo.execution.engine import SENDER_ALREADY_SKIPPED
+from tests.execution.execution_chain import LocalChain, address_of, sign
 
 GWEI = 10**9
 

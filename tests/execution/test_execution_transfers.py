@@ -4,11 +4,11 @@ from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBlock
-from execution_chain import COINBASE, LocalChain, address_of, sign
 
 from ordo.core.genesis import DEV_ACCOUNT_BALANCE, Genesis
 from ordo.execution.engine import PyEvmEngine
 from ordo.execution.state_source import MemoryKeyValueStore
+from tests.execution.execution_chain import COINBASE, LocalChain, address_of, sign
 
 ETH = 10**18
 TIP = 2 * 10**9

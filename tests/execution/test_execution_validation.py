@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from execution_chain import LocalChain, address_of, sign
 
 from ordo.core.block import Block
 from ordo.core.genesis import Genesis
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.errors import InvalidBlock
 from ordo.execution.state_source import MemoryKeyValueStore
+from tests.execution.execution_chain import LocalChain, address_of, sign
 
 GWEI = 10**9
 

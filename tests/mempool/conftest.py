@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from mempool_transactions import RULES, Accounts
 
 from ordo.mempool import Mempool
+from tests.mempool.mempool_transactions import RULES, Accounts
 
 
 @pytest.fixture

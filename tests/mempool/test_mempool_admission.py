@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from mempool_transactions import GWEI, RULES, Accounts, address, checksum, dynamic, legacy
 
 from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import DecodedTransaction
 from ordo.mempool import AdmissionRejected, Mempool, MempoolConfig
+from tests.mempool.mempool_transactions import (
+    GWEI,
+    RULES,
+    Accounts,
+    address,
+    checksum,
+    dynamic,
+    legacy,
+)
 
 
 def rejection(pool: Mempool, tx: DecodedTransaction, accounts: Accounts) -> AdmissionRejected:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from mempool_transactions import GWEI, RULES, Accounts, address, dynamic
-
 from ordo.mempool import Mempool
+from tests.mempool.mempool_transactions import GWEI, RULES, Accounts, address, dynamic
 
 SENDERS = 1_000
 PER_SENDER = 10

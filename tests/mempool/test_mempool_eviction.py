@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from mempool_transactions import GWEI, RULES, Accounts, address, dynamic
 
 from ordo.mempool import AdmissionRejected, Mempool, MempoolConfig
+from tests.mempool.mempool_transactions import GWEI, RULES, Accounts, address, dynamic
 
 
 def small_pool(**limits: int) -> Mempool:

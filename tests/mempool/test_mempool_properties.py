@@ -9,10 +9,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from mempool_transactions import GWEI, RULES, Accounts, address, dynamic
 
 from ordo.core.transaction import DecodedTransaction
 from ordo.mempool import AdmissionRejected, Mempool, MempoolConfig
+from tests.mempool.mempool_transactions import GWEI, RULES, Accounts, address, dynamic
 
 SENDERS = 4
 MAX_NONCE = 12

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from mempool_transactions import GWEI, Accounts, address, checksum, dynamic
-
 from ordo.mempool import Mempool
+from tests.mempool.mempool_transactions import GWEI, Accounts, address, checksum, dynamic
 
 
 def nonces(pool: Mempool, index: int) -> tuple[list[int], list[int]]:

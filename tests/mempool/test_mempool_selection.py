@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from mempool_transactions import GWEI, Accounts, address, dynamic, legacy
-
 from ordo.mempool import Mempool
+from tests.mempool.mempool_transactions import GWEI, Accounts, address, dynamic, legacy
 
 
 def test_fee_priority_across_senders_respects_nonce_order(

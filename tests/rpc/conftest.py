@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from rpc_chain import FakeBackend, build_chain
 
 from ordo.rpc import RpcLimits, create_rpc_app
+from tests.rpc.rpc_chain import FakeBackend, build_chain
 
 
 class FakeClock:

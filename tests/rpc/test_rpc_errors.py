@@ -6,10 +6,10 @@ import json
 import logging
 
 import pytest
-from conftest import RpcClient, RpcFactory
-from rpc_chain import FAILER, REVERT_DATA, REVERTER, SENDERS
 
 from ordo.rpc import RpcLimits
+from tests.rpc.conftest import RpcClient, RpcFactory
+from tests.rpc.rpc_chain import FAILER, REVERT_DATA, REVERTER, SENDERS
 
 
 def hx(data: bytes) -> str:

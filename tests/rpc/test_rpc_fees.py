@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RpcClient
-from rpc_chain import BASE_FEE, GAS_LIMIT, GWEI, NEXT_BASE_FEE
 
 from ordo.rpc.fee_rewards import reward_percentiles, validate_percentiles
+from tests.rpc.conftest import RpcClient
+from tests.rpc.rpc_chain import BASE_FEE, GAS_LIMIT, GWEI, NEXT_BASE_FEE
 
 
 async def test_fee_history_up_to_head(rpc: RpcClient) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import RpcClient, RpcFactory
-from rpc_chain import (
+from ordo.rpc import RpcLimits
+from ordo.rpc.filters import FilterKind, FilterRegistry
+from tests.rpc.conftest import RpcClient, RpcFactory
+from tests.rpc.rpc_chain import (
     CHAIN_ID,
     GWEI,
     KEYS,
@@ -13,9 +15,6 @@ from rpc_chain import (
     to_checksum_address,
     token_transfer,
 )
-
-from ordo.rpc import RpcLimits
-from ordo.rpc.filters import FilterKind, FilterRegistry
 
 
 def hx(data: bytes) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import rlp
-from conftest import RpcClient
 from eth.vm.forks.prague.blocks import PragueBlock
 from eth_account import Account
 from eth_hash.auto import keccak
-from rpc_chain import (
+
+from tests.rpc.conftest import RpcClient
+from tests.rpc.rpc_chain import (
     BASE_FEE,
     CHAIN_ID,
     GWEI,

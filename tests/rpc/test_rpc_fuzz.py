@@ -10,13 +10,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rpc_chain import build_chain
 
 from ordo.rpc.context import RpcContext
 from ordo.rpc.dispatch import Dispatcher
 from ordo.rpc.filters import FilterRegistry
 from ordo.rpc.limits import RpcLimits
 from ordo.rpc.server import ALL_METHODS
+from tests.rpc.rpc_chain import build_chain
 
 HEXISH = st.sampled_from(["0x", "0x0", "0x00", "0x1", "latest", "pending", "safe", "0xzz",
                           "0x" + "11" * 20, "0x" + "ab" * 32, "0x" + "f" * 80, "", "earliest"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import RpcClient, RpcFactory
-from rpc_chain import (
+from ordo.rpc import RpcLimits
+from tests.rpc.conftest import RpcClient, RpcFactory
+from tests.rpc.rpc_chain import (
     APPROVAL,
     CREATED,
     OTHER,
@@ -16,8 +17,6 @@ from rpc_chain import (
     created_address,
     word,
 )
-
-from ordo.rpc import RpcLimits
 
 EVERYTHING = {"fromBlock": "earliest", "toBlock": "latest"}
 

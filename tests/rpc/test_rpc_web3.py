@@ -8,7 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 from eth_account import Account
 from hexbytes import HexBytes
-from rpc_chain import (
+from web3 import AsyncHTTPProvider, AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
+from web3.exceptions import BlockNotFound, ContractLogicError
+
+from ordo.rpc import RpcServer, start_rpc_server
+from tests.rpc.rpc_chain import (
     CHAIN_ID,
     GWEI,
     KEYS,
@@ -22,10 +26,6 @@ from rpc_chain import (
     to_checksum_address,
     token_transfer,
 )
-from web3 import AsyncHTTPProvider, AsyncWeb3, HTTPProvider, Web3, WebSocketProvider
-from web3.exceptions import BlockNotFound, ContractLogicError
-
-from ordo.rpc import RpcServer, start_rpc_server
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ import json
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse, WSMsgType
-from conftest import RpcClient, RpcFactory
-from rpc_chain import (
+
+from ordo.rpc import RpcLimits
+from ordo.rpc.server import SERVICE
+from tests.rpc.conftest import RpcClient, RpcFactory
+from tests.rpc.rpc_chain import (
     CHAIN_ID,
     GWEI,
     KEYS,
@@ -22,10 +25,7 @@ from rpc_chain import (
     token_transfer,
     word,
 )
-from test_rpc_formatting import HEADER_FIELDS
-
-from ordo.rpc import RpcLimits
-from ordo.rpc.server import SERVICE
+from tests.rpc.test_rpc_formatting import HEADER_FIELDS
 
 
 def hx(data: bytes) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage_chain_builder import (
+from ordo.storage.chain_store import ChainStore
+from tests.storage.storage_chain_builder import (
     build_block,
     certificate_for,
     genesis_block,
@@ -20,8 +21,6 @@ from storage_chain_builder import (
     signed_transaction,
     state_writes_for,
 )
-
-from ordo.storage.chain_store import ChainStore
 
 TXS_PER_BLOCK = 4
 STATE_WRITES_PER_BLOCK = 300

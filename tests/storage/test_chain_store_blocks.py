@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 import rlp
-from storage_chain_builder import (
+
+from ordo.core.block import ExecutedBlock, TransactionLocation
+from ordo.storage.chain_store import ChainStore, StoreClosedError, StoreFullError
+from tests.storage.storage_chain_builder import (
     LOG_TOPIC,
     RECIPIENT,
     build_block,
@@ -16,9 +19,6 @@ from storage_chain_builder import (
     signed_transaction,
     state_writes_for,
 )
-
-from ordo.core.block import ExecutedBlock, TransactionLocation
-from ordo.storage.chain_store import ChainStore, StoreClosedError, StoreFullError
 
 
 def test_empty_store_has_no_head(store: ChainStore) -> None:

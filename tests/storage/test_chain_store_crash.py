@@ -17,10 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
-from storage_chain_builder import certificate_for, state_writes_for
-from storage_crash_writer import STATE_WRITES_PER_BLOCK, TXS_PER_BLOCK, dropped_transaction
 
 from ordo.storage.chain_store import ChainStore
+from tests.storage.storage_chain_builder import certificate_for, state_writes_for
+from tests.storage.storage_crash_writer import (
+    STATE_WRITES_PER_BLOCK,
+    TXS_PER_BLOCK,
+    dropped_transaction,
+)
 
 WRITER = Path(__file__).parent / "storage_crash_writer.py"
 KILLS = 12

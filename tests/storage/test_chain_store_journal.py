@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from storage_chain_builder import (
+
+from ordo.storage.chain_store import ChainStore
+from tests.storage.storage_chain_builder import (
     build_block,
     extend_chain,
     genesis_block,
     signed_transaction,
     state_writes_for,
 )
-
-from ordo.storage.chain_store import ChainStore
 
 
 def entry(nonce: int) -> tuple[bytes, bytes]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from storage_chain_builder import (
+from ordo.storage.chain_store import ChainStore
+from tests.storage.storage_chain_builder import (
     build_block,
     certificate_for,
     genesis_block,
     signed_transaction,
     state_writes_for,
 )
-
-from ordo.storage.chain_store import ChainStore
 
 BLOCKS = 40
 
