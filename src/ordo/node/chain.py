@@ -25,7 +25,7 @@ GENESIS_HASH_KEY = "genesis_hash"
 BLOCKHASH_WINDOW = 256
 
 
-class GenesisMismatch(Exception):
+class GenesisMismatchError(Exception):
     """The data directory holds a chain that started from another genesis."""
 
 
@@ -44,7 +44,7 @@ class Chain:
             self.store.put_meta(GENESIS_HASH_KEY, executed.block.hash)
             log.info("initialised chain at genesis 0x%s", executed.block.hash.hex())
         elif stored != executed.block.hash:
-            raise GenesisMismatch(
+            raise GenesisMismatchError(
                 f"data directory holds a chain with genesis 0x{stored.hex()}, but the genesis "
                 f"file gives 0x{executed.block.hash.hex()}"
             )
@@ -86,7 +86,7 @@ class Chain:
         return self.engine.build_block(self.head_header(), candidates, env)
 
     def commit(self, result: BuildResult, journal_removals: Iterable[bytes]) -> Block:
-        """Atomically store a built block; with one sequencer it is final as soon as it is stored."""
+        """Atomically store a built block; with one sequencer it is final once stored."""
         block = result.executed.block
         self.store.commit_block(
             result.executed,

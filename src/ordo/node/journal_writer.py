@@ -8,6 +8,7 @@ submissions wait together for one write that carries all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 
 
@@ -25,10 +26,8 @@ class JournalWriter:
         if self._task is not None:
             await self._flush()
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def append(self, tx_hash: bytes, raw: bytes) -> None:

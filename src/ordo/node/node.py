@@ -171,14 +171,14 @@ class Node:
         return self.chain.engine.next_base_fee(self.chain.head_header())
 
     def suggested_priority_fee(self) -> int:
-        """The median tip paid in recent blocks, at least a small floor (geth's oracle, simplified)."""
+        """The median tip paid in recent blocks, at least a small floor (like geth's oracle)."""
         tips: list[int] = []
         head = self.head_number()
         for number in range(max(1, head - PRIORITY_FEE_SAMPLE_BLOCKS + 1), head + 1):
             block = self.get_block_by_number(number)
             if block is None:
                 continue
-            base_fee = int(block.header.base_fee_per_gas)
+            base_fee = int(block.header.base_fee_per_gas or 0)
             for tx in block.transactions:
                 tips.append(_effective_tip(tx, base_fee))
         if not tips:

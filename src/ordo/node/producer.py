@@ -7,9 +7,11 @@ server keeps answering meanwhile. Only this task ever writes blocks, so builds n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
+from ordo.core.block import Block
 from ordo.execution.engine import BlockEnvironment
 from ordo.node.node import Node
 from ordo.node.production_policy import next_block_timestamp, seconds_until_next_block
@@ -37,10 +39,8 @@ class BlockProducer:
             )
             if wait > 0:
                 self.node.transactions_arrived.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.node.transactions_arrived.wait(), timeout=wait)
-                except TimeoutError:
-                    pass
                 continue
             try:
                 await self.produce_block()
@@ -65,14 +65,13 @@ class BlockProducer:
         )
         self.last_block_at = time.monotonic()
 
-        def build_and_commit() -> tuple[object, tuple[tuple[bytes, str], ...]]:
+        def build_and_commit() -> tuple[Block, tuple[tuple[bytes, str], ...]]:
             result = node.chain.build_block(candidates, env)
             included = [bytes(tx.hash) for tx in result.executed.block.transactions]
             return node.chain.commit(result, journal_removals=included), result.skipped
 
         block, skipped = await asyncio.to_thread(build_and_commit)
         self.blocks_produced += 1
-        assert hasattr(block, "transactions")
-        log.info("block %d: %d txs, %d skipped", block.number, len(block.transactions),  # type: ignore[attr-defined]
+        log.info("block %d: %d txs, %d skipped", block.number, len(block.transactions),
                  len(skipped))
-        await node.on_block_committed(block, skipped)  # type: ignore[arg-type]
+        await node.on_block_committed(block, skipped)

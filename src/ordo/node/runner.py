@@ -28,7 +28,9 @@ def load_signer_address(path: Path | None) -> bytes | None:
         key = bytes.fromhex(path.read_text().strip().removeprefix("0x"))
         return bytes(keys.PrivateKey(key).public_key.to_canonical_address())
     except (OSError, ValueError) as error:
-        raise ConfigError(f"signer_key: {path} is not a readable hex secp256k1 key: {error}") from error
+        raise ConfigError(
+            f"signer_key: {path} is not a readable hex secp256k1 key: {error}"
+        ) from error
 
 
 async def run_node(config: NodeConfig) -> None:
