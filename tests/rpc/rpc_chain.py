@@ -84,6 +84,7 @@ class FakeBackend:
         self.logs: dict[int, list[LogRecord]] = {}
         self.locations: dict[bytes, TransactionLocation] = {}
         self.pending: dict[bytes, tuple[SignedTransactionAPI, bytes]] = {}
+        self.dropped: dict[bytes, str] = {}
         self.block_listeners: list[NewBlockListener] = []
         self.pending_listeners: list[PendingTransactionListener] = []
         self.finalized = 0
@@ -238,6 +239,13 @@ class FakeBackend:
 
     def syncing(self) -> dict[str, int] | None:
         return None
+
+    def transaction_status(self, tx_hash: bytes) -> dict[str, Any]:
+        if tx_hash in self.pending:
+            return {"status": "pending"}
+        if tx_hash in self.dropped:
+            return {"status": "dropped", "reason": self.dropped[tx_hash]}
+        return {"status": "unknown"}
 
     def status(self) -> dict[str, Any]:
         return {"head": self.head_number(), "role": "test"}

@@ -89,6 +89,11 @@ class RpcBackend(Protocol):
         """A transaction still in the mempool, with its sender."""
         ...
 
+    def transaction_status(self, tx_hash: bytes) -> dict[str, Any]:
+        """{"status": "included" | "pending" | "dropped" | "unknown", ...} (JSON-ready); a
+        dropped transaction carries the "reason" it left the mempool."""
+        ...
+
     # --- node ----------------------------------------------------------------------------------
     def peer_count(self) -> int: ...
 

@@ -7,7 +7,7 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from ordo.rpc.context import MethodTable, RpcContext, Session
-from ordo.rpc.hex_values import decode_data, encode_data, encode_quantity
+from ordo.rpc.hex_values import decode_data, decode_hash, encode_data, encode_quantity
 from ordo.rpc.params import Arguments
 
 
@@ -59,6 +59,18 @@ def ordo_status(ctx: RpcContext, params: list[Any], session: Session | None) -> 
     return ctx.backend.status()
 
 
+def ordo_get_transaction_status(
+    ctx: RpcContext, params: list[Any], session: Session | None
+) -> Any:
+    """Where an acknowledged transaction is: included, pending, dropped (with why) or unknown.
+
+    Ethereum's RPC has no way to learn why a transaction vanished from a pool; Ordo promises that
+    nothing acknowledged disappears silently, and this is where the reason is read.
+    """
+    tx_hash = Arguments(params, 1).required(0, decode_hash)
+    return ctx.backend.transaction_status(tx_hash)
+
+
 NODE_METHODS: MethodTable = {
     "web3_clientVersion": web3_client_version,
     "web3_sha3": web3_sha3,
@@ -69,4 +81,5 @@ NODE_METHODS: MethodTable = {
     "eth_syncing": eth_syncing,
     "eth_accounts": eth_accounts,
     "ordo_status": ordo_status,
+    "ordo_getTransactionStatus": ordo_get_transaction_status,
 }
