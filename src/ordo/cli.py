@@ -137,8 +137,8 @@ def run_node_until_signalled(config: NodeConfig) -> int:
         return asyncio.run(supervise())
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
-    except OSError as error:
-        _fail(f"{error.strerror or error}", EXIT_FAILED)
+    except OSError as error:  # e.g. the RPC port is taken: the message names the address
+        _fail(str(error), EXIT_FAILED)
     except Exception:
         log.exception("node crashed")
         return EXIT_FAILED

@@ -113,6 +113,24 @@ def test_a_config_error_raised_by_the_node_exits_2(
     assert exit_info.value.code == 2
 
 
+def test_a_port_in_use_is_one_line_with_exit_code_1(
+        genesis_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    async def run_node(config: NodeConfig) -> None:
+        raise OSError(98, f"error while attempting to bind on address ('127.0.0.1', "
+                          f"{config.rpc_port}): address already in use")
+
+    monkeypatch.setitem(sys.modules, "ordo.node.runner",
+                        types.SimpleNamespace(run_node=run_node))
+    with pytest.raises(SystemExit) as exit_info:
+        run_node_until_signalled(NodeConfig(data_dir=tmp_path, genesis_path=genesis_file,
+                                            rpc_port=8545))
+    assert exit_info.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "8545): address already in use" in error
+    assert error.count("\n") == 1
+
+
 def test_python_dash_m_ordo_is_the_ordo_command() -> None:
     result = subprocess.run([sys.executable, "-m", "ordo", "--version"], capture_output=True,
                             text=True, timeout=60, check=True)
