@@ -26,10 +26,18 @@ def target() -> str:
 
 
 @contextmanager
-def running_node(target: str, workdir: Path) -> Iterator[Endpoint]:
-    """A freshly started node of the selected kind, stopped (never left behind) on exit."""
+def running_node(target: str, workdir: Path, block_time: float | None = None
+                 ) -> Iterator[Endpoint]:
+    """A freshly started node of the selected kind, stopped (never left behind) on exit.
+
+    ``block_time`` None keeps each node's default (Ordo: 250 ms while transactions are pending;
+    anvil here: a block every second).
+    """
     node: AnvilNode | OrdoDevnet
-    node = AnvilNode(workdir / "anvil.log") if target == "anvil" else OrdoDevnet(workdir / "devnet")
+    if target == "anvil":
+        node = AnvilNode(workdir / "anvil.log", block_time=block_time or 1.0)
+    else:
+        node = OrdoDevnet(workdir / "devnet", block_time=block_time)
     try:
         yield node.start()
     finally:

@@ -174,9 +174,11 @@ class AnvilNode:
 class OrdoDevnet:
     """`python -m ordo devnet --nodes 1` on its own data dir and port, restartable on that dir."""
 
-    def __init__(self, data_dir: Path, base_port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, base_port: int | None = None,
+                 block_time: float | None = None) -> None:
         self.data_dir = data_dir
         self.base_port = base_port if base_port is not None else free_port_block(1)
+        self.block_time = block_time
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self._log: IO[bytes] | None = None
@@ -199,10 +201,13 @@ class OrdoDevnet:
             self.manifest_path.unlink()
         self.starts += 1
         self._log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "ordo", "devnet", "--nodes", "1",
+                   "--data-dir", str(self.data_dir), "--base-port", str(self.base_port)]
+        if self.block_time is not None:
+            command += ["--block-time", str(self.block_time)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ordo", "devnet", "--nodes", "1",
-             "--data-dir", str(self.data_dir), "--base-port", str(self.base_port)],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT,
+            command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO_ROOT,
         )
         try:
             return self._wait_ready(time.monotonic() + READY_TIMEOUT_S)
