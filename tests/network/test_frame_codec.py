@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import struct
 
 import pytest
@@ -17,6 +18,7 @@ from ordo.network.frame_codec import (
     encode_frame,
 )
 from ordo.network.message_kind import MessageKind
+from ordo.network.stream_frames import PeerClosedError, read_frame
 
 
 def test_round_trip_of_several_frames_split_at_every_byte() -> None:
@@ -107,3 +109,28 @@ def test_any_valid_stream_decodes_back_at_any_chunking(
         decoded += decoder.feed(stream[i:i + step])
     decoder.finish()
     assert decoded == [Frame(kind, payload) for kind, payload in frames]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_stream_reader_path_raises_only_codec_errors(data: bytes) -> None:
+    """The socket path (read_frame) shares decode_header but reads via asyncio: fuzz it too."""
+
+    async def drain() -> list[Frame]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        frames: list[Frame] = []
+        limits = FrameLimits({MessageKind.TX: 32})
+        while True:
+            try:
+                frames.append(await read_frame(reader, limits, 1.0))
+            except PeerClosedError:
+                return frames
+
+    try:
+        frames = asyncio.run(drain())
+    except FrameError as error:
+        assert error.reason in {"unknown_kind", "oversized", "truncated"}
+    else:
+        assert b"".join(encode_frame(f.kind, f.payload) for f in frames) == data

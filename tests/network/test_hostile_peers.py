@@ -298,7 +298,7 @@ async def test_slow_reader_is_dropped_without_blocking_broadcast(make_node: Any)
         slowest_call = max(slowest_call, time.perf_counter() - started)
         await asyncio.sleep(0.005)
     await eventually(lambda: not a.network.is_connected(slow.key.address), timeout=10)
-    assert slowest_call < 0.05
+    assert slowest_call < 0.25  # blocking on the slow peer would take write_timeout
     reason = a.disconnected[-1][1]
     assert reason in {"outbound_queue_full", "write_timeout"}
     print(f"slow reader dropped for {reason}; slowest broadcast call {slowest_call * 1e3:.2f} ms")

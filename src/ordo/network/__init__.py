@@ -5,9 +5,23 @@ package authenticates peers, frames and rate-limits their traffic, deduplicates 
 misbehaviour, but knows nothing of consensus rules.
 """
 
-from ordo.network.config import NetworkConfig
+from ordo.network.config import NetworkConfig, Penalties
 from ordo.network.message_kind import MessageKind
-from ordo.network.node_key import NodeKey
-from ordo.network.peer_network import PeerInfo, PeerNetwork
+from ordo.network.node_key import NodeKey, PeerId
+from ordo.network.peer_network import OutboundMessageError, PeerInfo, PeerNetwork, SessionError
+from ordo.network.peer_score import ScoringRules
+from ordo.network.rate_limit import RateLimit
 
-__all__ = ["MessageKind", "NetworkConfig", "NodeKey", "PeerInfo", "PeerNetwork"]
+__all__ = [
+    "MessageKind",
+    "NetworkConfig",
+    "NodeKey",
+    "OutboundMessageError",
+    "PeerId",
+    "PeerInfo",
+    "PeerNetwork",
+    "Penalties",
+    "RateLimit",
+    "ScoringRules",
+    "SessionError",
+]
