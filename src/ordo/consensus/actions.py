@@ -70,6 +70,7 @@ class IgnoreReason(Enum):
     NOT_VALIDATOR = "signer is not a validator"
     BAD_SIGNATURE = "bad signature"
     WRONG_PROPOSER = "not the proposer of that round"
+    WRONG_BUILDER = "fresh proposal of a block built by someone else"
     STALE_HEIGHT = "height already decided"
     FUTURE_HEIGHT = "height too far ahead"
     FUTURE_ROUND = "round too far ahead"

@@ -5,7 +5,7 @@ certificates), so hashes of encodings can serve as gossip identifiers. Decoding 
 field and raises :class:`DecodeError` with the reason; it never raises anything else.
 
 Layouts (RLP lists; integers big-endian):
-- value:       [height, parent_hash, block_hash, payload]
+- value:       [height, parent_hash, block_hash, proposer, payload]
 - vote:        [chain_id, height, round, vote_type, block_hash, validator, signature]
 - proposal:    [chain_id, height, round, valid_round + 1, value, proposer, signature]
 - certificate: [height, round, block_hash, [[validator, signature], ...]]
@@ -47,7 +47,7 @@ def _vote_fields(vote: Vote) -> list[Any]:
 
 
 def _value_fields(value: ProposedValue) -> list[Any]:
-    return [value.height, value.parent_hash, value.block_hash, value.payload]
+    return [value.height, value.parent_hash, value.block_hash, value.proposer, value.payload]
 
 
 def _proposal_fields(proposal: Proposal) -> list[Any]:
@@ -154,13 +154,14 @@ def _decode_vote_item(item: RlpItem, what: str = "vote") -> Vote:
 
 
 def _decode_value_item(item: RlpItem) -> ProposedValue:
-    height, parent_hash, block_hash, payload = _list(item, 4, "value")
+    height, parent_hash, block_hash, proposer, payload = _list(item, 5, "value")
     value: ProposedValue = _build(
         "value",
         ProposedValue,
         _int(height, "value height", 8),
         _bytes(parent_hash, "value parent hash", 32),
         _bytes(block_hash, "value block hash", 32),
+        _bytes(proposer, "value proposer", 20),
         _bytes(payload, "value payload"),
     )
     return value
@@ -195,8 +196,9 @@ def decode_proposal(data: bytes) -> Proposal:
 
 
 def decode_certificate(data: bytes) -> CommitCertificate:
-    height, round_, block_hash, signatures = _list(_rlp_decode(data, "certificate"), 4,
-                                                   "certificate")
+    height, round_, block_hash, signatures = _list(
+        _rlp_decode(data, "certificate"), 4, "certificate"
+    )
     if not isinstance(signatures, list):
         raise DecodeError("certificate: signatures must be a list")
     entries = tuple(

@@ -113,8 +113,7 @@ def admit_vote(state: ConsensusState, vote: Vote) -> Outcome:
     if tally.count_hashes_of(vote.validator) >= MAX_HASHES_PER_SIGNER and not _is_known_hash(
         state, vote.block_hash
     ):
-        actions.append(MessageIgnored(IgnoreReason.EQUIVOCATION_LIMIT, vote.height,
-                                      vote.validator))
+        actions.append(MessageIgnored(IgnoreReason.EQUIVOCATION_LIMIT, vote.height, vote.validator))
         return state, actions
     return store_vote(state, vote), actions
 
@@ -129,9 +128,9 @@ def admit_proposal(state: ConsensusState, proposal: Proposal) -> Outcome:
     if proposal in stored:
         return _ignored(state, IgnoreReason.DUPLICATE, proposal.height, proposal.proposer)
     if len(stored) >= state.params.max_proposals_per_round:
-        return _ignored(
-            state, IgnoreReason.TOO_MANY_PROPOSALS, proposal.height, proposal.proposer
-        )
+        return _ignored(state, IgnoreReason.TOO_MANY_PROPOSALS, proposal.height, proposal.proposer)
+    if proposal.valid_round == -1 and proposal.value.proposer != proposal.proposer:
+        return _ignored(state, IgnoreReason.WRONG_BUILDER, proposal.height, proposal.proposer)
     if not proposal.is_signed_by_proposer():
         return _ignored(state, IgnoreReason.BAD_SIGNATURE, proposal.height, proposal.proposer)
     state = store_proposal(state, proposal)

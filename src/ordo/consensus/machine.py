@@ -74,9 +74,7 @@ def _settle(state: ConsensusState, actions: list[Action]) -> Outcome:
                     state, buffered=tuple(m for m in state.buffered if m.height > state.height)
                 )
             return state, actions
-        state = replace(
-            state, buffered=tuple(m for m in state.buffered if m.height > state.height)
-        )
+        state = replace(state, buffered=tuple(m for m in state.buffered if m.height > state.height))
         for message in ready:
             if isinstance(message, Proposal):
                 state, admitted = admit_proposal(state, message)
@@ -153,6 +151,7 @@ def _on_built(state: ConsensusState, event: BlockBuilt) -> Outcome:
         or state.step != Step.PROPOSE
         or value.height != state.height
         or value.parent_hash != state.tip.parent_hash
+        or value.proposer != state.address
     ):
         return state, [MessageIgnored(IgnoreReason.UNEXPECTED, event.height, b"")]
     return propose(replace(state, awaiting_build=None), value, -1)

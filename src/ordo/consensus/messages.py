@@ -2,8 +2,10 @@
 
 Consensus never looks inside a value: it is identified by ``block_hash`` and carried with the
 height and parent it claims, which are enough to discard a proposal for the wrong place in the
-chain without asking the node. Every constructor checks field sizes and ranges and raises
-``ValueError``, so a malformed message cannot reach the state machine.
+chain without asking the node, and with the validator that built it (the block's own producer
+field: validation must check that the block names it), which the proposer schedule needs.
+Every constructor checks field sizes and ranges and raises ``ValueError``, so a malformed
+message cannot reach the state machine.
 """
 
 from __future__ import annotations
@@ -54,11 +56,13 @@ def _check_common(chain_id: int, height: int, round_: int, signer: bytes, signat
 
 @dataclass(frozen=True)
 class ProposedValue:
-    """A candidate block as consensus sees it: its identity, its claimed place, its bytes."""
+    """A candidate block as consensus sees it: its identity, its claimed place, its builder,
+    its bytes."""
 
     height: int
     parent_hash: bytes
     block_hash: bytes
+    proposer: bytes
     payload: bytes
 
     def __post_init__(self) -> None:
@@ -67,6 +71,8 @@ class ProposedValue:
         _check_hash("block hash", self.block_hash)
         if self.block_hash == NIL:
             raise ValueError("block hash must not be the nil (zero) hash")
+        if not isinstance(self.proposer, bytes) or len(self.proposer) != ADDRESS_LENGTH:
+            raise ValueError("value proposer must be a 20-byte address")
         if not isinstance(self.payload, bytes):
             raise ValueError("payload must be bytes")
 
@@ -127,6 +133,7 @@ class Proposal:
             self.valid_round,
             self.value.block_hash,
             self.value.parent_hash,
+            self.value.proposer,
         )
 
     def is_signed_by_proposer(self) -> bool:
@@ -157,7 +164,13 @@ def sign_proposal(
     value: ProposedValue,
 ) -> Proposal:
     digest = compute_proposal_digest(
-        chain_id, value.height, round_, valid_round, value.block_hash, value.parent_hash
+        chain_id,
+        value.height,
+        round_,
+        valid_round,
+        value.block_hash,
+        value.parent_hash,
+        value.proposer,
     )
     return Proposal(
         chain_id, value.height, round_, valid_round, value, signer.address, signer.sign(digest)

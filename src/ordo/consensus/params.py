@@ -49,8 +49,12 @@ class ConsensusParams:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"consensus params: {name} must be a positive integer")
-        for name in ("propose_delta_ms", "prevote_delta_ms", "precommit_delta_ms",
-                     "max_buffered_messages"):
+        for name in (
+            "propose_delta_ms",
+            "prevote_delta_ms",
+            "precommit_delta_ms",
+            "max_buffered_messages",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"consensus params: {name} must be a non-negative integer")

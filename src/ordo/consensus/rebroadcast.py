@@ -29,7 +29,8 @@ def compute_rebroadcast(state: ConsensusState) -> tuple[ConsensusMessage, ...]:
     if not state.started:
         return ()
     messages: list[ConsensusMessage] = list(state.proposals.get(state.round, ()))
-    messages += sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
+    own_votes = sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
+    messages += own_votes
     valid_value, valid_round = state.valid_value, state.valid_round
     if valid_value is not None and valid_round != state.round:
         messages += [
@@ -55,8 +56,10 @@ def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
     )
     votes = sorted(_own_votes(state), key=lambda vote: (vote.round, vote.vote_type))
     justification: list[Vote] = []
-    for value, round_ in ((state.locked_value, state.locked_round),
-                          (state.valid_value, state.valid_round)):
+    for value, round_ in (
+        (state.locked_value, state.locked_round),
+        (state.valid_value, state.valid_round),
+    ):
         if value is not None:
             tally = state.prevotes.get(round_, EMPTY_TALLY)
             justification += tally.votes_for(value.block_hash)
@@ -71,4 +74,3 @@ def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
         own_proposals=own_proposals,
         justification=tuple(dict.fromkeys(justification)),
     )
-

@@ -4,8 +4,14 @@ Heights are grouped into epochs of ``epoch_length`` blocks: epoch e holds height
 e*E + 1 .. (e+1)*E, so the block that closes epoch e - 1 is the one at height e*E (the genesis
 block, height 0, for epoch 0). Its hash, known to every node once it is final, seeds the epoch's
 stake-weighted order. The producer is ``order[offset]``; round r falls back to
-``order[(offset + r) mod n]``; a commit in round r > 0 moves ``offset`` there for the rest of the
-epoch (sticky failover), read from the certificate's round so every node moves it alike.
+``order[(offset + r) mod n]``. Sticky failover: after each commit, ``offset`` becomes the position
+of the committed block's builder, so when round r's proposer replaced a dead producer it stays
+the producer for the rest of the epoch (``offset + r`` for a block freshly proposed in round r).
+
+Why the builder and not the certificate's round, as CONSENSUS.md words it: one block can be
+committed in several rounds (a locked value re-proposed), so two correct nodes can hold
+certificates of different rounds for the same block and would then disagree on the schedule
+(the simulator found exactly this). The builder is part of the block, so all nodes agree.
 """
 
 from __future__ import annotations
@@ -72,13 +78,18 @@ def get_proposer(order: tuple[bytes, ...], proposer_offset: int, round_: int) ->
 
 
 def advance_tip(
-    tip: ChainTip, block_hash: bytes, commit_round: int, epoch_length: int, validator_count: int
+    tip: ChainTip,
+    block_hash: bytes,
+    builder: bytes,
+    order: tuple[bytes, ...],
+    epoch_length: int,
 ) -> ChainTip:
-    """The tip after the block at ``tip.height`` commits with a certificate of ``commit_round``."""
+    """The tip after the block at ``tip.height``, built by ``builder``, commits; ``order`` is the
+    current epoch's proposer order."""
     next_height = tip.height + 1
     if get_epoch(next_height, epoch_length) != get_epoch(tip.height, epoch_length):
         return ChainTip(next_height, block_hash, block_hash, 0)
-    offset = (tip.proposer_offset + commit_round) % validator_count
+    offset = order.index(builder) if builder in order else tip.proposer_offset
     return ChainTip(next_height, block_hash, tip.epoch_anchor_hash, offset)
 
 
@@ -88,13 +99,17 @@ def genesis_tip(genesis_hash: bytes) -> ChainTip:
 
 def compute_tip(
     genesis_hash: bytes,
-    decided: list[tuple[bytes, int]] | tuple[tuple[bytes, int], ...],
+    decided: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...],
     epoch_length: int,
-    validator_count: int,
+    validator_set: ValidatorSet,
 ) -> ChainTip:
-    """The tip after the decided blocks ``(block hash, certificate round)`` from height 1 on:
-    what a restarting node computes from its stored blocks and certificates."""
+    """The tip after the decided blocks ``(block hash, builder)`` from height 1 on: what a
+    restarting node computes from its stored blocks."""
     tip = genesis_tip(genesis_hash)
-    for block_hash, commit_round in decided:
-        tip = advance_tip(tip, block_hash, commit_round, epoch_length, validator_count)
+    order = compute_proposer_order(compute_epoch_seed(genesis_hash), validator_set)
+    for block_hash, builder in decided:
+        anchor = tip.epoch_anchor_hash
+        tip = advance_tip(tip, block_hash, builder, order, epoch_length)
+        if tip.epoch_anchor_hash != anchor:
+            order = compute_proposer_order(compute_epoch_seed(tip.epoch_anchor_hash), validator_set)
     return tip

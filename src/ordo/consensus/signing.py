@@ -7,7 +7,8 @@ concatenation of 32-byte words: this module builds it by hand (the tests check i
 - vote: ``(bytes32 VOTE_DOMAIN, uint256 chain_id, uint64 height, uint32 round, uint8 vote_type,
   bytes32 block_hash)``; nil is the zero hash.
 - proposal: ``(bytes32 PROPOSAL_DOMAIN, uint256 chain_id, uint64 height, uint32 round,
-  int32 valid_round, bytes32 block_hash, bytes32 parent_hash)``; "no valid round" is -1.
+  int32 valid_round, bytes32 block_hash, bytes32 parent_hash, address builder)``; "no valid
+  round" is -1.
 
 The domain tags are keccak256 of fixed strings, so a vote can never be replayed as a proposal or as
 any other message Ordo signs. Signatures are 65 bytes ``r || s || y_parity`` (parity 0 or 1, add 27
@@ -59,6 +60,7 @@ def compute_proposal_digest(
     valid_round: int,
     block_hash: bytes,
     parent_hash: bytes,
+    builder: bytes,
 ) -> bytes:
     return keccak(
         PROPOSAL_DOMAIN
@@ -68,6 +70,8 @@ def compute_proposal_digest(
         + _signed_word(valid_round)
         + block_hash
         + parent_hash
+        + bytes(12)
+        + builder
     )
 
 

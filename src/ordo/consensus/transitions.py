@@ -157,17 +157,11 @@ def enter_height(state: ConsensusState, tip: ChainTip) -> ConsensusState:
     )
 
 
-def decide(
-    state: ConsensusState, value: ProposedValue, certificate: CommitCertificate
-) -> Outcome:
+def decide(state: ConsensusState, value: ProposedValue, certificate: CommitCertificate) -> Outcome:
     """Commit ``value`` and start round 0 of the next height (rule 7's consequence)."""
     commit = Commit(state.height, value, certificate)
     tip = advance_tip(
-        state.tip,
-        value.block_hash,
-        certificate.round,
-        state.params.epoch_length,
-        len(state.validators),
+        state.tip, value.block_hash, value.proposer, state.order, state.params.epoch_length
     )
     state, actions = start_round(enter_height(state, tip), 0)
     return state, [commit, *actions]

@@ -16,7 +16,7 @@ from ordo.consensus.simulator.run import RunResult, run_seed
 
 
 def parse_seeds(text: str) -> list[int]:
-    """"0-499", "7", "1,5,9-12" -> the seeds, in order; raises ValueError on junk."""
+    """ "0-499", "7", "1,5,9-12" -> the seeds, in order; raises ValueError on junk."""
     seeds: list[int] = []
     for part in text.split(","):
         part = part.strip()
@@ -35,9 +35,7 @@ def _run(arguments: tuple[int, int, int]) -> RunResult:
     return run_seed(*arguments)
 
 
-def run_many(
-    seeds: Sequence[int], nodes: int, byzantine: int, jobs: int
-) -> Iterable[RunResult]:
+def run_many(seeds: Sequence[int], nodes: int, byzantine: int, jobs: int) -> Iterable[RunResult]:
     work = [(seed, nodes, byzantine) for seed in seeds]
     if jobs <= 1:
         return map(_run, work)
@@ -49,8 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ordo.consensus.simulator")
     parser.add_argument("--seeds", default="0-99", help="e.g. 0-499 or 3,17,40-45")
     parser.add_argument("--nodes", type=int, default=4)
-    parser.add_argument("--byzantine", type=int, default=1,
-                        help="Byzantine validators in byzantine/mixed scenarios (< nodes / 3)")
+    parser.add_argument(
+        "--byzantine",
+        type=int,
+        default=1,
+        help="Byzantine validators in byzantine/mixed scenarios (< nodes / 3)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--verbose", action="store_true", help="one line per seed")
     options = parser.parse_args(argv)
@@ -71,10 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not result.ok:
             failures.append(result)
     elapsed = time.perf_counter() - started
-    print(
-        f"{len(seeds)} seeds, {len(failures)} failed, {heights} heights decided, "
-        f"{elapsed:.1f} s"
-    )
+    print(f"{len(seeds)} seeds, {len(failures)} failed, {heights} heights decided, {elapsed:.1f} s")
     for failure in failures:
         print(f"seed {failure.seed} ({failure.kind}): {failure.failure}")
     if failures:

@@ -1,10 +1,22 @@
 """How a Byzantine validator corrupts what it sends: per peer, so different peers see different
 messages. The Byzantine node runs the honest state machine to stay in step with the network, and
-every message it would send passes through :func:`forge` on its way to each peer."""
+every message it would send passes through :func:`forge` on its way to each peer.
+
+- equivocate: each peer gets, at random, the honest vote or one for another known block / nil;
+- split: per (height, round, type) one random group of peers gets the honest vote and the rest
+  a conflicting one, so that exactly some nodes see a quorum (the lock rule's raison d'etre);
+- double-propose: half the peers get a second block, and votes backing it;
+- lying-proposer: proposes a fresh block claiming a valid round it has no prevote quorum for;
+- unknown-votes: votes for blocks nobody proposed;
+- invalid-propose: proposes blocks that fail validation (bad flag or a parent not on the chain);
+- silent: sends nothing (never started); chaos: a random one of the above per message.
+"""
 
 from __future__ import annotations
 
 import random
+
+from eth_hash.auto import keccak
 
 from ordo.consensus.messages import (
     NIL,
@@ -21,7 +33,9 @@ from ordo.consensus.state import ConsensusState
 
 _ACTIVE = (
     Behaviour.EQUIVOCATE,
+    Behaviour.SPLIT,
     Behaviour.DOUBLE_PROPOSE,
+    Behaviour.LYING_PROPOSER,
     Behaviour.UNKNOWN_VOTES,
     Behaviour.INVALID_PROPOSE,
 )
@@ -31,46 +45,80 @@ def _known_hashes(state: ConsensusState, round_: int) -> list[bytes]:
     return [NIL] + [proposal.value.block_hash for proposal in state.proposals.get(round_, ())]
 
 
+def _revote(vote: Vote, signer: LocalSigner, block_hash: bytes) -> Vote:
+    return sign_vote(signer, vote.chain_id, vote.height, vote.round, vote.vote_type, block_hash)
+
+
 def _equivocating_vote(
     vote: Vote, state: ConsensusState, signer: LocalSigner, rng: random.Random
 ) -> Vote:
     if rng.random() < 0.5:
         return vote
     choices = [h for h in _known_hashes(state, vote.round) if h != vote.block_hash]
-    block_hash = rng.choice(choices) if choices else rng.randbytes(32)
-    return sign_vote(signer, vote.chain_id, vote.height, vote.round, vote.vote_type, block_hash)
+    return _revote(vote, signer, rng.choice(choices) if choices else rng.randbytes(32))
 
 
-def _second_proposal(
-    proposal: Proposal, node_index: int, signer: LocalSigner
-) -> Proposal:
+def _split_vote(vote: Vote, peer: int, state: ConsensusState, signer: LocalSigner) -> Vote:
+    """Deterministic per (height, round, type): a pseudo-random group gets the honest vote."""
+    draw = keccak(
+        vote.height.to_bytes(8, "big")
+        + vote.round.to_bytes(4, "big")
+        + bytes([vote.vote_type, peer])
+    )
+    if draw[0] % 2 == 0:
+        return vote
+    choices = [h for h in _known_hashes(state, vote.round) if h != vote.block_hash]
+    return _revote(vote, signer, choices[draw[1] % len(choices)] if choices else NIL)
+
+
+def _second_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
     value = proposal.value
-    other = make_fake_value(value.height, value.parent_hash, node_index, proposal.round,
-                            nonce=2**63 + proposal.round, valid=True)
+    other = make_fake_value(
+        value.height,
+        value.parent_hash,
+        signer.address,
+        proposal.round,
+        nonce=2**63 + proposal.round,
+        valid=True,
+    )
     return sign_proposal(signer, proposal.chain_id, proposal.round, -1, other)
 
 
-def _invalid_proposal(
-    proposal: Proposal, node_index: int, signer: LocalSigner, rng: random.Random
-) -> Proposal:
+def _lying_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
+    if proposal.round == 0:
+        return proposal
+    value = proposal.value
+    fresh = make_fake_value(
+        value.height,
+        value.parent_hash,
+        signer.address,
+        proposal.round,
+        nonce=2**61 + proposal.round,
+        valid=True,
+    )
+    return sign_proposal(signer, proposal.chain_id, proposal.round, proposal.round - 1, fresh)
+
+
+def _invalid_proposal(proposal: Proposal, signer: LocalSigner, rng: random.Random) -> Proposal:
     """A block that fails validation: by flag, or by claiming a parent that is not ours."""
     value = proposal.value
     parent = value.parent_hash if rng.random() < 0.5 else rng.randbytes(32)
-    bad = make_fake_value(value.height, parent, node_index, proposal.round,
-                          nonce=2**62 + proposal.round, valid=False)
+    bad = make_fake_value(
+        value.height,
+        parent,
+        signer.address,
+        proposal.round,
+        nonce=2**62 + proposal.round,
+        valid=False,
+    )
     return sign_proposal(signer, proposal.chain_id, proposal.round, proposal.valid_round, bad)
 
 
-def _vote_for_second_proposal(
-    vote: Vote, node_index: int, state: ConsensusState, signer: LocalSigner
-) -> Vote:
+def _vote_for_second_proposal(vote: Vote, state: ConsensusState, signer: LocalSigner) -> Vote:
     """Back the second proposal with votes to the peers that received it."""
     for proposal in state.proposals.get(vote.round, ()):
         if proposal.proposer == signer.address and proposal.value.block_hash == vote.block_hash:
-            other = _second_proposal(proposal, node_index, signer).value.block_hash
-            return sign_vote(
-                signer, vote.chain_id, vote.height, vote.round, vote.vote_type, other
-            )
+            return _revote(vote, signer, _second_proposal(proposal, signer).value.block_hash)
     return vote
 
 
@@ -78,7 +126,6 @@ def forge(
     message: ConsensusMessage,
     peer: int,
     behaviour: Behaviour,
-    node_index: int,
     state: ConsensusState,
     signer: LocalSigner,
     rng: random.Random,
@@ -86,22 +133,25 @@ def forge(
     """What ``peer`` receives instead of ``message`` (None: nothing)."""
     if behaviour == Behaviour.CHAOS:
         draw = rng.random()
-        if draw < 0.15:
+        if draw < 0.1:
             return None
-        if draw < 0.3:
+        if draw < 0.2:
             return message
         behaviour = rng.choice(_ACTIVE)
     if isinstance(message, Vote):
         if behaviour == Behaviour.EQUIVOCATE:
             return _equivocating_vote(message, state, signer, rng)
+        if behaviour == Behaviour.SPLIT:
+            return _split_vote(message, peer, state, signer)
         if behaviour == Behaviour.UNKNOWN_VOTES:
-            return sign_vote(signer, message.chain_id, message.height, message.round,
-                             message.vote_type, rng.randbytes(32))
+            return _revote(message, signer, rng.randbytes(32))
         if behaviour == Behaviour.DOUBLE_PROPOSE and peer % 2 == 1:
-            return _vote_for_second_proposal(message, node_index, state, signer)
+            return _vote_for_second_proposal(message, state, signer)
         return message
     if behaviour == Behaviour.DOUBLE_PROPOSE and peer % 2 == 1:
-        return _second_proposal(message, node_index, signer)
+        return _second_proposal(message, signer)
+    if behaviour == Behaviour.LYING_PROPOSER:
+        return _lying_proposal(message, signer)
     if behaviour == Behaviour.INVALID_PROPOSE:
-        return _invalid_proposal(message, node_index, signer, rng)
+        return _invalid_proposal(message, signer, rng)
     return message

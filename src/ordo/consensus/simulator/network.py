@@ -1,5 +1,6 @@
 """The virtual clock and network: a seeded event queue with per-message delay, loss,
-duplication and partitions. Reordering follows from independent random delays."""
+duplication and partitions. Reordering follows from independent random delays; before the
+scenario's stable time some messages are slow, after it every delay is bounded (GST)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ordo.consensus.simulator.scenario import Scenario
+from ordo.consensus.simulator.scenario import SLOW_DELAY_MS, Scenario
 from ordo.consensus.simulator.wire import Payload
 
 Receiver = Callable[[int, Payload], None]
@@ -52,6 +53,10 @@ class VirtualNetwork:
             self.dropped += 1
             return
         copies = 2 if self.rng.random() < scenario.duplicate_rate else 1
+        asynchronous = self.now_ms < scenario.stable_at_ms
         for _ in range(copies):
-            delay = self.rng.randint(scenario.min_delay_ms, scenario.max_delay_ms)
+            if asynchronous and self.rng.random() < scenario.slow_rate:
+                delay = self.rng.randint(scenario.max_delay_ms, SLOW_DELAY_MS)
+            else:
+                delay = self.rng.randint(scenario.min_delay_ms, scenario.max_delay_ms)
             self.schedule(delay, lambda: deliver(sender, payload))

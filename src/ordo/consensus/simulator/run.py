@@ -81,7 +81,11 @@ def play(scenario: Scenario) -> tuple[list[SimNode], VirtualNetwork, SafetyMonit
     )
     network = VirtualNetwork(scenario, random.Random(f"ordo-sim-network:{scenario.seed}"))
     environment = NodeEnvironment(
-        network, params, validators, genesis_hash, monitor,
+        network,
+        params,
+        validators,
+        genesis_hash,
+        monitor,
         random.Random(f"ordo-sim-nodes:{scenario.seed}"),
     )
     nodes = [

@@ -1,9 +1,11 @@
 """Scenarios: everything about one simulated run, drawn from its seed.
 
 A scenario fixes the stakes, which validators are Byzantine and how, the network's loss and
-delay, and the schedule of partitions and crashes. All faults end by ``stable_at_ms``; from then
-on the honest validators are up and connected (losses stay), and liveness is checked until
-``end_ms``. The same (seed, nodes, byzantine) always gives the same scenario.
+delay, and the schedule of partitions and crashes. Before ``stable_at_ms`` the network is also
+asynchronous: a ``slow_rate`` share of messages take up to ``SLOW_DELAY_MS`` (longer than the
+first rounds' timeouts), which is what lets nodes' views of a round diverge. From then on the
+honest validators are up and connected (losses stay, delays are bounded), and liveness is
+checked until ``end_ms``. The same (seed, nodes, byzantine) always gives the same scenario.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import random
 from dataclasses import dataclass
 from enum import Enum
 
+SLOW_DELAY_MS = 1500
 KINDS = ("lossy", "partition", "crash", "byzantine", "mixed")
 
 
@@ -21,6 +24,8 @@ class Behaviour(Enum):
     DOUBLE_PROPOSE = "double-propose"
     UNKNOWN_VOTES = "unknown-votes"
     INVALID_PROPOSE = "invalid-propose"
+    SPLIT = "split"
+    LYING_PROPOSER = "lying-proposer"
     CHAOS = "chaos"
 
 
@@ -49,6 +54,7 @@ class Scenario:
     duplicate_rate: float
     min_delay_ms: int
     max_delay_ms: int
+    slow_rate: float
     partitions: tuple[Partition, ...]
     crashes: tuple[Crash, ...]
     epoch_length: int
@@ -143,6 +149,7 @@ def make_scenario(seed: int, nodes: int = 4, byzantine: int = 1) -> Scenario:
         duplicate_rate=rng.uniform(0.0, 0.2) if lossy else 0.0,
         min_delay_ms=rng.randint(1, 10),
         max_delay_ms=rng.randint(15, 120),
+        slow_rate=rng.choice((0.0, 0.1, 0.3)),
         partitions=partitions,
         crashes=crashes,
         epoch_length=rng.choice((3, 5, 1000)),

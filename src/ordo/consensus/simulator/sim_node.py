@@ -105,9 +105,9 @@ class SimNode:
         self.state = create_state(env.params, env.validators, self.private_key)
         tip = compute_tip(
             env.genesis_hash,
-            [(value.block_hash, certificate.round) for value, certificate in self.decided],
+            [(value.block_hash, value.proposer) for value, _ in self.decided],
             env.params.epoch_length,
-            len(env.validators),
+            env.validators,
         )
         self.apply(Start(tip, self.recovery))
         self._schedule_tick()
@@ -134,17 +134,13 @@ class SimNode:
             elif isinstance(action, Commit):
                 self._commit(action)
             elif isinstance(action, RequestValidation):
-                verdict = BlockValidated(action.value.block_hash,
-                                         is_fake_value_valid(action.value))
+                verdict = BlockValidated(action.value.block_hash, is_fake_value_valid(action.value))
                 self._later(VALIDATE_MS, verdict)
             elif isinstance(action, ProposeRequest):
                 self._later(BUILD_MS, self._build(action))
             elif isinstance(action, Evidence):
                 self.environment.monitor.on_evidence(self.index, action.equivocation)
-            elif (
-                isinstance(action, MessageIgnored)
-                and action.reason == IgnoreReason.STALE_HEIGHT
-            ):
+            elif isinstance(action, MessageIgnored) and action.reason == IgnoreReason.STALE_HEIGHT:
                 self._answer_stale(action.signer, action.height)
 
     def _later(self, delay_ms: int, event: Event) -> None:
@@ -159,7 +155,12 @@ class SimNode:
     def _build(self, request: ProposeRequest) -> BlockBuilt:
         nonce = self.environment.rng.getrandbits(63)
         value = make_fake_value(
-            request.height, request.parent_hash, self.index, request.round, nonce, valid=True
+            request.height,
+            request.parent_hash,
+            self.signer.address,
+            request.round,
+            nonce,
+            valid=True,
         )
         return BlockBuilt(request.height, request.round, value)
 
@@ -178,8 +179,9 @@ class SimNode:
                 continue
             payload: ConsensusMessage | None = message
             if self.behaviour is not None and self.state is not None:
-                payload = forge(message, peer.index, self.behaviour, self.index, self.state,
-                                self.signer, env.rng)
+                payload = forge(
+                    message, peer.index, self.behaviour, self.state, self.signer, env.rng
+                )
             if payload is not None:
                 self.send(peer.index, payload)
 
@@ -248,4 +250,3 @@ class SimNode:
             if node.signer.address == signer:
                 return node.index
         return None
-

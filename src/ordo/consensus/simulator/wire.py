@@ -10,7 +10,7 @@ from ordo.consensus.messages import ConsensusMessage, ProposedValue
 
 @dataclass(frozen=True)
 class SyncRequest:
-    """"I am at ``from_height``: send me decided blocks from there on."""
+    """ "I am at ``from_height``: send me decided blocks from there on."""
 
     from_height: int
 
