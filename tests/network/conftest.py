@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
-from network_test_peer import OPEN_PEERS
 
 from ordo.network import MessageKind, NetworkConfig, NodeKey, PeerNetwork
 from ordo.network.node_key import PeerId
+from tests.network.network_test_peer import OPEN_PEERS
 
 CHAIN_ID = 901
 

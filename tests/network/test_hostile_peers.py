@@ -10,13 +10,13 @@ import time
 from typing import Any
 
 import pytest
-from conftest import CHAIN_ID, eventually
-from network_test_peer import RawPeer, RefusedError
 
 from ordo.network import MessageKind, NodeKey
 from ordo.network.handshake import Handshake, auth_digest
 from ordo.network.peer_network import SessionError
 from ordo.network.rate_limit import RateLimit
+from tests.network.conftest import CHAIN_ID, eventually
+from tests.network.network_test_peer import RawPeer, RefusedError
 
 
 class FrozenClock:

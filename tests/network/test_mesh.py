@@ -6,10 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Node, eventually
 
 from ordo.network import MessageKind, NodeKey
 from ordo.network.peer_network import OutboundMessageError
+from tests.network.conftest import Node, eventually
 
 
 async def full_mesh(make_node: Any, count: int) -> list[Node]:
