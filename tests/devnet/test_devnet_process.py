@@ -10,10 +10,9 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from devnet_harness import DevnetProcess, wait_for
-
 from ordo.devnet.provision import load_signer_key, signer_address
 from ordo.devnet.readiness import block_number
+from tests.devnet.devnet_harness import DevnetProcess, wait_for
 
 
 def read_manifest(devnet: DevnetProcess) -> dict:  # type: ignore[type-arg]

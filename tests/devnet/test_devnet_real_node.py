@@ -11,10 +11,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from devnet_harness import wait_for
 
 from ordo.devnet.ports import free_port
 from ordo.devnet.readiness import block_number
+from tests.devnet.devnet_harness import wait_for
 
 
 def rpc(url: str, method: str) -> object:
