@@ -75,7 +75,9 @@ class Genesis:
                     nonce=int(entry.get("nonce", 0)),
                     code=bytes.fromhex(_strip_0x(entry.get("code", "0x"))),
                     storage=tuple(
-                        sorted((int(k, 16), int(v, 16)) for k, v in entry.get("storage", {}).items())
+                        sorted(
+                            (int(k, 16), int(v, 16)) for k, v in entry.get("storage", {}).items()
+                        )
                     ),
                 )
                 for address, entry in document.get("alloc", {}).items()
@@ -112,8 +114,10 @@ def _parse_address(text: str) -> bytes:
     return address
 
 
-def dev_private_keys(count: int = DEV_ACCOUNT_COUNT, mnemonic: str = DEV_MNEMONIC) -> list[bytes]:
-    """Private keys m/44'/60'/0'/0/i of the development mnemonic (Hardhat's and Anvil's accounts)."""
+def dev_private_keys(
+    count: int = DEV_ACCOUNT_COUNT, mnemonic: str = DEV_MNEMONIC
+) -> list[bytes]:
+    """Keys m/44'/60'/0'/0/i of the development mnemonic (Hardhat's and Anvil's accounts)."""
     from eth_account import Account
 
     Account.enable_unaudited_hdwallet_features()
@@ -128,7 +132,8 @@ def devnet_genesis(chain_id: int = DEVNET_CHAIN_ID, timestamp: int = 0) -> Genes
     from eth_account import Account
 
     alloc = {
-        bytes.fromhex(Account.from_key(key).address[2:]): GenesisAccount(balance=DEV_ACCOUNT_BALANCE)
+        bytes.fromhex(Account.from_key(key).address[2:]):
+            GenesisAccount(balance=DEV_ACCOUNT_BALANCE)
         for key in dev_private_keys()
     }
     return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc)

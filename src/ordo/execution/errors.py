@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class InvalidBlock(Exception):  # noqa: N818 -- the name the node and consensus use
+class InvalidBlock(Exception):
     """The block breaks a rule or its header does not match what executing it gives.
 
     ``reason`` names the first mismatch (field, expected, got) so a validator can log and
