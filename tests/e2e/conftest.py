@@ -7,8 +7,6 @@ tests themselves can be validated independently of Ordo; the default target is a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -17,31 +15,12 @@ from web3 import Web3
 
 from ordo.core.genesis import dev_private_keys
 
-from .targets import AnvilNode, Endpoint, OrdoDevnet, selected_target
+from .targets import Endpoint, running_node, selected_target
 
 
 @pytest.fixture(scope="session")
 def target() -> str:
     return selected_target()
-
-
-@contextmanager
-def running_node(target: str, workdir: Path, block_time: float | None = None
-                 ) -> Iterator[Endpoint]:
-    """A freshly started node of the selected kind, stopped (never left behind) on exit.
-
-    ``block_time`` None keeps each node's default (Ordo: 250 ms while transactions are pending;
-    anvil here: a block every second).
-    """
-    node: AnvilNode | OrdoDevnet
-    if target == "anvil":
-        node = AnvilNode(workdir / "anvil.log", block_time=block_time or 1.0)
-    else:
-        node = OrdoDevnet(workdir / "devnet", block_time=block_time)
-    try:
-        yield node.start()
-    finally:
-        node.stop()
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +39,3 @@ def dev_accounts() -> list[LocalAccount]:
 @pytest.fixture(scope="session")
 def session_w3(endpoint: Endpoint) -> Web3:
     return Web3(Web3.HTTPProvider(endpoint.rpc_url, request_kwargs={"timeout": 30}))
-
-
-@pytest.fixture(scope="session")
-def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("e2e-work")

@@ -17,6 +17,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -272,3 +274,22 @@ class OrdoDevnet:
 
     def log_tail(self) -> str:
         return _log_tail(self.log_path)
+
+
+@contextmanager
+def running_node(target: str, workdir: Path, block_time: float | None = None
+                 ) -> Iterator[Endpoint]:
+    """A freshly started node of the selected kind, stopped (never left behind) on exit.
+
+    ``block_time`` None keeps each node's default (Ordo: 250 ms while transactions are pending;
+    anvil here: a block every second).
+    """
+    node: AnvilNode | OrdoDevnet
+    if target == "anvil":
+        node = AnvilNode(workdir / "anvil.log", block_time=block_time or 1.0)
+    else:
+        node = OrdoDevnet(workdir / "devnet", block_time=block_time)
+    try:
+        yield node.start()
+    finally:
+        node.stop()

@@ -322,8 +322,10 @@ def _nonce_too_low(ctx: AdmissionContext) -> bytes:
 
 
 def _legacy_without_chain_id(ctx: AdmissionContext) -> bytes:
-    tx: dict[str, Any] = {"to": ctx.accounts[RECEIVER].address, "value": 1, "gas": 21_000,
-          "gasPrice": 2 * dynamic_fees(ctx.w3)["maxFeePerGas"], "nonce": ctx.nonce(ctx.sender)}
+    tx: dict[str, Any] = {
+        "to": ctx.accounts[RECEIVER].address, "value": 1, "gas": 21_000,
+        "gasPrice": 2 * dynamic_fees(ctx.w3)["maxFeePerGas"], "nonce": ctx.nonce(ctx.sender),
+    }
     raw = bytes(ctx.sender.sign_transaction(tx).raw_transaction)
     v = rlp.decode(raw)[6]
     assert int.from_bytes(v, "big") in (27, 28), "expected a pre-EIP-155 signature"
@@ -331,10 +333,12 @@ def _legacy_without_chain_id(ctx: AdmissionContext) -> bytes:
 
 
 def _blob_transaction(ctx: AdmissionContext) -> bytes:
-    tx: dict[str, Any] = {"type": 3, "chainId": ctx.w3.eth.chain_id, "nonce": ctx.nonce(ctx.sender),
-          "to": ctx.accounts[RECEIVER].address, "value": 0, "gas": 21_000,
-          "maxFeePerBlobGas": GWEI, "blobVersionedHashes": [b"\x01" + bytes(31)],
-          **dynamic_fees(ctx.w3)}
+    tx: dict[str, Any] = {
+        "type": 3, "chainId": ctx.w3.eth.chain_id, "nonce": ctx.nonce(ctx.sender),
+        "to": ctx.accounts[RECEIVER].address, "value": 0, "gas": 21_000,
+        "maxFeePerBlobGas": GWEI, "blobVersionedHashes": [b"\x01" + bytes(31)],
+        **dynamic_fees(ctx.w3),
+    }
     raw = bytes(ctx.sender.sign_transaction(tx).raw_transaction)
     assert raw[0] == 3
     return raw

@@ -34,8 +34,7 @@ from web3.types import BlockData, MakeRequestFn, RPCEndpoint, RPCResponse
 
 from ordo.core.genesis import dev_private_keys
 
-from .conftest import running_node
-from .targets import CHAIN_ID, Endpoint, selected_target
+from .targets import CHAIN_ID, Endpoint, running_node, selected_target
 from .web3_suite_chain import CONTRACT_DATA, Web3SuiteChain, build_web3_suite_chain
 
 FUNDER = 5
@@ -373,6 +372,8 @@ class TestEthModule(EthModuleTest):
 
 _SUITES: dict[type, type] = {EthModuleTest: TestEthModule, Web3ModuleTest: TestWeb3Module,
                              NetModuleTest: TestNetModule}
+if not set(dir(EthModuleTest)) >= PENDING_SENSITIVE:
+    raise AssertionError(f"not web3 tests: {PENDING_SENSITIVE - set(dir(EthModuleTest))}")
 for _reason, _targets, _base, _names in EXPECTED_FAILURES:
     for _name in _names:
         if not re.fullmatch(r"test_\w+", _name) or not hasattr(_base, _name):
