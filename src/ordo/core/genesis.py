@@ -38,6 +38,34 @@ class FeeRules:
 
 
 @dataclass(frozen=True)
+class GenesisValidator:
+    """A sequencer of the first epochs: its vote-signing address and its stake (voting power).
+
+    From the L1 issue on, later epochs read the set from the L1 locking pool instead.
+    """
+
+    address: bytes
+    stake: int
+
+
+@dataclass(frozen=True)
+class ConsensusRules:
+    """Consensus parameters every node of the network must share (see CONSENSUS.md).
+
+    Timeouts grow linearly with the round: base + round * delta, in milliseconds.
+    """
+
+    epoch_length: int = 1000
+    propose_base_ms: int = 1000
+    propose_delta_ms: int = 500
+    prevote_base_ms: int = 500
+    prevote_delta_ms: int = 250
+    precommit_base_ms: int = 500
+    precommit_delta_ms: int = 250
+    max_clock_drift_s: int = 5
+
+
+@dataclass(frozen=True)
 class Genesis:
     chain_id: int
     gas_limit: int = 30_000_000
@@ -45,6 +73,25 @@ class Genesis:
     extra_data: bytes = b""
     fee_rules: FeeRules = field(default_factory=FeeRules)
     alloc: dict[bytes, GenesisAccount] = field(default_factory=dict)
+    validators: tuple[GenesisValidator, ...] = ()
+    consensus: ConsensusRules = field(default_factory=ConsensusRules)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.chain_id < 2**64:
+            raise ValueError(f"genesis: chainId {self.chain_id} is not in 1..2^64-1")
+        seen: set[bytes] = set()
+        for validator in self.validators:
+            if validator.stake <= 0:
+                raise ValueError(f"genesis: validator 0x{validator.address.hex()} has stake "
+                                 f"{validator.stake}; stakes must be positive")
+            if validator.address in seen:
+                raise ValueError(f"genesis: validator 0x{validator.address.hex()} is listed twice")
+            seen.add(validator.address)
+        rules = asdict(self.consensus)
+        for key, value in rules.items():
+            if not isinstance(value, int) or value < (1 if key == "epoch_length" else 0):
+                raise ValueError(f"genesis: consensus.{key} = {value!r} is not allowed; "
+                                 "use a non-negative integer (epoch_length >= 1)")
 
     def to_json(self) -> dict[str, Any]:
         """JSON form with hex strings for bytes and addresses (stable key order)."""
@@ -63,6 +110,11 @@ class Genesis:
                 }
                 for address, account in sorted(self.alloc.items())
             },
+            "validators": [
+                {"address": "0x" + validator.address.hex(), "stake": str(validator.stake)}
+                for validator in self.validators
+            ],
+            "consensus": asdict(self.consensus),
         }
 
     @classmethod
@@ -89,6 +141,11 @@ class Genesis:
                 extra_data=bytes.fromhex(_strip_0x(document.get("extraData", "0x"))),
                 fee_rules=FeeRules(**document.get("feeRules", {})),
                 alloc=alloc,
+                validators=tuple(
+                    GenesisValidator(_parse_address(entry["address"]), int(entry["stake"]))
+                    for entry in document.get("validators", [])
+                ),
+                consensus=ConsensusRules(**document.get("consensus", {})),
             )
         except KeyError as error:
             raise ValueError(f"genesis: missing key {error}") from error
@@ -127,7 +184,12 @@ def dev_private_keys(
     ]
 
 
-def devnet_genesis(chain_id: int = DEVNET_CHAIN_ID, timestamp: int = 0) -> Genesis:
+def devnet_genesis(
+    chain_id: int = DEVNET_CHAIN_ID,
+    timestamp: int = 0,
+    validators: tuple[GenesisValidator, ...] = (),
+    consensus: ConsensusRules | None = None,
+) -> Genesis:
     """The devnet genesis: the 10 development accounts each hold 10,000 ETH."""
     from eth_account import Account
 
@@ -136,4 +198,5 @@ def devnet_genesis(chain_id: int = DEVNET_CHAIN_ID, timestamp: int = 0) -> Genes
             GenesisAccount(balance=DEV_ACCOUNT_BALANCE)
         for key in dev_private_keys()
     }
-    return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc)
+    return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc, validators=validators,
+                   consensus=consensus or ConsensusRules())
