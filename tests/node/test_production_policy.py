@@ -15,3 +15,14 @@ def test_timestamps_never_decrease_and_may_repeat() -> None:
     assert next_block_timestamp(100.9, 100) == 100
     assert next_block_timestamp(101.2, 100) == 101
     assert next_block_timestamp(99.0, 100) == 100  # clock stepped back: keep the parent's second
+
+
+def test_peer_addresses_are_validated() -> None:
+    import pytest
+
+    from ordo.node.config import ConfigError, parse_peer
+
+    assert parse_peer("127.0.0.1:30303") == ("127.0.0.1", 30303)
+    for bad in ["x", "1.2.3.4:", "1.2.3.4:99999", ":3", "host:port"]:
+        with pytest.raises(ConfigError, match="peer"):
+            parse_peer(bad)

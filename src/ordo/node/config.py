@@ -28,9 +28,22 @@ class NodeConfig:
     """Address credited with priority fees of blocks this node produces."""
     signer_key_path: Path | None = None
     """Raw hex secp256k1 key file of this node's sequencer signer (created by the devnet)."""
+    p2p_host: str = "127.0.0.1"
+    p2p_port: int = 30303
+    """TCP port of the authenticated peer-to-peer transport."""
+    peers: tuple[tuple[str, int], ...] = ()
+    """Static peers (host, p2p port) this node keeps connections to."""
+    node_key_path: Path | None = None
+    """Hex secp256k1 key file of this node's p2p identity; created (mode 0600) if missing.
+    None keeps it at data_dir/node.key."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)
+        check_port("p2p_port", self.p2p_port)
+        for index, (host, port) in enumerate(self.peers):
+            if not host:
+                raise ConfigError(f"peers[{index}]: empty host; use host:port")
+            check_port(f"peers[{index}]", port)
         if not 0.01 <= self.block_time <= 60:
             raise ConfigError(f"block_time: {self.block_time!r} is not allowed; "
                               "use seconds between 0.01 and 60")
@@ -45,3 +58,13 @@ class NodeConfig:
 def check_port(key: str, port: int) -> None:
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise ConfigError(f"{key}: {port!r} is not allowed; use a TCP port from 1 to 65535")
+
+
+def parse_peer(text: str) -> tuple[str, int]:
+    """``host:port`` -> (host, port); raises ConfigError naming the bad value."""
+    host, separator, port_text = text.rpartition(":")
+    if not separator or not host or not port_text.isdigit():
+        raise ConfigError(f"peer: {text!r} is not allowed; use host:port, e.g. 127.0.0.1:30303")
+    port = int(port_text)
+    check_port("peer", port)
+    return host, port
