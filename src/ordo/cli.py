@@ -11,6 +11,7 @@ import json
 import logging
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,8 +19,15 @@ import click
 from rich.console import Console
 
 from ordo import __version__
+from ordo.devnet.key_file import KeyFileError, read_key_file
 from ordo.devnet.launch import DevnetOptions, run_devnet
-from ordo.node.config import ConfigError, NodeConfig
+from ordo.devnet.provision import (
+    DEFAULT_STAKE,
+    DEVNET_EPOCH_LENGTH,
+    DevnetSetupError,
+    parse_stakes,
+)
+from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -47,47 +55,85 @@ def main() -> None:
 @click.option("--signer-key", "signer_key_path", type=click.Path(path_type=Path), default=None,
               help="File holding this node's sequencer signer key (hex).")
 @click.option("--fee-recipient", default=None, help="Address credited with priority fees.")
+@click.option("--p2p-host", default="127.0.0.1", show_default=True,
+              help="Interface the peer-to-peer transport listens on.")
+@click.option("--p2p-port", default=30303, show_default=True, type=int,
+              help="TCP port of the peer-to-peer transport.")
+@click.option("--peer", "peers", multiple=True, metavar="HOST:PORT",
+              help="A static peer's p2p address; repeat for several.")
+@click.option("--node-key", "node_key_path", type=click.Path(path_type=Path), default=None,
+              help="File holding this node's p2p identity key (hex); created if missing "
+                   "[default: DATA_DIR/node.key].")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 def node(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_port: int,
          block_time: float | None, signer_key_path: Path | None, fee_recipient: str | None,
+         p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
          log_level: str) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     logging.basicConfig(stream=sys.stderr, level=log_level.upper(), format=LOG_FORMAT)
     try:
         config = build_node_config(data_dir, genesis_path, rpc_host, rpc_port, block_time,
-                                   signer_key_path, fee_recipient)
+                                   signer_key_path, fee_recipient,
+                                   P2pOptions(p2p_host, p2p_port, peers, node_key_path))
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
     sys.exit(run_node_until_signalled(config))
 
 
 @main.command()
-@click.option("--nodes", default=1, show_default=True, type=int, help="Number of nodes.")
+@click.option("--nodes", type=int, default=None,
+              help="Number of nodes, each a validator [default: 1 for a new data dir, what it "
+                   "holds for an existing one].")
 @click.option("--data-dir", default=Path("devnet-data"), show_default=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="Directory of the devnet; a second run on it resumes the same chain.")
 @click.option("--base-port", default=8545, show_default=True, type=int,
               help="JSON-RPC port of node 0; node i listens on base-port + i.")
+@click.option("--p2p-base-port", type=int, default=None,
+              help="p2p port of node 0; node i listens on it + i [default: base-port + 100].")
+@click.option("--stakes", default=None, metavar="S0,S1,...",
+              help="Stake of each node's validator, one positive integer per node "
+                   f"[default: {DEFAULT_STAKE} each].")
+@click.option("--epoch-length", type=int, default=None,
+              help=f"Blocks per epoch (producer rotation) [default: {DEVNET_EPOCH_LENGTH}].")
 @click.option("--block-time", type=float, default=None,
               help="Passed to every node (default: the node's own default).")
 @click.option("--ready-timeout", default=120.0, show_default=True, type=float,
               help="Seconds to wait for each node to answer eth_blockNumber.")
-def devnet(nodes: int, data_dir: Path, base_port: int, block_time: float | None,
+def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
+           stakes: str | None, epoch_length: int | None, block_time: float | None,
            ready_timeout: float) -> None:
     """Start a local devnet and keep it running in the foreground (Ctrl-C stops it)."""
+    try:
+        parsed_stakes = None if stakes is None else parse_stakes(stakes)
+    except DevnetSetupError as error:
+        _fail(str(error), EXIT_CONFIG)
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
-                            block_time=block_time, ready_timeout=ready_timeout)
+                            p2p_base_port=p2p_base_port, stakes=parsed_stakes,
+                            epoch_length=epoch_length, block_time=block_time,
+                            ready_timeout=ready_timeout)
     # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
     console = Console() if sys.stdout.isatty() else Console(width=200)
     sys.exit(run_devnet(options, console))
 
 
+@dataclass(frozen=True)
+class P2pOptions:
+    """The p2p options of ``ordo node`` as typed; build_node_config checks them."""
+
+    host: str = "127.0.0.1"
+    port: int = 30303
+    peers: tuple[str, ...] = ()
+    node_key_path: Path | None = None
+
+
 def build_node_config(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_port: int,
                       block_time: float | None, signer_key_path: Path | None,
-                      fee_recipient: str | None) -> NodeConfig:
+                      fee_recipient: str | None, p2p: P2pOptions | None = None) -> NodeConfig:
     """Check what the node would only discover later (missing files, a bad genesis or address)
     and build the NodeConfig, which checks the rest; raises ConfigError."""
+    p2p = p2p or P2pOptions()
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(f"data_dir: {data_dir} exists and is not a directory")
     _check_genesis(genesis_path)
@@ -95,6 +141,15 @@ def build_node_config(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_por
         raise ConfigError(f"signer_key: {signer_key_path} does not exist or is not a file")
     if not rpc_host.strip():
         raise ConfigError("rpc_host: must not be empty")
+    if not p2p.host.strip():
+        raise ConfigError("p2p_host: must not be empty")
+    check_port("p2p_port", p2p.port)
+    peers = tuple(parse_peer(text) for text in p2p.peers)
+    for host, port in peers:
+        if (host, port) == (p2p.host, p2p.port):
+            raise ConfigError(f"peer: {host}:{port} is this node's own p2p address")
+    if p2p.node_key_path is not None:
+        _check_node_key(p2p.node_key_path)
     extra: dict[str, object] = {}
     if block_time is not None:
         extra["block_time"] = block_time
@@ -103,8 +158,24 @@ def build_node_config(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_por
     if fee_recipient is not None:
         extra["fee_recipient"] = parse_address("fee_recipient", fee_recipient)
     return NodeConfig(data_dir=data_dir, genesis_path=genesis_path, rpc_host=rpc_host,
-                      rpc_port=rpc_port, signer_key_path=signer_key_path,
-                      **extra)  # type: ignore[arg-type]
+                      rpc_port=rpc_port, signer_key_path=signer_key_path, p2p_host=p2p.host,
+                      p2p_port=p2p.port, peers=tuple(dict.fromkeys(peers)),
+                      node_key_path=p2p.node_key_path, **extra)  # type: ignore[arg-type]
+
+
+def _check_node_key(path: Path) -> None:
+    """An existing key must be readable and valid; a missing one is created by the node, so only
+    its directory has to exist."""
+    if path.exists():
+        if not path.is_file():
+            raise ConfigError(f"node_key: {path} is not a file")
+        try:
+            read_key_file(path, "node key")
+        except KeyFileError as error:
+            raise ConfigError(f"node_key: {error}") from None
+    elif not path.parent.is_dir():
+        raise ConfigError(f"node_key: {path} does not exist and its directory {path.parent} "
+                          "does not either")
 
 
 def parse_address(key: str, text: str) -> bytes:

@@ -42,16 +42,15 @@ class DevnetProcess:
         return self.process.wait(timeout=timeout)
 
 
-
-
 def start_devnet_process(tmp_path: Path, index: int, data_dir: Path | None = None,
                          port: int | None = None, env: dict[str, str] | None = None,
-                         nodes: int = 1) -> DevnetProcess:
+                         options: tuple[str, ...] = ()) -> DevnetProcess:
+    """``options`` are ``ordo devnet`` options the stand-in runner understands (--nodes, ...)."""
     data_dir = data_dir or tmp_path / "devnet"
     port = port or free_port()
     output_path = tmp_path / f"devnet-output-{index}.txt"
     with output_path.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, str(RUNNER), str(data_dir), str(port), str(nodes)],
+            [sys.executable, str(RUNNER), str(data_dir), str(port), *options],
             stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     return DevnetProcess(process, output_path, data_dir, port)

@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--rpc-port", type=int, required=True)
     parser.add_argument("--data-dir", required=True)
     arguments, _ = parser.parse_known_args()
+    # The devnet tests check the command line each node was given.
+    with open(os.path.join(arguments.data_dir, "stand-in-argv.json"), "w") as record:
+        json.dump(sys.argv[1:], record)
     if os.environ.get("STAND_IN_EXIT_CODE"):
         print("stand-in: exiting as told", file=sys.stderr)
         sys.exit(int(os.environ["STAND_IN_EXIT_CODE"]))

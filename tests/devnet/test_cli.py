@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ordo.cli import build_node_config, main, run_node_until_signalled
+from ordo.cli import P2pOptions, build_node_config, main, run_node_until_signalled
 from ordo.core.genesis import devnet_genesis
 from ordo.node.config import ConfigError, NodeConfig
 
@@ -36,6 +36,15 @@ def run_cli(*arguments: str) -> tuple[int, str]:
     (["--fee-recipient", "0x1234"], "fee_recipient: '0x1234' has 2 bytes; an address has 20"),
     (["--fee-recipient", "nothex"], "fee_recipient: 'nothex' is not a hex address"),
     (["--signer-key", "/nonexistent/key"], "signer_key: /nonexistent/key does not exist"),
+    (["--p2p-port", "0"], "p2p_port: 0 is not allowed"),
+    (["--p2p-host", " "], "p2p_host: must not be empty"),
+    (["--peer", "127.0.0.1"], "peer: '127.0.0.1' is not allowed; use host:port"),
+    (["--peer", "h:99999"], "peer: 99999 is not allowed"),
+    (["--p2p-port", "4000", "--peer", "127.0.0.1:4000"],
+     "peer: 127.0.0.1:4000 is this node's own p2p address"),
+    (["--node-key", "/nonexistent/dir/node.key"], "node_key: /nonexistent/dir/node.key does not "
+                                                  "exist and its directory"),
+    (["--node-key", "/"], "node_key: / is not a file"),
 ])
 def test_node_config_errors_are_one_line_with_exit_code_2(
         tmp_path: Path, genesis_file: Path, extra: list[str], message: str) -> None:
@@ -70,16 +79,48 @@ def test_node_config_carries_every_option(tmp_path: Path, genesis_file: Path) ->
                                 signer_key_path=key)
 
 
-def test_devnet_refuses_more_than_one_node_for_now(tmp_path: Path) -> None:
-    code, output = run_cli("devnet", "--nodes", "3", "--data-dir", str(tmp_path / "net"))
+def test_a_damaged_node_key_is_one_line_with_exit_code_2(
+        tmp_path: Path, genesis_file: Path) -> None:
+    key = tmp_path / "node.key"
+    key.write_text("xyz\n")
+    code, output = run_cli("node", "--data-dir", str(tmp_path / "d"),
+                           "--genesis", str(genesis_file), "--node-key", str(key))
     assert code == 2
-    assert "multi-node consensus is not implemented yet" in output
+    assert output == f"error: node_key: {key}: node key is not hex\n"
+
+
+def test_node_config_carries_the_p2p_options(tmp_path: Path, genesis_file: Path) -> None:
+    key = tmp_path / "node.key"
+    key.write_text("22" * 32)
+    p2p = P2pOptions("0.0.0.0", 4000, ("10.0.0.2:4000", "peer.example:4001", "10.0.0.2:4000"),
+                     key)
+    config = build_node_config(tmp_path / "d", genesis_file, "127.0.0.1", 9000, None, None, None,
+                               p2p)
+    assert (config.p2p_host, config.p2p_port, config.node_key_path) == ("0.0.0.0", 4000, key)
+    assert config.peers == (("10.0.0.2", 4000), ("peer.example", 4001))
+    missing = tmp_path / "new.key"  # the node creates it
+    default = build_node_config(tmp_path / "d", genesis_file, "127.0.0.1", 9000, None, None,
+                                None, P2pOptions(node_key_path=missing))
+    assert (default.p2p_port, default.peers, default.node_key_path) == (30303, (), missing)
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--nodes", "0"], "--nodes 0: a devnet needs at least one node"),
+    (["--nodes", "3", "--stakes", "100,100"], "--stakes 100,100: 2 stakes for --nodes 3"),
+    (["--stakes", "100,x"], "'x' is not a positive integer"),
+    (["--stakes", "100,0"], "'0' is not a positive integer"),
+    (["--epoch-length", "0"], "--epoch-length 0: must be at least 1"),
+    (["--base-port", "65536"], "must lie within 1..65535"),
+    (["--nodes", "4", "--base-port", "9000", "--p2p-base-port", "9003"],
+     "p2p ports 9003..9006 overlap the JSON-RPC ports 9000..9003"),
+])
+def test_devnet_option_errors_exit_2_before_touching_the_disk(
+        tmp_path: Path, arguments: list[str], message: str) -> None:
+    code, output = run_cli("devnet", *arguments, "--data-dir", str(tmp_path / "net"))
+    assert code == 2
+    assert "error:" in output and message in " ".join(output.split())
+    assert "Traceback" not in output
     assert not (tmp_path / "net").exists()
-
-
-def test_devnet_refuses_ports_beyond_the_range(tmp_path: Path) -> None:
-    code, output = run_cli("devnet", "--base-port", "65536", "--data-dir", str(tmp_path / "n"))
-    assert code == 2 and "must lie within 1..65535" in output
 
 
 def test_sigterm_cancels_the_node_which_cleans_up(

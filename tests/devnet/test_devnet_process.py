@@ -10,6 +10,9 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from ordo.core.genesis import Genesis
+from ordo.devnet.key_file import read_key_file
+from ordo.devnet.ports import free_port
 from ordo.devnet.provision import load_signer_key, signer_address
 from ordo.devnet.readiness import block_number
 from tests.devnet.devnet_harness import DevnetProcess, wait_for
@@ -39,12 +42,17 @@ def test_devnet_publishes_its_node_heals_a_crash_and_stops_on_sigint(
     [node] = manifest["nodes"]
     node_dir = devnet.data_dir.resolve() / "node-0"
     key_path = node_dir / "signer.key"
+    p2p_port = devnet.port + 100
     assert node == {
         "index": 0, "pid": node["pid"], "rpc": f"http://127.0.0.1:{devnet.port}",
         "ws": f"ws://127.0.0.1:{devnet.port}", "dataDir": str(node_dir),
-        "signer": signer_address(load_signer_key(key_path)),
+        "signer": signer_address(load_signer_key(key_path)), "stake": 100,
+        "p2p": f"127.0.0.1:{p2p_port}", "p2pPort": p2p_port,
+        "peerId": signer_address(read_key_file(node_dir / "node.key")),
     }
     assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    argv = json.loads((node_dir / "stand-in-argv.json").read_text())
+    assert "--peer" not in argv and argv[argv.index("--p2p-port") + 1] == str(p2p_port)
     assert block_number(node["rpc"]) is not None
     assert "signer address" in devnet.output and "account 0:" in devnet.output
 
@@ -129,3 +137,50 @@ def test_bad_key_file_is_reported_not_replaced(
     assert devnet.process.wait(timeout=30) == 2
     assert "signer.key: signer key is not hex" in devnet.output
     assert (data_dir / "node-0" / "signer.key").read_text() == "not a key\n"
+
+
+def test_four_nodes_get_their_ports_peers_and_stakes_and_resume_as_four(
+        start_devnet: Callable[..., DevnetProcess]) -> None:
+    p2p_base = free_port()
+    devnet = start_devnet(options=("--nodes", "4", "--stakes", "10,20,30,40",
+                                   "--p2p-base-port", str(p2p_base)))
+    wait_for((devnet.data_dir / "devnet.json").exists)
+    nodes = read_manifest(devnet)["nodes"]
+    genesis = Genesis.load(devnet.data_dir / "genesis.json")
+    assert [("0x" + v.address.hex(), v.stake) for v in genesis.validators] == [
+        (node["signer"].lower(), node["stake"]) for node in nodes]
+    assert [node["stake"] for node in nodes] == [10, 20, 30, 40]
+    for index, node in enumerate(nodes):
+        assert node["rpc"] == f"http://127.0.0.1:{devnet.port + index}"
+        assert (node["p2p"], node["p2pPort"]) == (f"127.0.0.1:{p2p_base + index}",
+                                                  p2p_base + index)
+        argv = json.loads((Path(node["dataDir"]) / "stand-in-argv.json").read_text())
+        peers = [argv[i + 1] for i, word in enumerate(argv) if word == "--peer"]
+        assert peers == [f"127.0.0.1:{p2p_base + other}" for other in range(4) if other != index]
+        assert argv[argv.index("--node-key") + 1] == str(Path(node["dataDir"]) / "node.key")
+        assert block_number(node["rpc"]) is not None
+    assert str(p2p_base + 3) in devnet.output and "40" in devnet.output  # the table
+    assert devnet.stop() == 0
+    assert all(f"node {index} stopped (exit code 0)" in devnet.output for index in range(4))
+
+    conflicting = start_devnet(data_dir=devnet.data_dir, options=("--nodes", "2"))
+    assert conflicting.process.wait(timeout=30) == 2
+    assert "--nodes 2:" in conflicting.output and "holds a 4-node devnet" in conflicting.output
+
+    resumed = start_devnet(data_dir=devnet.data_dir,
+                           options=("--p2p-base-port", str(p2p_base)))
+    wait_for((resumed.data_dir / "devnet.json").exists)
+    assert [node["signer"] for node in read_manifest(resumed)["nodes"]] == [
+        node["signer"] for node in nodes]
+    assert resumed.stop() == 0
+    assert "created" not in resumed.output
+
+
+def test_refuses_a_p2p_port_in_use(start_devnet: Callable[..., DevnetProcess]) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        devnet = start_devnet(options=("--nodes", "2", "--p2p-base-port", str(port - 1)))
+        assert devnet.process.wait(timeout=30) == 2
+    assert f"port {port} on 127.0.0.1 is in use (needed by node 1's p2p)" in devnet.output

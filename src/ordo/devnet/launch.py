@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
@@ -25,6 +25,7 @@ from ordo.devnet.manifest import NodeEntry, manifest_document, write_manifest
 from ordo.devnet.ports import port_is_free
 from ordo.devnet.provision import (
     DevnetSetupError,
+    DevnetShape,
     ProvisionedDevnet,
     ProvisionedNode,
     provision,
@@ -40,15 +41,15 @@ from ordo.devnet.supervisor import (
     ChildStartError,
     Supervisor,
 )
+from ordo.devnet.topology import NodeAddresses, TopologyError, plan_addresses
 
-SUPPORTED_NODE_COUNT = 1
 RPC_HOST = "127.0.0.1"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-NodeCommand = Callable[[ProvisionedNode, Path, int], list[str]]
-"""Builds the command line of one node from its files, the genesis path and its RPC port."""
+NodeCommand = Callable[[ProvisionedNode, Path, NodeAddresses], list[str]]
+"""Builds the command line of one node from its files, the genesis path and its addresses."""
 
 
 class DevnetUsageError(Exception):
@@ -57,20 +58,34 @@ class DevnetUsageError(Exception):
 
 @dataclass(frozen=True)
 class DevnetOptions:
-    nodes: int = 1
+    nodes: int | None = None
+    """None: as many as the data dir holds (1 for a new one, or one per --stakes entry)."""
     data_dir: Path = Path("devnet-data")
     base_port: int = 8545
+    p2p_base_port: int | None = None
+    """None: base_port + 100."""
+    stakes: tuple[int, ...] | None = None
+    epoch_length: int | None = None
     block_time: float | None = None
     ready_timeout: float = 120.0
     stop_grace: float = 10.0
     restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
 
+    @property
+    def shape(self) -> DevnetShape:
+        return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length)
+
 
 def ordo_node_command(block_time: float | None) -> NodeCommand:
-    def command(node: ProvisionedNode, genesis_path: Path, rpc_port: int) -> list[str]:
+    def command(node: ProvisionedNode, genesis_path: Path, addresses: NodeAddresses
+                ) -> list[str]:
         line = [sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
                 "--genesis", str(genesis_path), "--rpc-host", RPC_HOST,
-                "--rpc-port", str(rpc_port), "--signer-key", str(node.signer_key_path)]
+                "--rpc-port", str(addresses.rpc_port), "--signer-key", str(node.signer_key_path),
+                "--p2p-host", RPC_HOST, "--p2p-port", str(addresses.p2p_port),
+                "--node-key", str(node.node_key_path)]
+        for host, port in addresses.peers:
+            line += ["--peer", f"{host}:{port}"]
         if block_time is not None:
             line += ["--block-time", repr(block_time)]
         return line
@@ -79,16 +94,12 @@ def ordo_node_command(block_time: float | None) -> NodeCommand:
 
 
 def check_options(options: DevnetOptions) -> None:
-    if options.nodes < 1:
-        raise DevnetUsageError(f"--nodes {options.nodes}: a devnet needs at least one node")
-    if options.nodes > SUPPORTED_NODE_COUNT:
-        raise DevnetUsageError(
-            f"--nodes {options.nodes}: multi-node consensus is not implemented yet, so a devnet "
-            f"runs {SUPPORTED_NODE_COUNT} node for now; use --nodes 1")
-    last_port = options.base_port + options.nodes - 1
-    if options.base_port < 1 or last_port > 65535:
-        raise DevnetUsageError(f"--base-port {options.base_port}: node ports "
-                               f"{options.base_port}..{last_port} must lie within 1..65535")
+    """Refuse what is wrong whatever the data dir holds, before anything is written."""
+    try:
+        shape = options.shape
+        plan_addresses(shape.new_node_count, options.base_port, options.p2p_base_port)
+    except (DevnetSetupError, TopologyError) as error:
+        raise DevnetUsageError(str(error)) from error
 
 
 def run_devnet(options: DevnetOptions, console: Console,
@@ -106,42 +117,52 @@ def run_devnet(options: DevnetOptions, console: Console,
             # A devnet killed with SIGKILL leaves its description behind; readers waiting for
             # this run's description must not find that one.
             layout.manifest_path.unlink(missing_ok=True)
-            devnet = provision(layout, options.nodes)
+            devnet = provision(layout, options.shape)
             for path in devnet.created:
                 console.print(f"created {path}", highlight=False)
-            ports = {node.index: options.base_port + node.index for node in devnet.nodes}
-            for index, port in ports.items():
-                if not port_is_free(RPC_HOST, port):
-                    raise DevnetUsageError(
-                        f"port {port} on {RPC_HOST} is in use (needed by node {index}'s "
-                        "JSON-RPC); stop whatever listens there or pick --base-port")
+            addresses = {entry.index: entry for entry in plan_addresses(
+                len(devnet.nodes), options.base_port, options.p2p_base_port)}
+            _check_ports_free(addresses)
             command = node_command or ordo_node_command(options.block_time)
             specs = [ChildSpec(index=node.index,
-                               command=tuple(command(node, devnet.genesis_path, ports[node.index])),
-                               rpc_url=f"http://{RPC_HOST}:{ports[node.index]}",
+                               command=tuple(command(node, devnet.genesis_path,
+                                                     addresses[node.index])),
+                               rpc_url=f"http://{RPC_HOST}:{addresses[node.index].rpc_port}",
                                log_path=layout.log_path(node.index))
                      for node in devnet.nodes]
             supervisor = Supervisor(specs, options.restart_policy)
             try:
-                return _serve(options, console, layout, devnet, ports, supervisor, stop)
+                return _serve(options, console, layout, devnet, addresses, supervisor, stop)
             finally:
                 codes = supervisor.stop_all(options.stop_grace)
                 for index, code in sorted(codes.items()):
                     console.print(f"node {index} stopped (exit code {code})", highlight=False)
                 layout.manifest_path.unlink(missing_ok=True)
-    except (DevnetUsageError, DevnetSetupError) as error:
+    except (DevnetUsageError, DevnetSetupError, TopologyError) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
 
 
+def _check_ports_free(addresses: dict[int, NodeAddresses]) -> None:
+    for index, entry in sorted(addresses.items()):
+        for port, purpose, option in ((entry.rpc_port, "JSON-RPC", "--base-port"),
+                                      (entry.p2p_port, "p2p", "--p2p-base-port")):
+            if not port_is_free(RPC_HOST, port):
+                raise DevnetUsageError(
+                    f"port {port} on {RPC_HOST} is in use (needed by node {index}'s "
+                    f"{purpose}); stop whatever listens there or pick {option}")
+
+
 def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
-           devnet: ProvisionedDevnet, ports: dict[int, int], supervisor: Supervisor,
-           stop: threading.Event) -> int:
+           devnet: ProvisionedDevnet, addresses: dict[int, NodeAddresses],
+           supervisor: Supervisor, stop: threading.Event) -> int:
+    # All nodes start together: consensus needs a quorum of them before any block is final.
+    pids = {node.index: supervisor.start(node.index) for node in devnet.nodes}
+    for index, pid in pids.items():
+        console.print(f"node {index}: started (pid {pid}), log {layout.log_path(index)}",
+                      highlight=False)
     entries: dict[int, NodeEntry] = {}
     for node in devnet.nodes:
-        pid = supervisor.start(node.index)
-        console.print(f"node {node.index}: started (pid {pid}), log {layout.log_path(node.index)}",
-                      highlight=False)
         try:
             head = supervisor.wait_ready(node.index, options.ready_timeout, stop)
         except ChildStartError as error:
@@ -150,8 +171,10 @@ def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
         if head < 0:
             return EXIT_OK
         console.print(f"node {node.index}: serving JSON-RPC, head block {head}", highlight=False)
-        entries[node.index] = NodeEntry(node.index, pid, ports[node.index], node.data_dir,
-                                        node.signer_address)
+        entry = addresses[node.index]
+        entries[node.index] = NodeEntry(node.index, pids[node.index], entry.rpc_port,
+                                        node.data_dir, node.signer_address, entry.p2p_port,
+                                        node.stake, node.peer_id)
 
     def publish() -> None:
         write_manifest(layout.manifest_path, manifest_document(
@@ -170,9 +193,7 @@ def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
                     f"{event.returncode}; restarting in {event.restart_in:g} s[/yellow]; "
                     f"last log lines:\n{event.log_tail}", highlight=False, soft_wrap=True)
             elif isinstance(event, ChildRestarted):
-                old = entries[event.index]
-                entries[event.index] = NodeEntry(old.index, event.pid, old.rpc_port,
-                                                 old.data_dir, old.signer)
+                entries[event.index] = replace(entries[event.index], pid=event.pid)
                 publish()
                 console.print(f"node {event.index}: restarted (pid {event.pid})",
                               highlight=False)

@@ -32,5 +32,8 @@ class DevnetLayout:
     def signer_key_path(self, index: int) -> Path:
         return self.node_dir(index) / "signer.key"
 
+    def node_key_path(self, index: int) -> Path:
+        return self.node_dir(index) / "node.key"
+
     def log_path(self, index: int) -> Path:
         return self.node_dir(index) / "node.log"

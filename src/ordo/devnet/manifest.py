@@ -1,4 +1,4 @@
-"""``devnet.json``: how tools find a running devnet (its nodes' URLs, pids and signers).
+"""``devnet.json``: how tools find a running devnet (its nodes' URLs, pids, signers and stakes).
 
 The document is rebuilt from scratch and replaced atomically whenever a pid changes, so a reader
 (the load generator, a script) never sees half a file.
@@ -20,6 +20,9 @@ class NodeEntry:
     rpc_port: int
     data_dir: Path
     signer: str
+    p2p_port: int
+    stake: int
+    peer_id: str
 
 
 def manifest_document(chain_id: int, genesis_path: Path,
@@ -35,6 +38,10 @@ def manifest_document(chain_id: int, genesis_path: Path,
                 "ws": f"ws://127.0.0.1:{node.rpc_port}",
                 "dataDir": str(node.data_dir),
                 "signer": node.signer,
+                "stake": node.stake,
+                "p2p": f"127.0.0.1:{node.p2p_port}",
+                "p2pPort": node.p2p_port,
+                "peerId": node.peer_id,
             }
             for node in sorted(nodes, key=lambda entry: entry.index)
         ],

@@ -11,11 +11,13 @@ from ordo.devnet.manifest import NodeEntry
 
 def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int) -> None:
     table = Table(title=f"Ordo devnet (chain id {chain_id})")
-    for column in ("node", "pid", "JSON-RPC URL", "WS URL", "data dir", "signer address"):
+    for column in ("node", "pid", "JSON-RPC URL", "WS URL", "p2p", "stake", "data dir",
+                   "signer address"):
         table.add_column(column, overflow="fold")
     for node in sorted(nodes, key=lambda entry: entry.index):
         table.add_row(str(node.index), str(node.pid), f"http://127.0.0.1:{node.rpc_port}",
-                      f"ws://127.0.0.1:{node.rpc_port}", str(node.data_dir), node.signer)
+                      f"ws://127.0.0.1:{node.rpc_port}", f"127.0.0.1:{node.p2p_port}",
+                      str(node.stake), str(node.data_dir), node.signer)
     console.print(table)
 
 
