@@ -5,7 +5,7 @@ from dataclasses import replace
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 
 from ordo.core.genesis import FeeRules, Genesis
-from ordo.execution.base_fee import next_base_fee
+from ordo.execution.base_fee import blob_base_fee, next_base_fee
 from tests.execution.execution_chain import LocalChain, address_of, sign
 
 RULES = FeeRules(initial_base_fee=10**9, base_fee_floor=10**7)
@@ -50,3 +50,18 @@ def test_base_fee_moves_with_real_blocks(genesis: Genesis, keys: list[bytes]) ->
         chain.build(())
     assert chain.head.base_fee_per_gas == 400_000_000
     assert chain.next_base_fee() == 400_000_000
+
+
+def test_blob_base_fee_follows_excess_blob_gas() -> None:
+    def with_excess(excess: int) -> PragueBlockHeader:
+        return PragueBlockHeader(difficulty=0, block_number=1, gas_limit=30_000_000, timestamp=1,
+                                 excess_blob_gas=excess)
+
+    assert blob_base_fee(with_excess(0)) == 1
+    # EIP-4844's e-based curve with Prague's update fraction: e^1 ~ 2.718 at one fraction
+    assert blob_base_fee(with_excess(5_007_716)) == 2
+    assert blob_base_fee(with_excess(5 * 5_007_716)) == 148  # e^5 ~ 148.4
+
+
+def test_engine_reports_the_heads_blob_base_fee(chain: LocalChain) -> None:
+    assert chain.engine.blob_base_fee(chain.head) == 1

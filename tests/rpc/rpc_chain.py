@@ -36,6 +36,7 @@ CHAIN_ID = 77077
 GWEI = 10**9
 BASE_FEE = GWEI
 NEXT_BASE_FEE = 900_000_000
+BLOB_BASE_FEE = 3
 TIP = 2 * GWEI
 GAS_LIMIT = 30_000_000
 KEYS = dev_private_keys(4)
@@ -212,6 +213,9 @@ class FakeBackend:
 
     def next_base_fee(self) -> int:
         return NEXT_BASE_FEE
+
+    def blob_base_fee(self) -> int:
+        return BLOB_BASE_FEE
 
     # --- mempool -------------------------------------------------------------------------------
     async def submit_raw_transaction(self, raw: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""EIP-1559 base fee with Ordo's floor.
+"""EIP-1559 base fee with Ordo's floor, and the EIP-4844 blob base fee.
 
 The floor keeps the base fee from decaying towards zero on a quiet L2, where it would make spam
 free; admission refuses fee caps below it, so the two rules must use the same number.
@@ -6,7 +6,10 @@ free; admission refuses fee caps below it, so the two rules must use the same nu
 
 from __future__ import annotations
 
+from eth._utils.calculations import fake_exponential
 from eth.abc import BlockHeaderAPI
+from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
+from eth.vm.forks.prague.constants import BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE
 
 from ordo.core.genesis import FeeRules
 
@@ -26,3 +29,13 @@ def next_base_fee(parent: BlockHeaderAPI, rules: FeeRules) -> int:
         delta = parent_base_fee * (gas_target - gas_used) // gas_target // denominator
         base_fee = parent_base_fee - delta
     return max(base_fee, rules.base_fee_floor)
+
+
+def blob_base_fee(header: BlockHeaderAPI) -> int:
+    """EIP-4844 blob base fee of ``header`` from its excess blob gas (Prague update fraction).
+
+    Ordo refuses blob transactions, so its headers keep excess blob gas 0 and this is the
+    protocol minimum; it is still computed so a header that says otherwise is reported truly.
+    """
+    excess = int(getattr(header, "excess_blob_gas", 0) or 0)
+    return fake_exponential(MIN_BLOB_BASE_FEE, excess, BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)

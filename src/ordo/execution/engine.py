@@ -27,7 +27,7 @@ from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, recover_sender
 from ordo.execution import message_call
 from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
-from ordo.execution.base_fee import next_base_fee
+from ordo.execution.base_fee import blob_base_fee, next_base_fee
 from ordo.execution.block_assembly import (
     genesis_header,
     make_header,
@@ -227,6 +227,9 @@ class PyEvmEngine:
 
     def next_base_fee(self, parent: BlockHeaderAPI) -> int:
         return next_base_fee(parent, self.genesis.fee_rules)
+
+    def blob_base_fee(self, header: BlockHeaderAPI) -> int:
+        return blob_base_fee(header)
 
     # --- reads at a committed header ---------------------------------------------------------
 

@@ -170,6 +170,9 @@ class Node:
     def next_base_fee(self) -> int:
         return self.chain.engine.next_base_fee(self.chain.head_header())
 
+    def blob_base_fee(self) -> int:
+        return self.chain.engine.blob_base_fee(self.chain.head_header())
+
     def suggested_priority_fee(self) -> int:
         """The median tip paid in recent blocks, at least a small floor (like geth's oracle)."""
         tips: list[int] = []

@@ -73,6 +73,10 @@ class RpcBackend(Protocol):
         """Base fee of the next block to be produced."""
         ...
 
+    def blob_base_fee(self) -> int:
+        """EIP-4844 blob base fee from the head's excess blob gas (geth's eth_blobBaseFee)."""
+        ...
+
     # --- mempool -------------------------------------------------------------------------------
     async def submit_raw_transaction(self, raw: bytes) -> bytes:
         """Admit a raw signed transaction; return its hash once it is durably journaled.

@@ -26,6 +26,11 @@ def eth_max_priority_fee_per_gas(ctx: RpcContext, params: list[Any],
     return encode_quantity(ctx.backend.suggested_priority_fee())
 
 
+def eth_blob_base_fee(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    Arguments(params, 0)
+    return encode_quantity(ctx.backend.blob_base_fee())
+
+
 def _decode_block_count(value: Any) -> int:
     """geth takes the count as a JSON number, a decimal string or a hex string."""
     if isinstance(value, bool):
@@ -112,4 +117,5 @@ FEE_METHODS: MethodTable = {
     "eth_gasPrice": eth_gas_price,
     "eth_maxPriorityFeePerGas": eth_max_priority_fee_per_gas,
     "eth_feeHistory": eth_fee_history,
+    "eth_blobBaseFee": eth_blob_base_fee,
 }
