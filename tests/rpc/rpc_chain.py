@@ -30,6 +30,7 @@ from ordo.core.call import AccountProof, CallRequest, StorageProof
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction, UnknownBlock
 from ordo.core.genesis import dev_private_keys
 from ordo.core.transaction import decode_transaction
+from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
 
 CHAIN_ID = 77077
@@ -92,6 +93,7 @@ class FakeBackend:
         self.block_log_reads: list[int] = []
         self.nonces: dict[bytes, int] = {}
         self.fail_with: Exception | None = None
+        self.last_overrides: CallOverrides | None = None
 
     # --- building ------------------------------------------------------------------------------
     def append_block(self, planned: Sequence[PlannedTx]) -> Block:
@@ -195,16 +197,19 @@ class FakeBackend:
             storage_proofs=tuple(StorageProof(slot, slot + 1, (b"\xe2",)) for slot in slots),
         )
 
-    def call(self, request: CallRequest, number: int) -> bytes:
+    def call(self, request: CallRequest, number: int,
+             overrides: CallOverrides = NO_OVERRIDES) -> bytes:
         self._check(number)
+        self.last_overrides = overrides
         if request.to == REVERTER:
             raise ExecutionReverted(REVERT_DATA, "nope")
         if request.to == FAILER:
             raise CallFailed("out of gas")
         return request.data[::-1]
 
-    def estimate_gas(self, request: CallRequest, number: int) -> int:
-        self.call(request, number)
+    def estimate_gas(self, request: CallRequest, number: int,
+                     overrides: CallOverrides = NO_OVERRIDES) -> int:
+        self.call(request, number, overrides)
         return 21_000 + 16 * len(request.data)
 
     # --- fees ----------------------------------------------------------------------------------

@@ -81,8 +81,17 @@ async def test_method_not_found(rpc: RpcClient) -> None:
     ("eth_call", [{"gasPrice": "0x1", "maxFeePerGas": "0x1"}],
      "invalid argument 0: both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified"),
     ("eth_call", ["0x01"], "invalid argument 0: transaction must be an object, got string"),
-    ("eth_call", [{"to": "0x" + "11" * 20}, "latest", {"0x" + "11" * 20: {}}],
-     "invalid argument 2: state overrides are not supported"),
+    ("eth_call", [{"to": "0x" + "11" * 20}, "latest", {"0x" + "11" * 20: {"balanc": "0x1"}}],
+     "invalid argument 2: account 0x" + "11" * 20 + ": unknown field 'balanc' in account "
+     "override"),
+    ("eth_call", [{"to": "0x" + "11" * 20}, "latest", {"0x11": {}}],
+     "invalid argument 2: account 0x11: hex string has length 2, want 40 for common.Address"),
+    ("eth_estimateGas", [{"to": "0x" + "11" * 20}, "latest", {"0x" + "11" * 20: {
+        "state": {"0x00": "0x" + "00" * 32}}}],
+     "invalid argument 2: account 0x" + "11" * 20 + ': field "state": slot \'0x00\': hex '
+     "string has length 2, want 64 for common.Hash"),
+    ("eth_call", [{"to": "0x" + "11" * 20}, "latest", None, {"beaconRoot": "0x" + "00" * 32}],
+     'invalid argument 3: block override "beaconRoot" is not supported for this RPC method'),
     ("eth_getStorageAt", ["0x" + "11" * 20, "0x" + "0" * 65],
      "invalid argument 1: hex string too long, want at most 32 bytes"),
     ("eth_sendRawTransaction", ["0xzz"], "invalid argument 0: invalid hex string"),

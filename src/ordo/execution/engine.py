@@ -35,6 +35,13 @@ from ordo.execution.block_assembly import (
     transactions_root,
 )
 from ordo.execution.block_run import BlockRun
+from ordo.execution.call_overrides import (
+    NO_OVERRIDES,
+    BlockOverrides,
+    CallOverrides,
+    align_ancestors,
+    apply_state_overrides,
+)
 from ordo.execution.errors import InvalidBlock
 from ordo.execution.evm_state import (
     ZERO_ADDRESS,
@@ -257,37 +264,50 @@ class PyEvmEngine:
         except (MissingTrieNode, EVMMissingData) as error:
             raise self._state_unavailable(header) from error
 
-    def call(self, header: BlockHeaderAPI, request: CallRequest) -> bytes:
-        """Return data of ``request`` run on the state of ``header``, in that block's context.
+    def call(
+        self,
+        header: BlockHeaderAPI,
+        request: CallRequest,
+        overrides: CallOverrides = NO_OVERRIDES,
+    ) -> bytes:
+        """Return data of ``request`` run on the state of ``header``, in that block's context
+        (with ``overrides`` applied to a throw-away copy).
 
         Raises ExecutionReverted (with the revert data and decoded reason) or CallFailed.
         """
         _check_request(request)
+        frame = self._call_frame(header, overrides)
         return self._on_state(
             header,
             lambda: message_call.run_call(
-                self._call_state_opener(header),
+                frame.open_state,
                 request,
-                block_gas_limit=int(header.gas_limit),
-                base_fee=int(header.base_fee_per_gas or 0),
+                block_gas_limit=frame.gas_limit,
+                base_fee=frame.base_fee,
             ),
         )
 
-    def estimate_gas(self, header: BlockHeaderAPI, request: CallRequest) -> int:
+    def estimate_gas(
+        self,
+        header: BlockHeaderAPI,
+        request: CallRequest,
+        overrides: CallOverrides = NO_OVERRIDES,
+    ) -> int:
         """Least gas with which ``request`` succeeds on the state of ``header``.
 
         Raises ExecutionReverted if it reverts even with the highest allowed gas, CallFailed
         with "gas required exceeds allowance (N)" if it runs out of gas there.
         """
         _check_request(request)
+        frame = self._call_frame(header, overrides)
         return self._on_state(
             header,
             lambda: message_call.estimate_gas(
-                self._call_state_opener(header),
+                frame.open_state,
                 request,
-                block_gas_limit=int(header.gas_limit),
-                base_fee=int(header.base_fee_per_gas or 0),
-                code_size_of=lambda address: len(self.get_code(header, address)),
+                block_gas_limit=frame.gas_limit,
+                base_fee=frame.base_fee,
+                code_size_of=lambda address: len(frame.open_state(0).get_code(Address(address))),
             ),
         )
 
@@ -383,24 +403,53 @@ class PyEvmEngine:
             "is not available"
         )
 
-    def _call_state_opener(self, header: BlockHeaderAPI) -> message_call.StateOpener:
-        number = int(header.block_number)
-        ancestors = tuple(self._ancestor_hashes(bytes(header.parent_hash))) if number else ()
+    def _call_frame(self, header: BlockHeaderAPI, overrides: CallOverrides) -> CallFrame:
+        """How calls on ``header`` open their state: its block context with the block
+        overrides, and its state with the state overrides applied."""
+        block = overrides.block or BlockOverrides()
+        real_number = int(header.block_number)
+        number = real_number if block.number is None else block.number
+        ancestors: tuple[bytes, ...] = ()
+        if real_number:
+            ancestors = tuple(self._ancestor_hashes(bytes(header.parent_hash)))
+        if number != real_number:
+            ancestors = align_ancestors(ancestors, real_number, number)
+        gas_limit = int(header.gas_limit) if block.gas_limit is None else block.gas_limit
+        coinbase = bytes(header.coinbase) if block.fee_recipient is None else block.fee_recipient
+        timestamp = int(header.timestamp) if block.time is None else block.time
+        mix_hash = bytes(header.mix_hash) if block.prev_randao is None else block.prev_randao
+        state_overrides = overrides.state
 
         def open_call_state(base_fee: int) -> message_call.CallState:
             database, _overlay = open_overlay(self._reader)
             context = make_context(
-                coinbase=bytes(header.coinbase),
-                timestamp=int(header.timestamp),
+                coinbase=coinbase,
+                timestamp=timestamp,
                 block_number=number,
-                gas_limit=int(header.gas_limit),
+                gas_limit=gas_limit,
                 base_fee=base_fee,
                 chain_id=self.genesis.chain_id,
                 ancestor_hashes=ancestors,
+                mix_hash=mix_hash,
             )
-            return message_call.open_call_state(database, context, bytes(header.state_root))
+            state = message_call.open_call_state(database, context, bytes(header.state_root))
+            state.blob_base_fee_override = block.blob_base_fee
+            apply_state_overrides(state, state_overrides)
+            return state
 
-        return open_call_state
+        base_fee = block.base_fee_per_gas
+        return CallFrame(
+            open_state=open_call_state,
+            gas_limit=gas_limit,
+            base_fee=int(header.base_fee_per_gas or 0) if base_fee is None else base_fee,
+        )
+
+
+@dataclass(frozen=True)
+class CallFrame:
+    open_state: message_call.StateOpener
+    gas_limit: int
+    base_fee: int
 
 
 def _check_request(request: CallRequest) -> None:

@@ -99,6 +99,13 @@ class UncheckedExecutor(PragueTransactionExecutor):
 
 class CallState(PragueState):
     transaction_executor_class = UncheckedExecutor
+    blob_base_fee_override: int | None = None  # geth's blobBaseFee block override
+
+    @property
+    def blob_base_fee(self) -> int:
+        if self.blob_base_fee_override is not None:
+            return self.blob_base_fee_override
+        return int(super().blob_base_fee)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ordo.core.block import Block, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.mempool import Mempool
 from ordo.node.chain import Chain
 from ordo.node.dropped_transactions import DroppedTransactions
@@ -160,11 +161,13 @@ class Node:
     def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof:
         return self.chain.engine.get_proof(self.chain.header_at(number), address, slots)
 
-    def call(self, request: CallRequest, number: int) -> bytes:
-        return self.chain.engine.call(self.chain.header_at(number), request)
+    def call(self, request: CallRequest, number: int,
+             overrides: CallOverrides = NO_OVERRIDES) -> bytes:
+        return self.chain.engine.call(self.chain.header_at(number), request, overrides)
 
-    def estimate_gas(self, request: CallRequest, number: int) -> int:
-        return self.chain.engine.estimate_gas(self.chain.header_at(number), request)
+    def estimate_gas(self, request: CallRequest, number: int,
+                     overrides: CallOverrides = NO_OVERRIDES) -> int:
+        return self.chain.engine.estimate_gas(self.chain.header_at(number), request, overrides)
 
     # --- RpcBackend: fees ----------------------------------------------------------------------
     def next_base_fee(self) -> int:

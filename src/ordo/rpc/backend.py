@@ -15,6 +15,7 @@ from eth.abc import ReceiptAPI, SignedTransactionAPI
 
 from ordo.core.block import Block, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
+from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 
 NewBlockListener = Callable[[Block], Awaitable[None] | None]
 PendingTransactionListener = Callable[[bytes], Awaitable[None] | None]
@@ -58,11 +59,13 @@ class RpcBackend(Protocol):
 
     def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof: ...
 
-    def call(self, request: CallRequest, number: int) -> bytes:
+    def call(self, request: CallRequest, number: int,
+             overrides: CallOverrides = NO_OVERRIDES) -> bytes:
         """Return data of a successful call; raises ExecutionReverted or CallFailed."""
         ...
 
-    def estimate_gas(self, request: CallRequest, number: int) -> int:
+    def estimate_gas(self, request: CallRequest, number: int,
+                     overrides: CallOverrides = NO_OVERRIDES) -> int:
         """Smallest gas limit with which the call succeeds; raises ExecutionReverted/CallFailed."""
         ...
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction
+from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.rpc.context import MethodTable, RpcContext, Session
-from ordo.rpc.errors import EXECUTION_REVERTED, InvalidParamsError, RpcError, ServerError
+from ordo.rpc.errors import EXECUTION_REVERTED, RpcError, ServerError
 from ordo.rpc.hex_values import (
     decode_address,
     decode_data,
@@ -16,6 +17,7 @@ from ordo.rpc.hex_values import (
     encode_word,
     json_type,
 )
+from ordo.rpc.override_params import decode_block_overrides, decode_state_overrides
 from ordo.rpc.params import LATEST, Arguments, decode_block_id, decode_call_request
 
 
@@ -58,30 +60,34 @@ def _simulation_error(error: Exception) -> RpcError:
     return ServerError(error.message)
 
 
-def _reject_state_overrides(args: Arguments, index: int) -> None:
-    if args.raw(index) is not None:
-        raise InvalidParamsError(f"invalid argument {index}: state overrides are not supported")
+def decode_call_overrides(ctx: RpcContext, args: Arguments, first: int) -> CallOverrides:
+    """State overrides at ``first`` and block overrides right after it (both optional)."""
+    state = args.optional(
+        first, lambda value: decode_state_overrides(value, ctx.limits.max_data_bytes), None)
+    block = args.optional(first + 1, decode_block_overrides, None)
+    if state is None and block is None:
+        return NO_OVERRIDES
+    return CallOverrides(state=state or {}, block=block)
 
 
 def eth_call(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
     args = Arguments(params, 4)
     request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
     number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
-    _reject_state_overrides(args, 2)
-    _reject_state_overrides(args, 3)
+    overrides = decode_call_overrides(ctx, args, 2)
     try:
-        return encode_data(ctx.backend.call(request, number))
+        return encode_data(ctx.backend.call(request, number, overrides))
     except (ExecutionReverted, CallFailed) as error:
         raise _simulation_error(error) from error
 
 
 def eth_estimate_gas(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
-    args = Arguments(params, 3)
+    args = Arguments(params, 4)
     request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
     number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
-    _reject_state_overrides(args, 2)
+    overrides = decode_call_overrides(ctx, args, 2)
     try:
-        return encode_quantity(ctx.backend.estimate_gas(request, number))
+        return encode_quantity(ctx.backend.estimate_gas(request, number, overrides))
     except (ExecutionReverted, CallFailed) as error:
         raise _simulation_error(error) from error
 
