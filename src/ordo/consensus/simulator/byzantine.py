@@ -7,9 +7,15 @@ every message it would send passes through :func:`forge` on its way to each peer
   a conflicting one, so that exactly some nodes see a quorum (the lock rule's raison d'etre);
 - double-propose: half the peers get a second block, and votes backing it;
 - lying-proposer: proposes a fresh block claiming a valid round it has no prevote quorum for;
+- amnesia: forgets its valid value and proposes a fresh block in every round, backing it with
+  its votes, and sends its precommits for blocks to one peer only (so exactly one node decides):
+  what breaks safety if correct nodes do not lock;
 - unknown-votes: votes for blocks nobody proposed;
 - invalid-propose: proposes blocks that fail validation (bad flag or a parent not on the chain);
-- silent: sends nothing (never started); chaos: a random one of the above per message.
+- silent: sends nothing (never started); chaos: one of the above, drawn per (height, round).
+
+Every Byzantine node also answers half the catch-up requests it serves with a forged decision
+(:func:`forge_decision`): a block nobody decided, "certified" by its own precommit alone.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ import random
 
 from eth_hash.auto import keccak
 
+from ordo.consensus.certificate import CommitCertificate, build_certificate
 from ordo.consensus.messages import (
     NIL,
     ConsensusMessage,
     Proposal,
+    ProposedValue,
     Vote,
+    VoteType,
     sign_proposal,
     sign_vote,
 )
@@ -36,6 +45,7 @@ _ACTIVE = (
     Behaviour.SPLIT,
     Behaviour.DOUBLE_PROPOSE,
     Behaviour.LYING_PROPOSER,
+    Behaviour.AMNESIA,
     Behaviour.UNKNOWN_VOTES,
     Behaviour.INVALID_PROPOSE,
 )
@@ -99,6 +109,44 @@ def _lying_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
     return sign_proposal(signer, proposal.chain_id, proposal.round, proposal.round - 1, fresh)
 
 
+def _fresh_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
+    value = proposal.value
+    fresh = make_fake_value(
+        value.height,
+        value.parent_hash,
+        signer.address,
+        proposal.round,
+        nonce=2**60 + proposal.round,
+        valid=True,
+    )
+    return sign_proposal(signer, proposal.chain_id, proposal.round, -1, fresh)
+
+
+def _amnesia_vote(
+    vote: Vote, peer: int, own_index: int, state: ConsensusState, signer: LocalSigner
+) -> Vote:
+    for proposal in state.proposals.get(vote.round, ()):
+        if proposal.proposer == signer.address:  # all our votes of that round back our block
+            return _revote(vote, signer, _fresh_proposal(proposal, signer).value.block_hash)
+    if vote.vote_type == VoteType.PRECOMMIT and vote.block_hash != NIL:
+        chosen = _draw(vote.height, vote.round, b"amnesia")[0] % (len(state.validators) - 1)
+        if peer != chosen + (chosen >= own_index):  # one peer, never ourselves
+            return _revote(vote, signer, NIL)
+    return vote
+
+
+def _draw(height: int, round_: int, tag: bytes) -> bytes:
+    return keccak(tag + height.to_bytes(8, "big") + round_.to_bytes(4, "big"))
+
+
+def forge_decision(
+    height: int, parent_hash: bytes, signer: LocalSigner, chain_id: int
+) -> tuple[ProposedValue, CommitCertificate]:
+    value = make_fake_value(height, parent_hash, signer.address, 0, nonce=2**59, valid=True)
+    vote = sign_vote(signer, chain_id, height, 0, VoteType.PRECOMMIT, value.block_hash)
+    return value, build_certificate([vote])
+
+
 def _invalid_proposal(proposal: Proposal, signer: LocalSigner, rng: random.Random) -> Proposal:
     """A block that fails validation: by flag, or by claiming a parent that is not ours."""
     value = proposal.value
@@ -125,6 +173,7 @@ def _vote_for_second_proposal(vote: Vote, state: ConsensusState, signer: LocalSi
 def forge(
     message: ConsensusMessage,
     peer: int,
+    own_index: int,
     behaviour: Behaviour,
     state: ConsensusState,
     signer: LocalSigner,
@@ -132,12 +181,10 @@ def forge(
 ) -> ConsensusMessage | None:
     """What ``peer`` receives instead of ``message`` (None: nothing)."""
     if behaviour == Behaviour.CHAOS:
-        draw = rng.random()
-        if draw < 0.1:
+        if rng.random() < 0.1:
             return None
-        if draw < 0.2:
-            return message
-        behaviour = rng.choice(_ACTIVE)
+        draw = _draw(message.height, message.round, signer.address)[0]
+        behaviour = _ACTIVE[draw % len(_ACTIVE)]
     if isinstance(message, Vote):
         if behaviour == Behaviour.EQUIVOCATE:
             return _equivocating_vote(message, state, signer, rng)
@@ -147,9 +194,13 @@ def forge(
             return _revote(message, signer, rng.randbytes(32))
         if behaviour == Behaviour.DOUBLE_PROPOSE and peer % 2 == 1:
             return _vote_for_second_proposal(message, state, signer)
+        if behaviour == Behaviour.AMNESIA:
+            return _amnesia_vote(message, peer, own_index, state, signer)
         return message
     if behaviour == Behaviour.DOUBLE_PROPOSE and peer % 2 == 1:
         return _second_proposal(message, signer)
+    if behaviour == Behaviour.AMNESIA:
+        return _fresh_proposal(message, signer)
     if behaviour == Behaviour.LYING_PROPOSER:
         return _lying_proposal(message, signer)
     if behaviour == Behaviour.INVALID_PROPOSE:

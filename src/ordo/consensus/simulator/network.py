@@ -9,10 +9,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ordo.consensus.simulator.scenario import SLOW_DELAY_MS, Scenario
-from ordo.consensus.simulator.wire import Payload
+from ordo.consensus.messages import NIL, Vote, VoteType
+from ordo.consensus.simulator.scenario import SLOW_DELAY_MS, SLOW_LINK_PERIOD_MS, Scenario
+from ordo.consensus.simulator.wire import Payload, SyncResponse
 
 Receiver = Callable[[int, Payload], None]
+
+
+def _reveals_decision(payload: Payload) -> bool:
+    if isinstance(payload, Vote):
+        return payload.vote_type == VoteType.PRECOMMIT and payload.block_hash != NIL
+    return isinstance(payload, SyncResponse)
 
 
 @dataclass
@@ -54,8 +61,15 @@ class VirtualNetwork:
             return
         copies = 2 if self.rng.random() < scenario.duplicate_rate else 1
         asynchronous = self.now_ms < scenario.stable_at_ms
+        slow = asynchronous and (
+            (sender, receiver)
+            in scenario.slow_links[
+                min(self.now_ms // SLOW_LINK_PERIOD_MS, len(scenario.slow_links) - 1)
+            ]
+            or (_reveals_decision(payload) and self.rng.random() < scenario.slow_decisions)
+        )
         for _ in range(copies):
-            if asynchronous and self.rng.random() < scenario.slow_rate:
+            if asynchronous and (slow or self.rng.random() < scenario.slow_rate):
                 delay = self.rng.randint(scenario.max_delay_ms, SLOW_DELAY_MS)
             else:
                 delay = self.rng.randint(scenario.min_delay_ms, scenario.max_delay_ms)

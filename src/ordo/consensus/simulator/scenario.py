@@ -2,10 +2,15 @@
 
 A scenario fixes the stakes, which validators are Byzantine and how, the network's loss and
 delay, and the schedule of partitions and crashes. Before ``stable_at_ms`` the network is also
-asynchronous: a ``slow_rate`` share of messages take up to ``SLOW_DELAY_MS`` (longer than the
-first rounds' timeouts), which is what lets nodes' views of a round diverge. From then on the
-honest validators are up and connected (losses stay, delays are bounded), and liveness is
-checked until ``end_ms``. The same (seed, nodes, byzantine) always gives the same scenario.
+asynchronous: a ``slow_rate`` share of messages, and every message on a slow link (a random
+set of directed links, redrawn every ``SLOW_LINK_PERIOD_MS``), take up to ``SLOW_DELAY_MS``
+(longer than the first rounds' timeouts), which is what lets nodes' views of a round diverge.
+The asynchronous network is also adversarial: a ``slow_decisions`` share of the messages that
+tell a node a block was decided (precommits for a block, catch-up answers) are slowed, so that
+one node decides while the others go on to later rounds: the case the lock rule is for.
+From then on the honest validators are up and connected (losses stay, delays are bounded),
+and liveness is checked until ``end_ms``. The same (seed, nodes, byzantine) always gives the
+same scenario.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 SLOW_DELAY_MS = 1500
+LIVENESS_WINDOW_MS = 4000
+SLOW_LINK_PERIOD_MS = 400
 KINDS = ("lossy", "partition", "crash", "byzantine", "mixed")
 
 
@@ -26,6 +33,7 @@ class Behaviour(Enum):
     INVALID_PROPOSE = "invalid-propose"
     SPLIT = "split"
     LYING_PROPOSER = "lying-proposer"
+    AMNESIA = "amnesia"
     CHAOS = "chaos"
 
 
@@ -55,6 +63,8 @@ class Scenario:
     min_delay_ms: int
     max_delay_ms: int
     slow_rate: float
+    slow_links: tuple[frozenset[tuple[int, int]], ...]
+    slow_decisions: float
     partitions: tuple[Partition, ...]
     crashes: tuple[Crash, ...]
     epoch_length: int
@@ -129,7 +139,7 @@ def make_scenario(seed: int, nodes: int = 4, byzantine: int = 1) -> Scenario:
     stakes = _draw_stakes(rng, nodes)
     byzantine_count = byzantine if kind in ("byzantine", "mixed") else 0
     chosen = _choose_byzantine(rng, stakes, byzantine_count)
-    fault_window_ms = 3000
+    fault_window_ms = 5000
     lossy = kind in ("lossy", "mixed") or rng.random() < 0.3
     byzantine_nodes = {index for index, _ in chosen}
     honest = [index for index in range(nodes) if index not in byzantine_nodes]
@@ -149,10 +159,20 @@ def make_scenario(seed: int, nodes: int = 4, byzantine: int = 1) -> Scenario:
         duplicate_rate=rng.uniform(0.0, 0.2) if lossy else 0.0,
         min_delay_ms=rng.randint(1, 10),
         max_delay_ms=rng.randint(15, 120),
-        slow_rate=rng.choice((0.0, 0.1, 0.3)),
+        slow_rate=rng.choice((0.0, 0.1, 0.3, 0.5)),
+        slow_decisions=rng.choice((0.0, 0.5, 0.9)),
+        slow_links=tuple(
+            frozenset(
+                (sender, receiver)
+                for sender in range(nodes)
+                for receiver in range(nodes)
+                if sender != receiver and rng.random() < 0.25
+            )
+            for _ in range(fault_window_ms // SLOW_LINK_PERIOD_MS + 1)
+        ),
         partitions=partitions,
         crashes=crashes,
         epoch_length=rng.choice((3, 5, 1000)),
         stable_at_ms=fault_window_ms,
-        end_ms=fault_window_ms + 6000,
+        end_ms=fault_window_ms + LIVENESS_WINDOW_MS,
     )

@@ -37,7 +37,7 @@ from ordo.consensus.params import ConsensusParams
 from ordo.consensus.rebroadcast import compute_rebroadcast, compute_recovery_record
 from ordo.consensus.schedule import compute_tip
 from ordo.consensus.signing import LocalSigner
-from ordo.consensus.simulator.byzantine import forge
+from ordo.consensus.simulator.byzantine import forge, forge_decision
 from ordo.consensus.simulator.fake_block import is_fake_value_valid, make_fake_value
 from ordo.consensus.simulator.invariants import SafetyMonitor
 from ordo.consensus.simulator.network import VirtualNetwork
@@ -180,7 +180,13 @@ class SimNode:
             payload: ConsensusMessage | None = message
             if self.behaviour is not None and self.state is not None:
                 payload = forge(
-                    message, peer.index, self.behaviour, self.state, self.signer, env.rng
+                    message,
+                    peer.index,
+                    self.index,
+                    self.behaviour,
+                    self.state,
+                    self.signer,
+                    env.rng,
                 )
             if payload is not None:
                 self.send(peer.index, payload)
@@ -228,6 +234,16 @@ class SimNode:
 
     def _serve(self, peer: int, from_height: int) -> None:
         if from_height < 1 or from_height > self.height:
+            return
+        if self.behaviour is not None and self.environment.rng.random() < 0.5:
+            parent = self.decided[from_height - 2][0].block_hash if from_height > 1 else None
+            forged = forge_decision(
+                from_height,
+                parent or self.environment.genesis_hash,
+                self.signer,
+                self.environment.params.chain_id,
+            )
+            self.send(peer, SyncResponse((forged,)))
             return
         batch = tuple(self.decided[from_height - 1 : from_height - 1 + SYNC_BATCH])
         self.send(peer, SyncResponse(batch))
