@@ -30,6 +30,7 @@ from ordo.core.call import AccountProof, CallRequest, StorageProof
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction, UnknownBlock
 from ordo.core.genesis import dev_private_keys
 from ordo.core.transaction import decode_transaction
+from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
 
@@ -211,6 +212,12 @@ class FakeBackend:
                      overrides: CallOverrides = NO_OVERRIDES) -> int:
         self.call(request, number, overrides)
         return 21_000 + 16 * len(request.data)
+
+    def create_access_list(self, request: CallRequest, number: int,
+                           overrides: CallOverrides = NO_OVERRIDES) -> AccessListResult:
+        self.call(request, number, overrides)
+        return AccessListResult(access_list=((TOKEN, (1, 2**255)), (OTHER, ())), gas_used=30_000,
+                                error="execution reverted" if request.data == b"\xfd" else None)
 
     # --- fees ----------------------------------------------------------------------------------
     def suggested_priority_fee(self) -> int:

@@ -48,3 +48,22 @@ async def test_unsupported_override_fields_are_refused(rpc: RpcClient) -> None:
                      "invalid argument 2: state override must be an object, got array"}
     error = await rpc.error("eth_call", {"to": ACCOUNT}, "latest", {}, {"numbr": "0x1"})
     assert error["message"] == "invalid argument 3: unknown field 'numbr' in block override"
+
+
+async def test_create_access_list_shape(rpc: RpcClient) -> None:
+    token = "0x" + "11" * 20
+    answer = await rpc.call("eth_createAccessList", {"to": token}, "latest",
+                            {ACCOUNT: {"balance": "0x1"}})
+    assert answer == {
+        "accessList": [
+            {"address": token, "storageKeys": ["0x" + "00" * 31 + "01", "0x80" + "00" * 31]},
+            {"address": "0x" + "33" * 20, "storageKeys": []},
+        ],
+        "gasUsed": hex(30_000),
+    }
+    assert rpc.backend.last_overrides is not None
+    assert rpc.backend.last_overrides.state[bytes.fromhex("ab" * 20)].balance == 1
+    reverted = await rpc.call("eth_createAccessList", {"to": token, "data": "0xfd"})
+    assert reverted["error"] == "execution reverted"
+    failed = await rpc.error("eth_createAccessList", {"to": "0x" + "ff" * 20})
+    assert failed == {"code": -32000, "message": "out of gas"}

@@ -26,6 +26,7 @@ from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, recover_sender
 from ordo.execution import message_call
+from ordo.execution.access_list import AccessListResult, create_access_list
 from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
 from ordo.execution.base_fee import blob_base_fee, next_base_fee
 from ordo.execution.block_assembly import (
@@ -308,6 +309,29 @@ class PyEvmEngine:
                 block_gas_limit=frame.gas_limit,
                 base_fee=frame.base_fee,
                 code_size_of=lambda address: len(frame.open_state(0).get_code(Address(address))),
+            ),
+        )
+
+    def create_access_list(
+        self,
+        header: BlockHeaderAPI,
+        request: CallRequest,
+        overrides: CallOverrides = NO_OVERRIDES,
+    ) -> AccessListResult:
+        """The access list ``request`` touches on the state of ``header`` (eth_createAccessList)."""
+        _check_request(request)
+        frame = self._call_frame(header, overrides)
+        coinbase = bytes(header.coinbase)
+        if overrides.block is not None and overrides.block.fee_recipient is not None:
+            coinbase = overrides.block.fee_recipient
+        return self._on_state(
+            header,
+            lambda: create_access_list(
+                frame.open_state,
+                request,
+                block_gas_limit=frame.gas_limit,
+                base_fee=frame.base_fee,
+                coinbase=coinbase,
             ),
         )
 

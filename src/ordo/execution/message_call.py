@@ -98,14 +98,30 @@ class UncheckedExecutor(PragueTransactionExecutor):
 
 
 class CallState(PragueState):
+    """A call's state; it also records every address and slot the EVM marks warm (EIP-2929),
+    including those of frames that reverted, which is what eth_createAccessList reports."""
+
     transaction_executor_class = UncheckedExecutor
     blob_base_fee_override: int | None = None  # geth's blobBaseFee block override
+    accessed: dict[bytes, set[int]]
+
+    def __init__(self, db: AtomicDatabaseAPI, context: ExecutionContext, root: Hash32) -> None:
+        self.accessed = {}
+        super().__init__(db, context, root)
 
     @property
     def blob_base_fee(self) -> int:
         if self.blob_base_fee_override is not None:
             return self.blob_base_fee_override
         return int(super().blob_base_fee)
+
+    def mark_address_warm(self, address: Address) -> None:
+        self.accessed.setdefault(bytes(address), set())
+        super().mark_address_warm(address)
+
+    def mark_storage_warm(self, address: Address, slot: int) -> None:
+        self.accessed.setdefault(bytes(address), set()).add(slot)
+        super().mark_storage_warm(address, slot)
 
 
 @dataclass(frozen=True)
@@ -185,6 +201,12 @@ def _precheck(state: PragueState, prepared: PreparedCall) -> None:
         raise IntrinsicGasTooLow(
             f"insufficient gas for floor data gas cost: have {message.gas}, want {floor}"
         )
+
+
+def run_prepared(open_state: StateOpener, prepared: PreparedCall, base_fee: int) -> ComputationAPI:
+    """The computation of a prepared message on a freshly opened state (raises CallFailed when
+    a pre-check refuses it)."""
+    return _run(open_state, prepared, base_fee)
 
 
 def _run(open_state: StateOpener, prepared: PreparedCall, base_fee: int) -> ComputationAPI:

@@ -21,6 +21,7 @@ from ordo.core.block import Block, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.mempool import Mempool
 from ordo.node.chain import Chain
@@ -168,6 +169,11 @@ class Node:
     def estimate_gas(self, request: CallRequest, number: int,
                      overrides: CallOverrides = NO_OVERRIDES) -> int:
         return self.chain.engine.estimate_gas(self.chain.header_at(number), request, overrides)
+
+    def create_access_list(self, request: CallRequest, number: int,
+                           overrides: CallOverrides = NO_OVERRIDES) -> AccessListResult:
+        return self.chain.engine.create_access_list(self.chain.header_at(number), request,
+                                                    overrides)
 
     # --- RpcBackend: fees ----------------------------------------------------------------------
     def next_base_fee(self) -> int:

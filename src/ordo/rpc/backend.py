@@ -15,6 +15,7 @@ from eth.abc import ReceiptAPI, SignedTransactionAPI
 
 from ordo.core.block import Block, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
+from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 
 NewBlockListener = Callable[[Block], Awaitable[None] | None]
@@ -67,6 +68,12 @@ class RpcBackend(Protocol):
     def estimate_gas(self, request: CallRequest, number: int,
                      overrides: CallOverrides = NO_OVERRIDES) -> int:
         """Smallest gas limit with which the call succeeds; raises ExecutionReverted/CallFailed."""
+        ...
+
+    def create_access_list(self, request: CallRequest, number: int,
+                           overrides: CallOverrides = NO_OVERRIDES) -> AccessListResult:
+        """The EIP-2930 list the call touches, its gas with that list and its failure, if any;
+        raises CallFailed when the call cannot start."""
         ...
 
     # --- fees ----------------------------------------------------------------------------------

@@ -92,6 +92,27 @@ def eth_estimate_gas(ctx: RpcContext, params: list[Any], session: Session | None
         raise _simulation_error(error) from error
 
 
+def eth_create_access_list(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    args = Arguments(params, 3)
+    request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
+    number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
+    overrides = decode_call_overrides(ctx, args, 2)
+    try:
+        result = ctx.backend.create_access_list(request, number, overrides)
+    except (ExecutionReverted, CallFailed) as error:
+        raise _simulation_error(error) from error
+    answer: dict[str, Any] = {
+        "accessList": [
+            {"address": encode_data(address), "storageKeys": [encode_word(key) for key in keys]}
+            for address, keys in result.access_list
+        ],
+        "gasUsed": encode_quantity(result.gas_used),
+    }
+    if result.error is not None:
+        answer["error"] = result.error
+    return answer
+
+
 def eth_get_proof(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
     args = Arguments(params, 3)
     address = args.required(0, decode_address)
@@ -139,6 +160,7 @@ STATE_METHODS: MethodTable = {
     "eth_getStorageAt": eth_get_storage_at,
     "eth_call": eth_call,
     "eth_estimateGas": eth_estimate_gas,
+    "eth_createAccessList": eth_create_access_list,
     "eth_getProof": eth_get_proof,
     "eth_sendRawTransaction": eth_send_raw_transaction,
 }
