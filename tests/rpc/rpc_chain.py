@@ -25,7 +25,7 @@ from eth_bloom import BloomFilter
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from ordo.core.block import Block, LogRecord, TransactionLocation
+from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest, StorageProof
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction, UnknownBlock
 from ordo.core.genesis import dev_private_keys
@@ -95,6 +95,7 @@ class FakeBackend:
         self.nonces: dict[bytes, int] = {}
         self.fail_with: Exception | None = None
         self.last_overrides: CallOverrides | None = None
+        self.pending_builds = 0
 
     # --- building ------------------------------------------------------------------------------
     def append_block(self, planned: Sequence[PlannedTx]) -> Block:
@@ -156,6 +157,23 @@ class FakeBackend:
 
     def get_block_by_hash(self, block_hash: bytes) -> Block | None:
         return next((block for block in self.blocks if block.hash == block_hash), None)
+
+    def pending_block(self) -> ExecutedBlock:
+        """The mempool's transactions on top of the head, 21,000 gas each."""
+        self.pending_builds += 1
+        entries = list(self.pending.values())
+        receipts = tuple(tx.make_receipt(b"\x01", 21_000 * (index + 1), ())
+                         for index, (tx, _sender) in enumerate(entries))
+        txs = tuple(tx for tx, _sender in entries)
+        header = PragueBlockHeader(
+            difficulty=0, block_number=self.head_number() + 1, gas_limit=GAS_LIMIT,
+            timestamp=2000, coinbase=bytes.fromhex("c0" * 20), parent_hash=self.blocks[-1].hash,
+            transaction_root=make_trie_root_and_nodes(txs)[0],
+            receipt_root=make_trie_root_and_nodes(receipts)[0], gas_used=21_000 * len(txs),
+            base_fee_per_gas=NEXT_BASE_FEE, nonce=b"\0" * 8)
+        block = Block(header=header, transactions=txs,
+                      senders=tuple(sender for _tx, sender in entries))
+        return ExecutedBlock(block=block, receipts=receipts)
 
     def get_receipts(self, block_hash: bytes) -> Sequence[ReceiptAPI]:
         return self.receipts.get(block_hash, [])

@@ -188,7 +188,7 @@ async def test_counts_and_index_lookups(rpc: RpcClient) -> None:
 async def test_block_tags(rpc: RpcClient) -> None:
     head = rpc.backend.blocks[4]
     assert await rpc.call("eth_blockNumber") == "0x4"
-    for tag, number in (("latest", 4), ("pending", 4), ("safe", 2), ("finalized", 2),
+    for tag, number in (("latest", 4), ("pending", 5), ("safe", 2), ("finalized", 2),
                         ("earliest", 0)):
         block = await rpc.call("eth_getBlockByNumber", tag, False)
         assert block["number"] == hex(number), tag

@@ -17,16 +17,19 @@ from typing import Any
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 
 from ordo import __version__
-from ordo.core.block import Block, LogRecord, TransactionLocation
+from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
+from ordo.execution.engine import BlockEnvironment
+from ordo.execution.pending_block import PendingBlockCache
 from ordo.mempool import Mempool
 from ordo.node.chain import Chain
 from ordo.node.dropped_transactions import DroppedTransactions
 from ordo.node.journal_writer import JournalWriter
+from ordo.node.production_policy import next_block_timestamp
 from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ class Node:
         self._block_listeners: list[NewBlockListener] = []
         self._pending_listeners: list[PendingTransactionListener] = []
         self.started_at = time.time()
+        self._pending_block = PendingBlockCache(chain.engine)
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -139,6 +143,17 @@ class Node:
 
     def get_receipts(self, block_hash: bytes) -> Sequence[ReceiptAPI]:
         return self.chain.store.get_receipts(block_hash)
+
+    def pending_block(self) -> ExecutedBlock:
+        head = self.chain.head_header()
+        base_fee = self.chain.engine.next_base_fee(head)
+        version = (len(self.mempool), tuple(sorted(self.mempool.counters.items())))
+        env = BlockEnvironment(
+            coinbase=self.signer_address or b"\x00" * 20,
+            timestamp=next_block_timestamp(time.time(), int(head.timestamp)),
+            gas_limit=int(head.gas_limit),
+        )
+        return self._pending_block.get(head, version, lambda: self.mempool.select(base_fee), env)
 
     def get_transaction_location(self, tx_hash: bytes) -> TransactionLocation | None:
         return self.chain.store.get_transaction_location(tx_hash)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from eth.abc import ReceiptAPI, SignedTransactionAPI
 
-from ordo.core.block import Block, LogRecord, TransactionLocation
+from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
@@ -38,6 +38,10 @@ class RpcBackend(Protocol):
     def get_block_by_number(self, number: int) -> Block | None: ...
 
     def get_block_by_hash(self, block_hash: bytes) -> Block | None: ...
+
+    def pending_block(self) -> ExecutedBlock:
+        """The block the mempool would make on the head now: built, never committed."""
+        ...
 
     def get_receipts(self, block_hash: bytes) -> Sequence[ReceiptAPI]:
         """Receipts of a committed block, in transaction order (empty for an unknown block)."""

@@ -26,9 +26,16 @@ def _block_by_number_arg(ctx: RpcContext, args: Arguments) -> Block | None:
 
 def eth_get_block_by_number(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
     args = Arguments(params, 2)
-    block = _block_by_number_arg(ctx, args)
+    block_id = args.required(0, decode_block_number)
+    block = ctx.find_block(block_id)
     full = args.required(1, decode_bool)
-    return None if block is None else format_block(block, full)
+    if block is None:
+        return None
+    answer = format_block(block, full)
+    if block_id.tag == "pending":
+        # geth: a pending block has no identity yet (it is rebuilt as the mempool changes)
+        answer.update({"hash": None, "nonce": None, "miner": None})
+    return answer
 
 
 def eth_get_block_by_hash(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
@@ -39,7 +46,11 @@ def eth_get_block_by_hash(ctx: RpcContext, params: list[Any], session: Session |
 
 
 def eth_get_block_receipts(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
-    block = ctx.find_block(Arguments(params, 1).required(0, decode_block_id))
+    block_id = Arguments(params, 1).required(0, decode_block_id)
+    if block_id.tag == "pending":
+        pending = ctx.backend.pending_block()
+        return format_block_receipts(pending.block, pending.receipts)
+    block = ctx.find_block(block_id)
     if block is None:
         return None
     return format_block_receipts(block, ctx.backend.get_receipts(block.hash))

@@ -42,7 +42,11 @@ class RpcContext:
         return self.backend.head_number()
 
     def find_block(self, block_id: BlockId) -> Block | None:
-        """The named block, or None when this node has no such block (geth answers null)."""
+        """The named block, or None when this node has no such block (geth answers null).
+
+        "pending" names the block the mempool would make next (built, never committed)."""
+        if block_id.tag == "pending":
+            return self.backend.pending_block().block
         if block_id.block_hash is not None:
             return self.backend.get_block_by_hash(block_id.block_hash)
         number = self.tag_number(block_id)
