@@ -173,6 +173,21 @@ class Target:
     process: subprocess.Popen[bytes] | None = None
     stop_signal: int = signal.SIGTERM
     workdir: tempfile.TemporaryDirectory[str] | None = None
+    rpc_urls: list[str] = field(default_factory=list)
+    """Every node's URL (a multi-node devnet); empty means just ``rpc_url``."""
+    pids: list[int] = field(default_factory=list)
+    final_tag: str = "latest"
+    """Block tag of the newest final block: Ordo's blocks are final when their certificate is
+    stored ("finalized"); anvil has no finality, so its head counts."""
+    manifest_path: Path | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        return self.rpc_urls or [self.rpc_url]
+
+    @property
+    def node_pids(self) -> list[int]:
+        return self.pids or [self.pid]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -224,16 +239,39 @@ async def start_anvil(binary: Path) -> Target:
     return target
 
 
-async def start_ordo_devnet(block_time: float | None) -> Target:
+def free_port_block(count: int) -> int:
+    """A base port P such that P .. P+count-1 were all free a moment ago."""
+    for _ in range(500):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        with contextlib.ExitStack() as probes:
+            try:
+                for port in range(base, base + count):
+                    probe = probes.enter_context(socket.socket())
+                    probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return base
+    raise LoadError(f"no block of {count} free TCP ports")
+
+
+def ordo_target_name(nodes: int) -> str:
+    return "ordo" if nodes == 1 else f"ordo_{nodes}_nodes"
+
+
+async def start_ordo_devnet(block_time: float | None, nodes: int = 1) -> Target:
     workdir = tempfile.TemporaryDirectory(prefix="ordo-loadgen-")
     data_dir = Path(workdir.name) / "devnet"
-    command = [sys.executable, "-m", "ordo", "devnet", "--data-dir", str(data_dir),
-               "--base-port", str(free_port())]
+    command = [sys.executable, "-m", "ordo", "devnet", "--nodes", str(nodes),
+               "--data-dir", str(data_dir), "--base-port", str(free_port_block(nodes)),
+               "--p2p-base-port", str(free_port_block(nodes))]
     if block_time is not None:
         command += ["--block-time", str(block_time)]
     log = (Path(workdir.name) / "devnet.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    target = Target("ordo", "", 0, process, signal.SIGINT, workdir)
+    target = Target(ordo_target_name(nodes), "", 0, process, signal.SIGINT, workdir,
+                    final_tag="finalized", manifest_path=data_dir / "devnet.json")
     try:
         manifest_path = data_dir / "devnet.json"
         deadline = time.monotonic() + 180
@@ -244,9 +282,12 @@ async def start_ordo_devnet(block_time: float | None) -> Target:
             if time.monotonic() > deadline:
                 raise LoadError("ordo devnet did not write devnet.json within 180 s")
             await asyncio.sleep(0.2)
-        node = json.loads(manifest_path.read_text())["nodes"][0]
-        target.rpc_url, target.pid = node["rpc"], int(node["pid"])
-        await wait_for_rpc(target.rpc_url, None, timeout=60)
+        listed = json.loads(manifest_path.read_text())["nodes"]
+        target.rpc_urls = [node["rpc"] for node in listed]
+        target.pids = [int(node["pid"]) for node in listed]
+        target.rpc_url, target.pid = target.rpc_urls[0], target.pids[0]
+        for url in target.rpc_urls:
+            await wait_for_rpc(url, None, timeout=60)
     except BaseException:
         target.stop()
         raise
@@ -256,14 +297,16 @@ async def start_ordo_devnet(block_time: float | None) -> Target:
 
 
 @contextlib.asynccontextmanager
-async def running_target(name: str, arguments: argparse.Namespace) -> AsyncIterator[Target]:
+async def running_target(name: str, arguments: argparse.Namespace,
+                         nodes: int = 1) -> AsyncIterator[Target]:
     if arguments.rpc is not None:
-        yield Target(name, arguments.rpc, arguments.pid)
+        yield Target(name, arguments.rpc, arguments.pid,
+                     final_tag="finalized" if name == "ordo" else "latest")
         return
     if name == "anvil":
         target = await start_anvil(Path(arguments.anvil))
     else:
-        target = await start_ordo_devnet(arguments.ordo_block_time)
+        target = await start_ordo_devnet(arguments.ordo_block_time, nodes)
     try:
         yield target
     finally:
@@ -342,11 +385,19 @@ async def presign(rpc: Rpc, chain_id: int, senders: list[Sender], per_sender: in
                          for nonce in range(first, first + per_sender)]
 
 
+async def final_number(rpc: Rpc, final_tag: str) -> int:
+    if final_tag == "latest":
+        return int(await rpc.call("eth_blockNumber"), 16)
+    block = await rpc.call("eth_getBlockByNumber", final_tag, False)
+    return int(block["number"], 16) if block else -1
+
+
 async def watch_blocks(rpc: Rpc, state: LoadState, senders: list[Sender], first_block: int,
-                       stop: asyncio.Event) -> None:
+                       stop: asyncio.Event, final_tag: str = "latest") -> None:
+    """Count our transactions when the block holding them is first seen final."""
     next_number = first_block
     while not stop.is_set():
-        head = int(await rpc.call("eth_blockNumber"), 16)
+        head = await final_number(rpc, final_tag)
         while next_number <= head:
             block = await rpc.call("eth_getBlockByNumber", hex(next_number), False)
             if block is None:
@@ -413,7 +464,8 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
     connector = aiohttp.TCPConnector(limit=arguments.concurrency + 8)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        rpc = Rpc(session, target.rpc_url)
+        rpc = Rpc(session, target.urls[0])
+        node_rpcs = [Rpc(session, url) for url in target.urls]
         chain_id = int(await rpc.call("eth_chainId"), 16)
         latest = await rpc.call("eth_getBlockByNumber", "latest", False)
         base_fee = int(latest.get("baseFeePerGas") or "0x0", 16)
@@ -430,17 +482,19 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
         stop_watching = asyncio.Event()
         first_block = int(await rpc.call("eth_blockNumber"), 16) + 1
         watcher = asyncio.create_task(watch_blocks(rpc, state, senders, first_block,
-                                                   stop_watching))
+                                                   stop_watching, target.final_tag))
         interval = arguments.concurrency / arguments.rate if arguments.rate else None
         progress(f"{target.name}: sending for {arguments.duration:g} s "
-                 f"over {arguments.concurrency} connections")
-        cpu_before = process_cpu_seconds(target.pid)
+                 f"over {arguments.concurrency} connections to {len(node_rpcs)} node(s)")
+        pids = target.node_pids
+        cpu_before = [process_cpu_seconds(pid) for pid in pids]
         own_cpu_before = time.process_time()
         load_start = time.perf_counter()
         end = load_start + arguments.duration
+        # Worker w sends to node w mod N: every node takes submissions, as users would spread.
         await asyncio.gather(*(
-            send_from(rpc, state, senders, list(range(worker, len(senders),
-                                                      arguments.concurrency)),
+            send_from(node_rpcs[worker % len(node_rpcs)], state, senders,
+                      list(range(worker, len(senders), arguments.concurrency)),
                       arguments.window, end, interval)
             for worker in range(arguments.concurrency)))
         load_end = time.perf_counter()
@@ -449,7 +503,8 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
             await asyncio.sleep(0.1)
         stop_watching.set()
         await watcher
-        cpu_used = process_cpu_seconds(target.pid) - cpu_before
+        cpu_per_node = [process_cpu_seconds(pid) - before
+                        for pid, before in zip(pids, cpu_before, strict=True)]
         own_cpu = time.process_time() - own_cpu_before
 
     window_start, window_end = steady_window(load_start, load_end)
@@ -469,8 +524,7 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
             "p50": round(percentile(state.latencies, 0.50) * 1000, 1),
             "p99": round(percentile(state.latencies, 0.99) * 1000, 1),
         },
-        "cpu_s_per_tx": round(cpu_used / state.included, 6) if state.included else None,
-        "node_cpu_s": round(cpu_used, 3),
+        **cpu_fields(cpu_per_node, state.included),
         "loadgen_cpu_s": round(own_cpu, 3),
         "blocks": len(state.blocks),
         "pool_exhausted": all(sender.exhausted() for sender in senders),
@@ -478,6 +532,21 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
                      "window": arguments.window, "rate": arguments.rate,
                      "duration": arguments.duration},
     }
+
+
+def cpu_fields(cpu_per_node: Sequence[float], included: int) -> dict[str, Any]:
+    """CPU per included transaction: of one node (the mean over nodes) and of all nodes."""
+    def per_tx(seconds: float) -> float | None:
+        return round(seconds / included, 6) if included else None
+
+    fields: dict[str, Any] = {
+        "cpu_s_per_tx": per_tx(sum(cpu_per_node) / len(cpu_per_node)),
+        "node_cpu_s": round(sum(cpu_per_node) / len(cpu_per_node), 3),
+    }
+    if len(cpu_per_node) > 1:
+        fields["cpu_s_per_tx_per_node"] = [per_tx(seconds) for seconds in cpu_per_node]
+        fields["network_cpu_s_per_tx"] = per_tx(sum(cpu_per_node))
+    return fields
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -516,6 +585,11 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seconds to wait for the last transactions after the load")
     parser.add_argument("--anvil", default=str(ANVIL_BINARY), help="anvil binary")
     parser.add_argument("--ordo-block-time", type=float, help="--block-time for the Ordo node")
+    parser.add_argument("--ordo-nodes", type=node_counts, default=(1, 4),
+                        help="devnet sizes to load, comma-separated (default 1,4)")
+    parser.add_argument("--failover-kills", type=int, default=5,
+                        help="after a multi-node run, SIGKILL the producer this many times and "
+                             "report the failover time (0: skip)")
     arguments = parser.parse_args(argv)
     if (arguments.rpc is None) != (arguments.pid is None):
         parser.error("--rpc and --pid go together")
@@ -530,18 +604,47 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--rate must be positive")
     if arguments.max_txs is not None and arguments.max_txs <= 0:
         parser.error("--max-txs must be positive")
+    if arguments.failover_kills < 0:
+        parser.error("--failover-kills must not be negative")
+    if arguments.rpc is not None:
+        arguments.ordo_nodes = (1,)
     return arguments
 
 
+def node_counts(text: str) -> tuple[int, ...]:
+    """``"1,4"`` -> (1, 4), for --ordo-nodes."""
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of node "
+                                         "counts") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: node counts must be at least 1")
+    return counts
+
+
 async def main_async(arguments: argparse.Namespace) -> dict[str, Any]:
-    names = ["ordo", "anvil"] if arguments.target == "both" else [arguments.target]
+    runs: list[tuple[str, int]] = []
+    if arguments.target in ("ordo", "both"):
+        runs += [("ordo", nodes) for nodes in arguments.ordo_nodes]
+    if arguments.target in ("anvil", "both"):
+        runs.append(("anvil", 1))
     results: dict[str, dict[str, Any]] = {}
-    for name in names:  # one after the other: both on two cores would measure each other
-        async with running_target(name, arguments) as target:
-            results[name] = await run_load(target, arguments)
-    if arguments.target != "both":
-        return results[arguments.target]
-    return {**results, "ratio_ordo_to_anvil": compare(results["ordo"], results["anvil"])}
+    for name, nodes in runs:  # one after the other: two at once on 2 cores would measure each other
+        async with running_target(name, arguments, nodes) as target:
+            result = await run_load(target, arguments)
+            if nodes > 1 and arguments.failover_kills:
+                from failover import measure_failover
+
+                progress(f"{target.name}: killing the producer {arguments.failover_kills} times")
+                result["failover"] = await measure_failover(target, arguments.failover_kills)
+            results[target.name] = result
+    if len(results) == 1:
+        return next(iter(results.values()))
+    if "anvil" in results:
+        for name in [name for name in results if name.startswith("ordo")]:
+            results[f"ratio_{name}_to_anvil"] = compare(results[name], results["anvil"])
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
