@@ -13,12 +13,14 @@ from typing import Any
 import aiohttp
 from eth_account import Account
 
-from ordo.core.genesis import dev_private_keys, devnet_genesis
+from ordo.consensus import LocalSigner
+from ordo.core.genesis import GenesisValidator, dev_private_keys, devnet_genesis
 from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 
 GWEI = 10**9
 CHAIN_ID = devnet_genesis().chain_id
+SIGNER_KEY = bytes(range(1, 33))
 
 
 def free_port() -> int:
@@ -57,10 +59,14 @@ class Rpc:
 @asynccontextmanager
 async def running_node(tmp_path: Path, port: int) -> AsyncIterator[Rpc]:
     genesis_path = tmp_path / "genesis.json"
+    signer_path = tmp_path / "signer.key"
     if not genesis_path.exists():
-        devnet_genesis().save(genesis_path)
+        signer_path.write_text(SIGNER_KEY.hex())
+        validator = GenesisValidator(LocalSigner(SIGNER_KEY).address, 1)
+        devnet_genesis(validators=(validator,)).save(genesis_path)
     config = NodeConfig(data_dir=tmp_path / "node", genesis_path=genesis_path, rpc_port=port,
-                        block_time=0.05, heartbeat_interval=0.5)
+                        block_time=0.05, heartbeat_interval=0.5, signer_key_path=signer_path,
+                        p2p_port=free_port())
     task = asyncio.create_task(run_node(config))
     async with aiohttp.ClientSession() as session:
         rpc = Rpc(session, f"http://127.0.0.1:{port}")

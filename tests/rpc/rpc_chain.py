@@ -284,6 +284,15 @@ class FakeBackend:
     def status(self) -> dict[str, Any]:
         return {"head": self.head_number(), "role": "test"}
 
+    def get_commit(self, number: int) -> dict[str, Any] | None:
+        if number > self.head_number():
+            return None
+        return {"height": hex(number), "round": "0x0", "blockHash": "0x" + "11" * 32,
+                "signatures": []}
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return []
+
     def add_new_block_listener(self, listener: NewBlockListener) -> None:
         self.block_listeners.append(listener)
 

@@ -23,3 +23,12 @@ async def test_transaction_status_validates_the_hash(rpc: RpcClient) -> None:
 
 async def test_status_is_served(rpc: RpcClient) -> None:
     assert (await rpc.call("ordo_status"))["role"] == "test"
+
+
+async def test_commit_and_evidence_methods_validate_params(rpc: RpcClient) -> None:
+    commit = await rpc.call("ordo_getCommit", "latest")
+    assert commit is not None and commit["height"] == commit["height"].lower()
+    assert await rpc.call("ordo_getCommit", "0x0") is None  # genesis has no certificate
+    assert await rpc.call("ordo_getCommit", "0xffffff") is None
+    assert (await rpc.error("ordo_getCommit", "nonsense"))["code"] == -32602
+    assert await rpc.call("ordo_getEvidence") == []

@@ -25,8 +25,10 @@ from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.pending_block import PendingBlockCache
+from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 from ordo.mempool import Mempool
 from ordo.node.chain import Chain
+from ordo.node.consensus_view import ConsensusView
 from ordo.node.dropped_transactions import DroppedTransactions
 from ordo.node.journal_writer import JournalWriter
 from ordo.node.production_policy import next_block_timestamp
@@ -68,6 +70,9 @@ class Node:
         self._pending_listeners: list[PendingTransactionListener] = []
         self.started_at = time.time()
         self._pending_block = PendingBlockCache(chain.engine)
+        self.consensus: ConsensusView | None = None
+        """Set by the runner once the consensus driver exists; answers the network questions."""
+        self._gossip_tasks: set[asyncio.Task[None]] = set()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -190,6 +195,9 @@ class Node:
         return self.chain.engine.create_access_list(self.chain.header_at(number), request,
                                                     overrides)
 
+    def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
+        return self.chain.engine.simulate(self.chain.header_at(number), request)
+
     # --- RpcBackend: fees ----------------------------------------------------------------------
     def next_base_fee(self) -> int:
         return self.chain.engine.next_base_fee(self.chain.head_header())
@@ -234,6 +242,41 @@ class Node:
             await _call_listener(listener, decoded.hash)
         return decoded.hash
 
+    def admit_gossiped_transaction(self, raw: bytes) -> bool:
+        """A transaction from a peer: the same admission as over RPC, synchronously, so that the
+        network relays only what was accepted; journaling and listeners follow in a task.
+        Duplicates are no-ops (not relayed again)."""
+        try:
+            decoded = decode_transaction(raw)
+        except RejectedTransaction:
+            return False
+        if decoded.hash in self.mempool or \
+                self.chain.store.get_transaction_location(decoded.hash) is not None:
+            return False
+        try:
+            admission = self.mempool.add(decoded, self.head_accounts())
+        except RejectedTransaction:
+            return False
+        task = asyncio.create_task(self._journal_gossiped(decoded, admission.removed))
+        self._gossip_tasks.add(task)
+        task.add_done_callback(self._gossip_tasks.discard)
+        return True
+
+    async def _journal_gossiped(self, decoded: DecodedTransaction,
+                                removed: Sequence[tuple[bytes, str]]) -> None:
+        evicted = self._record_removals(removed)
+        try:
+            if evicted:
+                await asyncio.to_thread(self.chain.store.journal_remove, evicted)
+            await self._journal.append(decoded.hash, decoded.raw)
+        except Exception as error:
+            self.mempool.drop_skipped(decoded.hash, "journal write failed")
+            log.error("journal write of a gossiped transaction failed: %s", error)
+            return
+        self.transactions_arrived.set()
+        for listener in self._pending_listeners:
+            await _call_listener(listener, decoded.hash)
+
     def pending_nonce(self, address: bytes) -> int:
         state_nonce = self.get_nonce(address, self.head_number())
         return self.mempool.pending_nonce(address, state_nonce)
@@ -259,14 +302,20 @@ class Node:
 
     # --- RpcBackend: node ----------------------------------------------------------------------
     def peer_count(self) -> int:
-        return 0
+        return 0 if self.consensus is None else self.consensus.peer_count()
 
     def syncing(self) -> dict[str, int] | None:
-        return None
+        return None if self.consensus is None else self.consensus.syncing()
+
+    def get_commit(self, number: int) -> dict[str, Any] | None:
+        return None if self.consensus is None else self.consensus.get_commit(number)
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return [] if self.consensus is None else self.consensus.evidence_list()
 
     def status(self) -> dict[str, Any]:
         head = self.head_number()
-        return {
+        status: dict[str, Any] = {
             "chainId": hex(self.chain_id),
             "clientVersion": self.client_version,
             "latestBlock": hex(head),
@@ -279,6 +328,9 @@ class Node:
             "validators": [],
             "uptimeSeconds": int(time.time() - self.started_at),
         }
+        if self.consensus is not None:
+            status.update(self.consensus.status_fields())
+        return status
 
     def add_new_block_listener(self, listener: NewBlockListener) -> None:
         self._block_listeners.append(listener)

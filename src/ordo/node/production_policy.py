@@ -26,3 +26,21 @@ def next_block_timestamp(now: float, parent_timestamp: int) -> int:
     Several blocks may share one second (Ordo's rule; see CONSENSUS.md), so equality is allowed.
     """
     return max(int(now), parent_timestamp)
+
+
+def seconds_until_propose_timer(
+    now: float,
+    last_commit_at: float,
+    has_pending: bool,
+    heartbeat_interval: float,
+) -> float:
+    """Seconds before a validator arms its round-0 propose timer (0 means arm now). Never negative.
+
+    The proposer of round 0 waits for transactions or for the heartbeat deadline before it builds
+    (CometBFT's create_empty_blocks); a validator that timed it out meanwhile would vote nil on a
+    proposer that is only being patient. So the timer starts when there is something to propose:
+    transactions are gossiped to everyone, so all validators arm at about the same moment.
+    """
+    if has_pending:
+        return 0.0
+    return max(0.0, last_commit_at + heartbeat_interval - now)

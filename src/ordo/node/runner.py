@@ -1,62 +1,83 @@
-"""Start and stop one node process: open the disk, start RPC and production, shut down cleanly."""
+"""Start and stop one node process: open the disk, join the network, run consensus and RPC, and
+shut everything down cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
-
-from eth_keys import keys
 
 from ordo.core.genesis import Genesis
 from ordo.mempool import ChainRules, Mempool
+from ordo.network import NetworkConfig, PeerNetwork
 from ordo.node.chain import Chain
 from ordo.node.config import ConfigError, NodeConfig
+from ordo.node.consensus_driver import ConsensusDriver, Pacing
+from ordo.node.consensus_setup import (
+    consensus_params_from_genesis,
+    load_signer_key,
+    signer_address_of,
+    validator_set_from_genesis,
+)
 from ordo.node.node import Node
-from ordo.node.producer import BlockProducer
+from ordo.node.node_key_file import load_or_create_node_key
 from ordo.rpc.server import start_rpc_server
 from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
 
 
-def load_signer_address(path: Path | None) -> bytes | None:
-    """The sequencer signer's address from a hex key file (mode checks come with encrypted keys)."""
-    if path is None:
-        return None
+def load_genesis(config: NodeConfig) -> Genesis:
     try:
-        key = bytes.fromhex(path.read_text().strip().removeprefix("0x"))
-        return bytes(keys.PrivateKey(key).public_key.to_canonical_address())
-    except (OSError, ValueError) as error:
-        raise ConfigError(
-            f"signer_key: {path} is not a readable hex secp256k1 key: {error}"
-        ) from error
-
-
-async def run_node(config: NodeConfig) -> None:
-    """Run until cancelled. Every resource opened here is closed on the way out."""
-    try:
-        genesis = Genesis.load(config.genesis_path)
+        return Genesis.load(config.genesis_path)
     except OSError as error:
         raise ConfigError(f"genesis: cannot read {config.genesis_path}: {error}") from error
     except ValueError as error:
         raise ConfigError(f"genesis: {config.genesis_path}: {error}") from error
-    signer_address = load_signer_address(config.signer_key_path)
+
+
+async def run_node(config: NodeConfig) -> None:
+    """Run until cancelled. Every resource opened here is closed on the way out."""
+    genesis = load_genesis(config)
+    signer_key = load_signer_key(config.signer_key_path)
+    signer_address = signer_address_of(signer_key)
+    validators = validator_set_from_genesis(genesis, signer_address)
+    params = consensus_params_from_genesis(genesis)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    node_key = load_or_create_node_key(config.node_key_path or config.data_dir / "node.key")
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
         node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
-        producer = BlockProducer(node, config.block_time, config.heartbeat_interval,
-                                 config.fee_recipient)
-        server = await start_rpc_server(node, config.rpc_host, config.rpc_port)
-        log.info("node ready: chain %d at block %d, JSON-RPC on http://%s:%d",
-                 genesis.chain_id, chain.head_number(), config.rpc_host, config.rpc_port)
+        driver = ConsensusDriver(
+            node, params, validators, signer_key,
+            Pacing(config.block_time, config.heartbeat_interval, config.fee_recipient,
+                   genesis.consensus.max_clock_drift_s),
+        )
+        node.consensus = driver
+        network = PeerNetwork(
+            node_key, NetworkConfig(chain_id=genesis.chain_id, static_peers=config.peers),
+            on_message=driver.on_peer_message, on_peer_connected=driver.on_peer_connected,
+            on_peer_disconnected=driver.on_peer_disconnected,
+        )
         try:
-            await producer.run()
+            await network.start(config.p2p_host, config.p2p_port)
+        except OSError as error:
+            raise ConfigError(f"p2p: cannot listen on {config.p2p_host}:{config.p2p_port}: "
+                              f"{error.strerror or error}") from error
+        driver.transport = network
+        try:
+            server = await start_rpc_server(node, config.rpc_host, config.rpc_port)
+            log.info("node ready: chain %d at block %d, JSON-RPC on http://%s:%d, p2p on %s:%d "
+                     "as 0x%s (%s)", genesis.chain_id, chain.head_number(), config.rpc_host,
+                     config.rpc_port, config.p2p_host, config.p2p_port, node_key.address.hex(),
+                     "validator" if driver.is_validator else "follower")
+            try:
+                await driver.run()
+            finally:
+                await server.stop()
         finally:
-            await server.stop()
+            await network.stop()
             await node.stop()
     finally:
         store.close()

@@ -17,6 +17,7 @@ from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
+from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 
 NewBlockListener = Callable[[Block], Awaitable[None] | None]
 PendingTransactionListener = Callable[[bytes], Awaitable[None] | None]
@@ -80,6 +81,10 @@ class RpcBackend(Protocol):
         raises CallFailed when the call cannot start."""
         ...
 
+    def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
+        """eth_simulateV1 on the state of block ``number``; raises SimulationError."""
+        ...
+
     # --- fees ----------------------------------------------------------------------------------
     def suggested_priority_fee(self) -> int: ...
 
@@ -121,6 +126,14 @@ class RpcBackend(Protocol):
 
     def status(self) -> dict[str, Any]:
         """The ordo_status answer (JSON-ready)."""
+        ...
+
+    def get_commit(self, number: int) -> dict[str, Any] | None:
+        """The ordo_getCommit answer for a committed block (JSON-ready), None if unknown."""
+        ...
+
+    def evidence(self) -> list[dict[str, Any]]:
+        """Equivocation evidence seen by this node (JSON-ready)."""
         ...
 
     def add_new_block_listener(self, listener: NewBlockListener) -> None:

@@ -8,7 +8,7 @@ from eth_hash.auto import keccak
 
 from ordo.rpc.context import MethodTable, RpcContext, Session
 from ordo.rpc.hex_values import decode_data, decode_hash, encode_data, encode_quantity
-from ordo.rpc.params import Arguments
+from ordo.rpc.params import Arguments, decode_block_number
 
 
 def web3_client_version(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
@@ -71,6 +71,25 @@ def ordo_get_transaction_status(
     return ctx.backend.transaction_status(tx_hash)
 
 
+def ordo_get_commit(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    """The commit certificate that made a block final: {height, round, blockHash, signatures:
+    [{validator, signature}]}, or null for a block this node does not have.
+
+    With BFT finality every committed block has one, so anyone can check finality themselves
+    against the validator set instead of trusting this node."""
+    block_id = Arguments(params, 1).required(0, decode_block_number)
+    number = ctx.tag_number(block_id)
+    if number == 0 or number > ctx.backend.head_number():
+        return None
+    return ctx.backend.get_commit(number)
+
+
+def ordo_get_evidence(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    """Double-signing evidence this node has seen (what slashing on L1 is built from)."""
+    Arguments(params, 0)
+    return ctx.backend.evidence()
+
+
 NODE_METHODS: MethodTable = {
     "web3_clientVersion": web3_client_version,
     "web3_sha3": web3_sha3,
@@ -82,4 +101,6 @@ NODE_METHODS: MethodTable = {
     "eth_accounts": eth_accounts,
     "ordo_status": ordo_status,
     "ordo_getTransactionStatus": ordo_get_transaction_status,
+    "ordo_getCommit": ordo_get_commit,
+    "ordo_getEvidence": ordo_get_evidence,
 }

@@ -1,0 +1,52 @@
+"""Where consensus resumes after the stored chain: the ChainTip of the next height.
+
+The schedule state after a block depends only on the epoch's anchor block and on who built the
+last block, so it is read from two stored headers instead of replaying the whole chain; a block
+names its builder in the header's extra data (the first 20 bytes), which is also what a
+validator checks a proposal against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eth.abc import BlockHeaderAPI
+
+from ordo.consensus import (
+    ChainTip,
+    ValidatorSet,
+    compute_epoch_seed,
+    compute_proposer_order,
+    compute_tip,
+    genesis_tip,
+    get_epoch,
+)
+
+BUILDER_LENGTH = 20
+
+HeaderAt = Callable[[int], BlockHeaderAPI]
+
+
+def builder_of(header: BlockHeaderAPI) -> bytes:
+    """The validator that built a block, as its header names it (empty if it names none)."""
+    extra = bytes(header.extra_data)
+    return extra[:BUILDER_LENGTH] if len(extra) >= BUILDER_LENGTH else b""
+
+
+def tip_after(head: int, header_at: HeaderAt, epoch_length: int,
+              validators: ValidatorSet) -> ChainTip:
+    """The tip after the stored chain whose newest block is ``head``."""
+    if head == 0:
+        return genesis_tip(bytes(header_at(0).hash))
+    head_header = header_at(head)
+    head_hash = bytes(head_header.hash)
+    if get_epoch(head + 1, epoch_length) != get_epoch(head, epoch_length):
+        return ChainTip(head + 1, head_hash, head_hash, 0)
+    anchor_hash = bytes(header_at(get_epoch(head + 1, epoch_length) * epoch_length).hash)
+    order = compute_proposer_order(compute_epoch_seed(anchor_hash), validators)
+    builder = builder_of(head_header)
+    if builder in order:
+        return ChainTip(head + 1, head_hash, anchor_hash, order.index(builder))
+    # A builder outside the set (a chain from another set): replay the schedule to be exact.
+    decided = [(bytes(header_at(n).hash), builder_of(header_at(n))) for n in range(1, head + 1)]
+    return compute_tip(bytes(header_at(0).hash), decided, epoch_length, validators)

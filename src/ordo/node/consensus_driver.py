@@ -1,0 +1,714 @@
+"""The shell around the pure consensus machine: one asyncio task owns the ConsensusState.
+
+Network callbacks, timers and transaction arrivals only enqueue; the task applies each event with
+``step`` and carries out the actions in an order that keeps the node safe across crashes:
+decided blocks are committed first, then the RecoveryRecord is made durable, and only then is
+anything this node signed sent. Building and re-executing blocks runs in a worker thread, one at
+a time, so the store only ever sees one writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ordo.consensus import (
+    BlockBuilt,
+    BlockValidated,
+    Broadcast,
+    CatchUpNeeded,
+    Commit,
+    CommitCertificate,
+    ConsensusMessage,
+    ConsensusParams,
+    ConsensusState,
+    DecisionReceived,
+    DecodeError,
+    Event,
+    Evidence,
+    EvidenceError,
+    IgnoreReason,
+    LocalSigner,
+    MessageIgnored,
+    Proposal,
+    ProposalReceived,
+    ProposedValue,
+    ProposeRequest,
+    RequestValidation,
+    ScheduleTimeout,
+    Start,
+    Step,
+    TimeoutFired,
+    ValidatorSet,
+    VoteReceived,
+    compute_rebroadcast,
+    compute_recovery_record,
+    create_state,
+    decode_certificate,
+    decode_evidence,
+    decode_proposal,
+    decode_vote,
+    encode_certificate,
+    encode_evidence,
+    encode_proposal,
+    encode_vote,
+    get_epoch,
+    step,
+)
+from ordo.core.block import Block, ExecutedBlock
+from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
+from ordo.execution.engine import BlockEnvironment
+from ordo.execution.errors import InvalidBlock
+from ordo.network import MessageKind, PeerInfo
+from ordo.node.chain_tip import builder_of, tip_after
+from ordo.node.evidence_book import EvidenceBook
+from ordo.node.node import Node
+from ordo.node.production_policy import (
+    next_block_timestamp,
+    seconds_until_next_block,
+    seconds_until_propose_timer,
+)
+from ordo.node.proposal_checks import proposed_block_error
+from ordo.node.recovery_codec import (
+    RECOVERY_META_KEY,
+    RecoveryCodecError,
+    decode_recovery,
+    encode_recovery,
+)
+from ordo.node.sync_codec import (
+    BlockRequest,
+    BlockResponse,
+    ChainStatus,
+    SyncCodecError,
+    decode_request,
+    decode_response,
+    decode_status,
+    encode_request,
+    encode_response,
+    encode_status,
+)
+from ordo.node.sync_planner import SyncPlanner
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES_PER_BLOCK = 5_000
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+TICK_SECONDS = 1.0
+STALL_SECONDS = 1.0
+BAD_MESSAGE_PENALTY = 20.0
+STATUS_ANSWER_INTERVAL = 0.5
+
+
+class Transport(Protocol):
+    """What the driver needs of the peer network (PeerNetwork implements it)."""
+
+    def broadcast(self, kind: MessageKind, payload: bytes) -> int: ...
+
+    def send(self, peer_id: bytes, kind: MessageKind, payload: bytes) -> bool: ...
+
+    def report_misbehaviour(self, peer_id: bytes, reason: str, penalty: float) -> None: ...
+
+    def peers(self) -> list[PeerInfo]: ...
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Shell policy of block production (see production_policy)."""
+
+    block_time: float
+    heartbeat_interval: float
+    fee_recipient: bytes
+    max_clock_drift_s: int
+
+
+@dataclass(frozen=True)
+class Executed:
+    """A block this node built or re-executed, ready to commit without running it again."""
+
+    executed: ExecutedBlock
+    state_writes: dict[bytes, bytes]
+    skipped: tuple[tuple[bytes, str], ...]
+
+
+@dataclass(frozen=True)
+class PeerEvent:
+    event: Event
+    peer: bytes | None
+
+
+@dataclass(frozen=True)
+class SyncedBlocks:
+    peer: bytes
+    response: BlockResponse
+
+
+@dataclass(frozen=True)
+class BuildNow:
+    request: ProposeRequest
+
+
+@dataclass(frozen=True)
+class Tick:
+    pass
+
+
+WorkItem = PeerEvent | SyncedBlocks | BuildNow | Tick
+
+
+class ConsensusDriver:
+    def __init__(self, node: Node, params: ConsensusParams, validators: ValidatorSet,
+                 signer_key: bytes | None, pacing: Pacing,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.node = node
+        self.chain = node.chain
+        self.params = params
+        self.validators = validators
+        self.pacing = pacing
+        if signer_key is not None and LocalSigner(signer_key).address not in validators:
+            log.warning("signer 0x%s is not in the validator set: following only",
+                        LocalSigner(signer_key).address.hex())
+            signer_key = None
+        self._signer_key = signer_key
+        self._clock = clock
+        self.transport: Transport | None = None
+        self.state: ConsensusState = create_state(params, validators, signer_key)
+        self.evidence = EvidenceBook(params.chain_id, validators, self.chain.store.get_meta,
+                                     self.chain.store.put_meta)
+        self.planner = SyncPlanner()
+        self.ignored: Counter[str] = Counter()
+        self.blocks_committed = 0
+        self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        self._followups: deque[PeerEvent] = deque()
+        self._prepared: dict[bytes, Executed] = {}
+        self._decoded: dict[bytes, Block] = {}
+        self._deferred_timeout: ScheduleTimeout | None = None
+        self._pending_build: ProposeRequest | None = None
+        self._arm_handle: asyncio.TimerHandle | None = None
+        self._build_handle: asyncio.TimerHandle | None = None
+        self._status_answered: dict[bytes, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.last_commit_at = time.monotonic()
+        self._height_since = time.monotonic()
+
+    @property
+    def is_validator(self) -> bool:
+        address = self.state.address
+        return address is not None and address in self.validators
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Own the state machine until cancelled."""
+        self.node.add_pending_transaction_listener(self._on_transaction_admitted)
+        await self._restart_machine()
+        ticker = asyncio.create_task(self._tick_forever(), name="consensus-tick")
+        try:
+            while True:
+                item = await self._queue.get()
+                try:
+                    await self._handle(item)
+                except Exception:
+                    # One bad input or a failed disk write must not stop consensus; the machine
+                    # is rebuilt from the store, which is always consistent.
+                    log.exception("consensus step failed; restarting the machine from the store")
+                    await self._restart_machine()
+        finally:
+            ticker.cancel()
+            for handle in (self._arm_handle, self._build_handle):
+                if handle is not None:
+                    handle.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+    async def _restart_machine(self) -> None:
+        store = self.chain.store
+        tip = tip_after(self.chain.head_number(), self.chain.header_at, self.params.epoch_length,
+                        self.validators)
+        recovery = None
+        stored = store.get_meta(RECOVERY_META_KEY)
+        if stored is not None:
+            try:
+                recovery = decode_recovery(stored)
+            except RecoveryCodecError as error:
+                log.error("stored recovery record unreadable, starting without it: %s", error)
+        self._prepared.clear()
+        self._deferred_timeout = None
+        self._pending_build = None
+        self._followups.clear()
+        self.state = create_state(self.params, self.validators, self._signer_key)
+        await self._process(PeerEvent(Start(tip, recovery), None))
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            self._queue.put_nowait(Tick())
+
+    # --- inputs (callbacks on the event loop: they only enqueue or touch pure helpers) ---------
+    def on_peer_message(self, peer: bytes, kind: MessageKind, payload: bytes) -> bool | None:
+        try:
+            if kind == MessageKind.PROPOSAL:
+                self._enqueue(ProposalReceived(decode_proposal(payload)), peer)
+            elif kind == MessageKind.VOTE:
+                self._enqueue(VoteReceived(decode_vote(payload)), peer)
+            elif kind == MessageKind.TX:
+                return self.node.admit_gossiped_transaction(payload)
+            elif kind == MessageKind.STATUS:
+                self.planner.set_head(peer, decode_status(payload).head)
+                self._request_sync()
+            elif kind == MessageKind.BLOCK_REQUEST:
+                self._spawn(self._serve_blocks(peer, decode_request(payload)))
+            elif kind == MessageKind.BLOCK_RESPONSE:
+                self._queue.put_nowait(SyncedBlocks(peer, decode_response(payload)))
+            elif kind == MessageKind.CERTIFICATE:
+                self._on_certificate(peer, decode_certificate(payload))
+            elif kind == MessageKind.EVIDENCE:
+                return self._on_evidence(decode_evidence(payload))
+        except (DecodeError, SyncCodecError) as error:
+            self.ignored[f"malformed {kind.name.lower()}"] += 1
+            self._penalize(peer, f"malformed_{kind.name.lower()}")
+            log.info("peer 0x%s sent a malformed %s: %s", peer.hex(), kind.name, error)
+            return False
+        return None
+
+    def on_peer_connected(self, peer: bytes) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        transport.send(peer, MessageKind.STATUS, encode_status(self._chain_status()))
+        for message in compute_rebroadcast(self.state):
+            self._send_message(peer, message)
+
+    def on_peer_disconnected(self, peer: bytes, reason: str) -> None:
+        self.planner.forget(peer)
+
+    def _enqueue(self, event: Event, peer: bytes | None) -> None:
+        self._queue.put_nowait(PeerEvent(event, peer))
+
+    def _on_transaction_admitted(self, tx_hash: bytes) -> None:
+        decoded = self.node.mempool.get(tx_hash)
+        if decoded is not None and self.transport is not None:
+            self.transport.broadcast(MessageKind.TX, decoded.raw)
+        self._arm_if_due()
+        self._build_if_due()
+
+    def _on_certificate(self, peer: bytes, certificate: CommitCertificate) -> None:
+        if certificate.height > self.chain.head_number():
+            self.planner.note_head(peer, certificate.height)
+            self._request_sync()
+
+    def _on_evidence(self, evidence: Any) -> bool:
+        try:
+            return self.evidence.add(evidence) is not None
+        except EvidenceError as error:
+            log.info("evidence from a peer rejected: %s", error)
+            return False
+
+    # --- the task ------------------------------------------------------------------------------
+    async def _handle(self, item: WorkItem) -> None:
+        if isinstance(item, PeerEvent):
+            await self._process(item)
+        elif isinstance(item, BuildNow):
+            await self._build(item.request)
+        elif isinstance(item, SyncedBlocks):
+            await self._apply_synced(item)
+        else:
+            self._on_tick()
+
+    async def _process(self, item: PeerEvent) -> None:
+        """Apply an event and the answers it produced (validation verdicts) before anything else."""
+        await self._apply(item)
+        while self._followups:
+            await self._apply(self._followups.popleft())
+
+    async def _apply(self, item: PeerEvent) -> None:
+        self.state, actions = step(self.state, item.event)
+        commits = [action for action in actions if isinstance(action, Commit)]
+        for commit in commits:
+            if not await self._commit(commit):
+                await self._restart_machine()
+                return
+        if any(isinstance(action, Broadcast) for action in actions):
+            record = compute_recovery_record(self.state)
+            # A record of a height where we signed nothing protects nothing: skip the fsync
+            # (a stored record of an earlier height is ignored at start).
+            if record.own_votes or record.own_proposals:
+                await asyncio.to_thread(self.chain.store.put_meta, RECOVERY_META_KEY,
+                                        encode_recovery(record))
+        for action in actions:
+            if isinstance(action, Broadcast):
+                self._broadcast_message(action.message)
+            elif isinstance(action, ScheduleTimeout):
+                self._schedule_timeout(action)
+            elif isinstance(action, ProposeRequest):
+                self._pending_build = action
+                self._build_if_due()
+            elif isinstance(action, RequestValidation):
+                await self._validate(action.value)
+            elif isinstance(action, Evidence):
+                self._keep_evidence(action)
+            elif isinstance(action, CatchUpNeeded):
+                if item.peer is not None:
+                    self.planner.note_head(item.peer, action.height - 1)
+                self._request_sync()
+            elif isinstance(action, MessageIgnored):
+                self._count_ignored(action, item.peer)
+
+    # --- timers and pacing ---------------------------------------------------------------------
+    def _schedule_timeout(self, action: ScheduleTimeout) -> None:
+        if action.round == 0 and action.step == Step.PROPOSE:
+            self._deferred_timeout = action
+            self._arm_if_due()
+            return
+        self._arm(action)
+
+    def _arm(self, action: ScheduleTimeout) -> None:
+        event = TimeoutFired(action.height, action.round, action.step)
+        asyncio.get_running_loop().call_later(action.duration_ms / 1000, self._enqueue, event,
+                                              None)
+
+    def _has_pending(self) -> bool:
+        return self.node.mempool.pending_count() > 0
+
+    def _arm_if_due(self) -> None:
+        """Arm the deferred round-0 propose timer once there is something to propose."""
+        action = self._deferred_timeout
+        if action is None:
+            return
+        if (action.height, action.round) != (self.state.height, self.state.round):
+            self._deferred_timeout = None
+            return
+        wait = seconds_until_propose_timer(time.monotonic(), self.last_commit_at,
+                                           self._has_pending(), self.pacing.heartbeat_interval)
+        if self._arm_handle is not None:
+            self._arm_handle.cancel()
+            self._arm_handle = None
+        if wait > 0:
+            self._arm_handle = asyncio.get_running_loop().call_later(wait, self._arm_if_due)
+            return
+        self._deferred_timeout = None
+        self._arm(action)
+
+    def _build_if_due(self) -> None:
+        request = self._pending_build
+        if request is None:
+            return
+        if (request.height, request.round) != (self.state.height, self.state.round):
+            self._pending_build = None
+            return
+        wait = 0.0
+        if request.round == 0:
+            wait = seconds_until_next_block(time.monotonic(), self.last_commit_at,
+                                            self._has_pending(), self.pacing.block_time,
+                                            self.pacing.heartbeat_interval)
+        if self._build_handle is not None:
+            self._build_handle.cancel()
+            self._build_handle = None
+        if wait > 0:
+            self._build_handle = asyncio.get_running_loop().call_later(wait, self._build_if_due)
+            return
+        self._pending_build = None
+        self._queue.put_nowait(BuildNow(request))
+
+    # --- building and validating ---------------------------------------------------------------
+    async def _build(self, request: ProposeRequest) -> None:
+        state = self.state
+        if state.awaiting_build != (request.height, request.round) or state.address is None:
+            return
+        chain = self.chain
+        parent = chain.head_header()
+        if bytes(parent.hash) != request.parent_hash:
+            log.warning("asked to build on 0x%s but the head is 0x%s", request.parent_hash.hex(),
+                        bytes(parent.hash).hex())
+            return
+        base_fee = chain.engine.next_base_fee(parent)
+        candidates = []
+        for decoded in self.node.mempool.select(base_fee):
+            candidates.append(decoded)
+            if len(candidates) >= MAX_CANDIDATES_PER_BLOCK:
+                break
+        env = BlockEnvironment(
+            coinbase=self.pacing.fee_recipient,
+            timestamp=next_block_timestamp(self._clock(), int(parent.timestamp)),
+            gas_limit=int(parent.gas_limit),
+            extra_data=state.address,
+        )
+        result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
+        block = result.executed.block
+        payload = await asyncio.to_thread(encode_block, block)
+        self._prepared[block.hash] = Executed(result.executed, result.state_writes,
+                                              result.skipped)
+        value = ProposedValue(block.number, request.parent_hash, block.hash, state.address,
+                              payload)
+        await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
+
+    async def _validate(self, value: ProposedValue) -> None:
+        verdict = await self._prepare(value)
+        self._followups.append(PeerEvent(BlockValidated(value.block_hash, verdict is not None),
+                                         None))
+
+    async def _prepare(self, value: ProposedValue) -> Executed | None:
+        """Decode, check and re-execute a proposed block (once per hash); None if invalid."""
+        known = self._prepared.get(value.block_hash)
+        if known is not None:
+            return known
+        parent = self.chain.head_header()
+        now = self._clock()
+        drift = self.pacing.max_clock_drift_s
+
+        def check_and_execute() -> Executed | str:
+            try:
+                block = decode_block(value.payload)
+            except BlockCodecError as error:
+                return str(error)
+            problem = proposed_block_error(block, value, parent, now, drift)
+            if problem is not None:
+                return problem
+            try:
+                executed, writes = self.chain.engine.execute_block(parent, block)
+            except InvalidBlock as error:
+                return str(error)
+            return Executed(executed, writes, ())
+
+        outcome = await asyncio.to_thread(check_and_execute)
+        if isinstance(outcome, str):
+            self.ignored["invalid block"] += 1
+            log.warning("block 0x%s at height %d is invalid: %s", value.block_hash.hex(),
+                        value.height, outcome)
+            return None
+        self._prepared[value.block_hash] = outcome
+        return outcome
+
+    # --- committing ----------------------------------------------------------------------------
+    async def _commit(self, commit: Commit) -> bool:
+        value = commit.value
+        if value.height != self.chain.head_number() + 1:
+            log.error("decided height %d does not follow the stored head %d", value.height,
+                      self.chain.head_number())
+            return False
+        prepared = self._prepared.get(value.block_hash)
+        if prepared is None:
+            prepared = await self._prepare_decided(value)
+            if prepared is None:
+                return False
+        certificate = encode_certificate(commit.certificate)
+        await asyncio.to_thread(
+            self.chain.store.commit_block, prepared.executed, prepared.state_writes,
+            certificate=certificate, finalized_number=value.height,
+        )
+        self._prepared.clear()
+        self._decoded.clear()
+        now = time.monotonic()
+        self.last_commit_at = now
+        self._height_since = now
+        self.blocks_committed += 1
+        block = prepared.executed.block
+        log.info("block %d final (round %d): %d txs", block.number, commit.certificate.round,
+                 len(block.transactions))
+        await self.node.on_block_committed(block, prepared.skipped)
+        if self.transport is not None:
+            self.transport.broadcast(MessageKind.CERTIFICATE, certificate)
+        return True
+
+    async def _prepare_decided(self, value: ProposedValue) -> Executed | None:
+        """A decided block we have not executed (decided from others' votes, or synced): the
+        certificate proves it final, so only the EVM's verdict can stop it."""
+        parent = self.chain.head_header()
+        decoded = self._decoded.get(value.block_hash)
+
+        def execute() -> Executed | str:
+            try:
+                block = decoded if decoded is not None else decode_block(value.payload)
+                if block.hash != value.block_hash:
+                    return "payload does not hash to the decided block"
+                executed, writes = self.chain.engine.execute_block(parent, block)
+            except (BlockCodecError, InvalidBlock) as error:
+                return str(error)
+            return Executed(executed, writes, ())
+
+        outcome = await asyncio.to_thread(execute)
+        if isinstance(outcome, str):
+            log.error("decided block 0x%s at height %d cannot be executed: %s",
+                      value.block_hash.hex(), value.height, outcome)
+            return None
+        return outcome
+
+    # --- block sync ----------------------------------------------------------------------------
+    def _chain_status(self) -> ChainStatus:
+        head = self.chain.head_header()
+        return ChainStatus(int(head.block_number), bytes(head.hash),
+                           self.node.finalized_number())
+
+    def _request_sync(self) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        planned = self.planner.next_request(self.chain.head_number(), time.monotonic())
+        if planned is not None:
+            peer, request = planned
+            transport.send(peer, MessageKind.BLOCK_REQUEST, encode_request(request))
+
+    async def _serve_blocks(self, peer: bytes, request: BlockRequest) -> None:
+        store = self.chain.store
+
+        def collect() -> BlockResponse:
+            entries: list[tuple[bytes, bytes]] = []
+            size = 0
+            for number in range(request.start, request.start + request.count):
+                block = store.get_block_by_number(number)
+                certificate = store.get_certificate(number)
+                if block is None or certificate is None:
+                    break
+                encoded = encode_block(block)
+                if entries and size + len(encoded) > MAX_RESPONSE_BYTES:
+                    break
+                size += len(encoded) + len(certificate)
+                entries.append((encoded, certificate))
+            return BlockResponse(tuple(entries))
+
+        response = await asyncio.to_thread(collect)
+        if response.entries and self.transport is not None:
+            self.transport.send(peer, MessageKind.BLOCK_RESPONSE, encode_response(response))
+
+    async def _apply_synced(self, item: SyncedBlocks) -> None:
+        self.planner.on_response(item.peer)
+        for raw_block, raw_certificate in item.response.entries:
+            try:
+                certificate = decode_certificate(raw_certificate)
+                block = await asyncio.to_thread(decode_block, raw_block)
+            except (DecodeError, BlockCodecError) as error:
+                log.info("peer 0x%s sent a bad synced block: %s", item.peer.hex(), error)
+                self._penalize(item.peer, "bad_synced_block")
+                break
+            if block.number <= self.chain.head_number():
+                continue
+            if block.number != self.state.height:
+                break
+            value = ProposedValue(block.number, bytes(block.header.parent_hash), block.hash,
+                                  builder_of(block.header), raw_block)
+            self._decoded[block.hash] = block
+            before = self.chain.head_number()
+            await self._process(PeerEvent(DecisionReceived(value, certificate), item.peer))
+            if self.chain.head_number() == before:
+                break
+        self._request_sync()
+
+    # --- periodic work -------------------------------------------------------------------------
+    def _on_tick(self) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        transport.broadcast(MessageKind.STATUS, encode_status(self._chain_status()))
+        self._request_sync()
+        stall = self.pacing.heartbeat_interval + STALL_SECONDS
+        if time.monotonic() - self._height_since < stall:
+            return
+        # No progress for a while: re-deliver what peers may have lost (send bypasses the
+        # sender-side gossip dedup; receivers drop copies they already have).
+        messages = compute_rebroadcast(self.state)
+        for info in transport.peers():
+            for message in messages:
+                self._send_message(info.peer_id, message)
+
+    # --- outputs -------------------------------------------------------------------------------
+    def _broadcast_message(self, message: ConsensusMessage) -> None:
+        if self.transport is None:
+            return
+        if isinstance(message, Proposal):
+            self.transport.broadcast(MessageKind.PROPOSAL, encode_proposal(message))
+        else:
+            self.transport.broadcast(MessageKind.VOTE, encode_vote(message))
+
+    def _send_message(self, peer: bytes, message: ConsensusMessage) -> None:
+        if self.transport is None:
+            return
+        if isinstance(message, Proposal):
+            self.transport.send(peer, MessageKind.PROPOSAL, encode_proposal(message))
+        else:
+            self.transport.send(peer, MessageKind.VOTE, encode_vote(message))
+
+    def _keep_evidence(self, action: Evidence) -> None:
+        try:
+            encoded = self.evidence.add(action.equivocation)
+        except EvidenceError as error:
+            log.error("own evidence does not verify: %s", error)
+            return
+        if encoded is not None:
+            log.warning("validator 0x%s double-signed at height %d",
+                        action.equivocation.validator.hex(), action.equivocation.height)
+            if self.transport is not None:
+                self.transport.broadcast(MessageKind.EVIDENCE,
+                                         encode_evidence(action.equivocation))
+
+    def _count_ignored(self, action: MessageIgnored, peer: bytes | None) -> None:
+        self.ignored[action.reason.value] += 1
+        if peer is None:
+            return
+        if action.reason == IgnoreReason.BAD_SIGNATURE:
+            self._penalize(peer, "bad_signature")
+        elif action.reason == IgnoreReason.STALE_HEIGHT and self.transport is not None:
+            # The peer is voting at a height we decided: tell it our head so it asks for blocks.
+            now = time.monotonic()
+            if now - self._status_answered.get(peer, 0.0) >= STATUS_ANSWER_INTERVAL:
+                self._status_answered[peer] = now
+                self.transport.send(peer, MessageKind.STATUS,
+                                    encode_status(self._chain_status()))
+
+    def _penalize(self, peer: bytes, reason: str) -> None:
+        if self.transport is not None:
+            self.transport.report_misbehaviour(peer, reason, BAD_MESSAGE_PENALTY)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- views for RPC -------------------------------------------------------------------------
+    def status_fields(self) -> dict[str, Any]:
+        state = self.state
+        producer = state.order[state.tip.proposer_offset % len(state.order)] if state.order \
+            else None
+        peers = self.transport.peers() if self.transport is not None else []
+        return {
+            "height": hex(state.height),
+            "epoch": hex(get_epoch(max(state.height, 1), self.params.epoch_length)),
+            "producer": None if producer is None else "0x" + producer.hex(),
+            "round": hex(state.round),
+            "step": state.step.name.lower(),
+            "role": "validator" if self.is_validator else "follower",
+            "validators": [{"address": "0x" + v.address.hex(), "stake": hex(v.stake)}
+                           for v in self.validators.validators],
+            "peers": [{"id": "0x" + info.peer_id.hex(), "host": info.host, "port": info.port,
+                       "direction": info.direction, "score": info.score} for info in peers],
+            "syncing": self.syncing() is not None,
+            "ignoredMessages": dict(self.ignored),
+            "evidence": len(self.evidence),
+        }
+
+    def peer_count(self) -> int:
+        return len(self.transport.peers()) if self.transport is not None else 0
+
+    def syncing(self) -> dict[str, int] | None:
+        return self.planner.progress(self.chain.head_number())
+
+    def get_commit(self, number: int) -> dict[str, Any] | None:
+        raw = self.chain.store.get_certificate(number)
+        if raw is None:
+            return None
+        certificate = decode_certificate(raw)
+        return {
+            "height": hex(certificate.height),
+            "round": hex(certificate.round),
+            "blockHash": "0x" + certificate.block_hash.hex(),
+            "signatures": [{"validator": "0x" + address.hex(), "signature": "0x" + sig.hex()}
+                           for address, sig in certificate.signatures],
+        }
+
+    def evidence_list(self) -> list[dict[str, Any]]:
+        return self.evidence.as_json()
