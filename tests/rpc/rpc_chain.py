@@ -32,6 +32,13 @@ from ordo.core.genesis import dev_private_keys
 from ordo.core.transaction import decode_transaction
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
+from ordo.execution.simulation import (
+    SimulatedBlock,
+    SimulatedCall,
+    SimulatedLog,
+    SimulationError,
+    SimulationRequest,
+)
 from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
 
 CHAIN_ID = 77077
@@ -96,6 +103,7 @@ class FakeBackend:
         self.fail_with: Exception | None = None
         self.last_overrides: CallOverrides | None = None
         self.pending_builds = 0
+        self.last_simulation: SimulationRequest | None = None
 
     # --- building ------------------------------------------------------------------------------
     def append_block(self, planned: Sequence[PlannedTx]) -> Block:
@@ -236,6 +244,24 @@ class FakeBackend:
         self.call(request, number, overrides)
         return AccessListResult(access_list=((TOKEN, (1, 2**255)), (OTHER, ())), gas_used=30_000,
                                 error="execution reverted" if request.data == b"\xfd" else None)
+
+    def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
+        """Block 1 with canned results: a call with a log, a revert, an EVM failure."""
+        self._check(number)
+        self.last_simulation = request
+        if not request.blocks:
+            raise SimulationError("empty input", -32602)
+        block = self.blocks[1]
+        calls = (
+            SimulatedCall(return_data=b"\x01", gas_used=21_000, success=True, error=None,
+                          logs=(SimulatedLog(TOKEN, (TRANSFER,), word(7), 4),)),
+            SimulatedCall(return_data=REVERT_DATA, gas_used=30_000, success=False, logs=(),
+                          error=ExecutionReverted(REVERT_DATA, "nope")),
+            SimulatedCall(return_data=b"", gas_used=50_000, success=False, logs=(),
+                          error=CallFailed("out of gas")),
+        )
+        return [SimulatedBlock(block=block, receipts=tuple(self.receipts[block.hash]),
+                               calls=calls)]
 
     # --- fees ----------------------------------------------------------------------------------
     def suggested_priority_fee(self) -> int:

@@ -46,6 +46,7 @@ def make_header(
     receipt_root: bytes = BLANK_ROOT_HASH,
     bloom: int = 0,
     gas_used: int = 0,
+    mix_hash: bytes = ZERO_HASH,
 ) -> BlockHeaderAPI:
     return PragueBlockHeader(
         parent_hash=Hash32(parent_hash),
@@ -61,7 +62,7 @@ def make_header(
         gas_used=gas_used,
         timestamp=timestamp,
         extra_data=extra_data,
-        mix_hash=Hash32(ZERO_HASH),
+        mix_hash=Hash32(mix_hash),
         nonce=ZERO_NONCE,
         base_fee_per_gas=base_fee,
         withdrawals_root=BLANK_ROOT_HASH,

@@ -53,6 +53,12 @@ from ordo.execution.evm_state import (
 )
 from ordo.execution.header_rules import environment_error, header_mismatch
 from ordo.execution.proofs import build_account_proof
+from ordo.execution.simulation import (
+    SimulatedBlock,
+    SimulationBase,
+    SimulationRequest,
+    Simulator,
+)
 from ordo.execution.state_source import KeyValueReader, open_overlay
 from ordo.execution.transaction_rules import BLOB_TRANSACTION_TYPE, TX_BASE_GAS
 
@@ -334,6 +340,24 @@ class PyEvmEngine:
                 coinbase=coinbase,
             ),
         )
+
+    def simulate(self, header: BlockHeaderAPI, request: SimulationRequest) -> list[SimulatedBlock]:
+        """eth_simulateV1 on top of ``header``; raises SimulationError for a refused request."""
+        for entry in request.blocks:
+            for call in entry.calls:
+                _check_request(call)
+        number = int(header.block_number)
+        ancestors: tuple[bytes, ...] = (bytes(header.hash),)
+        if number:
+            ancestors += tuple(self._ancestor_hashes(bytes(header.parent_hash)))
+        base = SimulationBase(
+            header=header,
+            ancestors=ancestors,
+            chain_id=self.genesis.chain_id,
+            next_base_fee=self.next_base_fee,
+            open_database=lambda: open_overlay(self._reader)[0],
+        )
+        return self._on_state(header, lambda: Simulator(base, request).run())
 
     # --- internals ---------------------------------------------------------------------------
 

@@ -178,7 +178,7 @@ def prepare_message(request: CallRequest, *, block_gas_limit: int, base_fee: int
     return PreparedCall(message=message, fee_cap=max_fee, charges_base_fee=charges_base_fee)
 
 
-def _precheck(state: PragueState, prepared: PreparedCall) -> None:
+def precheck(state: PragueState, prepared: PreparedCall) -> None:
     """geth's state-transition pre-checks that still apply to calls (funds, intrinsic gas)."""
     message = prepared.message
     balance = state.get_balance(message.sender)
@@ -211,7 +211,7 @@ def run_prepared(open_state: StateOpener, prepared: PreparedCall, base_fee: int)
 
 def _run(open_state: StateOpener, prepared: PreparedCall, base_fee: int) -> ComputationAPI:
     state = open_state(base_fee if prepared.charges_base_fee else 0)
-    _precheck(state, prepared)
+    precheck(state, prepared)
     state.lock_changes()
     return state.apply_transaction(prepared.message)  # type: ignore[arg-type]
 

@@ -25,13 +25,14 @@ from ordo.rpc.limits import RpcLimits
 from ordo.rpc.log_methods import LOG_METHODS
 from ordo.rpc.node_methods import NODE_METHODS
 from ordo.rpc.raw_transaction_methods import RAW_TRANSACTION_METHODS
+from ordo.rpc.simulation_methods import SIMULATION_METHODS
 from ordo.rpc.state_methods import STATE_METHODS
 from ordo.rpc.subscription_methods import SUBSCRIPTION_METHODS
 from ordo.rpc.websocket import WebSocketConnection
 
 ALL_METHODS: MethodTable = {
     **NODE_METHODS, **STATE_METHODS, **BLOCK_METHODS, **FEE_METHODS, **LOG_METHODS,
-    **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS,
+    **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS, **SIMULATION_METHODS,
 }
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
