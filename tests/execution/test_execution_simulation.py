@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import rlp
+from eth.vm.forks.prague.blocks import PragueBlock
 
 from ordo.core.call import CallRequest
 from ordo.core.errors import ExecutionReverted
@@ -47,6 +49,11 @@ def test_web3s_case_validated_transfer_with_overrides(chain: LocalChain) -> None
     [call] = result.calls
     assert call.success and call.gas_used == 21_000 and call.return_data == b"" and call.logs == ()
     assert result.block.senders == (ALICE,)
+    [tx] = result.block.transactions
+    assert (tx.type_id, tx.max_fee_per_gas, tx.max_priority_fee_per_gas, tx.to) == \
+        (2, 10, 10, ALICE)
+    assert len(rlp.encode(PragueBlock(header=header, transactions=[tx], uncles=[],
+                                      withdrawals=[]))) > 0
     assert chain.engine.get_balance(chain.head, ALICE) == 0  # nothing persisted
 
 

@@ -274,7 +274,7 @@ class Simulator:
         used = PragueVM.finalize_gas_used(prepared.message, computation)  # type: ignore[arg-type]
         self._gas_budget -= used
         message = prepared.message
-        tx = PragueTransactionBuilder.new_dynamic_fee_transaction(
+        unsigned = PragueTransactionBuilder.new_dynamic_fee_transaction(
             chain_id=self._base.chain_id, nonce=nonce,
             max_priority_fee_per_gas=message.max_priority_fee_per_gas,
             max_fee_per_gas=message.max_fee_per_gas, gas=gas,
@@ -282,6 +282,9 @@ class Simulator:
             access_list=tuple((Address(a), tuple(slots)) for a, slots in message.access_list),
             y_parity=0, r=0, s=0,
         )
+        # London's builder makes London's class; re-decoding gives Prague's, which PragueBlock
+        # bodies (and so block size and encoding) can serialize.
+        tx = PragueTransactionBuilder.decode(unsigned.encode())
         return tx, sender, computation, used
 
 
