@@ -20,7 +20,11 @@ from ordo.consensus import (
     sign_vote,
 )
 from ordo.node.chain_tip import tip_after
-from ordo.node.production_policy import seconds_until_next_block, seconds_until_propose_timer
+from ordo.node.production_policy import (
+    max_block_transactions,
+    seconds_until_next_block,
+    seconds_until_propose_timer,
+)
 from ordo.node.recovery_codec import RecoveryCodecError, decode_recovery, encode_recovery
 from ordo.node.sync_codec import (
     BlockRequest,
@@ -48,6 +52,12 @@ def test_propose_timer_waits_for_transactions_or_the_heartbeat() -> None:
     for now in (9.6, 10.0, 11.4, 11.6):
         assert seconds_until_next_block(now, 9.5, False, 0.25, 2.0) <= \
             seconds_until_propose_timer(now, 9.5, False, 2.0) + 1e-9
+
+
+def test_block_size_follows_the_measured_build_rate_within_bounds() -> None:
+    assert max_block_transactions(400.0, 0.3, 50, 5000) == 120
+    assert max_block_transactions(10.0, 0.3, 50, 5000) == 50
+    assert max_block_transactions(1e6, 0.3, 50, 5000) == 5000
 
 
 def test_sync_payloads_round_trip_and_refuse_junk() -> None:

@@ -70,6 +70,7 @@ from ordo.node.chain_tip import builder_of, tip_after
 from ordo.node.evidence_book import EvidenceBook
 from ordo.node.node import Node
 from ordo.node.production_policy import (
+    max_block_transactions,
     next_block_timestamp,
     seconds_until_next_block,
     seconds_until_propose_timer,
@@ -98,6 +99,11 @@ from ordo.node.sync_planner import SyncPlanner
 log = logging.getLogger(__name__)
 
 MAX_CANDIDATES_PER_BLOCK = 5_000
+MIN_CANDIDATES_PER_BLOCK = 50
+BUILD_BUDGET_FRACTION = 0.3
+"""Share of the round's propose timeout a build may take when others must validate in time."""
+INITIAL_BUILD_RATE = 300.0
+RATE_SMOOTHING = 0.3
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TICK_SECONDS = 1.0
 STALL_SECONDS = 1.0
@@ -193,6 +199,8 @@ class ConsensusDriver:
         self._build_handle: asyncio.TimerHandle | None = None
         self._status_answered: dict[bytes, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.build_rate = INITIAL_BUILD_RATE
+        """Transactions per second our recent builds ran at (smoothed)."""
         self.last_commit_at = time.monotonic()
         self._height_since = time.monotonic()
 
@@ -428,10 +436,11 @@ class ConsensusDriver:
                         bytes(parent.hash).hex())
             return
         base_fee = chain.engine.next_base_fee(parent)
+        limit = self._block_size_limit(request.round)
         candidates = []
         for decoded in self.node.mempool.select(base_fee):
             candidates.append(decoded)
-            if len(candidates) >= MAX_CANDIDATES_PER_BLOCK:
+            if len(candidates) >= limit:
                 break
         env = BlockEnvironment(
             coinbase=self.pacing.fee_recipient,
@@ -439,14 +448,28 @@ class ConsensusDriver:
             gas_limit=int(parent.gas_limit),
             extra_data=state.address,
         )
+        started = time.monotonic()
         result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
         block = result.executed.block
+        self._measure_build(len(candidates), time.monotonic() - started)
         payload = await asyncio.to_thread(encode_block, block)
         self._prepared[block.hash] = Executed(result.executed, result.state_writes,
                                               result.skipped)
         value = ProposedValue(block.number, request.parent_hash, block.hash, state.address,
                               payload)
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
+
+    def _block_size_limit(self, round_: int) -> int:
+        if len(self.validators) == 1:
+            return MAX_CANDIDATES_PER_BLOCK  # our own votes decide: no one must keep up
+        budget = BUILD_BUDGET_FRACTION * self.params.timeout_ms(Step.PROPOSE, round_) / 1000
+        return max_block_transactions(self.build_rate, budget, MIN_CANDIDATES_PER_BLOCK,
+                                      MAX_CANDIDATES_PER_BLOCK)
+
+    def _measure_build(self, candidates: int, elapsed: float) -> None:
+        if candidates >= MIN_CANDIDATES_PER_BLOCK // 2 and elapsed > 0:
+            rate = candidates / elapsed
+            self.build_rate += RATE_SMOOTHING * (rate - self.build_rate)
 
     async def _validate(self, value: ProposedValue) -> None:
         verdict = await self._prepare(value)

@@ -44,3 +44,13 @@ def seconds_until_propose_timer(
     if has_pending:
         return 0.0
     return max(0.0, last_commit_at + heartbeat_interval - now)
+
+
+def max_block_transactions(build_rate: float, budget_s: float, floor: int, ceiling: int) -> int:
+    """How many transactions to put in a block so that building it takes about ``budget_s``.
+
+    With other validators, a block that takes longer to build (and to re-execute) than their
+    propose timeout is voted nil, and the transactions left waiting make the next attempt larger
+    still; sizing blocks by the measured build rate keeps every proposal inside the timeout.
+    """
+    return max(floor, min(ceiling, int(build_rate * budget_s)))
