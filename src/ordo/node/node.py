@@ -26,7 +26,6 @@ from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.pending_block import PendingBlockCache
 from ordo.execution.simulation import SimulatedBlock, SimulationRequest
-from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 from ordo.mempool import Mempool
 from ordo.node.chain import Chain
 from ordo.node.consensus_view import ConsensusView
@@ -195,9 +194,6 @@ class Node:
                            overrides: CallOverrides = NO_OVERRIDES) -> AccessListResult:
         return self.chain.engine.create_access_list(self.chain.header_at(number), request,
                                                     overrides)
-
-    def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
-        return self.chain.engine.simulate(self.chain.header_at(number), request)
 
     def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
         return self.chain.engine.simulate(self.chain.header_at(number), request)

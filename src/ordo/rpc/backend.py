@@ -18,7 +18,6 @@ from ordo.core.call import AccountProof, CallRequest
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.execution.simulation import SimulatedBlock, SimulationRequest
-from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 
 NewBlockListener = Callable[[Block], Awaitable[None] | None]
 PendingTransactionListener = Callable[[bytes], Awaitable[None] | None]
@@ -80,10 +79,6 @@ class RpcBackend(Protocol):
                            overrides: CallOverrides = NO_OVERRIDES) -> AccessListResult:
         """The EIP-2930 list the call touches, its gas with that list and its failure, if any;
         raises CallFailed when the call cannot start."""
-        ...
-
-    def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
-        """eth_simulateV1 on the state of block ``number``; raises SimulationError."""
         ...
 
     def simulate(self, request: SimulationRequest, number: int) -> list[SimulatedBlock]:
