@@ -73,10 +73,6 @@ NODE_SIDE_FILLING = (
     "price strategy adds gasPrice to a dynamic-fee transaction; modify_transaction copies the "
     "pending transaction's type), before any request reaches the node"
 )
-CLIENT_ENS_BUG = (
-    "client-side: web3 8.0.0 normalizes ENS names by passing a list to pyunormalize 18's NFC "
-    "(AttributeError: 'list' object has no attribute 'isascii'); no request reaches the node"
-)
 ANVIL_DIFFERS = "anvil differs from geth here (Ordo follows geth)"
 EXPECTED_FAILURES: list[tuple[str, tuple[str, ...], type, tuple[str, ...]]] = [
     (NODE_HOLDS_NO_KEYS, ("ordo", "anvil"), EthModuleTest, (
@@ -93,13 +89,6 @@ EXPECTED_FAILURES: list[tuple[str, tuple[str, ...], type, tuple[str, ...]]] = [
         "test_gas_price_from_strategy_bypassed_for_dynamic_fee_txn",
         "test_eth_modify_transaction_legacy",
     )),
-    (CLIENT_ENS_BUG, ("ordo", "anvil"), EthModuleTest, (
-        "test_eth_get_balance_with_ens_name",
-        "test_eth_get_storage_at_ens_name",
-        "test_eth_get_transaction_count_ens_name",
-        "test_eth_get_code_ens_address",
-    )),
-    (CLIENT_ENS_BUG, ("ordo", "anvil"), Web3ModuleTest, ("test_solidity_keccak_ens",)),
     (ANVIL_DIFFERS + ": no net_peerCount method", ("anvil",), NetModuleTest,
      ("test_net_peer_count",)),
     (ANVIL_DIFFERS + ": the gasUsed of eth_createAccessList is too low to send with",
