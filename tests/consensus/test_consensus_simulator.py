@@ -1,5 +1,6 @@
 """The deterministic simulator: its invariant checks, its determinism, its CLI, and the CI sweep
-of many seeds (agreement, validity and liveness on every one)."""
+of many seeds (agreement, validity and liveness on every one; agreement and validity only for
+the attack with a Byzantine third)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,35 @@ from eth_hash.auto import keccak
 
 from ordo.consensus import VoteType, build_certificate
 from ordo.consensus.evidence import make_equivocation
-from ordo.consensus.simulator import RunResult, make_scenario, run_seed
+from ordo.consensus.simulator import Attack, RunResult, make_scenario, run_seed
 from ordo.consensus.simulator.__main__ import main, parse_seeds
 from ordo.consensus.simulator.fake_block import make_fake_value
 from ordo.consensus.simulator.invariants import InvariantViolationError, SafetyMonitor
 from tests.consensus.committee import CHAIN_ID, GENESIS_HASH, Committee
 
-# (nodes, byzantine, seeds): 1,200 seeds, every scenario kind, equal and unequal stakes
-SWEEP = ((4, 1, range(0, 800)), (7, 2, range(0, 250)), (3, 0, range(0, 150)))
+# (attack, nodes, byzantine, seeds): 1,200 seeds of random faults (every scenario kind, equal
+# and unequal stakes) and 180 of scripted attacks on the lock rules and on exact thirds
+SWEEP = (
+    (Attack.NONE, 4, 1, range(0, 800)),
+    (Attack.NONE, 7, 2, range(0, 250)),
+    (Attack.NONE, 3, 0, range(0, 150)),
+    (Attack.LOCK, 4, 1, range(0, 80)),
+    (Attack.LOCK, 7, 2, range(0, 40)),
+    (Attack.THIRD, 3, 1, range(0, 30)),
+    (Attack.THIRD, 7, 2, range(0, 30)),
+)
 
 
-def _run(arguments: tuple[int, int, int]) -> RunResult:
-    seed, nodes, byzantine = arguments
-    return run_seed(seed, nodes, byzantine)
+def _run(arguments: tuple[int, int, int, Attack]) -> RunResult:
+    return run_seed(*arguments)
 
 
 def test_seed_sweep_keeps_agreement_validity_and_liveness() -> None:
-    work = [(seed, nodes, byzantine) for nodes, byzantine, seeds in SWEEP for seed in seeds]
+    work = [
+        (seed, nodes, byzantine, attack)
+        for attack, nodes, byzantine, seeds in SWEEP
+        for seed in seeds
+    ]
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         results = list(pool.map(_run, work, chunksize=10))
     failures = [
@@ -36,16 +49,25 @@ def test_seed_sweep_keeps_agreement_validity_and_liveness() -> None:
         if not result.ok
     ]
     assert not failures, "\n".join(failures)
-    assert len(results) == 1200
+    assert len(results) == 1380
     assert {result.kind for result in results} == {
         "lossy",
         "partition",
         "crash",
         "byzantine",
         "mixed",
+        "lock",
+        "third",
     }
-    assert all(max(result.heights) > 0 for result in results)
+    live = [result for result in results if result.attack != Attack.THIRD]
+    assert all(max(result.heights) > 0 for result in live)
     assert sum(result.evidence for result in results) > 0  # double-signers were caught
+    # the attacks really happened: the scheduler split the honest nodes as planned
+    lock = [result for result in results if result.attack == Attack.LOCK]
+    assert all("tempted" in result.attack_stages for result in lock)
+    assert sum("decided" in result.attack_stages for result in lock) >= 0.9 * len(lock)
+    third = [result for result in results if result.attack == Attack.THIRD]
+    assert all("split" in result.attack_stages for result in third)
 
 
 def test_same_seed_replays_exactly() -> None:
@@ -121,9 +143,11 @@ def test_cli_summarises_and_prints_a_reproduce_command_on_failure(
     assert main(["--seeds", "0-2", "--nodes", "4", "--byzantine", "1"]) == 0
     assert "3 seeds, 0 failed" in capsys.readouterr().out
 
-    def failing(seeds: list[int], nodes: int, byzantine: int, jobs: int) -> list[RunResult]:
+    def failing(
+        seeds: list[int], nodes: int, byzantine: int, jobs: int, attack: Attack
+    ) -> list[RunResult]:
         return [
-            RunResult(seed, nodes, byzantine, "mixed", False, "agreement: boom", (1,), 0, 0)
+            RunResult(seed, nodes, byzantine, "mixed", False, "agreement: boom", (1,), 0, 0, attack)
             for seed in seeds
         ]
 
@@ -131,9 +155,31 @@ def test_cli_summarises_and_prints_a_reproduce_command_on_failure(
     assert main(["--seeds", "41-42", "--nodes", "7", "--byzantine", "2"]) == 1
     out = capsys.readouterr().out
     assert "seed 41 (mixed): agreement: boom" in out
-    assert "reproduce: python -m ordo.consensus.simulator --seeds 41 --nodes 7 --byzantine 2" in out
+    reproduce = "reproduce: python -m ordo.consensus.simulator --seeds 41 --nodes 7 --byzantine 2\n"
+    assert reproduce in out
+    assert main(["--seeds", "5", "--nodes", "4", "--byzantine", "1", "--attack", "lock"]) == 1
+    out = capsys.readouterr().out
+    assert "--seeds 5 --nodes 4 --byzantine 1 --attack lock" in out
 
 
-def test_cli_refuses_too_many_byzantine_nodes() -> None:
+def test_cli_runs_attacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--seeds", "0-1", "--attack", "lock", "--verbose"]) == 0
+    assert main(["--seeds", "0-1", "--nodes", "3", "--attack", "third", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "seed 0 lock: heights" in out and ">tempted ok" in out
+    assert "seed 1 third: heights" in out and "split ok" in out
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--nodes", "3", "--byzantine", "1"],
+        ["--nodes", "4", "--byzantine", "0", "--attack", "lock"],
+        ["--nodes", "4", "--byzantine", "1", "--attack", "lock", "--seeds", "x"],
+        ["--nodes", "3", "--byzantine", "2", "--attack", "third"],
+        ["--attack", "bogus"],
+    ],
+)
+def test_cli_refuses_impossible_runs(arguments: list[str]) -> None:
     with pytest.raises(SystemExit):
-        main(["--seeds", "0", "--nodes", "3", "--byzantine", "1"])
+        main(["--seeds", "0", *arguments] if "--seeds" not in arguments else arguments)

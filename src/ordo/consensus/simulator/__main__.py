@@ -1,4 +1,5 @@
-"""``python -m ordo.consensus.simulator --seeds 0-499 [--nodes 4] [--byzantine 1] [--jobs 2]``
+"""``python -m ordo.consensus.simulator --seeds 0-499 [--nodes 4] [--byzantine 1] [--jobs 2]
+[--attack none|lock|third]``
 
 Runs one simulation per seed and prints a summary; on failure, prints each failing seed's reason
 and one exact command that replays the first of them. Exit status 1 when any seed failed.
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ordo.consensus.simulator.run import RunResult, run_seed
+from ordo.consensus.simulator.scenario import Attack
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -31,12 +33,27 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def _run(arguments: tuple[int, int, int]) -> RunResult:
+def _run(arguments: tuple[int, int, int, Attack]) -> RunResult:
     return run_seed(*arguments)
 
 
-def run_many(seeds: Sequence[int], nodes: int, byzantine: int, jobs: int) -> Iterable[RunResult]:
-    work = [(seed, nodes, byzantine) for seed in seeds]
+def check_sizes(nodes: int, byzantine: int, attack: Attack) -> str:
+    """Why (nodes, byzantine) cannot be played with ``attack``; empty when they can."""
+    if attack == Attack.THIRD:
+        if byzantine < 1 or nodes - byzantine < 2:
+            return "the third attack needs 1 <= byzantine <= nodes - 2"
+        return ""
+    if nodes < 1 or byzantine < 0 or 3 * byzantine >= nodes:
+        return "need nodes >= 1 and 0 <= byzantine < nodes / 3"
+    if attack == Attack.LOCK and (byzantine < 1 or nodes - byzantine < 3):
+        return "the lock attack needs byzantine >= 1 and 3 honest validators"
+    return ""
+
+
+def run_many(
+    seeds: Sequence[int], nodes: int, byzantine: int, jobs: int, attack: Attack = Attack.NONE
+) -> Iterable[RunResult]:
+    work = [(seed, nodes, byzantine, attack) for seed in seeds]
     if jobs <= 1:
         return map(_run, work)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -53,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="Byzantine validators in byzantine/mixed scenarios (< nodes / 3)",
     )
+    parser.add_argument(
+        "--attack",
+        choices=[attack.value for attack in Attack],
+        default=Attack.NONE.value,
+        help="none: random faults; lock: split votes to break lock-less rules; "
+        "third: split brain with a Byzantine third of the stake (safety only)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--verbose", action="store_true", help="one line per seed")
     options = parser.parse_args(argv)
@@ -60,16 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeds = parse_seeds(options.seeds)
     except ValueError as error:
         parser.error(str(error))
-    if options.nodes < 1 or options.byzantine < 0 or 3 * options.byzantine >= options.nodes:
-        parser.error("need nodes >= 1 and 0 <= byzantine < nodes / 3")
+    attack = Attack(options.attack)
+    refusal = check_sizes(options.nodes, options.byzantine, attack)
+    if refusal:
+        parser.error(refusal)
     started = time.perf_counter()
     failures: list[RunResult] = []
     heights = 0
-    for result in run_many(seeds, options.nodes, options.byzantine, options.jobs):
+    for result in run_many(seeds, options.nodes, options.byzantine, options.jobs, attack):
         heights += max(result.heights, default=0)
         if options.verbose:
             status = "ok" if result.ok else f"FAIL {result.failure}"
-            print(f"seed {result.seed} {result.kind}: heights {result.heights} {status}")
+            stages = f" attack {'>'.join(result.attack_stages)}" if result.attack_stages else ""
+            print(f"seed {result.seed} {result.kind}: heights {result.heights}{stages} {status}")
         if not result.ok:
             failures.append(result)
     elapsed = time.perf_counter() - started

@@ -1,6 +1,9 @@
 """The virtual clock and network: a seeded event queue with per-message delay, loss,
 duplication and partitions. Reordering follows from independent random delays; before the
-scenario's stable time some messages are slow, after it every delay is bounded (GST)."""
+scenario's stable time some messages are slow, after it every delay is bounded (GST).
+
+A scripted adversary may also stand in the network before the stable time: ``gate`` drops what
+it refuses, and ``inject`` delivers the adversary's own messages exactly when it wants them."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from ordo.consensus.simulator.scenario import SLOW_DELAY_MS, SLOW_LINK_PERIOD_MS
 from ordo.consensus.simulator.wire import Payload, SyncResponse
 
 Receiver = Callable[[int, Payload], None]
+Gate = Callable[[int, int, Payload], bool]
 
 
 def _reveals_decision(payload: Payload) -> bool:
@@ -29,6 +33,7 @@ class VirtualNetwork:
     now_ms: int = 0
     sent: int = 0
     dropped: int = 0
+    gate: Gate | None = None
     _queue: list[tuple[int, int, Callable[[], None]]] = field(default_factory=list)
     _sequence: int = 0
 
@@ -59,6 +64,13 @@ class VirtualNetwork:
         if not self.is_connected(sender, receiver) or self.rng.random() < scenario.drop_rate:
             self.dropped += 1
             return
+        if (
+            self.gate is not None
+            and self.now_ms < scenario.stable_at_ms
+            and not self.gate(sender, receiver, payload)
+        ):
+            self.dropped += 1
+            return
         copies = 2 if self.rng.random() < scenario.duplicate_rate else 1
         asynchronous = self.now_ms < scenario.stable_at_ms
         slow = asynchronous and (
@@ -74,3 +86,10 @@ class VirtualNetwork:
             else:
                 delay = self.rng.randint(scenario.min_delay_ms, scenario.max_delay_ms)
             self.schedule(delay, lambda: deliver(sender, payload))
+
+    def inject(
+        self, sender: int, receiver: int, payload: Payload, deliver: Receiver, delay_ms: int
+    ) -> None:
+        """Deliver the adversary's ``payload`` after exactly ``delay_ms``, never lost."""
+        self.sent += 1
+        self.schedule(delay_ms, lambda: deliver(sender, payload))

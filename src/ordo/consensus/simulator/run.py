@@ -5,15 +5,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from eth_hash.auto import keccak
-
 from ordo.consensus.params import ConsensusParams
-from ordo.consensus.signing import LocalSigner
+from ordo.consensus.simulator.adversary import Adversary
+from ordo.consensus.simulator.attack_scenario import make_attack_scenario
+from ordo.consensus.simulator.identities import (
+    sim_address,
+    sim_genesis_hash,
+    sim_private_key,
+    sim_validator_set,
+)
 from ordo.consensus.simulator.invariants import InvariantViolationError, SafetyMonitor
+from ordo.consensus.simulator.lock_attack import LockAttack
 from ordo.consensus.simulator.network import VirtualNetwork
-from ordo.consensus.simulator.scenario import Scenario, make_scenario
+from ordo.consensus.simulator.scenario import Attack, Scenario, make_scenario
 from ordo.consensus.simulator.sim_node import NodeEnvironment, SimNode
-from ordo.consensus.validator_set import Validator, ValidatorSet
+from ordo.consensus.simulator.third_attack import ThirdAttack
 
 SIM_CHAIN_ID = 77077
 
@@ -29,16 +35,23 @@ class RunResult:
     heights: tuple[int, ...]
     messages_sent: int
     evidence: int
+    attack: Attack = Attack.NONE
+    attack_stages: tuple[str, ...] = ()
 
     def reproduce_command(self) -> str:
-        return (
+        command = (
             f"python -m ordo.consensus.simulator --seeds {self.seed} "
             f"--nodes {self.nodes} --byzantine {self.byzantine}"
         )
+        if self.attack != Attack.NONE:
+            command += f" --attack {self.attack.value}"
+        return command
 
 
-def sim_private_key(index: int) -> bytes:
-    return keccak(f"ordo-sim-validator-{index}".encode())
+def build_scenario(seed: int, nodes: int, byzantine: int, attack: Attack) -> Scenario:
+    if attack == Attack.NONE:
+        return make_scenario(seed, nodes, byzantine)
+    return make_attack_scenario(seed, nodes, byzantine, attack)
 
 
 def sim_params(epoch_length: int) -> ConsensusParams:
@@ -64,15 +77,31 @@ def _check_liveness(nodes: list[SimNode], baseline: int, scenario: Scenario) -> 
             )
 
 
-def play(scenario: Scenario) -> tuple[list[SimNode], VirtualNetwork, SafetyMonitor]:
-    """Play ``scenario``; raises InvariantViolationError as soon as a property breaks."""
+@dataclass
+class Playback:
+    """A played scenario: the nodes, the network, the judge and the adversary (if any)."""
+
+    nodes: list[SimNode]
+    network: VirtualNetwork
+    monitor: SafetyMonitor
+    adversary: Adversary | None
+
+
+def _make_adversary(scenario: Scenario, environment: NodeEnvironment) -> Adversary | None:
+    if scenario.attack == Attack.LOCK:
+        return LockAttack(scenario, environment)
+    if scenario.attack == Attack.THIRD:
+        return ThirdAttack(scenario, environment)
+    return None
+
+
+def set_up(scenario: Scenario) -> Playback:
+    """The network, nodes and adversary of ``scenario``, ready to play."""
     keys = [sim_private_key(index) for index in range(scenario.nodes)]
-    addresses = [LocalSigner(key).address for key in keys]
-    validators = ValidatorSet.of(
-        Validator(address, stake) for address, stake in zip(addresses, scenario.stakes, strict=True)
-    )
+    addresses = [sim_address(index) for index in range(scenario.nodes)]
+    validators = sim_validator_set(scenario.stakes)
     params = sim_params(scenario.epoch_length)
-    genesis_hash = keccak(f"ordo-sim-genesis-{scenario.seed}".encode())
+    genesis_hash = sim_genesis_hash(scenario.seed, scenario.genesis_salt)
     monitor = SafetyMonitor(
         validators,
         params.chain_id,
@@ -93,6 +122,16 @@ def play(scenario: Scenario) -> tuple[list[SimNode], VirtualNetwork, SafetyMonit
         for index, key in enumerate(keys)
     ]
     environment.nodes.extend(nodes)
+    adversary = _make_adversary(scenario, environment)
+    if adversary is not None:
+        adversary.install()
+    return Playback(nodes, network, monitor, adversary)
+
+
+def play_out(scenario: Scenario, playback: Playback) -> None:
+    """Run the set-up ``playback``; raises InvariantViolationError as soon as a property
+    breaks."""
+    nodes, network = playback.nodes, playback.network
     for node in nodes:
         network.schedule(node.index, node.start)
     for crash in scenario.crashes:
@@ -101,20 +140,27 @@ def play(scenario: Scenario) -> tuple[list[SimNode], VirtualNetwork, SafetyMonit
     network.run_until(scenario.stable_at_ms)
     baseline = max((node.height for node in nodes if node.is_honest), default=0)
     network.run_until(scenario.end_ms)
-    _check_liveness(nodes, baseline, scenario)
-    return nodes, network, monitor
+    if scenario.check_liveness:
+        _check_liveness(nodes, baseline, scenario)
 
 
-def run_seed(seed: int, nodes: int = 4, byzantine: int = 1) -> RunResult:
-    scenario = make_scenario(seed, nodes, byzantine)
+def play(scenario: Scenario) -> Playback:
+    playback = set_up(scenario)
+    play_out(scenario, playback)
+    return playback
+
+
+def run_seed(
+    seed: int, nodes: int = 4, byzantine: int = 1, attack: Attack = Attack.NONE
+) -> RunResult:
+    scenario = build_scenario(seed, nodes, byzantine, attack)
     failure = ""
-    sim_nodes: list[SimNode] = []
-    sent = evidence = 0
+    playback = set_up(scenario)
     try:
-        sim_nodes, network, monitor = play(scenario)
-        sent, evidence = network.sent, monitor.evidence_count
+        play_out(scenario, playback)
     except InvariantViolationError as violation:
         failure = str(violation)
+    sim_nodes = playback.nodes if not failure else []
     return RunResult(
         seed=seed,
         nodes=nodes,
@@ -123,6 +169,8 @@ def run_seed(seed: int, nodes: int = 4, byzantine: int = 1) -> RunResult:
         ok=not failure,
         failure=failure,
         heights=tuple(node.height for node in sim_nodes),
-        messages_sent=sent,
-        evidence=evidence,
+        messages_sent=playback.network.sent if not failure else 0,
+        evidence=playback.monitor.evidence_count if not failure else 0,
+        attack=attack,
+        attack_stages=tuple(playback.adversary.stages) if playback.adversary else (),
     )

@@ -11,6 +11,9 @@ one node decides while the others go on to later rounds: the case the lock rule 
 From then on the honest validators are up and connected (losses stay, delays are bounded),
 and liveness is checked until ``end_ms``. The same (seed, nodes, byzantine) always gives the
 same scenario.
+
+Random faults rarely line up into the few schedules that need the lock rules; the scenarios
+of an :class:`Attack` (``attack_scenario``) script those schedules instead.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ SLOW_LINK_PERIOD_MS = 400
 KINDS = ("lossy", "partition", "crash", "byzantine", "mixed")
 
 
+class Attack(Enum):
+    """Which adversary plays the run: random faults only, or a scripted attack (``adversary``)."""
+
+    NONE = "none"
+    LOCK = "lock"
+    THIRD = "third"
+
+
 class Behaviour(Enum):
     SILENT = "silent"
     EQUIVOCATE = "equivocate"
@@ -35,6 +46,7 @@ class Behaviour(Enum):
     LYING_PROPOSER = "lying-proposer"
     AMNESIA = "amnesia"
     CHAOS = "chaos"
+    ADVERSARY = "adversary"  # honest except at the attack height, where the adversary speaks
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,11 @@ class Scenario:
     epoch_length: int
     stable_at_ms: int
     end_ms: int
+    attack: Attack = Attack.NONE
+    genesis_salt: int = 0
+    attack_height: int = 0
+    attack_groups: tuple[tuple[int, ...], ...] = ()
+    check_liveness: bool = True
 
     @property
     def byzantine_nodes(self) -> frozenset[int]:
@@ -98,7 +115,7 @@ def _choose_byzantine(
     honest = [index for index in range(len(stakes)) if index not in chosen]
     while 3 * sum(stakes[index] for index in chosen) >= sum(stakes):
         stakes[rng.choice(honest)] += 1
-    behaviours = list(Behaviour)
+    behaviours = [behaviour for behaviour in Behaviour if behaviour != Behaviour.ADVERSARY]
     return tuple((index, rng.choice(behaviours)) for index in chosen)
 
 

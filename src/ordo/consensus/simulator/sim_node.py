@@ -8,6 +8,7 @@ before sending), re-broadcasts periodically, and serves and requests catch-up.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ordo.consensus.actions import (
@@ -52,9 +53,13 @@ RESEND_MS = 250
 ANSWER_INTERVAL_MS = 200
 
 
+Silencer = Callable[[int, ConsensusMessage], bool]
+
+
 @dataclass
 class NodeEnvironment:
-    """What every simulated node shares: the network, the rules, and the judge."""
+    """What every simulated node shares: the network, the rules, and the judge. ``silences``
+    (node, message) is the scripted adversary's say over what its validators send."""
 
     network: VirtualNetwork
     params: ConsensusParams
@@ -63,6 +68,7 @@ class NodeEnvironment:
     monitor: SafetyMonitor
     rng: random.Random
     nodes: list[SimNode] = field(default_factory=list)
+    silences: Silencer | None = None
 
 
 class SimNode:
@@ -174,6 +180,12 @@ class SimNode:
 
     def broadcast(self, message: ConsensusMessage) -> None:
         env = self.environment
+        if self.behaviour == Behaviour.ADVERSARY:
+            if env.silences is None or not env.silences(self.index, message):
+                for peer in env.nodes:
+                    if peer.index != self.index:
+                        self.send(peer.index, message)
+            return
         for peer in env.nodes:
             if peer.index == self.index:
                 continue
@@ -235,7 +247,10 @@ class SimNode:
     def _serve(self, peer: int, from_height: int) -> None:
         if from_height < 1 or from_height > self.height:
             return
-        if self.behaviour is not None and self.environment.rng.random() < 0.5:
+        if (
+            self.behaviour not in (None, Behaviour.ADVERSARY)
+            and self.environment.rng.random() < 0.5
+        ):
             parent = self.decided[from_height - 2][0].block_hash if from_height > 1 else None
             forged = forge_decision(
                 from_height,
