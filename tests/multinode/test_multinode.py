@@ -7,11 +7,13 @@ import time
 from functools import partial
 from typing import Any
 
+import pytest
 from eth_account import Account
 
 from ordo.core.genesis import dev_private_keys
 from tests.multinode.cluster import DevnetCluster, wait_until
 
+pytestmark = pytest.mark.slow
 VALIDATOR_STAKE = 100
 FINALITY_TIMEOUT = 60.0
 
