@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-NODES ?= 1
+NODES ?=
+SEEDS ?= 0-499
+SIM_ARGS ?= --nodes 4 --byzantine 1
 DATA_DIR ?= devnet-data
 BASE_PORT ?= 8545
 BENCH_ARGS ?= --target both --duration 30
@@ -13,10 +15,10 @@ PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: devnet test lint bench install clean distclean
+.PHONY: devnet test lint bench simulate install clean distclean
 
 devnet: $(PY_STAMP)
-	$(BIN)/ordo devnet --nodes $(NODES) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
+	$(BIN)/ordo devnet $(if $(NODES),--nodes $(NODES)) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
 
 test: $(PY_STAMP) $(NPM_STAMP) lint
 	$(BIN)/pytest tests
@@ -27,6 +29,10 @@ lint: $(PY_STAMP)
 
 bench: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/python bench/loadgen.py $(BENCH_ARGS)
+
+# The deterministic network simulator over as many seeds as asked: make simulate SEEDS=0-9999
+simulate: $(PY_STAMP)
+	$(BIN)/python -m ordo.consensus.simulator --seeds $(SEEDS) $(SIM_ARGS) --jobs 2
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
