@@ -8,15 +8,13 @@ block, receipts, state and indexes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from eth.abc import BlockHeaderAPI
 
-from ordo.core.block import Block
 from ordo.core.errors import UnknownBlock
 from ordo.core.genesis import Genesis
-from ordo.core.transaction import DecodedTransaction
-from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
+from ordo.execution.engine import PyEvmEngine
 from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
@@ -78,20 +76,3 @@ class Chain:
             hashes.append(ancestor_hash)
             number -= 1
         return hashes
-
-    # --- writes --------------------------------------------------------------------------------
-    def build_block(
-        self, candidates: Iterable[DecodedTransaction], env: BlockEnvironment
-    ) -> BuildResult:
-        return self.engine.build_block(self.head_header(), candidates, env)
-
-    def commit(self, result: BuildResult, journal_removals: Iterable[bytes]) -> Block:
-        """Atomically store a built block; with one sequencer it is final once stored."""
-        block = result.executed.block
-        self.store.commit_block(
-            result.executed,
-            result.state_writes,
-            journal_removals=journal_removals,
-            finalized_number=block.number,
-        )
-        return block

@@ -64,7 +64,6 @@ class Node:
         self.client_version = f"Ordo/v{__version__}/python"
         self.signer_address = signer_address
         self.dropped = DroppedTransactions()
-        self.transactions_arrived = asyncio.Event()
         self._journal = JournalWriter(chain.store.journal_add)
         self._block_listeners: list[NewBlockListener] = []
         self._pending_listeners: list[PendingTransactionListener] = []
@@ -107,12 +106,11 @@ class Node:
             self.chain.store.journal_remove(stale)
         if admitted:
             log.info("re-admitted %d journaled transactions", admitted)
-            self.transactions_arrived.set()
 
     def head_accounts(self) -> HeadAccounts:
         return HeadAccounts(self.chain, self.chain.head_header())
 
-    # --- block notifications (called by the producer after each commit) ------------------------
+    # --- block notifications (called by the consensus driver after each commit) -------------
     def _record_removals(self, removals: Sequence[tuple[bytes, str]]) -> list[bytes]:
         for tx_hash, reason in removals:
             self.dropped.record(tx_hash, reason)
@@ -237,7 +235,6 @@ class Node:
             log.error("journal write failed: %s", error)
             raise RejectedTransaction("internal error: transaction could not be stored") from error
         self.dropped.forget(decoded.hash)
-        self.transactions_arrived.set()
         for listener in self._pending_listeners:
             await _call_listener(listener, decoded.hash)
         return decoded.hash
@@ -273,7 +270,6 @@ class Node:
             self.mempool.drop_skipped(decoded.hash, "journal write failed")
             log.error("journal write of a gossiped transaction failed: %s", error)
             return
-        self.transactions_arrived.set()
         for listener in self._pending_listeners:
             await _call_listener(listener, decoded.hash)
 
