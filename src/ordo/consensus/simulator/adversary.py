@@ -90,7 +90,7 @@ class Adversary:
             return True
         if isinstance(payload, Proposal) and payload.round < attack_round:
             return False
-        return self.allows_in_attack(receiver, payload, attack_round)
+        return self.allows_in_attack(sender, receiver, payload, attack_round)
 
     # --- what a concrete attack decides ----------------------------------------------------
 
@@ -98,7 +98,9 @@ class Adversary:
         """The attack round for this height's schedule (None: the schedule never allows it)."""
         raise NotImplementedError
 
-    def allows_in_attack(self, receiver: int, message: ConsensusMessage, attack_round: int) -> bool:
+    def allows_in_attack(
+        self, sender: int, receiver: int, message: ConsensusMessage, attack_round: int
+    ) -> bool:
         return True
 
     def act(self) -> None:

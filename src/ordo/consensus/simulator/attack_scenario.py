@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ordo.consensus.simulator.identities import first_epoch_order, sim_genesis_hash
 from ordo.consensus.simulator.scenario import Attack, Behaviour, Scenario
@@ -28,6 +28,7 @@ ATTACK_WINDOW_MS = 6000
 RECOVERY_WINDOW_MS = 2000  # the kept-back decision spreads at once when the network heals
 MAX_SALTS = 500
 MAX_STAKE_DRAWS = 50
+EXHAUSTIVE_ROLES = 3**8  # beyond 8 honest validators, sample this many labellings instead
 
 
 def _is_quorum(stake: int, total: int) -> bool:
@@ -37,12 +38,19 @@ def _is_quorum(stake: int, total: int) -> bool:
 def find_lock_roles(
     stakes: Sequence[int], byzantine: Sequence[int]
 ) -> list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
-    """Every (D, L, U) split of the honest validators that the lock attack can use."""
+    """The (D, L, U) splits of the honest validators that the lock attack can use: all of them
+    for up to 8 honest validators, else those among a fixed sample of labellings."""
     total = sum(stakes)
     z = sum(stakes[index] for index in byzantine)
     honest = [index for index in range(len(stakes)) if index not in byzantine]
+    labellings: Iterable[tuple[int, ...]]
+    if 3 ** len(honest) <= EXHAUSTIVE_ROLES:
+        labellings = itertools.product(range(3), repeat=len(honest))
+    else:
+        sampler = random.Random(f"ordo-sim-roles:{tuple(stakes)}:{tuple(byzantine)}")
+        labellings = (tuple(sampler.randrange(3) for _ in honest) for _ in range(EXHAUSTIVE_ROLES))
     roles = []
-    for labels in itertools.product(range(3), repeat=len(honest)):
+    for labels in labellings:
         groups = tuple(
             tuple(index for index, label in zip(honest, labels, strict=True) if label == role)
             for role in range(3)
@@ -56,7 +64,7 @@ def find_lock_roles(
             and _is_quorum(lock + u + z, total)
         ):
             roles.append((groups[0], groups[1], groups[2]))
-    return roles
+    return sorted(set(roles))
 
 
 def _split_stake(rng: random.Random, total: int, parts: int) -> list[int]:

@@ -30,6 +30,7 @@ class LockAttack(Adversary):
         self.deciders, self.lockers, self.unaware = scenario.attack_groups
         self.value_a: ProposedValue | None = None
         self.value_b: ProposedValue | None = None
+        self.split: set[int] = set()
         self.tempted: set[int] = set()
 
     def choose_round(self) -> int | None:
@@ -41,43 +42,32 @@ class LockAttack(Adversary):
                 return round_
         return None
 
-    def allows_in_attack(self, receiver: int, message: ConsensusMessage, attack_round: int) -> bool:
-        return not (
-            isinstance(message, Proposal)
-            and message.round == attack_round
-            and receiver in self.unaware
-        )
+    def allows_in_attack(
+        self, sender: int, receiver: int, message: ConsensusMessage, attack_round: int
+    ) -> bool:
+        """U never sees A; B reaches L and U only from the adversary, in its order (an honest
+        peer re-broadcasting its round's proposals could hand L the fresh B first)."""
+        if not isinstance(message, Proposal):
+            return True
+        if message.round == attack_round:
+            return receiver not in self.unaware
+        return message.round != attack_round + 1
 
     def act(self) -> None:
         attack_round = self.attack_round
         assert attack_round is not None
         if self.value_a is None:
-            self._split(attack_round)
-        else:
+            self.value_a = self._find_value_a(attack_round)
+        if self.value_a is not None:
+            self._split(attack_round, self.value_a)
             self._check_decision()
             self._tempt(attack_round + 1)
 
-    def _split(self, round_: int) -> None:
-        informed = self.deciders + self.lockers
+    def _find_value_a(self, round_: int) -> ProposedValue | None:
+        """A: the Byzantine proposer's own block, or the honest proposer's once it is built."""
         proposer = self.proposer_index(round_)
         if proposer in self.signers:
-            if not self.honest_states(round_, informed):
-                return
-            value = self.build(proposer, round_, nonce=2**58 + round_)
-            self.propose(proposer, round_, -1, value, informed)
-        else:
-            honest_value = self._honest_proposal(proposer, round_)
-            if honest_value is None:
-                return
-            value = honest_value
-        self.value_a = value
-        self.vote(round_, VoteType.PREVOTE, value.block_hash, informed)
-        self.vote(round_, VoteType.PREVOTE, NIL, self.unaware)
-        self.vote(round_, VoteType.PRECOMMIT, value.block_hash, self.deciders)
-        self.vote(round_, VoteType.PRECOMMIT, NIL, self.lockers + self.unaware)
-        self.mark("split")
-
-    def _honest_proposal(self, proposer: int, round_: int) -> ProposedValue | None:
+            return self.build(proposer, round_, nonce=2**58 + round_)
         state = self.environment.nodes[proposer].state
         if state is None or state.height != self.height:
             return None
@@ -85,6 +75,26 @@ class LockAttack(Adversary):
             if proposal.proposer == state.address and proposal.valid_round == -1:
                 return proposal.value
         return None
+
+    def _split(self, round_: int, value: ProposedValue) -> None:
+        """Round r's messages, to each honest node as soon as it runs the attack height."""
+        proposer = self.proposer_index(round_)
+        honest = self.deciders + self.lockers + self.unaware
+        for index, _ in self.honest_states(0, honest):
+            if index in self.split:
+                continue
+            self.split.add(index)
+            if index in self.unaware:
+                self.vote(round_, VoteType.PREVOTE, NIL, (index,))
+                self.vote(round_, VoteType.PRECOMMIT, NIL, (index,))
+                continue
+            if proposer in self.signers:
+                self.propose(proposer, round_, -1, value, (index,))
+            self.vote(round_, VoteType.PREVOTE, value.block_hash, (index,))
+            decides = index in self.deciders
+            self.vote(round_, VoteType.PRECOMMIT, value.block_hash if decides else NIL, (index,))
+        if len(self.split) == len(honest):
+            self.mark("split")
 
     def _check_decision(self) -> None:
         assert self.value_a is not None

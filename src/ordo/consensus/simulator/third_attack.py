@@ -9,7 +9,7 @@ G1 decides A and G2 decides A'.
 
 from __future__ import annotations
 
-from ordo.consensus.messages import VoteType
+from ordo.consensus.messages import ConsensusMessage, Proposal, ProposedValue, VoteType
 from ordo.consensus.simulator.adversary import Adversary
 from ordo.consensus.simulator.scenario import Scenario
 from ordo.consensus.simulator.sim_node import NodeEnvironment
@@ -19,7 +19,8 @@ class ThirdAttack(Adversary):
     def __init__(self, scenario: Scenario, environment: NodeEnvironment) -> None:
         super().__init__(scenario, environment)
         self.halves = scenario.attack_groups
-        self.done = False
+        self.values: list[ProposedValue] = []
+        self.served: set[int] = set()
 
     def choose_round(self) -> int | None:
         for round_ in range(3 * len(self.environment.nodes)):
@@ -27,16 +28,32 @@ class ThirdAttack(Adversary):
                 return round_
         return None
 
+    def allows_in_attack(
+        self, sender: int, receiver: int, message: ConsensusMessage, attack_round: int
+    ) -> bool:
+        """In the attack round the halves do not hear each other (the other half's votes would
+        only start their timers early), nor the block an honest peer re-broadcasts."""
+        if message.round != attack_round:
+            return True
+        if isinstance(message, Proposal):
+            return False
+        return (sender in self.halves[0]) == (receiver in self.halves[0])
+
     def act(self) -> None:
+        """Round r's messages, to each honest node as soon as it runs the attack height."""
         round_ = self.attack_round
         assert round_ is not None
-        if self.done or not self.honest_states(round_):
-            return
-        self.done = True
         proposer = self.proposer_index(round_)
-        for nonce, half in enumerate(self.halves):
-            value = self.build(proposer, round_, nonce=2**56 + nonce)
-            self.propose(proposer, round_, -1, value, half)
-            self.vote(round_, VoteType.PREVOTE, value.block_hash, half)
-            self.vote(round_, VoteType.PRECOMMIT, value.block_hash, half)
-        self.mark("split")
+        if not self.values:
+            self.values = [self.build(proposer, round_, nonce=2**56 + half) for half in (0, 1)]
+        for half, members in enumerate(self.halves):
+            value = self.values[half]
+            for index, _ in self.honest_states(0, members):
+                if index in self.served:
+                    continue
+                self.served.add(index)
+                self.propose(proposer, round_, -1, value, (index,))
+                self.vote(round_, VoteType.PREVOTE, value.block_hash, (index,))
+                self.vote(round_, VoteType.PRECOMMIT, value.block_hash, (index,))
+        if len(self.served) == len(self.halves[0]) + len(self.halves[1]):
+            self.mark("split")
