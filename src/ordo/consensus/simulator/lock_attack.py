@@ -19,9 +19,9 @@ from __future__ import annotations
 from ordo.consensus.messages import NIL, ConsensusMessage, Proposal, ProposedValue, VoteType
 from ordo.consensus.simulator.adversary import Adversary
 from ordo.consensus.simulator.scenario import Scenario
-from ordo.consensus.simulator.sim_node import NodeEnvironment
+from ordo.consensus.simulator.sim_node import VALIDATE_MS, NodeEnvironment
 
-FOLLOW_UP_MS = 40  # after the re-proposal was validated (VALIDATE_MS) and judged
+FOLLOW_UP_MS = VALIDATE_MS + 25  # the re-proposal has been validated and judged by then
 
 
 class LockAttack(Adversary):
