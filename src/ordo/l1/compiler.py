@@ -1,0 +1,120 @@
+"""Compile Ordo's Vyper contracts on first use, cached on disk by source and compiler version.
+
+Artifacts are not committed: a fresh clone compiles with the vyper from PyPI, and a cache entry
+is named by the sha256 of (compiler version, source), so an edited source or another compiler
+can never be served a stale bytecode. The cache is an optimisation only: when its directory
+cannot be written the contract is compiled in memory and the caller never sees the difference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
+CACHE_DIR_ENV = "ORDO_VYPER_CACHE"
+CONTRACT_NAMES = ("GovernanceToken", "LockingPool")
+
+
+class ContractCompileError(RuntimeError):
+    """A contract is unknown or the Vyper compiler refused it; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class CompiledContract:
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: bytes
+    source_hash: str
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ordo" / "vyper"
+
+
+def contract_source(name: str) -> str:
+    if name not in CONTRACT_NAMES:
+        raise ContractCompileError(
+            f"unknown contract {name!r}; known: {', '.join(CONTRACT_NAMES)}"
+        )
+    return (CONTRACTS_DIR / f"{name}.vy").read_text(encoding="utf-8")
+
+
+def _compiler_version() -> str:
+    import vyper  # deferred: importing the compiler costs about a second
+
+    return str(vyper.__version__)
+
+
+def source_hash(source: str, compiler_version: str) -> str:
+    return hashlib.sha256(f"vyper {compiler_version}\n{source}".encode()).hexdigest()
+
+
+def _compile(name: str, source: str) -> tuple[list[dict[str, Any]], bytes]:
+    import vyper
+
+    try:
+        output = vyper.compile_code(source, output_formats=["abi", "bytecode"])
+    except Exception as error:  # vyper raises many exception types, all mean "refused"
+        raise ContractCompileError(f"{name}: vyper refused the source: {error}") from error
+    return list(output["abi"]), bytes.fromhex(str(output["bytecode"]).removeprefix("0x"))
+
+
+def _read_cached(path: Path, name: str, digest: str) -> CompiledContract | None:
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry["source_hash"] != digest:
+            return None
+        return CompiledContract(name, list(entry["abi"]), bytes.fromhex(entry["bytecode"]), digest)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: compile again and overwrite
+
+
+def _write_cached(path: Path, contract: CompiledContract) -> None:
+    entry = {
+        "name": contract.name,
+        "source_hash": contract.source_hash,
+        "abi": contract.abi,
+        "bytecode": contract.bytecode.hex(),
+    }
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename, so a concurrent reader sees either nothing or a whole entry
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(entry, stream)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def compile_contract(name: str, cache_dir: Path | None = None) -> CompiledContract:
+    """The ABI and deployable bytecode of contract ``name``, from the cache when it matches."""
+    source = contract_source(name)
+    digest = source_hash(source, _compiler_version())
+    return _compile_cached(name, source, digest, cache_dir or default_cache_dir())
+
+
+@cache
+def _compile_cached(name: str, source: str, digest: str, cache_dir: Path) -> CompiledContract:
+    path = cache_dir / f"{name}-{digest}.json"
+    cached = _read_cached(path, name, digest)
+    if cached is not None:
+        return cached
+    abi, bytecode = _compile(name, source)
+    contract = CompiledContract(name, abi, bytecode, digest)
+    _write_cached(path, contract)
+    return contract
