@@ -1,0 +1,149 @@
+"""A real anvil for the contract tests, and the few verbs the tests need: deploy, send, expect a
+revert, move time.
+
+Transactions are signed locally with anvil's dev accounts and sent with a fixed gas allowance, so
+a test sees the real receipt (gas used, logs, status) of every call it makes; a revert is checked
+with eth_call, which returns the contract's reason string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError
+from web3.types import TxReceipt
+
+from ordo.l1.compiler import compile_contract
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
+ANVIL_CHAIN_ID = 31337
+ACCOUNT_COUNT = 10
+TX_GAS = 5_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _dev_accounts() -> list[LocalAccount]:
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(ANVIL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+        for index in range(ACCOUNT_COUNT)
+    ]
+
+
+class TransactionFailed(AssertionError):
+    """A transaction a test expected to succeed was mined with status 0."""
+
+
+class AnvilChain:
+    def __init__(self, w3: Web3, accounts: list[LocalAccount]) -> None:
+        self.w3 = w3
+        self.accounts = accounts
+
+    def deploy(self, name: str, *args: Any, sender: LocalAccount | None = None) -> Contract:
+        compiled = compile_contract(name)
+        factory = self.w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
+        receipt = self._send(factory.constructor(*args), sender or self.accounts[0])
+        address = receipt["contractAddress"]
+        assert address is not None
+        return self.w3.eth.contract(address=address, abi=compiled.abi)
+
+    def deploy_revert_reason(self, name: str, *args: Any) -> str:
+        compiled = compile_contract(name)
+        factory = self.w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
+        data = factory.constructor(*args).data_in_transaction
+        try:
+            self.w3.eth.call({"from": self.accounts[0].address, "data": data})
+        except ContractLogicError as error:
+            return _reason(error)
+        raise AssertionError(f"deploying {name} did not revert")
+
+    def send(self, call: ContractFunction, sender: LocalAccount) -> TxReceipt:
+        return self._send(call, sender)
+
+    def _send(self, call: Any, sender: LocalAccount) -> TxReceipt:
+        transaction = call.build_transaction(
+            {
+                "from": sender.address,
+                "nonce": self.w3.eth.get_transaction_count(sender.address, "pending"),
+                "gas": TX_GAS,
+                "chainId": ANVIL_CHAIN_ID,
+            }
+        )
+        signed = sender.sign_transaction(transaction)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+        if receipt["status"] != 1:
+            raise TransactionFailed(f"transaction {tx_hash.hex()} reverted")
+        return receipt
+
+    def revert_reason(self, call: ContractFunction, sender: LocalAccount) -> str:
+        try:
+            call.call({"from": sender.address})
+        except ContractLogicError as error:
+            return _reason(error)
+        raise AssertionError("the call did not revert")
+
+    def increase_time(self, seconds: int) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    def timestamp(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+
+def _reason(error: ContractLogicError) -> str:
+    return str(error.message).removeprefix("execution reverted: ")
+
+
+@contextlib.contextmanager
+def running_anvil(log_path: Path) -> Iterator[AnvilChain]:
+    """anvil on a free port in its own process group, killed (the whole group) on exit."""
+    if not ANVIL_BINARY.exists():
+        raise RuntimeError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
+    port = _free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ANVIL_BINARY), "--port", str(port), "--chain-id", str(ANVIL_CHAIN_ID),
+             "--hardfork", "prague"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
+            deadline = time.monotonic() + 30
+            while not _answers(w3):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"anvil did not start; see {log_path}")
+                time.sleep(0.1)
+            yield AnvilChain(w3, _dev_accounts())
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+
+
+def _answers(w3: Web3) -> bool:
+    try:
+        return w3.eth.block_number >= 0
+    except Exception:  # connection refused while anvil is still starting
+        return False
