@@ -7,16 +7,20 @@ line naming the option and what is allowed (exit code 2), never in a stack trace
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from ordo import __version__
 from ordo.devnet.key_file import KeyFileError, read_key_file
@@ -27,11 +31,16 @@ from ordo.devnet.provision import (
     DevnetSetupError,
     parse_stakes,
 )
+from ordo.keys.commands import keys_group
+from ordo.keys.keystore import KeystoreError, is_keystore_file
+from ordo.keys.password_source import PasswordError, PasswordSource
+from ordo.keys.signer_key_file import check_key_file
+from ordo.metrics.json_log_lines import LogFormat, configure_logging
 from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+STATUS_TIMEOUT_S = 5.0
 log = logging.getLogger("ordo.cli")
 
 
@@ -53,7 +62,14 @@ def main() -> None:
 @click.option("--block-time", type=float, default=None,
               help="Minimum seconds between blocks while transactions are pending.")
 @click.option("--signer-key", "signer_key_path", type=click.Path(path_type=Path), default=None,
-              help="File holding this node's sequencer signer key (hex).")
+              help="This node's sequencer signer key: an encrypted keystore (needs "
+                   "--password-file or --password-env) or a raw hex file; owner-only mode.")
+@click.option("--password-file", type=click.Path(path_type=Path), default=None,
+              help="File whose first line unlocks a keystore --signer-key.")
+@click.option("--password-env", metavar="NAME", default=None,
+              help="Environment variable holding the password of a keystore --signer-key.")
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve Prometheus /metrics on RPC_HOST:PORT [default: off].")
 @click.option("--fee-recipient", default=None, help="Address credited with priority fees.")
 @click.option("--p2p-host", default="127.0.0.1", show_default=True,
               help="Interface the peer-to-peer transport listens on.")
@@ -66,19 +82,45 @@ def main() -> None:
                    "[default: DATA_DIR/node.key].")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--log-format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]),
+              help="text: readable lines; json: one JSON object per line.")
 def node(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_port: int,
-         block_time: float | None, signer_key_path: Path | None, fee_recipient: str | None,
+         block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
+         password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
-         log_level: str) -> None:
+         log_level: str, log_format: LogFormat) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
-    logging.basicConfig(stream=sys.stderr, level=log_level.upper(), format=LOG_FORMAT)
+    configure_logging(log_level, log_format)
     try:
         config = build_node_config(data_dir, genesis_path, rpc_host, rpc_port, block_time,
                                    signer_key_path, fee_recipient,
                                    P2pOptions(p2p_host, p2p_port, peers, node_key_path))
+        config = dataclasses.replace(config, password_file=password_file,
+                                     password_env=password_env, metrics_port=metrics_port)
+        check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
     sys.exit(run_node_until_signalled(config))
+
+
+def check_node_key_files(config: NodeConfig) -> None:
+    """Refuse key files others can read, and a keystore without a password source, before
+    anything starts (the node runs unattended and never prompts)."""
+    try:
+        password = PasswordSource(config.password_file, config.password_env)
+    except PasswordError as error:
+        raise ConfigError(str(error)) from None
+    node_key = config.node_key_path or config.data_dir / "node.key"
+    checks = [("signer_key", config.signer_key_path, "signer key"),
+              ("node_key", node_key if node_key.exists() else None, "node key")]
+    for key, path, what in checks:
+        if path is None:
+            continue
+        try:
+            check_key_file(path, what, password)
+        except KeystoreError as error:
+            raise ConfigError(f"{key}: {error}") from None
 
 
 @main.command()
@@ -116,6 +158,90 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
     # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
     console = Console() if sys.stdout.isatty() else Console(width=200)
     sys.exit(run_devnet(options, console))
+
+
+@main.command()
+@click.option("--rpc", "rpc_url", default="http://127.0.0.1:8545", show_default=True,
+              help="JSON-RPC URL of the node to ask.")
+@click.option("--json", "as_json", is_flag=True, help="Print ordo_status as JSON for scripts.")
+def status(rpc_url: str, as_json: bool) -> None:
+    """Show a node's height, finality, epoch, producer, round, peers and mempool."""
+    if not rpc_url.startswith(("http://", "https://")):
+        _fail(f"rpc: {rpc_url!r} is not allowed; use an http:// or https:// URL", EXIT_CONFIG)
+    try:
+        answer = fetch_status(rpc_url)
+    except StatusUnavailable as error:
+        _fail(str(error), EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console.print(status_table(rpc_url, answer))
+
+
+class StatusUnavailable(RuntimeError):
+    """The node did not answer ordo_status; the message is one line for the operator."""
+
+
+def fetch_status(rpc_url: str) -> dict[str, Any]:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ordo_status", "params": []})
+    request = urllib.request.Request(rpc_url, data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT_S) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise StatusUnavailable(f"{rpc_url} answered HTTP {error.code}") from None
+    except urllib.error.URLError as error:
+        raise StatusUnavailable(f"cannot reach {rpc_url}: {error.reason}") from None
+    except (OSError, ValueError) as error:
+        raise StatusUnavailable(f"cannot reach {rpc_url}: {error}") from None
+    if not isinstance(answer, dict):
+        raise StatusUnavailable(f"{rpc_url} did not answer with a JSON-RPC object")
+    if "error" in answer:
+        raise StatusUnavailable(f"{rpc_url}: ordo_status failed: {answer['error']}")
+    result = answer.get("result")
+    if not isinstance(result, dict):
+        raise StatusUnavailable(f"{rpc_url}: ordo_status returned no status object")
+    return result
+
+
+def status_table(rpc_url: str, answer: dict[str, Any]) -> Table:
+    """Quantities are hex on the wire; an operator reads decimals."""
+    table = Table(title=f"ordo node at {rpc_url}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    mempool = answer.get("mempool") or {}
+    peers = answer.get("peers") or []
+    rows = [
+        ("chain id", _decimal(answer.get("chainId"))),
+        ("height", _decimal(answer.get("latestBlock"))),
+        ("finalized", _decimal(answer.get("finalizedBlock"))),
+        ("deciding", f"height {_decimal(answer.get('height'))}, round "
+                     f"{_decimal(answer.get('round'))}, {answer.get('step', '-')}"),
+        ("epoch", _decimal(answer.get("epoch"))),
+        ("producer", str(answer.get("producer") or "-")),
+        ("role", f"{answer.get('role', '-')} (signer {answer.get('signer') or 'none'})"),
+        ("peers", str(len(peers))),
+        ("mempool", f"{mempool.get('pending', 0)} pending, {mempool.get('queued', 0)} queued"),
+        ("syncing", "yes" if answer.get("syncing") else "no"),
+        ("uptime", f"{answer.get('uptimeSeconds', 0)} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _decimal(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("0x"):
+        try:
+            return str(int(value, 16))
+        except ValueError:
+            return value
+    return "-" if value is None else str(value)
+
+
+main.add_command(keys_group)
 
 
 @dataclass(frozen=True)
@@ -169,6 +295,8 @@ def _check_node_key(path: Path) -> None:
     if path.exists():
         if not path.is_file():
             raise ConfigError(f"node_key: {path} is not a file")
+        if is_keystore_file(path):
+            return  # opened with the password at start; check_node_key_files checks the rest
         try:
             read_key_file(path, "node key")
         except KeyFileError as error:

@@ -36,10 +36,21 @@ class NodeConfig:
     node_key_path: Path | None = None
     """Hex secp256k1 key file of this node's p2p identity; created (mode 0600) if missing.
     None keeps it at data_dir/node.key."""
+    password_file: Path | None = None
+    """File whose first line unlocks an encrypted keystore signer key."""
+    password_env: str | None = None
+    """Environment variable holding the password of an encrypted keystore signer key."""
+    metrics_port: int | None = None
+    """TCP port of the Prometheus /metrics endpoint (on rpc_host); None serves no metrics."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)
         check_port("p2p_port", self.p2p_port)
+        if self.metrics_port is not None:
+            check_port("metrics_port", self.metrics_port)
+            if self.metrics_port == self.rpc_port:
+                raise ConfigError(f"metrics_port: {self.metrics_port} is the rpc_port; allowed "
+                                  "is any other free TCP port")
         for index, (host, port) in enumerate(self.peers):
             if not host:
                 raise ConfigError(f"peers[{index}]: empty host; use host:port")

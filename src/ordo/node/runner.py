@@ -7,8 +7,14 @@ import asyncio
 import logging
 
 from ordo.core.genesis import Genesis
+from ordo.keys.keystore import KeystoreError, is_keystore_file
+from ordo.keys.password_source import PasswordSource
+from ordo.keys.signer_key_file import load_key_file
 from ordo.mempool import ChainRules, Mempool
-from ordo.network import NetworkConfig, PeerNetwork
+from ordo.metrics.event_metrics import PeerMessageHandler
+from ordo.metrics.exposition import MetricsServer, start_metrics_server
+from ordo.metrics.node_metrics import NodeMetrics
+from ordo.network import NetworkConfig, NodeKey, PeerNetwork
 from ordo.node.chain import Chain
 from ordo.node.config import ConfigError, NodeConfig
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
@@ -35,15 +41,40 @@ def load_genesis(config: NodeConfig) -> Genesis:
         raise ConfigError(f"genesis: {config.genesis_path}: {error}") from error
 
 
+def load_configured_signer_key(config: NodeConfig) -> bytes | None:
+    """A keystore file is decrypted with the configured password source; raw hex as before."""
+    path = config.signer_key_path
+    if path is None or not is_keystore_file(path):
+        return load_signer_key(path)
+    try:
+        return load_key_file(path, "signer key",
+                             PasswordSource(config.password_file, config.password_env))
+    except (KeystoreError, ValueError) as error:
+        raise ConfigError(f"signer_key: {error}") from error
+
+
+def load_configured_node_key(config: NodeConfig) -> NodeKey:
+    """A keystore node key opens with the signer's password source; raw hex (or none yet) as
+    before."""
+    path = config.node_key_path or config.data_dir / "node.key"
+    if not path.exists() or not is_keystore_file(path):
+        return load_or_create_node_key(path)
+    try:
+        return NodeKey(load_key_file(path, "node key",
+                                     PasswordSource(config.password_file, config.password_env)))
+    except (KeystoreError, ValueError) as error:
+        raise ConfigError(f"node_key: {error}") from error
+
+
 async def run_node(config: NodeConfig) -> None:
     """Run until cancelled. Every resource opened here is closed on the way out."""
     genesis = load_genesis(config)
-    signer_key = load_signer_key(config.signer_key_path)
+    signer_key = load_configured_signer_key(config)
     signer_address = signer_address_of(signer_key)
     validators = validator_set_from_genesis(genesis, signer_address)
     params = consensus_params_from_genesis(genesis)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    node_key = load_or_create_node_key(config.node_key_path or config.data_dir / "node.key")
+    node_key = load_configured_node_key(config)
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
@@ -55,9 +86,15 @@ async def run_node(config: NodeConfig) -> None:
                    genesis.consensus.max_clock_drift_s),
         )
         node.consensus = driver
+        metrics = None
+        on_message: PeerMessageHandler = driver.on_peer_message
+        if config.metrics_port is not None:
+            metrics = NodeMetrics(node, driver, signer_address)
+            node.add_new_block_listener(metrics.events.on_block)
+            on_message = metrics.events.counting(driver.on_peer_message)
         network = PeerNetwork(
             node_key, NetworkConfig(chain_id=genesis.chain_id, static_peers=config.peers),
-            on_message=driver.on_peer_message, on_peer_connected=driver.on_peer_connected,
+            on_message=on_message, on_peer_connected=driver.on_peer_connected,
             on_peer_disconnected=driver.on_peer_disconnected,
         )
         try:
@@ -67,14 +104,21 @@ async def run_node(config: NodeConfig) -> None:
                               f"{error.strerror or error}") from error
         driver.transport = network
         try:
-            server = await start_rpc_server(node, config.rpc_host, config.rpc_port)
+            server = await start_rpc_server(
+                node, config.rpc_host, config.rpc_port,
+                observer=None if metrics is None else metrics.events.observe_rpc)
+            metrics_server: MetricsServer | None = None
             log.info("node ready: chain %d at block %d, JSON-RPC on http://%s:%d, p2p on %s:%d "
                      "as 0x%s (%s)", genesis.chain_id, chain.head_number(), config.rpc_host,
                      config.rpc_port, config.p2p_host, config.p2p_port, node_key.address.hex(),
                      "validator" if driver.is_validator else "follower")
             try:
+                if metrics is not None:
+                    metrics_server = await _start_metrics(config, metrics)
                 await driver.run()
             finally:
+                if metrics_server is not None:
+                    await metrics_server.stop()
                 await server.stop()
         finally:
             await network.stop()
@@ -82,6 +126,18 @@ async def run_node(config: NodeConfig) -> None:
     finally:
         store.close()
         log.info("node stopped")
+
+
+async def _start_metrics(config: NodeConfig, metrics: NodeMetrics) -> MetricsServer:
+    assert config.metrics_port is not None
+    try:
+        server = await start_metrics_server(metrics.registry, config.rpc_host,
+                                            config.metrics_port)
+    except OSError as error:
+        raise ConfigError(f"metrics_port: cannot listen on {config.rpc_host}:"
+                          f"{config.metrics_port}: {error.strerror or error}") from error
+    log.info("metrics on %s", server.url)
+    return server
 
 
 def run_node_blocking(config: NodeConfig) -> None:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
 from ordo.rpc.backend import RpcBackend
 from ordo.rpc.block_methods import BLOCK_METHODS
-from ordo.rpc.context import MethodTable, RpcContext
+from ordo.rpc.context import Handler, MethodTable, RpcContext, Session
 from ordo.rpc.dispatch import Dispatcher, encode, error_response
 from ordo.rpc.errors import INVALID_REQUEST, RpcError
 from ordo.rpc.event_feed import EventFeed
@@ -57,8 +60,30 @@ SERVICE = web.AppKey("ordo_rpc_service", RpcService)
 SWEEPER = web.AppKey("ordo_rpc_filter_sweeper", asyncio.Task)
 
 
+MethodObserver = Callable[[str, float, bool], None]
+"""Told (method, seconds, succeeded) after every call of a known method: the metrics hook."""
+
+
+def _observed(methods: MethodTable, observer: MethodObserver) -> MethodTable:
+    def timed(name: str, handler: Handler) -> Handler:
+        async def call(context: RpcContext, params: list[Any], session: Session | None) -> Any:
+            started = time.perf_counter()
+            succeeded = False
+            try:
+                result = handler(context, params, session)
+                if inspect.isawaitable(result):
+                    result = await result
+                succeeded = True
+                return result
+            finally:
+                observer(name, time.perf_counter() - started, succeeded)
+        return call
+    return {name: timed(name, handler) for name, handler in methods.items()}
+
+
 def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
-                   clock: Clock = time.monotonic) -> web.Application:
+                   clock: Clock = time.monotonic,
+                   observer: MethodObserver | None = None) -> web.Application:
     """Build the application and register its listeners with the backend (call once per app)."""
     limits = limits or RpcLimits()
     filters = FilterRegistry(clock, limits.max_filters, limits.filter_idle_seconds,
@@ -67,7 +92,8 @@ def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
     feed = EventFeed(backend, limits, filters)
     backend.add_new_block_listener(feed.on_new_block)
     backend.add_pending_transaction_listener(feed.on_pending_transaction)
-    service = RpcService(Dispatcher(context, ALL_METHODS), feed, filters, limits, set())
+    methods = ALL_METHODS if observer is None else _observed(ALL_METHODS, observer)
+    service = RpcService(Dispatcher(context, methods), feed, filters, limits, set())
     # The body limit is enforced by our own reader (to answer with a JSON-RPC error body);
     # aiohttp's own cap is set just above it so it never answers first.
     app = web.Application(client_max_size=limits.max_body_bytes + 1)
@@ -186,9 +212,10 @@ class RpcServer:
 
 
 async def start_rpc_server(backend: RpcBackend, host: str = "127.0.0.1", port: int = 8545,
-                           limits: RpcLimits | None = None) -> RpcServer:
+                           limits: RpcLimits | None = None,
+                           observer: MethodObserver | None = None) -> RpcServer:
     """Serve on host:port (port 0 picks a free port; the bound one is on the result)."""
-    runner = web.AppRunner(create_rpc_app(backend, limits), access_log=None)
+    runner = web.AppRunner(create_rpc_app(backend, limits, observer=observer), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
