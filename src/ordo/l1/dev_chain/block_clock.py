@@ -21,11 +21,16 @@ class BlockClock:
     next_timestamp: int | None = None
     """Set by evm_setNextBlockTimestamp; used once, by the next block."""
 
-    def increase(self, seconds: int) -> int:
-        """Shift the clock forward; returns the total shift (anvil's answer)."""
+    def increase(self, seconds: int, now: float, latest_timestamp: int) -> int:
+        """Shift the clock forward; returns the total shift (anvil's answer).
+
+        The shift counts from the chain's time, not the wall clock's: blocks made faster than
+        one a second run ahead of the wall clock, and "an hour later" must mean an hour after
+        the latest block.
+        """
         if seconds < 0:
             raise TimeTravelError(f"cannot move time backwards by {-seconds} seconds")
-        self.offset += seconds
+        self.offset = max(self.offset, latest_timestamp - int(now)) + seconds
         return self.offset
 
     def pin_next(self, timestamp: int, parent_timestamp: int) -> None:

@@ -172,7 +172,8 @@ class DevChain:
 
     # --- dev methods ---------------------------------------------------------------------------
     def increase_time(self, seconds: int) -> int:
-        return self.clock.increase(seconds)
+        latest = int(self.node.chain.head_header().timestamp)
+        return self.clock.increase(seconds, self._wall_clock(), latest)
 
     def set_next_block_timestamp(self, timestamp: int) -> None:
         self.clock.pin_next(timestamp, int(self.node.chain.head_header().timestamp))
