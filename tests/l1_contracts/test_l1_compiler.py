@@ -1,0 +1,107 @@
+"""The contract compiler: first use compiles, later uses read the cache entry named by the source
+hash, and an edited source or a damaged entry is compiled again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import vyper
+
+from ordo.l1 import compiler
+from ordo.l1.compiler import (
+    CONTRACT_NAMES,
+    ContractCompileError,
+    compile_contract,
+    contract_source,
+    default_cache_dir,
+    source_hash,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_cache() -> None:
+    compiler._compile_cached.cache_clear()
+
+
+def refuse_to_compile(name: str, source: str) -> tuple[list[dict[str, object]], bytes]:
+    raise AssertionError(f"{name} was compiled although the cache held it")
+
+
+def test_first_use_compiles_and_writes_the_entry(tmp_path: Path) -> None:
+    contract = compile_contract("GovernanceToken", tmp_path)
+    digest = source_hash(contract_source("GovernanceToken"), vyper.__version__)
+    assert contract.source_hash == digest
+    assert {item.get("name") for item in contract.abi} >= {"mint", "transfer", "approve"}
+    assert len(contract.bytecode) > 500
+    entry = json.loads((tmp_path / f"GovernanceToken-{digest}.json").read_text())
+    assert bytes.fromhex(entry["bytecode"]) == contract.bytecode
+
+
+def test_a_cached_entry_is_served_without_the_compiler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = compile_contract("GovernanceToken", tmp_path)
+    compiler._compile_cached.cache_clear()
+    monkeypatch.setattr(compiler, "_compile", refuse_to_compile)
+    assert compile_contract("GovernanceToken", tmp_path) == compiled
+
+
+def test_damaged_or_mismatched_entries_are_compiled_again(tmp_path: Path) -> None:
+    compiled = compile_contract("GovernanceToken", tmp_path)
+    path = tmp_path / f"GovernanceToken-{compiled.source_hash}.json"
+    for damaged in ("{not json", json.dumps({"source_hash": "0" * 64, "abi": [], "bytecode": ""})):
+        path.write_text(damaged)
+        compiler._compile_cached.cache_clear()
+        assert compile_contract("GovernanceToken", tmp_path) == compiled
+        assert json.loads(path.read_text())["source_hash"] == compiled.source_hash
+
+
+def test_an_edited_source_gets_a_new_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = compile_contract("GovernanceToken", tmp_path / "cache")
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    edited = contract_source("GovernanceToken").replace(
+        "self.decimals = 18", "self.decimals = 6"
+    )
+    (sources / "GovernanceToken.vy").write_text(edited)
+    monkeypatch.setattr(compiler, "CONTRACTS_DIR", sources)
+    changed = compile_contract("GovernanceToken", tmp_path / "cache")
+    assert changed.source_hash != original.source_hash
+    assert changed.bytecode != original.bytecode
+    assert len(list((tmp_path / "cache").glob("GovernanceToken-*.json"))) == 2
+
+
+def test_a_source_vyper_refuses_is_a_precise_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "GovernanceToken.vy").write_text("@external\ndef broken(:\n    pass\n")
+    monkeypatch.setattr(compiler, "CONTRACTS_DIR", tmp_path)
+    with pytest.raises(ContractCompileError, match="GovernanceToken: vyper refused the source"):
+        compile_contract("GovernanceToken", tmp_path / "cache")
+
+
+def test_an_unwritable_cache_still_compiles(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")
+    contract = compile_contract("GovernanceToken", blocker / "cache")
+    assert contract.bytecode
+
+
+def test_unknown_contracts_are_refused() -> None:
+    with pytest.raises(ContractCompileError, match="unknown contract 'Inbox'"):
+        compile_contract("Inbox")
+    assert CONTRACT_NAMES == ("GovernanceToken", "LockingPool")
+
+
+def test_cache_directory_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORDO_VYPER_CACHE", str(tmp_path / "here"))
+    assert default_cache_dir() == tmp_path / "here"
+    monkeypatch.delenv("ORDO_VYPER_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "ordo" / "vyper"
