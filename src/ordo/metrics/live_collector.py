@@ -21,6 +21,7 @@ class MempoolView(Protocol):
 
     def queued_count(self) -> int: ...
 
+    @property
     def counters(self) -> dict[str, int]: ...
 
 
@@ -70,7 +71,7 @@ def _mempool_series(mempool: MempoolView) -> Iterator[Metric]:
     size.add_metric(["pending"], mempool.pending_count())
     size.add_metric(["queued"], mempool.queued_count())
     yield size
-    counters = mempool.counters()
+    counters = mempool.counters
     rejections = {label.removeprefix(REJECTED_PREFIX): count
                   for label, count in counters.items() if label.startswith(REJECTED_PREFIX)}
     yield _labelled_counter("ordo_mempool_rejections", "Transactions refused admission, by "

@@ -15,7 +15,7 @@ class NodeMetrics:
 
     def __init__(self, node: NodeView, driver: Any | None,
                  signer_address: bytes | None) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()
         self.registry.register(LiveNodeCollector(node, driver))
         lookup = driver.get_commit if driver is not None else None
         self.events = EventMetrics(self.registry, signer_address, lookup)
