@@ -24,7 +24,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
-from web3.types import TxReceipt
+from web3.types import RPCEndpoint, TxReceipt
 
 from ordo.l1.compiler import compile_contract
 
@@ -104,8 +104,11 @@ class AnvilChain:
         raise AssertionError("the call did not revert")
 
     def increase_time(self, seconds: int) -> None:
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+        self.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self.w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [address, hex(wei)])
 
     def timestamp(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])

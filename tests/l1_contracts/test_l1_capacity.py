@@ -14,9 +14,7 @@ MAX_SEQUENCERS = 64
 
 def new_account(deployment: PoolDeployment, index: int) -> LocalAccount:
     account: LocalAccount = Account.from_key((0xB0B00000 + index).to_bytes(32, "big"))
-    deployment.chain.w3.provider.make_request(  # type: ignore[arg-type]
-        "anvil_setBalance", [account.address, hex(10**18)]
-    )
+    deployment.chain.set_balance(account.address, 10**18)
     return account
 
 
