@@ -1,0 +1,90 @@
+"""``python -m ordo.l1.dev_chain`` as the devnet will run it: a child process with a ready
+marker, interval mining on by default, a clean exit on SIGTERM, and web3.py as a client."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from ordo.l1.dev_chain import READY_FILE, parse_ready_line
+from tests.l1.conftest import free_port, keys, store_contract
+
+
+@pytest.fixture
+def dev_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, object]]]:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port), "--data-dir",
+         str(tmp_path), "--block-time", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        document = parse_ready_line(line)
+        assert document is not None, f"no ready line: {line!r} {process.stderr}"
+        document["startup_seconds"] = time.monotonic() - started
+        yield process, document
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_child_process_serves_and_stops_cleanly(
+        tmp_path: Path, dev_process: tuple[subprocess.Popen[str], dict[str, object]]) -> None:
+    process, document = dev_process
+    assert document["chainId"] == 900 and document["pid"] == process.pid
+    assert json.loads((tmp_path / READY_FILE).read_text())["url"] == document["url"]
+    assert float(str(document["startup_seconds"])) < 10
+    w3 = Web3(Web3.HTTPProvider(str(document["url"])))
+    assert w3.eth.chain_id == 900
+    first = w3.eth.block_number
+    time.sleep(0.6)
+    assert w3.eth.block_number >= first + 2  # blocks keep coming without transactions
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert not (tmp_path / READY_FILE).exists()
+
+
+def test_web3_transfer_and_deploy(
+        dev_process: tuple[subprocess.Popen[str], dict[str, object]]) -> None:
+    _, document = dev_process
+    w3 = Web3(Web3.HTTPProvider(str(document["url"])))
+    sender = Account.from_key(keys()[0])
+    recipient = Account.from_key(keys()[1]).address
+    before = w3.eth.get_balance(recipient)
+    transfer = {
+        "to": recipient, "value": 10**18, "gas": 21_000, "chainId": 900,
+        "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+        "maxFeePerGas": 2 * w3.eth.get_block("latest")["baseFeePerGas"]
+        + w3.eth.max_priority_fee,
+        "maxPriorityFeePerGas": w3.eth.max_priority_fee,
+    }
+    signed = sender.sign_transaction(transfer)
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(signed.raw_transaction), timeout=10, poll_latency=0.05)
+    assert receipt["status"] == 1
+    assert w3.eth.get_balance(recipient) == before + 10**18
+
+    contract = store_contract()
+    factory = w3.eth.contract(abi=contract.abi, bytecode=contract.bytecode)
+    deploy = factory.constructor(5).build_transaction({
+        "from": sender.address, "chainId": 900,
+        "nonce": w3.eth.get_transaction_count(sender.address, "pending")})
+    deployed = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(sender.sign_transaction(deploy).raw_transaction),
+        timeout=10, poll_latency=0.05)
+    assert deployed["status"] == 1 and deployed["contractAddress"] is not None
+    store = w3.eth.contract(address=deployed["contractAddress"], abi=contract.abi)
+    assert store.functions.stored().call() == 5
+    assert store.functions.owner().call() == sender.address
