@@ -61,11 +61,15 @@ class AnvilChain:
 
     def deploy(self, name: str, *args: Any, sender: LocalAccount | None = None) -> Contract:
         compiled = compile_contract(name)
-        factory = self.w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
+        return self.deploy_code(compiled.abi, compiled.bytecode, *args, sender=sender)
+
+    def deploy_code(self, abi: list[dict[str, Any]], bytecode: bytes, *args: Any,
+                    sender: LocalAccount | None = None) -> Contract:
+        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
         receipt = self._send(factory.constructor(*args), sender or self.accounts[0])
         address = receipt["contractAddress"]
         assert address is not None
-        return self.w3.eth.contract(address=address, abi=compiled.abi)
+        return self.w3.eth.contract(address=address, abi=abi)
 
     def deploy_revert_reason(self, name: str, *args: Any) -> str:
         compiled = compile_contract(name)
