@@ -27,6 +27,7 @@ def test_defaults_are_the_reference_systems_numbers(deployment: PoolDeployment) 
     assert pool.DEFAULT_MAX_LOCK().call() == 100_000 * TOKEN
     assert pool.DEFAULT_EXIT_DELAY().call() == 21 * 86_400
     assert pool.DEFAULT_SLASH_BPS().call() == 1_000
+    assert pool.DEFAULT_REPORTER_BPS().call() == 1_000
     assert pool.FIRST_YEAR_MRR_BPS().call() == 2_000
     assert pool.owner().call() == deployment.owner.address
     assert pool.allowlist_enabled().call() is False
@@ -255,3 +256,23 @@ def test_token_mint_is_minter_only(deployment: PoolDeployment) -> None:
     assert chain.revert_reason(token.transfer(deployment.owner.address, 1), alice) == (
         "GovernanceToken: transfer amount exceeds balance"
     )
+
+
+def test_ownership_moves_to_a_new_owner_only_by_the_owner(deployment: PoolDeployment) -> None:
+    chain, pool = deployment.chain, deployment.pool.functions
+    owner, alice = deployment.owner, deployment.account(1)
+    assert chain.revert_reason(pool.transfer_ownership(alice.address), alice) == (
+        "LockingPool: caller is not the owner"
+    )
+    assert chain.revert_reason(pool.transfer_ownership(ZERO), owner) == (
+        "LockingPool: owner is the zero address"
+    )
+    receipt = chain.send(pool.transfer_ownership(alice.address), owner)
+    assert deployment.events(receipt, "OwnershipTransferred") == [
+        {"previous_owner": owner.address, "new_owner": alice.address}
+    ]
+    assert chain.revert_reason(pool.set_allowlist_enabled(True), owner) == (
+        "LockingPool: caller is not the owner"
+    )
+    chain.send(pool.set_allowlist_enabled(True), alice)
+    assert pool.allowlist_enabled().call() is True

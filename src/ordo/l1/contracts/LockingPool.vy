@@ -49,7 +49,8 @@ DEFAULT_MIN_LOCK: public(constant(uint256)) = 20_000 * 10**18
 DEFAULT_MAX_LOCK: public(constant(uint256)) = 100_000 * 10**18
 DEFAULT_EXIT_DELAY: public(constant(uint256)) = 21 * 86_400
 DEFAULT_SLASH_BPS: public(constant(uint256)) = 1_000
-DEFAULT_REPORTER_BPS: public(constant(uint256)) = 5_000
+# A small reporter share: an offender who reports itself gets it back, so it is a discount.
+DEFAULT_REPORTER_BPS: public(constant(uint256)) = 1_000
 
 STATUS_NONE: constant(uint8) = 0
 STATUS_ACTIVE: constant(uint8) = 1
@@ -155,6 +156,11 @@ event Slashed:
     vote_type: uint8
 
 
+event OwnershipTransferred:
+    previous_owner: indexed(address)
+    new_owner: indexed(address)
+
+
 event InboxSet:
     inbox: indexed(address)
 
@@ -255,6 +261,14 @@ def _only_owner():
 
 
 @external
+def transfer_ownership(new_owner: address):
+    self._only_owner()
+    assert new_owner != empty(address), "LockingPool: owner is the zero address"
+    log OwnershipTransferred(previous_owner=self.owner, new_owner=new_owner)
+    self.owner = new_owner
+
+
+@external
 def set_inbox(inbox: address):
     self._only_owner()
     assert self.inbox == empty(address), "LockingPool: inbox already set"
@@ -315,6 +329,8 @@ def _pending_set() -> DynArray[Member, MAX_SEQUENCERS]:
 # ---------------------------------------------------------------- locking
 
 
+# Token calls come last in every function (checks, effects, then interactions), so a token that
+# calls back finds the pool's books already updated.
 @internal
 def _pull(amount: uint256):
     assert extcall self.token.transferFrom(msg.sender, self, amount), (
@@ -341,7 +357,6 @@ def lock(amount: uint256, signer: address):
     )
     assert amount >= self.min_lock, "LockingPool: lock below minimum"
     assert amount <= self.max_lock, "LockingPool: lock above maximum"
-    self._pull(amount)
     recipient: address = record.reward_recipient
     if recipient == empty(address):
         recipient = msg.sender
@@ -357,6 +372,7 @@ def lock(amount: uint256, signer: address):
     self.signer_owner[signer] = msg.sender
     self.total_locked += amount
     self._add_pending(msg.sender)
+    self._pull(amount)
     log Locked(owner=msg.sender, signer=signer, amount=amount)
 
 
@@ -374,10 +390,10 @@ def relock(amount: uint256):
     record: Sequencer = self._active(msg.sender)
     assert amount > 0, "LockingPool: amount must be positive"
     assert record.amount + amount <= self.max_lock, "LockingPool: lock above maximum"
-    self._pull(amount)
     self.sequencers[msg.sender].amount = record.amount + amount
     self.total_locked += amount
     self.pending_changed = True
+    self._pull(amount)
     log Relocked(owner=msg.sender, added=amount, amount=record.amount + amount)
 
 
@@ -541,8 +557,8 @@ def reward_for(blocks: uint256) -> uint256:
 @external
 def fund_reserve(amount: uint256):
     assert amount > 0, "LockingPool: amount must be positive"
-    self._pull(amount)
     self.reward_reserve += amount
+    self._pull(amount)
     log ReserveFunded(funder=msg.sender, amount=amount, reserve=self.reward_reserve)
 
 
