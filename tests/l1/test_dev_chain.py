@@ -76,7 +76,7 @@ async def test_automine_batches_a_burst_into_few_blocks(dev_endpoint: Endpoint) 
 
 async def test_set_balance_raises_and_refuses_to_lower(dev_endpoint: Endpoint) -> None:
     async with L1Client(dev_endpoint.url) as client:
-        target = b"\x44" * 20
+        target = bytes.fromhex("ab" * 20)  # letters: the faucet must checksum it
         await client.request("anvil_setBalance", ["0x" + target.hex(), hex(10**21)])
         assert await client.get_balance(target) == 10**21
         await client.request("anvil_setBalance", ["0x" + target.hex(), 10**21])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account import Account
+from eth_utils import to_checksum_address
 
 from ordo import __version__
 from ordo.core.block import Block
@@ -196,7 +197,7 @@ class DevChain:
             raise BalanceChangeError("the faucet's balance cannot be set")
         base_fee = self.node.next_base_fee()
         tx = {
-            "type": 2, "chainId": self.node.chain_id, "to": "0x" + address.hex(),
+            "type": 2, "chainId": self.node.chain_id, "to": to_checksum_address(address),
             "value": balance - current, "gas": TRANSFER_GAS,
             "maxFeePerGas": 2 * base_fee + 1, "maxPriorityFeePerGas": 1,
             "nonce": self.node.pending_nonce(faucet_address()),
