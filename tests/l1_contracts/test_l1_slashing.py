@@ -86,7 +86,11 @@ def test_an_offence_is_punished_once_whichever_order_or_pair(deployment: PoolDep
     in_epoch_1(deployment)
     reporter = deployment.account(5)
     vote_a, vote_b = pair()
+    offence = (SIGNER_1, HEIGHT, ROUND, int(VoteType.PRECOMMIT))
+    assert pool.offence_reported(*offence).call() is False
     chain.send(pool.report_equivocation(vote_a, vote_b), reporter)
+    assert pool.offence_reported(*offence).call() is True
+    assert pool.offence_reported(SIGNER_1, HEIGHT, ROUND, int(VoteType.PREVOTE)).call() is False
     vote_c = pair(block_a=BLOCK_C)[0]
     for first, second in ((vote_a, vote_b), (vote_b, vote_a), (vote_a, vote_c)):
         assert chain.revert_reason(pool.report_equivocation(first, second), reporter) == (
@@ -96,6 +100,7 @@ def test_an_offence_is_punished_once_whichever_order_or_pair(deployment: PoolDep
     later_a, later_b = pair(height=HEIGHT + 1)
     receipt = chain.send(pool.report_equivocation(later_a, later_b), reporter)
     assert deployment.events(receipt, "Slashed")[0]["slashed"] == 4_500 * TOKEN
+    print(f"gas report_equivocation, reporter and reserve already funded: {receipt['gasUsed']}")
 
 
 def test_votes_that_do_not_prove_an_offence_are_refused(deployment: PoolDeployment) -> None:

@@ -627,6 +627,19 @@ def _vote_signer(vote: Vote) -> address:
     return signer
 
 
+@internal
+@pure
+def _offence(signer: address, height: uint64, round: uint32, vote_type: uint8) -> bytes32:
+    return keccak256(abi_encode(signer, height, round, vote_type))
+
+
+@external
+@view
+def offence_reported(signer: address, height: uint64, round: uint32, vote_type: uint8) -> bool:
+    """@notice Lets a reporter check before paying gas for a report that would be refused."""
+    return self.reported[self._offence(signer, height, round, vote_type)]
+
+
 @external
 def report_equivocation(vote_a: Vote, vote_b: Vote):
     assert vote_a.chain_id == self.l2_chain_id, "LockingPool: vote is for another chain"
@@ -644,7 +657,7 @@ def report_equivocation(vote_a: Vote, vote_b: Vote):
     assert owner != empty(address), "LockingPool: signer is not registered"
     # One offence per (signer, height, round, type): the pair in either order, or another
     # conflicting vote of the same step, is the same offence and is punished once.
-    offence: bytes32 = keccak256(abi_encode(signer, vote_a.height, vote_a.round, vote_a.vote_type))
+    offence: bytes32 = self._offence(signer, vote_a.height, vote_a.round, vote_a.vote_type)
     assert not self.reported[offence], "LockingPool: equivocation already reported"
     record: Sequencer = self.sequencers[owner]
     assert record.amount > 0, "LockingPool: sequencer has no stake left to slash"
