@@ -78,6 +78,8 @@ async def test_deploy_transact_and_read_events_with_confirmations(endpoint: Endp
         assert confirmed.block_number == receipt.block_number
         assert await client.block_number() == receipt.block_number + 2
 
+        assert await client.confirmed_block_number(3) == receipt.block_number
+        assert await client.confirmed_block_number(10_000) is None
         events = await store.get_events("Stored", 0, await client.block_number())
         assert [(e.arguments["value"], e.log.block_number) for e in events] == \
             [(42, receipt.block_number)]

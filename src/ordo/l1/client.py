@@ -152,6 +152,14 @@ class L1Client:
     async def block_number(self) -> int:
         return quantity(await self.request("eth_blockNumber", []), "eth_blockNumber")
 
+    async def confirmed_block_number(self, confirmations: int) -> int | None:
+        """The newest block with at least ``confirmations`` blocks on it, counting itself
+        (1 = the head); None while the chain is shorter than that."""
+        if confirmations < 1:
+            raise ValueError(f"confirmations: {confirmations} must be at least 1")
+        number = await self.block_number() - confirmations + 1
+        return number if number >= 0 else None
+
     async def get_block(self, block: BlockTag = "latest") -> L1Block | None:
         """The block (transaction hashes only), None if the node has no such block."""
         result = await self.request("eth_getBlockByNumber", [encode_block_tag(block), False])

@@ -120,12 +120,17 @@ class DevChain:
         self.store.close()
 
     async def _mine_on_timer(self, block_time: float) -> None:
+        """One block per ``block_time`` on a fixed schedule (building time is not added to
+        the interval); a schedule fallen behind restarts from now instead of bursting."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + block_time
         while True:
-            await asyncio.sleep(block_time)
+            await asyncio.sleep(max(0.0, due - loop.time()))
             try:
                 await self.mine()
             except Exception:
                 log.exception("dev L1 block could not be mined")
+            due = max(due + block_time, loop.time())
 
     def _on_transaction(self, tx_hash: bytes) -> None:
         task = asyncio.create_task(self._automine())
