@@ -30,6 +30,7 @@ from tests.e2e.targets import (
 )
 
 SIGNER_KEY = bytes(range(1, 33))
+NODE_KEY = bytes(range(2, 34))
 PASSWORD = "metrics test password"
 GWEI = 10**9
 
@@ -47,6 +48,7 @@ class RunningNode:
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
     workdir = tmp_path_factory.mktemp("metrics-node")
     entry = write_keystore(workdir / "keystore", "signer", SIGNER_KEY, PASSWORD)
+    node_entry = write_keystore(workdir / "keystore", "node", NODE_KEY, PASSWORD)
     genesis = devnet_genesis(validators=(GenesisValidator(
         bytes.fromhex(entry.address[2:]), 1),))
     genesis.save(workdir / "genesis.json")
@@ -57,7 +59,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
             [sys.executable, "-m", "ordo", "node", "--data-dir", str(workdir / "data"),
              "--genesis", str(workdir / "genesis.json"), "--rpc-port", str(base),
              "--p2p-port", str(base + 1), "--metrics-port", str(base + 2),
-             "--signer-key", str(entry.path), "--password-env", "ORDO_TEST_PASSWORD",
+             "--signer-key", str(entry.path), "--node-key", str(node_entry.path),
+             "--password-env", "ORDO_TEST_PASSWORD",
              "--log-format", "json", "--block-time", "0.05"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT,
             env={**os.environ, "ORDO_TEST_PASSWORD": PASSWORD})
@@ -148,7 +151,9 @@ def test_json_log_lines_parse(node: RunningNode) -> None:
     assert events and all(set(event) >= {"time", "level", "logger", "message"}
                           for event in events)
     messages = [event["message"] for event in events]
-    assert any(message.startswith("node ready: chain") for message in messages)
+    [ready] = [message for message in messages if message.startswith("node ready: chain")]
+    # Both keys came out of their keystores: the p2p identity and the validator role.
+    assert ready.endswith(f"as {Account.from_key(NODE_KEY).address.lower()} (validator)")
     assert any(message.startswith("metrics on http://127.0.0.1:") for message in messages)
     assert any(message.startswith("block 1 final (round 0)") for message in messages)
     assert {event["level"] for event in events} <= {"DEBUG", "INFO", "WARNING", "ERROR"}
