@@ -194,8 +194,10 @@ def fetch_status(rpc_url: str) -> dict[str, Any]:
         raise StatusUnavailable(f"{rpc_url} answered HTTP {error.code}") from None
     except urllib.error.URLError as error:
         raise StatusUnavailable(f"cannot reach {rpc_url}: {error.reason}") from None
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise StatusUnavailable(f"cannot reach {rpc_url}: {error}") from None
+    except ValueError:
+        raise StatusUnavailable(f"{rpc_url} did not answer with JSON") from None
     if not isinstance(answer, dict):
         raise StatusUnavailable(f"{rpc_url} did not answer with a JSON-RPC object")
     if "error" in answer:

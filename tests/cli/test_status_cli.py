@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,37 @@ def test_an_unreachable_node_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == ("error: rpc: '127.0.0.1:8545' is not allowed; use an http:// or "
                              "https:// URL\n")
+
+
+@pytest.mark.parametrize(("status", "body", "message"), [
+    (500, b"oops", "answered HTTP 500"),
+    (200, b"not json", "did not answer with JSON"),
+    (200, b"[1, 2]", "did not answer with a JSON-RPC object"),
+    (200, b'{"jsonrpc": "2.0", "id": 1, "error": {"code": -32601, "message": "no"}}',
+     "ordo_status failed: {'code': -32601, 'message': 'no'}"),
+    (200, b'{"jsonrpc": "2.0", "id": 1, "result": 5}', "ordo_status returned no status object"),
+])
+def test_a_bad_answer_is_one_line(status: int, body: bytes, message: str) -> None:
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = CliRunner().invoke(main, ["status", "--rpc", url])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
