@@ -1,0 +1,232 @@
+"""Deploy the staking contracts and put stake in them, over any L1 endpoint.
+
+Every step waits for its receipt and refuses a failed one, so a deployment either ends with a
+pool whose reward reserve is funded or raises naming the step that did not happen. Reverts are
+caught by gas estimation before anything is sent, with the contract's reason in the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ordo.l1.chain_records import L1Receipt
+from ordo.l1.client import L1Client
+from ordo.l1.compiler import compile_contract
+from ordo.l1.contract_handle import ContractHandle
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.rpc_errors import L1Error, L1RpcError
+from ordo.l1.staking_contracts import pool_at, token_at
+from ordo.l1.staking_params import StakingParams
+
+RECEIPT_TIMEOUT = 60.0
+EPOCH_WAIT_POLL = 0.25
+
+
+class StakingStepFailed(L1Error):
+    """A staking transaction was mined but reverted, or an epoch could not be advanced."""
+
+
+@dataclass(frozen=True)
+class StakingDeployment:
+    token: bytes
+    locking_pool: bytes
+    deploy_block: int
+    """The pool's deployment block: where a reader of its events starts."""
+
+    def __post_init__(self) -> None:
+        for name in ("token", "locking_pool"):
+            value = getattr(self, name)
+            if not isinstance(value, bytes) or len(value) != 20:
+                raise ValueError(f"{name}: {value!r} is not a 20-byte address")
+        if isinstance(self.deploy_block, bool) or not isinstance(self.deploy_block, int) or \
+                self.deploy_block < 0:
+            raise ValueError(f"deploy_block: {self.deploy_block!r} is not a block number")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"token": "0x" + self.token.hex(), "locking_pool": "0x" + self.locking_pool.hex(),
+                "deploy_block": self.deploy_block}
+
+    @classmethod
+    def from_json(cls, value: Any) -> StakingDeployment:
+        """Read back what to_json wrote (devnet.json); ValueError names a bad field."""
+        if not isinstance(value, dict):
+            raise ValueError(f"staking deployment: expected an object, got {value!r:.100}")
+        missing = {"token", "locking_pool", "deploy_block"} - set(value)
+        if missing:
+            raise ValueError(f"staking deployment: missing {', '.join(sorted(missing))}")
+        block = value["deploy_block"]
+        if isinstance(block, bool) or not isinstance(block, int):
+            raise ValueError(f"deploy_block: {block!r} is not a block number")
+        return cls(_address_field(value["token"], "token"),
+                   _address_field(value["locking_pool"], "locking_pool"), block)
+
+
+@dataclass(frozen=True)
+class StakedSequencer:
+    operator: bytes
+    """The L1 account that locked (owns the stake, receives rewards)."""
+    signer: bytes
+    """The key the sequencer votes with."""
+    stake: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"operator": "0x" + self.operator.hex(), "signer": "0x" + self.signer.hex(),
+                "stake": str(self.stake)}
+
+
+def token_handle(client: L1Client, deployment: StakingDeployment) -> ContractHandle:
+    return token_at(client, deployment.token)
+
+
+def pool_handle(client: L1Client, deployment: StakingDeployment) -> ContractHandle:
+    return pool_at(client, deployment.locking_pool)
+
+
+async def deploy_staking(client: L1Client, deployer: LocalAccount,
+                         params: StakingParams) -> StakingDeployment:
+    """Token, then pool, then the reward reserve minted to the deployer and paid in.
+
+    The deployer stays the token's minter and the pool's owner (who later sets the inbox).
+    """
+    token_contract = compile_contract("GovernanceToken")
+    pool_contract = compile_contract("LockingPool")
+    token, _ = await ContractHandle.deploy(
+        client, deployer, token_contract.abi, token_contract.bytecode, params.token_name,
+        params.token_symbol, timeout=RECEIPT_TIMEOUT)
+    pool, pool_receipt = await ContractHandle.deploy(
+        client, deployer, pool_contract.abi, pool_contract.bytecode,
+        *params.pool_constructor_args(token.address), timeout=RECEIPT_TIMEOUT)
+    deployment = StakingDeployment(token.address, pool.address, pool_receipt.block_number)
+    if params.reward_reserve > 0:
+        await _transact(token, deployer, "mint", deployer.address, params.reward_reserve)
+        await _transact(token, deployer, "approve", pool.address, params.reward_reserve)
+        await _transact(pool, deployer, "fund_reserve", params.reward_reserve)
+    return deployment
+
+
+async def mint_tokens(client: L1Client, deployment: StakingDeployment, minter: LocalAccount,
+                      receiver: bytes, amount: int) -> L1Receipt:
+    _check_address(receiver, "receiver")
+    _check_amount(amount)
+    return await _transact(token_handle(client, deployment), minter, "mint", receiver, amount)
+
+
+async def lock_stake(client: L1Client, deployment: StakingDeployment, operator: LocalAccount,
+                     amount: int, signer_address: bytes) -> L1Receipt:
+    """Approve the pool for ``amount`` and lock it with ``signer_address`` as the voting key.
+
+    The stake joins the pending set: it counts from the next epoch the pool advances to.
+    """
+    _check_address(signer_address, "signer_address")
+    if signer_address == bytes(20):
+        raise ValueError("signer_address: the zero address cannot sign")
+    _check_amount(amount)
+    pool = pool_handle(client, deployment)
+    await _transact(token_handle(client, deployment), operator, "approve", pool.address, amount)
+    return await _transact(pool, operator, "lock", amount, signer_address)
+
+
+async def unlock_stake(client: L1Client, deployment: StakingDeployment,
+                       operator: LocalAccount) -> L1Receipt:
+    """Leave the pending set at once; the stake is withdrawable after the exit delay and an
+    epoch change."""
+    return await _transact(pool_handle(client, deployment), operator, "unlock")
+
+
+async def advance_epoch(client: L1Client, deployment: StakingDeployment, caller: LocalAccount,
+                        *, time_travel: bool = False, timeout: float = RECEIPT_TIMEOUT) -> int:
+    """Freeze the pending set as the next epoch's set; the new epoch number.
+
+    Waits until the pool's minimum interval is over. With ``time_travel`` (a dev L1 or anvil)
+    the chain's clock is moved forward instead of waiting for it.
+    """
+    pool = pool_handle(client, deployment)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    epoch = int(await pool.call("current_epoch"))
+    due = int(await pool.call("epoch_started_at", epoch)) + \
+        int(await pool.call("epoch_min_interval"))
+    if time_travel:
+        head = await client.get_block("latest")
+        if head is not None and head.timestamp < due:
+            await client.request("evm_increaseTime", [due - head.timestamp])
+            await client.request("evm_mine", [])
+    while True:
+        try:
+            receipt = await _transact(pool, caller, "advance_epoch")
+            break
+        except L1RpcError as error:
+            if error.revert_reason != "LockingPool: epoch interval not over":
+                raise
+            if loop.time() >= deadline:
+                raise StakingStepFailed(f"epoch {epoch} interval not over after {timeout}s "
+                                        f"(due at L1 time {due})") from error
+            await asyncio.sleep(EPOCH_WAIT_POLL)
+    (event,) = [event for event in pool.decode_receipt(receipt) if event.name == "EpochAdvanced"]
+    return int(event.arguments["epoch"])
+
+
+async def stake_devnet_sequencers(client: L1Client, deployment: StakingDeployment,
+                                  deployer: LocalAccount, operator_keys: Sequence[bytes],
+                                  signers: Sequence[bytes], stakes: Sequence[int],
+                                  *, time_travel: bool = False
+                                  ) -> tuple[tuple[StakedSequencer, ...], int]:
+    """Mint each operator its stake, lock it for its signer, and advance the epoch so the set
+    is live; the sequencers and the live epoch.
+
+    The deployer must be the token's minter. Operators lock concurrently, each from its own
+    account (on a devnet: the dev mnemonic accounts, which the L1 funds with ether).
+    """
+    if not len(operator_keys) == len(signers) == len(stakes):
+        raise ValueError(f"{len(operator_keys)} operator keys, {len(signers)} signers and "
+                         f"{len(stakes)} stakes: one of each per sequencer")
+    if not operator_keys:
+        raise ValueError("no sequencers to stake")
+    if len(set(signers)) != len(signers):
+        raise ValueError("signers: the same signer twice")
+    operators = [LocalAccount(client, key) for key in operator_keys]
+    if len({operator.address for operator in operators}) != len(operators):
+        raise ValueError("operator_keys: the same operator twice")
+    for operator, stake in zip(operators, stakes, strict=True):
+        await mint_tokens(client, deployment, deployer, operator.address, stake)
+    await asyncio.gather(*(lock_stake(client, deployment, operator, stake, signer)
+                           for operator, stake, signer in zip(operators, stakes, signers,
+                                                              strict=True)))
+    epoch = await advance_epoch(client, deployment, deployer, time_travel=time_travel)
+    staked = tuple(StakedSequencer(operator.address, signer, stake)
+                   for operator, signer, stake in zip(operators, signers, stakes, strict=True))
+    return staked, epoch
+
+
+async def _transact(handle: ContractHandle, account: LocalAccount, function: str,
+                    *arguments: Any) -> L1Receipt:
+    sent = await handle.transact(account, function, *arguments)
+    receipt = await handle.client.wait_for_receipt(sent.tx_hash, timeout=RECEIPT_TIMEOUT)
+    if not receipt.succeeded:
+        raise StakingStepFailed(f"{function} from 0x{account.address.hex()} reverted in block "
+                                f"{receipt.block_number} (transaction 0x{sent.tx_hash.hex()})")
+    return receipt
+
+
+def _check_address(value: object, name: str) -> None:
+    if not isinstance(value, bytes) or len(value) != 20:
+        raise ValueError(f"{name}: {value!r} is not a 20-byte address")
+
+
+def _check_amount(amount: object) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError(f"amount: {amount!r} must be a positive integer")
+    if amount >= 2**256:
+        raise ValueError(f"amount: {amount} is not a uint256")
+
+
+def _address_field(value: object, name: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) != 42:
+        raise ValueError(f"{name}: {value!r} is not a 0x-prefixed 20-byte hex address")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError as error:
+        raise ValueError(f"{name}: {value!r} is not hex") from error
