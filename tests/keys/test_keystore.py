@@ -20,7 +20,7 @@ from ordo.keys.keystore import (
     write_keystore,
 )
 from ordo.keys.password_source import PasswordError, PasswordSource, check_new_password
-from ordo.keys.signer_key_file import check_key_file, load_key_file
+from ordo.keys.signer_key_file import check_key_file, open_keystore_key
 
 KEY = bytes(range(1, 33))
 FAST_N = 2**10  # unit tests only; the CLI always uses SCRYPT_N
@@ -119,17 +119,21 @@ def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         check_new_password("short")
 
 
-def test_key_files_of_both_formats_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_files_are_checked_before_the_node_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORDO_TEST_PW", "password1")
     entry = write_keystore(tmp_path / "k", "signer", KEY, "password1", scrypt_n=FAST_N)
-    assert load_key_file(entry.path, "signer key", PasswordSource(password_env="ORDO_TEST_PW")) \
-        == KEY
-    with pytest.raises(KeystoreError, match="encrypted keystore; pass --password-file"):
-        check_key_file(entry.path, "signer key", PasswordSource())
+    source = PasswordSource(password_env="ORDO_TEST_PW")
+    assert open_keystore_key(entry.path, "signer key", source) == KEY
+    for check in (check_key_file, open_keystore_key):
+        with pytest.raises(KeystoreError, match="encrypted keystore; pass --password-file"):
+            check(entry.path, "signer key", PasswordSource())
     raw = tmp_path / "raw.key"
     raw.write_text("0x" + KEY.hex() + "\n")
     os.chmod(raw, 0o600)
-    assert load_key_file(raw, "signer key", PasswordSource()) == KEY
-    raw.write_text("zz")
-    with pytest.raises(KeystoreError, match="signer key is not hex"):
-        load_key_file(raw, "signer key", PasswordSource())
+    check_key_file(raw, "signer key", PasswordSource())  # raw hex needs no password
+    os.chmod(raw, 0o644)
+    with pytest.raises(KeystoreError, match="signer key file has mode 0644"):
+        check_key_file(raw, "signer key", PasswordSource())
+    with pytest.raises(KeystoreError, match="cannot read signer key"):
+        check_key_file(tmp_path / "missing", "signer key", PasswordSource())

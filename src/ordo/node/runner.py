@@ -9,7 +9,7 @@ import logging
 from ordo.core.genesis import Genesis
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
-from ordo.keys.signer_key_file import load_key_file
+from ordo.keys.signer_key_file import open_keystore_key
 from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
@@ -47,7 +47,7 @@ def load_configured_signer_key(config: NodeConfig) -> bytes | None:
     if path is None or not is_keystore_file(path):
         return load_signer_key(path)
     try:
-        return load_key_file(path, "signer key",
+        return open_keystore_key(path, "signer key",
                              PasswordSource(config.password_file, config.password_env))
     except (KeystoreError, ValueError) as error:
         raise ConfigError(f"signer_key: {error}") from error
@@ -60,7 +60,7 @@ def load_configured_node_key(config: NodeConfig) -> NodeKey:
     if not path.exists() or not is_keystore_file(path):
         return load_or_create_node_key(path)
     try:
-        return NodeKey(load_key_file(path, "node key",
+        return NodeKey(open_keystore_key(path, "node key",
                                      PasswordSource(config.password_file, config.password_env)))
     except (KeystoreError, ValueError) as error:
         raise ConfigError(f"node_key: {error}") from error
