@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -90,3 +91,19 @@ def test_web3_transfer_and_deploy(
     store = w3.eth.contract(address=deployed["contractAddress"], abi=contract.abi)
     assert store.functions.stored().call() == 5
     assert store.functions.owner().call() == sender.address
+
+
+def test_startup_failures_exit_with_a_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port), "--data-dir",
+             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert busy.returncode == 2 and "address already in use" in busy.stderr
+    assert "Traceback" not in busy.stderr
+    other_chain = subprocess.run(
+        [sys.executable, "-m", "ordo.l1.dev_chain", "--port", "0", "--data-dir",
+         str(tmp_path), "--chain-id", "5"], capture_output=True, text=True, timeout=30)
+    assert other_chain.returncode == 2 and "holds chain id 900, not 5" in other_chain.stderr

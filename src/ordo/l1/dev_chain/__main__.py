@@ -11,6 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
+import lmdb
+
 from ordo.l1.dev_chain.dev_chain import DevChain, DevChainConfig
 from ordo.l1.dev_chain.dev_genesis import DEV_L1_CHAIN_ID
 from ordo.l1.dev_chain.ready_marker import (
@@ -20,6 +22,7 @@ from ordo.l1.dev_chain.ready_marker import (
     write_ready_file,
 )
 from ordo.l1.dev_chain.server import start_dev_server
+from ordo.node.chain import GenesisMismatchError
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     try:
         asyncio.run(run(arguments))
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, GenesisMismatchError, lmdb.Error) as error:
         print(f"dev L1: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
