@@ -82,6 +82,7 @@ async def test_producer_failover_then_restart_syncs_and_rejoins(tmp_path: Path) 
         assert await producer_of(survivor) != producer
         commit = await survivor.call("ordo_getCommit", hex(stopped_at + 1))
         assert int(commit["round"], 16) >= 1  # decided in a later round: the failover
+        assert (await survivor.call("ordo_status"))["timeouts"].get("propose", 0) >= 1
         await victim.start()
         target = max(await cluster.heads()) + 2
         await cluster.wait_for_height(target, timeout=30)

@@ -188,6 +188,8 @@ class ConsensusDriver:
                                      self.chain.store.put_meta)
         self.planner = SyncPlanner()
         self.ignored: Counter[str] = Counter()
+        self.timeouts: Counter[str] = Counter()
+        """Timeouts that fired while their (height, round, step) was current, by step."""
         self.blocks_committed = 0
         self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
         self._followups: deque[PeerEvent] = deque()
@@ -336,7 +338,12 @@ class ConsensusDriver:
             await self._apply(self._followups.popleft())
 
     async def _apply(self, item: PeerEvent) -> None:
-        self.state, actions = step(self.state, item.event)
+        event = item.event
+        if isinstance(event, TimeoutFired) and (event.height, event.round, event.step) == (
+            self.state.height, self.state.round, self.state.step
+        ):
+            self.timeouts[event.step.name.lower()] += 1
+        self.state, actions = step(self.state, event)
         commits = [action for action in actions if isinstance(action, Commit)]
         for commit in commits:
             if not await self._commit(commit):
@@ -711,6 +718,7 @@ class ConsensusDriver:
                        "direction": info.direction, "score": info.score} for info in peers],
             "syncing": self.syncing() is not None,
             "ignoredMessages": dict(self.ignored),
+            "timeouts": dict(self.timeouts),
             "evidence": len(self.evidence),
         }
 
