@@ -16,7 +16,15 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from ordo.l1.dev_chain import READY_FILE, parse_ready_line
+from ordo.l1.client import L1Client
+from ordo.l1.dev_chain import (
+    READY_FILE,
+    DevChainStartError,
+    dev_l1_genesis,
+    parse_ready_line,
+    start_dev_chain_process,
+)
+from ordo.l1.local_account import LocalAccount
 from tests.l1.conftest import free_port, keys, store_contract
 
 
@@ -107,3 +115,19 @@ def test_startup_failures_exit_with_a_message(tmp_path: Path) -> None:
         [sys.executable, "-m", "ordo.l1.dev_chain", "--port", "0", "--data-dir",
          str(tmp_path), "--chain-id", "5"], capture_output=True, text=True, timeout=30)
     assert other_chain.returncode == 2 and "holds chain id 900, not 5" in other_chain.stderr
+
+
+async def test_launcher_starts_and_stops_the_child(tmp_path: Path) -> None:
+    child = await start_dev_chain_process(tmp_path, block_time=0.1, automine=True)
+    try:
+        async with L1Client(child.url) as client:
+            assert await client.chain_id() == child.chain_id == 900
+            sent = await LocalAccount(client, keys()[0]).send_transaction(b"\x66" * 20, value=3)
+            assert (await client.wait_for_receipt(sent.tx_hash, timeout=10)).succeeded
+    finally:
+        assert await child.stop() == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    dev_l1_genesis(chain_id=5).save(other / "genesis.json")
+    with pytest.raises(DevChainStartError, match="holds chain id 5, not 900"):
+        await start_dev_chain_process(other)
