@@ -140,8 +140,10 @@ async def advance_epoch(client: L1Client, deployment: StakingDeployment, caller:
                         *, time_travel: bool = False, timeout: float = RECEIPT_TIMEOUT) -> int:
     """Freeze the pending set as the next epoch's set; the new epoch number.
 
-    Waits until the pool's minimum interval is over. With ``time_travel`` (a dev L1 or anvil)
-    the chain's clock is moved forward instead of waiting for it.
+    Waits until the pool's minimum interval is over by the chain's clock. A chain that makes
+    blocks only for transactions (automine without a timer, anvil's default) judges the call
+    against a head whose clock stands still between them: there, use ``time_travel``, which
+    moves the chain's clock forward with evm_increaseTime instead of waiting.
     """
     pool = pool_handle(client, deployment)
     loop = asyncio.get_running_loop()
