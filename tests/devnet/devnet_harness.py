@@ -16,7 +16,7 @@ from ordo.devnet.ports import free_port
 RUNNER = Path(__file__).with_name("devnet_with_stand_in.py")
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
