@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from ordo.l1.client import L1Client
+from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.dev_chain import DevChain, DevChainConfig, faucet_address, start_dev_server
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1RpcError
-from tests.l1.conftest import Endpoint, keys
+from tests.l1.conftest import Endpoint, keys, store_contract
 
 
 async def test_finalized_and_safe_lag_the_head(dev_endpoint: Endpoint) -> None:
@@ -79,6 +80,11 @@ async def test_set_balance_raises_and_refuses_to_lower(dev_endpoint: Endpoint) -
         target = bytes.fromhex("ab" * 20)  # letters: the faucet must checksum it
         await client.request("anvil_setBalance", ["0x" + target.hex(), hex(10**21)])
         assert await client.get_balance(target) == 10**21
+        contract = store_contract()
+        store, _ = await ContractHandle.deploy(client, LocalAccount(client, keys()[0]),
+                                               contract.abi, contract.bytecode, 1)
+        with pytest.raises(L1RpcError, match="refused the faucet's transfer"):
+            await client.request("anvil_setBalance", ["0x" + store.address.hex(), "0x5"])
         await client.request("anvil_setBalance", ["0x" + target.hex(), 10**21])
         with pytest.raises(L1RpcError) as lowered:
             await client.request("anvil_setBalance", ["0x" + target.hex(), "0x1"])
@@ -87,6 +93,11 @@ async def test_set_balance_raises_and_refuses_to_lower(dev_endpoint: Endpoint) -
             await client.request("anvil_setBalance", ["0x" + faucet_address().hex(), "0x0"])
         assert faucet.value.code == -32000
         assert await client.get_balance(target) == 10**21
+        contract = store_contract()
+        store, _ = await ContractHandle.deploy(client, LocalAccount(client, keys()[0]),
+                                               contract.abi, contract.bytecode, 1)
+        with pytest.raises(L1RpcError, match="refused the faucet's transfer"):
+            await client.request("anvil_setBalance", ["0x" + store.address.hex(), "0x5"])
 
 
 @pytest.mark.parametrize(("method", "params", "wording"), [

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 MAX_TRANSACTIONS_PER_BLOCK = 2_000
 TRANSFER_GAS = 21_000
+SET_BALANCE_BLOCKS = 3
+"""Blocks anvil_setBalance mines at most to include its faucet transfer."""
+RECEIPT_SUCCESS = b"\x01"
 
 
 @dataclass(frozen=True)
@@ -210,8 +213,17 @@ class DevChain:
         raw = bytes(Account.sign_transaction(tx, FAUCET_KEY).raw_transaction)
         tx_hash = await self.node.submit_raw_transaction(raw)
         async with self._mine_lock:
-            while self.node.get_transaction_location(tx_hash) is None:
-                if tx_hash not in self.node.mempool:
-                    raise BalanceChangeError("the faucet transfer was dropped: "
-                                          + str(self.node.transaction_status(tx_hash)))
+            for _ in range(SET_BALANCE_BLOCKS):
+                if self.node.get_transaction_location(tx_hash) is not None or \
+                        tx_hash not in self.node.mempool:
+                    break
                 await self._mine_locked(None)
+        location = self.node.get_transaction_location(tx_hash)
+        if location is None:
+            raise BalanceChangeError("the faucet transfer was not included: "
+                                     + str(self.node.transaction_status(tx_hash)))
+        receipt = self.node.get_receipts(location.block_hash)[location.index]
+        if bytes(receipt.state_root) != RECEIPT_SUCCESS:
+            raise BalanceChangeError(f"0x{address.hex()} refused the faucet's transfer (a "
+                                     "contract without a payable receive): its balance cannot "
+                                     "be set on this chain")
