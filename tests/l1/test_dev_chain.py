@@ -7,6 +7,8 @@ import itertools
 from pathlib import Path
 
 import pytest
+from eth_account import Account
+from web3 import AsyncHTTPProvider, AsyncWeb3
 
 from ordo.l1.client import L1Client
 from ordo.l1.contract_handle import ContractHandle
@@ -171,3 +173,45 @@ def test_config_refuses_nonsense(tmp_path: Path) -> None:
         DevChainConfig(tmp_path, block_time=0)
     with pytest.raises(ValueError, match="finality_depth"):
         DevChainConfig(tmp_path, finality_depth=-1)
+
+
+async def test_unlocked_development_accounts_send_transactions(dev_endpoint: Endpoint) -> None:
+    w3 = AsyncWeb3(AsyncHTTPProvider(dev_endpoint.url))
+    accounts = await w3.eth.accounts
+    assert len(accounts) == 10 and Account.from_key(keys()[0]).address in accounts
+    recipient = "0x" + "77" * 20
+    tx_hash = await w3.eth.send_transaction({"from": accounts[0], "to": recipient,
+                                             "value": 1234})
+    receipt = await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=10, poll_latency=0.02)
+    assert receipt["status"] == 1 and receipt["type"] == 2
+    assert await w3.eth.get_balance(recipient) == 1234
+
+    contract = store_contract()
+    factory = w3.eth.contract(abi=contract.abi, bytecode=contract.bytecode)
+    deploy_hash = await factory.constructor(3).transact({"from": accounts[1]})
+    deployed = await w3.eth.wait_for_transaction_receipt(deploy_hash, timeout=10,
+                                                         poll_latency=0.02)
+    store = w3.eth.contract(address=deployed["contractAddress"], abi=contract.abi)
+    await w3.eth.wait_for_transaction_receipt(
+        await store.functions.store(8, "x").transact({"from": accounts[1]}), timeout=10,
+        poll_latency=0.02)
+    assert await store.functions.stored().call() == 8
+    legacy = await w3.eth.send_transaction({"from": accounts[2], "to": recipient, "value": 1,
+                                            "gasPrice": 5 * 10**9})
+    assert (await w3.eth.wait_for_transaction_receipt(legacy, timeout=10,
+                                                      poll_latency=0.02))["type"] == 0
+
+    async with L1Client(dev_endpoint.url) as client:
+        stranger = {"from": "0x" + "88" * 20, "to": recipient, "value": "0x1"}
+        with pytest.raises(L1RpcError, match="unknown account"):
+            await client.request("eth_sendTransaction", [stranger])
+        with pytest.raises(L1RpcError) as reverted:
+            await client.request("eth_sendTransaction", [{
+                "from": accounts[1], "to": store.address,
+                "input": "0x" + store.encode_abi("store", [13, ""])[2:]}])
+        assert reverted.value.code == 3 and reverted.value.revert_reason == "unlucky number"
+        with pytest.raises(L1RpcError, match="missing"):
+            await client.request("eth_sendTransaction", [{"to": recipient}])
+        with pytest.raises(L1RpcError) as malformed:
+            await client.request("eth_sendTransaction", [{"from": "0x12"}])
+        assert malformed.value.code == -32602
