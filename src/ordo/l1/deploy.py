@@ -101,8 +101,9 @@ async def deploy_staking(client: L1Client, deployer: LocalAccount,
         *params.pool_constructor_args(token.address), timeout=RECEIPT_TIMEOUT)
     deployment = StakingDeployment(token.address, pool.address, pool_receipt.block_number)
     if params.reward_reserve > 0:
-        await _transact(token, deployer, "mint", deployer.address, params.reward_reserve)
-        await _transact(token, deployer, "approve", pool.address, params.reward_reserve)
+        await asyncio.gather(
+            _transact(token, deployer, "mint", deployer.address, params.reward_reserve),
+            _transact(token, deployer, "approve", pool.address, params.reward_reserve))
         await _transact(pool, deployer, "fund_reserve", params.reward_reserve)
     return deployment
 
@@ -192,8 +193,8 @@ async def stake_devnet_sequencers(client: L1Client, deployment: StakingDeploymen
     operators = [LocalAccount(client, key) for key in operator_keys]
     if len({operator.address for operator in operators}) != len(operators):
         raise ValueError("operator_keys: the same operator twice")
-    for operator, stake in zip(operators, stakes, strict=True):
-        await mint_tokens(client, deployment, deployer, operator.address, stake)
+    await asyncio.gather(*(mint_tokens(client, deployment, deployer, operator.address, stake)
+                           for operator, stake in zip(operators, stakes, strict=True)))
     await asyncio.gather(*(lock_stake(client, deployment, operator, stake, signer)
                            for operator, stake, signer in zip(operators, stakes, signers,
                                                               strict=True)))
