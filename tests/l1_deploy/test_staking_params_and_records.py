@@ -6,8 +6,15 @@ from dataclasses import replace
 
 import pytest
 
+from ordo.core.genesis import dev_private_keys
 from ordo.l1.client import L1Client
-from ordo.l1.deploy import StakedSequencer, StakingDeployment, stake_devnet_sequencers
+from ordo.l1.deploy import (
+    DevnetStaking,
+    StakedSequencer,
+    StakingDeployment,
+    devnet_operator_keys,
+    stake_devnet_sequencers,
+)
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.staking_params import (
     TOKEN,
@@ -86,6 +93,22 @@ def test_staked_sequencer_json_keeps_big_amounts_exact() -> None:
                                "stake": "50000000000000000000000"}
 
 
+def test_devnet_operators_are_the_funded_dev_accounts_after_the_deployer() -> None:
+    assert devnet_operator_keys(3) == dev_private_keys(4)[1:]
+    for count in (0, 10, True, 2.0):
+        with pytest.raises(ValueError, match=r"sequencer count: .* is not in 1\.\.9"):
+            devnet_operator_keys(count)  # type: ignore[arg-type]
+
+
+def test_devnet_staking_json_names_everything_devnet_json_needs() -> None:
+    deployment = StakingDeployment(b"\x01" * 20, b"\x02" * 20, 3)
+    staking = DevnetStaking(deployment, (StakedSequencer(b"\x03" * 20, b"\x04" * 20, 5),), 1)
+    assert staking.to_json() == {
+        "token": "0x" + "01" * 20, "locking_pool": "0x" + "02" * 20, "deploy_block": 3,
+        "live_epoch": 1, "sequencers": [{"operator": "0x" + "03" * 20,
+                                         "signer": "0x" + "04" * 20, "stake": "5"}]}
+
+
 async def test_devnet_staking_refuses_mismatched_lists_before_any_request() -> None:
     # Port 9 (discard) is never an L1: any request would fail, so the refusals come first.
     async with L1Client("http://127.0.0.1:9/") as client:
@@ -93,11 +116,13 @@ async def test_devnet_staking_refuses_mismatched_lists_before_any_request() -> N
         deployment = StakingDeployment(b"\x01" * 20, b"\x02" * 20, 1)
         keys = [b"\x03" * 32, b"\x04" * 32]
         signers = [b"\x05" * 20, b"\x06" * 20]
-        for arguments, message in [
-            ((keys, signers, [TOKEN]), "2 operator keys, 2 signers and 1 stakes"),
-            (([], [], []), "no sequencers to stake"),
-            ((keys, [signers[0]] * 2, [TOKEN] * 2), "the same signer twice"),
-            (([keys[0]] * 2, signers, [TOKEN] * 2), "the same operator twice"),
+        for signer_list, stakes, operator_keys, message in [
+            (signers, [TOKEN], keys, "2 operator keys, 2 signers and 1 stakes"),
+            ([], [], [], "no sequencers to stake"),
+            ([signers[0]] * 2, None, keys, "the same signer twice"),
+            (signers, None, [keys[0]] * 2, "the same operator twice"),
+            ([b"\x07" * 20] * 10, None, None, r"sequencer count: 10 is not in 1\.\.9"),
         ]:
             with pytest.raises(ValueError, match=message):
-                await stake_devnet_sequencers(client, deployment, deployer, *arguments)
+                await stake_devnet_sequencers(client, deployment, deployer, signer_list, stakes,
+                                              operator_keys=operator_keys)

@@ -26,6 +26,7 @@ from ordo.staking.pool_reader import (
     PoolReadError,
     confirmed_block,
     current_epoch,
+    read_current_set,
     read_epoch_set,
     read_sequencer,
     read_sequencer_by_signer,
@@ -62,13 +63,14 @@ async def test_set_follows_locks_and_unlocks_one_epoch_later(endpoint: Endpoint)
         with pytest.raises(EpochSetError, match="epoch 0: the set is empty"):
             to_validator_set(empty)
 
-        staked, live = await stake_devnet_sequencers(
-            client, deployment, deployer, keys[1:5], signers[:4], STAKES, time_travel=True)
-        assert live == 1
-        assert [entry.operator for entry in staked] == \
+        staking = await stake_devnet_sequencers(
+            client, deployment, deployer, signers[:4], STAKES, time_travel=True)
+        assert staking.live_epoch == 1 and staking.deployment == deployment
+        assert [entry.operator for entry in staking.sequencers] == \
             [LocalAccount(client, key).address for key in keys[1:5]]
         first_set_block = await confirmed_block(client, 1)
         epoch_one = await read_epoch_set(client, pool, 1, first_set_block)
+        assert await read_current_set(client, pool, first_set_block) == epoch_one
         assert epoch_one.epoch == 1
         assert as_pairs(epoch_one.validators) == set(zip(signers[:4], STAKES, strict=True))
         assert epoch_one.set_hash == members_hash(epoch_one.validators)

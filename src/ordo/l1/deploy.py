@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ordo.core.genesis import DEV_ACCOUNT_COUNT, dev_private_keys
 from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
@@ -19,7 +20,7 @@ from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.staking_contracts import pool_at, token_at
-from ordo.l1.staking_params import StakingParams
+from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, StakingParams
 
 RECEIPT_TIMEOUT = 60.0
 EPOCH_WAIT_POLL = 0.25
@@ -172,36 +173,65 @@ async def advance_epoch(client: L1Client, deployment: StakingDeployment, caller:
     return int(event.arguments["epoch"])
 
 
-async def stake_devnet_sequencers(client: L1Client, deployment: StakingDeployment,
-                                  deployer: LocalAccount, operator_keys: Sequence[bytes],
-                                  signers: Sequence[bytes], stakes: Sequence[int],
-                                  *, time_travel: bool = False
-                                  ) -> tuple[tuple[StakedSequencer, ...], int]:
-    """Mint each operator its stake, lock it for its signer, and advance the epoch so the set
-    is live; the sequencers and the live epoch.
+@dataclass(frozen=True)
+class DevnetStaking:
+    """What a devnet's L1 holds after staking: for devnet.json and for the nodes' genesis."""
 
+    deployment: StakingDeployment
+    sequencers: tuple[StakedSequencer, ...]
+    live_epoch: int
+    """The first L1 epoch whose set is these sequencers."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.deployment.to_json(), "live_epoch": self.live_epoch,
+                "sequencers": [entry.to_json() for entry in self.sequencers]}
+
+
+def devnet_operator_keys(count: int) -> list[bytes]:
+    """Dev mnemonic accounts 1..count (account 0 deploys): the ones a dev L1 and anvil fund."""
+    if isinstance(count, bool) or not isinstance(count, int) or \
+            not 1 <= count < DEV_ACCOUNT_COUNT:
+        raise ValueError(f"sequencer count: {count!r} is not in 1..{DEV_ACCOUNT_COUNT - 1} "
+                         f"(the dev L1 funds {DEV_ACCOUNT_COUNT} accounts, one deploys)")
+    return dev_private_keys(count + 1)[1:]
+
+
+async def stake_devnet_sequencers(client: L1Client, deployment: StakingDeployment,
+                                  deployer: LocalAccount, signers: Sequence[bytes],
+                                  stakes: Sequence[int] | None = None, *,
+                                  operator_keys: Sequence[bytes] | None = None,
+                                  time_travel: bool = False) -> DevnetStaking:
+    """Mint each operator its stake, lock it for its signer, and advance the epoch so the set
+    is live.
+
+    Operators default to the dev mnemonic accounts 1..N and stakes to DEVNET_SEQUENCER_STAKE.
     The deployer must be the token's minter. Operators lock concurrently, each from its own
-    account (on a devnet: the dev mnemonic accounts, which the L1 funds with ether).
+    account.
     """
-    if not len(operator_keys) == len(signers) == len(stakes):
-        raise ValueError(f"{len(operator_keys)} operator keys, {len(signers)} signers and "
-                         f"{len(stakes)} stakes: one of each per sequencer")
-    if not operator_keys:
+    chosen_stakes = list(stakes) if stakes is not None else \
+        [DEVNET_SEQUENCER_STAKE] * len(signers)
+    keys = list(operator_keys) if operator_keys is not None else \
+        devnet_operator_keys(len(signers))
+    if not len(keys) == len(signers) == len(chosen_stakes):
+        raise ValueError(f"{len(keys)} operator keys, {len(signers)} signers and "
+                         f"{len(chosen_stakes)} stakes: one of each per sequencer")
+    if not keys:
         raise ValueError("no sequencers to stake")
     if len(set(signers)) != len(signers):
         raise ValueError("signers: the same signer twice")
-    operators = [LocalAccount(client, key) for key in operator_keys]
+    operators = [LocalAccount(client, key) for key in keys]
     if len({operator.address for operator in operators}) != len(operators):
         raise ValueError("operator_keys: the same operator twice")
     await asyncio.gather(*(mint_tokens(client, deployment, deployer, operator.address, stake)
-                           for operator, stake in zip(operators, stakes, strict=True)))
+                           for operator, stake in zip(operators, chosen_stakes, strict=True)))
     await asyncio.gather(*(lock_stake(client, deployment, operator, stake, signer)
-                           for operator, stake, signer in zip(operators, stakes, signers,
+                           for operator, stake, signer in zip(operators, chosen_stakes, signers,
                                                               strict=True)))
     epoch = await advance_epoch(client, deployment, deployer, time_travel=time_travel)
     staked = tuple(StakedSequencer(operator.address, signer, stake)
-                   for operator, signer, stake in zip(operators, signers, stakes, strict=True))
-    return staked, epoch
+                   for operator, signer, stake in zip(operators, signers, chosen_stakes,
+                                                      strict=True))
+    return DevnetStaking(deployment, staked, epoch)
 
 
 async def _transact(handle: ContractHandle, account: LocalAccount, function: str,

@@ -59,6 +59,13 @@ async def read_epoch_set(client: L1Client, pool_address: bytes, epoch: int,
     return verified_epoch_set(epoch, members, on_chain_hash)
 
 
+async def read_current_set(client: L1Client, pool_address: bytes, block: int) -> EpochSet:
+    """The set of the epoch current at ``block``: what an L2 epoch whose L1 origin is
+    ``block`` is weighed by."""
+    epoch = await current_epoch(client, pool_address, block)
+    return await read_epoch_set(client, pool_address, epoch, block)
+
+
 async def read_sequencer(client: L1Client, pool_address: bytes, owner: bytes,
                          block: int) -> SequencerState:
     """The record of the operator ``owner``; status NONE for an address that never locked."""
