@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fuzz.live_node import RpcClient, live_node
+
+
+@pytest.fixture(scope="session")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RpcClient]:
+    """One live node shared by the RPC and transaction fuzzers: starting one per example would
+    test start-up, not input handling, and a shared node also proves it survives all of them."""
+    with live_node(tmp_path_factory.mktemp("fuzzed-node")) as client:
+        yield client
