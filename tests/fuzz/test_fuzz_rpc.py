@@ -125,8 +125,8 @@ def test_unknown_methods_are_method_not_found(node: RpcClient, method: str,
 @fuzz(400)
 @given(method=st.sampled_from(HEX_TAKING_METHODS), junk=HEX_JUNK,
        position=st.integers(0, 2), shape=st.sampled_from(["bare", "to", "address", "blockHash"]))
-def test_invalid_hex_is_invalid_params_never_internal(node: RpcClient, method: str, junk: str, position: int,
-                                       shape: str) -> None:
+def test_invalid_hex_is_invalid_params_never_internal(node: RpcClient, method: str, junk: str,
+                                                      position: int, shape: str) -> None:
     value: Any = junk if shape == "bare" else {shape: junk}
     params: list[Any] = ["0x" + "11" * 20, "latest", True]
     params[position] = value
