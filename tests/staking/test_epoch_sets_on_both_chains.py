@@ -4,6 +4,8 @@ read is pinned to a block number."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from eth_account import Account
 from eth_hash.auto import keccak
@@ -15,11 +17,17 @@ from ordo.l1.deploy import (
     deploy_staking,
     lock_stake,
     mint_tokens,
+    pool_handle,
     stake_devnet_sequencers,
     unlock_stake,
 )
 from ordo.l1.local_account import LocalAccount
-from ordo.l1.staking_params import DEVNET_EXIT_DELAY, TOKEN, devnet_staking_params
+from ordo.l1.staking_params import (
+    DEVNET_EXIT_DELAY,
+    DEVNET_SEQUENCER_STAKE,
+    TOKEN,
+    devnet_staking_params,
+)
 from ordo.staking.epoch_set import EpochMember, EpochSetError, members_hash, to_validator_set
 from ordo.staking.pool_reader import (
     EpochNotStarted,
@@ -156,3 +164,30 @@ async def test_refusals_name_the_problem(endpoint: Endpoint) -> None:
             await current_epoch(client, b"\x01" * 19, head)
         with pytest.raises(PoolReadError, match="fewer than 100000 blocks"):
             await confirmed_block(client, 100_000)
+
+
+async def test_rewards_owed_and_claimable_as_the_pool_credits_them(endpoint: Endpoint) -> None:
+    keys = dev_private_keys(2)
+    async with L1Client(endpoint.url) as client:
+        deployer = LocalAccount(client, keys[0])
+        params = replace(devnet_staking_params(L2_CHAIN_ID), reward_reserve=TOKEN)
+        deployment = await deploy_staking(client, deployer, params)
+        signer = signer_address(0)
+        await stake_devnet_sequencers(client, deployment, deployer, [signer], time_travel=True)
+        pool = pool_handle(client, deployment)
+        # The deployer stands in for the inbox, the one caller allowed to credit rewards.
+        for function, argument in (("set_inbox", deployer.address),
+                                   ("credit_reward", signer)):
+            arguments = (argument,) if function == "set_inbox" else (argument, 10_000)
+            sent = await pool.transact(deployer, function, *arguments)
+            receipt = await client.wait_for_receipt(sent.tx_hash, timeout=20)
+            assert receipt.succeeded
+        state = await read_sequencer_by_signer(client, deployment.locking_pool, signer,
+                                               receipt.block_number)
+        assert state is not None
+        expected = 10_000 * DEVNET_SEQUENCER_STAKE * 2_000 // (10_000 * params.blocks_per_year)
+        assert state.rewards_owed == expected and expected > TOKEN
+        assert state.reward_reserve == TOKEN and state.rewards_claimable == TOKEN
+        before = await read_sequencer_by_signer(client, deployment.locking_pool, signer,
+                                                receipt.block_number - 1)
+        assert before is not None and before.rewards_owed == 0
