@@ -1,0 +1,1 @@
+"""Chaos testing of a live multi-node network: seeded faults under load, invariants at the end."""

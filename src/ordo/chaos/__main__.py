@@ -1,0 +1,60 @@
+"""``python -m ordo.chaos --seed N --duration S``: one chaos run; exit code 0 when every invariant
+held, 1 when one broke (the seed and the command that repeats the run are printed), 2 on bad
+options or a network that never came up."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from ordo.chaos.harness import ChaosOptions, ChaosSetupError, run_chaos
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ordo.chaos",
+                                     description="Seeded faults on a live network under load.")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load+faults")
+    parser.add_argument("--nodes", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=20.0, help="transactions per second")
+    parser.add_argument("--recovery-bound", type=float, default=30.0,
+                        help="seconds allowed until a block is final after the last heal")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep node data and logs here (default: a temporary directory, "
+                             "kept only when the run fails)")
+    args = parser.parse_args(argv)
+    try:
+        options = ChaosOptions(seed=args.seed, duration=args.duration, nodes=args.nodes,
+                               rate=args.rate, recovery_bound=args.recovery_bound,
+                               workdir=args.workdir)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        summary = run_chaos(options)
+    except ChaosSetupError as error:
+        print(f"error: {error}\nrepeat with: {options.repeat_command()}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(summary, indent=2))
+    if not summary["passed"]:
+        print(f"CHAOS RUN FAILED (seed {options.seed}); repeat with: {summary['repeat']}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_PASSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
