@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ordo.rpc.limits import RpcLimits
 from ordo.rpc.server import ALL_METHODS
+from tests.fuzz.fuzz_settings import fuzz
 from tests.fuzz.live_node import RpcClient
 
 PARSE_ERROR = -32700
@@ -20,12 +21,7 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000
 LIMITS = RpcLimits()
-BASE = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
-
-def fuzz(examples: int) -> settings:
-    """Example counts are tuned so the whole fuzz folder stays near two minutes."""
-    return settings(BASE, max_examples=examples)
 
 SCALARS = (st.none() | st.booleans() | st.integers(-(2**300), 2**300)
            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
