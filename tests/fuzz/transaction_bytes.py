@@ -112,7 +112,7 @@ BOUNDARY_INTS = (st.sampled_from([0, 1, 21_000, 2 * GWEI, 2**63 - 1, 2**64 - 1, 
 SMALL_INTS = st.integers(0, 3) | BOUNDARY_INTS
 ADDRESSES = st.sampled_from([b"", b"\x44" * 20, b"\x44" * 19, b"\x44" * 21, b"\x00" * 20,
                              b"\x00" * 19 + b"\x01"])
-ACCESS_LISTS = (st.just([]) | st.lists(st.tuples(ADDRESSES, st.lists(
+ACCESS_LISTS: st.SearchStrategy[Any] = (st.just([]) | st.lists(st.tuples(ADDRESSES, st.lists(
     st.binary(min_size=31, max_size=33), max_size=2)).map(list), max_size=2) | RLP_ITEMS)
 
 
