@@ -75,8 +75,11 @@ class ChaosOptions:
                              "drain_timeout not negative")
 
     def repeat_command(self) -> str:
-        return (f"python -m ordo.chaos --seed {self.seed} --duration {self.duration:g} "
-                f"--nodes {self.nodes} --rate {self.rate:g}")
+        command = (f"python -m ordo.chaos --seed {self.seed} --duration {self.duration:g} "
+                   f"--nodes {self.nodes} --rate {self.rate:g}")
+        if self.recovery_bound != ChaosOptions.recovery_bound:
+            command += f" --recovery-bound {self.recovery_bound:g}"
+        return command
 
 
 @dataclass

@@ -1,0 +1,26 @@
+"""Bad options are refused before anything starts, with the reason and exit code 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from ordo.chaos.__main__ import EXIT_USAGE, main
+from ordo.chaos.harness import ChaosOptions
+
+
+@pytest.mark.parametrize(("argv", "text"), [
+    (["--duration", "5"], "duration: 5.0 is not allowed"),
+    (["--nodes", "1"], "nodes: 1 is not allowed"),
+    (["--rate", "0"], "rate: 0.0 is not allowed"),
+    (["--recovery-bound", "-1"], "recovery_bound"),
+])
+def test_bad_options_exit_2_with_the_reason(argv: list[str], text: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == EXIT_USAGE
+    assert text in capsys.readouterr().err
+
+
+def test_repeat_command_reproduces_the_run() -> None:
+    options = ChaosOptions(seed=42, duration=90, rate=15)
+    assert options.repeat_command() == (
+        "python -m ordo.chaos --seed 42 --duration 90 --nodes 4 --rate 15")
