@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ordo.dashboard import add_dashboard_routes
 from ordo.rpc.backend import RpcBackend
 from ordo.rpc.block_methods import BLOCK_METHODS
 from ordo.rpc.context import Handler, MethodTable, RpcContext, Session
@@ -102,6 +103,7 @@ def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
     app.router.add_get("/", _handle_get)
     app.router.add_route("OPTIONS", "/", _handle_preflight)
     app.router.add_get("/health", _handle_health)
+    add_dashboard_routes(app)
     app.on_startup.append(_start_sweeper)
     app.on_shutdown.append(_close_connections)
     app.on_cleanup.append(_stop_sweeper)
