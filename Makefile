@@ -15,7 +15,7 @@ PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: devnet test lint bench simulate install clean distclean
+.PHONY: devnet test lint bench simulate chaos install clean distclean
 
 devnet: $(PY_STAMP)
 	$(BIN)/ordo devnet $(if $(NODES),--nodes $(NODES)) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
@@ -33,6 +33,11 @@ bench: $(PY_STAMP) $(NPM_STAMP)
 # The deterministic network simulator over as many seeds as asked: make simulate SEEDS=0-9999
 simulate: $(PY_STAMP)
 	$(BIN)/python -m ordo.consensus.simulator --seeds $(SEEDS) $(SIM_ARGS) --jobs 2
+
+# Seeded faults (kill, pause, partition, latency, loss) on a live 4-node network under load:
+# make chaos SEED=7 DURATION=600
+chaos: $(PY_STAMP)
+	$(BIN)/python -m ordo.chaos --seed $(or $(SEED),1) --duration $(or $(DURATION),120)
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
