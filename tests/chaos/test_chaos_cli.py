@@ -24,3 +24,10 @@ def test_repeat_command_reproduces_the_run() -> None:
     options = ChaosOptions(seed=42, duration=90, rate=15)
     assert options.repeat_command() == (
         "python -m ordo.chaos --seed 42 --duration 90 --nodes 4 --rate 15")
+
+
+def test_a_run_without_rebroadcasts_says_so_in_its_repeat_command() -> None:
+    options = ChaosOptions(seed=1, duration=60, rebroadcast_after=None)
+    assert options.repeat_command().endswith("--rebroadcast-after 0")
+    with pytest.raises(ValueError, match="rebroadcast_after"):
+        ChaosOptions(seed=1, duration=60, rebroadcast_after=-1.0)

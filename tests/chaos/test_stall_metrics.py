@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ordo.chaos.stall_metrics import longest_stall, recovery_after
+from ordo.chaos.stall_metrics import longest_stall, percentile, recovery_after
 
 
 def test_longest_stall_counts_the_edges_of_the_window() -> None:
@@ -15,3 +15,12 @@ def test_recovery_is_the_first_progress_after_the_heal() -> None:
     assert recovery_after(progress, 4.0) == 1.0
     assert recovery_after(progress, 5.0) == 4.5
     assert recovery_after(progress, 10.0) is None
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(value) for value in range(1, 101)]
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile(values, 1.0) == 100.0
+    assert percentile([3.0], 0.5) == 3.0
+    assert percentile([], 0.5) is None

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from ordo.chaos.harness import ChaosOptions, ChaosSetupError, run_chaos
+from ordo.chaos.transfer_load import REBROADCAST_AFTER
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="transactions per second")
     parser.add_argument("--recovery-bound", type=float, default=30.0,
                         help="seconds allowed until a block is final after the last heal")
+    parser.add_argument("--rebroadcast-after", type=float, default=REBROADCAST_AFTER,
+                        help="seconds before the load resends a stuck transaction; 0: never")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep node data and logs here (default: a temporary directory, "
                              "kept only when the run fails)")
@@ -34,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options = ChaosOptions(seed=args.seed, duration=args.duration, nodes=args.nodes,
                                rate=args.rate, recovery_bound=args.recovery_bound,
-                               workdir=args.workdir)
+                               workdir=args.workdir,
+                               rebroadcast_after=args.rebroadcast_after or None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

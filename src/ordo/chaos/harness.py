@@ -36,8 +36,8 @@ from ordo.chaos.invariants import (
 from ordo.chaos.link_proxy import LinkProxy
 from ordo.chaos.node_processes import NodeProcesses
 from ordo.chaos.rpc_client import RpcClient, RpcError, RpcUnavailable
-from ordo.chaos.stall_metrics import longest_stall, recovery_after
-from ordo.chaos.transfer_load import TransferLoad
+from ordo.chaos.stall_metrics import longest_stall, percentile, recovery_after
+from ordo.chaos.transfer_load import REBROADCAST_AFTER, TransferLoad
 from ordo.core.genesis import dev_private_keys
 
 LOAD_ACCOUNTS = 10
@@ -61,6 +61,9 @@ class ChaosOptions:
     workdir: Path | None = None
     """Where node data and logs go; None: a temporary directory removed after a passing run."""
     block_time: float | None = None
+    rebroadcast_after: float | None = REBROADCAST_AFTER
+    """Seconds before the load sends a stuck transaction again; None: never (a transaction
+    then only reaches a block through the network's own gossip and journal)."""
 
     def __post_init__(self) -> None:
         if self.duration < 20:
@@ -70,6 +73,9 @@ class ChaosOptions:
             raise ValueError(f"nodes: {self.nodes} is not allowed; use at least 2")
         if self.rate <= 0:
             raise ValueError(f"rate: {self.rate!r} is not allowed; use a positive number")
+        if self.rebroadcast_after is not None and self.rebroadcast_after <= 0:
+            raise ValueError(f"rebroadcast_after: {self.rebroadcast_after!r} is not allowed; "
+                             "use seconds > 0, or None for never")
         if self.recovery_bound <= 0 or self.drain_timeout < 0 or self.ready_timeout <= 0:
             raise ValueError("recovery_bound, ready_timeout must be positive and "
                              "drain_timeout not negative")
@@ -79,6 +85,8 @@ class ChaosOptions:
                    f"--nodes {self.nodes} --rate {self.rate:g}")
         if self.recovery_bound != ChaosOptions.recovery_bound:
             command += f" --recovery-bound {self.recovery_bound:g}"
+        if self.rebroadcast_after != ChaosOptions.rebroadcast_after:
+            command += f" --rebroadcast-after {self.rebroadcast_after or 0:g}"
         return command
 
 
@@ -153,7 +161,8 @@ async def _run(options: ChaosOptions, processes: NodeProcesses,
 
     watch = FinalityWatch(client, urls, running)
     load = TransferLoad(client, urls, running, dev_private_keys(LOAD_ACCOUNTS),
-                        processes.devnet.genesis.chain_id, options.rate, options.seed)
+                        processes.devnet.genesis.chain_id, options.rate, options.seed,
+                        options.rebroadcast_after)
     faults = plan_faults(options.seed, options.duration, PlanShape(nodes=options.nodes))
     book = FaultBook()
     stop_load = asyncio.Event()
@@ -371,6 +380,7 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
             "readmitted_by_rebroadcast": load.counters.readmitted,
             "rejections": dict(load.counters.rejections),
             "drop_reasons": dict(reasons),
+            "inclusion_delay_s": _delays(load.inclusion_delays()),
         },
         "blocks_final": max((max(chain) for chain in chains.values() if chain), default=-1),
         "forks_seen": forks,
@@ -388,3 +398,11 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
     }
     summary["repeat"] = options.repeat_command()
     return summary
+
+
+def _delays(delays: list[float]) -> dict[str, float | None]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {"p50": rounded(percentile(delays, 0.5)), "p99": rounded(percentile(delays, 0.99)),
+            "max": rounded(delays[-1] if delays else None)}

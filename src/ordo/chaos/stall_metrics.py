@@ -17,3 +17,13 @@ def recovery_after(progress: list[tuple[float, int]], heal: float) -> float | No
         if moment > heal:
             return moment - heal
     return None
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of already sorted values; None for no values."""
+    if not sorted_values:
+        return None
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction: {fraction!r} is not between 0 and 1")
+    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[rank]

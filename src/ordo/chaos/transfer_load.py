@@ -26,6 +26,7 @@ PRIORITY_FEE = 10**9
 WINDOW = 8
 """Acknowledged but not yet included transactions an account may have before it waits."""
 REBROADCAST_AFTER = 15.0
+"""Seconds after which a wallet sends a not yet included transaction again."""
 KNOWN_ANSWERS = ("already known", "nonce too low")
 """Rejections that mean 'this node already has (or has included) these bytes'."""
 
@@ -40,6 +41,9 @@ class SentTransaction:
     receipt_block: tuple[int, str] | None = None
     """(number, hash) of the block of the receipt a client was given."""
     last_sent: float = 0.0
+    acknowledged_at: float | None = None
+    receipt_at: float | None = None
+    """When the client first held the receipt (to within the one-second polling)."""
 
 
 @dataclass
@@ -56,7 +60,8 @@ class LoadCounters:
 
 class TransferLoad:
     def __init__(self, client: RpcClient, urls: list[str], available: Callable[[], list[int]],
-                 keys: list[bytes], chain_id: int, rate: float, seed: int) -> None:
+                 keys: list[bytes], chain_id: int, rate: float, seed: int,
+                 rebroadcast_after: float | None = REBROADCAST_AFTER) -> None:
         if rate <= 0:
             raise ValueError(f"rate: {rate!r} is not allowed; use transactions per second > 0")
         self._client = client
@@ -65,6 +70,7 @@ class TransferLoad:
         self._accounts = [Account.from_key(key) for key in keys]
         self._chain_id = chain_id
         self._interval = len(keys) / rate
+        self._rebroadcast_after = rebroadcast_after
         self._rng = random.Random(seed)
         self.transactions: dict[str, SentTransaction] = {}
         self.by_account: list[list[SentTransaction]] = [[] for _ in keys]
@@ -105,7 +111,8 @@ class TransferLoad:
             waiting = [tx for tx in mine if tx.acknowledged and tx.receipt_block is None]
             now = time.monotonic()
             for tx in waiting[:2]:
-                if now - tx.last_sent > REBROADCAST_AFTER:
+                if (self._rebroadcast_after is not None
+                        and now - tx.last_sent > self._rebroadcast_after):
                     await self._rebroadcast(tx)
             if len(waiting) >= WINDOW:
                 await asyncio.sleep(0.5)
@@ -139,15 +146,20 @@ class TransferLoad:
             return False
         except RpcError as error:
             if any(text in error.message for text in KNOWN_ANSWERS):
-                tx.acknowledged = True
+                self._acknowledge(tx)
                 return True
             self.counters.rejections[error.message[:80]] += 1
             return False
         if answer != tx.hash:
             self.counters.rejections[f"acknowledged a different hash {answer!r}"[:80]] += 1
             return False
-        tx.acknowledged = True
+        self._acknowledge(tx)
         return True
+
+    @staticmethod
+    def _acknowledge(tx: SentTransaction) -> None:
+        tx.acknowledged = True
+        tx.acknowledged_at = time.monotonic()
 
     async def _rebroadcast(self, tx: SentTransaction) -> None:
         self.counters.rebroadcasts += 1
@@ -182,8 +194,14 @@ class TransferLoad:
                     if isinstance(receipt, dict):
                         tx.receipt_block = (int(str(receipt["blockNumber"]), 16),
                                             str(receipt["blockHash"]))
+                        tx.receipt_at = time.monotonic()
             except (RpcUnavailable, RpcError, KeyError, ValueError):
                 continue
+
+    def inclusion_delays(self) -> list[float]:
+        """Seconds from acknowledgement to receipt, for every transaction that got both."""
+        return sorted(tx.receipt_at - tx.acknowledged_at for tx in self.transactions.values()
+                      if tx.receipt_at is not None and tx.acknowledged_at is not None)
 
     def outstanding(self) -> int:
         return sum(1 for tx in self.transactions.values()
