@@ -80,6 +80,9 @@ class BrowserPage:
         answer = await self.command("Page.navigate", {"url": url})
         if answer.get("errorText"):
             raise BrowserError(f"cannot load {url}: {answer['errorText']}")
+        # Page.navigate answers once the request is committed, not once the document has loaded.
+        await self.wait_for(f"location.href === {json.dumps(url)} && "
+                            "document.readyState === 'complete'", timeout=30.0)
 
     async def evaluate(self, expression: str) -> Any:
         answer = await self.command("Runtime.evaluate",
