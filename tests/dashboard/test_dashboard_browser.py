@@ -21,6 +21,7 @@ from eth_account import Account
 
 from ordo.core.genesis import dev_private_keys
 from tests.dashboard.dashboard_dom import DashboardDom
+from tests.dashboard.four_node_devnet import FourNodeDevnet
 from tests.dashboard.headless_browser import BrowserPage, find_chromium, headless_page
 from tests.e2e.targets import OrdoDevnet, rpc_request
 
@@ -176,3 +177,52 @@ def check_live_view(dom: DashboardDom, before: dict[str, Any], after: dict[str, 
     assert dom.attributes["batches"].get("hidden") is not None
     assert "not connected to L1 yet" in dom.texts["slashing-note"]
     assert dom.rows["slashing"] == []
+
+
+async def test_dashboard_marks_a_failover_on_a_four_sequencer_devnet(tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is not installed: .ci/run must install it")
+    devnet = FourNodeDevnet(tmp_path / "devnet4")
+    try:
+        nodes = await asyncio.to_thread(devnet.start)
+        await asyncio.to_thread(wait_for_height, nodes[0].rpc_url, 2)
+        producer = rpc_request(nodes[0].rpc_url, "ordo_status", [])["producer"]
+        watched = next(node for node in nodes if node.signer != producer)
+        async with headless_page(CHROMIUM) as page:
+            await page.navigate(watched.rpc_url.rstrip("/") + "/dashboard")
+            await page.wait_for(page_reached(2) + " && document.querySelectorAll("
+                                "'#validators tbody tr[data-validator]').length === 4",
+                                PAGE_TIMEOUT_S)
+            dom = await rendered(page)
+            status = rpc_request(watched.rpc_url, "ordo_status", [])
+            shown = {row.attributes["data-validator"]: row.cells[1]
+                     for row in dom.rows["validators"]}
+            assert shown == {v["address"]: f"{int(v['stake'], 16):,}"
+                             for v in status["validators"]}
+            assert dom.attributes["failover"].get("hidden") is not None
+            for row in dom.rows["blocks"]:
+                assert len(row.cells[6].split()) >= 3, "a certificate carries a quorum of 3"
+
+            producer = rpc_request(watched.rpc_url, "ordo_status", [])["producer"]
+            victim = next(node for node in nodes if node.signer == producer)
+            devnet.pause(victim)
+            await page.wait_for("!document.getElementById('failover').hidden", PAGE_TIMEOUT_S)
+            await page.wait_for("document.querySelector('#blocks tbody tr.failover') !== null",
+                                PAGE_TIMEOUT_S)
+            dom = await rendered(page)
+            await save_screenshot(page, "dashboard-failover.png")
+            failover_rows = [row for row in dom.rows["blocks"]
+                             if "failover" in row.attributes.get("class", "")]
+            row = failover_rows[0]
+            height = int(row.attributes["data-number"])
+            commit = rpc_request(watched.rpc_url, "ordo_getCommit", [hex(height)])
+            rounds = int(commit["round"], 16)
+            assert rounds > 0
+            assert row.cells[5] == f"{rounds} (failover)"
+            assert victim.signer not in row.cells[6].split()
+            assert row.cells[6].split() == [s["validator"] for s in commit["signatures"]]
+            assert re.search(r"failover (in progress|at height \d+)", dom.texts["failover"])
+            assert dom.texts["producer"] != victim.signer or "in progress" in dom.texts[
+                "failover"]
+    finally:
+        await asyncio.to_thread(devnet.stop)
