@@ -13,7 +13,7 @@ const WEI_PER_ETH = 10n ** 18n;
 const state = {
   socket: null, nextId: 1, pending: new Map(), backoffMs: BACKOFF_MIN_MS,
   blocks: new Map(),          // number -> {number, hash, timestamp, txCount, builder, commit}
-  status: null, evidence: [], generation: 0,
+  status: null, evidence: [], generation: 0, lastError: null,
 };
 
 // ---- pure helpers -------------------------------------------------------------------------
@@ -116,7 +116,10 @@ function connect() {
     state.pending.clear();
     const delay = state.backoffMs;
     state.backoffMs = Math.min(BACKOFF_MAX_MS, state.backoffMs * 2);
-    setConnection("down", "disconnected · retrying in " + (delay / 1000).toFixed(1) + " s");
+    const why = state.lastError ? " (" + state.lastError + ")" : "";
+    state.lastError = null;
+    setConnection("down", "disconnected" + why + " · retrying in " + (delay / 1000).toFixed(1) +
+      " s");
     setTimeout(connect, delay);
   };
 }
@@ -125,7 +128,7 @@ async function resync(socket) {
   const generation = ++state.generation;
   try {
     await call("eth_subscribe", ["newHeads"]);
-    const status = await call("ordo_status", []);
+    const status = checkedStatus(await call("ordo_status", []));
     if (generation !== state.generation) return;
     state.blocks = new Map();
     const head = hexToInt(status.latestBlock) || 0;
@@ -137,7 +140,10 @@ async function resync(socket) {
     state.backoffMs = BACKOFF_MIN_MS;
     setConnection("live", "live");
   } catch (error) {
-    if (generation === state.generation && socket.readyState === WebSocket.OPEN) socket.close();
+    if (generation === state.generation && socket.readyState === WebSocket.OPEN) {
+      state.lastError = error.message;
+      socket.close();
+    }
   }
 }
 
@@ -157,8 +163,15 @@ async function loadBlock(number, generation) {
   for (const old of keep) state.blocks.delete(old);
 }
 
+function checkedStatus(status) {
+  if (!status || typeof status !== "object" || Array.isArray(status)) {
+    throw new Error("ordo_status answered something that is not an object");
+  }
+  return status;
+}
+
 async function refreshStatus(generation, known) {
-  const status = known || await call("ordo_status", []);
+  const status = checkedStatus(known || await call("ordo_status", []));
   let evidence = state.evidence;
   if (!state.status || status.evidence !== state.status.evidence || known) {
     evidence = await call("ordo_getEvidence", []);
