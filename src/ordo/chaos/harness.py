@@ -312,7 +312,8 @@ async def _chain(client: RpcClient, url: str) -> dict[int, str]:
 
 
 async def _statuses(client: RpcClient, urls: list[str], tx_hash: str,
-                    canonical: dict[int, str]) -> tuple[str, str | None]:
+                    canonical: dict[int, str]) -> tuple[tuple[str, str | None], int]:
+    """(outcome, how many nodes hold the transaction as pending)."""
     answers: list[dict[str, object]] = []
     for url in urls:
         with contextlib.suppress(RpcUnavailable, RpcError):
@@ -321,7 +322,8 @@ async def _statuses(client: RpcClient, urls: list[str], tx_hash: str,
                 answers.append(answer)
                 if classify(tx_hash, answers, canonical)[0] == "final":
                     break
-    return classify(tx_hash, answers, canonical)
+    holders = sum(1 for answer in answers if answer.get("status") == "pending")
+    return classify(tx_hash, answers, canonical), holders
 
 
 async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: RpcClient,
@@ -341,11 +343,15 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
     violations += check_receipts_final(transactions, canonical)
     acknowledged = [tx for tx in transactions if tx.acknowledged]
     outcomes: dict[str, tuple[str, str | None]] = {}
+    pending_holders: Counter[int] = Counter()
     for first in range(0, len(acknowledged), 20):
         batch = acknowledged[first:first + 20]
         results = await asyncio.gather(*(_statuses(client, urls, tx.hash, canonical)
                                          for tx in batch))
-        outcomes.update({tx.hash: result for tx, result in zip(batch, results, strict=True)})
+        for tx, (outcome, holders) in zip(batch, results, strict=True):
+            outcomes[tx.hash] = outcome
+            if outcome[0] == "pending":
+                pending_holders[holders] += 1
     kinds, reasons, lost = tally_outcomes(outcomes)
     violations += lost[:20] + ([f"... and {len(lost) - 20} more lost"] if len(lost) > 20 else [])
     violations += check_restarts(book.restarts)
@@ -372,6 +378,8 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
             "receipts_received": sum(1 for tx in transactions if tx.receipt_block is not None),
             "final": kinds.get("final", 0),
             "pending": kinds.get("pending", 0),
+            "pending_by_holding_nodes": {str(count): number for count, number
+                                         in sorted(pending_holders.items())},
             "dropped": kinds.get("dropped", 0),
             "lost": kinds.get("lost", 0),
             "send_attempts": load.counters.attempts,
