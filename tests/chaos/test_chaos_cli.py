@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ordo.chaos.__main__ import EXIT_USAGE, main
-from ordo.chaos.harness import ChaosOptions
+from ordo.chaos.harness import ChaosOptions, ChaosSetupError
 
 
 @pytest.mark.parametrize(("argv", "text"), [
@@ -31,3 +31,28 @@ def test_a_run_without_rebroadcasts_says_so_in_its_repeat_command() -> None:
     assert options.repeat_command().endswith("--rebroadcast-after 0")
     with pytest.raises(ValueError, match="rebroadcast_after"):
         ChaosOptions(seed=1, duration=60, rebroadcast_after=-1.0)
+
+
+def test_a_failing_run_prints_its_seed_and_the_command_that_repeats_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def failing_run(options: ChaosOptions) -> dict[str, object]:
+        return {"seed": options.seed, "passed": False, "violations": ["block 3 differs"],
+                "repeat": options.repeat_command()}
+
+    monkeypatch.setattr("ordo.chaos.__main__.run_chaos", failing_run)
+    assert main(["--seed", "9", "--duration", "30"]) == 1
+    captured = capsys.readouterr()
+    assert '"block 3 differs"' in captured.out
+    assert ("CHAOS RUN FAILED (seed 9); repeat with: python -m ordo.chaos --seed 9 "
+            "--duration 30 --nodes 4 --rate 20") in captured.err
+
+
+def test_a_network_that_never_comes_up_is_exit_2_with_the_repeat_command(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def no_network(options: ChaosOptions) -> dict[str, object]:
+        raise ChaosSetupError("node 2 exited with code 2 at start")
+
+    monkeypatch.setattr("ordo.chaos.__main__.run_chaos", no_network)
+    assert main(["--seed", "4"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "node 2 exited with code 2" in err and "--seed 4" in err
