@@ -607,7 +607,7 @@ class ConsensusDriver:
             self.transport.send(peer, MessageKind.BLOCK_RESPONSE, encode_response(response))
 
     async def _apply_synced(self, item: SyncedBlocks) -> None:
-        self.planner.on_response(item.peer)
+        self.planner.on_response(item.peer, delivered=bool(item.response.entries))
         for raw_block, raw_certificate in item.response.entries:
             try:
                 certificate = decode_certificate(raw_certificate)

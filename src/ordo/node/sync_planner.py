@@ -3,7 +3,9 @@ is passed in, so the policy is tested without sockets.
 
 Peers report their heads (STATUS, or implicitly by a certificate or a vote of a later height).
 While a peer is ahead, one request at a time is outstanding; an unanswered request expires so
-that a silent or departed peer cannot stall the sync.
+that a silent or departed peer cannot stall the sync. A head claim costs nothing to make, so a
+peer that lets requests go unanswered is asked only when no one else is ahead, and its claim no
+longer counts toward "syncing" until it delivers blocks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ordo.node.sync_codec import MAX_REQUEST_COUNT, BlockRequest
+
+UNANSWERED_LIMIT = 2
+"""Requests a peer may leave unanswered in a row before its head claim stops being believed:
+one can be bad luck, two in a row from a peer that said it was ahead is a pattern."""
 
 SYNC_LAG = 2
 """Blocks behind the best peer before the node reports itself as syncing: in consensus a node
@@ -33,6 +39,7 @@ class SyncPlanner:
         self._heads: dict[bytes, int] = {}
         self._outstanding: Outstanding | None = None
         self._starting: int | None = None
+        self._unanswered: dict[bytes, int] = {}
 
     def note_head(self, peer: bytes, head: int) -> None:
         """The peer has the chain up to ``head`` (never lowers what we know of it)."""
@@ -44,20 +51,32 @@ class SyncPlanner:
 
     def forget(self, peer: bytes) -> None:
         self._heads.pop(peer, None)
+        self._unanswered.pop(peer, None)
         if self._outstanding is not None and self._outstanding.peer == peer:
             self._outstanding = None
 
     def highest(self) -> int:
-        return max(self._heads.values(), default=0)
+        return max((head for peer, head in self._heads.items() if self._believed(peer)),
+                   default=0)
+
+    def _believed(self, peer: bytes) -> bool:
+        return self._unanswered.get(peer, 0) < UNANSWERED_LIMIT
+
+    def _strike(self, peer: bytes) -> None:
+        self._unanswered[peer] = self._unanswered.get(peer, 0) + 1
 
     def next_request(self, our_head: int, now: float) -> tuple[bytes, BlockRequest] | None:
         outstanding = self._outstanding
         if outstanding is not None and now < outstanding.deadline:
             return None
+        if outstanding is not None:
+            self._strike(outstanding.peer)
         ahead = [(head, peer) for peer, head in self._heads.items() if head > our_head]
         if not ahead:
             self._outstanding = None
             return None
+        believed = [entry for entry in ahead if self._believed(entry[1])]
+        ahead = believed or ahead
         if outstanding is not None:  # it expired: prefer someone else this time
             others = [entry for entry in ahead if entry[1] != outstanding.peer]
             ahead = others or ahead
@@ -66,9 +85,16 @@ class SyncPlanner:
         self._outstanding = Outstanding(peer, request.start, now + self.request_timeout)
         return peer, request
 
-    def on_response(self, peer: bytes) -> None:
-        if self._outstanding is not None and self._outstanding.peer == peer:
-            self._outstanding = None
+    def on_response(self, peer: bytes, delivered: bool = True) -> None:
+        """``delivered``: the response carried blocks (an empty answer is no better than none).
+        Only an answer to our own request redeems a peer: anyone can replay old blocks."""
+        if self._outstanding is None or self._outstanding.peer != peer:
+            return
+        self._outstanding = None
+        if delivered:
+            self._unanswered.pop(peer, None)
+        else:
+            self._strike(peer)
 
     def progress(self, our_head: int) -> dict[str, int] | None:
         """eth_syncing's answer: None in sync, else startingBlock/currentBlock/highestBlock."""
