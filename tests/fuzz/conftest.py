@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fuzz.error_log_trap import trapped_errors
 from tests.fuzz.live_node import RpcClient, live_node
 
 
@@ -11,5 +12,6 @@ from tests.fuzz.live_node import RpcClient, live_node
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RpcClient]:
     """One live node shared by the RPC and transaction fuzzers: starting one per example would
     test start-up, not input handling, and a shared node also proves it survives all of them."""
-    with live_node(tmp_path_factory.mktemp("fuzzed-node")) as client:
+    with trapped_errors() as trap, live_node(tmp_path_factory.mktemp("fuzzed-node")) as client:
         yield client
+    assert trap.records == [], trap.summary()

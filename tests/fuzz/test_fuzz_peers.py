@@ -40,6 +40,7 @@ from ordo.node.sync_codec import (
     decode_status,
     encode_status,
 )
+from tests.fuzz.error_log_trap import trapped_errors
 from tests.fuzz.fuzz_settings import fuzz
 from tests.fuzz.hostile_peer import (
     Ending,
@@ -69,10 +70,12 @@ APPLICATION = [MessageKind.STATUS, MessageKind.TX, MessageKind.PROPOSAL, Message
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCluster]:
-    with live_cluster(tmp_path_factory.mktemp("fuzzed-cluster")) as cluster:
+    with trapped_errors() as trap, \
+            live_cluster(tmp_path_factory.mktemp("fuzzed-cluster")) as cluster:
         cluster.assert_consensus_goes_on()
         yield cluster
         cluster.assert_consensus_goes_on()
+    assert trap.records == [], trap.summary()
 
 
 def height_of(live: LiveCluster, index: int) -> int:
@@ -233,16 +236,21 @@ def test_junk_frames_from_an_authenticated_outsider(
     wire = [encode_frame(kind, payload) for kind, payload in frames]
     if finisher is not None:
         wire.append(FINISHERS[finisher]())
-    must_close = finisher is not None or penalties >= BAN_AFTER_PENALTIES
+    # Scores heal continuously, so exactly BAN_AFTER_PENALTIES offences may land a hair above
+    # the threshold: only a margin on either side is decidable.
+    banned = penalties > BAN_AFTER_PENALTIES
+    spared = penalties < BAN_AFTER_PENALTIES
+    must_close = finisher is not None or banned
     ending = live.loop.run(send_frames_and_watch(
         live.p2p_ports[target], live.chain_id, wire, wait_for_close=5.0 if must_close else 0.3))
-    if finisher is not None and penalties < BAN_AFTER_PENALTIES:
-        # a framing offence also costs score: with earlier junk it can tip the peer into a ban
-        assert ending.closed and ending.reason in (finisher, f"banned:{finisher}"), ending
-    elif must_close:
+    if finisher is not None:
+        assert ending.closed and ending.reason is not None, ending
+        assert ending.reason in (finisher, f"banned:{finisher}") or (
+            not spared and ending.reason.startswith("banned:reported:malformed_")), ending
+    elif banned:
         assert ending.closed and ending.reason is not None, ending
         assert ending.reason.startswith("banned:reported:malformed_"), ending
-    else:
+    elif spared:
         assert not ending.closed, (frames, ending)
 
 
