@@ -411,3 +411,65 @@ def test_a_peer_claiming_a_far_higher_head_is_not_believed_for_long(live: LiveCl
     finally:
         for liar in liars:
             liar.close()
+
+
+# ---- well-formed but wrong sync, certificate and evidence messages --------------------------
+
+BOUNDARY_HEIGHTS = st.sampled_from([0, 1, 2, 10, 63, 64, 65, 2**32, 2**63, 2**64 - 1])
+
+
+@st.composite
+def structured_message(draw: st.DrawFn, chain_id: int, validators: list[bytes]) -> bytes:
+    """One frame that decodes, with values chosen to hit the edges of what handles it."""
+    kind = draw(st.sampled_from(["request", "certificate", "evidence", "response", "status"]))
+    if kind == "request":
+        start, count = draw(BOUNDARY_HEIGHTS), draw(st.sampled_from([0, 1, 32, 64, 65, 2**40]))
+        return encode_frame(MessageKind.BLOCK_REQUEST, bytes(rlp.encode([start, count])))
+    if kind == "status":
+        head, finalized = draw(BOUNDARY_HEIGHTS), draw(BOUNDARY_HEIGHTS)
+        return encode_frame(MessageKind.STATUS, bytes(rlp.encode(
+            [head, os.urandom(32), min(head, finalized)])))
+    if kind == "certificate":
+        signers = draw(st.lists(st.sampled_from(validators) | st.binary(min_size=20,
+                                                                       max_size=20), max_size=5))
+        certificate = CommitCertificate(draw(BOUNDARY_HEIGHTS), draw(st.integers(0, 5)),
+                                        os.urandom(32),
+                                        tuple((signer, os.urandom(65)) for signer in signers))
+        return encode_frame(MessageKind.CERTIFICATE, encode_certificate(certificate))
+    if kind == "response":
+        entries = draw(st.lists(st.tuples(st.binary(max_size=80), st.binary(max_size=80)),
+                                max_size=4))
+        return encode_frame(MessageKind.BLOCK_RESPONSE,
+                            bytes(rlp.encode([list(entry) for entry in entries])))
+    forger = LocalSigner(os.urandom(32))
+    victim = draw(st.sampled_from(validators))
+    height, round_ = draw(BOUNDARY_HEIGHTS), draw(st.integers(0, 3))
+    votes = []
+    for _ in range(2):
+        vote = sign_vote(forger, draw(st.just(chain_id) | st.integers(0, 2**64)), height,
+                         round_, draw(st.sampled_from([VoteType.PREVOTE, VoteType.PRECOMMIT])),
+                         draw(st.sampled_from([b"\x00" * 32, b"\x01" * 32, os.urandom(32)])))
+        signer = draw(st.sampled_from([victim, forger.address]))
+        votes.append(type(vote)(vote.chain_id, vote.height, vote.round, vote.vote_type,
+                                vote.block_hash, signer, vote.signature))
+    return encode_frame(MessageKind.EVIDENCE, bytes(rlp.encode([
+        rlp.decode(encode_vote(votes[0])), rlp.decode(encode_vote(votes[1]))])))
+
+
+@fuzz(40)
+@given(data=st.data(), target=st.integers(0, VALIDATORS - 1))
+def test_well_formed_but_wrong_sync_certificates_and_evidence(live: LiveCluster,
+                                                              data: st.DataObject,
+                                                              target: int) -> None:
+    validators = [signer.address for signer in live.signers]
+    frames = data.draw(st.lists(structured_message(live.chain_id, validators), min_size=1,
+                                max_size=6))
+    ending = live.loop.run(send_frames_and_watch(live.p2p_ports[target], live.chain_id, frames,
+                                                 wait_for_close=0.3))
+    if ending.closed:
+        assert ending.reason is not None and ending.reason.startswith("banned:"), ending
+    assert live.status(target)["evidence"] == 0  # forged evidence is never kept
+
+
+def test_consensus_went_on_after_well_formed_lies(live: LiveCluster) -> None:
+    live.assert_consensus_goes_on()
