@@ -1,15 +1,15 @@
 """``python -m ordo.chaos --seed N --duration S``: one chaos run; exit code 0 when every invariant
 held, 1 when one broke (the seed and the command that repeats the run are printed), 2 on bad
-options or a network that never came up."""
+options or a network that never came up, 130 when interrupted (SIGINT or SIGTERM; the node
+processes are stopped first)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 from ordo.chaos.harness import ChaosOptions, ChaosSetupError, run_chaos
 from ordo.chaos.transfer_load import REBROADCAST_AFTER
@@ -17,6 +17,7 @@ from ordo.chaos.transfer_load import REBROADCAST_AFTER
 EXIT_PASSED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,16 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
     try:
         summary = run_chaos(options)
     except ChaosSetupError as error:
         print(f"error: {error}\nrepeat with: {options.repeat_command()}", file=sys.stderr)
         return EXIT_USAGE
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print(f"interrupted; node processes stopped. repeat with: {options.repeat_command()}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(json.dumps(summary, indent=2))
     if not summary["passed"]:
         print(f"CHAOS RUN FAILED (seed {options.seed}); repeat with: {summary['repeat']}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -132,6 +133,22 @@ def _workdir(options: ChaosOptions) -> Iterator[Path]:
 
 
 async def _drive(options: ChaosOptions, processes: NodeProcesses) -> dict[str, Any]:
+    """SIGTERM cancels the run like SIGINT does, so every cleanup below runs either way."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    handled = False
+    if main is not None:
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            loop.add_signal_handler(signal.SIGTERM, main.cancel)
+            handled = True
+    try:
+        return await _with_proxies(options, processes)
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _with_proxies(options: ChaosOptions, processes: NodeProcesses) -> dict[str, Any]:
     proxies: dict[tuple[int, int], LinkProxy] = {}
     async with aiohttp.ClientSession() as session:
         try:
