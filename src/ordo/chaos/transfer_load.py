@@ -13,8 +13,9 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth_account import Account
 
@@ -90,10 +91,10 @@ class TransferLoad:
             for task in tasks:
                 task.cancel()
 
-    async def _retry(self, stop: asyncio.Event, call: Callable[[str], object]) -> object:
+    async def _retry(self, stop: asyncio.Event, call: Callable[[str], Awaitable[Any]]) -> Any:
         while not stop.is_set():
             try:
-                return await call(self._pick())  # type: ignore[misc]
+                return await call(self._pick())
             except (RpcUnavailable, RpcError):
                 await asyncio.sleep(0.3)
         return None
