@@ -24,3 +24,13 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 1.0) == 100.0
     assert percentile([3.0], 0.5) == 3.0
     assert percentile([], 0.5) is None
+
+
+def test_worst_recovery_is_reported_per_fault_kind() -> None:
+    from ordo.chaos.finality_watch import FinalityWatch
+    from ordo.chaos.harness import FaultBook, _worst_by_kind
+
+    watch = FinalityWatch(None, [], list)  # type: ignore[arg-type]
+    watch.record.progress = [(1.0, 1), (4.0, 2), (10.0, 3)]
+    book = FaultBook(heals=[0.5, 3.0, 9.0, 11.0], heal_kinds=["kill", "kill", "loss", "pause"])
+    assert _worst_by_kind(book, watch) == {"kill": 1.0, "loss": 1.0, "pause": None}

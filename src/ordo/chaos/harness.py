@@ -96,6 +96,7 @@ class FaultBook:
     injected: Counter[str] = field(default_factory=Counter)
     descriptions: list[str] = field(default_factory=list)
     heals: list[float] = field(default_factory=list)
+    heal_kinds: list[str] = field(default_factory=list)
     restarts: list[RestartOutcome] = field(default_factory=list)
     pending_checks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -282,6 +283,7 @@ async def _inject(fault: Fault, processes: NodeProcesses,
         for link in links:
             proxies[link].heal()
     book.heals.append(time.monotonic())
+    book.heal_kinds.append(fault.kind.value)
 
 
 async def _check_restart(node: int, final_before: int, processes: NodeProcesses,
@@ -412,6 +414,9 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
         "longest_stall_s": round(longest_stall(watch.record.progress, started, ended), 2),
         "recovery_after_last_heal_s": None if recovery is None else round(recovery, 2),
         "worst_recovery_after_heal_s": round(max(recoveries, default=0.0), 2),
+        "worst_recovery_by_fault_s": _worst_by_kind(book, watch),
+        "node_log_tracebacks": {index: processes.log_text(index).count("Traceback")
+                                for index in range(options.nodes)},
         "restarts": {
             "count": len(book.restarts),
             "needing_repair": len(check_restarts(book.restarts)),
@@ -431,3 +436,15 @@ def _delays(delays: list[float]) -> dict[str, float | None]:
 
     return {"p50": rounded(percentile(delays, 0.5)), "p99": rounded(percentile(delays, 0.99)),
             "max": rounded(delays[-1] if delays else None)}
+
+
+def _worst_by_kind(book: FaultBook, watch: FinalityWatch) -> dict[str, float | None]:
+    """Per fault kind, the slowest first final block after one of its heals (None: never)."""
+    worst: dict[str, float | None] = {}
+    for kind, heal in zip(book.heal_kinds, book.heals, strict=True):
+        recovery = recovery_after(watch.record.progress, heal)
+        if recovery is None or worst.get(kind, 0.0) is None:
+            worst[kind] = None
+        else:
+            worst[kind] = round(max(recovery, worst.get(kind) or 0.0), 2)
+    return dict(sorted(worst.items()))

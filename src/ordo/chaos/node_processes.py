@@ -143,6 +143,11 @@ class NodeProcesses:
             return text.rsplit(RESTART_MARK, 1)[-1]
         return ""
 
+    def log_text(self, index: int) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path(index).read_text(errors="replace")
+        return ""
+
     def log_tail(self, index: int, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
             return "\n".join(self.log_path(index).read_text(errors="replace")
