@@ -26,6 +26,7 @@ def assert_clear_refusal(answer: dict[str, Any], raw: bytes) -> str:
     message = error["message"]
     assert isinstance(message, str) and 0 < len(message) < 600, (raw.hex(), error)
     assert "Traceback" not in message and "internal error" not in message, (raw.hex(), error)
+    assert "Unknown transaction type" not in message, (raw.hex(), error)  # py-evm's tuple repr
     return str(message)
 
 

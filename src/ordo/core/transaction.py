@@ -19,6 +19,10 @@ from eth_hash.auto import keccak
 from ordo.core.errors import RejectedTransaction
 
 BLOB_TRANSACTION_TYPE = 3
+SUPPORTED_TYPED_TRANSACTIONS = frozenset({1, 2, 4})
+LAST_TYPE_BYTE = 0x7F
+"""EIP-2718: a first byte up to 0x7f names a transaction type; from 0xc0 on it opens a legacy
+RLP list."""
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
@@ -58,6 +62,9 @@ def decode_transaction(raw: bytes) -> DecodedTransaction:
     if raw[0] == BLOB_TRANSACTION_TYPE:
         raise RejectedTransaction("transaction type not supported: blob transactions are not "
                                   "accepted on L2")
+    if raw[0] <= LAST_TYPE_BYTE and raw[0] not in SUPPORTED_TYPED_TRANSACTIONS:
+        # py-evm's own refusal is a tuple repr; name the type the way a client can act on
+        raise RejectedTransaction(f"transaction type not supported: type 0x{raw[0]:02x}")
     try:
         tx = PragueTransactionBuilder.decode(raw)
     except (rlp.DecodingError, rlp.DeserializationError, ValueError, TypeError) as error:
