@@ -119,3 +119,25 @@ async def test_follower_syncs_verifies_and_never_votes(tmp_path: Path) -> None:
             commit = await follower.call("ordo_getCommit", hex(number))
             signers = {s["validator"] for s in commit["signatures"]}
             assert len(signers) >= 3
+
+
+async def test_a_reconnecting_peer_is_handed_the_pool(tmp_path: Path) -> None:
+    """A transaction admitted while every peer was away must reach them when they return, not
+    wait in one pool for that node's turn to produce."""
+    async with running_cluster(tmp_path) as cluster:
+        await cluster.wait_for_height(2)
+        for node in cluster.nodes[1:]:
+            await node.stop()
+        raw = cluster.transfer(dev_private_keys()[3])
+        tx_hash = await cluster.nodes[0].call("eth_sendRawTransaction", raw)
+        await cluster.nodes[1].start()  # 2 of 4: no quorum, so nothing can include it yet
+
+        async def handed_over() -> bool:
+            found = await cluster.nodes[1].call("eth_getTransactionByHash", tx_hash)
+            return found is not None and found["blockHash"] is None
+        await cluster.wait_until(handed_over, 15, "node 1 to hold the transaction")
+        await cluster.nodes[2].start()
+
+        async def final() -> bool:
+            return await cluster.nodes[1].call("eth_getTransactionReceipt", tx_hash) is not None
+        await cluster.wait_until(final, 30, "the transaction to be final")
