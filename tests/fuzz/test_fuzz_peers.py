@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import random
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ from ordo.consensus.codec import (
     encode_vote,
 )
 from ordo.consensus.messages import ProposedValue, Vote, VoteType, sign_proposal, sign_vote
+from ordo.core.genesis import dev_private_keys
 from ordo.network.frame_codec import encode_frame
 from ordo.network.handshake import Hello, auth_digest
 from ordo.network.message_kind import DEFAULT_PAYLOAD_CAPS, MessageKind
@@ -52,6 +54,7 @@ from tests.fuzz.hostile_peer import (
     send_raw_and_leave,
 )
 from tests.fuzz.live_cluster import VALIDATORS, LiveCluster, live_cluster
+from tests.fuzz.transaction_bytes import RAW_TRANSACTIONS, signed_odd_transaction
 from tests.network.network_test_peer import RawPeer, RefusedError
 
 NOT_VALIDATOR = IgnoreReason.NOT_VALIDATOR.value
@@ -489,3 +492,33 @@ def test_well_formed_but_wrong_sync_certificates_and_evidence(live: LiveCluster,
 
 def test_consensus_went_on_after_well_formed_lies(live: LiveCluster) -> None:
     live.assert_consensus_goes_on()
+
+
+# ---- transactions gossiped by an outsider ---------------------------------------------------
+
+GOSSIP_SENDER_KEY = dev_private_keys()[8]
+
+
+@fuzz(30)
+@given(transactions=st.lists(signed_odd_transaction(GOSSIP_SENDER_KEY) | RAW_TRANSACTIONS,
+                             min_size=1, max_size=5),
+       target=st.integers(0, VALIDATORS - 1))
+def test_odd_transactions_gossiped_by_an_outsider(live: LiveCluster, transactions: list[bytes],
+                                                  target: int) -> None:
+    frames = [encode_frame(MessageKind.TX, raw) for raw in transactions]
+    ending = live.loop.run(send_frames_and_watch(live.p2p_ports[target], live.chain_id, frames,
+                                                 wait_for_close=0.2))
+    assert not ending.closed, ending  # refused transactions are dropped, never punished
+
+
+def test_a_valid_transfer_after_gossiped_junk_is_final_everywhere(live: LiveCluster) -> None:
+    raw = live.cluster.transfer(dev_private_keys()[9])
+    tx_hash = live.call(0, "eth_sendRawTransaction", raw)
+    deadline = time.monotonic() + 30
+    while live.call(0, "eth_getTransactionReceipt", tx_hash) is None:
+        assert time.monotonic() < deadline, "transfer not included"
+        time.sleep(0.05)
+    live.assert_consensus_goes_on()
+    receipts = [live.call(index, "eth_getTransactionReceipt", tx_hash)
+                for index in range(VALIDATORS)]
+    assert {receipt["blockHash"] for receipt in receipts} == {receipts[0]["blockHash"]}
