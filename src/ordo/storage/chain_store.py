@@ -125,6 +125,10 @@ class ChainStore:
         self._env.reader_check()
         self._path = resolved
         self._closed = False
+        self._write_lock = threading.Lock()
+        """Serializes write transactions and close(): the journal writer and block commits run in
+        different worker threads, and with two writers racing, py-lmdb 3.0 once left close()
+        waiting forever for a write transaction it believed an idle thread still held."""
         self._max_key_size = self._env.max_key_size()
         self._block_cache: LruCache[bytes, Block] = LruCache(cache_size)
         self._receipt_cache: LruCache[bytes, tuple[ReceiptAPI, ...]] = LruCache(cache_size)
@@ -133,10 +137,11 @@ class ChainStore:
 
     # --- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._env.close()
+        with self._write_lock:  # never tear the environment down under a running write
+            if self._closed:
+                return
+            self._closed = True
+            self._env.close()
         with _open_paths_lock:
             _open_paths.discard(self._path)
 
@@ -402,14 +407,15 @@ class ChainStore:
     @contextmanager
     def _write(self) -> Iterator[lmdb.Transaction]:
         """A write transaction that commits with fsync on normal exit and aborts on any error."""
-        self._require_open()
-        try:
-            with self._env.begin(write=True) as txn:
-                yield txn
-        except lmdb.MapFullError as error:
-            raise StoreFullError(
-                f"chain store {self._path} is full; reopen it with a larger map_size"
-            ) from error
+        with self._write_lock:
+            self._require_open()
+            try:
+                with self._env.begin(write=True) as txn:
+                    yield txn
+            except lmdb.MapFullError as error:
+                raise StoreFullError(
+                    f"chain store {self._path} is full; reopen it with a larger map_size"
+                ) from error
 
     def _read_number(self, txn: lmdb.Transaction, key: bytes) -> int | None:
         raw = txn.get(key, db=self._chain)
