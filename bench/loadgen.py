@@ -24,7 +24,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,8 @@ import aiohttp
 import rlp
 from coincurve import PrivateKey
 from eth_hash.auto import keccak
+
+from ordo.devnet.ports import free_port, free_port_block
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
@@ -201,13 +202,6 @@ class Target:
             self.workdir.cleanup()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 async def wait_for_rpc(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
@@ -237,23 +231,6 @@ async def start_anvil(binary: Path) -> Target:
         target.stop()
         raise
     return target
-
-
-def free_port_block(count: int) -> int:
-    """A base port P such that P .. P+count-1 were all free a moment ago."""
-    for _ in range(500):
-        base = free_port()
-        if base + count > 65535:
-            continue
-        with contextlib.ExitStack() as probes:
-            try:
-                for port in range(base, base + count):
-                    probe = probes.enter_context(socket.socket())
-                    probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return base
-    raise LoadError(f"no block of {count} free TCP ports")
 
 
 def ordo_target_name(nodes: int) -> str:

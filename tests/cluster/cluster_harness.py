@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from eth_hash.auto import keccak
 
 from ordo.consensus import LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
+from ordo.devnet.ports import free_port
 from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 
@@ -25,12 +25,6 @@ GWEI = 10**9
 FAST_RULES = ConsensusRules(epoch_length=1000, propose_base_ms=600, propose_delta_ms=200,
                             prevote_base_ms=300, prevote_delta_ms=100, precommit_base_ms=300,
                             precommit_delta_ms=100)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def signer_key(index: int) -> bytes:

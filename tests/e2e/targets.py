@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from ordo.devnet.ports import free_port_block
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
@@ -52,28 +53,6 @@ def selected_target() -> str:
     if target not in TARGETS:
         raise TargetError(f"{TARGET_ENV}={target!r} is not one of {', '.join(TARGETS)}")
     return target
-
-
-def free_port_block(count: int = 1) -> int:
-    """A base port P such that P .. P+count-1 were all free a moment ago."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count > 65535:
-            continue
-        if all(_port_is_free(base + offset) for offset in range(count)):
-            return base
-    raise TargetError(f"no block of {count} free TCP ports found")
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def rpc_request(url: str, method: str, params: list[Any], timeout: float = 5.0) -> Any:

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import http.client
 import json
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from eth_account import Account
 
 from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, devnet_genesis
+from ordo.devnet.ports import free_port
 from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 from tests.fuzz.loop_thread import LoopThread
@@ -25,12 +25,6 @@ from tests.fuzz.loop_thread import LoopThread
 GWEI = 10**9
 SIGNER_KEY = bytes(range(7, 39))
 CHAIN_ID = devnet_genesis().chain_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

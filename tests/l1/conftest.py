@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +16,7 @@ import pytest
 import vyper
 
 from ordo.core.genesis import dev_private_keys
+from ordo.devnet.ports import free_port
 from ordo.l1.dev_chain import DevChain, DevChainConfig, start_dev_server
 
 ANVIL = Path(__file__).resolve().parents[2] / \
@@ -73,12 +73,6 @@ class Endpoint:
     kind: str
     url: str
     dev: DevChain | None = None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
 from web3.types import RPCEndpoint, TxReceipt
 
+from ordo.devnet.ports import free_port
 from ordo.l1.compiler import compile_contract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +34,6 @@ ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 ANVIL_CHAIN_ID = 31337
 ACCOUNT_COUNT = 10
 TX_GAS = 5_000_000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _dev_accounts() -> list[LocalAccount]:
@@ -127,7 +121,7 @@ def running_anvil(log_path: Path) -> Iterator[AnvilChain]:
     """anvil on a free port in its own process group, killed (the whole group) on exit."""
     if not ANVIL_BINARY.exists():
         raise RuntimeError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
-    port = _free_port()
+    port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(ANVIL_BINARY), "--port", str(port), "--chain-id", str(ANVIL_CHAIN_ID),

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ordo.core.genesis import Genesis
+from ordo.devnet.ports import free_port_block
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -29,26 +29,6 @@ T = TypeVar("T")
 
 class ClusterError(AssertionError):
     """Something the test waited for did not happen; the message says what was last seen."""
-
-
-def free_port_block(count: int) -> int:
-    """A base port P such that P .. P+count-1 were all free a moment ago."""
-    for _ in range(500):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count <= 65535 and all(_port_is_free(base + i) for i in range(count)):
-            return base
-    raise ClusterError(f"no block of {count} free TCP ports")
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def rpc(url: str, method: str, *params: Any, timeout: float = 3.0) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,18 +14,13 @@ from eth_account import Account
 
 from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, dev_private_keys, devnet_genesis
+from ordo.devnet.ports import free_port
 from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 
 GWEI = 10**9
 CHAIN_ID = devnet_genesis().chain_id
 SIGNER_KEY = bytes(range(1, 33))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Rpc:

@@ -30,3 +30,12 @@ def free_port(host: str = "127.0.0.1") -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def free_port_block(count: int = 1, host: str = "127.0.0.1", attempts: int = 500) -> int:
+    """A base port P such that P .. P+count-1 were all free a moment ago (a devnet's range)."""
+    for _ in range(attempts):
+        base = free_port(host)
+        if base + count <= 65536 and all(port_is_free(host, base + i) for i in range(count)):
+            return base
+    raise OSError(f"no block of {count} free TCP ports found on {host}")
