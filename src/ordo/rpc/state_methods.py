@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordo.core.call import CallRequest
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.rpc.context import MethodTable, RpcContext, Session
@@ -70,11 +71,19 @@ def decode_call_overrides(ctx: RpcContext, args: Arguments, first: int) -> CallO
     return CallOverrides(state=state or {}, block=block)
 
 
-def eth_call(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
-    args = Arguments(params, 4)
+def decode_call_inputs(
+    ctx: RpcContext, args: Arguments
+) -> tuple[CallRequest, int, CallOverrides]:
+    """The (message, block, overrides) parameters that eth_call, eth_estimateGas and
+    eth_createAccessList share, decoded the same way for all three."""
     request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
     number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
-    overrides = decode_call_overrides(ctx, args, 2)
+    return request, number, decode_call_overrides(ctx, args, 2)
+
+
+def eth_call(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
+    args = Arguments(params, 4)
+    request, number, overrides = decode_call_inputs(ctx, args)
     try:
         return encode_data(ctx.backend.call(request, number, overrides))
     except (ExecutionReverted, CallFailed) as error:
@@ -83,9 +92,7 @@ def eth_call(ctx: RpcContext, params: list[Any], session: Session | None) -> Any
 
 def eth_estimate_gas(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
     args = Arguments(params, 4)
-    request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
-    number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
-    overrides = decode_call_overrides(ctx, args, 2)
+    request, number, overrides = decode_call_inputs(ctx, args)
     try:
         return encode_quantity(ctx.backend.estimate_gas(request, number, overrides))
     except (ExecutionReverted, CallFailed) as error:
@@ -94,9 +101,7 @@ def eth_estimate_gas(ctx: RpcContext, params: list[Any], session: Session | None
 
 def eth_create_access_list(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
     args = Arguments(params, 3)
-    request = args.required(0, lambda value: decode_call_request(value, ctx.limits))
-    number = ctx.state_number(args.optional(1, decode_block_id, LATEST))
-    overrides = decode_call_overrides(ctx, args, 2)
+    request, number, overrides = decode_call_inputs(ctx, args)
     try:
         result = ctx.backend.create_access_list(request, number, overrides)
     except (ExecutionReverted, CallFailed) as error:

@@ -82,44 +82,28 @@ def _split_vote(vote: Vote, peer: int, state: ConsensusState, signer: LocalSigne
 
 
 def _second_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
-    value = proposal.value
-    other = make_fake_value(
-        value.height,
-        value.parent_hash,
-        signer.address,
-        proposal.round,
-        nonce=2**63 + proposal.round,
-        valid=True,
-    )
-    return sign_proposal(signer, proposal.chain_id, proposal.round, -1, other)
+    return _signed_alternative(proposal, signer, nonce_base=2**63, valid_round=-1)
 
 
 def _lying_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
     if proposal.round == 0:
         return proposal
+    return _signed_alternative(proposal, signer, nonce_base=2**61,
+                               valid_round=proposal.round - 1)
+
+
+def _signed_alternative(proposal: Proposal, signer: LocalSigner, nonce_base: int,
+                        valid_round: int) -> Proposal:
+    """Another valid block for the proposal's height and round, signed by ``signer``; distinct
+    nonce bases keep the behaviours' blocks distinct from each other."""
     value = proposal.value
-    fresh = make_fake_value(
-        value.height,
-        value.parent_hash,
-        signer.address,
-        proposal.round,
-        nonce=2**61 + proposal.round,
-        valid=True,
-    )
-    return sign_proposal(signer, proposal.chain_id, proposal.round, proposal.round - 1, fresh)
+    alternative = make_fake_value(value.height, value.parent_hash, signer.address,
+                                  proposal.round, nonce=nonce_base + proposal.round, valid=True)
+    return sign_proposal(signer, proposal.chain_id, proposal.round, valid_round, alternative)
 
 
 def _fresh_proposal(proposal: Proposal, signer: LocalSigner) -> Proposal:
-    value = proposal.value
-    fresh = make_fake_value(
-        value.height,
-        value.parent_hash,
-        signer.address,
-        proposal.round,
-        nonce=2**60 + proposal.round,
-        valid=True,
-    )
-    return sign_proposal(signer, proposal.chain_id, proposal.round, -1, fresh)
+    return _signed_alternative(proposal, signer, nonce_base=2**60, valid_round=-1)
 
 
 def _amnesia_vote(
