@@ -42,6 +42,9 @@ class NodeConfig:
     """Environment variable holding the password of an encrypted keystore signer key."""
     metrics_port: int | None = None
     """TCP port of the Prometheus /metrics endpoint (on rpc_host); None serves no metrics."""
+    l1_rpc: str | None = None
+    """Ethereum (L1) JSON-RPC URL. Required when the genesis names an L1 locking pool: the node
+    reads each epoch's sequencer set from it and checks the L1 origin of every block."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)
@@ -61,6 +64,9 @@ class NodeConfig:
         if not self.block_time <= self.heartbeat_interval <= 3600:
             raise ConfigError(f"heartbeat_interval: {self.heartbeat_interval!r} is not allowed; "
                               "use seconds between block_time and 3600")
+        if self.l1_rpc is not None and not self.l1_rpc.startswith(("http://", "https://")):
+            raise ConfigError(f"l1_rpc: {self.l1_rpc!r} is not allowed; use an http:// or "
+                              "https:// URL of an Ethereum JSON-RPC endpoint")
         if len(self.fee_recipient) != 20:
             raise ConfigError(f"fee_recipient: 0x{self.fee_recipient.hex()} is not a 20-byte "
                               "address")
