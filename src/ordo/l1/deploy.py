@@ -17,6 +17,7 @@ from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
 from ordo.l1.contract_handle import ContractHandle
+from ordo.l1.contract_transactions import TransactionReverted, send_and_wait
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.staking_contracts import pool_at, token_at
@@ -236,12 +237,11 @@ async def stake_devnet_sequencers(client: L1Client, deployment: StakingDeploymen
 
 async def _transact(handle: ContractHandle, account: LocalAccount, function: str,
                     *arguments: Any) -> L1Receipt:
-    sent = await handle.transact(account, function, *arguments)
-    receipt = await handle.client.wait_for_receipt(sent.tx_hash, timeout=RECEIPT_TIMEOUT)
-    if not receipt.succeeded:
-        raise StakingStepFailed(f"{function} from 0x{account.address.hex()} reverted in block "
-                                f"{receipt.block_number} (transaction 0x{sent.tx_hash.hex()})")
-    return receipt
+    try:
+        return await send_and_wait(handle, account, function, *arguments,
+                                   timeout=RECEIPT_TIMEOUT)
+    except TransactionReverted as error:
+        raise StakingStepFailed(str(error)) from error
 
 
 def _check_address(value: object, name: str) -> None:
