@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.table import Table
 
@@ -37,6 +38,9 @@ from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.keys.signer_key_file import check_key_file
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
 from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
+from ordo.node.config_file import read_config_file
+from ordo.operator.init_command import init_command
+from ordo.operator.stake_commands import stake_group
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -51,10 +55,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--data-dir", required=True, type=click.Path(path_type=Path),
-              help="Directory of this node's database (created if missing).")
-@click.option("--genesis", "genesis_path", required=True, type=click.Path(path_type=Path),
-              help="Genesis JSON file of the network.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="TOML configuration file (ordo init writes one); options given here "
+                   "override its values.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Directory of this node's database (created if missing); required unless "
+                   "--config sets it.")
+@click.option("--genesis", "genesis_path", type=click.Path(path_type=Path), default=None,
+              help="Genesis JSON file of the network; required unless --config sets it.")
 @click.option("--rpc-host", default="127.0.0.1", show_default=True,
               help="Interface the JSON-RPC server listens on.")
 @click.option("--rpc-port", default=8545, show_default=True, type=int,
@@ -85,23 +93,60 @@ def main() -> None:
 @click.option("--log-format", default="text", show_default=True,
               type=click.Choice(["text", "json"]),
               help="text: readable lines; json: one JSON object per line.")
-def node(data_dir: Path, genesis_path: Path, rpc_host: str, rpc_port: int,
+@click.pass_context
+def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
+         genesis_path: Path | None, rpc_host: str, rpc_port: int,
          block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
          log_level: str, log_format: LogFormat) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
-    configure_logging(log_level, log_format)
     try:
+        file_only: dict[str, Any] = {}
+        if config_path is not None:
+            merged, file_only = merge_config_file(ctx, read_config_file(config_path))
+            (data_dir, genesis_path, rpc_host, rpc_port, block_time, signer_key_path,
+             password_file, password_env, metrics_port, fee_recipient, p2p_host, p2p_port,
+             peers, node_key_path, log_level, log_format) = (
+                merged[name] for name in NODE_PARAMETERS)
+        if data_dir is None or genesis_path is None:
+            missing = "data_dir" if data_dir is None else "genesis"
+            raise ConfigError(f"{missing}: not given; pass --{missing.replace('_', '-')} or "
+                              f"set {missing} in [node] of --config FILE")
+        configure_logging(log_level, log_format)
         config = build_node_config(data_dir, genesis_path, rpc_host, rpc_port, block_time,
                                    signer_key_path, fee_recipient,
                                    P2pOptions(p2p_host, p2p_port, peers, node_key_path))
         config = dataclasses.replace(config, password_file=password_file,
-                                     password_env=password_env, metrics_port=metrics_port)
+                                     password_env=password_env, metrics_port=metrics_port,
+                                     **file_only)
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
     sys.exit(run_node_until_signalled(config))
+
+
+NODE_PARAMETERS = ("data_dir", "genesis_path", "rpc_host", "rpc_port", "block_time",
+                   "signer_key_path", "password_file", "password_env", "metrics_port",
+                   "fee_recipient", "p2p_host", "p2p_port", "peers", "node_key_path",
+                   "log_level", "log_format")
+
+
+def merge_config_file(ctx: click.Context, settings: dict[str, Any]
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(option values, NodeConfig fields only the file sets): an option typed on the command
+    line (or from the environment) wins over the file, the file over the option's default."""
+    merged = dict(ctx.params)
+    file_only: dict[str, Any] = {}
+    node_fields = {field.name for field in dataclasses.fields(NodeConfig)}
+    for target, value in settings.items():
+        if target in merged:
+            source = ctx.get_parameter_source(target)
+            if source not in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+                merged[target] = value
+        elif target in node_fields:
+            file_only[target] = value
+    return merged, file_only
 
 
 def check_node_key_files(config: NodeConfig) -> None:
@@ -244,6 +289,8 @@ def _decimal(value: Any) -> str:
 
 
 main.add_command(keys_group)
+main.add_command(init_command)
+main.add_command(stake_group)
 
 
 @dataclass(frozen=True)
