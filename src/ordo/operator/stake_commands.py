@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from eth_utils import to_checksum_address
 
 from ordo.keys.keystore import KeystoreError, decrypt_keystore, read_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
@@ -150,7 +151,7 @@ def status_command(operator: str | None, key_path: Path | None, as_json: bool,
     position = _or_exit(lambda: asyncio.run(_read(target, address)), EXIT_FAILED)
     if as_json:
         click.echo(json.dumps({**position.sequencer.to_json(),
-                               "pool": "0x" + position.pool.hex(),
+                               "pool": _address(position.pool),
                                "token": "0x" + position.token.hex(),
                                "balance": str(position.balance)}, indent=2))
         return
@@ -161,12 +162,12 @@ def status_command(operator: str | None, key_path: Path | None, as_json: bool,
 def status_lines(position: PoolPosition) -> list[tuple[str, str]]:
     state: SequencerState = position.sequencer
     lines = [
-        ("operator", "0x" + state.owner.hex()),
-        ("pool", "0x" + position.pool.hex()),
+        ("operator", _address(state.owner)),
+        ("pool", _address(position.pool)),
         ("status", state.status.name.lower()),
         ("locked", tokens(position, state.locked)),
-        ("signer", "0x" + state.signer.hex() if state.signer != bytes(20) else "-"),
-        ("reward recipient", "0x" + state.reward_recipient.hex()
+        ("signer", _address(state.signer) if state.signer != bytes(20) else "-"),
+        ("reward recipient", _address(state.reward_recipient)
          if state.reward_recipient != bytes(20) else "-"),
         ("rewards owed", tokens(position, state.rewards_owed)),
         ("rewards claimable", tokens(position, state.rewards_claimable)),
@@ -216,15 +217,15 @@ def confirmation_lines(plan: StakePlan, position: PoolPosition,
                        caller: bytes) -> list[tuple[str, str]]:
     """What the operator is asked to confirm: who sends what to which contracts."""
     state = position.sequencer
-    lines = [("action", plan.action), ("operator", "0x" + caller.hex()),
-             ("pool", "0x" + position.pool.hex()),
-             ("token", f"0x{position.token.hex()} ({position.symbol})")]
+    lines = [("action", plan.action), ("operator", _address(caller)),
+             ("pool", _address(position.pool)),
+             ("token", f"{_address(position.token)} ({position.symbol})")]
     if plan.amount is not None:
         lines.append(("amount", tokens(position, plan.amount)))
     if plan.signer is not None:
-        lines.append(("signer", "0x" + plan.signer.hex()))
+        lines.append(("signer", _address(plan.signer)))
     if plan.action == "claim":
-        lines.append(("sequencer", "0x" + state.owner.hex()))
+        lines.append(("sequencer", _address(state.owner)))
         lines.append(("claimable", tokens(position, state.rewards_claimable)))
     lines.append(("current lock", f"{tokens(position, state.locked)} "
                                   f"({state.status.name.lower()})"))
@@ -233,6 +234,10 @@ def confirmation_lines(plan: StakePlan, position: PoolPosition,
     if plan.approve:
         lines.append(("approve first", f"{tokens(position, plan.approve)} to the pool"))
     return lines
+
+
+def _address(raw: bytes) -> str:
+    return to_checksum_address(raw)
 
 
 def _target(options: dict[str, Any]) -> StakeTarget:
