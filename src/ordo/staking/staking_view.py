@@ -1,0 +1,216 @@
+"""The staking picture ordo_status shows: the current L1 epoch's set, each member's standing in
+the pool, and this node's own, all read at one L1 block.
+
+Reading one block keeps the picture consistent (stakes, rewards and the reserve add up as the
+pool saw them at that block). The cache below lets ordo_status answer from memory: it returns
+the last good view at once and refreshes in the background at most every ``max_age`` seconds,
+so an L1 that is slow or down never holds up the node's RPC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ordo.l1.abi_codec import AbiError
+from ordo.l1.client import L1Client
+from ordo.l1.rpc_errors import L1Error, L1RpcError
+from ordo.l1.staking_contracts import pool_at
+from ordo.staking.epoch_set import EpochSetError
+from ordo.staking.pool_reader import (
+    PoolReadError,
+    confirmed_block,
+    read_current_set,
+    read_sequencer_by_signer,
+)
+from ordo.staking.sequencer_state import SequencerState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_AGE = 10.0
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    """One member of the epoch's set: its stake in the frozen set, and its record now."""
+
+    signer: bytes
+    stake: int
+    """What the epoch weighs it by (the lock when the set was frozen)."""
+    state: SequencerState
+    """Its owner's record at the view's block (lock, rewards, exit)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"epoch_stake": str(self.stake), **self.state.to_json()}
+
+
+@dataclass(frozen=True)
+class StakingView:
+    block_number: int
+    current_epoch: int
+    set_hash: bytes
+    members: tuple[MemberStanding, ...]
+    """In the pool's order."""
+    total_stake: int
+    """Of the current epoch's set."""
+    reward_reserve: int
+    own_signer: bytes
+    own: SequencerState | None
+    """This node's record, None if nobody registered its signer."""
+
+    @property
+    def own_in_set(self) -> bool:
+        """Whether this node votes in the current epoch."""
+        return any(member.signer == self.own_signer for member in self.members)
+
+    def to_json(self) -> dict[str, Any]:
+        """For ordo_status: token amounts as decimal strings (they exceed JSON's safe ints)."""
+        return {
+            "l1_block": self.block_number,
+            "current_epoch": self.current_epoch,
+            "set_hash": "0x" + self.set_hash.hex(),
+            "total_stake": str(self.total_stake),
+            "reward_reserve": str(self.reward_reserve),
+            "members": [member.to_json() for member in self.members],
+            "own_signer": "0x" + self.own_signer.hex(),
+            "own_in_set": self.own_in_set,
+            "own": None if self.own is None else self.own.to_json(),
+        }
+
+
+async def read_staking_view(client: L1Client, pool: bytes, block: int,
+                            own_signer: bytes) -> StakingView:
+    """The view at ``block`` (a confirmed block number). Raises PoolReadError (or EpochSetError)
+    when the pool cannot be read as a LockingPool, L1Error when L1 cannot be reached."""
+    if not isinstance(own_signer, bytes) or len(own_signer) != 20:
+        raise ValueError(f"own signer: {own_signer!r} is not a 20-byte address")
+    epoch_set = await read_current_set(client, pool, block)
+    states = await asyncio.gather(*(read_sequencer_by_signer(client, pool, member.signer, block)
+                                    for member in epoch_set.validators))
+    members = []
+    for member, state in zip(epoch_set.validators, states, strict=True):
+        if state is None:
+            raise PoolReadError(f"pool 0x{pool.hex()} at L1 block {block}: set member "
+                                f"0x{member.signer.hex()} has no owner")
+        members.append(MemberStanding(member.signer, member.stake, state))
+    own = next((standing.state for standing in members if standing.signer == own_signer),
+               None)
+    if own is None:
+        own = await read_sequencer_by_signer(client, pool, own_signer, block)
+    return StakingView(
+        block_number=block, current_epoch=epoch_set.epoch, set_hash=epoch_set.set_hash,
+        members=tuple(members), total_stake=epoch_set.total_stake,
+        reward_reserve=await _reward_reserve(client, pool, block, members, own),
+        own_signer=own_signer, own=own)
+
+
+async def _reward_reserve(client: L1Client, pool: bytes, block: int,
+                          members: list[MemberStanding], own: SequencerState | None) -> int:
+    """From a record already read when there is one (same block), else asked."""
+    if members:
+        return members[0].state.reward_reserve
+    if own is not None:
+        return own.reward_reserve
+    try:
+        return int(await pool_at(client, pool).call("reward_reserve", block=block))
+    except L1RpcError as error:
+        if not error.is_revert:
+            raise
+        raise PoolReadError(f"pool 0x{pool.hex()} refused reward_reserve at L1 block {block}: "
+                            f"{error.revert_reason or error.message}") from error
+    except AbiError as error:
+        raise PoolReadError(f"no LockingPool answers at 0x{pool.hex()} at L1 block {block}: "
+                            f"{error}") from error
+
+
+def confirmed_view_reader(client: L1Client, pool: bytes, own_signer: bytes,
+                          confirmations: int) -> Callable[[], Awaitable[StakingView]]:
+    """What the node gives StakingViewCache: read the view at the newest block with
+    ``confirmations`` blocks on it."""
+    async def read() -> StakingView:
+        block = await confirmed_block(client, confirmations)
+        return await read_staking_view(client, pool, block, own_signer)
+    return read
+
+
+@dataclass(frozen=True)
+class CachedStakingView:
+    view: StakingView | None
+    """The last view read successfully, None before the first."""
+    read_at: float | None
+    """Clock time of that read."""
+    error: str | None
+    """Why the latest refresh failed, None if it succeeded."""
+    now: float
+
+    def to_json(self) -> dict[str, Any]:
+        age = None if self.read_at is None else round(max(0.0, self.now - self.read_at), 3)
+        return {"view": None if self.view is None else self.view.to_json(),
+                "age_seconds": age, "error": self.error}
+
+
+class StakingViewCache:
+    """The last good view, refreshed in the background ``max_age`` seconds after the previous
+    refresh ended (so a slow L1 is not asked back to back).
+
+    ``current()`` never waits for L1: a stale or missing view starts one refresh task (never
+    two at once) and the caller gets what is there now. A failed refresh keeps the old view and
+    records the error, which ``current()`` shows until a refresh succeeds.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[StakingView]],
+                 max_age: float = DEFAULT_MAX_AGE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not max_age > 0:
+            raise ValueError(f"max_age: {max_age!r} must be positive")
+        self._read = read
+        self._max_age = max_age
+        self._clock = clock
+        self._view: StakingView | None = None
+        self._read_at: float | None = None
+        self._finished_at: float | None = None
+        """When the last refresh ended, well or not: the next is due max_age later."""
+        self._error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def current(self) -> CachedStakingView:
+        """What is known now; starts a refresh if due (needs a running event loop)."""
+        now = self._clock()
+        if self._due(now):
+            self._task = asyncio.get_running_loop().create_task(self.refresh())
+        return CachedStakingView(self._view, self._read_at, self._error, now)
+
+    async def refresh(self) -> None:
+        """Read once now; failures are recorded, not raised."""
+        try:
+            view = await self._read()
+        except (L1Error, PoolReadError, EpochSetError) as error:
+            self._error = str(error) or type(error).__name__
+            log.warning("staking view not refreshed: %s", self._error)
+        except Exception as error:  # a background task: nobody else would see it
+            self._error = f"{type(error).__name__}: {error}"
+            log.exception("staking view refresh failed unexpectedly")
+        else:
+            self._view, self._read_at, self._error = view, self._clock(), None
+        finally:
+            self._finished_at = self._clock()
+
+    async def wait(self) -> None:
+        """Until the refresh in flight, if any, is over (start-up, tests)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Cancel a refresh in flight (node shutdown)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _due(self, now: float) -> bool:
+        if self._task is not None and not self._task.done():
+            return False
+        return self._finished_at is None or now - self._finished_at >= self._max_age
