@@ -94,7 +94,8 @@ def test_an_unwritable_cache_still_compiles(tmp_path: Path) -> None:
 def test_unknown_contracts_are_refused() -> None:
     with pytest.raises(ContractCompileError, match="unknown contract 'Inbox'"):
         compile_contract("Inbox")
-    assert CONTRACT_NAMES == ("GovernanceToken", "LockingPool")
+    assert CONTRACT_NAMES == ("GovernanceToken", "LockingPool", "RollupInbox",
+                              "ForcedInclusionQueue")
 
 
 def test_cache_directory_follows_the_environment(

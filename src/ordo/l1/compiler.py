@@ -20,7 +20,7 @@ from typing import Any
 
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 CACHE_DIR_ENV = "ORDO_VYPER_CACHE"
-CONTRACT_NAMES = ("GovernanceToken", "LockingPool")
+CONTRACT_NAMES = ("GovernanceToken", "LockingPool", "RollupInbox", "ForcedInclusionQueue")
 
 
 class ContractCompileError(RuntimeError):

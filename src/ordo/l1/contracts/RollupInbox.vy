@@ -1,0 +1,314 @@
+# pragma version ~=0.4.3
+"""
+@title RollupInbox
+@notice The L1 record of Ordo's chain: a batch of final L2 blocks is accepted only when
+        signatures of more than 2/3 of the stake of a LockingPool epoch's set cover its header,
+        so any sequencer may post and nobody has to be trusted.
+
+@dev What is signed. Sequencers sign the batch header, not the commit certificate of the last
+     block: a certificate covers a block hash but not the batch data, so anyone holding a public
+     certificate could post garbage data under it and grief the inbox. The header commits to the
+     data (`data_hash`), the blocks, the post-state root, the reward split and the forced-queue
+     position, and the digest is domain separated by a tag, the L2 chain id and this inbox's
+     address:
+         keccak256(abi.encode(BATCH_DOMAIN, l2_chain_id, inbox, index, first_block, last_block,
+                              last_block_hash, state_root, data_kind, data_hash, epoch,
+                              producers, forced_through))
+     (ordo.batcher.batch_header builds the same bytes.)
+
+     Data. `data_kind` 0: the payload travels as this call's `payload` argument and `data_hash`
+     is its keccak256. `data_kind` 1: the payload travels in the transaction's EIP-4844 blobs,
+     `payload` is empty and `data_hash` is keccak256 of the concatenated versioned hashes, which
+     the inbox reads with `blobhash(i)`; the BatchAccepted event repeats those hashes so a
+     verifier finds the blobs without decoding the transaction.
+
+     Order. Batches are numbered from 0 and accepted in order; each starts at the block after
+     the previous one's last (the first at L2 block 1). Posting the accepted header of an
+     accepted batch again is a no-op, so racing posters and a poster that restarts after a
+     crash cannot fail or duplicate anything; any other header at an accepted index is refused.
+"""
+
+MAX_SEQUENCERS: public(constant(uint256)) = 64
+MAX_SIGNATURES: public(constant(uint256)) = 64
+MAX_PRODUCERS: public(constant(uint256)) = 64
+# Up to 16 blobs per transaction are looked at; one transaction carries at most 6 or 9 today.
+MAX_BLOBS: public(constant(uint256)) = 16
+# 120 000 bytes of calldata: under the 128 KiB transaction size limit of geth's pool.
+MAX_PAYLOAD: public(constant(uint256)) = 120_000
+DATA_CALLDATA: public(constant(uint8)) = 0
+DATA_BLOBS: public(constant(uint8)) = 1
+BATCH_DOMAIN: public(constant(bytes32)) = keccak256("ordo.batch.v1")
+SECP256K1_N: constant(uint256) = (
+    115792089237316195423570985008687907852837564279074904382605163141518161494337
+)
+
+
+struct Member:
+    signer: address
+    stake: uint256
+
+
+struct Producer:
+    signer: address
+    blocks: uint256
+
+
+struct BatchHeader:
+    index: uint256
+    first_block: uint64
+    last_block: uint64
+    last_block_hash: bytes32
+    state_root: bytes32
+    data_kind: uint8
+    data_hash: bytes32
+    epoch: uint256
+    producers: DynArray[Producer, MAX_PRODUCERS]
+    forced_through: uint256
+
+
+interface LockingPool:
+    def l2_chain_id() -> uint256: view
+    def current_epoch() -> uint256: view
+    def get_epoch_set(epoch: uint256) -> DynArray[Member, MAX_SEQUENCERS]: view
+    def credit_reward(signer: address, blocks: uint256): nonpayable
+
+
+interface ForcedInclusionQueue:
+    def length() -> uint256: view
+    def deadline_of(index: uint256) -> uint256: view
+
+
+event BatchAccepted:
+    index: indexed(uint256)
+    header_hash: indexed(bytes32)
+    submitter: indexed(address)
+    first_block: uint64
+    last_block: uint64
+    last_block_hash: bytes32
+    state_root: bytes32
+    data_kind: uint8
+    data_hash: bytes32
+    epoch: uint256
+    forced_through: uint256
+    blob_hashes: DynArray[bytes32, MAX_BLOBS]
+
+
+pool: public(LockingPool)
+queue: public(ForcedInclusionQueue)
+l2_chain_id: public(uint256)
+
+next_index: public(uint256)
+last_block: public(uint64)
+last_epoch: public(uint256)
+forced_through: public(uint256)
+batch_hash: public(HashMap[uint256, bytes32])
+
+
+@deploy
+def __init__(pool: LockingPool, queue: ForcedInclusionQueue):
+    assert pool.address != empty(address), "RollupInbox: pool is the zero address"
+    assert queue.address != empty(address), "RollupInbox: queue is the zero address"
+    self.pool = pool
+    self.queue = queue
+    self.l2_chain_id = staticcall pool.l2_chain_id()
+
+
+# ---------------------------------------------------------------- digest and signatures
+
+
+@internal
+@view
+def _header_hash(header: BatchHeader) -> bytes32:
+    return keccak256(
+        abi_encode(
+            BATCH_DOMAIN,
+            self.l2_chain_id,
+            self,
+            header.index,
+            header.first_block,
+            header.last_block,
+            header.last_block_hash,
+            header.state_root,
+            header.data_kind,
+            header.data_hash,
+            header.epoch,
+            header.producers,
+            header.forced_through,
+        )
+    )
+
+
+@external
+@view
+def header_hash(header: BatchHeader) -> bytes32:
+    """@notice The digest sequencers sign for `header`; also the batch's id in events."""
+    return self._header_hash(header)
+
+
+@internal
+@pure
+def _signer(digest: bytes32, signature: Bytes[65]) -> address:
+    """The address that signed `digest`, accepting only the one canonical signature encoding
+    Ordo's nodes produce (65 bytes, low s, parity 0 or 1)."""
+    assert len(signature) == 65, "RollupInbox: signature must be 65 bytes"
+    r: uint256 = convert(extract32(signature, 0), uint256)
+    s: uint256 = convert(extract32(signature, 32), uint256)
+    parity: uint256 = convert(slice(signature, 64, 1), uint256)
+    assert parity <= 1, "RollupInbox: signature parity must be 0 or 1"
+    assert r > 0 and r < SECP256K1_N, "RollupInbox: signature r out of range"
+    assert s > 0 and s <= SECP256K1_N // 2, "RollupInbox: signature s not in the low half"
+    signer: address = ecrecover(digest, parity + 27, r, s)
+    assert signer != empty(address), "RollupInbox: signature does not recover"
+    return signer
+
+
+@internal
+@view
+def _check_quorum(digest: bytes32, epoch: uint256, signatures: DynArray[Bytes[65], MAX_SIGNATURES]):
+    """More than 2/3 of the epoch's stake signed `digest`. Signers must come in strictly
+    ascending address order: that rejects a repeated signer without a seen-set."""
+    assert epoch <= staticcall self.pool.current_epoch(), "RollupInbox: epoch has not started"
+    members: DynArray[Member, MAX_SEQUENCERS] = staticcall self.pool.get_epoch_set(epoch)
+    total: uint256 = 0
+    for member: Member in members:
+        total += member.stake
+    assert total > 0, "RollupInbox: epoch has no stake"
+    signed: uint256 = 0
+    previous: uint256 = 0
+    for signature: Bytes[65] in signatures:
+        signer: address = self._signer(digest, signature)
+        assert convert(signer, uint256) > previous, (
+            "RollupInbox: signers not in strictly ascending order (repeated signer?)"
+        )
+        previous = convert(signer, uint256)
+        stake: uint256 = 0
+        for member: Member in members:
+            if member.signer == signer:
+                stake = member.stake
+                break
+        assert stake > 0, "RollupInbox: signer is not in the epoch's set"
+        signed += stake
+    assert 3 * signed > 2 * total, "RollupInbox: signatures carry 2/3 of the stake or less"
+
+
+# ---------------------------------------------------------------- data
+
+
+@internal
+@view
+def _blob_hashes() -> DynArray[bytes32, MAX_BLOBS]:
+    hashes: DynArray[bytes32, MAX_BLOBS] = []
+    for i: uint256 in range(MAX_BLOBS):
+        versioned: bytes32 = blobhash(i)
+        if versioned == empty(bytes32):
+            break
+        hashes.append(versioned)
+    return hashes
+
+
+@internal
+@view
+def _check_data(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]) -> DynArray[bytes32, MAX_BLOBS]:
+    if header.data_kind == DATA_CALLDATA:
+        assert len(payload) > 0, "RollupInbox: calldata batch without payload"
+        assert keccak256(payload) == header.data_hash, (
+            "RollupInbox: payload does not match data_hash"
+        )
+        return []
+    assert header.data_kind == DATA_BLOBS, "RollupInbox: unknown data kind"
+    assert len(payload) == 0, "RollupInbox: blob batch with calldata payload"
+    hashes: DynArray[bytes32, MAX_BLOBS] = self._blob_hashes()
+    assert len(hashes) > 0, "RollupInbox: blob batch without blobs"
+    # abi_encode of a bytes32 array is its length word followed by the hashes: skip the length.
+    packed: Bytes[32 * MAX_BLOBS + 32] = abi_encode(hashes, ensure_tuple=False)
+    assert keccak256(slice(packed, 32, 32 * len(hashes))) == header.data_hash, (
+        "RollupInbox: blob versioned hashes do not match data_hash"
+    )
+    return hashes
+
+
+# ---------------------------------------------------------------- batches
+
+
+@internal
+@view
+def _check_forced(forced_through: uint256):
+    assert forced_through >= self.forced_through, "RollupInbox: forced_through goes backwards"
+    queued: uint256 = staticcall self.queue.length()
+    assert forced_through <= queued, "RollupInbox: forced_through beyond the queue"
+    if forced_through < queued:
+        # Deadlines never decrease along the queue: the first item left out is the most due.
+        deadline: uint256 = staticcall self.queue.deadline_of(forced_through)
+        assert block.number <= deadline, concat(
+            "RollupInbox: forced item ", uint2str(forced_through), " overdue"
+        )
+
+
+@internal
+@view
+def _check_blocks(header: BatchHeader):
+    assert header.first_block == self.last_block + 1, (
+        "RollupInbox: first_block does not follow the previous batch"
+    )
+    assert header.last_block >= header.first_block, "RollupInbox: last_block before first_block"
+    produced: uint256 = 0
+    for producer: Producer in header.producers:
+        assert producer.blocks > 0, "RollupInbox: producer with no blocks"
+        produced += producer.blocks
+    assert produced == convert(header.last_block - header.first_block, uint256) + 1, (
+        "RollupInbox: producers' blocks do not add up to the batch's blocks"
+    )
+
+
+@external
+def submit_batch(
+    header: BatchHeader,
+    signatures: DynArray[Bytes[65], MAX_SIGNATURES],
+    payload: Bytes[MAX_PAYLOAD],
+):
+    """
+    @notice Accept batch `header.index` if more than 2/3 of the stake of `header.epoch`'s set
+            signed its header hash, and credit the producers' block rewards.
+    @param signatures 65-byte signatures (r || s || parity 0/1) whose signers are in strictly
+           ascending address order.
+    @param payload The compressed batch for data_kind 0 (calldata); empty for blobs.
+    """
+    digest: bytes32 = self._header_hash(header)
+    expected: uint256 = self.next_index
+    if header.index < expected:
+        # The same batch posted again (a racing or restarted poster) changes nothing.
+        assert self.batch_hash[header.index] == digest, concat(
+            "RollupInbox: batch ", uint2str(header.index), " already accepted with another header"
+        )
+        return
+    assert header.index == expected, concat(
+        "RollupInbox: batch index ", uint2str(header.index), " is not the next (",
+        uint2str(expected), ")"
+    )
+    self._check_blocks(header)
+    assert header.epoch >= self.last_epoch, "RollupInbox: epoch older than the previous batch's"
+    self._check_forced(header.forced_through)
+    blob_hashes: DynArray[bytes32, MAX_BLOBS] = self._check_data(header, payload)
+    self._check_quorum(digest, header.epoch, signatures)
+
+    self.next_index = expected + 1
+    self.last_block = header.last_block
+    self.last_epoch = header.epoch
+    self.forced_through = header.forced_through
+    self.batch_hash[expected] = digest
+    for producer: Producer in header.producers:
+        extcall self.pool.credit_reward(producer.signer, producer.blocks)
+    log BatchAccepted(
+        index=expected,
+        header_hash=digest,
+        submitter=msg.sender,
+        first_block=header.first_block,
+        last_block=header.last_block,
+        last_block_hash=header.last_block_hash,
+        state_root=header.state_root,
+        data_kind=header.data_kind,
+        data_hash=header.data_hash,
+        epoch=header.epoch,
+        forced_through=header.forced_through,
+        blob_hashes=blob_hashes,
+    )
