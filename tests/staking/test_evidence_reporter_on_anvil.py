@@ -188,6 +188,27 @@ async def test_an_unreachable_l1_leaves_the_evidence_to_retry() -> None:
         assert marks.keys == set()
         assert outcome.to_json()["status"] == "retry_later"
 
+        # The background loop keeps the evidence and tries it again after retry_delay.
+        attempts: list[bytes] = []
+
+        def is_reported(key: bytes) -> bool:
+            attempts.append(key)
+            return False
+
+        retrying = EvidenceReporter(client, b"\x01" * 20, sender, is_reported, marks.mark)
+        queue: asyncio.Queue[Equivocation] = asyncio.Queue()
+        runner = asyncio.create_task(retrying.run(queue, retry_delay=0.05))
+        try:
+            queue.put_nowait(evidence)
+            for _ in range(200):
+                if len(attempts) >= 3:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            runner.cancel()
+        assert attempts[:3] == [outcome.key] * 3 and queue.empty()
+        assert marks.keys == set()
+
 
 def test_reporter_refuses_bad_configuration() -> None:
     client = L1Client("http://127.0.0.1:1/")
