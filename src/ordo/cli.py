@@ -118,8 +118,8 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
                                    signer_key_path, fee_recipient,
                                    P2pOptions(p2p_host, p2p_port, peers, node_key_path))
         config = dataclasses.replace(config, password_file=password_file,
-                                     password_env=password_env, metrics_port=metrics_port,
-                                     **file_only)
+                                     password_env=password_env, metrics_port=metrics_port)
+        config = dataclasses.replace(config, **file_only)
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
@@ -140,11 +140,12 @@ def merge_config_file(ctx: click.Context, settings: dict[str, Any]
     file_only: dict[str, Any] = {}
     node_fields = {field.name for field in dataclasses.fields(NodeConfig)}
     for target, value in settings.items():
-        if target in merged:
-            source = ctx.get_parameter_source(target)
-            if source not in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+        typed = target in merged and ctx.get_parameter_source(target) in (
+            ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        if target in NODE_PARAMETERS or (target in merged and target not in node_fields):
+            if not typed:
                 merged[target] = value
-        elif target in node_fields:
+        elif target in node_fields and not typed:
             file_only[target] = value
     return merged, file_only
 

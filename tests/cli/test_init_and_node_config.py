@@ -12,6 +12,7 @@ import tomllib
 import types
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from eth_account import Account
@@ -274,3 +275,20 @@ def test_the_template_documents_every_key_in_json_readable_defaults() -> None:
         assert key.help and key.allowed, key
         if key.default is not None:
             json.dumps(key.default)
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(main), ids=" ".join)
+def test_help_everywhere(command: tuple[str, ...]) -> None:
+    code, out, err = ordo(*command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("Usage: ") and "Show this message and exit." in out
