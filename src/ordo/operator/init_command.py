@@ -61,8 +61,12 @@ def init_command(directory: Path, chain_id: int, validators: str | None, epoch_l
                                         **values}), genesis, force)
     except (ConfigError, ValueError) as error:
         _fail(str(error))
-    click.echo(f"wrote {config_path} and {genesis_path} (chain id {chain_id}, "
-               f"{len(options.validators)} validators)")
+    count = len(options.validators)
+    click.echo(f"wrote {config_path} and {genesis_path} (chain id {chain_id}, {count} "
+               f"validator{'' if count == 1 else 's'})")
+    if not count and signer_key is None:
+        click.echo("no --validators: the chain is run by one node's own signer; set signer_key "
+                   f"in {config_path} before starting it")
     click.echo(f"start a node with: ordo node --config {config_path}")
 
 
