@@ -28,7 +28,7 @@ from ordo.node.config import ConfigError
 from ordo.operator.network_init import parse_hex_address
 from ordo.operator.pool_position import PoolPosition, read_position
 from ordo.operator.stake_checks import StakeRefused, tokens
-from ordo.operator.stake_plan import StakeFailed, StakePlan, execute_plan, plan_action
+from ordo.operator.stake_plan import StakePlan, execute_plan, plan_action
 from ordo.operator.stake_target import StakeTarget, resolve_key_path, resolve_target
 from ordo.operator.token_amount import AmountError, parse_token_amount
 from ordo.staking.pool_reader import PoolReadError
@@ -283,7 +283,7 @@ def _or_exit(action: Callable[[], T], code: int) -> T:
         return action()
     except (ConfigError, AmountError, PasswordError) as error:
         _fail(str(error), EXIT_CONFIG)
-    except (StakeRefused, StakeFailed, PoolReadError) as error:
+    except (StakeRefused, PoolReadError) as error:
         _fail(str(error), code if code != EXIT_CONFIG else EXIT_FAILED)
     except L1Error as error:
         _fail(f"L1: {error}", EXIT_FAILED)

@@ -13,6 +13,7 @@ from typing import Any
 from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
 from ordo.l1.contract_handle import ContractHandle
+from ordo.l1.contract_transactions import send_and_wait
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1RpcError
 from ordo.l1.staking_contracts import pool_at, token_at
@@ -28,10 +29,6 @@ from ordo.operator.stake_checks import (
 
 ACTIONS = ("lock", "relock", "unlock", "withdraw", "claim")
 RECEIPT_TIMEOUT = 120.0
-
-
-class StakeFailed(RuntimeError):
-    """A transaction was sent and mined but reverted, or never came back."""
 
 
 @dataclass(frozen=True)
@@ -88,16 +85,13 @@ async def execute_plan(client: L1Client, account: LocalAccount, position: PoolPo
 
 async def _send(handle: ContractHandle, account: LocalAccount, function: str,
                 *arguments: Any) -> L1Receipt:
+    """A revert seen by gas estimation becomes the pool's reason in one line; a transaction
+    mined and failed, or never mined, stays the L1 error that says so with its hash."""
     try:
-        sent = await handle.transact(account, function, *arguments)
+        return await send_and_wait(handle, account, function, *arguments,
+                                   timeout=RECEIPT_TIMEOUT)
     except L1RpcError as error:
         if error.is_revert:
-            reason = error.revert_reason or "no reason given"
-            raise StakeRefused(f"{function} refused: {reason}") from None
+            raise StakeRefused(f"{function} refused: "
+                               f"{error.revert_reason or 'no reason given'}") from None
         raise
-    receipt: L1Receipt = await handle.client.wait_for_receipt(sent.tx_hash,
-                                                              timeout=RECEIPT_TIMEOUT)
-    if not receipt.succeeded:
-        raise StakeFailed(f"{function} transaction 0x{sent.tx_hash.hex()} reverted in L1 block "
-                          f"{receipt.block_number}")
-    return receipt
