@@ -94,3 +94,13 @@ def test_a_batch_must_include_an_overdue_forced_item(rollup: RollupSetup) -> Non
     assert rollup.refusal(rollup.header(2, 3, 3, forced_through=1)) == \
         "RollupInbox: forced item 1 overdue"
     rollup.submit(rollup.header(2, 3, 3, forced_through=2))
+
+
+def test_a_batch_landing_in_the_deadline_block_may_still_leave_the_item_out(
+        rollup: RollupSetup) -> None:
+    rollup.enqueue()
+    deadline = rollup.queue.functions.deadline_of(0).call()
+    rollup.mine(deadline - 1 - rollup.chain.w3.eth.block_number)
+    receipt = rollup.submit(rollup.header(0, 1, 1))
+    assert receipt["blockNumber"] == deadline
+    assert rollup.inbox.functions.forced_through().call() == 0
