@@ -104,7 +104,7 @@ class FaultBook:
 def run_chaos(options: ChaosOptions) -> dict[str, Any]:
     """Run the network under faults and load; returns the JSON summary (``passed`` says if every
     invariant held). Raises ChaosSetupError if the network never became healthy."""
-    with _workdir(options) as root:
+    with run_directory(options.workdir, "ordo-chaos-") as root:
         processes = NodeProcesses(root / "net", options.nodes, options.block_time)
         try:
             summary = asyncio.run(_drive(options, processes))
@@ -118,12 +118,14 @@ def run_chaos(options: ChaosOptions) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _workdir(options: ChaosOptions) -> Iterator[Path]:
-    if options.workdir is not None:
-        options.workdir.mkdir(parents=True, exist_ok=True)
-        yield options.workdir
+def run_directory(chosen: Path | None, prefix: str) -> Iterator[Path]:
+    """The chosen directory (kept), or a temporary one removed only if the run passed, so a
+    failed run's node data and logs stay for inspection."""
+    if chosen is not None:
+        chosen.mkdir(parents=True, exist_ok=True)
+        yield chosen
         return
-    root = Path(tempfile.mkdtemp(prefix="ordo-chaos-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     passed = False
     try:
         yield root
@@ -134,7 +136,13 @@ def _workdir(options: ChaosOptions) -> Iterator[Path]:
 
 
 async def _drive(options: ChaosOptions, processes: NodeProcesses) -> dict[str, Any]:
-    """SIGTERM cancels the run like SIGINT does, so every cleanup below runs either way."""
+    with sigterm_cancels_run():
+        return await _with_proxies(options, processes)
+
+
+@contextlib.contextmanager
+def sigterm_cancels_run() -> Iterator[None]:
+    """SIGTERM cancels the running task like SIGINT does, so every cleanup runs either way."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     handled = False
@@ -143,7 +151,7 @@ async def _drive(options: ChaosOptions, processes: NodeProcesses) -> dict[str, A
             loop.add_signal_handler(signal.SIGTERM, main.cancel)
             handled = True
     try:
-        return await _with_proxies(options, processes)
+        yield
     finally:
         if handled:
             loop.remove_signal_handler(signal.SIGTERM)
@@ -171,7 +179,7 @@ async def _run(options: ChaosOptions, processes: NodeProcesses,
     urls = [processes.rpc_url(index) for index in range(options.nodes)]
     for index in range(options.nodes):
         processes.start(index)
-    await _wait_healthy(options, processes, client, urls)
+    await wait_healthy(processes, client, urls, options.ready_timeout)
 
     def running() -> list[int]:
         return [index for index in range(options.nodes)
@@ -223,12 +231,12 @@ async def _run(options: ChaosOptions, processes: NodeProcesses,
     return summary
 
 
-async def _wait_healthy(options: ChaosOptions, processes: NodeProcesses, client: RpcClient,
-                        urls: list[str]) -> None:
+async def wait_healthy(processes: NodeProcesses, client: RpcClient, urls: list[str],
+                       timeout: float) -> None:
     """Every node answers and has a final block beyond genesis, before any fault."""
-    deadline = time.monotonic() + options.ready_timeout
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for index in range(options.nodes):
+        for index in range(len(urls)):
             code = processes.exited(index)
             if code is not None:
                 raise ChaosSetupError(f"node {index} exited with code {code} at start:\n"
@@ -240,8 +248,7 @@ async def _wait_healthy(options: ChaosOptions, processes: NodeProcesses, client:
         if finals and min(finals) >= 1:
             return
         await asyncio.sleep(0.5)
-    raise ChaosSetupError(f"the network had no final block on every node within "
-                          f"{options.ready_timeout:g}s")
+    raise ChaosSetupError(f"the network had no final block on every node within {timeout:g}s")
 
 
 async def _sleep_until(moment: float) -> None:
@@ -330,8 +337,8 @@ async def _chain(client: RpcClient, url: str) -> dict[int, str]:
     return chain
 
 
-async def _statuses(client: RpcClient, urls: list[str], tx_hash: str,
-                    canonical: dict[int, str]) -> tuple[tuple[str, str | None], int]:
+async def transaction_outcome(client: RpcClient, urls: list[str], tx_hash: str,
+                              canonical: dict[int, str]) -> tuple[tuple[str, str | None], int]:
     """(outcome, how many nodes hold the transaction as pending)."""
     answers: list[dict[str, object]] = []
     for url in urls:
@@ -365,7 +372,7 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
     pending_holders: Counter[int] = Counter()
     for first in range(0, len(acknowledged), 20):
         batch = acknowledged[first:first + 20]
-        results = await asyncio.gather(*(_statuses(client, urls, tx.hash, canonical)
+        results = await asyncio.gather(*(transaction_outcome(client, urls, tx.hash, canonical)
                                          for tx in batch))
         for tx, (outcome, holders) in zip(batch, results, strict=True):
             outcomes[tx.hash] = outcome
