@@ -15,7 +15,7 @@ PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: devnet test lint bench simulate chaos install clean distclean
+.PHONY: devnet test lint bench simulate chaos crash install clean distclean
 
 devnet: $(PY_STAMP)
 	$(BIN)/ordo devnet $(if $(NODES),--nodes $(NODES)) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
@@ -38,6 +38,11 @@ simulate: $(PY_STAMP)
 # make chaos SEED=7 DURATION=600
 chaos: $(PY_STAMP)
 	$(BIN)/python -m ordo.chaos --seed $(or $(SEED),1) --duration $(or $(DURATION),120)
+
+# Repeated SIGKILL of nodes while they commit under load; each restart is checked (issue 7):
+# make crash KILLS=50 SEED=1
+crash: $(PY_STAMP)
+	$(BIN)/python -m ordo.chaos.crash --seed $(or $(SEED),1) --kills $(or $(KILLS),10)
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
