@@ -9,9 +9,10 @@ NO_TRANSACTIONS = {"acknowledged": 0, "final": 0, "pending": 0, "dropped": 0, "l
 
 
 def kill(number: int, victim: int, caught_up_after: float | None,
-         signs: tuple[str, ...] = ()) -> KillOutcome:
+         signs: tuple[str, ...] = (), head_at_kill: int = 11) -> KillOutcome:
     restart = RestartOutcome(victim, 0.8, 10, 12, signs)
-    return KillOutcome(number, victim, victim == 0, True, 11, restart, caught_up_after, 14, 4)
+    return KillOutcome(number, victim, victim == 0, True, head_at_kill, restart,
+                       caught_up_after, 14, 4)
 
 
 def test_a_clean_run_passes_with_its_catch_up_spread() -> None:
@@ -40,3 +41,11 @@ def test_no_catch_up_a_repair_a_mismatch_a_lost_transaction_and_missing_kills_al
     ]
     assert summary["restarts_needing_repair"] == 1
     assert summary["catch_up_s"] == {"median": None, "max": None}
+
+
+def test_a_node_that_restarts_below_the_head_it_served_before_the_kill_fails() -> None:
+    record = CrashRecord(kills=[kill(1, 3, 1.0, head_at_kill=13)])
+    summary = summarize(record, 4, 1, NO_TRANSACTIONS, "repeat me", 1.0)
+    assert summary["violations"] == ["kill 1: node 3 restarted at head 12, below the head 13 it "
+                                     "served just before the kill"]
+    assert summary["restarts_below_served_head"] == 1

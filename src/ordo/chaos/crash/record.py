@@ -45,7 +45,12 @@ def summarize(record: CrashRecord, seed: int, planned: int, transactions: dict[s
     ready = sorted(outcome.ready_after for outcome in restarts if outcome.ready_after is not None)
     repairs = check_restarts(restarts)
     not_caught_up = [kill.number for kill in record.kills if kill.caught_up_after is None]
-    violations = (list(record.violations) + record.mismatches[:20] + repairs
+    regressions = [f"kill {kill.number}: node {kill.victim} restarted at head "
+                   f"{kill.restart.head_after}, below the head {kill.head_at_kill} it served "
+                   "just before the kill" for kill in record.kills
+                   if kill.head_at_kill is not None and kill.restart.head_after is not None
+                   and kill.restart.head_after < kill.head_at_kill]
+    violations = (list(record.violations) + record.mismatches[:20] + repairs + regressions
                   + [f"kill {number}: the node did not catch up" for number in not_caught_up])
     if len(record.kills) < planned:
         violations.append(f"only {len(record.kills)} of {planned} kills were carried out")
@@ -64,6 +69,7 @@ def summarize(record: CrashRecord, seed: int, planned: int, transactions: dict[s
         "catch_up_s": _spread(catch_ups),
         "rpc_ready_after_restart_s": _spread(ready),
         "restarts_needing_repair": len(repairs),
+        "restarts_below_served_head": len(regressions),
         "heights_compared": {
             "after_each_restart": record.heights_compared_incrementally,
             "at_end_per_node": record.heights_compared_at_end,
