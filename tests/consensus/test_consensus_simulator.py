@@ -86,7 +86,7 @@ def test_scenarios_keep_byzantine_stake_below_a_third() -> None:
 
 
 def monitor_for(committee: Committee, byzantine: frozenset[bytes] = frozenset()) -> SafetyMonitor:
-    return SafetyMonitor(committee.validators, CHAIN_ID, GENESIS_HASH, byzantine)
+    return SafetyMonitor(lambda _: committee.validators, 1000, CHAIN_ID, GENESIS_HASH, byzantine)
 
 
 def decided(committee: Committee, builder: int, nonce: int, valid: bool = True) -> tuple:  # type: ignore[type-arg]

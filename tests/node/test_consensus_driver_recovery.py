@@ -14,6 +14,7 @@ from ordo.network import MessageKind, PeerInfo
 from ordo.node.chain import Chain
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
 from ordo.node.consensus_setup import consensus_params_from_genesis, validator_set_from_genesis
+from ordo.node.epoch_sets import StaticEpochSets
 from ordo.node.node import Node
 from ordo.node.recovery_codec import RECOVERY_META_KEY, decode_recovery
 from ordo.storage.chain_store import ChainStore
@@ -56,7 +57,7 @@ async def run_until_votes(tmp_path: Path, count: int, patience: int = 200
         node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), LocalSigner(OURS).address)
         node.start()
         driver = ConsensusDriver(node, consensus_params_from_genesis(genesis),
-                                 validator_set_from_genesis(genesis, None), OURS,
+                                 StaticEpochSets(validator_set_from_genesis(genesis, None)), OURS,
                                  Pacing(0.01, 0.05, bytes(20), 5))
         transport = RecordingTransport(store)
         driver.transport = transport

@@ -15,6 +15,7 @@ from ordo.consensus.actions import (
     MessageIgnored,
     ProposeRequest,
     RequestValidation,
+    RequestValidatorSet,
     ScheduleTimeout,
 )
 from ordo.consensus.certificate import (
@@ -46,6 +47,7 @@ from ordo.consensus.events import (
     ProposalReceived,
     Start,
     TimeoutFired,
+    ValidatorSetResolved,
     VoteReceived,
 )
 from ordo.consensus.evidence import Equivocation, EvidenceError, verify_equivocation
@@ -64,6 +66,7 @@ from ordo.consensus.params import ConsensusParams, Step
 from ordo.consensus.rebroadcast import compute_rebroadcast, compute_recovery_record
 from ordo.consensus.schedule import (
     ChainTip,
+    EpochValidators,
     advance_tip,
     compute_epoch_seed,
     compute_proposer_order,
@@ -92,6 +95,7 @@ __all__ = [
     "ConsensusState",
     "DecisionReceived",
     "DecodeError",
+    "EpochValidators",
     "Equivocation",
     "Event",
     "Evidence",
@@ -105,12 +109,14 @@ __all__ = [
     "ProposedValue",
     "RecoveryRecord",
     "RequestValidation",
+    "RequestValidatorSet",
     "ScheduleTimeout",
     "Start",
     "Step",
     "TimeoutFired",
     "Validator",
     "ValidatorSet",
+    "ValidatorSetResolved",
     "Vote",
     "VoteReceived",
     "VoteType",

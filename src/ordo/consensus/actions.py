@@ -57,6 +57,16 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class RequestValidatorSet:
+    """The decided block closed an epoch: find the validator set of ``epoch`` (fixed by that
+    epoch's anchor block ``anchor_hash``) and answer with ValidatorSetResolved. Until then the
+    machine waits at the new height: it buffers the new epoch's messages and signs nothing."""
+
+    epoch: int
+    anchor_hash: bytes
+
+
+@dataclass(frozen=True)
 class CatchUpNeeded:
     """A correctly signed message shows the network at ``height`` while we are lower: ask peers
     for decided blocks and certificates from our height on."""
@@ -101,5 +111,6 @@ Action = (
     | ProposeRequest
     | Evidence
     | CatchUpNeeded
+    | RequestValidatorSet
     | MessageIgnored
 )

@@ -9,6 +9,7 @@ from ordo.consensus.messages import Proposal, ProposedValue, Vote
 from ordo.consensus.params import Step
 from ordo.consensus.schedule import ChainTip
 from ordo.consensus.state import RecoveryRecord
+from ordo.consensus.validator_set import ValidatorSet
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class DecisionReceived:
     certificate: CommitCertificate
 
 
+@dataclass(frozen=True)
+class ValidatorSetResolved:
+    """The answer to RequestValidatorSet: who votes, with what stake, in ``epoch``."""
+
+    epoch: int
+    anchor_hash: bytes
+    validators: ValidatorSet
+
+
 Event = (
     Start
     | ProposalReceived
@@ -70,4 +80,5 @@ Event = (
     | BlockValidated
     | BlockBuilt
     | DecisionReceived
+    | ValidatorSetResolved
 )

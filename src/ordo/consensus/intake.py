@@ -19,6 +19,7 @@ from ordo.consensus.actions import (
 )
 from ordo.consensus.evidence import make_equivocation
 from ordo.consensus.messages import NIL, ConsensusMessage, Proposal, Vote, VoteType
+from ordo.consensus.schedule import get_epoch
 from ordo.consensus.state import ConsensusState
 from ordo.consensus.transitions import (
     Outcome,
@@ -74,7 +75,7 @@ def _precheck(state: ConsensusState, message: ConsensusMessage) -> Outcome | Non
         return _ignored(state, IgnoreReason.NOT_STARTED, message.height, signer)
     if message.chain_id != state.params.chain_id:
         return _ignored(state, IgnoreReason.WRONG_CHAIN, message.height, signer)
-    if signer not in state.validators:
+    if signer not in state.validators and not _is_next_epoch(state, message.height):
         return _ignored(state, IgnoreReason.NOT_VALIDATOR, message.height, signer)
     if message.height < state.height:
         return _ignored(state, IgnoreReason.STALE_HEIGHT, message.height, signer)
@@ -83,6 +84,14 @@ def _precheck(state: ConsensusState, message: ConsensusMessage) -> Outcome | Non
     if message.round > state.round + state.params.max_round_lookahead:
         return _ignored(state, IgnoreReason.FUTURE_ROUND, message.height, signer)
     return None
+
+
+def _is_next_epoch(state: ConsensusState, height: int) -> bool:
+    """A later height in another epoch: its set may differ from ours, so membership is checked
+    when the message is admitted at its own height (it is only buffered before that)."""
+    epoch_length = state.params.epoch_length
+    return height > state.height and get_epoch(height, epoch_length) != get_epoch(
+        state.height, epoch_length)
 
 
 def _is_known_hash(state: ConsensusState, block_hash: bytes) -> bool:

@@ -19,12 +19,14 @@ from ordo.consensus.events import (
     ProposalReceived,
     Start,
     TimeoutFired,
+    ValidatorSetResolved,
     VoteReceived,
 )
 from ordo.consensus.intake import admit_proposal, admit_vote
 from ordo.consensus.messages import NIL, Proposal, VoteType
 from ordo.consensus.params import Step
 from ordo.consensus.rules import apply_rules
+from ordo.consensus.schedule import get_epoch
 from ordo.consensus.state import ConsensusState, RecoveryRecord
 from ordo.consensus.transitions import (
     Outcome,
@@ -32,6 +34,7 @@ from ordo.consensus.transitions import (
     decide,
     enter_height,
     propose,
+    resolve_validator_set,
     start_round,
     store_proposal,
     store_vote,
@@ -41,7 +44,11 @@ from ordo.consensus.vote_tally import EMPTY_TALLY
 
 def step(state: ConsensusState, event: Event) -> Outcome:
     """Apply one event, then every upon-rule it enables (including at following heights)."""
-    if isinstance(event, VoteReceived):
+    if state.awaiting_set is not None and not isinstance(event, Start | ValidatorSetResolved):
+        return _while_awaiting_set(state, event)
+    if isinstance(event, ValidatorSetResolved):
+        state, actions = _on_validator_set(state, event)
+    elif isinstance(event, VoteReceived):
         state, actions = admit_vote(state, event.vote)
     elif isinstance(event, ProposalReceived):
         state, actions = admit_proposal(state, event.proposal)
@@ -67,6 +74,8 @@ def _settle(state: ConsensusState, actions: list[Action]) -> Outcome:
     while True:
         state, fired = apply_rules(state)
         actions.extend(fired)
+        if state.awaiting_set is not None:
+            return state, actions
         ready = [message for message in state.buffered if message.height == state.height]
         if not ready:
             if state.buffered and any(m.height < state.height for m in state.buffered):
@@ -86,7 +95,7 @@ def _settle(state: ConsensusState, actions: list[Action]) -> Outcome:
 def _on_start(state: ConsensusState, event: Start) -> Outcome:
     if event.tip.height < 1 or len(event.tip.parent_hash) != 32:
         return state, [MessageIgnored(IgnoreReason.UNEXPECTED, event.tip.height, b"")]
-    state = enter_height(replace(state, started=True, buffered=()), event.tip)
+    state = enter_height(replace(state, started=True, buffered=(), awaiting_set=None), event.tip)
     record = event.recovery
     if record is None or record.height != event.tip.height:
         return start_round(state, 0)
@@ -120,6 +129,32 @@ def _restore(state: ConsensusState, record: RecoveryRecord) -> ConsensusState:
         valid_round=record.valid_round,
         validity=validity,
     )
+
+
+def _while_awaiting_set(state: ConsensusState, event: Event) -> Outcome:
+    """Between deciding an epoch's last block and learning the next epoch's set: keep the new
+    height's messages for later; everything else concerns the decided height or must wait."""
+    if isinstance(event, VoteReceived | ProposalReceived):
+        message = event.vote if isinstance(event, VoteReceived) else event.proposal
+        if message.height <= state.height:
+            return state, [MessageIgnored(IgnoreReason.STALE_HEIGHT, message.height, b"")]
+        if isinstance(message, Proposal):
+            return admit_proposal(state, message)
+        return admit_vote(state, message)
+    if isinstance(event, DecisionReceived):
+        return state, [MessageIgnored(IgnoreReason.FUTURE_HEIGHT, event.value.height, b"")]
+    return state, []
+
+
+def _on_validator_set(state: ConsensusState, event: ValidatorSetResolved) -> Outcome:
+    tip = state.awaiting_set
+    if (
+        tip is None
+        or event.epoch != get_epoch(tip.height, state.params.epoch_length)
+        or event.anchor_hash != tip.epoch_anchor_hash
+    ):
+        return state, [MessageIgnored(IgnoreReason.UNEXPECTED, state.height, b"")]
+    return resolve_validator_set(state, event.validators)
 
 
 def _on_timeout(state: ConsensusState, event: TimeoutFired) -> Outcome:

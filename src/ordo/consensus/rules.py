@@ -196,10 +196,11 @@ RULES: tuple[Callable[[ConsensusState], Outcome | None], ...] = (
 
 def apply_rules(state: ConsensusState) -> Outcome:
     """Fire rules until none applies. Terminates: each firing advances (height, round, step) or
-    adds to ``fired``, and none of those can repeat."""
+    adds to ``fired``, and none of those can repeat. A decision that closes an epoch stops the
+    rules until the next epoch's set is known (the decided height is then still current)."""
     actions: list[Action] = []
     fired_any = True
-    while fired_any:
+    while fired_any and state.awaiting_set is None:
         fired_any = False
         for rule in RULES:
             outcome = rule(state)

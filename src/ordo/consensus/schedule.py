@@ -16,6 +16,7 @@ certificates of different rounds for the same block and would then disagree on t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_hash.auto import keccak
@@ -23,6 +24,10 @@ from eth_hash.auto import keccak
 from ordo.consensus.validator_set import ValidatorSet
 
 SCHEDULE_DOMAIN = keccak(b"ordo.consensus.schedule.v1")
+
+EpochValidators = Callable[[int], ValidatorSet]
+"""The validator set of an epoch (from genesis, or from the L1 locking pool as the epoch's
+anchor block names it)."""
 
 
 @dataclass(frozen=True)
@@ -101,15 +106,17 @@ def compute_tip(
     genesis_hash: bytes,
     decided: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...],
     epoch_length: int,
-    validator_set: ValidatorSet,
+    validators_of: EpochValidators,
 ) -> ChainTip:
     """The tip after the decided blocks ``(block hash, builder)`` from height 1 on: what a
     restarting node computes from its stored blocks."""
     tip = genesis_tip(genesis_hash)
-    order = compute_proposer_order(compute_epoch_seed(genesis_hash), validator_set)
+    order = compute_proposer_order(compute_epoch_seed(genesis_hash), validators_of(0))
     for block_hash, builder in decided:
         anchor = tip.epoch_anchor_hash
         tip = advance_tip(tip, block_hash, builder, order, epoch_length)
         if tip.epoch_anchor_hash != anchor:
-            order = compute_proposer_order(compute_epoch_seed(tip.epoch_anchor_hash), validator_set)
+            epoch = get_epoch(tip.height, epoch_length)
+            order = compute_proposer_order(compute_epoch_seed(tip.epoch_anchor_hash),
+                                           validators_of(epoch))
     return tip

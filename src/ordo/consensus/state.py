@@ -61,6 +61,10 @@ class ConsensusState:
     buffered: tuple[ConsensusMessage, ...] = ()
     highest_seen_height: int = 0
     awaiting_build: tuple[int, int] | None = None
+    awaiting_set: ChainTip | None = None
+    """Set after deciding the block that closes an epoch: the tip of the next height, entered once
+    the node resolves the next epoch's validator set. Meanwhile ``tip`` stays at the decided
+    height, so no rule fires again for it and nothing is signed."""
 
     @property
     def height(self) -> int:

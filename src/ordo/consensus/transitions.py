@@ -14,6 +14,7 @@ from ordo.consensus.actions import (
     Broadcast,
     Commit,
     ProposeRequest,
+    RequestValidatorSet,
     ScheduleTimeout,
 )
 from ordo.consensus.certificate import CommitCertificate
@@ -31,9 +32,11 @@ from ordo.consensus.schedule import (
     advance_tip,
     compute_epoch_seed,
     compute_proposer_order,
+    get_epoch,
     get_proposer,
 )
 from ordo.consensus.state import ConsensusState
+from ordo.consensus.validator_set import ValidatorSet
 from ordo.consensus.vote_tally import EMPTY_TALLY, add_vote
 
 Outcome = tuple[ConsensusState, list[Action]]
@@ -80,8 +83,14 @@ def store_proposal(state: ConsensusState, proposal: Proposal) -> ConsensusState:
     return replace(state, proposals=proposals, round_signers=round_signers)
 
 
+def is_voting(state: ConsensusState) -> bool:
+    """A node signs only while its signer is in the current epoch's set: one that left (or has
+    not joined yet) follows the chain like any full node."""
+    return state.signer is not None and state.signer.address in state.validators
+
+
 def cast_vote(state: ConsensusState, vote_type: VoteType, block_hash: bytes) -> Outcome:
-    if state.signer is None:
+    if state.signer is None or not is_voting(state):
         return state, []
     tallies = state.prevotes if vote_type == VoteType.PREVOTE else state.precommits
     if state.signer.address in tallies.get(state.round, EMPTY_TALLY).votes:
@@ -102,7 +111,7 @@ def _own_proposal(state: ConsensusState, round_: int) -> Proposal | None:
 def propose(state: ConsensusState, value: ProposedValue, valid_round: int) -> Outcome:
     """Sign and broadcast our proposal for the current round (at most one per round)."""
     existing = _own_proposal(state, state.round)
-    if existing is not None or state.signer is None:
+    if existing is not None or state.signer is None or not is_voting(state):
         return state, []
     proposal = sign_proposal(state.signer, state.params.chain_id, state.round, valid_round, value)
     validity = dict(state.validity)
@@ -163,5 +172,17 @@ def decide(state: ConsensusState, value: ProposedValue, certificate: CommitCerti
     tip = advance_tip(
         state.tip, value.block_hash, value.proposer, state.order, state.params.epoch_length
     )
+    epoch = get_epoch(tip.height, state.params.epoch_length)
+    if epoch != get_epoch(state.height, state.params.epoch_length):
+        state = replace(state, awaiting_set=tip, awaiting_build=None)
+        return state, [commit, RequestValidatorSet(epoch, tip.epoch_anchor_hash)]
     state, actions = start_round(enter_height(state, tip), 0)
     return state, [commit, *actions]
+
+
+def resolve_validator_set(state: ConsensusState, validators: ValidatorSet) -> Outcome:
+    """Enter the height the machine waited at, weighing votes by the new epoch's set."""
+    tip = state.awaiting_set
+    assert tip is not None
+    state = replace(state, validators=validators, awaiting_set=None, order=())
+    return start_round(enter_height(state, tip), 0)

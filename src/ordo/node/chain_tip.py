@@ -14,7 +14,7 @@ from eth.abc import BlockHeaderAPI
 
 from ordo.consensus import (
     ChainTip,
-    ValidatorSet,
+    EpochValidators,
     compute_epoch_seed,
     compute_proposer_order,
     compute_tip,
@@ -34,7 +34,7 @@ def builder_of(header: BlockHeaderAPI) -> bytes:
 
 
 def tip_after(head: int, header_at: HeaderAt, epoch_length: int,
-              validators: ValidatorSet) -> ChainTip:
+              validators_of: EpochValidators) -> ChainTip:
     """The tip after the stored chain whose newest block is ``head``."""
     if head == 0:
         return genesis_tip(bytes(header_at(0).hash))
@@ -43,10 +43,11 @@ def tip_after(head: int, header_at: HeaderAt, epoch_length: int,
     if get_epoch(head + 1, epoch_length) != get_epoch(head, epoch_length):
         return ChainTip(head + 1, head_hash, head_hash, 0)
     anchor_hash = bytes(header_at(get_epoch(head + 1, epoch_length) * epoch_length).hash)
-    order = compute_proposer_order(compute_epoch_seed(anchor_hash), validators)
+    order = compute_proposer_order(compute_epoch_seed(anchor_hash),
+                                   validators_of(get_epoch(head + 1, epoch_length)))
     builder = builder_of(head_header)
     if builder in order:
         return ChainTip(head + 1, head_hash, anchor_hash, order.index(builder))
     # A builder outside the set (a chain from another set): replay the schedule to be exact.
     decided = [(bytes(header_at(n).hash), builder_of(header_at(n))) for n in range(1, head + 1)]
-    return compute_tip(bytes(header_at(0).hash), decided, epoch_length, validators)
+    return compute_tip(bytes(header_at(0).hash), decided, epoch_length, validators_of)

@@ -34,18 +34,19 @@ from ordo.consensus import (
     Evidence,
     EvidenceError,
     IgnoreReason,
-    LocalSigner,
     MessageIgnored,
     Proposal,
     ProposalReceived,
     ProposedValue,
     ProposeRequest,
     RequestValidation,
+    RequestValidatorSet,
     ScheduleTimeout,
     Start,
     Step,
     TimeoutFired,
     ValidatorSet,
+    ValidatorSetResolved,
     VoteReceived,
     compute_rebroadcast,
     compute_recovery_record,
@@ -67,6 +68,7 @@ from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.network import MessageKind, PeerInfo
 from ordo.node.chain_tip import builder_of, tip_after
+from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
 from ordo.node.node import Node
 from ordo.node.production_policy import (
@@ -108,6 +110,8 @@ INITIAL_BUILD_RATE = 300.0
 RATE_SMOOTHING = 0.3
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TICK_SECONDS = 1.0
+SET_RETRY_FIRST_S = 0.5
+SET_RETRY_MAX_S = 10.0
 STALL_SECONDS = 1.0
 BAD_MESSAGE_PENALTY = 20.0
 STATUS_ANSWER_INTERVAL = 0.5
@@ -170,24 +174,23 @@ WorkItem = PeerEvent | SyncedBlocks | BuildNow | Tick
 
 
 class ConsensusDriver:
-    def __init__(self, node: Node, params: ConsensusParams, validators: ValidatorSet,
+    def __init__(self, node: Node, params: ConsensusParams, epoch_sets: EpochSetSource,
                  signer_key: bytes | None, pacing: Pacing,
                  clock: Callable[[], float] = time.time) -> None:
+        """``epoch_sets`` must already know the set of the epoch after the stored head (the
+        runner resolves it before building the driver)."""
         self.node = node
         self.chain = node.chain
         self.params = params
-        self.validators = validators
+        self.epoch_sets = epoch_sets
         self.pacing = pacing
-        if signer_key is not None and LocalSigner(signer_key).address not in validators:
-            log.warning("signer 0x%s is not in the validator set: following only",
-                        LocalSigner(signer_key).address.hex())
-            signer_key = None
         self._signer_key = signer_key
         self._clock = clock
         self.transport: Transport | None = None
-        self.state: ConsensusState = create_state(params, validators, signer_key)
-        self.evidence = EvidenceBook(params.chain_id, validators, self.chain.store.get_meta,
-                                     self.chain.store.put_meta)
+        self.state: ConsensusState = create_state(
+            params, self._validators_of(self._head_epoch()), signer_key)
+        self.evidence = EvidenceBook(params.chain_id, self._validators_at,
+                                     self.chain.store.get_meta, self.chain.store.put_meta)
         self.planner = SyncPlanner()
         self.ignored: Counter[str] = Counter()
         self.timeouts: Counter[str] = Counter()
@@ -210,8 +213,22 @@ class ConsensusDriver:
 
     @property
     def is_validator(self) -> bool:
+        """Votes in the current epoch (a signer outside the set follows until it joins)."""
         address = self.state.address
-        return address is not None and address in self.validators
+        return address is not None and address in self.state.validators
+
+    @property
+    def validators(self) -> ValidatorSet:
+        return self.state.validators
+
+    def _head_epoch(self) -> int:
+        return get_epoch(self.chain.head_number() + 1, self.params.epoch_length)
+
+    def _validators_of(self, epoch: int) -> ValidatorSet:
+        return require_known(self.epoch_sets, epoch)
+
+    def _validators_at(self, height: int) -> ValidatorSet | None:
+        return self.epoch_sets.known(get_epoch(max(height, 1), self.params.epoch_length))
 
     # --- lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -241,8 +258,11 @@ class ConsensusDriver:
 
     async def _restart_machine(self) -> None:
         store = self.chain.store
+        epoch = self._head_epoch()
+        anchor = self.chain.header_at(epoch * self.params.epoch_length)
+        await self.epoch_sets.resolve(epoch, bytes(anchor.hash))
         tip = tip_after(self.chain.head_number(), self.chain.header_at, self.params.epoch_length,
-                        self.validators)
+                        self._validators_of)
         recovery = None
         stored = store.get_meta(RECOVERY_META_KEY)
         if stored is not None:
@@ -254,7 +274,7 @@ class ConsensusDriver:
         self._deferred_timeout = None
         self._pending_build = None
         self._followups.clear()
-        self.state = create_state(self.params, self.validators, self._signer_key)
+        self.state = create_state(self.params, self._validators_of(epoch), self._signer_key)
         await self._process(PeerEvent(Start(tip, recovery), None))
 
     async def _tick_forever(self) -> None:
@@ -390,12 +410,31 @@ class ConsensusDriver:
                 await self._validate(action.value)
             elif isinstance(action, Evidence):
                 self._keep_evidence(action)
+            elif isinstance(action, RequestValidatorSet):
+                self._spawn(self._resolve_validator_set(action))
             elif isinstance(action, CatchUpNeeded):
                 if item.peer is not None:
                     self.planner.note_head(item.peer, action.height - 1)
                 self._request_sync()
             elif isinstance(action, MessageIgnored):
                 self._count_ignored(action, item.peer)
+
+    async def _resolve_validator_set(self, request: RequestValidatorSet) -> None:
+        """Ask until the set is known: consensus cannot go on without it, and a failure here is
+        an L1 endpoint that is down or behind, which passes."""
+        delay = SET_RETRY_FIRST_S
+        while True:
+            try:
+                validators = await self.epoch_sets.resolve(request.epoch, request.anchor_hash)
+                break
+            except Exception as error:
+                log.warning("validator set of epoch %d not available yet (retrying in %.1f s): "
+                            "%s", request.epoch, delay, error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, SET_RETRY_MAX_S)
+        log.info("epoch %d: %d validators, total stake %d", request.epoch, len(validators),
+                 validators.total_stake)
+        self._enqueue(ValidatorSetResolved(request.epoch, request.anchor_hash, validators), None)
 
     # --- timers and pacing ---------------------------------------------------------------------
     def _schedule_timeout(self, action: ScheduleTimeout) -> None:
@@ -489,7 +528,7 @@ class ConsensusDriver:
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
 
     def _block_size_limit(self, round_: int) -> int:
-        if len(self.validators) == 1:
+        if len(self.state.validators) == 1:
             return MAX_CANDIDATES_PER_BLOCK  # our own votes decide: no one must keep up
         budget = BUILD_BUDGET_FRACTION * self.params.timeout_ms(Step.PROPOSE, round_) / 1000
         return max_block_transactions(self.build_rate, budget, MIN_CANDIDATES_PER_BLOCK,
@@ -735,7 +774,7 @@ class ConsensusDriver:
             "step": state.step.name.lower(),
             "role": "validator" if self.is_validator else "follower",
             "validators": [{"address": "0x" + v.address.hex(), "stake": hex(v.stake)}
-                           for v in self.validators.validators],
+                           for v in self.state.validators.validators],
             "peers": [{"id": "0x" + info.peer_id.hex(), "host": info.host, "port": info.port,
                        "direction": info.direction, "score": info.score} for info in peers],
             "syncing": self.syncing() is not None,

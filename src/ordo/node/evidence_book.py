@@ -29,11 +29,12 @@ MAX_EVIDENCE = 10_000
 
 
 class EvidenceBook:
-    def __init__(self, chain_id: int, validators: ValidatorSet,
+    def __init__(self, chain_id: int, validators_at: Callable[[int], ValidatorSet | None],
                  load: Callable[[str], bytes | None],
                  save: Callable[[str, bytes], None]) -> None:
+        """``validators_at(height)``: the set that voted at that height, None if unknown."""
         self._chain_id = chain_id
-        self._validators = validators
+        self._validators_at = validators_at
         self._save = save
         self._items: dict[bytes, Equivocation] = {}
         stored = load(EVIDENCE_META_KEY)
@@ -48,8 +49,10 @@ class EvidenceBook:
         """Keep verified, new evidence; returns its encoding if it was new, else None.
         Raises EvidenceError for evidence that proves nothing."""
         verify_equivocation(evidence, self._chain_id)
-        if evidence.validator not in self._validators:
-            raise EvidenceError(f"0x{evidence.validator.hex()} is not a validator")
+        validators = self._validators_at(evidence.height)
+        if validators is None or evidence.validator not in validators:
+            raise EvidenceError(f"0x{evidence.validator.hex()} is not a validator at height "
+                                f"{evidence.height}")
         encoded = encode_evidence(evidence)
         if encoded in self._items or len(self._items) >= MAX_EVIDENCE:
             return None

@@ -24,6 +24,7 @@ from ordo.node.consensus_setup import (
     signer_address_of,
     validator_set_from_genesis,
 )
+from ordo.node.epoch_sets import StaticEpochSets
 from ordo.node.node import Node
 from ordo.node.node_key_file import load_or_create_node_key
 from ordo.rpc.server import start_rpc_server
@@ -81,7 +82,7 @@ async def run_node(config: NodeConfig) -> None:
         node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
         driver = ConsensusDriver(
-            node, params, validators, signer_key,
+            node, params, StaticEpochSets(validators), signer_key,
             Pacing(config.block_time, config.heartbeat_interval, config.fee_recipient,
                    genesis.consensus.max_clock_drift_s),
         )

@@ -7,10 +7,11 @@ and that order follows from the stakes, the addresses and the genesis hash.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from eth_hash.auto import keccak
 
-from ordo.consensus.schedule import compute_epoch_seed, compute_proposer_order
+from ordo.consensus.schedule import EpochValidators, compute_epoch_seed, compute_proposer_order
 from ordo.consensus.signing import LocalSigner
 from ordo.consensus.validator_set import Validator, ValidatorSet
 
@@ -41,3 +42,30 @@ def first_epoch_order(stakes: Sequence[int], genesis_hash: bytes) -> tuple[int, 
     index_of = {sim_address(index): index for index in range(len(stakes))}
     order = compute_proposer_order(compute_epoch_seed(genesis_hash), sim_validator_set(stakes))
     return tuple(index_of[address] for address in order)
+
+
+RESTAKE_FACTORS = 3
+
+
+def sim_epoch_validators(stakes: Sequence[int], byzantine: frozenset[int], seed: int,
+                         restake: bool) -> EpochValidators:
+    """Each epoch's set. With ``restake`` the honest validators' stakes change every epoch (as
+    locks and relocks on L1 change them), so runs cross epoch boundaries where the quorum
+    weights and the proposer order both change; only honest stake grows, so the Byzantine share
+    stays below what the scenario allows."""
+    base = tuple(stakes)
+
+    @cache
+    def validators_of(epoch: int) -> ValidatorSet:
+        if not restake or epoch == 0:
+            return sim_validator_set(base)
+        scaled = []
+        for index, stake in enumerate(base):
+            if index in byzantine:
+                scaled.append(stake)
+                continue
+            draw = keccak(f"ordo-sim-restake-{seed}-{epoch}-{index}".encode())[0]
+            scaled.append(stake * (1 + draw % RESTAKE_FACTORS))
+        return sim_validator_set(scaled)
+
+    return validators_of

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from ordo.consensus.certificate import CertificateError, CommitCertificate, verify_certificate
 from ordo.consensus.evidence import Equivocation, EvidenceError, verify_equivocation
 from ordo.consensus.messages import ProposedValue
+from ordo.consensus.schedule import EpochValidators, get_epoch
 from ordo.consensus.simulator.fake_block import is_fake_value_valid
-from ordo.consensus.validator_set import ValidatorSet
 
 
 class InvariantViolationError(Exception):
@@ -26,7 +26,8 @@ class InvariantViolationError(Exception):
 
 @dataclass
 class SafetyMonitor:
-    validators: ValidatorSet
+    validators_of: EpochValidators
+    epoch_length: int
     chain_id: int
     genesis_hash: bytes
     byzantine_addresses: frozenset[bytes]
@@ -55,7 +56,8 @@ class SafetyMonitor:
         if certificate.block_hash != value.block_hash:
             raise InvariantViolationError("validity", f"{where}: certificate is for another block")
         try:
-            verify_certificate(certificate, self.validators, self.chain_id)
+            validators = self.validators_of(get_epoch(height, self.epoch_length))
+            verify_certificate(certificate, validators, self.chain_id)
         except CertificateError as error:
             raise InvariantViolationError("validity", f"{where}: certificate: {error}") from error
         first = self.decided.setdefault(height, value.block_hash)

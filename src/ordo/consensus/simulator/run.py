@@ -10,9 +10,9 @@ from ordo.consensus.simulator.adversary import Adversary
 from ordo.consensus.simulator.attack_scenario import make_attack_scenario
 from ordo.consensus.simulator.identities import (
     sim_address,
+    sim_epoch_validators,
     sim_genesis_hash,
     sim_private_key,
-    sim_validator_set,
 )
 from ordo.consensus.simulator.invariants import InvariantViolationError, SafetyMonitor
 from ordo.consensus.simulator.lock_attack import LockAttack
@@ -99,11 +99,13 @@ def set_up(scenario: Scenario) -> Playback:
     """The network, nodes and adversary of ``scenario``, ready to play."""
     keys = [sim_private_key(index) for index in range(scenario.nodes)]
     addresses = [sim_address(index) for index in range(scenario.nodes)]
-    validators = sim_validator_set(scenario.stakes)
+    validators_of = sim_epoch_validators(scenario.stakes, scenario.byzantine_nodes, scenario.seed,
+                                         restake=scenario.attack == Attack.NONE)
     params = sim_params(scenario.epoch_length)
     genesis_hash = sim_genesis_hash(scenario.seed, scenario.genesis_salt)
     monitor = SafetyMonitor(
-        validators,
+        validators_of,
+        params.epoch_length,
         params.chain_id,
         genesis_hash,
         frozenset(addresses[index] for index in scenario.byzantine_nodes),
@@ -112,7 +114,7 @@ def set_up(scenario: Scenario) -> Playback:
     environment = NodeEnvironment(
         network,
         params,
-        validators,
+        validators_of,
         genesis_hash,
         monitor,
         random.Random(f"ordo-sim-nodes:{scenario.seed}"),

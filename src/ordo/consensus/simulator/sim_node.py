@@ -19,6 +19,7 @@ from ordo.consensus.actions import (
     MessageIgnored,
     ProposeRequest,
     RequestValidation,
+    RequestValidatorSet,
     ScheduleTimeout,
 )
 from ordo.consensus.certificate import CommitCertificate
@@ -30,13 +31,14 @@ from ordo.consensus.events import (
     ProposalReceived,
     Start,
     TimeoutFired,
+    ValidatorSetResolved,
     VoteReceived,
 )
 from ordo.consensus.machine import step
 from ordo.consensus.messages import ConsensusMessage, Proposal, ProposedValue
 from ordo.consensus.params import ConsensusParams
 from ordo.consensus.rebroadcast import compute_rebroadcast, compute_recovery_record
-from ordo.consensus.schedule import compute_tip
+from ordo.consensus.schedule import EpochValidators, compute_tip, get_epoch
 from ordo.consensus.signing import LocalSigner
 from ordo.consensus.simulator.byzantine import forge, forge_decision
 from ordo.consensus.simulator.fake_block import is_fake_value_valid, make_fake_value
@@ -45,10 +47,11 @@ from ordo.consensus.simulator.network import VirtualNetwork
 from ordo.consensus.simulator.scenario import Behaviour
 from ordo.consensus.simulator.wire import SYNC_BATCH, Payload, SyncRequest, SyncResponse
 from ordo.consensus.state import ConsensusState, RecoveryRecord, create_state
-from ordo.consensus.validator_set import ValidatorSet
 
 BUILD_MS = 60
 VALIDATE_MS = 15
+SET_LOOKUP_MS = 5
+"""How long a node takes to learn the next epoch's set (a real node reads it from L1)."""
 RESEND_MS = 250
 ANSWER_INTERVAL_MS = 200
 
@@ -63,7 +66,7 @@ class NodeEnvironment:
 
     network: VirtualNetwork
     params: ConsensusParams
-    validators: ValidatorSet
+    validators_of: EpochValidators
     genesis_hash: bytes
     monitor: SafetyMonitor
     rng: random.Random
@@ -108,13 +111,14 @@ class SimNode:
         env = self.environment
         self.alive = True
         self.incarnation += 1
-        self.state = create_state(env.params, env.validators, self.private_key)
         tip = compute_tip(
             env.genesis_hash,
             [(value.block_hash, value.proposer) for value, _ in self.decided],
             env.params.epoch_length,
-            env.validators,
+            env.validators_of,
         )
+        validators = env.validators_of(get_epoch(tip.height, env.params.epoch_length))
+        self.state = create_state(env.params, validators, self.private_key)
         self.apply(Start(tip, self.recovery))
         self._schedule_tick()
 
@@ -144,6 +148,10 @@ class SimNode:
                 self._later(VALIDATE_MS, verdict)
             elif isinstance(action, ProposeRequest):
                 self._later(BUILD_MS, self._build(action))
+            elif isinstance(action, RequestValidatorSet):
+                validators = self.environment.validators_of(action.epoch)
+                resolved = ValidatorSetResolved(action.epoch, action.anchor_hash, validators)
+                self._later(SET_LOOKUP_MS, resolved)
             elif isinstance(action, Evidence):
                 self.environment.monitor.on_evidence(self.index, action.equivocation)
             elif isinstance(action, MessageIgnored) and action.reason == IgnoreReason.STALE_HEIGHT:

@@ -1,0 +1,47 @@
+"""Where a node gets the validator set of each epoch.
+
+A network whose genesis names no L1 locking pool keeps its genesis set forever
+(:class:`StaticEpochSets`); an L1-staked network reads each epoch's set from the pool
+(``ordo.node.l1_epoch_sets``). The consensus driver asks through this one interface when the
+state machine crosses an epoch boundary, and looks up epochs it already resolved synchronously
+(restart, schedule replay, evidence checks).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ordo.consensus import ValidatorSet
+
+
+class UnknownEpochSet(LookupError):
+    """An epoch whose set this node has not resolved yet."""
+
+
+class EpochSetSource(Protocol):
+    def known(self, epoch: int) -> ValidatorSet | None:
+        """The set of ``epoch`` if already resolved (no I/O)."""
+
+    async def resolve(self, epoch: int, anchor_hash: bytes) -> ValidatorSet:
+        """The set of ``epoch``, fixed by its anchor block (the block that closed the previous
+        epoch; the genesis block for epoch 0). Raises on a failure worth retrying."""
+
+
+class StaticEpochSets:
+    """The genesis set for every epoch."""
+
+    def __init__(self, validators: ValidatorSet) -> None:
+        self._validators = validators
+
+    def known(self, epoch: int) -> ValidatorSet | None:
+        return self._validators
+
+    async def resolve(self, epoch: int, anchor_hash: bytes) -> ValidatorSet:
+        return self._validators
+
+
+def require_known(source: EpochSetSource, epoch: int) -> ValidatorSet:
+    validators = source.known(epoch)
+    if validators is None:
+        raise UnknownEpochSet(f"the validator set of epoch {epoch} is not resolved yet")
+    return validators
