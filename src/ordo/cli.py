@@ -88,6 +88,9 @@ def main() -> None:
 @click.option("--node-key", "node_key_path", type=click.Path(path_type=Path), default=None,
               help="File holding this node's p2p identity key (hex); created if missing "
                    "[default: DATA_DIR/node.key].")
+@click.option("--l1-rpc", "l1_rpc", metavar="URL", default=None,
+              help="Ethereum (L1) JSON-RPC URL; required when the genesis names an L1 "
+                   "locking pool (epoch sets and L1 origins are read from it).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-format", default="text", show_default=True,
@@ -99,7 +102,7 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
-         log_level: str, log_format: LogFormat) -> None:
+         l1_rpc: str | None, log_level: str, log_format: LogFormat) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -120,6 +123,8 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
         config = dataclasses.replace(config, password_file=password_file,
                                      password_env=password_env, metrics_port=metrics_port)
         config = dataclasses.replace(config, **file_only)
+        if l1_rpc is not None:
+            config = dataclasses.replace(config, l1_rpc=l1_rpc)
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)

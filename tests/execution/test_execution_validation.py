@@ -61,7 +61,6 @@ def test_accepts_built_block_and_gives_same_receipts(
         ("transaction_root", b"\x12" * 32, "transaction_root mismatch"),
         ("parent_hash", b"\x12" * 32, "parent_hash mismatch"),
         ("block_number", 5, "block_number mismatch"),
-        ("mix_hash", b"\x12" * 32, "mix_hash mismatch"),
         ("requests_hash", b"\x12" * 32, "requests_hash mismatch"),
         ("extra_data", b"x" * 33, "extra data is 33 bytes"),
     ],

@@ -66,6 +66,55 @@ class ConsensusRules:
 
 
 @dataclass(frozen=True)
+class GenesisL1:
+    """The L1 an L1-staked network is anchored to.
+
+    Each epoch's validator set is the LockingPool's set at the L1 origin named by the epoch's
+    anchor block; epoch 0's anchor is the genesis block, whose L1 origin is given here (and
+    written into its header, so the genesis hash commits to it).
+    """
+
+    chain_id: int
+    locking_pool: bytes
+    origin_number: int
+    origin_hash: bytes
+    confirmations: int = 2
+    """Depth an L1 block must have before a proposer names it as a block's L1 origin."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.chain_id < 2**64:
+            raise ValueError(f"genesis: l1.chainId {self.chain_id} is not in 1..2^64-1")
+        if len(self.locking_pool) != 20:
+            raise ValueError("genesis: l1.lockingPool is not a 20-byte address")
+        if not 0 <= self.origin_number < 2**64:
+            raise ValueError(f"genesis: l1.originNumber {self.origin_number} is not a block "
+                             "number")
+        if len(self.origin_hash) != 32:
+            raise ValueError("genesis: l1.originHash is not a 32-byte hash")
+        if not 0 <= self.confirmations <= 1024:
+            raise ValueError(f"genesis: l1.confirmations {self.confirmations} is not in 0..1024")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chainId": self.chain_id, "lockingPool": "0x" + self.locking_pool.hex(),
+                "originNumber": self.origin_number, "originHash": "0x" + self.origin_hash.hex(),
+                "confirmations": self.confirmations}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> GenesisL1:
+        if not isinstance(document, dict):
+            raise ValueError(f"l1 must be an object, got {document!r:.80}")
+        hash_text = str(document["originHash"])
+        return cls(chain_id=int(document["chainId"]),
+                   locking_pool=_parse_address(str(document["lockingPool"])),
+                   origin_number=int(document["originNumber"]),
+                   origin_hash=bytes.fromhex(_strip_0x(hash_text)),
+                   confirmations=int(document.get("confirmations", 2)))
+
+
+ORIGIN_NUMBER_LENGTH = 8
+
+
+@dataclass(frozen=True)
 class Genesis:
     chain_id: int
     gas_limit: int = 30_000_000
@@ -75,6 +124,18 @@ class Genesis:
     alloc: dict[bytes, GenesisAccount] = field(default_factory=dict)
     validators: tuple[GenesisValidator, ...] = ()
     consensus: ConsensusRules = field(default_factory=ConsensusRules)
+    l1: GenesisL1 | None = None
+
+    @property
+    def header_extra_data(self) -> bytes:
+        """Like every block's: a builder (none) then the L1 origin number, on an L1 network."""
+        if self.l1 is None:
+            return self.extra_data
+        return bytes(20) + self.l1.origin_number.to_bytes(ORIGIN_NUMBER_LENGTH, "big")
+
+    @property
+    def header_mix_hash(self) -> bytes:
+        return bytes(32) if self.l1 is None else self.l1.origin_hash
 
     def __post_init__(self) -> None:
         if not 1 <= self.chain_id < 2**64:
@@ -115,6 +176,7 @@ class Genesis:
                 for validator in self.validators
             ],
             "consensus": asdict(self.consensus),
+            **({} if self.l1 is None else {"l1": self.l1.to_json()}),
         }
 
     @classmethod
@@ -146,6 +208,7 @@ class Genesis:
                     for entry in document.get("validators", [])
                 ),
                 consensus=ConsensusRules(**document.get("consensus", {})),
+                l1=None if document.get("l1") is None else GenesisL1.from_json(document["l1"]),
             )
         except KeyError as error:
             raise ValueError(f"genesis: missing key {error}") from error
@@ -189,6 +252,7 @@ def devnet_genesis(
     timestamp: int = 0,
     validators: tuple[GenesisValidator, ...] = (),
     consensus: ConsensusRules | None = None,
+    l1: GenesisL1 | None = None,
 ) -> Genesis:
     """The devnet genesis: the 10 development accounts each hold 10,000 ETH."""
     from eth_account import Account
@@ -199,4 +263,4 @@ def devnet_genesis(
         for key in dev_private_keys()
     }
     return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc, validators=validators,
-                   consensus=consensus or ConsensusRules())
+                   consensus=consensus or ConsensusRules(), l1=l1)

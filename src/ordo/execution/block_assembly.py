@@ -74,7 +74,8 @@ def make_header(
 
 
 def genesis_header(
-    *, gas_limit: int, timestamp: int, extra_data: bytes, base_fee: int, state_root: bytes
+    *, gas_limit: int, timestamp: int, extra_data: bytes, base_fee: int, state_root: bytes,
+    mix_hash: bytes = ZERO_HASH,
 ) -> BlockHeaderAPI:
     return make_header(
         parent_hash=ZERO_HASH,
@@ -85,4 +86,5 @@ def genesis_header(
         extra_data=extra_data,
         base_fee=base_fee,
         state_root=state_root,
+        mix_hash=mix_hash,
     )

@@ -75,6 +75,9 @@ class BlockEnvironment:
     timestamp: int  # seconds; >= parent timestamp (equal allowed)
     gas_limit: int
     extra_data: bytes = b""
+    prev_randao: bytes = b"\x00" * 32
+    """The header's mix_hash and the EVM's PREVRANDAO: Ordo puts the hash of the block's L1
+    origin there (as the OP stack passes its L1 origin's randao), a value no sequencer chooses."""
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,10 @@ class PyEvmEngine:
         header = genesis_header(
             gas_limit=self.genesis.gas_limit,
             timestamp=self.genesis.timestamp,
-            extra_data=self.genesis.extra_data,
+            extra_data=self.genesis.header_extra_data,
             base_fee=rules.initial_base_fee,
             state_root=state.state_root,
+            mix_hash=self.genesis.header_mix_hash,
         )
         self._remember(header)
         block = Block(header=header, transactions=(), senders=())
@@ -164,8 +168,10 @@ class PyEvmEngine:
             raise ValueError(problem)
         if len(env.coinbase) != 20:
             raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
+        if len(env.prev_randao) != 32:
+            raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
         db, overlay = open_overlay(self._reader)
-        run = self._start_block(db, parent, env.coinbase, env.timestamp, env.gas_limit)
+        run = self._start_block(db, parent, env)
         skipped: list[tuple[bytes, str]] = []
         refused_senders: set[bytes] = set()
         pending = iter(candidates)
@@ -225,9 +231,10 @@ class PyEvmEngine:
             timestamp=int(header.timestamp),
             gas_limit=int(header.gas_limit),
             extra_data=bytes(header.extra_data),
+            prev_randao=bytes(header.mix_hash),
         )
         db, overlay = open_overlay(self._reader)
-        run = self._start_block(db, parent, env.coinbase, env.timestamp, env.gas_limit)
+        run = self._start_block(db, parent, env)
         for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
             reason = run.apply(tx, sender)
             if reason is not None:
@@ -369,25 +376,24 @@ class PyEvmEngine:
         self,
         db: AtomicDatabaseAPI,
         parent: BlockHeaderAPI,
-        coinbase: bytes,
-        timestamp: int,
-        gas_limit: int,
+        env: BlockEnvironment,
     ) -> BlockRun:
         number = int(parent.block_number) + 1
         base_fee = self.next_base_fee(parent)
         context = make_context(
-            coinbase=coinbase,
-            timestamp=timestamp,
+            coinbase=env.coinbase,
+            timestamp=env.timestamp,
             block_number=number,
-            gas_limit=gas_limit,
+            gas_limit=env.gas_limit,
             base_fee=base_fee,
             chain_id=self.genesis.chain_id,
             ancestor_hashes=tuple(self._ancestor_hashes(bytes(parent.hash))),
+            mix_hash=env.prev_randao,
         )
         state = open_state(db, context, bytes(parent.state_root))
-        apply_block_start(state, number, timestamp, bytes(parent.hash))
+        apply_block_start(state, number, env.timestamp, bytes(parent.hash))
         return BlockRun(
-            state, base_fee=base_fee, gas_limit=gas_limit, chain_id=self.genesis.chain_id
+            state, base_fee=base_fee, gas_limit=env.gas_limit, chain_id=self.genesis.chain_id
         )
 
     def _finish_block(
@@ -408,6 +414,7 @@ class PyEvmEngine:
             receipt_root=receipts_root(run.receipts),
             bloom=run.bloom,
             gas_used=run.gas_used,
+            mix_hash=env.prev_randao,
         )
 
     @staticmethod
