@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from ordo.core.block import Block
 from ordo.network import MessageKind
+from ordo.node.chain_tip import builder_of
 
 PeerMessageHandler = Callable[[bytes, MessageKind, bytes], "bool | None"]
 CommitLookup = Callable[[int], "dict[str, Any] | None"]
@@ -46,7 +47,7 @@ class EventMetrics:
     def on_block(self, block: Block) -> None:
         """A new-block listener of the node: called once per final block, in order."""
         self.transactions_included.inc(len(block.transactions))
-        if self._signer is not None and bytes(block.header.extra_data) == self._signer:
+        if self._signer is not None and builder_of(block.header) == self._signer:
             self.blocks_produced.inc()
         commit = self._commit_lookup(block.number) if self._commit_lookup is not None else None
         if commit is not None:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from eth.abc import BlockHeaderAPI
+
 from ordo.consensus import (
     BlockBuilt,
     BlockValidated,
@@ -30,6 +32,7 @@ from ordo.consensus import (
     ConsensusState,
     DecisionReceived,
     DecodeError,
+    Equivocation,
     Event,
     Evidence,
     EvidenceError,
@@ -45,6 +48,7 @@ from ordo.consensus import (
     Start,
     Step,
     TimeoutFired,
+    Validator,
     ValidatorSet,
     ValidatorSetResolved,
     VoteReceived,
@@ -70,6 +74,16 @@ from ordo.network import MessageKind, PeerInfo
 from ordo.node.chain_tip import builder_of, tip_after
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
+from ordo.node.l1_origin import (
+    L1Origin,
+    block_extra_data,
+    choose_origin,
+    header_origin_error,
+    origin_of,
+    origin_view_error,
+    validator_min_depth,
+)
+from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
 from ordo.node.production_policy import (
     max_block_transactions,
@@ -112,6 +126,8 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TICK_SECONDS = 1.0
 SET_RETRY_FIRST_S = 0.5
 SET_RETRY_MAX_S = 10.0
+UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
+"""Stands in until the first set is resolved; the machine is not started with it."""
 STALL_SECONDS = 1.0
 BAD_MESSAGE_PENALTY = 20.0
 STATUS_ANSWER_INTERVAL = 0.5
@@ -176,9 +192,11 @@ WorkItem = PeerEvent | SyncedBlocks | BuildNow | Tick
 class ConsensusDriver:
     def __init__(self, node: Node, params: ConsensusParams, epoch_sets: EpochSetSource,
                  signer_key: bytes | None, pacing: Pacing,
-                 clock: Callable[[], float] = time.time) -> None:
-        """``epoch_sets`` must already know the set of the epoch after the stored head (the
-        runner resolves it before building the driver)."""
+                 clock: Callable[[], float] = time.time,
+                 l1_watch: L1Watch | None = None, l1_confirmations: int = 0) -> None:
+        """``l1_watch`` is given on an L1-anchored network: blocks then name an L1 origin,
+        chosen ``l1_confirmations`` deep. Until the set of the epoch after the stored head is
+        known, the machine is a placeholder that is started once ``run`` resolves it."""
         self.node = node
         self.chain = node.chain
         self.params = params
@@ -187,10 +205,16 @@ class ConsensusDriver:
         self._signer_key = signer_key
         self._clock = clock
         self.transport: Transport | None = None
+        self.l1_watch = l1_watch
+        self._l1_confirmations = l1_confirmations
         self.state: ConsensusState = create_state(
-            params, self._validators_of(self._head_epoch()), signer_key)
+            params, epoch_sets.known(self._head_epoch()) or UNRESOLVED_SET, signer_key)
         self.evidence = EvidenceBook(params.chain_id, self._validators_at,
                                      self.chain.store.get_meta, self.chain.store.put_meta)
+        self.evidence_listeners: list[Callable[[Equivocation], None]] = []
+        """Told of each new verified equivocation (the L1 reporter listens on L1 networks)."""
+        self.l1_status: Callable[[], dict[str, Any]] | None = None
+        """Adds the L1 part of ordo_status (staking view, origin) on L1 networks."""
         self.planner = SyncPlanner()
         self.ignored: Counter[str] = Counter()
         self.timeouts: Counter[str] = Counter()
@@ -260,7 +284,7 @@ class ConsensusDriver:
         store = self.chain.store
         epoch = self._head_epoch()
         anchor = self.chain.header_at(epoch * self.params.epoch_length)
-        await self.epoch_sets.resolve(epoch, bytes(anchor.hash))
+        await self._resolve_set(epoch, bytes(anchor.hash))
         tip = tip_after(self.chain.head_number(), self.chain.header_at, self.params.epoch_length,
                         self._validators_of)
         recovery = None
@@ -357,10 +381,17 @@ class ConsensusDriver:
 
     def _on_evidence(self, evidence: Any) -> bool:
         try:
-            return self.evidence.add(evidence) is not None
+            added = self.evidence.add(evidence) is not None
         except EvidenceError as error:
             log.info("evidence from a peer rejected: %s", error)
             return False
+        if added:
+            self._tell_evidence(evidence)
+        return added
+
+    def _tell_evidence(self, evidence: Equivocation) -> None:
+        for listener in self.evidence_listeners:
+            listener(evidence)
 
     # --- the task ------------------------------------------------------------------------------
     async def _handle(self, item: WorkItem) -> None:
@@ -420,21 +451,30 @@ class ConsensusDriver:
                 self._count_ignored(action, item.peer)
 
     async def _resolve_validator_set(self, request: RequestValidatorSet) -> None:
+        validators = await self._resolve_set(request.epoch, request.anchor_hash)
+        self._enqueue(ValidatorSetResolved(request.epoch, request.anchor_hash, validators), None)
+
+    async def _resolve_set(self, epoch: int, anchor_hash: bytes) -> ValidatorSet:
         """Ask until the set is known: consensus cannot go on without it, and a failure here is
         an L1 endpoint that is down or behind, which passes."""
+        known = self.epoch_sets.known(epoch)
         delay = SET_RETRY_FIRST_S
         while True:
             try:
-                validators = await self.epoch_sets.resolve(request.epoch, request.anchor_hash)
+                validators = await self.epoch_sets.resolve(epoch, anchor_hash)
                 break
             except Exception as error:
                 log.warning("validator set of epoch %d not available yet (retrying in %.1f s): "
-                            "%s", request.epoch, delay, error)
+                            "%s", epoch, delay, error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, SET_RETRY_MAX_S)
-        log.info("epoch %d: %d validators, total stake %d", request.epoch, len(validators),
-                 validators.total_stake)
-        self._enqueue(ValidatorSetResolved(request.epoch, request.anchor_hash, validators), None)
+        if known is None:
+            address = self.state.address
+            role = "" if address is None else (
+                ", this node votes" if address in validators else ", this node follows")
+            log.info("epoch %d: %d validators, total stake %d%s", epoch, len(validators),
+                     validators.total_stake, role)
+        return validators
 
     # --- timers and pacing ---------------------------------------------------------------------
     def _schedule_timeout(self, action: ScheduleTimeout) -> None:
@@ -510,11 +550,13 @@ class ConsensusDriver:
             candidates.append(decoded)
             if len(candidates) >= limit:
                 break
+        origin = self._next_origin(parent)
         env = BlockEnvironment(
             coinbase=self.pacing.fee_recipient,
             timestamp=next_block_timestamp(self._clock(), int(parent.timestamp)),
             gas_limit=int(parent.gas_limit),
-            extra_data=state.address,
+            extra_data=block_extra_data(state.address, origin),
+            prev_randao=bytes(32) if origin is None else origin.hash,
         )
         started = time.monotonic()
         result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
@@ -526,6 +568,24 @@ class ConsensusDriver:
         value = ProposedValue(block.number, request.parent_hash, block.hash, state.address,
                               payload)
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
+
+    def _next_origin(self, parent: BlockHeaderAPI) -> L1Origin | None:
+        if self.l1_watch is None:
+            return None
+        parent_origin = origin_of(parent)
+        assert parent_origin is not None, "stored L1-anchored blocks name their origin"
+        return choose_origin(parent_origin, self.l1_watch.confirmed_origin())
+
+    async def _origin_error(self, block: Block, parent: BlockHeaderAPI) -> str | None:
+        """The L1 half of a proposal's validity (the layout half runs with the EVM check)."""
+        if self.l1_watch is None:
+            return None
+        origin, parent_origin = origin_of(block.header), origin_of(parent)
+        if origin is None or parent_origin is None:
+            return "the block or its parent names no L1 origin"
+        view = await self.l1_watch.view_for(origin.number)
+        return origin_view_error(origin, parent_origin, view,
+                                 validator_min_depth(self._l1_confirmations))
 
     def _block_size_limit(self, round_: int) -> int:
         if len(self.state.validators) == 1:
@@ -541,6 +601,14 @@ class ConsensusDriver:
 
     async def _validate(self, value: ProposedValue) -> None:
         verdict = await self._prepare(value)
+        if verdict is not None:
+            parent = self.chain.head_header()
+            problem = await self._origin_error(verdict.executed.block, parent)
+            if problem is not None:
+                self.ignored["invalid block"] += 1
+                log.warning("block 0x%s at height %d has a bad L1 origin: %s",
+                            value.block_hash.hex(), value.height, problem)
+                verdict = None
         self._followups.append(PeerEvent(BlockValidated(value.block_hash, verdict is not None),
                                          None))
 
@@ -552,13 +620,15 @@ class ConsensusDriver:
         parent = self.chain.head_header()
         now = self._clock()
         drift = self.pacing.max_clock_drift_s
+        anchored = self.l1_watch is not None
 
         def check_and_execute() -> Executed | str:
             try:
                 block = decode_block(value.payload)
             except BlockCodecError as error:
                 return str(error)
-            problem = proposed_block_error(block, value, parent, now, drift)
+            problem = proposed_block_error(block, value, parent, now, drift) or \
+                header_origin_error(block.header, parent, anchored)
             if problem is not None:
                 return problem
             try:
@@ -733,6 +803,7 @@ class ConsensusDriver:
         if encoded is not None:
             log.warning("validator 0x%s double-signed at height %d",
                         action.equivocation.validator.hex(), action.equivocation.height)
+            self._tell_evidence(action.equivocation)
             if self.transport is not None:
                 self.transport.broadcast(MessageKind.EVIDENCE,
                                          encode_evidence(action.equivocation))
@@ -781,6 +852,7 @@ class ConsensusDriver:
             "ignoredMessages": dict(self.ignored),
             "timeouts": dict(self.timeouts),
             "evidence": len(self.evidence),
+            **({} if self.l1_status is None else {"l1": self.l1_status()}),
         }
 
     def peer_count(self) -> int:

@@ -60,6 +60,9 @@ class EvidenceBook:
         self._save(EVIDENCE_META_KEY, bytes(rlp.encode(list(self._items))))
         return encoded
 
+    def items(self) -> list[Equivocation]:
+        return list(self._items.values())
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -24,7 +24,8 @@ from ordo.node.consensus_setup import (
     signer_address_of,
     validator_set_from_genesis,
 )
-from ordo.node.epoch_sets import StaticEpochSets
+from ordo.node.epoch_sets import EpochSetSource, StaticEpochSets
+from ordo.node.l1_services import L1Services
 from ordo.node.node import Node
 from ordo.node.node_key_file import load_or_create_node_key
 from ordo.rpc.server import start_rpc_server
@@ -72,7 +73,10 @@ async def run_node(config: NodeConfig) -> None:
     genesis = load_genesis(config)
     signer_key = load_configured_signer_key(config)
     signer_address = signer_address_of(signer_key)
-    validators = validator_set_from_genesis(genesis, signer_address)
+    if genesis.l1 is not None and config.l1_rpc is None:
+        raise ConfigError(f"l1_rpc: not given, but the genesis anchors this network to L1 chain "
+                          f"{genesis.l1.chain_id} (locking pool 0x{genesis.l1.locking_pool.hex()});"
+                          " pass --l1-rpc URL of an endpoint of that chain")
     params = consensus_params_from_genesis(genesis)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     node_key = load_configured_node_key(config)
@@ -81,12 +85,27 @@ async def run_node(config: NodeConfig) -> None:
         chain = Chain(store, genesis)
         node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
+        l1: L1Services | None = None
+        epoch_sets: EpochSetSource
+        if genesis.l1 is not None and config.l1_rpc is not None:
+            l1 = L1Services(genesis.l1, config.l1_rpc, chain.header_at, params.epoch_length,
+                            store.get_meta, store.put_meta, signer_key)
+            await l1.check_chain()
+            epoch_sets = l1.epoch_sets
+        else:
+            epoch_sets = StaticEpochSets(validator_set_from_genesis(genesis, signer_address))
         driver = ConsensusDriver(
-            node, params, StaticEpochSets(validators), signer_key,
+            node, params, epoch_sets, signer_key,
             Pacing(config.block_time, config.heartbeat_interval, config.fee_recipient,
                    genesis.consensus.max_clock_drift_s),
+            l1_watch=None if l1 is None else l1.watch,
+            l1_confirmations=0 if genesis.l1 is None else genesis.l1.confirmations,
         )
         node.consensus = driver
+        if l1 is not None:
+            driver.evidence_listeners.append(l1.on_evidence)
+            driver.l1_status = l1.status
+            l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message
         if config.metrics_port is not None:
@@ -123,6 +142,8 @@ async def run_node(config: NodeConfig) -> None:
                 await server.stop()
         finally:
             await network.stop()
+            if l1 is not None:
+                await l1.stop()
             await node.stop()
     finally:
         store.close()

@@ -1,0 +1,121 @@
+"""Epoch sets of an L1-staked network: the LockingPool's set at each anchor block's L1 origin.
+
+The L2 epoch e is weighed by the pool's current set at the L1 origin named in its anchor block
+(the block at height e * epoch_length; the genesis block for epoch 0). That origin is final on
+L2, and the pool's set of a started epoch never changes, so every node reads the same members and
+stakes (the set hash is checked against the pool's). A resolved set is stored in the node's
+database: restarts and schedule replays need no L1.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rlp
+from eth.abc import BlockHeaderAPI
+
+from ordo.consensus import Validator, ValidatorSet
+from ordo.l1.client import L1Client
+from ordo.node.l1_origin import origin_of
+from ordo.staking.epoch_set import to_validator_set
+from ordo.staking.pool_reader import read_current_set
+
+log = logging.getLogger(__name__)
+
+META_PREFIX = "epoch_set/"
+
+
+class EpochSetUnavailable(Exception):
+    """The set cannot be read now (L1 down or behind, a reorganised origin, an empty pool)."""
+
+
+@dataclass(frozen=True)
+class EpochSetRecord:
+    """What the node stores per epoch; ``l1_epoch`` is what a batch of this epoch names."""
+
+    epoch: int
+    anchor_hash: bytes
+    l1_epoch: int
+    l1_block: int
+    validators: ValidatorSet
+
+
+def encode_record(record: EpochSetRecord) -> bytes:
+    members = [[v.address, v.stake] for v in record.validators.validators]
+    return bytes(rlp.encode([record.epoch, record.anchor_hash, record.l1_epoch, record.l1_block,
+                             members]))
+
+
+def decode_record(raw: bytes) -> EpochSetRecord:
+    epoch, anchor, l1_epoch, l1_block, members = rlp.decode(raw)
+    validators = ValidatorSet.of(Validator(bytes(address), int.from_bytes(stake, "big"))
+                                 for address, stake in members)
+    return EpochSetRecord(int.from_bytes(epoch, "big"), bytes(anchor),
+                          int.from_bytes(l1_epoch, "big"), int.from_bytes(l1_block, "big"),
+                          validators)
+
+
+class L1EpochSets:
+    def __init__(self, client: L1Client, pool: bytes,
+                 header_at: Callable[[int], BlockHeaderAPI], epoch_length: int,
+                 load: Callable[[str], bytes | None], save: Callable[[str, bytes], None]) -> None:
+        self._client = client
+        self._pool = pool
+        self._header_at = header_at
+        self._epoch_length = epoch_length
+        self._load = load
+        self._save = save
+        self._records: dict[int, EpochSetRecord] = {}
+
+    def record(self, epoch: int) -> EpochSetRecord | None:
+        known = self._records.get(epoch)
+        if known is not None:
+            return known
+        raw = self._load(META_PREFIX + str(epoch))
+        if raw is None:
+            return None
+        try:
+            record = decode_record(raw)
+        except (rlp.DecodingError, ValueError) as error:
+            log.error("stored set of epoch %d unreadable, reading it again: %s", epoch, error)
+            return None
+        self._records[epoch] = record
+        return record
+
+    def known(self, epoch: int) -> ValidatorSet | None:
+        record = self.record(epoch)
+        return None if record is None else record.validators
+
+    async def resolve(self, epoch: int, anchor_hash: bytes) -> ValidatorSet:
+        record = self.record(epoch)
+        if record is not None and record.anchor_hash == anchor_hash:
+            return record.validators
+        anchor = self._header_at(epoch * self._epoch_length)
+        if bytes(anchor.hash) != anchor_hash:
+            raise EpochSetUnavailable(f"epoch {epoch}: anchor block 0x{anchor_hash.hex()} is not "
+                                      "in this node's chain")
+        origin = origin_of(anchor)
+        if origin is None:
+            raise EpochSetUnavailable(f"epoch {epoch}: the anchor block names no L1 origin")
+        try:
+            block = await self._client.get_block(origin.number)
+            if block is None:
+                raise EpochSetUnavailable(f"epoch {epoch}: L1 block {origin.number} is unknown "
+                                          "to the L1 endpoint (is it behind?)")
+            if block.hash != origin.hash:
+                raise EpochSetUnavailable(
+                    f"epoch {epoch}: L1 block {origin.number} is 0x{block.hash.hex()} on the L1 "
+                    f"endpoint, the anchor names 0x{origin.hash.hex()} (an L1 reorganisation "
+                    "deeper than the confirmation depth)")
+            epoch_set = await read_current_set(self._client, self._pool, origin.number)
+            validators = to_validator_set(epoch_set)
+        except EpochSetUnavailable:
+            raise
+        except Exception as error:
+            raise EpochSetUnavailable(f"epoch {epoch}: {error}") from error
+        record = EpochSetRecord(epoch, anchor_hash, epoch_set.epoch, origin.number, validators)
+        self._save(META_PREFIX + str(epoch), encode_record(record))
+        self._records[epoch] = record
+        return validators

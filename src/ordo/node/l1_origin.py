@@ -1,0 +1,121 @@
+"""The L1 origin of an L2 block: the L1 block it builds on, named in its header.
+
+On an L1-anchored network every block names an L1 block (number in ``extra_data`` after the
+builder, hash in ``mix_hash``, which is also the EVM's PREVRANDAO). The origin of an epoch's
+anchor block fixes the next epoch's validator set (the LockingPool's set there), so all nodes
+weigh votes by the same L1 view, and an L1 reorganisation above the confirmation depth cannot
+split them: the hash is part of the block, and the block is final.
+
+Pure rules; the L1 view they check against is a snapshot the shell passes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from eth.abc import BlockHeaderAPI
+
+from ordo.node.chain_tip import BUILDER_LENGTH
+
+ORIGIN_NUMBER_LENGTH = 8
+ANCHORED_EXTRA_DATA_LENGTH = BUILDER_LENGTH + ORIGIN_NUMBER_LENGTH
+ZERO_HASH = bytes(32)
+MAX_ORIGIN_LAG = 256
+"""How far (in L1 blocks) behind the validator's confirmed L1 head a new origin may be: a
+proposer must not hold the origin back to keep an old validator set or dodge forced items."""
+
+
+@dataclass(frozen=True)
+class L1Origin:
+    number: int
+    hash: bytes
+
+
+@dataclass(frozen=True)
+class L1View:
+    """What a validator knows of L1 when it checks a proposal: its head and the hashes of the
+    blocks it has seen (at least the one the proposal names, when the shell could fetch it)."""
+
+    head: int
+    hashes: Mapping[int, bytes]
+
+
+def block_extra_data(builder: bytes, origin: L1Origin | None) -> bytes:
+    if origin is None:
+        return builder
+    return builder + origin.number.to_bytes(ORIGIN_NUMBER_LENGTH, "big")
+
+
+def origin_of(header: BlockHeaderAPI) -> L1Origin | None:
+    """The origin a header names; None when it names none (a network without L1)."""
+    extra = bytes(header.extra_data)
+    if len(extra) != ANCHORED_EXTRA_DATA_LENGTH:
+        return None
+    number = int.from_bytes(extra[BUILDER_LENGTH:], "big")
+    return L1Origin(number, bytes(header.mix_hash))
+
+
+def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
+                        anchored: bool) -> str | None:
+    """Rules that need no L1 access: the header has the network's layout and its origin never
+    goes back. Applies to every block, also ones synced with a certificate."""
+    extra = bytes(header.extra_data)
+    if not anchored:
+        if len(extra) != BUILDER_LENGTH:
+            return f"extra data is {len(extra)} bytes; a network without L1 uses {BUILDER_LENGTH}"
+        if bytes(header.mix_hash) != ZERO_HASH:
+            return "mix hash must be zero on a network without L1"
+        return None
+    if len(extra) != ANCHORED_EXTRA_DATA_LENGTH:
+        return (f"extra data is {len(extra)} bytes; an L1-anchored block names its builder and "
+                f"L1 origin in {ANCHORED_EXTRA_DATA_LENGTH}")
+    origin, parent_origin = origin_of(header), origin_of(parent)
+    assert origin is not None
+    if parent_origin is None:
+        return "the parent names no L1 origin"
+    if origin.number < parent_origin.number:
+        return f"L1 origin {origin.number} is before the parent's {parent_origin.number}"
+    if origin.number == parent_origin.number and origin.hash != parent_origin.hash:
+        return (f"L1 origin {origin.number} names hash 0x{origin.hash.hex()}, the parent "
+                f"0x{parent_origin.hash.hex()}")
+    return None
+
+
+def origin_view_error(origin: L1Origin, parent_origin: L1Origin, view: L1View,
+                      min_depth: int) -> str | None:
+    """Whether this validator's L1 view backs the origin: a new one must be a block it knows
+    with that hash, deep enough and not too far behind. An unchanged origin needs no L1 block,
+    so a chain whose validators lose L1 for a while keeps going on its last origin (until the
+    view shows it held back too long)."""
+    if origin == parent_origin:
+        if origin.number + MAX_ORIGIN_LAG < view.head - min_depth:
+            return (f"L1 origin {origin.number} is held back: the confirmed L1 head is more "
+                    f"than {MAX_ORIGIN_LAG} blocks ahead")
+        return None
+    known = view.hashes.get(origin.number)
+    if known is None:
+        return f"L1 block {origin.number} is unknown to this node's L1 endpoint"
+    if known != origin.hash:
+        return (f"L1 block {origin.number} is 0x{known.hex()} here, the block names "
+                f"0x{origin.hash.hex()}")
+    if origin.number + min_depth > view.head:
+        return (f"L1 origin {origin.number} is less than {min_depth} blocks deep (L1 head "
+                f"{view.head})")
+    if origin.number + MAX_ORIGIN_LAG < view.head - min_depth:
+        return f"L1 origin {origin.number} lags the confirmed L1 head by more than " \
+               f"{MAX_ORIGIN_LAG} blocks"
+    return None
+
+
+def choose_origin(parent_origin: L1Origin, confirmed: L1Origin | None) -> L1Origin:
+    """A proposer's origin: the newest confirmed L1 block it knows, never going back."""
+    if confirmed is None or confirmed.number <= parent_origin.number:
+        return parent_origin
+    return confirmed
+
+
+def validator_min_depth(confirmations: int) -> int:
+    """Depth a validator requires: half the proposer's, so validators whose L1 view lags the
+    proposer's by a block or two still accept its origin."""
+    return confirmations // 2

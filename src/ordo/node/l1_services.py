@@ -1,0 +1,111 @@
+"""The node's L1 side on an L1-anchored network: one client, the L1 view, epoch sets from the
+pool, automatic evidence reporting and the staking view of ordo_status.
+
+Built once by the runner when the genesis names a locking pool; everything here is a background
+task or a cache, so a slow or absent L1 endpoint delays epoch changes and reports but never
+blocks RPC or consensus at a height whose set is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from eth.abc import BlockHeaderAPI
+
+from ordo.consensus import Equivocation
+from ordo.core.genesis import GenesisL1
+from ordo.l1.client import L1Client
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.rpc_errors import L1Error
+from ordo.node.config import ConfigError
+from ordo.node.l1_epoch_sets import L1EpochSets
+from ordo.node.l1_watch import L1Watch
+from ordo.staking.evidence_reporter import EvidenceReporter
+from ordo.staking.staking_view import StakingViewCache, confirmed_view_reader
+
+log = logging.getLogger(__name__)
+
+REPORTED_META_PREFIX = "evidence_reported/"
+
+
+class L1Services:
+    def __init__(self, anchor: GenesisL1, url: str, header_at: Callable[[int], BlockHeaderAPI],
+                 epoch_length: int, load: Callable[[str], bytes | None],
+                 save: Callable[[str, bytes], None], signer_key: bytes | None) -> None:
+        self.anchor = anchor
+        self.client = L1Client(url)
+        self.watch = L1Watch(self.client, anchor.confirmations)
+        self.epoch_sets = L1EpochSets(self.client, anchor.locking_pool, header_at, epoch_length,
+                                      load, save)
+        self._load = load
+        self._save = save
+        self._evidence: asyncio.Queue[Equivocation] = asyncio.Queue()
+        self.reporter: EvidenceReporter | None = None
+        self.staking: StakingViewCache | None = None
+        if signer_key is not None:
+            # The signer pays for reports (and gets the reporter's share): the operator funds
+            # it with a little L1 ETH, as the devnet does.
+            account = LocalAccount(self.client, signer_key)
+            self.reporter = EvidenceReporter(self.client, anchor.locking_pool, account,
+                                             self._is_reported, self._mark_reported)
+            self.staking = StakingViewCache(confirmed_view_reader(
+                self.client, anchor.locking_pool, account.address, anchor.confirmations))
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def check_chain(self) -> None:
+        """Refuse an endpoint of another chain; an endpoint that is down only gets a warning
+        (the node serves RPC meanwhile and consensus waits for it at the next set)."""
+        try:
+            chain_id = await self.client.chain_id()
+        except (TimeoutError, L1Error, OSError) as error:
+            log.warning("L1 endpoint %s not reachable yet: %s", self.client.url, error)
+            return
+        if chain_id != self.anchor.chain_id:
+            raise ConfigError(f"l1_rpc: {self.client.url} serves chain {chain_id}; the genesis "
+                              f"anchors this network to L1 chain {self.anchor.chain_id}")
+
+    def start(self, stored_evidence: list[Equivocation]) -> None:
+        self.watch.start()
+        if self.reporter is not None:
+            for evidence in stored_evidence:
+                self._evidence.put_nowait(evidence)
+            self._tasks.append(asyncio.create_task(self.reporter.run(self._evidence),
+                                                   name="evidence-reporter"))
+
+    def on_evidence(self, evidence: Equivocation) -> None:
+        self._evidence.put_nowait(evidence)
+
+    def status(self) -> dict[str, Any]:
+        origin = self.watch.confirmed_origin()
+        fields: dict[str, Any] = {
+            "rpc": self.client.url,
+            "chainId": self.anchor.chain_id,
+            "lockingPool": "0x" + self.anchor.locking_pool.hex(),
+            "head": self.watch.head,
+            "confirmedOrigin": None if origin is None else origin.number,
+            "error": self.watch.last_error,
+        }
+        if self.staking is not None:
+            fields["staking"] = self.staking.current().to_json()
+        return fields
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.staking is not None:
+            await self.staking.close()
+        await self.watch.stop()
+        await self.client.close()
+
+    def _is_reported(self, key: bytes) -> bool:
+        return self._load(REPORTED_META_PREFIX + key.hex()) is not None
+
+    def _mark_reported(self, key: bytes) -> None:
+        self._save(REPORTED_META_PREFIX + key.hex(), b"\x01")
