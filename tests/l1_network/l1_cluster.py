@@ -1,0 +1,120 @@
+"""Validators whose set comes from a LockingPool on a real anvil (mining a block a second).
+
+The cluster's nodes run in this process (tests/cluster's harness); the genesis names the pool
+and an L1 origin, so every epoch's set is read from L1 and every block names its L1 origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ordo.consensus import LocalSigner, Validator, ValidatorSet
+from ordo.core.genesis import GenesisL1, dev_private_keys, devnet_genesis
+from ordo.devnet.ports import free_port
+from ordo.l1.client import L1Client
+from ordo.l1.deploy import StakingDeployment, deploy_staking, stake_devnet_sequencers
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, devnet_staking_params
+from ordo.node.config import NodeConfig
+from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
+from tests.l1.conftest import wait_until_serving
+from tests.l1_contracts.anvil_chain import ANVIL_BINARY as ANVIL
+
+L1_CHAIN_ID = 31337
+EPOCH_LENGTH = 6
+CONFIRMATIONS = 2
+SIGNER_FUNDING = 10**18
+
+
+@pytest.fixture
+def ticking_anvil() -> Iterator[str]:
+    """Anvil mining a block every second, as a real L1 does (origins must advance)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(L1_CHAIN_ID),
+         "--block-time", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@dataclass
+class L1Cluster:
+    cluster: Cluster
+    client: L1Client
+    deployment: StakingDeployment
+    deployer: LocalAccount
+    signers: list[LocalSigner]
+    """Signer of node i; the first ``staked`` of them locked before genesis."""
+
+    @property
+    def pool(self) -> bytes:
+        return self.deployment.locking_pool
+
+
+@asynccontextmanager
+async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
+                     nodes: int = 5) -> AsyncIterator[L1Cluster]:
+    await wait_until_serving(l1_url, time.monotonic() + 15)
+    async with L1Client(l1_url) as client:
+        keys = dev_private_keys(10)
+        deployer = LocalAccount(client, keys[0])
+        deployment = await deploy_staking(client, deployer, devnet_staking_params(77077))
+        signers = [LocalSigner(signer_key(index)) for index in range(nodes)]
+        await stake_devnet_sequencers(client, deployment, deployer,
+                                      [signer.address for signer in signers[:staked]],
+                                      time_travel=True)
+        for signer in signers:  # they pay for evidence reports
+            sent = await deployer.send_transaction(signer.address, value=SIGNER_FUNDING)
+            await client.wait_for_receipt(sent.tx_hash)
+        origin_number = await wait_for_depth(client, CONFIRMATIONS)
+        origin = await client.get_block(origin_number)
+        assert origin is not None
+        anchor = GenesisL1(L1_CHAIN_ID, deployment.locking_pool, origin.number, origin.hash,
+                           CONFIRMATIONS)
+        genesis = devnet_genesis(consensus=replace(FAST_RULES, epoch_length=EPOCH_LENGTH),
+                                 l1=anchor)
+        genesis_path = tmp_path / "genesis.json"
+        genesis.save(genesis_path)
+        p2p_ports = [free_port() for _ in range(nodes)]
+        async with aiohttp.ClientSession() as session:
+            members = []
+            for index in range(nodes):
+                data_dir = tmp_path / f"node{index}"
+                data_dir.mkdir()
+                key_path = data_dir / "signer.key"
+                key_path.write_text(signer_key(index).hex())
+                peers = tuple(("127.0.0.1", port) for i, port in enumerate(p2p_ports)
+                              if i != index)
+                config = NodeConfig(data_dir=data_dir, genesis_path=genesis_path,
+                                    rpc_port=free_port(), block_time=0.05,
+                                    heartbeat_interval=0.3, signer_key_path=key_path,
+                                    p2p_port=p2p_ports[index], peers=peers, l1_rpc=l1_url)
+                members.append(ClusterNode(index, config, session))
+            first_set = ValidatorSet.of(Validator(signer.address, DEVNET_SEQUENCER_STAKE)
+                                        for signer in signers[:staked])
+            cluster = Cluster(members, first_set, genesis.chain_id)
+            try:
+                await asyncio.gather(*(member.start() for member in members))
+                yield L1Cluster(cluster, client, deployment, deployer, signers)
+            finally:
+                await asyncio.gather(*(member.stop() for member in members))
+
+
+async def wait_for_depth(client: L1Client, depth: int) -> int:
+    """The number of a block with ``depth`` blocks on it (anvil mines one a second)."""
+    start = await client.block_number()
+    while await client.block_number() < start + depth:
+        await asyncio.sleep(0.2)
+    return start

@@ -1,0 +1,137 @@
+"""The full staking loop on a real anvil: the network forms from the pool's set, a sequencer that
+locks starts voting at the next epoch, one that unlocks stops and withdraws after the delay, and
+a double-signer is reported by the nodes themselves and slashed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ordo.consensus import LocalSigner, VoteType, encode_vote, sign_vote
+from ordo.core.genesis import dev_private_keys
+from ordo.l1.contract_transactions import send_and_wait
+from ordo.l1.deploy import advance_epoch, lock_stake, mint_tokens
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.staking_contracts import pool_at
+from ordo.l1.staking_params import DEVNET_EXIT_DELAY, DEVNET_SEQUENCER_STAKE
+from ordo.network.message_kind import MessageKind
+from ordo.staking.pool_reader import read_sequencer
+from ordo.staking.sequencer_state import SequencerStatus
+from tests.cluster.cluster_harness import ClusterNode
+from tests.l1_network.l1_cluster import (
+    EPOCH_LENGTH,
+    L1Cluster,
+    l1_cluster,
+    ticking_anvil,  # noqa: F401 (fixture)
+)
+from tests.network.network_test_peer import RawPeer
+
+TIMEOUT = 90.0
+
+
+async def commit_signers(node: ClusterNode, height: int) -> set[str]:
+    commit = await node.call("ordo_getCommit", hex(height))
+    return {entry["validator"] for entry in commit["signatures"]}
+
+
+async def wait_for_signers(net: L1Cluster, predicate: Any, what: str) -> int:
+    """The first new height whose certificate's signers satisfy ``predicate``."""
+    node = net.cluster.nodes[2]
+    checked = await node.head()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while loop.time() < deadline:
+        head = await node.head()
+        for height in range(checked + 1, head + 1):
+            if predicate(await commit_signers(node, height)):
+                return height
+        checked = head
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no certificate {what} within {TIMEOUT} s")
+
+
+async def double_vote(net: L1Cluster, signer: LocalSigner) -> None:
+    """Speak for ``signer`` from outside: two prevotes for different blocks at the height the
+    network is deciding (retried until one lands at a current height)."""
+    node = net.cluster.nodes[3]
+    peer = await RawPeer.open(node.config.p2p_port)
+    await peer.handshake(net.cluster.chain_id)
+    try:
+        for attempt in range(50):
+            if await node.call("ordo_getEvidence"):
+                return
+            height = await node.head() + 1
+            for block_hash in (bytes([attempt]) * 32, bytes([attempt + 100]) * 32):
+                vote = sign_vote(signer, net.cluster.chain_id, height, 0, VoteType.PREVOTE,
+                                 block_hash)
+                peer.send(MessageKind.VOTE, encode_vote(vote))
+            await peer.writer.drain()
+            await asyncio.sleep(0.2)
+        raise AssertionError("the node never recorded the double vote")
+    finally:
+        peer.writer.close()
+
+
+async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
+                                                          ticking_anvil: str) -> None:  # noqa: F811
+    async with l1_cluster(tmp_path, ticking_anvil) as net:
+        cluster, client = net.cluster, net.client
+        # The devnet staking helper locked signer i from dev account i + 1.
+        operators = [LocalAccount(client, key) for key in dev_private_keys(7)[1:6]]
+        address = ["0x" + signer.address.hex() for signer in net.signers]
+        await cluster.wait_for_height(2 * EPOCH_LENGTH + 1, timeout=TIMEOUT)
+
+        # Formed from L1: blocks name advancing L1 origins; only the staked four sign.
+        origins = []
+        for height in range(1, 2 * EPOCH_LENGTH + 2):
+            block = await cluster.nodes[0].call("eth_getBlockByNumber", hex(height), False)
+            extra = bytes.fromhex(block["extraData"][2:])
+            assert len(extra) == 28 and "0x" + extra[:20].hex() in address[:4]
+            origins.append(int.from_bytes(extra[20:], "big"))
+            assert await commit_signers(cluster.nodes[0], height) <= set(address[:4])
+        assert origins == sorted(origins)
+        follower = await cluster.nodes[4].call("ordo_status")
+        assert follower["role"] == "follower"
+
+        # A fifth sequencer locks: it votes from the L2 epoch after the pool's next epoch.
+        await mint_tokens(client, net.deployment, net.deployer, operators[4].address,
+                          DEVNET_SEQUENCER_STAKE)
+        await lock_stake(client, net.deployment, operators[4], DEVNET_SEQUENCER_STAKE,
+                         net.signers[4].address)
+        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await wait_for_signers(net, lambda signers: address[4] in signers,
+                               "signed by the fifth sequencer")
+        assert (await cluster.nodes[4].call("ordo_status"))["role"] == "validator"
+
+        # Signer 1 double-votes: the nodes report it to the pool themselves, and it is slashed.
+        await double_vote(net, net.signers[1])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT
+        while True:
+            record = await read_sequencer(client, net.pool, operators[1].address,
+                                          await client.block_number())
+            if record.locked < DEVNET_SEQUENCER_STAKE:
+                break
+            assert loop.time() < deadline, "the double-signer was never slashed"
+            await asyncio.sleep(0.5)
+        assert record.status is SequencerStatus.EXITING
+
+        # Signer 0 unlocks; with the slashed signer 1 it is gone from the next set.
+        await send_and_wait(pool_at(client, net.pool), operators[0], "unlock")
+        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await wait_for_signers(
+            net, lambda signers: not signers & {address[0], address[1]} and len(signers) == 3,
+            "without the departed sequencers")
+        assert (await cluster.nodes[0].call("ordo_status"))["role"] == "follower"
+        staking = (await cluster.nodes[2].call("ordo_status"))["l1"]
+        assert staking["lockingPool"] == "0x" + net.pool.hex()
+        assert staking["confirmedOrigin"] is not None
+
+        # The exit delay passes: signer 0's operator withdraws its whole lock.
+        await client.request("evm_increaseTime", [DEVNET_EXIT_DELAY + 1])
+        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await send_and_wait(pool_at(client, net.pool), operators[0], "withdraw")
+        record = await read_sequencer(client, net.pool, operators[0].address,
+                                      await client.block_number())
+        assert record.locked == 0
