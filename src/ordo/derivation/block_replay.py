@@ -1,0 +1,143 @@
+"""Re-executing a decoded batch: every block rebuilt on its parent from the posted fields and
+transactions, and the batch's last block checked against the signed header.
+
+Blocks are rebuilt with the engine's ``build_block`` (the posted transactions as candidates, in
+order), not checked with ``execute_block``: a batch carries no header, so the header is what
+execution gives, and the only claims to check are that every posted transaction was included and
+that the last block's hash and state root are the ones the quorum signed. A batch is replayed on
+an in-memory layer over the committed state and committed only once its end matched, so the store
+never holds a block of a batch that turned out invalid. No disk or network here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from eth.abc import BlockHeaderAPI
+
+from ordo.core.block import ExecutedBlock
+from ordo.core.errors import RejectedTransaction
+from ordo.core.genesis import Genesis
+from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.derivation.batch_data import DecodedBatch
+from ordo.derivation.errors import InvalidBatch
+from ordo.execution.engine import BlockEnvironment, PyEvmEngine
+from ordo.execution.state_source import KeyValueReader
+
+BLOCKHASH_WINDOW = 256
+
+AncestorLookup = Callable[[bytes], Sequence[bytes]]
+
+
+@dataclass(frozen=True)
+class ReplayedBlock:
+    executed: ExecutedBlock
+    state_writes: dict[bytes, bytes]
+
+
+class PendingState:
+    """The state writes of the batch's blocks replayed so far, over the committed state."""
+
+    def __init__(self, committed: KeyValueReader) -> None:
+        self._committed = committed
+        self.writes: dict[bytes, bytes] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        return self._committed.get(key)
+
+
+class PendingAncestry:
+    """BLOCKHASH answers across the replayed blocks and then the committed chain."""
+
+    def __init__(self, committed: AncestorLookup) -> None:
+        self._committed = committed
+        self._parents: dict[bytes, bytes] = {}
+
+    def add(self, block_hash: bytes, parent_hash: bytes) -> None:
+        self._parents[block_hash] = parent_hash
+
+    def __call__(self, block_hash: bytes) -> Sequence[bytes]:
+        hashes: list[bytes] = []
+        current = block_hash
+        while current in self._parents and len(hashes) < BLOCKHASH_WINDOW:
+            hashes.append(current)
+            current = self._parents[current]
+        if len(hashes) < BLOCKHASH_WINDOW:
+            hashes.extend(self._committed(current))
+        return hashes[:BLOCKHASH_WINDOW]
+
+
+def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
+                 committed: KeyValueReader, ancestors: AncestorLookup) -> list[ReplayedBlock]:
+    """The blocks of ``batch`` above ``parent``, rebuilt; InvalidBatch names the first block and
+    transaction that does not replay, or the header claim the batch's end breaks."""
+    accepted = batch.accepted
+    state = PendingState(committed)
+    ancestry = PendingAncestry(ancestors)
+    engine = PyEvmEngine(genesis, state, ancestry)
+    replayed: list[ReplayedBlock] = []
+    for posted in batch.blocks:
+        if posted.number <= int(parent.block_number):
+            continue  # committed before a restart; the batch's end check still covers it
+        if posted.number != int(parent.block_number) + 1:
+            raise InvalidBatch(accepted.index, f"does not follow block {parent.block_number}",
+                               posted.number)
+        candidates = _decoded(accepted.index, posted.number, posted.transactions)
+        env = BlockEnvironment(coinbase=posted.coinbase, timestamp=posted.timestamp,
+                               gas_limit=posted.gas_limit, extra_data=posted.extra_data,
+                               prev_randao=posted.mix_hash)
+        try:
+            result = engine.build_block(parent, candidates, env)
+        except ValueError as error:
+            raise InvalidBatch(accepted.index, f"header fields refused: {error}",
+                               posted.number) from error
+        _check_all_included(accepted.index, posted.number, candidates, result.skipped,
+                            len(result.executed.block.transactions))
+        state.writes.update(result.state_writes)
+        header = result.executed.block.header
+        ancestry.add(bytes(header.hash), bytes(header.parent_hash))
+        replayed.append(ReplayedBlock(result.executed, result.state_writes))
+        parent = header
+    if int(parent.block_number) != accepted.last_block:
+        raise InvalidBatch(accepted.index, f"replay ended at block {parent.block_number}, the "
+                                           f"header's last block is {accepted.last_block}")
+    got_hash, got_root = bytes(parent.hash), bytes(parent.state_root)
+    if got_hash != accepted.last_block_hash or got_root != accepted.state_root:
+        raise InvalidBatch(
+            accepted.index,
+            f"re-executed to hash 0x{got_hash.hex()} and state root 0x{got_root.hex()}, the "
+            f"signed header says hash 0x{accepted.last_block_hash.hex()} and state root "
+            f"0x{accepted.state_root.hex()}", accepted.last_block)
+    return replayed
+
+
+def _decoded(index: int, number: int, raw_transactions: Sequence[bytes]
+             ) -> list[DecodedTransaction]:
+    decoded: list[DecodedTransaction] = []
+    for position, raw in enumerate(raw_transactions):
+        try:
+            decoded.append(decode_transaction(raw))
+        except RejectedTransaction as error:
+            raise InvalidBatch(index, f"transaction {position} does not decode: "
+                                      f"{error.message}", number) from error
+    return decoded
+
+
+def _check_all_included(index: int, number: int, candidates: Sequence[DecodedTransaction],
+                        skipped: Sequence[tuple[bytes, str]], included: int) -> None:
+    """Every posted transaction is in the rebuilt block: the engine skipping one, or stopping
+    for lack of gas before it, means the batch is not the chain its producers executed."""
+    if skipped:
+        tx_hash, reason = skipped[0]
+        position = next(position for position, candidate in enumerate(candidates)
+                        if candidate.hash == tx_hash)
+        raise InvalidBatch(index, f"transaction {position} (0x{tx_hash.hex()}) is skipped on "
+                                  f"re-execution: {reason}", number)
+    if included != len(candidates):
+        missing = candidates[included]
+        raise InvalidBatch(index, f"transaction {included} (0x{missing.hash.hex()}) does not "
+                                  f"fit: the block's gas ran out after {included} of "
+                                  f"{len(candidates)} transactions", number)

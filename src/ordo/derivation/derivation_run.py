@@ -1,0 +1,137 @@
+"""The derivation loop: read accepted batches from L1, check and replay them into the data
+directory's chain, optionally compare every derived block with a live L2 node.
+
+It stops at the first invalid batch (every later one builds on it) and at any error reading L1;
+with ``follow`` it keeps polling L1 for new batches until ``stop`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ordo.core.block import Block
+from ordo.core.genesis import Genesis
+from ordo.derivation.batch_data import decode_batch
+from ordo.derivation.batch_sequence import BatchSequence, in_index_order
+from ordo.derivation.derived_chain import DerivedChain
+from ordo.derivation.errors import DerivationError, InvalidBatch
+from ordo.derivation.inbox_batches import AcceptedBatch
+from ordo.derivation.l1_batches import L1BatchReader
+from ordo.derivation.l2_comparison import block_mismatches
+from ordo.derivation.summary import DerivationSummary
+from ordo.l1.client import L1Client
+from ordo.l1.rollup_deploy import inbox_at
+from ordo.l1.rpc_errors import L1Error
+from ordo.storage.chain_store import ChainStore
+
+MAX_REPORTED_MISMATCHES = 100
+
+
+@dataclass(frozen=True)
+class DerivationOptions:
+    l1_rpc: str
+    inbox: bytes
+    genesis: Genesis
+    data_dir: Path
+    from_block: int = 0
+    follow: bool = False
+    compare_rpc: str | None = None
+    beacon_url: str | None = None
+    confirmations: int = 1
+    poll_interval: float = 2.0
+
+    def __post_init__(self) -> None:
+        if len(self.inbox) != 20:
+            raise ValueError(f"inbox 0x{self.inbox.hex()} is not a 20-byte address")
+        if self.from_block < 0:
+            raise ValueError(f"from block {self.from_block} is negative")
+        if self.confirmations < 1:
+            raise ValueError(f"confirmations {self.confirmations} must be at least 1")
+        if self.poll_interval <= 0:
+            raise ValueError(f"poll interval {self.poll_interval} must be positive")
+
+
+async def run_derivation(options: DerivationOptions,
+                         stop: asyncio.Event | None = None) -> DerivationSummary:
+    stopping = stop or asyncio.Event()
+    summary = DerivationSummary(l1_from_block=options.from_block)
+    started = time.monotonic()
+    with ChainStore(options.data_dir) as store:
+        chain = DerivedChain(store, options.genesis)
+        async with contextlib.AsyncExitStack() as stack:
+            l1 = await stack.enter_async_context(L1Client(options.l1_rpc))
+            l2 = None if options.compare_rpc is None else \
+                await stack.enter_async_context(L1Client(options.compare_rpc))
+            try:
+                await _check_inbox(l1, options)
+                reader = L1BatchReader(l1, options.inbox, options.genesis.chain_id,
+                                       options.beacon_url)
+                await _derive(reader, chain, l2, options, summary, stopping)
+            except (DerivationError, L1Error) as error:
+                summary.error = str(error)
+        head = chain.chain.head_header()
+        summary.head_number = int(head.block_number)
+        summary.head_hash = bytes(head.hash)
+        summary.head_state_root = bytes(head.state_root)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+async def _check_inbox(l1: L1Client, options: DerivationOptions) -> None:
+    """The inbox serves this genesis's chain: a wrong address or genesis fails here, once,
+    instead of as a confusing header mismatch on the first batch."""
+    chain_id = int(await inbox_at(l1, options.inbox).call("l2_chain_id"))
+    if chain_id != options.genesis.chain_id:
+        raise DerivationError(f"inbox 0x{options.inbox.hex()} records L2 chain {chain_id}, the "
+                              f"genesis is chain {options.genesis.chain_id}")
+
+
+async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | None,
+                  options: DerivationOptions, summary: DerivationSummary,
+                  stop: asyncio.Event) -> None:
+    scan_from = options.from_block
+    sequence: BatchSequence | None = None
+    while True:
+        confirmed = await reader.client.confirmed_block_number(options.confirmations)
+        if confirmed is not None and confirmed >= scan_from:
+            batches = in_index_order(await reader.accepted_between(scan_from, confirmed))
+            for batch in batches:
+                if sequence is None:
+                    sequence = BatchSequence(batch.index, batch.first_block) if batch.index \
+                        else BatchSequence()
+                try:
+                    sequence.accept(batch)
+                    committed = await _derive_batch(reader, chain, batch)
+                except InvalidBatch as error:
+                    summary.refuse(batch, error)
+                    return
+                summary.add_batch(committed)
+                if l2 is not None:
+                    await _compare(l2, committed, summary)
+            summary.l1_to_block = confirmed
+            scan_from = confirmed + 1
+        if not options.follow or stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), options.poll_interval)
+        if stop.is_set():
+            return
+
+
+async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
+                        batch: AcceptedBatch) -> list[Block]:
+    payload = await reader.payload(batch)
+    decoded = decode_batch(batch, payload)
+    return await asyncio.to_thread(chain.apply, decoded)
+
+
+async def _compare(l2: L1Client, blocks: list[Block], summary: DerivationSummary) -> None:
+    for block in blocks:
+        problems = await block_mismatches(l2, block)
+        summary.compared_blocks += 1
+        room = MAX_REPORTED_MISMATCHES - len(summary.mismatches)
+        summary.mismatches.extend(problems[:max(room, 0)])

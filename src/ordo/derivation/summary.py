@@ -1,0 +1,62 @@
+"""What one derivation run did, as the JSON document ``python -m ordo.derivation`` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ordo.core.block import Block
+from ordo.derivation.errors import InvalidBatch
+from ordo.derivation.inbox_batches import AcceptedBatch
+
+
+@dataclass
+class DerivationSummary:
+    l1_from_block: int
+    l1_to_block: int = -1
+    batches: int = 0
+    """Batches read and checked (derived now, or already in the data directory)."""
+    blocks: int = 0
+    """Blocks derived and committed by this run."""
+    transactions: int = 0
+    compared_blocks: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    invalid_batch: dict[str, Any] | None = None
+    error: str | None = None
+    head_number: int = 0
+    head_hash: bytes = b""
+    head_state_root: bytes = b""
+    seconds: float = 0.0
+
+    def add_batch(self, committed: list[Block]) -> None:
+        self.batches += 1
+        self.blocks += len(committed)
+        self.transactions += sum(len(block.transactions) for block in committed)
+
+    def refuse(self, batch: AcceptedBatch, error: InvalidBatch) -> None:
+        self.invalid_batch = {
+            "index": error.index, "block": error.block, "reason": error.reason,
+            "message": str(error), "l1_transaction": "0x" + batch.l1_transaction.hex(),
+            "l1_block": batch.l1_block_number,
+        }
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid_batch is None and self.error is None and not self.mismatches
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "batches": self.batches,
+            "blocks": self.blocks,
+            "transactions": self.transactions,
+            "head": {"number": self.head_number, "hash": "0x" + self.head_hash.hex(),
+                     "state_root": "0x" + self.head_state_root.hex()},
+            "l1": {"from_block": self.l1_from_block, "to_block": self.l1_to_block},
+            "compared_blocks": self.compared_blocks,
+            "mismatches": self.mismatches,
+            "invalid_batch": self.invalid_batch,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "blocks_per_second": round(self.blocks / self.seconds, 1) if self.seconds else 0.0,
+        }

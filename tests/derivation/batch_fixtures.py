@@ -1,0 +1,40 @@
+"""AcceptedBatch records as the inbox would log them for given blocks and payloads, without L1."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eth_hash.auto import keccak
+
+from ordo.batcher.batch_codec import compress_blocks
+from ordo.batcher.batch_header import DataKind, blob_data_hash, calldata_data_hash
+from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.block import Block
+from ordo.derivation.batch_data import DecodedBatch
+from ordo.derivation.inbox_batches import AcceptedBatch
+
+
+def accepted(index: int, first_block: int, last_block: int, *,
+             payload: bytes = b"\x01payload", last_block_hash: bytes = b"\x11" * 32,
+             state_root: bytes = b"\x22" * 32, blob_hashes: Sequence[bytes] = ()
+             ) -> AcceptedBatch:
+    kind = DataKind.BLOBS if blob_hashes else DataKind.CALLDATA
+    data_hash = blob_data_hash(blob_hashes) if blob_hashes else calldata_data_hash(payload)
+    return AcceptedBatch(
+        index=index, header_hash=keccak(b"header %d" % index), submitter=b"\x07" * 20,
+        first_block=first_block, last_block=last_block, last_block_hash=last_block_hash,
+        state_root=state_root, data_kind=kind, data_hash=data_hash, epoch=1, forced_through=0,
+        blob_hashes=tuple(blob_hashes), l1_block_number=100 + index,
+        l1_block_hash=keccak(b"l1 %d" % index), l1_transaction=keccak(b"tx %d" % index),
+        l1_log_index=0)
+
+
+def decoded_batch(index: int, blocks: Sequence[Block], posted: Sequence[BatchBlock],
+                  *, state_root: bytes | None = None) -> DecodedBatch:
+    """A batch of ``posted`` whose header commits to the real last block of ``blocks``."""
+    last = blocks[-1]
+    record = accepted(index, posted[0].number, posted[-1].number,
+                      payload=compress_blocks(posted), last_block_hash=last.hash,
+                      state_root=bytes(last.header.state_root) if state_root is None
+                      else state_root)
+    return DecodedBatch(record, tuple(posted))
