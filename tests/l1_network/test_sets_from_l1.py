@@ -11,7 +11,7 @@ from typing import Any
 from ordo.consensus import LocalSigner, VoteType, encode_vote, sign_vote
 from ordo.core.genesis import dev_private_keys
 from ordo.l1.contract_transactions import send_and_wait
-from ordo.l1.deploy import advance_epoch, lock_stake, mint_tokens
+from ordo.l1.deploy import lock_stake, mint_tokens
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.staking_contracts import pool_at
 from ordo.l1.staking_params import DEVNET_EXIT_DELAY, DEVNET_SEQUENCER_STAKE
@@ -49,6 +49,19 @@ async def wait_for_signers(net: L1Cluster, predicate: Any, what: str) -> int:
         checked = head
         await asyncio.sleep(0.2)
     raise AssertionError(f"no certificate {what} within {TIMEOUT} s")
+
+
+async def next_l1_epoch(net: L1Cluster) -> int:
+    """Wait for the nodes' epoch keepers to advance the pool's epoch (they call the
+    permissionless advance_epoch() once the interval is over)."""
+    pool = pool_at(net.client, net.pool)
+    before = int(await pool.call("current_epoch"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while (epoch := int(await pool.call("current_epoch"))) == before:
+        assert loop.time() < deadline, "no node advanced the L1 epoch"
+        await asyncio.sleep(0.25)
+    return epoch
 
 
 async def double_vote(net: L1Cluster, signer: LocalSigner) -> None:
@@ -99,7 +112,7 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
                           DEVNET_SEQUENCER_STAKE)
         await lock_stake(client, net.deployment, operators[4], DEVNET_SEQUENCER_STAKE,
                          net.signers[4].address)
-        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await next_l1_epoch(net)
         await wait_for_signers(net, lambda signers: address[4] in signers,
                                "signed by the fifth sequencer")
         assert (await cluster.nodes[4].call("ordo_status"))["role"] == "validator"
@@ -119,7 +132,7 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
 
         # Signer 0 unlocks; with the slashed signer 1 it is gone from the next set.
         await send_and_wait(pool_at(client, net.pool), operators[0], "unlock")
-        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await next_l1_epoch(net)
         await wait_for_signers(
             net, lambda signers: not signers & {address[0], address[1]} and len(signers) == 3,
             "without the departed sequencers")
@@ -130,7 +143,7 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
 
         # The exit delay passes: signer 0's operator withdraws its whole lock.
         await client.request("evm_increaseTime", [DEVNET_EXIT_DELAY + 1])
-        await advance_epoch(client, net.deployment, net.deployer, time_travel=True)
+        await next_l1_epoch(net)
         await send_and_wait(pool_at(client, net.pool), operators[0], "withdraw")
         record = await read_sequencer(client, net.pool, operators[0].address,
                                       await client.block_number())

@@ -24,12 +24,14 @@ from ordo.l1.rpc_errors import L1Error
 from ordo.node.config import ConfigError
 from ordo.node.l1_epoch_sets import L1EpochSets
 from ordo.node.l1_watch import L1Watch
+from ordo.staking.epoch_keeper import EpochKeeper
 from ordo.staking.evidence_reporter import EvidenceReporter
 from ordo.staking.staking_view import StakingViewCache, confirmed_view_reader
 
 log = logging.getLogger(__name__)
 
 REPORTED_META_PREFIX = "evidence_reported/"
+KEEPER_INTERVAL_S = 2.0
 
 
 class L1Services:
@@ -45,6 +47,7 @@ class L1Services:
         self._save = save
         self._evidence: asyncio.Queue[Equivocation] = asyncio.Queue()
         self.reporter: EvidenceReporter | None = None
+        self.keeper: EpochKeeper | None = None
         self.staking: StakingViewCache | None = None
         if signer_key is not None:
             # The signer pays for reports (and gets the reporter's share): the operator funds
@@ -52,6 +55,9 @@ class L1Services:
             account = LocalAccount(self.client, signer_key)
             self.reporter = EvidenceReporter(self.client, anchor.locking_pool, account,
                                              self._is_reported, self._mark_reported)
+            # advance_epoch() is permissionless and someone must call it for set changes to
+            # take effect; every sequencer node does, and a rival's win is no error.
+            self.keeper = EpochKeeper(self.client, anchor.locking_pool, account)
             self.staking = StakingViewCache(confirmed_view_reader(
                 self.client, anchor.locking_pool, account.address, anchor.confirmations))
         self._tasks: list[asyncio.Task[None]] = []
@@ -75,6 +81,9 @@ class L1Services:
                 self._evidence.put_nowait(evidence)
             self._tasks.append(asyncio.create_task(self.reporter.run(self._evidence),
                                                    name="evidence-reporter"))
+        if self.keeper is not None:
+            self._tasks.append(asyncio.create_task(self.keeper.run(KEEPER_INTERVAL_S),
+                                                   name="epoch-keeper"))
 
     def on_evidence(self, evidence: Equivocation) -> None:
         self._evidence.put_nowait(evidence)
