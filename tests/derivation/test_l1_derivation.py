@@ -1,0 +1,167 @@
+"""Derivation against real anvil: an L2 chain made in-process (L1-anchored genesis, blocks naming
+anvil blocks as their L1 origins) is posted as signed calldata and blob batches, then rebuilt
+from L1 alone and compared byte for byte; tampered data is refused by the inbox, and a signed
+batch that decodes but re-executes differently is flagged by the derivation command."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ordo.batcher.batch_codec import compress_blocks
+from ordo.batcher.batch_header import DataKind, calldata_data_hash
+from ordo.core.block_codec import encode_block
+from ordo.core.genesis import GenesisL1, devnet_genesis
+from ordo.derivation import l1_batches
+from ordo.derivation.derivation_run import DerivationOptions, run_derivation
+from ordo.storage.chain_store import ChainStore
+from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
+from tests.derivation.rollup_posting import (
+    BatchEnd,
+    batch_header,
+    post_blob_batch,
+    post_calldata_batch,
+)
+from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID
+from tests.l1_inbox.rollup_setup import RollupSetup
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+L1_ORIGIN_STEPS = 6
+
+
+def l1_url(rollup: RollupSetup) -> str:
+    return str(rollup.chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+
+
+def l1_origins(rollup: RollupSetup) -> list[L1OriginRef]:
+    """The current anvil head and the next blocks, mined now, as successive L1 origins."""
+    head = rollup.chain.w3.eth.block_number
+    rollup.mine(L1_ORIGIN_STEPS)
+    return [L1OriginRef(number, bytes(rollup.chain.w3.eth.get_block(number)["hash"]))
+            for number in range(head, head + L1_ORIGIN_STEPS + 1)]
+
+
+@pytest.fixture
+def made(rollup: RollupSetup, tmp_path: Path) -> Iterator[L2ChainMaker]:
+    """18 blocks on a genesis anchored to anvil, built by the pool's validator keys."""
+    origins = l1_origins(rollup)
+    genesis = devnet_genesis(timestamp=1_700_000_000, l1=GenesisL1(
+        chain_id=ANVIL_CHAIN_ID, locking_pool=bytes.fromhex(rollup.pools.pool.address[2:]),
+        origin_number=origins[0].number, origin_hash=origins[0].hash))
+    maker = L2ChainMaker(tmp_path / "source", genesis, [key.address for key in rollup.keys])
+    maker.build_traffic(18, [origins[position // 3] for position in range(18)])
+    yield maker
+    maker.close()
+
+
+def end_of(maker: L2ChainMaker, number: int) -> BatchEnd:
+    block = maker.blocks[number - 1]
+    return BatchEnd(block.hash, bytes(block.header.state_root))
+
+
+def options(rollup: RollupSetup, maker: L2ChainMaker, data_dir: Path) -> DerivationOptions:
+    return DerivationOptions(l1_rpc=l1_url(rollup), inbox=rollup.inbox_address,
+                             genesis=maker.genesis, data_dir=data_dir)
+
+
+def test_calldata_and_blob_batches_derive_every_block_byte_for_byte(
+        rollup: RollupSetup, made: L2ChainMaker, tmp_path: Path) -> None:
+    posted = [batch_block_of(block) for block in made.blocks]
+    post_calldata_batch(rollup, 0, posted[0:6], end_of(made, 6))
+    blob_receipt = post_blob_batch(rollup, 1, posted[6:12], end_of(made, 12))
+    assert rollup.accepted(blob_receipt)[0]["data_kind"] == int(DataKind.BLOBS)
+    post_calldata_batch(rollup, 2, posted[12:18], end_of(made, 18))
+
+    summary = asyncio.run(run_derivation(options(rollup, made, tmp_path / "derived")))
+    assert summary.to_json()["ok"], summary.to_json()
+    assert (summary.batches, summary.blocks) == (3, 18)
+    assert summary.transactions == sum(len(block.transactions) for block in made.blocks)
+    assert summary.head_hash == made.blocks[-1].hash
+    with ChainStore(tmp_path / "derived") as store:
+        for block in made.blocks:
+            derived = store.get_block_by_number(block.number)
+            assert derived is not None and encode_block(derived) == encode_block(block)
+
+    # a restart on the same data directory checks the batches again and derives nothing new
+    again = asyncio.run(run_derivation(options(rollup, made, tmp_path / "derived")))
+    assert again.to_json()["ok"] and (again.batches, again.blocks) == (3, 0)
+
+
+def test_blobs_are_read_from_a_beacon_endpoint_too(rollup: RollupSetup, made: L2ChainMaker,
+                                                   tmp_path: Path) -> None:
+    """anvil serves the standard beacon ``/eth/v1/beacon/blobs`` on its RPC port; the reader
+    takes blobs from there when the transaction does not carry them."""
+    posted = [batch_block_of(block) for block in made.blocks]
+    post_blob_batch(rollup, 0, posted[0:4], end_of(made, 4))
+    rollup.mine(1)  # the beacon block id is named by the next L1 block
+    original = l1_batches.L1BatchReader._transaction
+
+    async def without_sidecar(self: l1_batches.L1BatchReader,
+                              batch: l1_batches.AcceptedBatch) -> dict[str, object]:
+        transaction = await original(self, batch)
+        return {key: value for key, value in transaction.items() if key != "blobs"}
+
+    chosen = dataclasses.replace(options(rollup, made, tmp_path / "derived"),
+                                 beacon_url=l1_url(rollup))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(l1_batches.L1BatchReader, "_transaction", without_sidecar)
+        summary = asyncio.run(run_derivation(chosen))
+        assert summary.to_json()["ok"] and summary.blocks == 4, summary.to_json()
+        missing = asyncio.run(run_derivation(dataclasses.replace(
+            chosen, beacon_url=None, data_dir=tmp_path / "other")))
+    assert missing.error is not None and missing.error.startswith(
+        "batch 0 is in blobs and the L1 node does not return blobs with transaction 0x")
+
+
+def test_the_inbox_refuses_a_tampered_payload(rollup: RollupSetup, made: L2ChainMaker) -> None:
+    posted = [batch_block_of(block) for block in made.blocks[:3]]
+    payload = compress_blocks(posted)
+    header = batch_header(rollup, 0, posted, end_of(made, 3), DataKind.CALLDATA,
+                          calldata_data_hash(payload))
+    tampered = payload[:-1] + bytes([payload[-1] ^ 1])
+    assert rollup.refusal(header, payload=tampered) == \
+        "RollupInbox: payload does not match data_hash"
+    assert rollup.inbox.functions.next_index().call() == 0
+
+
+def run_command(*arguments: str) -> tuple[int, dict[str, object]]:
+    finished = subprocess.run([sys.executable, "-m", "ordo.derivation", *arguments],
+                              capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert finished.stdout, finished.stderr
+    summary: dict[str, object] = json.loads(finished.stdout)
+    return finished.returncode, summary
+
+
+def test_the_command_flags_a_signed_batch_that_re_executes_differently(
+        rollup: RollupSetup, made: L2ChainMaker, tmp_path: Path) -> None:
+    posted = [batch_block_of(block) for block in made.blocks]
+    post_calldata_batch(rollup, 0, posted[0:4], end_of(made, 4))
+    # batch 1 decodes fine, but block 6 is posted one second later than it was executed
+    changed = list(posted[4:8])
+    changed[1] = dataclasses.replace(changed[1], timestamp=changed[1].timestamp + 1)
+    post_calldata_batch(rollup, 1, changed, end_of(made, 8))
+    genesis_path = tmp_path / "genesis.json"
+    made.genesis.save(genesis_path)
+    code, summary = run_command("--l1-rpc", l1_url(rollup), "--inbox", rollup.inbox.address,
+                                "--genesis", str(genesis_path), "--data-dir",
+                                str(tmp_path / "derived"))
+    assert code == 1, summary
+    invalid = summary["invalid_batch"]
+    assert isinstance(invalid, dict)
+    assert (invalid["index"], invalid["block"]) == (1, 8)
+    assert str(invalid["reason"]).startswith("re-executed to hash 0x")
+    assert str(invalid["reason"]).endswith(
+        f"the signed header says hash 0x{made.blocks[7].hash.hex()} and state root "
+        f"0x{bytes(made.blocks[7].header.state_root).hex()}")
+    assert summary["blocks"] == 4 and summary["head"] == {
+        "number": 4, "hash": "0x" + made.blocks[3].hash.hex(),
+        "state_root": "0x" + bytes(made.blocks[3].header.state_root).hex()}
+    with ChainStore(tmp_path / "derived") as store:
+        assert store.head_number() == 4, "no block of the invalid batch is stored"
