@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -35,13 +36,18 @@ CONFIRMATIONS = 2
 SIGNER_FUNDING = 10**18
 
 
-@pytest.fixture
-def ticking_anvil() -> Iterator[str]:
-    """Anvil mining a block every second, as a real L1 does (origins must advance)."""
+@pytest.fixture(params=["anvil", "dev"])
+def ticking_l1(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An L1 mining a block every second, as a real one does (origins must advance): anvil, or
+    Ordo's embedded dev chain as its own process (what `ordo devnet` runs)."""
     port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(L1_CHAIN_ID),
-         "--block-time", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if request.param == "anvil":
+        command = [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(L1_CHAIN_ID),
+                   "--block-time", "1"]
+    else:
+        command = [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port),
+                   "--data-dir", str(tmp_path / "dev-l1"), "--block-time", "1", "--automine"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -66,7 +72,7 @@ class L1Cluster:
 @asynccontextmanager
 async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
                      nodes: int = 5) -> AsyncIterator[L1Cluster]:
-    await wait_until_serving(l1_url, time.monotonic() + 15)
+    await wait_until_serving(l1_url, time.monotonic() + 60)
     async with L1Client(l1_url) as client:
         keys = dev_private_keys(10)
         deployer = LocalAccount(client, keys[0])
@@ -81,8 +87,8 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
         origin_number = await wait_for_depth(client, CONFIRMATIONS)
         origin = await client.get_block(origin_number)
         assert origin is not None
-        anchor = GenesisL1(L1_CHAIN_ID, deployment.locking_pool, origin.number, origin.hash,
-                           CONFIRMATIONS)
+        anchor = GenesisL1(await client.chain_id(), deployment.locking_pool, origin.number,
+                           origin.hash, CONFIRMATIONS)
         genesis = devnet_genesis(consensus=replace(FAST_RULES, epoch_length=EPOCH_LENGTH),
                                  l1=anchor)
         genesis_path = tmp_path / "genesis.json"

@@ -23,7 +23,7 @@ from tests.l1_network.l1_cluster import (
     EPOCH_LENGTH,
     L1Cluster,
     l1_cluster,
-    ticking_anvil,  # noqa: F401 (fixture)
+    ticking_l1,  # noqa: F401 (fixture)
 )
 from tests.network.network_test_peer import RawPeer
 
@@ -87,8 +87,8 @@ async def double_vote(net: L1Cluster, signer: LocalSigner) -> None:
 
 
 async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
-                                                          ticking_anvil: str) -> None:  # noqa: F811
-    async with l1_cluster(tmp_path, ticking_anvil) as net:
+                                                          ticking_l1: str) -> None:  # noqa: F811
+    async with l1_cluster(tmp_path, ticking_l1) as net:
         cluster, client = net.cluster, net.client
         # The devnet staking helper locked signer i from dev account i + 1.
         operators = [LocalAccount(client, key) for key in dev_private_keys(7)[1:6]]
