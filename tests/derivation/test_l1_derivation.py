@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.derivation import l1_batches
 from ordo.derivation.derivation_run import DerivationOptions, run_derivation
 from ordo.storage.chain_store import ChainStore
+from tests.derivation.command_runs import l1_url, run_command
 from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
 from tests.derivation.rollup_posting import (
     BatchEnd,
@@ -32,12 +30,7 @@ from tests.derivation.rollup_posting import (
 from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID
 from tests.l1_inbox.rollup_setup import RollupSetup
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 L1_ORIGIN_STEPS = 6
-
-
-def l1_url(rollup: RollupSetup) -> str:
-    return str(rollup.chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
 
 
 def l1_origins(rollup: RollupSetup) -> list[L1OriginRef]:
@@ -129,14 +122,6 @@ def test_the_inbox_refuses_a_tampered_payload(rollup: RollupSetup, made: L2Chain
     assert rollup.refusal(header, payload=tampered) == \
         "RollupInbox: payload does not match data_hash"
     assert rollup.inbox.functions.next_index().call() == 0
-
-
-def run_command(*arguments: str) -> tuple[int, dict[str, object]]:
-    finished = subprocess.run([sys.executable, "-m", "ordo.derivation", *arguments],
-                              capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
-    assert finished.stdout, finished.stderr
-    summary: dict[str, object] = json.loads(finished.stdout)
-    return finished.returncode, summary
 
 
 def test_the_command_flags_a_signed_batch_that_re_executes_differently(
