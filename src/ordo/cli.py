@@ -12,6 +12,7 @@ import json
 import logging
 import signal
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
 from ordo.node.config_file import read_config_file
 from ordo.operator.init_command import init_command
 from ordo.operator.stake_commands import stake_group
+from ordo.operator.status_rows import status_rows
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -216,7 +218,8 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
               help="JSON-RPC URL of the node to ask.")
 @click.option("--json", "as_json", is_flag=True, help="Print ordo_status as JSON for scripts.")
 def status(rpc_url: str, as_json: bool) -> None:
-    """Show a node's height, finality, epoch, producer, round, peers and mempool."""
+    """Show a node's height, finality, epoch, producer, round, peers, mempool and, on an
+    L1-anchored network, its L1, this sequencer's lock, rewards and exit, and the last batch."""
     if not rpc_url.startswith(("http://", "https://")):
         _fail(f"rpc: {rpc_url!r} is not allowed; use an http:// or https:// URL", EXIT_CONFIG)
     try:
@@ -260,38 +263,12 @@ def fetch_status(rpc_url: str) -> dict[str, Any]:
 
 
 def status_table(rpc_url: str, answer: dict[str, Any]) -> Table:
-    """Quantities are hex on the wire; an operator reads decimals."""
     table = Table(title=f"ordo node at {rpc_url}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
-    mempool = answer.get("mempool") or {}
-    peers = answer.get("peers") or []
-    rows = [
-        ("chain id", _decimal(answer.get("chainId"))),
-        ("height", _decimal(answer.get("latestBlock"))),
-        ("finalized", _decimal(answer.get("finalizedBlock"))),
-        ("deciding", f"height {_decimal(answer.get('height'))}, round "
-                     f"{_decimal(answer.get('round'))}, {answer.get('step', '-')}"),
-        ("epoch", _decimal(answer.get("epoch"))),
-        ("producer", str(answer.get("producer") or "-")),
-        ("role", f"{answer.get('role', '-')} (signer {answer.get('signer') or 'none'})"),
-        ("peers", str(len(peers))),
-        ("mempool", f"{mempool.get('pending', 0)} pending, {mempool.get('queued', 0)} queued"),
-        ("syncing", "yes" if answer.get("syncing") else "no"),
-        ("uptime", f"{answer.get('uptimeSeconds', 0)} s"),
-    ]
-    for name, value in rows:
+    for name, value in status_rows(answer, time.time()):
         table.add_row(name, value)
     return table
-
-
-def _decimal(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            return str(int(value, 16))
-        except ValueError:
-            return value
-    return "-" if value is None else str(value)
 
 
 main.add_command(keys_group)
