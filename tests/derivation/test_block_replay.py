@@ -102,6 +102,16 @@ def test_a_transaction_that_does_not_decode_is_named(made: L2ChainMaker,
         derived.apply(decoded_batch(0, blocks, posted))
 
 
+def test_a_block_without_its_l1_origin_is_named(made: L2ChainMaker,
+                                                derived: DerivedChain) -> None:
+    blocks = made.blocks[:2]
+    posted = [batch_block_of(block) for block in blocks]
+    posted[1] = dataclasses.replace(posted[1], extra_data=posted[1].extra_data[:20])
+    with pytest.raises(InvalidBatch, match=r"^batch 0, block 2: extra data is 20 bytes; an "
+                                           r"L1-anchored network uses 28"):
+        derived.apply(decoded_batch(0, blocks, posted))
+
+
 def test_a_block_over_its_gas_limit_is_named(tmp_path: Path) -> None:
     small = Genesis(**{**GENESIS.__dict__, "gas_limit": 100_000})
     maker = L2ChainMaker(tmp_path / "small", small, BUILDERS)

@@ -75,6 +75,7 @@ def test_calldata_and_blob_batches_derive_every_block_byte_for_byte(
     summary = asyncio.run(run_derivation(options(rollup, made, tmp_path / "derived")))
     assert summary.to_json()["ok"], summary.to_json()
     assert (summary.batches, summary.blocks) == (3, 18)
+    assert summary.l1_origins_checked
     assert summary.transactions == sum(len(block.transactions) for block in made.blocks)
     assert summary.head_hash == made.blocks[-1].hash
     with ChainStore(tmp_path / "derived") as store:
@@ -111,6 +112,30 @@ def test_blobs_are_read_from_a_beacon_endpoint_too(rollup: RollupSetup, made: L2
             chosen, beacon_url=None, data_dir=tmp_path / "other")))
     assert missing.error is not None and missing.error.startswith(
         "batch 0 is in blobs and the L1 node does not return blobs with transaction 0x")
+
+
+def test_an_origin_hash_that_is_not_l1s_block_is_flagged(rollup: RollupSetup,
+                                                        made: L2ChainMaker,
+                                                        tmp_path: Path) -> None:
+    """A quorum signing blocks that name an invented L1 block: execution alone would accept
+    them (the hash only feeds PREVRANDAO), the verifier reading that L1 does not."""
+    real = L1OriginRef(made.genesis.l1.origin_number if made.genesis.l1 else 0,
+                       made.genesis.l1.origin_hash if made.genesis.l1 else bytes(32))
+    invented = L1OriginRef(real.number + 1, b"\x13" * 32)
+    maker = L2ChainMaker(tmp_path / "invented", made.genesis,
+                         [key.address for key in rollup.keys])
+    try:
+        maker.build_traffic(3, [real, invented, invented])
+        posted = [batch_block_of(block) for block in maker.blocks]
+        post_calldata_batch(rollup, 0, posted, end_of(maker, 3))
+        summary = asyncio.run(run_derivation(options(rollup, maker, tmp_path / "derived")))
+    finally:
+        maker.close()
+    assert summary.invalid_batch is not None
+    assert summary.invalid_batch["message"].startswith(
+        f"batch 0, block 2: names L1 origin {invented.number} with hash 0x{'13' * 32}, L1's "
+        f"block {invented.number} is 0x")
+    assert summary.blocks == 0
 
 
 def test_the_inbox_refuses_a_tampered_payload(rollup: RollupSetup, made: L2ChainMaker) -> None:

@@ -104,6 +104,9 @@ def test_derived_blocks_equal_the_live_nodes(devnet: tuple[OrdoDevnet, Endpoint]
     assert code == 0, summary
     assert summary["mismatches"] == [] and summary["compared_blocks"] == last
     assert summary["blocks"] == last
+    l1_section = summary["l1"]
+    assert isinstance(l1_section, dict)
+    assert l1_section["origins_checked"] is False, "the devnet is anchored to its own dev L1"
     assert summary["transactions"] == TRANSFER_ROUNDS * SENDERS
     head = summary["head"]
     assert isinstance(head, dict) and head["hash"] == "0x" + blocks[-1][1].block_hash.hex()

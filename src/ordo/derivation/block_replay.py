@@ -22,6 +22,7 @@ from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import InvalidBatch
+from ordo.derivation.origin_rules import origin_layout_error
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.state_source import KeyValueReader
 
@@ -85,6 +86,10 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
         if posted.number != int(parent.block_number) + 1:
             raise InvalidBatch(accepted.index, f"does not follow block {parent.block_number}",
                                posted.number)
+        problem = origin_layout_error(posted, bytes(parent.extra_data), bytes(parent.mix_hash),
+                                      anchored=genesis.l1 is not None)
+        if problem is not None:
+            raise InvalidBatch(accepted.index, problem, posted.number)
         candidates = _decoded(accepted.index, posted.number, posted.transactions)
         env = BlockEnvironment(coinbase=posted.coinbase, timestamp=posted.timestamp,
                                gas_limit=posted.gas_limit, extra_data=posted.extra_data,

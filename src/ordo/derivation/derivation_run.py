@@ -21,7 +21,9 @@ from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
+from ordo.derivation.l1_origins import L1BlockHashes
 from ordo.derivation.l2_comparison import block_mismatches
+from ordo.derivation.origin_rules import batch_origins, l1_origin_error
 from ordo.derivation.summary import DerivationSummary
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
@@ -70,7 +72,9 @@ async def run_derivation(options: DerivationOptions,
                 await _check_inbox(l1, options)
                 reader = L1BatchReader(l1, options.inbox, options.genesis.chain_id,
                                        options.beacon_url)
-                await _derive(reader, chain, l2, options, summary, stopping)
+                origins = await _origin_hashes(l1, options.genesis)
+                summary.l1_origins_checked = origins is not None
+                await _derive(reader, chain, l2, origins, options, summary, stopping)
             except (DerivationError, L1Error) as error:
                 summary.error = str(error)
         head = chain.chain.head_header()
@@ -90,9 +94,17 @@ async def _check_inbox(l1: L1Client, options: DerivationOptions) -> None:
                               f"genesis is chain {options.genesis.chain_id}")
 
 
+async def _origin_hashes(l1: L1Client, genesis: Genesis) -> L1BlockHashes | None:
+    """L1 block hashes to check origins against, when this L1 is the one the genesis is
+    anchored to (a verifier reading the inbox on another chain cannot check them)."""
+    if genesis.l1 is None or genesis.l1.chain_id != await l1.chain_id():
+        return None
+    return L1BlockHashes(l1)
+
+
 async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | None,
-                  options: DerivationOptions, summary: DerivationSummary,
-                  stop: asyncio.Event) -> None:
+                  origins: L1BlockHashes | None, options: DerivationOptions,
+                  summary: DerivationSummary, stop: asyncio.Event) -> None:
     scan_from = options.from_block
     sequence: BatchSequence | None = None
     while True:
@@ -105,7 +117,7 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                         else BatchSequence()
                 try:
                     sequence.accept(batch)
-                    committed = await _derive_batch(reader, chain, batch)
+                    committed = await _derive_batch(reader, chain, origins, batch)
                 except InvalidBatch as error:
                     summary.refuse(batch, error)
                     return
@@ -123,9 +135,14 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
 
 
 async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
-                        batch: AcceptedBatch) -> list[Block]:
+                        origins: L1BlockHashes | None, batch: AcceptedBatch) -> list[Block]:
     payload = await reader.payload(batch)
     decoded = decode_batch(batch, payload)
+    if origins is not None:
+        numbers = [number for number in batch_origins(decoded) if number <= batch.l1_block_number]
+        problem = l1_origin_error(decoded, await origins.hashes(numbers))
+        if problem is not None:
+            raise problem
     return await asyncio.to_thread(chain.apply, decoded)
 
 

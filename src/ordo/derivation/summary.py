@@ -27,6 +27,9 @@ class DerivationSummary:
     head_hash: bytes = b""
     head_state_root: bytes = b""
     seconds: float = 0.0
+    l1_origins_checked: bool = False
+    """Whether each block's L1 origin was checked against the L1 read (the one the genesis is
+    anchored to)."""
 
     def add_batch(self, committed: list[Block]) -> None:
         self.batches += 1
@@ -52,7 +55,8 @@ class DerivationSummary:
             "transactions": self.transactions,
             "head": {"number": self.head_number, "hash": "0x" + self.head_hash.hex(),
                      "state_root": "0x" + self.head_state_root.hex()},
-            "l1": {"from_block": self.l1_from_block, "to_block": self.l1_to_block},
+            "l1": {"from_block": self.l1_from_block, "to_block": self.l1_to_block,
+                   "origins_checked": self.l1_origins_checked},
             "compared_blocks": self.compared_blocks,
             "mismatches": self.mismatches,
             "invalid_batch": self.invalid_batch,

@@ -1,0 +1,94 @@
+"""The L1 origin every posted block names, checked without and with L1.
+
+On an L1-anchored network a block's ``extra_data`` is ``builder (20) || L1 origin number (8)``
+and its ``mix_hash`` is that L1 block's hash (also the EVM's PREVRANDAO); without L1 it is the
+builder alone and the mix hash is zero. Execution alone would accept any value there (they only
+feed PREVRANDAO), so a verifier checks the layout, that origins never go back, that one origin
+number always comes with one hash, and, when it reads the L1 the genesis is anchored to, that
+each named hash is L1's block at that number and no later than the block that accepted the
+batch. Pure: the L1 hashes are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.genesis import ORIGIN_NUMBER_LENGTH
+from ordo.derivation.batch_data import DecodedBatch
+from ordo.derivation.errors import InvalidBatch
+
+BUILDER_LENGTH = 20
+ANCHORED_EXTRA_DATA_LENGTH = BUILDER_LENGTH + ORIGIN_NUMBER_LENGTH
+ZERO_HASH = bytes(32)
+
+
+@dataclass(frozen=True)
+class NamedOrigin:
+    number: int
+    hash: bytes
+
+
+def named_origin(extra_data: bytes, mix_hash: bytes) -> NamedOrigin | None:
+    """The origin an anchored header names; None when its extra data has another layout."""
+    if len(extra_data) != ANCHORED_EXTRA_DATA_LENGTH:
+        return None
+    return NamedOrigin(int.from_bytes(extra_data[BUILDER_LENGTH:], "big"), mix_hash)
+
+
+def origin_layout_error(posted: BatchBlock, parent_extra_data: bytes, parent_mix_hash: bytes,
+                        anchored: bool) -> str | None:
+    """Why ``posted`` cannot follow its parent as far as L1 origins go, or None."""
+    extra = posted.extra_data
+    if not anchored:
+        if len(extra) != BUILDER_LENGTH:
+            return f"extra data is {len(extra)} bytes; a network without L1 uses {BUILDER_LENGTH}"
+        if posted.mix_hash != ZERO_HASH:
+            return "mix hash must be zero on a network without L1"
+        return None
+    origin = named_origin(extra, posted.mix_hash)
+    if origin is None:
+        return (f"extra data is {len(extra)} bytes; an L1-anchored network uses "
+                f"{ANCHORED_EXTRA_DATA_LENGTH} (builder and L1 origin number)")
+    parent = named_origin(parent_extra_data, parent_mix_hash)
+    if parent is None:
+        return None
+    if origin.number < parent.number:
+        return f"L1 origin {origin.number} goes back from its parent's {parent.number}"
+    if origin.number == parent.number and origin.hash != parent.hash:
+        return (f"L1 origin {origin.number} named with hash 0x{origin.hash.hex()}, its parent "
+                f"named it 0x{parent.hash.hex()}")
+    return None
+
+
+def batch_origins(batch: DecodedBatch) -> dict[int, NamedOrigin]:
+    """The distinct origin numbers the batch's blocks name (anchored layout only)."""
+    origins: dict[int, NamedOrigin] = {}
+    for block in batch.blocks:
+        origin = named_origin(block.extra_data, block.mix_hash)
+        if origin is not None:
+            origins.setdefault(origin.number, origin)
+    return origins
+
+
+def l1_origin_error(batch: DecodedBatch, l1_hashes: Mapping[int, bytes]) -> InvalidBatch | None:
+    """The first block naming an origin that is not L1's block at that number, or one after
+    the L1 block that accepted the batch; ``l1_hashes`` holds L1's hash for every origin number
+    up to that block."""
+    accepted = batch.accepted
+    for block in batch.blocks:
+        origin = named_origin(block.extra_data, block.mix_hash)
+        if origin is None:
+            continue
+        if origin.number > accepted.l1_block_number:
+            return InvalidBatch(accepted.index, f"names L1 block {origin.number} as its origin, "
+                                                f"after L1 block {accepted.l1_block_number} "
+                                                f"that accepted the batch", block.number)
+        actual = l1_hashes.get(origin.number)
+        if actual != origin.hash:
+            shown = "unknown" if actual is None else f"0x{actual.hex()}"
+            return InvalidBatch(accepted.index, f"names L1 origin {origin.number} with hash "
+                                                f"0x{origin.hash.hex()}, L1's block "
+                                                f"{origin.number} is {shown}", block.number)
+    return None
