@@ -12,6 +12,7 @@ from ordo.batcher.batch_attestations import (
     AttestationCollector,
     AttestationOutcome,
     BatchAttestation,
+    EarlyAttestations,
     attest,
     decode_attestation,
     encode_attestation,
@@ -117,3 +118,21 @@ def test_codec_round_trips() -> None:
 def test_codec_refuses(data: bytes, message: str) -> None:
     with pytest.raises(AttestationCodecError, match=message):
         decode_attestation(data)
+
+
+def test_early_attestations_are_held_within_bounds_and_released_once() -> None:
+    early = EarlyAttestations(batches_ahead=2, per_batch=2)
+    header = planned_header()
+    signed = [attest(key, header, CHAIN_ID, INBOX) for key in KEYS[:3]]
+    ahead = [BatchAttestation(index, entry.header_hash, entry.signature)
+             for index, entry in zip((5, 6, 7), signed, strict=True)]
+    assert early.hold(ahead[0], next_index=5) and early.hold(ahead[1], next_index=5)
+    assert not early.hold(ahead[2], next_index=5)  # too far ahead
+    assert not early.hold(BatchAttestation(4, signed[0].header_hash, signed[0].signature), 5)
+    assert not early.hold(ahead[0], next_index=5)  # already held
+    other = BatchAttestation(5, signed[1].header_hash, signed[1].signature)
+    third = BatchAttestation(5, signed[2].header_hash, signed[2].signature)
+    assert early.hold(other, next_index=5) and not early.hold(third, next_index=5)  # full
+    assert len(early) == 3
+    assert early.release(6) == [ahead[1]]  # batch 5's are dropped with it: planned past them
+    assert len(early) == 0 and early.release(5) == []

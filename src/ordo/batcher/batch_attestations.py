@@ -153,3 +153,42 @@ class AttestationCollector:
         """One signature per signer, in strictly ascending signer address order (what
         ``submit_batch`` takes)."""
         return [self._by_signer[signer] for signer in sorted(self._by_signer)]
+
+
+class EarlyAttestations:
+    """Attestations for batches this node has not planned yet (its finality lags the
+    signers'), held until it has, so a slow poster does not lose the signatures it needs.
+
+    Bounded: only indexes in ``[next_index, next_index + batches_ahead)`` are held, at most
+    ``per_batch`` attestations each (first come first kept); verifying them waits for the
+    collector, which knows the header and the epoch's set.
+    """
+
+    def __init__(self, batches_ahead: int = 8, per_batch: int = 256) -> None:
+        if batches_ahead < 1 or per_batch < 1:
+            raise ValueError("batches_ahead and per_batch must be at least 1")
+        self.batches_ahead = batches_ahead
+        self.per_batch = per_batch
+        self._held: dict[int, list[BatchAttestation]] = {}
+
+    def hold(self, attestation: BatchAttestation, next_index: int) -> bool:
+        """Keep ``attestation`` if its batch is near enough ahead and there is room; whether
+        it was kept. ``next_index`` is the next batch this node has not planned."""
+        if not next_index <= attestation.index < next_index + self.batches_ahead:
+            return False
+        held = self._held.setdefault(attestation.index, [])
+        if len(held) >= self.per_batch or attestation in held:
+            return False
+        held.append(attestation)
+        return True
+
+    def release(self, index: int) -> list[BatchAttestation]:
+        """The attestations held for batch ``index`` (now planned), forgetting them and every
+        older batch's."""
+        released = self._held.pop(index, [])
+        for older in [held for held in self._held if held < index]:
+            del self._held[older]
+        return released
+
+    def __len__(self) -> int:
+        return sum(len(held) for held in self._held.values())
