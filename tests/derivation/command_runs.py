@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import IO
 
 from tests.l1_inbox.rollup_setup import RollupSetup
 
@@ -23,3 +28,42 @@ def run_command(*arguments: str) -> tuple[int, dict[str, object]]:
     assert finished.stdout, finished.stderr
     summary: dict[str, object] = json.loads(finished.stdout)
     return finished.returncode, summary
+
+
+class FollowingCommand:
+    """``python -m ordo.derivation --follow`` in the background: its log lines are read as
+    they come, SIGTERM ends it and its JSON summary is returned."""
+
+    def __init__(self, *arguments: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ordo.derivation", "--follow", *arguments],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
+        self.lines: queue.Queue[str] = queue.Queue()
+        assert self.process.stderr is not None
+        threading.Thread(target=self._read, args=(self.process.stderr,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def wait_for_log(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                break
+            if text in line:
+                return line
+        raise AssertionError(f"the command logged no {text!r} in {timeout}s")
+
+    def stop(self) -> tuple[int, dict[str, object]]:
+        self.process.send_signal(signal.SIGTERM)
+        stdout, _ = self.process.communicate(timeout=60)
+        summary: dict[str, object] = json.loads(stdout)
+        return self.process.returncode, summary
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)

@@ -19,7 +19,7 @@ from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.derivation import l1_batches
 from ordo.derivation.derivation_run import DerivationOptions, run_derivation
 from ordo.storage.chain_store import ChainStore
-from tests.derivation.command_runs import l1_url, run_command
+from tests.derivation.command_runs import FollowingCommand, l1_url, run_command
 from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
 from tests.derivation.rollup_posting import (
     BatchEnd,
@@ -175,3 +175,26 @@ def test_the_command_flags_a_signed_batch_that_re_executes_differently(
         "state_root": "0x" + bytes(made.blocks[3].header.state_root).hex()}
     with ChainStore(tmp_path / "derived") as store:
         assert store.head_number() == 4, "no block of the invalid batch is stored"
+
+
+def test_follow_derives_batches_as_they_land_until_sigterm(rollup: RollupSetup,
+                                                          made: L2ChainMaker,
+                                                          tmp_path: Path) -> None:
+    posted = [batch_block_of(block) for block in made.blocks]
+    post_calldata_batch(rollup, 0, posted[0:5], end_of(made, 5))
+    genesis_path = tmp_path / "genesis.json"
+    made.genesis.save(genesis_path)
+    command = FollowingCommand("--l1-rpc", l1_url(rollup), "--inbox", rollup.inbox.address,
+                               "--genesis", str(genesis_path), "--data-dir",
+                               str(tmp_path / "derived"), "--poll-interval", "0.2")
+    try:
+        command.wait_for_log("batch 0 (L1 block")
+        post_blob_batch(rollup, 1, posted[5:12], end_of(made, 12))
+        assert "blocks 6..12, 7 newly derived" in command.wait_for_log("batch 1 (L1 block")
+        code, summary = command.stop()
+    finally:
+        command.kill()
+    assert code == 0, summary
+    assert (summary["batches"], summary["blocks"]) == (2, 12)
+    assert summary["head"] == {"number": 12, "hash": "0x" + made.blocks[11].hash.hex(),
+                               "state_root": "0x" + bytes(made.blocks[11].header.state_root).hex()}

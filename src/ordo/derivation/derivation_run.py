@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from ordo.l1.rpc_errors import L1Error
 from ordo.storage.chain_store import ChainStore
 
 MAX_REPORTED_MISMATCHES = 100
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                     summary.refuse(batch, error)
                     return
                 summary.add_batch(committed)
+                log.info("batch %d (L1 block %d): blocks %d..%d, %d newly derived", batch.index,
+                         batch.l1_block_number, batch.first_block, batch.last_block,
+                         len(committed))
                 if l2 is not None:
                     await _compare(l2, committed, summary)
             summary.l1_to_block = confirmed
