@@ -26,6 +26,7 @@ from ordo.derivation.l1_origins import L1BlockHashes
 from ordo.derivation.l2_comparison import block_mismatches
 from ordo.derivation.origin_rules import batch_origins, l1_origin_error
 from ordo.derivation.summary import DerivationSummary
+from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.rpc_errors import L1Error
@@ -56,6 +57,10 @@ class DerivationOptions:
             raise ValueError(f"from block {self.from_block} is negative")
         if self.confirmations < 1:
             raise ValueError(f"confirmations {self.confirmations} must be at least 1")
+        for name, url in (("L1 RPC", self.l1_rpc), ("compare RPC", self.compare_rpc),
+                          ("beacon", self.beacon_url)):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise ValueError(f"{name} URL {url!r}: use an http:// or https:// URL")
         if self.poll_interval <= 0:
             raise ValueError(f"poll interval {self.poll_interval} must be positive")
 
@@ -91,7 +96,11 @@ async def run_derivation(options: DerivationOptions,
 async def _check_inbox(l1: L1Client, options: DerivationOptions) -> None:
     """The inbox serves this genesis's chain: a wrong address or genesis fails here, once,
     instead of as a confusing header mismatch on the first batch."""
-    chain_id = int(await inbox_at(l1, options.inbox).call("l2_chain_id"))
+    try:
+        chain_id = int(await inbox_at(l1, options.inbox).call("l2_chain_id"))
+    except AbiError as error:
+        raise DerivationError(f"inbox 0x{options.inbox.hex()}: not a RollupInbox ({error})") \
+            from error
     if chain_id != options.genesis.chain_id:
         raise DerivationError(f"inbox 0x{options.inbox.hex()} records L2 chain {chain_id}, the "
                               f"genesis is chain {options.genesis.chain_id}")

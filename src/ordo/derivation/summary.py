@@ -13,7 +13,7 @@ from ordo.derivation.inbox_batches import AcceptedBatch
 @dataclass
 class DerivationSummary:
     l1_from_block: int
-    l1_to_block: int = -1
+    l1_to_block: int | None = None
     batches: int = 0
     """Batches read and checked (derived now, or already in the data directory)."""
     blocks: int = 0
