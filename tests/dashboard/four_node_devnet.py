@@ -54,7 +54,7 @@ class FourNodeDevnet:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ordo", "devnet", "--nodes", str(NODE_COUNT),
+                [sys.executable, "-m", "ordo", "devnet", "--nodes", str(NODE_COUNT), "--l1", "none",
                  "--data-dir", str(self.data_dir), "--base-port", str(_free_base_port())],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -14,6 +14,7 @@ const state = {
   socket: null, nextId: 1, pending: new Map(), backoffMs: BACKOFF_MIN_MS,
   blocks: new Map(),          // number -> {number, hash, timestamp, txCount, builder, commit}
   status: null, evidence: [], generation: 0, lastError: null,
+  batches: new Map(),         // batch index -> {index, l1Tx, l1Block, postedAt}, as seen live
 };
 
 // ---- pure helpers -------------------------------------------------------------------------
@@ -69,6 +70,113 @@ function rateSeries(blocks, window) {
     points.push({ number: blocks[end].number, rate: txs / seconds });
   }
   return points;
+}
+
+// ---- L1 and staking (pure) ----------------------------------------------------------------
+
+// Token amounts arrive as decimal strings of 18-decimal units (the pool's GovernanceToken).
+function formatTokens(units) {
+  const amount = hexToBigInt(units);
+  if (amount === null) return "—";
+  const whole = amount / WEI_PER_ETH;
+  const fraction = (amount % WEI_PER_ETH).toString().padStart(18, "0").replace(/0+$/, "");
+  return whole.toLocaleString("en-US") + (fraction ? "." + fraction : "");
+}
+
+// The staking view of ordo_status.l1, or null when the node has none (no L1, no signer key,
+// not read yet).
+function stakingView(status) {
+  const l1 = status && status.l1;
+  const staking = l1 && l1.staking;
+  const view = staking && staking.view;
+  return view && typeof view === "object" && Array.isArray(view.members) ? view : null;
+}
+
+// The rule for "slashed": this node holds double-signing evidence against the signer, or its
+// lock on L1 is below the stake its epoch froze while it still has a record (the pool lowers a
+// lock only when it slashes; relock only raises it, unlock keeps it until withdraw).
+function standingOf(member, accused) {
+  if (accused) return "slashed";
+  if (!member) return null;
+  const locked = hexToBigInt(member.locked);
+  const frozen = hexToBigInt(member.epoch_stake);
+  if (member.status === "none") return "withdrawn";
+  if (locked !== null && frozen !== null && locked < frozen) return "slashed";
+  return String(member.status);
+}
+
+// One row per sequencer: the consensus set of ordo_status, then L1 members it does not have
+// yet (the L1 epoch and the L2 epoch change at different moments).
+function sequencerRows(status, evidence, produced) {
+  const view = stakingView(status);
+  const accused = new Set((evidence || []).map((e) => String(e.validator).toLowerCase()));
+  const members = new Map();
+  for (const m of view ? view.members : []) members.set(String(m.signer).toLowerCase(), m);
+  const addresses = [];
+  for (const v of Array.isArray(status.validators) ? status.validators : []) {
+    addresses.push({ address: String(v.address).toLowerCase(), stake: v.stake });
+  }
+  for (const address of members.keys()) {
+    if (!addresses.some((a) => a.address === address)) addresses.push({ address, stake: null });
+  }
+  const onL1 = Boolean(status.l1);
+  return addresses.map(({ address, stake }) => {
+    const member = members.get(address) || null;
+    const standing = standingOf(member, accused.has(address));
+    return {
+      address,
+      stake: member ? formatTokens(member.epoch_stake)
+        : onL1 ? formatTokens(stake) : formatStake(stake),
+      locked: member ? formatTokens(member.locked) : null,
+      status: standing || (view ? "not in the L1 set" : onL1 ? "L1 view not read yet"
+        : "genesis set"),
+      produced: produced.get(address) || 0,
+      rewards: member ? formatTokens(member.rewards_owed)
+        : view ? "—" : "not connected to L1 yet",
+    };
+  });
+}
+
+// Batches posted to L1: ordo_status.l1.batcher names the last one; the page keeps every last
+// batch it has seen while open (newest first). Nothing is shown that the node did not report.
+function batchOf(l1) {
+  const batcher = l1 && l1.batcher;
+  if (!batcher || typeof batcher !== "object") return null;
+  const index = hexToInt(batcher.lastBatchIndex);
+  if (index === null) return null;
+  return { index, l1Tx: batcher.lastBatchL1Tx || null, l1Block: hexToInt(batcher.lastBatchL1Block),
+    postedAt: hexToInt(batcher.lastPostedAt) };
+}
+
+function batchTotals(l1) {
+  const batcher = l1 && l1.batcher;
+  if (!batcher || typeof batcher !== "object") return null;
+  const posted = hexToInt(batcher.batchesPosted);
+  const gas = hexToInt(batcher.l1GasSpent);
+  return "Batches posted: " + (posted === null ? "—" : posted.toLocaleString("en-US")) +
+    " · L1 gas spent: " + (gas === null ? "—" : gas.toLocaleString("en-US"));
+}
+
+// Slashing events: equivocations this node saw (ordo_getEvidence), and members whose lock the
+// pool lowered (seen in the staking view, also when this node never saw the votes).
+function slashingRows(evidence, view) {
+  const rows = [];
+  const seen = new Set();
+  for (const item of evidence || []) {
+    const validator = String(item.validator).toLowerCase();
+    seen.add(validator);
+    rows.push({ validator, offence: "equivocation (" + item.voteType + ")",
+      height: item.height, round: item.round, source: "ordo_getEvidence" });
+  }
+  for (const m of view ? view.members : []) {
+    const locked = hexToBigInt(m.locked);
+    const frozen = hexToBigInt(m.epoch_stake);
+    if (m.status === "none" || locked === null || frozen === null || locked >= frozen) continue;
+    rows.push({ validator: String(m.signer).toLowerCase(),
+      offence: "lock lowered on L1: " + formatTokens(m.epoch_stake) + " → " +
+        formatTokens(m.locked), height: "—", round: "—", source: "L1 block " + view.l1_block });
+  }
+  return rows;
 }
 
 // ---- JSON-RPC over the WebSocket ----------------------------------------------------------
@@ -131,6 +239,7 @@ async function resync(socket) {
     const status = checkedStatus(await call("ordo_status", []));
     if (generation !== state.generation) return;
     state.blocks = new Map();
+    state.batches = new Map();
     const head = hexToInt(status.latestBlock) || 0;
     const first = Math.max(1, head - CHART_BLOCKS + 1);
     const numbers = [];
@@ -235,6 +344,7 @@ function render() {
   setText("round-step", (hexToInt(status.round) ?? "—") + " / " + (status.step || "—"));
   setText("peers", Array.isArray(status.peers) ? status.peers.length : "—");
   setText("client-version", status.clientVersion || "");
+  renderL1(status);
   renderFailover(status, blocks);
   renderRate(blocks);
   renderValidators(status, blocks);
@@ -243,6 +353,10 @@ function render() {
   renderSlashing(status);
 }
 
+// The failover rule: a block shown was decided in a round above 0 (its certificate's round: the
+// first-round producer did not get it through), or this node is deciding in a round above 0
+// now. ordo_status does not carry the producer order, so "producer != first in order" cannot
+// be checked from the page; a later round is what a failover is.
 function renderFailover(status, blocks) {
   const badge = document.getElementById("failover");
   const round = hexToInt(status.round) || 0;
@@ -294,6 +408,15 @@ function drawChart(svg, points) {
   svg.append(area, line);
 }
 
+function renderL1(status) {
+  const l1 = status.l1;
+  const view = stakingView(status);
+  setText("l1-epoch", view ? view.current_epoch : "—");
+  setText("l1-head", l1 ? (l1.head ?? "—") + " / " + (l1.confirmedOrigin ?? "—") : "—");
+  setText("l1-endpoint", l1 ? String(l1.rpc) + (l1.error ? " (error: " + l1.error + ")" : "")
+    : "not anchored to L1");
+}
+
 function renderValidators(status, blocks) {
   const produced = new Map();
   for (const block of blocks) {
@@ -302,25 +425,36 @@ function renderValidators(status, blocks) {
   setText("produced-window", blocks.length ? "(last " + blocks.length + " blocks)" : "");
   const body = document.querySelector("#validators tbody");
   body.replaceChildren();
-  const validators = Array.isArray(status.validators) ? status.validators : [];
-  let fromL1 = false;
-  for (const v of validators) {
-    const address = String(v.address).toLowerCase();
-    fromL1 = fromL1 || v.status !== undefined;
-    const standing = v.status === undefined ? "genesis set" : String(v.status);
-    const rewards = v.rewards === undefined ? "not connected to L1 yet" : formatEth(v.rewards);
-    body.append(el("tr", { "data-validator": address, "data-stake": v.stake },
-      el("td", { class: "mono" }, address),
-      el("td", { class: "stake" }, formatStake(v.stake)),
-      el("td", { class: "status-" + standing.replace(/[^a-z]/g, "") }, standing),
-      el("td", { class: "produced" }, produced.get(address) || 0),
-      el("td", {}, rewards)));
+  const rows = sequencerRows(status, state.evidence, produced);
+  for (const row of rows) {
+    body.append(el("tr", { "data-validator": row.address, "data-status": row.status },
+      el("td", { class: "mono" }, row.address),
+      el("td", { class: "stake", title: row.locked === null ? null : "locked now: " + row.locked },
+        row.stake),
+      el("td", { class: "status-" + row.status.replace(/[^a-z]/g, "") }, row.status),
+      el("td", { class: "produced" }, row.produced),
+      el("td", {}, row.rewards)));
   }
-  if (!validators.length) {
+  if (!rows.length) {
     body.append(el("tr", {}, el("td", { colspan: 5 }, "this node reports no validator set")));
   }
-  setText("staking-note", fromL1 ? "" : "Staking status and rewards: not connected to L1 yet " +
-    "(ordo_status carries no L1 staking fields); stakes shown are the genesis set.");
+  const l1 = status.l1;
+  const staking = l1 && l1.staking;
+  let note = "";
+  if (!l1) {
+    note = "Staking status and rewards: not connected to L1 yet (ordo_status carries no L1 " +
+      "staking fields); stakes shown are the genesis set.";
+  } else if (!staking) {
+    note = "Staking view: this node has no signer key, so it reads no staking view.";
+  } else if (!staking.view) {
+    note = "Staking view not read from L1 yet" + (staking.error ? ": " + staking.error : ".");
+  } else {
+    note = "Stake: tokens the L1 epoch " + staking.view.current_epoch + " froze (L1 block " +
+      staking.view.l1_block + "); total " + formatTokens(staking.view.total_stake) +
+      ", reward reserve " + formatTokens(staking.view.reward_reserve) + "." +
+      (staking.error ? " Last refresh failed: " + staking.error : "");
+  }
+  setText("staking-note", note);
 }
 
 function renderBlocks(blocks) {
@@ -353,45 +487,53 @@ function renderBlocks(blocks) {
 function renderBatches(status) {
   const table = document.getElementById("batches");
   const l1 = status.l1;
-  const batches = l1 && Array.isArray(l1.batches) ? l1.batches : null;
   const body = table.querySelector("tbody");
   body.replaceChildren();
-  if (!batches) {
-    table.hidden = true;
-    setText("batches-note", "Not connected to L1 yet: this node reports no batch posting " +
-      "(ordo_status has no l1 field).");
-    return;
-  }
+  const latest = batchOf(l1);
+  if (latest) state.batches.set(latest.index, latest);
+  const batches = [...state.batches.values()].sort((a, b) => b.index - a.index).slice(0, 20);
   for (const batch of batches) {
-    body.append(el("tr", {},
-      el("td", {}, hexToInt(batch.index) ?? "—"),
-      el("td", {}, (hexToInt(batch.fromBlock) ?? "?") + "–" + (hexToInt(batch.toBlock) ?? "?")),
-      el("td", { class: "mono" }, batch.l1Transaction || "—"),
-      el("td", {}, hexToInt(batch.l1Block) ?? "—")));
+    body.append(el("tr", { "data-batch": batch.index },
+      el("td", {}, batch.index),
+      el("td", { class: "mono" }, batch.l1Tx || "—"),
+      el("td", {}, batch.l1Block ?? "—"),
+      el("td", {}, batch.postedAt === null ? "—"
+        : new Date(batch.postedAt * 1000).toISOString().slice(0, 19).replace("T", " "))));
   }
   table.hidden = batches.length === 0;
-  setText("batches-note", batches.length ? "" : "No batches posted yet.");
+  setText("batch-totals", batchTotals(l1) || "");
+  if (!l1) {
+    setText("batches-note", "Not connected to L1 yet: this node reports no batch posting " +
+      "(ordo_status has no l1 field).");
+  } else if (!l1.batcher) {
+    setText("batches-note", "Batches posted: — (this node reports no batcher in ordo_status).");
+  } else {
+    setText("batches-note", batches.length ? "" : "No batches posted yet.");
+  }
 }
 
 function renderSlashing(status) {
   const table = document.getElementById("slashing");
   const body = table.querySelector("tbody");
   body.replaceChildren();
-  for (const item of state.evidence) {
-    body.append(el("tr", {},
-      el("td", { class: "mono" }, item.validator),
-      el("td", {}, "equivocation (" + item.voteType + ")"),
-      el("td", {}, item.height), el("td", {}, item.round)));
+  const rows = slashingRows(state.evidence, stakingView(status));
+  for (const row of rows) {
+    body.append(el("tr", { "data-validator": row.validator },
+      el("td", { class: "mono" }, row.validator),
+      el("td", {}, row.offence),
+      el("td", {}, row.height), el("td", {}, row.round), el("td", {}, row.source)));
   }
-  table.hidden = state.evidence.length === 0;
-  const onL1 = status.l1 && Array.isArray(status.l1.slashings);
-  setText("slashing-note", (state.evidence.length ? "" : "No equivocation seen by this node. ") +
-    (onL1 ? "" : "Slashing on L1: not connected to L1 yet."));
+  table.hidden = rows.length === 0;
+  const view = stakingView(status);
+  setText("slashing-note", (rows.length ? "" : "No equivocation seen by this node. ") +
+    (view ? "" : status.l1 ? "Slashing on L1: staking view not read yet."
+      : "Slashing on L1: not connected to L1 yet."));
 }
 
 if (typeof window !== "undefined" && typeof document !== "undefined") {
   window.addEventListener("DOMContentLoaded", connect);
 }
 if (typeof module !== "undefined") {
-  module.exports = { hexToInt, formatEth, formatStake, builderOf, rateSeries, shortHash };
+  module.exports = { hexToInt, formatEth, formatStake, builderOf, rateSeries, shortHash,
+    formatTokens, stakingView, standingOf, sequencerRows, batchOf, batchTotals, slashingRows };
 }

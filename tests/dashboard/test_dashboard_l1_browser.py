@@ -1,0 +1,150 @@
+"""The dashboard of a node on an L1-anchored network, in headless Chromium.
+
+The network is tests/l1_network's cluster (anvil mining a block a second, a LockingPool with four
+staked sequencers, five nodes in this process). One staked signer double-votes (votes injected
+over p2p as tests/l1_network does), so the page must show it as slashed and list the event. The
+test checks the sequencer set, L1 tiles, recent blocks with their certificate signers and the
+batch section against what the node answers, and saves a screenshot under tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cluster.cluster_harness import ClusterNode
+from tests.dashboard.dashboard_dom import DashboardDom
+from tests.dashboard.headless_browser import find_chromium, headless_page
+from tests.l1_network.l1_cluster import (
+    EPOCH_LENGTH,
+    l1_cluster,
+    ticking_l1,  # noqa: F401 (fixture)
+)
+from tests.l1_network.test_sets_from_l1 import double_vote
+
+CHROMIUM = find_chromium()
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PAGE_TIMEOUT_S = 30.0
+TOKEN = 10**18
+
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("chromium is not installed (apt-get install chromium); CI installs it",
+                allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+PAGE_SHOWS_STAKING = (
+    "document.getElementById('connection').dataset.state === 'live'"
+    " && document.getElementById('l1-epoch').textContent !== '—'"
+    " && document.querySelectorAll('#validators tbody tr[data-validator]').length === 4"
+    " && document.querySelector('#blocks tbody tr[data-number]') !== null")
+
+
+def page_shows_slashed(signer: str) -> str:
+    return (f"{PAGE_SHOWS_STAKING} && document.querySelector('#validators tbody "
+            f"tr[data-validator=\"{signer}\"]').dataset.status === 'slashed'"
+            f" && document.querySelector('#slashing tbody tr[data-validator=\"{signer}\"]')"
+            " !== null")
+
+
+def tokens(units: str) -> str:
+    whole, fraction = divmod(int(units), TOKEN)
+    return f"{whole:,}" + (f".{fraction:018d}".rstrip("0") if fraction else "")
+
+
+@pytest.mark.parametrize("ticking_l1", ["anvil"], indirect=True)
+async def test_dashboard_shows_staking_slashing_and_certificates_from_l1(
+        tmp_path: Path, ticking_l1: str) -> None:  # noqa: F811
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is not installed: .ci/run must install it")
+    async with l1_cluster(tmp_path, ticking_l1) as net:
+        node = net.cluster.nodes[0]
+        cheat = "0x" + net.signers[3].address.hex()
+        async with headless_page(CHROMIUM) as page:
+            await page.navigate(node.url.rstrip("/") + "/dashboard")
+            await page.wait_for(PAGE_SHOWS_STAKING, PAGE_TIMEOUT_S)
+            await double_vote(net, net.signers[3])
+            await page.wait_for(page_shows_slashed(cheat), PAGE_TIMEOUT_S)
+            # Past the first epoch, so two producers have built blocks.
+            await page.wait_for(page_shows_slashed(cheat) + " && Number(document.getElementById("
+                                f"'latest').textContent) > {EPOCH_LENGTH}", PAGE_TIMEOUT_S)
+            dom = DashboardDom(await page.dom())
+            status = await node.call("ordo_status")
+            evidence = await node.call("ordo_getEvidence")
+            path = await page.screenshot(ARTIFACTS / "dashboard-l1.png")
+            print(f"dashboard screenshot: {path}")
+        await check_sequencer_set(dom, status, cheat)
+        check_l1_tiles(dom, status)
+        check_slashing(dom, evidence, cheat)
+        await check_blocks(dom, node, {"0x" + s.address.hex() for s in net.signers[:4]})
+        check_batches(dom, status)
+
+
+async def check_sequencer_set(dom: DashboardDom, status: dict[str, Any], cheat: str) -> None:
+    view = status["l1"]["staking"]["view"]
+    members = {m["signer"]: m for m in view["members"]}
+    rows = {row.attributes["data-validator"]: row for row in dom.rows["validators"]}
+    assert set(rows) == set(members) == {v["address"] for v in status["validators"]}
+    for address, row in rows.items():
+        member = members[address]
+        assert row.cells[1] == tokens(member["epoch_stake"]) == "50,000"
+        assert row.cells[4] == tokens(member["rewards_owed"])
+        expected = "slashed" if address == cheat else member["status"]
+        assert row.cells[2] == row.attributes["data-status"] == expected
+    produced = [int(row.cells[3]) for row in rows.values()]
+    window = re.fullmatch(r"\(last (\d+) blocks\)", dom.texts["produced-window"])
+    assert window is not None, dom.texts["produced-window"]
+    assert sum(produced) == int(window.group(1)), "every block shown has a builder in the set"
+    assert sum(1 for count in produced if count > 0) >= 2, "the producer rotates every epoch"
+    assert f"L1 block {view['l1_block']}" in dom.texts["staking-note"] or \
+        "Stake: tokens the L1 epoch" in dom.texts["staking-note"]
+
+
+def check_l1_tiles(dom: DashboardDom, status: dict[str, Any]) -> None:
+    l1 = status["l1"]
+    assert dom.texts["l1-endpoint"] == l1["rpc"]
+    head, origin = (int(part) for part in dom.texts["l1-head"].split(" / "))
+    assert 0 < origin <= head <= l1["head"]
+    assert int(dom.texts["l1-epoch"]) <= l1["staking"]["view"]["current_epoch"]
+    assert dom.texts["producer"].startswith("0x") and len(dom.texts["producer"]) == 42
+
+
+def check_slashing(dom: DashboardDom, evidence: list[dict[str, Any]], cheat: str) -> None:
+    assert evidence and {item["validator"] for item in evidence} == {cheat}
+    rows = [row for row in dom.rows["slashing"] if row.cells[4] == "ordo_getEvidence"]
+    assert [(row.cells[0], row.cells[1], row.cells[2], row.cells[3]) for row in rows] == [
+        (item["validator"], f"equivocation ({item['voteType']})", str(item["height"]),
+         str(item["round"])) for item in evidence][:len(rows)]
+    assert rows, "the double vote is listed"
+    assert dom.attributes["slashing"].get("hidden") is None
+
+
+async def check_blocks(dom: DashboardDom, node: ClusterNode, staked: set[str]) -> None:
+    rows = dom.rows["blocks"]
+    assert rows
+    for row in rows[:5]:
+        number = int(row.attributes["data-number"])
+        commit = await node.call("ordo_getCommit", hex(number))
+        signers = [entry["validator"] for entry in commit["signatures"]]
+        assert row.cells[6].split() == signers
+        assert len(signers) >= 3 and set(signers) <= staked, "a quorum of the staked set"
+        block = await node.call("eth_getBlockByNumber", hex(number), False)
+        assert row.cells[1].startswith(block["hash"][:10])
+
+
+def check_batches(dom: DashboardDom, status: dict[str, Any]) -> None:
+    batcher = status["l1"].get("batcher")
+    if batcher is None:
+        assert "Batches posted: —" in dom.texts["batches-note"]
+        assert dom.attributes["batches"].get("hidden") is not None
+        assert dom.texts["batch-totals"] == ""
+        return
+    # Once the node reports a batcher, the page shows its numbers and no note about absence.
+    assert dom.texts["batch-totals"].startswith("Batches posted: ")
+    if batcher.get("lastBatchIndex") is not None:
+        indexes = [int(row.attributes["data-batch"]) for row in dom.rows["batches"]]
+        assert indexes and indexes == sorted(indexes, reverse=True)
