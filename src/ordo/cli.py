@@ -26,6 +26,7 @@ from rich.table import Table
 
 from ordo import __version__
 from ordo.devnet.key_file import KeyFileError, read_key_file
+from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET, L1ChoiceError, choose_l1
 from ordo.devnet.launch import DevnetOptions, run_devnet
 from ordo.devnet.provision import (
     DEFAULT_STAKE,
@@ -188,26 +189,44 @@ def check_node_key_files(config: NodeConfig) -> None:
 @click.option("--p2p-base-port", type=int, default=None,
               help="p2p port of node 0; node i listens on it + i [default: base-port + 100].")
 @click.option("--stakes", default=None, metavar="S0,S1,...",
-              help="Stake of each node's validator, one positive integer per node "
-                   f"[default: {DEFAULT_STAKE} each].")
+              help="Stake of each node's validator, one positive integer per node: whole "
+                   "governance tokens locked on the L1 (20,000 to 100,000; default 50,000 "
+                   f"each), or with --l1 none a weight in the genesis [default: "
+                   f"{DEFAULT_STAKE} each].")
 @click.option("--epoch-length", type=int, default=None,
               help=f"Blocks per epoch (producer rotation) [default: {DEVNET_EPOCH_LENGTH}].")
 @click.option("--block-time", type=float, default=None,
               help="Passed to every node (default: the node's own default).")
 @click.option("--ready-timeout", default=120.0, show_default=True, type=float,
               help="Seconds to wait for each node to answer eth_blockNumber.")
+@click.option("--l1", "l1_mode", default="dev", show_default=True,
+              type=click.Choice(["dev", "none"]),
+              help="dev: stake on the embedded Ethereum dev chain, run as a child; none: no "
+                   "L1, the validators are written into the genesis.")
+@click.option("--l1-rpc", metavar="URL", default=None,
+              help="Stake on this Ethereum JSON-RPC endpoint (anvil, a testnet) instead of the "
+                   "dev chain; a new devnet needs a funded deployer key.")
+@click.option("--l1-port", type=int, default=None,
+              help=f"JSON-RPC port of the dev L1 [default: base-port + {DEV_L1_PORT_OFFSET}].")
+@click.option("--l1-deployer-key-file", type=click.Path(path_type=Path), default=None,
+              help="Owner-only file with the hex private key that deploys and funds on "
+                   "--l1-rpc.")
+@click.option("--l1-deployer-key-env", metavar="NAME", default=None,
+              help="Environment variable holding that hex private key instead.")
 def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
            stakes: str | None, epoch_length: int | None, block_time: float | None,
-           ready_timeout: float) -> None:
+           ready_timeout: float, l1_mode: str, l1_rpc: str | None, l1_port: int | None,
+           l1_deployer_key_file: Path | None, l1_deployer_key_env: str | None) -> None:
     """Start a local devnet and keep it running in the foreground (Ctrl-C stops it)."""
     try:
         parsed_stakes = None if stakes is None else parse_stakes(stakes)
-    except DevnetSetupError as error:
+        l1 = choose_l1(l1_mode, l1_rpc, l1_port, l1_deployer_key_file, l1_deployer_key_env)
+    except (DevnetSetupError, L1ChoiceError) as error:
         _fail(str(error), EXIT_CONFIG)
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
                             p2p_base_port=p2p_base_port, stakes=parsed_stakes,
                             epoch_length=epoch_length, block_time=block_time,
-                            ready_timeout=ready_timeout)
+                            ready_timeout=ready_timeout, l1=l1)
     # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
     console = Console() if sys.stdout.isatty() else Console(width=200)
     sys.exit(run_devnet(options, console))

@@ -43,5 +43,5 @@ if __name__ == "__main__":
         nodes=arguments.nodes, data_dir=arguments.data_dir, base_port=arguments.base_port,
         p2p_base_port=arguments.p2p_base_port, stakes=arguments.stakes,
         epoch_length=arguments.epoch_length, ready_timeout=60, stop_grace=2,
-        restart_policy=RestartPolicy(first_delay=0.2, max_delay=1.0))
+        restart_policy=RestartPolicy(first_delay=0.2, max_delay=1.0), l1=None)
     sys.exit(run_devnet(options, Console(width=250), node_command=stand_in_command))

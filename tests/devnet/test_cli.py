@@ -113,6 +113,22 @@ def test_node_config_carries_the_p2p_options(tmp_path: Path, genesis_file: Path)
     (["--base-port", "65536"], "must lie within 1..65535"),
     (["--nodes", "4", "--base-port", "9000", "--p2p-base-port", "9003"],
      "p2p ports 9003..9006 overlap the JSON-RPC ports 9000..9003"),
+    (["--stakes", "100,100"], "--stakes: 100 is outside the locking pool's range; on an L1 "
+                              "each stake is whole governance tokens from 20,000 to 100,000"),
+    (["--nodes", "10"], "--nodes 10: a devnet on an L1 stakes from dev accounts 1..9"),
+    (["--l1", "none", "--l1-rpc", "http://127.0.0.1:1"], "--l1 none: --l1-rpc needs an L1"),
+    (["--l1", "none", "--l1-port", "9000"], "--l1 none: --l1-port needs an L1"),
+    (["--l1-rpc", "ftp://host"], "--l1-rpc 'ftp://host': use an http:// or https:// URL"),
+    (["--l1-deployer-key-env", "KEY"], "--l1-deployer-key-env: only with --l1-rpc"),
+    (["--l1-rpc", "http://127.0.0.1:1", "--l1-port", "9000"], "--l1-port: only for the dev L1"),
+    (["--l1-rpc", "http://127.0.0.1:1", "--l1-deployer-key-env", "ORDO_TEST_NO_SUCH_VARIABLE"],
+     "--l1-deployer-key-env ORDO_TEST_NO_SUCH_VARIABLE: the environment variable is not set"),
+    (["--l1-rpc", "http://127.0.0.1:1", "--l1-deployer-key-file", "/nonexistent/key"],
+     "--l1-deployer-key-file /nonexistent/key: cannot read L1 deployer key"),
+    (["--l1-rpc", "http://127.0.0.1:1", "--l1-deployer-key-env", "K", "--l1-deployer-key-file",
+      "k"], "give one of them"),
+    (["--nodes", "2", "--base-port", "9000", "--l1-port", "9001"],
+     "--l1-port 9001: a node listens there"),
 ])
 def test_devnet_option_errors_exit_2_before_touching_the_disk(
         tmp_path: Path, arguments: list[str], message: str) -> None:

@@ -30,12 +30,13 @@ def test_real_devnet_serves_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     for run in range(2):
         with (tmp_path / f"out-{run}.txt").open("wb") as output:
             devnet = subprocess.Popen(
-                [sys.executable, "-m", "ordo", "devnet", "--data-dir", str(data_dir),
-                 "--base-port", str(port)], stdout=output, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "ordo", "devnet", "--l1", "none", "--data-dir",
+                 str(data_dir), "--base-port", str(port)], stdout=output, stderr=subprocess.STDOUT)
         try:
-            wait_for(lambda process=devnet: (data_dir / "devnet.json").exists()
-                     or process.poll() is not None,
-                     timeout=90)
+            def started(process: subprocess.Popen[bytes] = devnet) -> bool:
+                return (data_dir / "devnet.json").exists() or process.poll() is not None
+
+            wait_for(started, timeout=90)
             assert devnet.poll() is None, (tmp_path / f"out-{run}.txt").read_text()
             node = json.loads((data_dir / "devnet.json").read_text())["nodes"][0]
             assert rpc(node["rpc"], "eth_chainId") == hex(77077)

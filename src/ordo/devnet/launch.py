@@ -6,22 +6,26 @@ foreground loop; the decisions live in provision, supervisor and restart_policy.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 from rich.console import Console
 
 from ordo.core.genesis import dev_private_keys
+from ordo.devnet.l1_choice import DevL1, ExternalL1, L1Choice
+from ordo.devnet.l1_provision import L1Devnet, check_l1_shape, provision_on_l1
 from ordo.devnet.layout import DevnetLayout
-from ordo.devnet.manifest import NodeEntry, manifest_document, write_manifest
+from ordo.devnet.manifest import L1Entry, NodeEntry, manifest_document, write_manifest
 from ordo.devnet.ports import port_is_free
 from ordo.devnet.provision import (
     DevnetSetupError,
@@ -42,11 +46,16 @@ from ordo.devnet.supervisor import (
     Supervisor,
 )
 from ordo.devnet.topology import NodeAddresses, TopologyError, plan_addresses
+from ordo.l1.rpc_errors import L1Error
 
 RPC_HOST = "127.0.0.1"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+DEV_L1_INDEX = 0
+"""The dev L1's index in its own supervisor."""
+Result = TypeVar("Result")
 
 NodeCommand = Callable[[ProvisionedNode, Path, NodeAddresses], list[str]]
 """Builds the command line of one node from its files, the genesis path and its addresses."""
@@ -70,13 +79,15 @@ class DevnetOptions:
     ready_timeout: float = 120.0
     stop_grace: float = 10.0
     restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
+    l1: L1Choice = field(default_factory=DevL1)
+    """Where the sequencer set is staked; None: in the genesis file (no L1)."""
 
     @property
     def shape(self) -> DevnetShape:
         return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length)
 
 
-def ordo_node_command(block_time: float | None) -> NodeCommand:
+def ordo_node_command(block_time: float | None, l1_rpc: str | None = None) -> NodeCommand:
     def command(node: ProvisionedNode, genesis_path: Path, addresses: NodeAddresses
                 ) -> list[str]:
         line = [sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
@@ -88,6 +99,8 @@ def ordo_node_command(block_time: float | None) -> NodeCommand:
             line += ["--peer", f"{host}:{port}"]
         if block_time is not None:
             line += ["--block-time", repr(block_time)]
+        if l1_rpc is not None:
+            line += ["--l1-rpc", l1_rpc]
         return line
 
     return command
@@ -97,9 +110,20 @@ def check_options(options: DevnetOptions) -> None:
     """Refuse what is wrong whatever the data dir holds, before anything is written."""
     try:
         shape = options.shape
-        plan_addresses(shape.new_node_count, options.base_port, options.p2p_base_port)
+        addresses = plan_addresses(shape.new_node_count, options.base_port,
+                                   options.p2p_base_port)
+        if options.l1 is not None:
+            check_l1_shape(shape)
     except (DevnetSetupError, TopologyError) as error:
         raise DevnetUsageError(str(error)) from error
+    if isinstance(options.l1, DevL1):
+        port = options.l1.port_for(options.base_port)
+        taken = {entry.rpc_port for entry in addresses} | {entry.p2p_port for entry in addresses}
+        if not 1 <= port <= 65535:
+            raise DevnetUsageError(f"--l1-port {port}: must lie within 1..65535")
+        if port in taken:
+            raise DevnetUsageError(f"--l1-port {port}: a node listens there; pick another "
+                                   "--l1-port or --base-port")
 
 
 def run_devnet(options: DevnetOptions, console: Console,
@@ -117,30 +141,124 @@ def run_devnet(options: DevnetOptions, console: Console,
             # A devnet killed with SIGKILL leaves its description behind; readers waiting for
             # this run's description must not find that one.
             layout.manifest_path.unlink(missing_ok=True)
-            devnet = provision(layout, options.shape)
-            for path in devnet.created:
-                console.print(f"created {path}", highlight=False)
-            addresses = {entry.index: entry for entry in plan_addresses(
-                len(devnet.nodes), options.base_port, options.p2p_base_port)}
-            _check_ports_free(addresses)
-            command = node_command or ordo_node_command(options.block_time)
-            specs = [ChildSpec(index=node.index,
-                               command=tuple(command(node, devnet.genesis_path,
-                                                     addresses[node.index])),
-                               rpc_url=f"http://{RPC_HOST}:{addresses[node.index].rpc_port}",
-                               log_path=layout.log_path(node.index))
-                     for node in devnet.nodes]
-            supervisor = Supervisor(specs, options.restart_policy)
-            try:
-                return _serve(options, console, layout, devnet, addresses, supervisor, stop)
-            finally:
-                codes = supervisor.stop_all(options.stop_grace)
-                for index, code in sorted(codes.items()):
-                    console.print(f"node {index} stopped (exit code {code})", highlight=False)
-                layout.manifest_path.unlink(missing_ok=True)
+            with _dev_l1(options, layout, console, stop) as l1_supervisor:
+                l1_devnet: L1Devnet | None = None
+                if options.l1 is None:
+                    devnet = provision(layout, options.shape)
+                else:
+                    l1_devnet = _until_stopped(_provision_on_l1(options, layout, console),
+                                               stop)
+                    if l1_devnet is None:
+                        return EXIT_OK
+                    devnet = l1_devnet.devnet
+                for path in devnet.created:
+                    console.print(f"created {path}", highlight=False)
+                addresses = {entry.index: entry for entry in plan_addresses(
+                    len(devnet.nodes), options.base_port, options.p2p_base_port)}
+                _check_ports_free(addresses)
+                command = node_command or ordo_node_command(
+                    options.block_time, None if l1_devnet is None else l1_devnet.url)
+                specs = [ChildSpec(index=node.index,
+                                   command=tuple(command(node, devnet.genesis_path,
+                                                         addresses[node.index])),
+                                   rpc_url=f"http://{RPC_HOST}:"
+                                           f"{addresses[node.index].rpc_port}",
+                                   log_path=layout.log_path(node.index))
+                         for node in devnet.nodes]
+                supervisor = Supervisor(specs, options.restart_policy)
+                l1_entry = None if l1_devnet is None else _l1_entry(l1_devnet, l1_supervisor)
+                try:
+                    return _serve(options, console, layout, devnet, addresses, supervisor,
+                                  stop, l1_entry, l1_supervisor)
+                finally:
+                    codes = supervisor.stop_all(options.stop_grace)
+                    for index, code in sorted(codes.items()):
+                        console.print(f"node {index} stopped (exit code {code})",
+                                      highlight=False)
+                    layout.manifest_path.unlink(missing_ok=True)
     except (DevnetUsageError, DevnetSetupError, TopologyError) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
+    except (L1Error, ChildStartError) as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        return EXIT_FAILED
+
+
+@contextmanager
+def _dev_l1(options: DevnetOptions, layout: DevnetLayout, console: Console,
+            stop: threading.Event) -> Iterator[Supervisor | None]:
+    """Run the embedded dev L1 (if chosen) for the whole devnet: it starts before the
+    contracts are deployed and stops after the last node, which reads from it."""
+    if not isinstance(options.l1, DevL1):
+        yield None
+        return
+    port = options.l1.port_for(options.base_port)
+    if not port_is_free(RPC_HOST, port):
+        raise DevnetUsageError(f"port {port} on {RPC_HOST} is in use (needed by the dev L1's "
+                               "JSON-RPC); stop whatever listens there or pick --l1-port")
+    layout.dev_l1_dir.mkdir(parents=True, exist_ok=True)
+    command = (sys.executable, "-m", "ordo.l1.dev_chain", "--host", RPC_HOST, "--port",
+               str(port), "--data-dir", str(layout.dev_l1_dir), "--block-time",
+               repr(options.l1.block_time))
+    url = f"http://{RPC_HOST}:{port}"
+    supervisor = Supervisor([ChildSpec(DEV_L1_INDEX, command, url, layout.dev_l1_log_path,
+                                       name="the dev L1")],
+                            options.restart_policy)
+    try:
+        pid = supervisor.start(DEV_L1_INDEX)
+        console.print(f"L1: starting the dev chain at {url} (pid {pid}), data dir "
+                      f"{layout.dev_l1_dir}, log {layout.dev_l1_log_path}", highlight=False)
+        head = supervisor.wait_ready(DEV_L1_INDEX, options.ready_timeout, stop)
+        if head >= 0:
+            console.print(f"L1: dev chain serving, head block {head}", highlight=False)
+        yield supervisor
+    finally:
+        codes = supervisor.stop_all(options.stop_grace)
+        for code in codes.values():
+            console.print(f"L1 dev chain stopped (exit code {code})", highlight=False)
+
+
+async def _provision_on_l1(options: DevnetOptions, layout: DevnetLayout,
+                           console: Console) -> L1Devnet:
+    def progress(line: str) -> None:
+        console.print(line, highlight=False, soft_wrap=True)
+
+    if isinstance(options.l1, DevL1):
+        url = f"http://{RPC_HOST}:{options.l1.port_for(options.base_port)}"
+        key: bytes | None = DevL1.deployer_key()
+    else:
+        assert isinstance(options.l1, ExternalL1)
+        url, key = options.l1.url, options.l1.deployer_key
+        progress(f"L1: using {url}")
+    return await provision_on_l1(layout, options.shape, url, key, progress)
+
+
+def _until_stopped(work: Coroutine[Any, Any, Result], stop: threading.Event) -> Result | None:
+    """Run ``work`` to its end, or cancel it and return None once ``stop`` is set (Ctrl-C
+    while contracts are being deployed)."""
+    async def watched() -> Result | None:
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            if stop.is_set():
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                return None
+            await asyncio.wait({task}, timeout=0.2)
+        return task.result()
+
+    return asyncio.run(watched())
+
+
+def _l1_entry(l1_devnet: L1Devnet, l1_supervisor: Supervisor | None) -> L1Entry:
+    record = l1_devnet.record
+    return L1Entry(url=l1_devnet.url, chain_id=record.chain_id,
+                   token=record.deployment.token,
+                   locking_pool=record.deployment.locking_pool,
+                   deploy_block=record.deployment.deploy_block,
+                   origin_number=record.origin_number,
+                   dev_chain_pid=None if l1_supervisor is None
+                   else l1_supervisor.pid(DEV_L1_INDEX))
 
 
 def _check_ports_free(addresses: dict[int, NodeAddresses]) -> None:
@@ -155,7 +273,8 @@ def _check_ports_free(addresses: dict[int, NodeAddresses]) -> None:
 
 def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
            devnet: ProvisionedDevnet, addresses: dict[int, NodeAddresses],
-           supervisor: Supervisor, stop: threading.Event) -> int:
+           supervisor: Supervisor, stop: threading.Event, l1: L1Entry | None = None,
+           l1_supervisor: Supervisor | None = None) -> int:
     # All nodes start together: consensus needs a quorum of them before any block is final.
     pids = {node.index: supervisor.start(node.index) for node in devnet.nodes}
     for index, pid in pids.items():
@@ -178,14 +297,20 @@ def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
 
     def publish() -> None:
         write_manifest(layout.manifest_path, manifest_document(
-            devnet.genesis.chain_id, devnet.genesis_path, list(entries.values())))
+            devnet.genesis.chain_id, devnet.genesis_path, list(entries.values()), l1))
 
     publish()
-    render_nodes(console, list(entries.values()), devnet.genesis.chain_id)
+    render_nodes(console, list(entries.values()), devnet.genesis.chain_id, l1)
     first_key = dev_private_keys(1)[0]
     render_dev_accounts_hint(console, signer_address(first_key), "0x" + first_key.hex())
     console.print(f"devnet description: {layout.manifest_path}", highlight=False)
     while not stop.wait(0.25):
+        if l1_supervisor is not None:
+            for event in l1_supervisor.poll():
+                if l1 is not None and isinstance(event, ChildRestarted):
+                    l1 = replace(l1, dev_chain_pid=event.pid)
+                    publish()
+                _report_l1_event(console, event)
         for event in supervisor.poll():
             if isinstance(event, ChildExited):
                 console.print(
@@ -202,6 +327,19 @@ def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
                               f"{event.head}", highlight=False)
     console.print("stopping the devnet", highlight=False)
     return EXIT_OK
+
+
+def _report_l1_event(console: Console, event: ChildExited | ChildRestarted | ChildReady
+                     ) -> None:
+    if isinstance(event, ChildExited):
+        console.print(f"[yellow]L1 dev chain (pid {event.pid}) exited unexpectedly with code "
+                      f"{event.returncode}; restarting in {event.restart_in:g} s[/yellow]; "
+                      f"last log lines:\n{event.log_tail}", highlight=False, soft_wrap=True)
+    elif isinstance(event, ChildRestarted):
+        console.print(f"L1 dev chain: restarted (pid {event.pid})", highlight=False)
+    else:
+        console.print(f"L1 dev chain: serving again, head block {event.head}",
+                      highlight=False)
 
 
 @contextmanager

@@ -26,6 +26,21 @@ class DevnetLayout:
     def lock_path(self) -> Path:
         return self.root / "devnet.lock"
 
+    @property
+    def l1_record_path(self) -> Path:
+        """What the devnet put on its L1 (contracts, stakes, origin): kept, unlike devnet.json,
+        because a resumed devnet must find the same pool without redeploying."""
+        return self.root / "l1.json"
+
+    @property
+    def dev_l1_dir(self) -> Path:
+        """The embedded dev L1's own data dir (its chain persists between runs)."""
+        return self.root / "l1"
+
+    @property
+    def dev_l1_log_path(self) -> Path:
+        return self.dev_l1_dir / "dev-l1.log"
+
     def node_dir(self, index: int) -> Path:
         return self.root / f"node-{index}"
 

@@ -25,11 +25,31 @@ class NodeEntry:
     peer_id: str
 
 
-def manifest_document(chain_id: int, genesis_path: Path,
-                      nodes: list[NodeEntry]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class L1Entry:
+    """The L1 the devnet's sequencer set lives on."""
+
+    url: str
+    chain_id: int
+    token: bytes
+    locking_pool: bytes
+    deploy_block: int
+    origin_number: int
+    dev_chain_pid: int | None
+    """The embedded dev L1's process; None for an external L1."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rpc": self.url, "chainId": self.chain_id, "token": "0x" + self.token.hex(),
+                "lockingPool": "0x" + self.locking_pool.hex(), "deployBlock": self.deploy_block,
+                "originNumber": self.origin_number, "devChainPid": self.dev_chain_pid}
+
+
+def manifest_document(chain_id: int, genesis_path: Path, nodes: list[NodeEntry],
+                      l1: L1Entry | None = None) -> dict[str, Any]:
     return {
         "chainId": chain_id,
         "genesis": str(genesis_path),
+        **({} if l1 is None else {"l1": l1.to_json()}),
         "nodes": [
             {
                 "index": node.index,

@@ -102,11 +102,11 @@ def provision(layout: DevnetLayout, shape: DevnetShape) -> ProvisionedDevnet:
     if layout.genesis_path.exists():
         genesis = load_genesis(layout.genesis_path)
         _check_resumable(layout, genesis, shape)
-        signers = [_existing_signer(layout, index, validator)
+        signers = [existing_signer_key(layout, index, "0x" + validator.address.hex())
                    for index, validator in enumerate(genesis.validators)]
     else:
         count = shape.new_node_count
-        signers = [_signer_key(layout, index, created) for index in range(count)]
+        signers = [new_signer_key(layout, index, created) for index in range(count)]
         stakes = shape.stakes or (DEFAULT_STAKE,) * count
         genesis = devnet_genesis(
             validators=tuple(GenesisValidator(bytes.fromhex(key_address(key)[2:]), stake)
@@ -115,20 +115,30 @@ def provision(layout: DevnetLayout, shape: DevnetShape) -> ProvisionedDevnet:
         write_new_file(layout.genesis_path, json.dumps(genesis.to_json(), indent=2) + "\n",
                        mode=0o644)
         created.append(layout.genesis_path)
-    nodes = []
-    for index, (signer, validator) in enumerate(zip(signers, genesis.validators, strict=True)):
-        node_key = _node_key(layout, index, created)
-        nodes.append(ProvisionedNode(
-            index=index, data_dir=layout.node_dir(index),
-            signer_key_path=layout.signer_key_path(index), signer_address=key_address(signer),
-            node_key_path=layout.node_key_path(index), peer_id=key_address(node_key),
-            stake=validator.stake))
+    nodes = [provisioned_node(layout, index, signer, validator.stake, created)
+             for index, (signer, validator) in enumerate(zip(signers, genesis.validators,
+                                                             strict=True))]
     return ProvisionedDevnet(genesis=genesis, genesis_path=layout.genesis_path,
                              nodes=tuple(nodes), created=tuple(created))
 
 
+def provisioned_node(layout: DevnetLayout, index: int, signer: bytes, stake: int,
+                     created: list[Path]) -> ProvisionedNode:
+    """Node ``index``'s files, its p2p key created if missing."""
+    node_key = _node_key(layout, index, created)
+    return ProvisionedNode(
+        index=index, data_dir=layout.node_dir(index),
+        signer_key_path=layout.signer_key_path(index), signer_address=key_address(signer),
+        node_key_path=layout.node_key_path(index), peer_id=key_address(node_key), stake=stake)
+
+
 def _check_resumable(layout: DevnetLayout, genesis: Genesis, shape: DevnetShape) -> None:
     path = layout.genesis_path
+    if genesis.l1 is not None:
+        raise DevnetSetupError(
+            f"{path}: this devnet takes its validators from the locking pool "
+            f"0x{genesis.l1.locking_pool.hex()} on L1 chain {genesis.l1.chain_id}; run it "
+            "without --l1 none (with --l1-rpc if it was created on an external L1)")
     if not genesis.validators:
         raise DevnetSetupError(f"{path}: lists no validators (written by an older ordo); "
                                f"remove {layout.root} to start a new chain")
@@ -147,22 +157,25 @@ def _check_resumable(layout: DevnetLayout, genesis: Genesis, shape: DevnetShape)
                                f"{epoch_length}; {resume_hint}")
 
 
-def _existing_signer(layout: DevnetLayout, index: int, validator: GenesisValidator) -> bytes:
+def existing_signer_key(layout: DevnetLayout, index: int, expected: str,
+                        source: Path | None = None) -> bytes:
+    """Node ``index``'s signer key, which ``source`` (the genesis by default) says belongs to
+    ``expected`` (0x, lower case)."""
     path = layout.signer_key_path(index)
-    expected = "0x" + validator.address.hex()
+    source = source or layout.genesis_path
     if not path.exists():
-        raise DevnetSetupError(f"{path}: missing, but {layout.genesis_path} lists validator "
+        raise DevnetSetupError(f"{path}: missing, but {source} lists validator "
                                f"{expected} for node {index}; restore the key or remove "
                                f"{layout.root} to start a new chain")
     key = load_signer_key(path)
     if key_address(key).lower() != expected:
         raise DevnetSetupError(f"{path}: belongs to {key_address(key)}, but "
-                               f"{layout.genesis_path} lists validator {expected} for node "
+                               f"{source} lists validator {expected} for node "
                                f"{index}; restore the right key")
     return key
 
 
-def _signer_key(layout: DevnetLayout, index: int, created: list[Path]) -> bytes:
+def new_signer_key(layout: DevnetLayout, index: int, created: list[Path]) -> bytes:
     """Reuse a key left by an interrupted first run: its genesis was never written."""
     layout.node_dir(index).mkdir(parents=True, exist_ok=True)
     path = layout.signer_key_path(index)

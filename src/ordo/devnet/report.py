@@ -6,19 +6,34 @@ from rich.console import Console
 from rich.table import Table
 
 from ordo.core.genesis import DEV_ACCOUNT_COUNT, DEV_MNEMONIC
-from ordo.devnet.manifest import NodeEntry
+from ordo.devnet.manifest import L1Entry, NodeEntry
+from ordo.operator.token_amount import format_token_amount
+
+TOKEN_DECIMALS = 18
+"""The devnet governance token's (staking_params.TOKEN is 10**18 units)."""
 
 
-def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int) -> None:
-    table = Table(title=f"Ordo devnet (chain id {chain_id})")
-    for column in ("node", "pid", "JSON-RPC URL", "WS URL", "p2p", "stake", "data dir",
+def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
+                 l1: L1Entry | None = None) -> None:
+    caption = None if l1 is None else (
+        f"L1 {l1.url} (chain id {l1.chain_id}), locking pool 0x{l1.locking_pool.hex()}")
+    table = Table(title=f"Ordo devnet (chain id {chain_id})", caption=caption)
+    stake_column = "stake" if l1 is None else "stake (tokens)"
+    for column in ("node", "pid", "JSON-RPC URL", "WS URL", "p2p", stake_column, "data dir",
                    "signer address"):
         table.add_column(column, overflow="fold")
     for node in sorted(nodes, key=lambda entry: entry.index):
+        stake = str(node.stake) if l1 is None else \
+            format_token_amount(node.stake, TOKEN_DECIMALS)
         table.add_row(str(node.index), str(node.pid), f"http://127.0.0.1:{node.rpc_port}",
                       f"ws://127.0.0.1:{node.rpc_port}", f"127.0.0.1:{node.p2p_port}",
-                      str(node.stake), str(node.data_dir), node.signer)
+                      stake, str(node.data_dir), node.signer)
     console.print(table)
+    if l1 is not None:
+        # Also as one plain line: a table caption may be folded on a narrow terminal.
+        console.print(f"L1: {l1.url} (chain id {l1.chain_id}), locking pool "
+                      f"0x{l1.locking_pool.hex()}, token 0x{l1.token.hex()}", highlight=False,
+                      soft_wrap=True)
 
 
 def render_dev_accounts_hint(console: Console, first_account: str, first_key: str) -> None:

@@ -36,6 +36,12 @@ class ChildSpec:
     command: tuple[str, ...]
     rpc_url: str
     log_path: Path
+    name: str | None = None
+    """How messages call the child; None: "node INDEX"."""
+
+    @property
+    def label(self) -> str:
+        return self.name or f"node {self.index}"
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class Supervisor:
         child.spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         with child.spec.log_path.open("ab") as log:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            log.write(f"--- devnet: starting node {index} at {stamp}\n".encode())
+            log.write(f"--- devnet: starting {child.spec.label} at {stamp}\n".encode())
             log.flush()
             child.process = subprocess.Popen(
                 child.spec.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -115,13 +121,14 @@ class Supervisor:
                 return head
             returncode = child.process.poll()
             if returncode is not None:
-                raise ChildStartError(f"node {index} (pid {child.process.pid}) exited with code "
-                                  f"{returncode} before serving JSON-RPC; last log lines of "
-                                  f"{child.spec.log_path}:\n{log_tail(child.spec.log_path)}")
+                raise ChildStartError(f"{child.spec.label} (pid {child.process.pid}) exited "
+                                  f"with code {returncode} before serving JSON-RPC; last log "
+                                  f"lines of {child.spec.log_path}:\n"
+                                  f"{log_tail(child.spec.log_path)}")
             if self._clock() >= deadline:
-                raise ChildStartError(f"node {index} (pid {child.process.pid}) did not answer "
-                                  f"eth_blockNumber at {child.spec.rpc_url} within {timeout:g} s; "
-                                  f"last log lines of {child.spec.log_path}:\n"
+                raise ChildStartError(f"{child.spec.label} (pid {child.process.pid}) did not "
+                                  f"answer eth_blockNumber at {child.spec.rpc_url} within "
+                                  f"{timeout:g} s; last log lines of {child.spec.log_path}:\n"
                                   f"{log_tail(child.spec.log_path)}")
             stop.wait(0.2)
         return -1

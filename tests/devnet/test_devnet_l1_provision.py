@@ -1,0 +1,111 @@
+"""Provisioning a devnet on an L1 (anvil), in-process: a resumed data dir reuses its pool and
+keys and sends nothing, options that contradict it are refused, an L1 that lost the devnet's
+state is reported, and a data dir made for the other kind of devnet is refused by name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ordo.core.genesis import GenesisL1, devnet_genesis
+from ordo.devnet.l1_provision import provision_on_l1
+from ordo.devnet.l1_record import DevnetL1Record, load_record
+from ordo.devnet.layout import DevnetLayout
+from ordo.devnet.provision import DevnetSetupError, DevnetShape, provision
+from ordo.l1.client import L1Client
+from ordo.l1.deploy import devnet_operator_keys
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.staking_params import TOKEN
+from tests.l1.conftest import (  # noqa: F401  (fixtures pytest finds by name)
+    Endpoint,
+    anvil_endpoint,
+    anvil_process,
+)
+from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID
+
+DEPLOYER_KEY = bytes.fromhex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+
+
+async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
+        tmp_path: Path, anvil_endpoint: Endpoint) -> None:  # noqa: F811
+    layout, url, lines = DevnetLayout(tmp_path / "net"), anvil_endpoint.url, list[str]()
+    created = await provision_on_l1(layout, DevnetShape(nodes=2, stakes=(20_000, 25_000)), url,
+                                    DEPLOYER_KEY, lines.append)
+    assert created.devnet.genesis.l1 is not None
+    assert created.devnet.genesis.l1.chain_id == ANVIL_CHAIN_ID
+    assert [node.stake for node in created.devnet.nodes] == [20_000 * TOKEN, 25_000 * TOKEN]
+    assert load_record(layout.l1_record_path) == created.record
+    operators = [LocalAccount(L1Client(url), key).address for key in devnet_operator_keys(2)]
+    assert [entry.operator for entry in created.record.sequencers] == operators
+    async with L1Client(url) as client:
+        for node in created.devnet.nodes:  # signers can pay for evidence and epoch advances
+            assert await client.get_balance(bytes.fromhex(node.signer_address[2:])) == 10**19
+        head = await client.block_number()
+
+        lines.clear()
+        resumed = await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
+        assert resumed.devnet.nodes == created.devnet.nodes
+        assert resumed.devnet.created == ()
+        assert resumed.record == created.record
+        assert await client.block_number() == head  # nothing was sent
+        pool = created.record.deployment.locking_pool
+        assert lines == [f"L1: resuming on locking pool 0x{pool.hex()} (L1 chain "
+                         f"{ANVIL_CHAIN_ID}, origin block {created.record.origin_number})"]
+
+        for shape, problem in ((DevnetShape(nodes=3), "--nodes 3: "),
+                               (DevnetShape(stakes=(20_000, 20_000)),
+                                "this devnet locked 20000,25000 tokens"),
+                               (DevnetShape(epoch_length=5), "--epoch-length 5: ")):
+            with pytest.raises(DevnetSetupError, match=problem):
+                await provision_on_l1(layout, shape, url, None, lines.append)
+
+        await client.request("anvil_reset", [])
+        with pytest.raises(DevnetSetupError, match="does not hold this devnet's origin block"):
+            await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
+
+    with pytest.raises(DevnetSetupError, match="give a funded deployer key"):
+        await provision_on_l1(DevnetLayout(tmp_path / "other"), DevnetShape(), url, None,
+                              lines.append)
+    assert not (tmp_path / "other" / "genesis.json").exists()
+
+
+async def test_a_data_dir_of_the_other_kind_of_devnet_is_refused(
+        tmp_path: Path, anvil_endpoint: Endpoint) -> None:  # noqa: F811
+    plain = DevnetLayout(tmp_path / "plain")
+    provision(plain, DevnetShape(nodes=1))
+    with pytest.raises(DevnetSetupError, match=r"created without an L1.*--l1 none"):
+        await provision_on_l1(plain, DevnetShape(), anvil_endpoint.url, None, print)
+
+    staked = DevnetLayout(tmp_path / "staked")
+    staked.root.mkdir()
+    devnet_genesis(l1=GenesisL1(900, b"\x11" * 20, 5, b"\x22" * 32)).save(staked.genesis_path)
+    with pytest.raises(DevnetSetupError, match=r"locking pool 0x1111.* on L1 chain 900; run it "
+                                               r"without --l1 none"):
+        provision(staked, DevnetShape())
+    with pytest.raises(DevnetSetupError, match=r"l1\.json: missing"):
+        await provision_on_l1(staked, DevnetShape(), anvil_endpoint.url, None, print)
+
+
+def test_a_damaged_l1_record_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "l1.json"
+    good = {"chainId": 900, "deployment": {"token": "0x" + "11" * 20,
+                                           "locking_pool": "0x" + "22" * 20, "deploy_block": 2},
+            "sequencers": [{"operator": "0x" + "33" * 20, "signer": "0x" + "44" * 20,
+                            "stake": "5"}],
+            "liveEpoch": 1, "originNumber": 9, "originHash": "0x" + "55" * 32}
+    path.write_text(json.dumps(good))
+    record = load_record(path)
+    assert DevnetL1Record.from_json(record.to_json()) == record
+    for change, problem in (({"liveEpoch": -1}, "liveEpoch: -1 is not a non-negative"),
+                            ({"originHash": "0x12"}, "originHash: '0x12' is not 0x and 64 hex"),
+                            ({"sequencers": []}, "sequencers: expected a non-empty list"),
+                            ({"sequencers": [{"operator": "0x" + "33" * 20}]},
+                             r"sequencers\[0\]: missing signer")):
+        path.write_text(json.dumps({**good, **change}))
+        with pytest.raises(DevnetSetupError, match=problem):
+            load_record(path)
+    path.write_text("{")
+    with pytest.raises(DevnetSetupError, match="not valid JSON"):
+        load_record(path)

@@ -1,0 +1,203 @@
+"""`ordo devnet` on an L1: by default on the embedded dev chain, or on anvil via --l1-rpc with a
+deployer key file. The devnet stakes for its nodes' signers, anchors the genesis to a confirmed
+L1 block whose pool set is exactly those signers, records the L1 in devnet.json, its nodes
+produce final blocks, and a second run resumes on the same pool without redeploying."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_hash.auto import keccak
+
+from ordo.core.genesis import Genesis
+from ordo.devnet.key_file import key_address
+from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET
+from ordo.devnet.ports import free_port, free_port_block
+from ordo.l1.client import L1Client
+from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, TOKEN
+from ordo.staking.pool_reader import read_current_set
+from tests.devnet.devnet_harness import wait_for
+from tests.l1.conftest import wait_until_serving
+from tests.l1_contracts.anvil_chain import ANVIL_BINARY, ANVIL_CHAIN_ID
+
+NODES = 4
+DEPLOYER_KEY = keccak(b"devnet test deployer")
+"""Not a dev account: any funded key can deploy."""
+
+
+def rpc(url: str, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                       "params": list(params)}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())["result"]
+
+
+def finalized(url: str) -> int:
+    try:
+        block = rpc(url, "eth_getBlockByNumber", "finalized", False)
+    except OSError:
+        return -1
+    return -1 if block is None else int(block["number"], 16)
+
+
+@dataclass
+class DevnetRun:
+    process: subprocess.Popen[bytes]
+    output_path: Path
+
+    @property
+    def output(self) -> str:
+        return self.output_path.read_text()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=40)
+
+
+@pytest.fixture
+def run_devnet(tmp_path: Path) -> Iterator[Any]:
+    runs: list[DevnetRun] = []
+
+    def start(data_dir: Path, *options: str) -> tuple[DevnetRun, dict[str, Any]]:
+        output_path = tmp_path / f"devnet-{len(runs)}.txt"
+        with output_path.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ordo", "devnet", "--data-dir", str(data_dir), *options],
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        run = DevnetRun(process, output_path)
+        runs.append(run)
+        manifest = data_dir / "devnet.json"
+        wait_for(lambda: manifest.exists() or process.poll() is not None, timeout=120)
+        assert process.poll() is None, run.output
+        return run, json.loads(manifest.read_text())
+
+    yield start
+    for run in runs:
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+
+
+def check_staked_devnet(data_dir: Path, manifest: dict[str, Any], l1_url: str,
+                        stakes: list[int]) -> Genesis:
+    """The genesis is anchored to L1 and lists no validators; at its origin the pool's current
+    set is exactly the nodes' signers with their stakes; devnet.json and l1.json agree."""
+    genesis = Genesis.load(data_dir / "genesis.json")
+    assert genesis.l1 is not None and genesis.validators == ()
+    assert genesis.l1.confirmations == 2
+    l1 = manifest["l1"]
+    assert l1["rpc"] == l1_url
+    assert l1["chainId"] == genesis.l1.chain_id
+    assert l1["lockingPool"] == "0x" + genesis.l1.locking_pool.hex()
+    assert l1["originNumber"] == genesis.l1.origin_number
+    record = json.loads((data_dir / "l1.json").read_text())
+    assert record["deployment"] == {"token": l1["token"], "locking_pool": l1["lockingPool"],
+                                    "deploy_block": l1["deployBlock"]}
+    signers = [node["signer"].lower() for node in manifest["nodes"]]
+    assert [node["stake"] for node in manifest["nodes"]] == stakes
+
+    async def read_set() -> tuple[int, list[tuple[str, int]], bytes | None]:
+        assert genesis.l1 is not None
+        async with L1Client(l1_url) as client:
+            epoch_set = await read_current_set(client, genesis.l1.locking_pool,
+                                               genesis.l1.origin_number)
+            origin = await client.get_block(genesis.l1.origin_number)
+            head = await client.block_number()
+        assert head >= genesis.l1.origin_number + 1  # two blocks deep, counting itself
+        return (epoch_set.epoch, [("0x" + member.signer.hex(), member.stake)
+                                  for member in epoch_set.validators],
+                None if origin is None else origin.hash)
+
+    epoch, members, origin_hash = asyncio.run(read_set())
+    assert epoch == record["liveEpoch"] >= 1
+    assert sorted(members) == sorted(zip(signers, stakes, strict=True))
+    assert origin_hash == genesis.l1.origin_hash
+    return genesis
+
+
+def wait_final(manifest: dict[str, Any], timeout: float = 60.0) -> None:
+    urls = [node["rpc"] for node in manifest["nodes"]]
+    wait_for(lambda: all(finalized(url) >= 2 for url in urls), timeout=timeout)
+
+
+def test_default_devnet_stakes_on_the_dev_l1_finalizes_and_resumes(
+        tmp_path: Path, run_devnet: Any) -> None:
+    data_dir, base_port = tmp_path / "net", free_port_block(NODES)
+    options = ("--base-port", str(base_port), "--p2p-base-port", str(free_port_block(NODES)))
+    run, manifest = run_devnet(data_dir, "--nodes", str(NODES), *options)
+    l1_url = f"http://127.0.0.1:{base_port + DEV_L1_PORT_OFFSET}"
+    genesis = check_staked_devnet(data_dir, manifest, l1_url, [DEVNET_SEQUENCER_STAKE] * NODES)
+    assert genesis.l1 is not None and genesis.l1.chain_id == 900
+    assert manifest["l1"]["devChainPid"] > 0
+    wait_final(manifest)
+    output = run.output
+    for line in ("L1: starting the dev chain", "L1: deploying the staking contracts",
+                 f"locking pool {manifest['l1']['lockingPool']}", f"L1: {l1_url}"):
+        assert line in output, output
+    assert run.stop() == 0
+    output = run.output
+    assert "L1 dev chain stopped (exit code 0)" in output, output
+    assert output.index("node 3 stopped") < output.index("L1 dev chain stopped")
+
+    # The same chain again: the dev L1 keeps its state, nothing is deployed twice.
+    files = {name: (data_dir / name).read_text() for name in ("genesis.json", "l1.json")}
+    again, resumed = run_devnet(data_dir, *options)
+    assert "L1: resuming on locking pool" in again.output
+    assert "deploying" not in again.output
+    assert resumed["l1"] == {**manifest["l1"], "devChainPid": resumed["l1"]["devChainPid"]}
+    assert {name: (data_dir / name).read_text() for name in files} == files
+    start = max(finalized(node["rpc"]) for node in resumed["nodes"])
+    wait_for(lambda: all(finalized(node["rpc"]) > start for node in resumed["nodes"]),
+             timeout=60)
+    assert again.stop() == 0
+
+
+@pytest.fixture
+def ticking_anvil() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ANVIL_BINARY), "--port", str(port), "--silent", "--chain-id", str(ANVIL_CHAIN_ID),
+         "--block-time", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        asyncio.run(wait_until_serving(url, time.monotonic() + 15))
+        yield url
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_devnet_on_anvil_with_a_deployer_key_file(tmp_path: Path, ticking_anvil: str,
+                                                  run_devnet: Any) -> None:
+    key_file = tmp_path / "deployer.key"
+    key_file.write_text(DEPLOYER_KEY.hex() + "\n")
+    key_file.chmod(0o600)
+    rpc(ticking_anvil, "anvil_setBalance", key_address(DEPLOYER_KEY), hex(100 * 10**18))
+    data_dir = tmp_path / "net"
+    run, manifest = run_devnet(
+        data_dir, "--nodes", "3", "--stakes", "20000,30000,100000", "--base-port",
+        str(free_port_block(3)), "--p2p-base-port", str(free_port_block(3)),
+        "--l1-rpc", ticking_anvil, "--l1-deployer-key-file", str(key_file))
+    genesis = check_staked_devnet(data_dir, manifest, ticking_anvil,
+                                  [20_000 * TOKEN, 30_000 * TOKEN, 100_000 * TOKEN])
+    assert genesis.l1 is not None and genesis.l1.chain_id == ANVIL_CHAIN_ID
+    assert manifest["l1"]["devChainPid"] is None
+    assert not (data_dir / "l1").exists()  # no dev chain was started
+    wait_final(manifest)
+    assert DEPLOYER_KEY.hex() not in run.output
+    assert f"deploying the staking contracts from {key_address(DEPLOYER_KEY).lower()}" in \
+        run.output
+    assert run.stop() == 0
