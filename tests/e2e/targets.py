@@ -182,7 +182,7 @@ class OrdoDevnet:
             self.manifest_path.unlink()
         self.starts += 1
         self._log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "ordo", "devnet", "--nodes", "1",
+        command = [sys.executable, "-m", "ordo", "devnet", "--nodes", "1", "--l1", "none",
                    "--data-dir", str(self.data_dir), "--base-port", str(self.base_port)]
         if self.block_time is not None:
             command += ["--block-time", str(self.block_time)]

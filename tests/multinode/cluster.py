@@ -78,7 +78,7 @@ class DevnetCluster:
     def start(self, timeout: float = 180.0) -> None:
         command = [sys.executable, "-m", "ordo", "devnet", "--nodes", str(self.node_count),
                    "--data-dir", str(self.data_dir), "--base-port", str(self.base_port),
-                   "--p2p-base-port", str(self.p2p_base_port), *self.extra]
+                   "--p2p-base-port", str(self.p2p_base_port), "--l1", "none", *self.extra]
         with self.output_path.open("ab") as output:
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                             start_new_session=True, cwd=REPO_ROOT)
