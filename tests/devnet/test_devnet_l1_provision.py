@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ordo.cli import main
 from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.devnet.l1_provision import provision_on_l1
 from ordo.devnet.l1_record import DevnetL1Record, load_record
@@ -86,6 +88,17 @@ async def test_a_data_dir_of_the_other_kind_of_devnet_is_refused(
         provision(staked, DevnetShape())
     with pytest.raises(DevnetSetupError, match=r"l1\.json: missing"):
         await provision_on_l1(staked, DevnetShape(), anvil_endpoint.url, None, print)
+
+
+def test_ordo_devnet_refuses_a_genesis_only_data_dir_before_starting_an_l1(
+        tmp_path: Path) -> None:
+    layout = DevnetLayout(tmp_path / "plain")
+    provision(layout, DevnetShape(nodes=1))
+    result = CliRunner().invoke(main, ["devnet", "--data-dir", str(layout.root)])
+    assert result.exit_code == 2
+    assert "created without an L1 (its genesis lists the validators); run it with --l1 none" in \
+        " ".join(result.output.split())
+    assert not layout.dev_l1_dir.exists()
 
 
 def test_a_damaged_l1_record_is_named(tmp_path: Path) -> None:

@@ -93,6 +93,17 @@ def check_l1_shape(shape: DevnetShape) -> None:
                 "abstract weights)")
 
 
+def check_genesis_anchored(layout: DevnetLayout) -> None:
+    """Refuse a data dir made by ``--l1 none`` before any L1 is started for it."""
+    if not layout.genesis_path.exists():
+        return
+    if load_genesis(layout.genesis_path).l1 is None:
+        raise DevnetSetupError(
+            f"{layout.genesis_path}: this devnet was created without an L1 (its genesis lists "
+            "the validators); run it with --l1 none, or use another --data-dir for a devnet "
+            "on an L1")
+
+
 async def provision_on_l1(layout: DevnetLayout, shape: DevnetShape, url: str,
                           deployer_key: bytes | None, progress: ProgressLine) -> L1Devnet:
     """Create the devnet's files and stake on the L1 at ``url``, or check a resumed one."""
@@ -161,13 +172,10 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
 
 async def _resume(client: L1Client, layout: DevnetLayout, shape: DevnetShape, url: str,
                   chain_id: int, progress: ProgressLine) -> L1Devnet:
+    check_genesis_anchored(layout)
     genesis = load_genesis(layout.genesis_path)
     anchor = genesis.l1
-    if anchor is None:
-        raise DevnetSetupError(
-            f"{layout.genesis_path}: this devnet was created without an L1 (its genesis lists "
-            "the validators); run it with --l1 none, or use another --data-dir for a devnet "
-            "on an L1")
+    assert anchor is not None
     record = load_record(layout.l1_record_path)
     if (record.chain_id, record.deployment.locking_pool) != (anchor.chain_id,
                                                               anchor.locking_pool):

@@ -23,7 +23,12 @@ from rich.console import Console
 
 from ordo.core.genesis import dev_private_keys
 from ordo.devnet.l1_choice import DevL1, ExternalL1, L1Choice
-from ordo.devnet.l1_provision import L1Devnet, check_l1_shape, provision_on_l1
+from ordo.devnet.l1_provision import (
+    L1Devnet,
+    check_genesis_anchored,
+    check_l1_shape,
+    provision_on_l1,
+)
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.manifest import L1Entry, NodeEntry, manifest_document, write_manifest
 from ordo.devnet.ports import port_is_free
@@ -141,6 +146,8 @@ def run_devnet(options: DevnetOptions, console: Console,
             # A devnet killed with SIGKILL leaves its description behind; readers waiting for
             # this run's description must not find that one.
             layout.manifest_path.unlink(missing_ok=True)
+            if options.l1 is not None:
+                check_genesis_anchored(layout)
             with _dev_l1(options, layout, console, stop) as l1_supervisor:
                 l1_devnet: L1Devnet | None = None
                 if options.l1 is None:
