@@ -24,6 +24,7 @@ from ordo.devnet.ports import free_port
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import StakingDeployment, deploy_staking, stake_devnet_sequencers
 from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import RollupDeployment, deploy_rollup
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, devnet_staking_params
 from ordo.node.config import NodeConfig
 from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
@@ -60,6 +61,7 @@ class L1Cluster:
     cluster: Cluster
     client: L1Client
     deployment: StakingDeployment
+    rollup: RollupDeployment
     deployer: LocalAccount
     signers: list[LocalSigner]
     """Signer of node i; the first ``staked`` of them locked before genesis."""
@@ -77,6 +79,7 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
         keys = dev_private_keys(10)
         deployer = LocalAccount(client, keys[0])
         deployment = await deploy_staking(client, deployer, devnet_staking_params(77077))
+        rollup = await deploy_rollup(client, deployer, deployment)
         signers = [LocalSigner(signer_key(index)) for index in range(nodes)]
         await stake_devnet_sequencers(client, deployment, deployer,
                                       [signer.address for signer in signers[:staked]],
@@ -88,7 +91,7 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
         origin = await client.get_block(origin_number)
         assert origin is not None
         anchor = GenesisL1(await client.chain_id(), deployment.locking_pool, origin.number,
-                           origin.hash, CONFIRMATIONS)
+                           origin.hash, CONFIRMATIONS, inbox=rollup.inbox)
         genesis = devnet_genesis(consensus=replace(FAST_RULES, epoch_length=EPOCH_LENGTH),
                                  l1=anchor)
         genesis_path = tmp_path / "genesis.json"
@@ -113,7 +116,7 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
             cluster = Cluster(members, first_set, genesis.chain_id)
             try:
                 await asyncio.gather(*(member.start() for member in members))
-                yield L1Cluster(cluster, client, deployment, deployer, signers)
+                yield L1Cluster(cluster, client, deployment, rollup, deployer, signers)
             finally:
                 await asyncio.gather(*(member.stop() for member in members))
 

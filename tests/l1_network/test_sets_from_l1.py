@@ -10,9 +10,11 @@ from typing import Any
 
 from ordo.consensus import LocalSigner, VoteType, encode_vote, sign_vote
 from ordo.core.genesis import dev_private_keys
+from ordo.l1.client import L1Client
 from ordo.l1.contract_transactions import send_and_wait
 from ordo.l1.deploy import lock_stake, mint_tokens
 from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.staking_contracts import pool_at
 from ordo.l1.staking_params import DEVNET_EXIT_DELAY, DEVNET_SEQUENCER_STAKE
 from ordo.network.message_kind import MessageKind
@@ -49,6 +51,16 @@ async def wait_for_signers(net: L1Cluster, predicate: Any, what: str) -> int:
         checked = head
         await asyncio.sleep(0.2)
     raise AssertionError(f"no certificate {what} within {TIMEOUT} s")
+
+
+async def wait_for_role(node: ClusterNode, role: str) -> None:
+    """Until ``node`` (which may be a few blocks behind the one watched) has entered an epoch in
+    which it is a ``role``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while (await node.call("ordo_status"))["role"] != role:
+        assert loop.time() < deadline, f"node {node.index} never became a {role}"
+        await asyncio.sleep(0.2)
 
 
 async def next_l1_epoch(net: L1Cluster) -> int:
@@ -115,7 +127,7 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
         await next_l1_epoch(net)
         await wait_for_signers(net, lambda signers: address[4] in signers,
                                "signed by the fifth sequencer")
-        assert (await cluster.nodes[4].call("ordo_status"))["role"] == "validator"
+        await wait_for_role(cluster.nodes[4], "validator")
 
         # Signer 1 double-votes: the nodes report it to the pool themselves, and it is slashed.
         await double_vote(net, net.signers[1])
@@ -136,7 +148,7 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
         await wait_for_signers(
             net, lambda signers: not signers & {address[0], address[1]} and len(signers) == 3,
             "without the departed sequencers")
-        assert (await cluster.nodes[0].call("ordo_status"))["role"] == "follower"
+        await wait_for_role(cluster.nodes[0], "follower")
         staking = (await cluster.nodes[2].call("ordo_status"))["l1"]
         assert staking["lockingPool"] == "0x" + net.pool.hex()
         assert staking["confirmedOrigin"] is not None
@@ -148,3 +160,53 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
         record = await read_sequencer(client, net.pool, operators[0].address,
                                       await client.block_number())
         assert record.locked == 0
+
+        # Final blocks reach the inbox in batches signed by the set; each producer is credited
+        # the formula's reward for the blocks it built.
+        await check_batches_and_rewards(net)
+
+
+async def check_batches_and_rewards(net: L1Cluster) -> None:
+    client, node = net.client, net.cluster.nodes[2]
+    inbox = inbox_at(client, net.rollup.inbox)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while int(await inbox.call("next_index")) < 3:
+        assert loop.time() < deadline, "fewer than 3 batches reached the inbox"
+        await asyncio.sleep(0.5)
+    head = await client.block_number()
+    posted_through = int(await inbox.call("last_block", block=head))
+    pool = pool_at(client, net.pool)
+    credits = await pool.get_events("RewardCredited", 0, head)
+    credited_blocks: dict[str, int] = {}
+    credited_amounts: dict[str, int] = {}
+    blocks_per_year = int(await pool.call("blocks_per_year"))
+    for event in credits:
+        signer, blocks, amount = (event.arguments["signer"].lower(), event.arguments["blocks"],
+                                  event.arguments["amount"])
+        credited_blocks[signer] = credited_blocks.get(signer, 0) + blocks
+        credited_amounts[signer] = credited_amounts.get(signer, 0) + amount
+        expected = set()
+        # The epoch's total stake as of the credit (an epoch advance in the same L1 block may
+        # come before or after the inbox's call).
+        for block in (event.log.block_number - 1, event.log.block_number):
+            epoch = int(await pool.call("current_epoch", block=block))
+            total = int(await pool.call("epoch_total_stake", epoch, block=block))
+            expected.add(blocks * total * 2_000 // (10_000 * blocks_per_year))
+        assert amount in expected, (amount, expected)
+    built: dict[str, int] = {}
+    for height in range(1, posted_through + 1):
+        block = await node.call("eth_getBlockByNumber", hex(height), False)
+        builder = "0x" + block["extraData"][2:42]
+        built[builder] = built.get(builder, 0) + 1
+    assert credited_blocks == built
+    for index, signer in enumerate(net.signers[2:], start=2):
+        record = await read_sequencer(client, net.pool, net_operator(client, index).address,
+                                      head)
+        assert record.rewards_owed == credited_amounts.get("0x" + signer.address.hex(), 0)
+    batcher = (await node.call("ordo_status"))["l1"]["batcher"]
+    assert batcher["lastBatchIndex"] is not None
+
+
+def net_operator(client: L1Client, index: int) -> LocalAccount:
+    return LocalAccount(client, dev_private_keys(7)[index + 1])

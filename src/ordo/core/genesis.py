@@ -80,6 +80,9 @@ class GenesisL1:
     origin_hash: bytes
     confirmations: int = 2
     """Depth an L1 block must have before a proposer names it as a block's L1 origin."""
+    inbox: bytes | None = None
+    """The RollupInbox final blocks are posted to (batch headers are signed for this address);
+    None: the network does not post batches."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.chain_id < 2**64:
@@ -93,11 +96,14 @@ class GenesisL1:
             raise ValueError("genesis: l1.originHash is not a 32-byte hash")
         if not 0 <= self.confirmations <= 1024:
             raise ValueError(f"genesis: l1.confirmations {self.confirmations} is not in 0..1024")
+        if self.inbox is not None and len(self.inbox) != 20:
+            raise ValueError("genesis: l1.inbox is not a 20-byte address")
 
     def to_json(self) -> dict[str, Any]:
         return {"chainId": self.chain_id, "lockingPool": "0x" + self.locking_pool.hex(),
                 "originNumber": self.origin_number, "originHash": "0x" + self.origin_hash.hex(),
-                "confirmations": self.confirmations}
+                "confirmations": self.confirmations,
+                **({} if self.inbox is None else {"inbox": "0x" + self.inbox.hex()})}
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> GenesisL1:
@@ -108,7 +114,9 @@ class GenesisL1:
                    locking_pool=_parse_address(str(document["lockingPool"])),
                    origin_number=int(document["originNumber"]),
                    origin_hash=bytes.fromhex(_strip_0x(hash_text)),
-                   confirmations=int(document.get("confirmations", 2)))
+                   confirmations=int(document.get("confirmations", 2)),
+                   inbox=None if document.get("inbox") is None
+                   else _parse_address(str(document["inbox"])))
 
 
 ORIGIN_NUMBER_LENGTH = 8

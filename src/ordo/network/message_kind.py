@@ -19,6 +19,7 @@ class MessageKind(IntEnum):
     PING = 10
     PONG = 11
     DISCONNECT = 12
+    BATCH_ATTESTATION = 13
 
 
 HANDSHAKE_KINDS = frozenset({MessageKind.HELLO, MessageKind.AUTH})
@@ -36,6 +37,7 @@ GOSSIP_KINDS = frozenset({
     MessageKind.VOTE,
     MessageKind.CERTIFICATE,
     MessageKind.EVIDENCE,
+    MessageKind.BATCH_ATTESTATION,
 })
 """Kinds that flood the mesh, so the same payload arrives from several peers and is deduplicated.
 
@@ -56,6 +58,7 @@ DEFAULT_PAYLOAD_CAPS: dict[MessageKind, int] = {
     MessageKind.PING: 8,
     MessageKind.PONG: 8,
     MessageKind.DISCONNECT: 256,
+    MessageKind.BATCH_ATTESTATION: 256,
 }
 """Largest payload per kind. A proposal carries a whole block, hence the same cap as a response."""
 

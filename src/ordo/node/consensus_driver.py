@@ -213,6 +213,9 @@ class ConsensusDriver:
                                      self.chain.store.get_meta, self.chain.store.put_meta)
         self.evidence_listeners: list[Callable[[Equivocation], None]] = []
         """Told of each new verified equivocation (the L1 reporter listens on L1 networks)."""
+        self.extra_handlers: dict[MessageKind, Callable[[bytes], bool]] = {}
+        """Handlers of message kinds other parts of the node own (batch attestations); each
+        says whether the payload is worth relaying."""
         self.l1_status: Callable[[], dict[str, Any]] | None = None
         """Adds the L1 part of ordo_status (staking view, origin) on L1 networks."""
         self.planner = SyncPlanner()
@@ -326,6 +329,8 @@ class ConsensusDriver:
                 self._on_certificate(peer, decode_certificate(payload))
             elif kind == MessageKind.EVIDENCE:
                 return self._on_evidence(decode_evidence(payload))
+            elif kind in self.extra_handlers:
+                return self.extra_handlers[kind](payload)
         except (DecodeError, SyncCodecError) as error:
             self.ignored[f"malformed {kind.name.lower()}"] += 1
             self._penalize(peer, f"malformed_{kind.name.lower()}")
@@ -854,6 +859,14 @@ class ConsensusDriver:
             "evidence": len(self.evidence),
             **({} if self.l1_status is None else {"l1": self.l1_status()}),
         }
+
+    def current_producer(self) -> bytes | None:
+        state = self.state
+        return state.order[state.tip.proposer_offset % len(state.order)] if state.order else None
+
+    def broadcast(self, kind: MessageKind, payload: bytes) -> None:
+        if self.transport is not None:
+            self.transport.broadcast(kind, payload)
 
     def peer_count(self) -> int:
         return len(self.transport.peers()) if self.transport is not None else 0

@@ -21,12 +21,14 @@ from ordo.core.genesis import GenesisL1
 from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
+from ordo.node.batcher_service import BatcherService
 from ordo.node.config import ConfigError
 from ordo.node.l1_epoch_sets import L1EpochSets
 from ordo.node.l1_watch import L1Watch
 from ordo.staking.epoch_keeper import EpochKeeper
 from ordo.staking.evidence_reporter import EvidenceReporter
 from ordo.staking.staking_view import StakingViewCache, confirmed_view_reader
+from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class L1Services:
             self.staking = StakingViewCache(confirmed_view_reader(
                 self.client, anchor.locking_pool, account.address, anchor.confirmations))
         self._tasks: list[asyncio.Task[None]] = []
+        self.batcher: BatcherService | None = None
 
     async def check_chain(self) -> None:
         """Refuse an endpoint of another chain; an endpoint that is down only gets a warning
@@ -74,8 +77,21 @@ class L1Services:
             raise ConfigError(f"l1_rpc: {self.client.url} serves chain {chain_id}; the genesis "
                               f"anchors this network to L1 chain {self.anchor.chain_id}")
 
+    def attach_batcher(self, store: ChainStore, l2_chain_id: int, epoch_length: int,
+                       signer_key: bytes, producer: Callable[[], bytes | None],
+                       broadcast: Callable[[bytes], None]) -> BatcherService | None:
+        """A sequencer posts final blocks to the inbox the genesis names (none: no batches)."""
+        if self.anchor.inbox is None:
+            return None
+        self.batcher = BatcherService(store, self.client, self.anchor.inbox, l2_chain_id,
+                                      signer_key, epoch_length, self.epoch_sets.record, producer,
+                                      broadcast, self.anchor.confirmations)
+        return self.batcher
+
     def start(self, stored_evidence: list[Equivocation]) -> None:
         self.watch.start()
+        if self.batcher is not None:
+            self.batcher.start()
         if self.reporter is not None:
             for evidence in stored_evidence:
                 self._evidence.put_nowait(evidence)
@@ -100,9 +116,13 @@ class L1Services:
         }
         if self.staking is not None:
             fields["staking"] = self.staking.current().to_json()
+        if self.batcher is not None:
+            fields["batcher"] = self.batcher.status()
         return fields
 
     async def stop(self) -> None:
+        if self.batcher is not None:
+            await self.batcher.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

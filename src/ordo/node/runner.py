@@ -14,7 +14,7 @@ from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
 from ordo.metrics.node_metrics import NodeMetrics
-from ordo.network import NetworkConfig, NodeKey, PeerNetwork
+from ordo.network import MessageKind, NetworkConfig, NodeKey, PeerNetwork
 from ordo.node.chain import Chain
 from ordo.node.config import ConfigError, NodeConfig
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
@@ -105,6 +105,13 @@ async def run_node(config: NodeConfig) -> None:
         if l1 is not None:
             driver.evidence_listeners.append(l1.on_evidence)
             driver.l1_status = l1.status
+            batcher = None if signer_key is None else l1.attach_batcher(
+                store, genesis.chain_id, params.epoch_length, signer_key,
+                driver.current_producer,
+                lambda payload: driver.broadcast(MessageKind.BATCH_ATTESTATION, payload))
+            if batcher is not None:
+                driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
+                node.add_new_block_listener(batcher.on_block_final)
             l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message

@@ -1,0 +1,260 @@
+"""The node's batcher: plan batches of final blocks, attest them, gossip, and post to L1.
+
+Every validator plans the same batches (a pure function of the final chain from the inbox's
+position on), signs both header variants of each batch it is a validator for, and gossips the
+signatures. Once more than 2/3 of the epoch's stake signed, the batch is ready; the epoch's
+producer posts it at once, the others only after their takeover turn (``posting_turn``), and
+racing posters are harmless because the inbox ignores a re-posted header. The inbox at the
+confirmed L1 block is the truth: a restart reads the next index there, so a crash at any point
+leaves no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ordo.batcher.batch_attestations import (
+    AttestationCodecError,
+    AttestationCollector,
+    AttestationOutcome,
+    BatchAttestation,
+    EarlyAttestations,
+    attest,
+    decode_attestation,
+    encode_attestation,
+)
+from ordo.batcher.batch_header import DataKind
+from ordo.batcher.batch_plan import (
+    BatchPlanError,
+    FinalBlock,
+    PlannedBatch,
+    PlanRules,
+    final_block_of,
+    plan_headers,
+    plan_next_batch,
+)
+from ordo.batcher.batch_poster import (
+    BatchPoster,
+    BatchPosterError,
+    PosterConfig,
+    ReadyBatch,
+)
+from ordo.batcher.posting_turn import posting_delay
+from ordo.consensus import LocalSigner, ValidatorSet
+from ordo.l1.client import L1Client
+from ordo.l1.rpc_errors import L1Error
+from ordo.node.l1_epoch_sets import EpochSetRecord
+from ordo.storage.chain_store import ChainStore
+
+log = logging.getLogger(__name__)
+
+TAKEOVER_AFTER_S = 20.0
+RETRY_S = 2.0
+KINDS = (DataKind.CALLDATA, DataKind.BLOBS)
+
+
+class BatcherService:
+    def __init__(self, store: ChainStore, client: L1Client, inbox: bytes, l2_chain_id: int,
+                 signer_key: bytes, epoch_length: int,
+                 epoch_record: Callable[[int], EpochSetRecord | None],
+                 producer: Callable[[], bytes | None],
+                 broadcast: Callable[[bytes], None], confirmations: int,
+                 takeover_after: float = TAKEOVER_AFTER_S) -> None:
+        self._store = store
+        self._client = client
+        self._inbox = inbox
+        self._chain_id = l2_chain_id
+        self._signer = LocalSigner(signer_key)
+        self._rules = PlanRules(epoch_length)
+        self._epoch_record = epoch_record
+        self._producer = producer
+        self._broadcast = broadcast
+        self._takeover_after = takeover_after
+        self.poster = BatchPoster(client, signer_key, inbox, l2_chain_id,
+                                  PosterConfig(confirmations=max(1, confirmations)))
+        self._planned: dict[int, PlannedBatch] = {}
+        self._collectors: dict[int, dict[DataKind, AttestationCollector]] = {}
+        self._early = EarlyAttestations()
+        self._next_index: int | None = None
+        """The next batch index to plan (None until the inbox position is read)."""
+        self._next_block = 1
+        self._wake = asyncio.Event()
+        self._ready_at: dict[int, float] = {}
+        self._last_landing = time.monotonic()
+        self.last_batch: dict[str, Any] | None = None
+        self.batches_posted = 0
+        self.l1_gas_spent = 0
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._plan_forever(), name="batch-planner"),
+                       asyncio.create_task(self._post_forever(), name="batch-poster")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def on_block_final(self, _block: object) -> None:
+        self._wake.set()
+
+    # --- gossip ----------------------------------------------------------------------------
+    def on_attestation(self, payload: bytes) -> bool:
+        """A peer's signature; whether it is worth relaying (new and counted or held)."""
+        try:
+            attestation = decode_attestation(payload)
+        except AttestationCodecError as error:
+            log.info("malformed batch attestation: %s", error)
+            return False
+        return self._take(attestation)
+
+    def _take(self, attestation: BatchAttestation) -> bool:
+        collectors = self._collectors.get(attestation.index)
+        if collectors is None:
+            next_index = self._next_index
+            return next_index is not None and self._early.hold(attestation, next_index)
+        for collector in collectors.values():
+            outcome = collector.add(attestation)
+            if outcome is AttestationOutcome.COUNTED:
+                if collector.has_quorum and attestation.index not in self._ready_at:
+                    self._ready_at[attestation.index] = time.monotonic()
+                    self._wake.set()
+                return True
+            if outcome is not AttestationOutcome.OTHER_HEADER:
+                return False
+        return False
+
+    # --- planning --------------------------------------------------------------------------
+    async def _plan_forever(self) -> None:
+        while self._next_index is None:
+            try:
+                position = await self.poster.start()
+            except (TimeoutError, L1Error, OSError) as error:
+                log.warning("batcher: inbox not readable yet (%s); retrying", error)
+                await asyncio.sleep(RETRY_S)
+                continue
+            self._next_index, self._next_block = position.next_index, position.last_block + 1
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                while await self._plan_one():
+                    pass
+            except (BatchPlanError, ValueError) as error:
+                log.error("batcher: cannot plan the batch from block %d: %s",
+                          self._next_block, error)
+
+    async def _plan_one(self) -> bool:
+        assert self._next_index is not None
+        final = self._store.finalized_number() or 0
+        batch_range = plan_next_batch(self._next_block, final, self._final_block, self._rules)
+        if batch_range is None:
+            return False
+        record = self._epoch_record(self._rules.epoch_of(batch_range.first_block))
+        if record is None:
+            return False  # its set is not stored yet: planned once the node has it
+        index = self._next_index
+        planned = await asyncio.to_thread(plan_headers, index, batch_range, record.l1_epoch, 0)
+        self._add_planned(planned, record.validators)
+        self._next_index, self._next_block = index + 1, batch_range.last_block + 1
+        return True
+
+    def _final_block(self, number: int) -> FinalBlock:
+        block = self._store.get_block_by_number(number)
+        if block is None:
+            raise BatchPlanError(f"final block {number} is not stored")
+        return final_block_of(block)
+
+    def _add_planned(self, planned: PlannedBatch, validators: ValidatorSet) -> None:
+        index = planned.index
+        self._planned[index] = planned
+        self._collectors[index] = {
+            kind: AttestationCollector(self.poster.digest(planned.header(kind)), validators)
+            for kind in KINDS}
+        if self._signer.address in validators:
+            for kind in KINDS:
+                own = attest(self._signer, planned.header(kind), self._chain_id, self._inbox)
+                self._take(own)
+                self._broadcast(encode_attestation(own))
+        for held in self._early.release(index):
+            self._take(held)
+        self._wake.set()
+
+    # --- posting ---------------------------------------------------------------------------
+    async def _post_forever(self) -> None:
+        posted = 0  # the lowest index not known to have landed
+        while True:
+            ready = self._ready(posted)
+            if ready is None:
+                await asyncio.sleep(0.2)
+                continue
+            planned, batch = ready
+            validators = next(iter(self._collectors[batch.index].values())).validators
+            delay = posting_delay(self._signer.address, self._producer() or b"",
+                                  [v.address for v in validators.validators],
+                                  self._takeover_after)
+            since = max(self._ready_at.get(batch.index, time.monotonic()), self._last_landing)
+            try:
+                await self.poster.post(batch, delay=delay, waiting_since=since)
+            except (TimeoutError, BatchPosterError, L1Error, OSError) as error:
+                log.warning("batcher: batch %d not posted yet: %s", batch.index, error)
+                await asyncio.sleep(RETRY_S)
+                continue
+            self._last_landing = time.monotonic()
+            await self._record_landing(planned, batch)
+            self._forget(batch.index)
+            posted = batch.index + 1
+
+    def _ready(self, lowest: int) -> tuple[PlannedBatch, ReadyBatch] | None:
+        indexes = sorted(index for index in self._planned if index >= lowest)
+        if not indexes:
+            return None
+        index = indexes[0]
+        collectors = self._collectors[index]
+        if not any(collector.has_quorum for collector in collectors.values()):
+            return None
+        planned = self._planned[index]
+        return planned, ReadyBatch.from_plan(planned, collectors)
+
+    async def _record_landing(self, planned: PlannedBatch, batch: ReadyBatch) -> None:
+        """What ordo_status shows: the batch, and the L1 transaction if it was ours."""
+        entry: dict[str, Any] = {"index": batch.index,
+                                 "firstBlock": planned.batch_range.first_block,
+                                 "lastBlock": planned.batch_range.last_block,
+                                 "l1Tx": None, "l1Block": None, "landedAt": time.time()}
+        for tx_hash in reversed(self.poster.sent_hashes(batch.index)):
+            try:
+                receipt = await self._client.get_transaction_receipt(tx_hash)
+            except L1Error:
+                break
+            if receipt is not None and receipt.status == 1:
+                entry["l1Tx"], entry["l1Block"] = "0x" + tx_hash.hex(), receipt.block_number
+                self.batches_posted += 1
+                self.l1_gas_spent += receipt.gas_used
+                break
+        self.last_batch = entry
+        log.info("batch %d (blocks %d-%d) is in the inbox%s", batch.index,
+                 planned.batch_range.first_block, planned.batch_range.last_block,
+                 "" if entry["l1Tx"] is None else f", posted by us in {entry['l1Tx']}")
+
+    def _forget(self, index: int) -> None:
+        for older in [i for i in self._planned if i <= index]:
+            self._planned.pop(older, None)
+            self._collectors.pop(older, None)
+            self._ready_at.pop(older, None)
+
+    def status(self) -> dict[str, Any]:
+        last = self.last_batch or {}
+        return {"nextIndex": self._next_index, "lastBatchIndex": last.get("index"),
+                "lastBatchL1Tx": last.get("l1Tx"), "lastBatchL1Block": last.get("l1Block"),
+                "lastBatchLastBlock": last.get("lastBlock"),
+                "batchesPosted": self.batches_posted, "l1GasSpent": self.l1_gas_spent,
+                "lastPostedAt": last.get("landedAt")}
