@@ -22,6 +22,7 @@ from eth_utils import to_checksum_address
 
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.core.block import Block
+from ordo.core.block_extra import encode_anchored_extra
 from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment
@@ -44,7 +45,7 @@ class L1OriginRef:
 def anchored_extra_data(builder: bytes, origin: L1OriginRef | None) -> bytes:
     if origin is None:
         return builder
-    return builder + origin.number.to_bytes(8, "big")
+    return encode_anchored_extra(builder, origin.number, 0)
 
 
 class DevSigners:

@@ -108,7 +108,7 @@ def test_a_block_without_its_l1_origin_is_named(made: L2ChainMaker,
     posted = [batch_block_of(block) for block in blocks]
     posted[1] = dataclasses.replace(posted[1], extra_data=posted[1].extra_data[:20])
     with pytest.raises(InvalidBatch, match=r"^batch 0, block 2: extra data is 20 bytes; an "
-                                           r"L1-anchored network uses 28"):
+                                           r"L1-anchored network uses 32"):
         derived.apply(decoded_batch(0, blocks, posted))
 
 

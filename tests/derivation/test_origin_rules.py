@@ -4,6 +4,7 @@ and origins that are L1's real blocks no later than the batch's own L1 block."""
 from __future__ import annotations
 
 from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.block_extra import encode_anchored_extra
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.origin_rules import l1_origin_error, origin_layout_error
 from tests.derivation.batch_fixtures import accepted
@@ -12,7 +13,7 @@ BUILDER = b"\xb1" * 20
 
 
 def block(number: int, origin: int | None, origin_hash: bytes) -> BatchBlock:
-    extra = BUILDER if origin is None else BUILDER + origin.to_bytes(8, "big")
+    extra = BUILDER if origin is None else encode_anchored_extra(BUILDER, origin, 0)
     return BatchBlock(number, 100 + number, BUILDER, 30_000_000, extra, origin_hash, ())
 
 
@@ -28,13 +29,14 @@ def test_layout_and_monotonic_origins() -> None:
                                True) == (f"L1 origin 7 named with hash 0x{'08' * 32}, its "
                                          f"parent named it 0x{'07' * 32}")
     assert origin_layout_error(block(2, None, b"\x07" * 32), parent.extra_data,
-                               parent.mix_hash, True) == \
-        "extra data is 20 bytes; an L1-anchored network uses 28 (builder and L1 origin number)"
+                               parent.mix_hash, True) == (
+        "extra data is 20 bytes; an L1-anchored network uses 32 (builder, L1 origin number, "
+        "forced-queue position)")
     assert origin_layout_error(block(2, None, bytes(32)), BUILDER, bytes(32), False) is None
     assert origin_layout_error(block(2, None, b"\x01" * 32), BUILDER, bytes(32), False) == \
         "mix hash must be zero on a network without L1"
     assert origin_layout_error(follows, BUILDER, bytes(32), False) == \
-        "extra data is 28 bytes; a network without L1 uses 20"
+        "extra data is 32 bytes; a network without L1 uses 20"
 
 
 def test_origins_must_be_l1_blocks_before_the_accepting_one() -> None:

@@ -91,7 +91,8 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
         origin = await client.get_block(origin_number)
         assert origin is not None
         anchor = GenesisL1(await client.chain_id(), deployment.locking_pool, origin.number,
-                           origin.hash, CONFIRMATIONS, inbox=rollup.inbox)
+                           origin.hash, CONFIRMATIONS, inbox=rollup.inbox,
+                           forced_queue=rollup.queue)
         genesis = devnet_genesis(consensus=replace(FAST_RULES, epoch_length=EPOCH_LENGTH),
                                  l1=anchor)
         genesis_path = tmp_path / "genesis.json"

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ordo.core.block_extra import encode_anchored_extra
+
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNT_COUNT = 10
 DEV_ACCOUNT_BALANCE = 10_000 * 10**18
@@ -83,6 +85,8 @@ class GenesisL1:
     inbox: bytes | None = None
     """The RollupInbox final blocks are posted to (batch headers are signed for this address);
     None: the network does not post batches."""
+    forced_queue: bytes | None = None
+    """The ForcedInclusionQueue every block takes items from; None: no forced inclusion."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.chain_id < 2**64:
@@ -98,12 +102,16 @@ class GenesisL1:
             raise ValueError(f"genesis: l1.confirmations {self.confirmations} is not in 0..1024")
         if self.inbox is not None and len(self.inbox) != 20:
             raise ValueError("genesis: l1.inbox is not a 20-byte address")
+        if self.forced_queue is not None and len(self.forced_queue) != 20:
+            raise ValueError("genesis: l1.forcedQueue is not a 20-byte address")
 
     def to_json(self) -> dict[str, Any]:
         return {"chainId": self.chain_id, "lockingPool": "0x" + self.locking_pool.hex(),
                 "originNumber": self.origin_number, "originHash": "0x" + self.origin_hash.hex(),
                 "confirmations": self.confirmations,
-                **({} if self.inbox is None else {"inbox": "0x" + self.inbox.hex()})}
+                **({} if self.inbox is None else {"inbox": "0x" + self.inbox.hex()}),
+                **({} if self.forced_queue is None
+                   else {"forcedQueue": "0x" + self.forced_queue.hex()})}
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> GenesisL1:
@@ -116,10 +124,9 @@ class GenesisL1:
                    origin_hash=bytes.fromhex(_strip_0x(hash_text)),
                    confirmations=int(document.get("confirmations", 2)),
                    inbox=None if document.get("inbox") is None
-                   else _parse_address(str(document["inbox"])))
-
-
-ORIGIN_NUMBER_LENGTH = 8
+                   else _parse_address(str(document["inbox"])),
+                   forced_queue=None if document.get("forcedQueue") is None
+                   else _parse_address(str(document["forcedQueue"])))
 
 
 @dataclass(frozen=True)
@@ -136,10 +143,10 @@ class Genesis:
 
     @property
     def header_extra_data(self) -> bytes:
-        """Like every block's: a builder (none) then the L1 origin number, on an L1 network."""
+        """Like every block's: no builder, the genesis L1 origin, no forced items yet."""
         if self.l1 is None:
             return self.extra_data
-        return bytes(20) + self.l1.origin_number.to_bytes(ORIGIN_NUMBER_LENGTH, "big")
+        return encode_anchored_extra(bytes(20), self.l1.origin_number, 0)
 
     @property
     def header_mix_hash(self) -> bytes:

@@ -1,12 +1,12 @@
 """The L1 origin every posted block names, checked without and with L1.
 
-On an L1-anchored network a block's ``extra_data`` is ``builder (20) || L1 origin number (8)``
-and its ``mix_hash`` is that L1 block's hash (also the EVM's PREVRANDAO); without L1 it is the
-builder alone and the mix hash is zero. Execution alone would accept any value there (they only
-feed PREVRANDAO), so a verifier checks the layout, that origins never go back, that one origin
-number always comes with one hash, and, when it reads the L1 the genesis is anchored to, that
-each named hash is L1's block at that number and no later than the block that accepted the
-batch. Pure: the L1 hashes are passed in.
+On an L1-anchored network a block's ``extra_data`` is ``builder (20) || L1 origin number (8) ||
+forced-queue position (4)`` (``ordo.core.block_extra``) and its ``mix_hash`` is that L1 block's
+hash (also the EVM's PREVRANDAO); without L1 it is the builder alone and the mix hash is zero.
+Execution alone would accept any value there (they only feed PREVRANDAO), so a verifier checks
+the layout, that origins never go back, that one origin number always comes with one hash, and,
+when it reads the L1 the genesis is anchored to, that each named hash is L1's block at that
+number and no later than the block that accepted the batch. Pure: the L1 hashes are passed in.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ordo.batcher.block_encoding import BatchBlock
-from ordo.core.genesis import ORIGIN_NUMBER_LENGTH
+from ordo.core.block_extra import (
+    ANCHORED_EXTRA_DATA_LENGTH,
+    BUILDER_LENGTH,
+    decode_anchored_extra,
+)
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import InvalidBatch
 
-BUILDER_LENGTH = 20
-ANCHORED_EXTRA_DATA_LENGTH = BUILDER_LENGTH + ORIGIN_NUMBER_LENGTH
 ZERO_HASH = bytes(32)
 
 
@@ -32,9 +34,8 @@ class NamedOrigin:
 
 def named_origin(extra_data: bytes, mix_hash: bytes) -> NamedOrigin | None:
     """The origin an anchored header names; None when its extra data has another layout."""
-    if len(extra_data) != ANCHORED_EXTRA_DATA_LENGTH:
-        return None
-    return NamedOrigin(int.from_bytes(extra_data[BUILDER_LENGTH:], "big"), mix_hash)
+    fields = decode_anchored_extra(extra_data)
+    return None if fields is None else NamedOrigin(fields.origin_number, mix_hash)
 
 
 def origin_layout_error(posted: BatchBlock, parent_extra_data: bytes, parent_mix_hash: bytes,
@@ -50,7 +51,8 @@ def origin_layout_error(posted: BatchBlock, parent_extra_data: bytes, parent_mix
     origin = named_origin(extra, posted.mix_hash)
     if origin is None:
         return (f"extra data is {len(extra)} bytes; an L1-anchored network uses "
-                f"{ANCHORED_EXTRA_DATA_LENGTH} (builder and L1 origin number)")
+                f"{ANCHORED_EXTRA_DATA_LENGTH} (builder, L1 origin number, forced-queue "
+                "position)")
     parent = named_origin(parent_extra_data, parent_mix_hash)
     if parent is None:
         return None

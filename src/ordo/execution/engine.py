@@ -23,6 +23,7 @@ from trie.exceptions import MissingTrieNode
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
+from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, recover_sender
 from ordo.execution import message_call
@@ -51,6 +52,7 @@ from ordo.execution.evm_state import (
     make_context,
     open_state,
 )
+from ordo.execution.forced_inclusion import apply_forced_items
 from ordo.execution.header_rules import environment_error, header_mismatch
 from ordo.execution.proofs import build_account_proof
 from ordo.execution.simulation import (
@@ -78,6 +80,8 @@ class BlockEnvironment:
     prev_randao: bytes = b"\x00" * 32
     """The header's mix_hash and the EVM's PREVRANDAO: Ordo puts the hash of the block's L1
     origin there (as the OP stack passes its L1 origin's randao), a value no sequencer chooses."""
+    forced: tuple[ForcedItem, ...] = ()
+    """Forced-queue items this block takes first (see ordo.core.forced_item)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ class PyEvmEngine:
             raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
         db, overlay = open_overlay(self._reader)
         run = self._start_block(db, parent, env)
+        apply_forced_items(run, env.forced)
         skipped: list[tuple[bytes, str]] = []
         refused_senders: set[bytes] = set()
         pending = iter(candidates)
@@ -197,7 +202,7 @@ class PyEvmEngine:
         )
 
     def execute_block(
-        self, parent: BlockHeaderAPI, block: Block
+        self, parent: BlockHeaderAPI, block: Block, forced: tuple[ForcedItem, ...] = ()
     ) -> tuple[ExecutedBlock, dict[bytes, bytes]]:
         """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
         header = block.header
@@ -235,7 +240,14 @@ class PyEvmEngine:
         )
         db, overlay = open_overlay(self._reader)
         run = self._start_block(db, parent, env)
+        included = apply_forced_items(run, forced)
+        leading = tuple(bytes(tx.hash) for tx in block.transactions[:len(included)])
+        if leading != tuple(bytes(tx.hash) for tx in included):
+            raise InvalidBlock(f"the block does not start with the {len(included)} valid forced "
+                               "transactions of its forced-queue items, in queue order")
         for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
+            if index < len(included):
+                continue
             reason = run.apply(tx, sender)
             if reason is not None:
                 raise InvalidBlock(f"transaction {index} (0x{bytes(tx.hash).hex()}): {reason}")

@@ -46,6 +46,7 @@ from ordo.batcher.batch_poster import (
 )
 from ordo.batcher.posting_turn import posting_delay
 from ordo.consensus import LocalSigner, ValidatorSet
+from ordo.core.block_extra import decode_anchored_extra
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.l1_epoch_sets import EpochSetRecord
@@ -162,7 +163,10 @@ class BatcherService:
         if record is None:
             return False  # its set is not stored yet: planned once the node has it
         index = self._next_index
-        planned = await asyncio.to_thread(plan_headers, index, batch_range, record.l1_epoch, 0)
+        last = decode_anchored_extra(batch_range.blocks[-1].batch_block.extra_data)
+        forced_through = 0 if last is None else last.forced_through
+        planned = await asyncio.to_thread(plan_headers, index, batch_range, record.l1_epoch,
+                                          forced_through)
         self._add_planned(planned, record.validators)
         self._next_index, self._next_block = index + 1, batch_range.last_block + 1
         return True

@@ -68,16 +68,19 @@ from ordo.consensus import (
 )
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
+from ordo.core.forced_item import ForcedItem
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.network import MessageKind, PeerInfo
 from ordo.node.chain_tip import builder_of, tip_after
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
+from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.node.l1_origin import (
     L1Origin,
     block_extra_data,
     choose_origin,
+    forced_through_of,
     header_origin_error,
     origin_of,
     origin_view_error,
@@ -124,6 +127,10 @@ INITIAL_BUILD_RATE = 300.0
 RATE_SMOOTHING = 0.3
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TICK_SECONDS = 1.0
+class ForcedItemsError(Exception):
+    """A block's forced-queue items are not what its L1 origin makes them, or cannot be read."""
+
+
 SET_RETRY_FIRST_S = 0.5
 SET_RETRY_MAX_S = 10.0
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
@@ -206,6 +213,8 @@ class ConsensusDriver:
         self._clock = clock
         self.transport: Transport | None = None
         self.l1_watch = l1_watch
+        self.forced_queue: ForcedQueueReader | None = None
+        """The L1 forced-inclusion queue (on L1 networks whose genesis names one)."""
         self._l1_confirmations = l1_confirmations
         self.state: ConsensusState = create_state(
             params, epoch_sets.known(self._head_epoch()) or UNRESOLVED_SET, signer_key)
@@ -556,12 +565,25 @@ class ConsensusDriver:
             if len(candidates) >= limit:
                 break
         origin = self._next_origin(parent)
+        forced: tuple[ForcedItem, ...] = ()
+        forced_through = forced_through_of(parent)
+        if origin is not None and self.forced_queue is not None:
+            try:
+                visible = await self.forced_queue.items_through(origin.number)
+            except Exception as error:
+                # Keep the parent's origin: its items are all included already.
+                log.warning("forced queue unreadable at L1 block %d, keeping the parent's L1 "
+                            "origin: %s", origin.number, error)
+                origin = origin_of(parent)
+            else:
+                forced, forced_through = visible[forced_through:], len(visible)
         env = BlockEnvironment(
             coinbase=self.pacing.fee_recipient,
             timestamp=next_block_timestamp(self._clock(), int(parent.timestamp)),
             gas_limit=int(parent.gas_limit),
-            extra_data=block_extra_data(state.address, origin),
+            extra_data=block_extra_data(state.address, origin, forced_through),
             prev_randao=bytes(32) if origin is None else origin.hash,
+            forced=forced,
         )
         started = time.monotonic()
         result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
@@ -573,6 +595,29 @@ class ConsensusDriver:
         value = ProposedValue(block.number, request.parent_hash, block.hash, state.address,
                               payload)
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
+
+    async def _forced_for(self, header: BlockHeaderAPI, parent: BlockHeaderAPI
+                          ) -> tuple[ForcedItem, ...]:
+        """The forced-queue items ``header``'s block must take: everything enqueued up to its
+        L1 origin that its parent's chain has not included. ForcedItemsError when the header's
+        count is not that, or the queue cannot be read now."""
+        through, parent_through = forced_through_of(header), forced_through_of(parent)
+        origin = origin_of(header)
+        if self.forced_queue is None or origin is None:
+            if through != parent_through:
+                raise ForcedItemsError(f"the block claims forced-queue position {through}, but "
+                                       "this network has no forced queue")
+            return ()
+        try:
+            visible = await self.forced_queue.items_through(origin.number)
+        except Exception as error:
+            raise ForcedItemsError(f"forced queue unreadable at L1 block {origin.number}: "
+                                   f"{error}") from error
+        if through != len(visible):
+            raise ForcedItemsError(f"the block includes forced-queue items up to {through}, "
+                                   f"but {len(visible)} were enqueued up to its L1 origin "
+                                   f"{origin.number}")
+        return visible[parent_through:]
 
     def _next_origin(self, parent: BlockHeaderAPI) -> L1Origin | None:
         if self.l1_watch is None:
@@ -627,22 +672,25 @@ class ConsensusDriver:
         drift = self.pacing.max_clock_drift_s
         anchored = self.l1_watch is not None
 
-        def check_and_execute() -> Executed | str:
-            try:
-                block = decode_block(value.payload)
-            except BlockCodecError as error:
-                return str(error)
+        def check_and_execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
             problem = proposed_block_error(block, value, parent, now, drift) or \
                 header_origin_error(block.header, parent, anchored)
             if problem is not None:
                 return problem
             try:
-                executed, writes = self.chain.engine.execute_block(parent, block)
+                executed, writes = self.chain.engine.execute_block(parent, block, forced)
             except InvalidBlock as error:
                 return str(error)
             return Executed(executed, writes, ())
 
-        outcome = await asyncio.to_thread(check_and_execute)
+        outcome: Executed | str
+        try:
+            block = await asyncio.to_thread(decode_block, value.payload)
+            forced = await self._forced_for(block.header, parent)
+        except (BlockCodecError, ForcedItemsError) as error:
+            outcome = str(error)
+        else:
+            outcome = await asyncio.to_thread(check_and_execute, block, forced)
         if isinstance(outcome, str):
             self.ignored["invalid block"] += 1
             log.warning("block 0x%s at height %d is invalid: %s", value.block_hash.hex(),
@@ -688,17 +736,24 @@ class ConsensusDriver:
         parent = self.chain.head_header()
         decoded = self._decoded.get(value.block_hash)
 
-        def execute() -> Executed | str:
+        def execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
             try:
-                block = decoded if decoded is not None else decode_block(value.payload)
                 if block.hash != value.block_hash:
                     return "payload does not hash to the decided block"
-                executed, writes = self.chain.engine.execute_block(parent, block)
-            except (BlockCodecError, InvalidBlock) as error:
+                executed, writes = self.chain.engine.execute_block(parent, block, forced)
+            except InvalidBlock as error:
                 return str(error)
             return Executed(executed, writes, ())
 
-        outcome = await asyncio.to_thread(execute)
+        outcome: Executed | str
+        try:
+            block = decoded if decoded is not None else \
+                await asyncio.to_thread(decode_block, value.payload)
+            forced = await self._forced_for(block.header, parent)
+        except (BlockCodecError, ForcedItemsError) as error:
+            outcome = str(error)
+        else:
+            outcome = await asyncio.to_thread(execute, block, forced)
         if isinstance(outcome, str):
             log.error("decided block 0x%s at height %d cannot be executed: %s",
                       value.block_hash.hex(), value.height, outcome)

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI
 
-from ordo.node.chain_tip import BUILDER_LENGTH
+from ordo.core.block_extra import (
+    ANCHORED_EXTRA_DATA_LENGTH,
+    BUILDER_LENGTH,
+    decode_anchored_extra,
+    encode_anchored_extra,
+)
 
-ORIGIN_NUMBER_LENGTH = 8
-ANCHORED_EXTRA_DATA_LENGTH = BUILDER_LENGTH + ORIGIN_NUMBER_LENGTH
 ZERO_HASH = bytes(32)
 MAX_ORIGIN_LAG = 256
 """How far (in L1 blocks) behind the validator's confirmed L1 head a new origin may be: a
@@ -41,19 +44,22 @@ class L1View:
     hashes: Mapping[int, bytes]
 
 
-def block_extra_data(builder: bytes, origin: L1Origin | None) -> bytes:
+def block_extra_data(builder: bytes, origin: L1Origin | None, forced_through: int = 0) -> bytes:
     if origin is None:
         return builder
-    return builder + origin.number.to_bytes(ORIGIN_NUMBER_LENGTH, "big")
+    return encode_anchored_extra(builder, origin.number, forced_through)
 
 
 def origin_of(header: BlockHeaderAPI) -> L1Origin | None:
     """The origin a header names; None when it names none (a network without L1)."""
-    extra = bytes(header.extra_data)
-    if len(extra) != ANCHORED_EXTRA_DATA_LENGTH:
-        return None
-    number = int.from_bytes(extra[BUILDER_LENGTH:], "big")
-    return L1Origin(number, bytes(header.mix_hash))
+    fields = decode_anchored_extra(bytes(header.extra_data))
+    return None if fields is None else L1Origin(fields.origin_number, bytes(header.mix_hash))
+
+
+def forced_through_of(header: BlockHeaderAPI) -> int:
+    """Forced-queue items included up to this block (0 on a network without L1)."""
+    fields = decode_anchored_extra(bytes(header.extra_data))
+    return 0 if fields is None else fields.forced_through
 
 
 def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
@@ -68,8 +74,8 @@ def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
             return "mix hash must be zero on a network without L1"
         return None
     if len(extra) != ANCHORED_EXTRA_DATA_LENGTH:
-        return (f"extra data is {len(extra)} bytes; an L1-anchored block names its builder and "
-                f"L1 origin in {ANCHORED_EXTRA_DATA_LENGTH}")
+        return (f"extra data is {len(extra)} bytes; an L1-anchored block names its builder, "
+                f"L1 origin and forced-queue position in {ANCHORED_EXTRA_DATA_LENGTH}")
     origin, parent_origin = origin_of(header), origin_of(parent)
     assert origin is not None
     if parent_origin is None:
@@ -79,6 +85,9 @@ def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
     if origin.number == parent_origin.number and origin.hash != parent_origin.hash:
         return (f"L1 origin {origin.number} names hash 0x{origin.hash.hex()}, the parent "
                 f"0x{parent_origin.hash.hex()}")
+    if forced_through_of(header) < forced_through_of(parent):
+        return (f"forced-queue position {forced_through_of(header)} is before the parent's "
+                f"{forced_through_of(parent)}")
     return None
 
 

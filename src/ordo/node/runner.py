@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from ordo.core.genesis import Genesis
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
-from ordo.mempool import ChainRules, Mempool
+from ordo.mempool import ChainRules, Mempool, MempoolConfig
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
 from ordo.metrics.node_metrics import NodeMetrics
@@ -25,6 +26,7 @@ from ordo.node.consensus_setup import (
     validator_set_from_genesis,
 )
 from ordo.node.epoch_sets import EpochSetSource, StaticEpochSets
+from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.node.l1_services import L1Services
 from ordo.node.node import Node
 from ordo.node.node_key_file import load_or_create_node_key
@@ -68,6 +70,30 @@ def load_configured_node_key(config: NodeConfig) -> NodeKey:
         raise ConfigError(f"node_key: {error}") from error
 
 
+CENSOR_ENV = "ORDO_TEST_CENSOR_SENDERS"
+
+
+def censorship_test_config() -> MempoolConfig:
+    """The default pool policy, plus the test-only censorship switch when its environment
+    variable names senders (comma-separated addresses); a bad value is a ConfigError."""
+    text = os.environ.get(CENSOR_ENV, "").strip()
+    if not text:
+        return MempoolConfig()
+    senders = []
+    for entry in text.split(","):
+        try:
+            address = bytes.fromhex(entry.strip().removeprefix("0x"))
+        except ValueError:
+            address = b""
+        if len(address) != 20:
+            raise ConfigError(f"{CENSOR_ENV}: {entry.strip()!r} is not an address; use "
+                              "comma-separated 0x-prefixed addresses")
+        senders.append(address)
+    log.warning("TEST SWITCH %s: refusing transactions from %d senders", CENSOR_ENV,
+                len(senders))
+    return MempoolConfig(censored_senders=frozenset(senders))
+
+
 async def run_node(config: NodeConfig) -> None:
     """Run until cancelled. Every resource opened here is closed on the way out."""
     genesis = load_genesis(config)
@@ -83,7 +109,8 @@ async def run_node(config: NodeConfig) -> None:
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
-        node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), signer_address)
+        node = Node(chain, Mempool(ChainRules.from_genesis(genesis), censorship_test_config()),
+                    signer_address)
         node.start()
         l1: L1Services | None = None
         epoch_sets: EpochSetSource
@@ -103,6 +130,8 @@ async def run_node(config: NodeConfig) -> None:
         )
         node.consensus = driver
         if l1 is not None:
+            if l1.anchor.forced_queue is not None:
+                driver.forced_queue = ForcedQueueReader(l1.client, l1.anchor.forced_queue)
             driver.evidence_listeners.append(l1.on_evidence)
             driver.l1_status = l1.status
             batcher = None if signer_key is None else l1.attach_batcher(
