@@ -22,7 +22,8 @@ from eth_utils import to_checksum_address
 
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.core.block import Block
-from ordo.core.block_extra import encode_anchored_extra
+from ordo.core.block_extra import decode_anchored_extra, encode_anchored_extra
+from ordo.core.forced_item import ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment
@@ -42,10 +43,11 @@ class L1OriginRef:
     hash: bytes
 
 
-def anchored_extra_data(builder: bytes, origin: L1OriginRef | None) -> bytes:
+def anchored_extra_data(builder: bytes, origin: L1OriginRef | None,
+                        forced_through: int = 0) -> bytes:
     if origin is None:
         return builder
-    return encode_anchored_extra(builder, origin.number, 0)
+    return encode_anchored_extra(builder, origin.number, forced_through)
 
 
 class DevSigners:
@@ -89,17 +91,27 @@ class L2ChainMaker:
         self.store.close()
 
     def build(self, transactions: Sequence[DecodedTransaction],
-              origin: L1OriginRef | None) -> Block:
+              origin: L1OriginRef | None, queue: Sequence[ForcedItem] = ()) -> Block:
+        """A block on the head; with ``queue`` (every item the L1 queue holds), it takes the
+        items enqueued up to its origin that its parent did not, as a producer does."""
         parent = self.chain.head_header()
         number = int(parent.block_number) + 1
         builder = self.builders[number % len(self.builders)]
+        parent_fields = decode_anchored_extra(bytes(parent.extra_data))
+        parent_through = 0 if parent_fields is None else parent_fields.forced_through
+        visible = [] if origin is None else \
+            [item for item in queue if item.enqueued_block <= origin.number]
+        forced = tuple(visible[parent_through:])
         env = BlockEnvironment(
             coinbase=builder, timestamp=int(parent.timestamp) + BLOCK_SECONDS,
-            gas_limit=int(parent.gas_limit), extra_data=anchored_extra_data(builder, origin),
-            prev_randao=bytes(32) if origin is None else origin.hash)
+            gas_limit=int(parent.gas_limit),
+            extra_data=anchored_extra_data(builder, origin, len(visible)),
+            prev_randao=bytes(32) if origin is None else origin.hash, forced=forced)
         result = self.chain.engine.build_block(parent, transactions, env)
         assert not result.skipped, result.skipped
-        assert len(result.executed.block.transactions) == len(transactions)
+        forced_included = len(result.executed.block.transactions) - len(transactions)
+        assert 0 <= forced_included <= sum(isinstance(item, ForcedTransaction)
+                                           for item in forced)
         self.store.commit_block(result.executed, result.state_writes, finalized_number=number)
         self.blocks.append(result.executed.block)
         return result.executed.block

@@ -34,7 +34,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", required=True, type=Path,
                         help="where the derived chain is stored (resumed if it exists)")
     parser.add_argument("--from-block", type=int, default=0,
-                        help="first L1 block to read events from (the inbox's deploy block)")
+                        help="first L1 block to read events from (the inbox's deploy block; "
+                             "forced-queue items are read from there too)")
+    parser.add_argument("--forced-queue", help="ForcedInclusionQueue address (0x...) blocks "
+                                               "take forced items from; default: the genesis's "
+                                               "l1.forcedQueue")
     parser.add_argument("--follow", action="store_true",
                         help="keep polling L1 for new batches until SIGINT/SIGTERM")
     parser.add_argument("--compare-rpc", help="an L2 node's JSON-RPC URL to check every "
@@ -48,12 +52,17 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def options_from(arguments: argparse.Namespace) -> DerivationOptions:
-    text = str(arguments.inbox).removeprefix("0x").removeprefix("0X")
+def _hex_argument(name: str, value: str) -> bytes:
     try:
-        inbox = bytes.fromhex(text)
+        return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
     except ValueError as error:
-        raise ValueError(f"--inbox {arguments.inbox!r} is not hex") from error
+        raise ValueError(f"{name} {value!r} is not hex") from error
+
+
+def options_from(arguments: argparse.Namespace) -> DerivationOptions:
+    inbox = _hex_argument("--inbox", str(arguments.inbox))
+    forced_queue = None if arguments.forced_queue is None else \
+        _hex_argument("--forced-queue", str(arguments.forced_queue))
     try:
         genesis = Genesis.load(arguments.genesis)
     except OSError as error:
@@ -62,7 +71,8 @@ def options_from(arguments: argparse.Namespace) -> DerivationOptions:
         l1_rpc=arguments.l1_rpc, inbox=inbox, genesis=genesis, data_dir=arguments.data_dir,
         from_block=arguments.from_block, follow=arguments.follow,
         compare_rpc=arguments.compare_rpc, beacon_url=arguments.beacon_url,
-        confirmations=arguments.confirmations, poll_interval=arguments.poll_interval)
+        confirmations=arguments.confirmations, poll_interval=arguments.poll_interval,
+        forced_queue=forced_queue)
 
 
 async def _run_until_signalled(options: DerivationOptions) -> DerivationSummary:

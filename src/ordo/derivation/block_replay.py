@@ -7,6 +7,10 @@ execution gives, and the only claims to check are that every posted transaction 
 that the last block's hash and state root are the ones the quorum signed. A batch is replayed on
 an in-memory layer over the committed state and committed only once its end matched, so the store
 never holds a block of a batch that turned out invalid. No disk or network here.
+
+On an L1-anchored network with a forced queue each block first takes its forced-queue items
+(:mod:`forced_rules` says which); the valid forced transactions among them lead the posted list,
+so they are checked against what the engine executes and only the rest are candidates.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI
+from eth_hash.auto import keccak
 
+from ordo.batcher.block_encoding import BatchBlock
 from ordo.core.block import ExecutedBlock
 from ordo.core.errors import RejectedTransaction
+from ordo.core.forced_item import ForcedTransaction
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import InvalidBatch
+from ordo.derivation.forced_rules import ForcedQueueItems, forced_items_of, header_forced_error
 from ordo.derivation.origin_rules import origin_layout_error
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.state_source import KeyValueReader
@@ -72,10 +80,16 @@ class PendingAncestry:
 
 
 def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
-                 committed: KeyValueReader, ancestors: AncestorLookup) -> list[ReplayedBlock]:
+                 committed: KeyValueReader, ancestors: AncestorLookup,
+                 queue: ForcedQueueItems | None = None) -> list[ReplayedBlock]:
     """The blocks of ``batch`` above ``parent``, rebuilt; InvalidBatch names the first block and
-    transaction that does not replay, or the header claim the batch's end breaks."""
+    transaction that does not replay, or the header claim the batch's end breaks. ``queue``
+    holds the forced-queue items up to the batch's latest L1 origin (None: the genesis names no
+    forced queue)."""
     accepted = batch.accepted
+    refused = header_forced_error(batch)
+    if refused is not None:
+        raise refused
     state = PendingState(committed)
     ancestry = PendingAncestry(ancestors)
     engine = PyEvmEngine(genesis, state, ancestry)
@@ -90,17 +104,19 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
                                       anchored=genesis.l1 is not None)
         if problem is not None:
             raise InvalidBatch(accepted.index, problem, posted.number)
-        candidates = _decoded(accepted.index, posted.number, posted.transactions)
+        forced = forced_items_of(accepted.index, posted, bytes(parent.extra_data), queue)
         env = BlockEnvironment(coinbase=posted.coinbase, timestamp=posted.timestamp,
                                gas_limit=posted.gas_limit, extra_data=posted.extra_data,
-                               prev_randao=posted.mix_hash)
+                               prev_randao=posted.mix_hash, forced=forced)
         try:
+            leading = _leading_forced(engine, parent, env, accepted.index, posted)
+            candidates = _decoded(accepted.index, posted.number, posted.transactions, leading)
             result = engine.build_block(parent, candidates, env)
         except ValueError as error:
             raise InvalidBatch(accepted.index, f"header fields refused: {error}",
                                posted.number) from error
-        _check_all_included(accepted.index, posted.number, candidates, result.skipped,
-                            len(result.executed.block.transactions))
+        _check_all_included(accepted.index, posted.number, leading, candidates, result.skipped,
+                            len(result.executed.block.transactions) - leading)
         state.writes.update(result.state_writes)
         header = result.executed.block.header
         ancestry.add(bytes(header.hash), bytes(header.parent_hash))
@@ -119,10 +135,38 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
     return replayed
 
 
-def _decoded(index: int, number: int, raw_transactions: Sequence[bytes]
+def _leading_forced(engine: PyEvmEngine, parent: BlockHeaderAPI, env: BlockEnvironment,
+                    index: int, posted: BatchBlock) -> int:
+    """How many posted transactions are the block's executed forced transactions, once they
+    are shown to be exactly those, in queue order.
+
+    Which forced transactions execute depends on the state (nonce, funds, deposits earlier in
+    the queue), so the engine is asked: building on ``parent`` with no candidates leaves just
+    the forced prelude in the block. Matching raw bytes instead would misplace a forced
+    transaction that failed in the prelude but was then posted as an ordinary one."""
+    if not any(isinstance(item, ForcedTransaction) for item in env.forced):
+        return 0
+    executed = engine.build_block(parent, [], env).executed.block.transactions
+    for position, forced in enumerate(executed):
+        raw = bytes(forced.encode())
+        if position >= len(posted.transactions) or posted.transactions[position] != raw:
+            shown = "missing" if position >= len(posted.transactions) else \
+                f"0x{keccak(posted.transactions[position]).hex()}"
+            raise InvalidBatch(index, f"transaction {position} is {shown}, but the block's "
+                                      f"forced-queue items execute forced transaction "
+                                      f"0x{bytes(forced.hash).hex()} there (the "
+                                      f"{len(executed)} valid forced transactions lead the "
+                                      f"block)", posted.number)
+    return len(executed)
+
+
+def _decoded(index: int, number: int, raw_transactions: Sequence[bytes], skip: int
              ) -> list[DecodedTransaction]:
+    """The posted transactions after the ``skip`` leading forced ones, decoded."""
     decoded: list[DecodedTransaction] = []
     for position, raw in enumerate(raw_transactions):
+        if position < skip:
+            continue
         try:
             decoded.append(decode_transaction(raw))
         except RejectedTransaction as error:
@@ -131,18 +175,21 @@ def _decoded(index: int, number: int, raw_transactions: Sequence[bytes]
     return decoded
 
 
-def _check_all_included(index: int, number: int, candidates: Sequence[DecodedTransaction],
+def _check_all_included(index: int, number: int, leading: int,
+                        candidates: Sequence[DecodedTransaction],
                         skipped: Sequence[tuple[bytes, str]], included: int) -> None:
     """Every posted transaction is in the rebuilt block: the engine skipping one, or stopping
-    for lack of gas before it, means the batch is not the chain its producers executed."""
+    for lack of gas before it, means the batch is not the chain its producers executed.
+    Positions named count the ``leading`` forced transactions, as in the posted list."""
     if skipped:
         tx_hash, reason = skipped[0]
-        position = next(position for position, candidate in enumerate(candidates)
-                        if candidate.hash == tx_hash)
+        position = leading + next(position for position, candidate in enumerate(candidates)
+                                  if candidate.hash == tx_hash)
         raise InvalidBatch(index, f"transaction {position} (0x{tx_hash.hex()}) is skipped on "
                                   f"re-execution: {reason}", number)
     if included != len(candidates):
         missing = candidates[included]
-        raise InvalidBatch(index, f"transaction {included} (0x{missing.hash.hex()}) does not "
-                                  f"fit: the block's gas ran out after {included} of "
-                                  f"{len(candidates)} transactions", number)
+        raise InvalidBatch(index, f"transaction {leading + included} (0x{missing.hash.hex()}) "
+                                  f"does not fit: the block's gas ran out after "
+                                  f"{leading + included} of {leading + len(candidates)} "
+                                  f"transactions", number)

@@ -2,7 +2,9 @@
 directory's chain, optionally compare every derived block with a live L2 node.
 
 It stops at the first invalid batch (every later one builds on it) and at any error reading L1;
-with ``follow`` it keeps polling L1 for new batches until ``stop`` is set.
+with ``follow`` it keeps polling L1 for new batches until ``stop`` is set. When the genesis (or
+the caller) names a ForcedInclusionQueue, its items are read from the same L1, up to each batch's
+latest L1 origin, with the node's own ForcedQueueReader.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ordo.derivation.batch_data import decode_batch
 from ordo.derivation.batch_sequence import BatchSequence, in_index_order
 from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
+from ordo.derivation.forced_rules import ForcedQueueItems, latest_origin
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.l1_origins import L1BlockHashes
@@ -30,6 +33,7 @@ from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.rpc_errors import L1Error
+from ordo.node.forced_queue_reader import ForcedQueueError, ForcedQueueReader
 from ordo.storage.chain_store import ChainStore
 
 MAX_REPORTED_MISMATCHES = 100
@@ -49,10 +53,26 @@ class DerivationOptions:
     beacon_url: str | None = None
     confirmations: int = 1
     poll_interval: float = 2.0
+    forced_queue: bytes | None = None
+    """The ForcedInclusionQueue to read; None: the one the genesis names, if any."""
+
+    @property
+    def queue_address(self) -> bytes | None:
+        """The queue blocks take forced items from: named here, or else in the genesis."""
+        if self.forced_queue is not None:
+            return self.forced_queue
+        return None if self.genesis.l1 is None else self.genesis.l1.forced_queue
 
     def __post_init__(self) -> None:
         if len(self.inbox) != 20:
             raise ValueError(f"inbox 0x{self.inbox.hex()} is not a 20-byte address")
+        if self.forced_queue is not None:
+            if len(self.forced_queue) != 20:
+                raise ValueError(f"forced queue 0x{self.forced_queue.hex()} is not a 20-byte "
+                                 "address")
+            if self.genesis.l1 is None:
+                raise ValueError("a forced queue was named, but the genesis is not anchored to "
+                                 "an L1 (its blocks take no forced items)")
         if self.from_block < 0:
             raise ValueError(f"from block {self.from_block} is negative")
         if self.confirmations < 1:
@@ -82,7 +102,8 @@ async def run_derivation(options: DerivationOptions,
                                        options.beacon_url)
                 origins = await _origin_hashes(l1, options.genesis)
                 summary.l1_origins_checked = origins is not None
-                await _derive(reader, chain, l2, origins, options, summary, stopping)
+                forced = await _forced_queue(l1, options, origins is not None)
+                await _derive(reader, chain, l2, origins, forced, options, summary, stopping)
             except (DerivationError, L1Error) as error:
                 summary.error = str(error)
         head = chain.chain.head_header()
@@ -106,6 +127,33 @@ async def _check_inbox(l1: L1Client, options: DerivationOptions) -> None:
                               f"genesis is chain {options.genesis.chain_id}")
 
 
+async def _forced_queue(l1: L1Client, options: DerivationOptions, anchor_read: bool
+                        ) -> ForcedQueueReader | None:
+    """The reader of the queue blocks take forced items from, once the inbox is shown to use
+    that queue (a wrong address would otherwise surface as a count mismatch far later)."""
+    queue = options.queue_address
+    if queue is None:
+        return None
+    if not anchor_read:
+        raise DerivationError(f"forced queue 0x{queue.hex()} lives on the L1 the genesis is "
+                              f"anchored to, not the one read: its items cannot be read here")
+    try:
+        used = _address(await inbox_at(l1, options.inbox).call("queue"))
+    except AbiError as error:
+        raise DerivationError(f"inbox 0x{options.inbox.hex()}: its queue cannot be read "
+                              f"({error})") from error
+    if used != queue:
+        raise DerivationError(f"inbox 0x{options.inbox.hex()} takes forced items from queue "
+                              f"0x{used.hex()}, not 0x{queue.hex()}")
+    return ForcedQueueReader(l1, queue, options.from_block)
+
+
+def _address(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return bytes.fromhex(str(value).removeprefix("0x"))
+
+
 async def _origin_hashes(l1: L1Client, genesis: Genesis) -> L1BlockHashes | None:
     """L1 block hashes to check origins against, when this L1 is the one the genesis is
     anchored to (a verifier reading the inbox on another chain cannot check them)."""
@@ -115,7 +163,8 @@ async def _origin_hashes(l1: L1Client, genesis: Genesis) -> L1BlockHashes | None
 
 
 async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | None,
-                  origins: L1BlockHashes | None, options: DerivationOptions,
+                  origins: L1BlockHashes | None, forced: ForcedQueueReader | None,
+                  options: DerivationOptions,
                   summary: DerivationSummary, stop: asyncio.Event) -> None:
     scan_from = options.from_block
     sequence: BatchSequence | None = None
@@ -129,7 +178,7 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                         else BatchSequence()
                 try:
                     sequence.accept(batch)
-                    committed = await _derive_batch(reader, chain, origins, batch)
+                    committed = await _derive_batch(reader, chain, origins, forced, batch)
                 except InvalidBatch as error:
                     summary.refuse(batch, error)
                     return
@@ -150,7 +199,8 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
 
 
 async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
-                        origins: L1BlockHashes | None, batch: AcceptedBatch) -> list[Block]:
+                        origins: L1BlockHashes | None, forced: ForcedQueueReader | None,
+                        batch: AcceptedBatch) -> list[Block]:
     payload = await reader.payload(batch)
     decoded = decode_batch(batch, payload)
     if origins is not None:
@@ -158,7 +208,20 @@ async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
         problem = l1_origin_error(decoded, await origins.hashes(numbers))
         if problem is not None:
             raise problem
-    return await asyncio.to_thread(chain.apply, decoded)
+    queue = None if forced is None else await _queue_items(forced, latest_origin(decoded))
+    return await asyncio.to_thread(chain.apply, decoded, queue)
+
+
+async def _queue_items(forced: ForcedQueueReader, through: int | None) -> ForcedQueueItems:
+    """The queue's items up to L1 block ``through`` (no items when no block names an origin:
+    the replay refuses such blocks on its own)."""
+    if through is None:
+        return ForcedQueueItems((), -1)
+    try:
+        return ForcedQueueItems(await forced.items_through(through), through)
+    except ForcedQueueError as error:
+        raise DerivationError(f"forced queue: {error} (read it from an earlier L1 block with "
+                              f"--from-block)") from error
 
 
 async def _compare(l2: L1Client, blocks: list[Block], summary: DerivationSummary) -> None:

@@ -14,6 +14,7 @@ from ordo.core.genesis import Genesis
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.block_replay import replay_batch
 from ordo.derivation.errors import DerivationError
+from ordo.derivation.forced_rules import ForcedQueueItems
 from ordo.node.chain import Chain
 from ordo.storage.chain_store import ChainStore
 
@@ -27,9 +28,10 @@ class DerivedChain:
     def head_number(self) -> int:
         return self.chain.head_number()
 
-    def apply(self, batch: DecodedBatch) -> list[Block]:
+    def apply(self, batch: DecodedBatch, queue: ForcedQueueItems | None = None) -> list[Block]:
         """Replay and commit ``batch``; the blocks newly committed (none if it was derived
-        before). InvalidBatch / DerivationError say why it cannot be."""
+        before). InvalidBatch / DerivationError say why it cannot be. ``queue``: the forced
+        items up to the batch's latest L1 origin, None when the genesis names no queue."""
         accepted = batch.accepted
         head = self.head_number()
         if accepted.first_block > head + 1:
@@ -41,7 +43,7 @@ class DerivedChain:
             return []
         replayed = replay_batch(batch, self.chain.header_at(head),
                                 self.genesis, self.store.state_reader(),
-                                self.chain.ancestor_hashes)
+                                self.chain.ancestor_hashes, queue)
         committed: list[Block] = []
         for block in replayed:
             number = block.executed.block.number
