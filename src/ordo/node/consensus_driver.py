@@ -340,6 +340,8 @@ class ConsensusDriver:
                 return self._on_evidence(decode_evidence(payload))
             elif kind in self.extra_handlers:
                 return self.extra_handlers[kind](payload)
+            elif kind == MessageKind.BATCH_ATTESTATION:
+                return False  # this node runs no batcher: nothing to check it against
         except (DecodeError, SyncCodecError) as error:
             self.ignored[f"malformed {kind.name.lower()}"] += 1
             self._penalize(peer, f"malformed_{kind.name.lower()}")
