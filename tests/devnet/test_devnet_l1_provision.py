@@ -17,8 +17,9 @@ from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.provision import DevnetSetupError, DevnetShape, provision
 from ordo.l1.client import L1Client
-from ordo.l1.deploy import devnet_operator_keys
+from ordo.l1.deploy import devnet_operator_keys, pool_handle
 from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.staking_params import TOKEN
 from tests.l1.conftest import (  # noqa: F401  (fixtures pytest finds by name)
     Endpoint,
@@ -39,6 +40,11 @@ async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
     assert created.devnet.genesis.l1.chain_id == ANVIL_CHAIN_ID
     assert [node.stake for node in created.devnet.nodes] == [20_000 * TOKEN, 25_000 * TOKEN]
     assert load_record(layout.l1_record_path) == created.record
+    rollup = created.record.rollup
+    assert rollup is not None and rollup.deploy_block > created.record.deployment.deploy_block
+    anchor = created.devnet.genesis.l1
+    assert (anchor.inbox, anchor.forced_queue) == (rollup.inbox, rollup.queue)
+    assert rollup.deploy_block < anchor.origin_number  # deployed before the origin was chosen
     operators = [LocalAccount(L1Client(url), key).address for key in devnet_operator_keys(2)]
     assert [entry.operator for entry in created.record.sequencers] == operators
     async with L1Client(url) as client:
@@ -53,8 +59,13 @@ async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
         assert resumed.record == created.record
         assert await client.block_number() == head  # nothing was sent
         pool = created.record.deployment.locking_pool
-        assert lines == [f"L1: resuming on locking pool 0x{pool.hex()} (L1 chain "
-                         f"{ANVIL_CHAIN_ID}, origin block {created.record.origin_number})"]
+        assert lines == [f"L1: resuming on locking pool 0x{pool.hex()}, rollup inbox "
+                         f"0x{rollup.inbox.hex()} (L1 chain {ANVIL_CHAIN_ID}, origin block "
+                         f"{created.record.origin_number})"]
+        async with L1Client(url) as reader:  # the inbox points at the pool, the pool at it
+            assert await inbox_at(reader, rollup.inbox).call("pool") == "0x" + pool.hex()
+            assert await pool_handle(reader, created.record.deployment).call("inbox") == \
+                "0x" + rollup.inbox.hex()
 
         for shape, problem in ((DevnetShape(nodes=3), "--nodes 3: "),
                                (DevnetShape(stakes=(20_000, 20_000)),
@@ -62,6 +73,14 @@ async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
                                (DevnetShape(epoch_length=5), "--epoch-length 5: ")):
             with pytest.raises(DevnetSetupError, match=problem):
                 await provision_on_l1(layout, shape, url, None, lines.append)
+
+        code = await client.get_code(rollup.inbox)
+        await client.request("anvil_setCode", ["0x" + rollup.inbox.hex(), "0x"])
+        with pytest.raises(DevnetSetupError, match=f"no code at this devnet's rollup inbox "
+                                                   f"0x{rollup.inbox.hex()}"):
+            await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
+        await client.request("anvil_setCode", ["0x" + rollup.inbox.hex(), "0x" + code.hex()])
+        await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
 
         await client.request("anvil_reset", [])
         with pytest.raises(DevnetSetupError, match="does not hold this devnet's origin block"):
@@ -111,9 +130,18 @@ def test_a_damaged_l1_record_is_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(good))
     record = load_record(path)
     assert DevnetL1Record.from_json(record.to_json()) == record
+    assert record.rollup is None  # a devnet made before the rollup contracts: no batches
+    rollup = {"inbox": "0x" + "66" * 20, "forcedQueue": "0x" + "77" * 20, "inboxDeployBlock": 3}
+    path.write_text(json.dumps({**good, **rollup}))
+    record = load_record(path)
+    assert record.rollup is not None and record.rollup.deploy_block == 3
+    assert DevnetL1Record.from_json(record.to_json()) == record
     for change, problem in (({"liveEpoch": -1}, "liveEpoch: -1 is not a non-negative"),
                             ({"originHash": "0x12"}, "originHash: '0x12' is not 0x and 64 hex"),
                             ({"sequencers": []}, "sequencers: expected a non-empty list"),
+                            ({"inbox": "0x" + "66" * 20},
+                             "has inbox but not forcedQueue, inboxDeployBlock"),
+                            ({**rollup, "forcedQueue": "0x66"}, "forcedQueue: '0x66' is not"),
                             ({"sequencers": [{"operator": "0x" + "33" * 20}]},
                              r"sequencers\[0\]: missing signer")):
         path.write_text(json.dumps({**good, **change}))

@@ -1,14 +1,16 @@
 """A devnet whose sequencer set lives on L1: stake on a new devnet, check the L1 on a resumed one.
 
-A new devnet deploys the staking contracts, locks each node's stake (operator i is dev account
+A new devnet deploys the staking contracts and, next to them, the rollup's ForcedInclusionQueue
+and RollupInbox (which the genesis names, so the nodes post their batches there and take forced
+items from the queue), locks each node's stake (operator i is dev account
 i + 1, its signer node i's signer key), gives every signer ETH for the evidence and keeper
 transactions its node will send, freezes the set by advancing the pool's epoch, and waits until
 that block is ``confirmations`` deep before naming it as the genesis's L1 origin: a shallower
 origin could be reorganised away under the nodes.
 
-A resumed devnet sends nothing: it checks that the L1 still holds the very origin block and pool
-the genesis names (a restarted anvil forgets everything), so a node never starts against an L1
-that cannot give it its validator set.
+A resumed devnet sends nothing: it checks that the L1 still holds the very origin block, pool and
+inbox the genesis names (a restarted anvil forgets everything), so a node never starts against an
+L1 that cannot give it its validator set or take its batches.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ordo.l1.deploy import (
     stake_devnet_sequencers,
 )
 from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import deploy_rollup
 from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.staking_params import (
     DEVNET_SEQUENCER_STAKE,
@@ -138,6 +141,9 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
     deployment = await deploy_staking(client, deployer, staking_params())
     progress(f"L1: token 0x{deployment.token.hex()}, locking pool "
              f"0x{deployment.locking_pool.hex()} (L1 block {deployment.deploy_block})")
+    rollup = await deploy_rollup(client, deployer, deployment)
+    progress(f"L1: rollup inbox 0x{rollup.inbox.hex()}, forced-inclusion queue "
+             f"0x{rollup.queue.hex()} (L1 block {rollup.deploy_block})")
     operator_keys = devnet_operator_keys(count)
     await _fund(client, deployer, signers, operator_keys)
     progress(f"L1: each of the {count} signers got {SIGNER_FUNDING // 10**18} ETH; locking "
@@ -153,13 +159,14 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
         raise DevnetSetupError(f"L1 block {origin} vanished from {url}")
     await _check_set(client, deployment.locking_pool, origin, staking.sequencers)
     record = DevnetL1Record(chain_id, deployment, staking.sequencers, staking.live_epoch,
-                            origin, block.hash)
+                            origin, block.hash, rollup)
     save_record(layout.l1_record_path, record)
     genesis = devnet_genesis(
         consensus=ConsensusRules(epoch_length=shape.epoch_length or DEVNET_EPOCH_LENGTH),
         l1=GenesisL1(chain_id=chain_id, locking_pool=deployment.locking_pool,
                      origin_number=origin, origin_hash=block.hash,
-                     confirmations=ORIGIN_CONFIRMATIONS))
+                     confirmations=ORIGIN_CONFIRMATIONS, inbox=rollup.inbox,
+                     forced_queue=rollup.queue))
     # The genesis last: its presence is what makes the devnet resumable.
     write_new_file(layout.genesis_path, json.dumps(genesis.to_json(), indent=2) + "\n",
                    mode=0o644)
@@ -177,10 +184,13 @@ async def _resume(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
     anchor = genesis.l1
     assert anchor is not None
     record = load_record(layout.l1_record_path)
-    if (record.chain_id, record.deployment.locking_pool) != (anchor.chain_id,
-                                                              anchor.locking_pool):
-        raise DevnetSetupError(f"{layout.l1_record_path}: names another L1 chain or pool than "
-                               f"{layout.genesis_path}; restore the matching file")
+    recorded_rollup = (None, None) if record.rollup is None else (record.rollup.inbox,
+                                                                  record.rollup.queue)
+    if (record.chain_id, record.deployment.locking_pool, *recorded_rollup) != \
+            (anchor.chain_id, anchor.locking_pool, anchor.inbox, anchor.forced_queue):
+        raise DevnetSetupError(f"{layout.l1_record_path}: names another L1 chain, pool, inbox "
+                               f"or forced-inclusion queue than {layout.genesis_path}; restore "
+                               "the matching file")
     _check_resumable(layout, genesis, record, shape)
     if chain_id != anchor.chain_id:
         raise DevnetSetupError(f"L1 {url} has chain id {chain_id}, but this devnet's genesis is "
@@ -192,8 +202,16 @@ async def _resume(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
             f"L1 {url} does not hold this devnet's origin block {anchor.origin_number} "
             f"(0x{anchor.origin_hash.hex()}) and locking pool 0x{anchor.locking_pool.hex()}: "
             f"it was reset or is another chain; remove {layout.root} to start a new devnet")
-    progress(f"L1: resuming on locking pool 0x{anchor.locking_pool.hex()} (L1 chain "
-             f"{chain_id}, origin block {anchor.origin_number})")
+    for address, name in ((anchor.inbox, "rollup inbox"),
+                          (anchor.forced_queue, "forced-inclusion queue")):
+        if address is not None and not await client.get_code(address):
+            raise DevnetSetupError(
+                f"L1 {url} has no code at this devnet's {name} 0x{address.hex()}: it was reset "
+                f"or is another chain; remove {layout.root} to start a new devnet")
+    inbox_text = "" if anchor.inbox is None else \
+        f", rollup inbox 0x{anchor.inbox.hex()}"
+    progress(f"L1: resuming on locking pool 0x{anchor.locking_pool.hex()}{inbox_text} (L1 "
+             f"chain {chain_id}, origin block {anchor.origin_number})")
     created: list[Path] = []
     nodes = []
     for index, sequencer in enumerate(record.sequencers):

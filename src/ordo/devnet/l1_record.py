@@ -1,8 +1,10 @@
 """``l1.json``: what a devnet put on its L1 (chain, contracts, who staked what, the origin).
 
-The genesis names the pool and the origin block; this file adds what only the devnet needs to
-resume without redeploying: the token, the deploy block, and which operator staked for which
-node's signer. It is written before the genesis, so a genesis on disk always has one.
+The genesis names the pool, the rollup contracts and the origin block; this file adds what only
+the devnet needs to resume without redeploying: the token, the deploy blocks, and which operator
+staked for which node's signer. It is written before the genesis, so a genesis on disk always has
+one. A devnet made before the rollup contracts were deployed has no ``inbox`` here (nor in its
+genesis): it resumes without batch posting.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from ordo.devnet.provision import DevnetSetupError
 from ordo.l1.deploy import StakedSequencer, StakingDeployment
+from ordo.l1.rollup_deploy import RollupDeployment
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,15 @@ class DevnetL1Record:
     """The L1 epoch whose set the genesis starts from."""
     origin_number: int
     origin_hash: bytes
+    rollup: RollupDeployment | None = None
+    """The inbox and forced-inclusion queue; None for a devnet made before they were deployed."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"chainId": self.chain_id, "deployment": self.deployment.to_json(),
+        rollup = {} if self.rollup is None else {
+            "inbox": "0x" + self.rollup.inbox.hex(),
+            "forcedQueue": "0x" + self.rollup.queue.hex(),
+            "inboxDeployBlock": self.rollup.deploy_block}
+        return {"chainId": self.chain_id, "deployment": self.deployment.to_json(), **rollup,
                 "sequencers": [entry.to_json() for entry in self.sequencers],
                 "liveEpoch": self.live_epoch, "originNumber": self.origin_number,
                 "originHash": "0x" + self.origin_hash.hex()}
@@ -53,7 +62,7 @@ class DevnetL1Record:
                                     for index, entry in enumerate(sequencers)),
                    live_epoch=_number(document["liveEpoch"], "liveEpoch"),
                    origin_number=_number(document["originNumber"], "originNumber"),
-                   origin_hash=origin_hash)
+                   origin_hash=origin_hash, rollup=_rollup(document))
 
 
 def save_record(path: Path, record: DevnetL1Record) -> None:
@@ -79,6 +88,19 @@ def load_record(path: Path) -> DevnetL1Record:
                                f"{error.lineno})") from None
     except (ValueError, TypeError) as error:
         raise DevnetSetupError(f"{path}: {error}") from None
+
+
+def _rollup(document: dict[str, Any]) -> RollupDeployment | None:
+    names = ("inbox", "forcedQueue", "inboxDeployBlock")
+    present = [name for name in names if name in document]
+    if not present:
+        return None
+    if len(present) != len(names):
+        missing = [name for name in names if name not in document]
+        raise ValueError(f"has {', '.join(present)} but not {', '.join(missing)}")
+    return RollupDeployment(_hex_bytes(document["inbox"], 20, "inbox"),
+                            _hex_bytes(document["forcedQueue"], 20, "forcedQueue"),
+                            _number(document["inboxDeployBlock"], "inboxDeployBlock"))
 
 
 def _sequencer(entry: Any, index: int) -> StakedSequencer:

@@ -263,7 +263,7 @@ def _l1_entry(l1_devnet: L1Devnet, l1_supervisor: Supervisor | None) -> L1Entry:
                    token=record.deployment.token,
                    locking_pool=record.deployment.locking_pool,
                    deploy_block=record.deployment.deploy_block,
-                   origin_number=record.origin_number,
+                   origin_number=record.origin_number, rollup=record.rollup,
                    dev_chain_pid=None if l1_supervisor is None
                    else l1_supervisor.pid(DEV_L1_INDEX))
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ordo.l1.rollup_deploy import RollupDeployment
+
 
 @dataclass(frozen=True)
 class NodeEntry:
@@ -37,11 +39,17 @@ class L1Entry:
     origin_number: int
     dev_chain_pid: int | None
     """The embedded dev L1's process; None for an external L1."""
+    rollup: RollupDeployment | None = None
+    """Where the nodes post batches; None for a devnet made before the inbox was deployed."""
 
     def to_json(self) -> dict[str, Any]:
+        rollup = {} if self.rollup is None else {
+            "inbox": "0x" + self.rollup.inbox.hex(),
+            "forcedQueue": "0x" + self.rollup.queue.hex(),
+            "inboxDeployBlock": self.rollup.deploy_block}
         return {"rpc": self.url, "chainId": self.chain_id, "token": "0x" + self.token.hex(),
                 "lockingPool": "0x" + self.locking_pool.hex(), "deployBlock": self.deploy_block,
-                "originNumber": self.origin_number, "devChainPid": self.dev_chain_pid}
+                **rollup, "originNumber": self.origin_number, "devChainPid": self.dev_chain_pid}
 
 
 def manifest_document(chain_id: int, genesis_path: Path, nodes: list[NodeEntry],

@@ -15,8 +15,11 @@ TOKEN_DECIMALS = 18
 
 def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
                  l1: L1Entry | None = None) -> None:
+    inbox_text = "" if l1 is None or l1.rollup is None else \
+        f", rollup inbox 0x{l1.rollup.inbox.hex()}"
     caption = None if l1 is None else (
-        f"L1 {l1.url} (chain id {l1.chain_id}), locking pool 0x{l1.locking_pool.hex()}")
+        f"L1 {l1.url} (chain id {l1.chain_id}), locking pool 0x{l1.locking_pool.hex()}"
+        f"{inbox_text}")
     table = Table(title=f"Ordo devnet (chain id {chain_id})", caption=caption)
     stake_column = "stake" if l1 is None else "stake (tokens)"
     for column in ("node", "pid", "JSON-RPC URL", "WS URL", "p2p", stake_column, "data dir",
@@ -31,9 +34,12 @@ def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
     console.print(table)
     if l1 is not None:
         # Also as one plain line: a table caption may be folded on a narrow terminal.
+        rollup_text = "" if l1.rollup is None else (
+            f"; batches are posted to the rollup inbox 0x{l1.rollup.inbox.hex()}, forced "
+            f"items come from the queue 0x{l1.rollup.queue.hex()}")
         console.print(f"L1: {l1.url} (chain id {l1.chain_id}), locking pool "
-                      f"0x{l1.locking_pool.hex()}, token 0x{l1.token.hex()}", highlight=False,
-                      soft_wrap=True)
+                      f"0x{l1.locking_pool.hex()}, token 0x{l1.token.hex()}{rollup_text}",
+                      highlight=False, soft_wrap=True)
 
 
 def render_dev_accounts_hint(console: Console, first_account: str, first_key: str) -> None:
