@@ -13,6 +13,11 @@ Each worker owns a fixed subset of senders and sends each sender's transactions 
 no sender has more than ``--window`` transactions outstanding (sent, not yet in a block), so the
 offered load follows what the node includes instead of piling up in its mempool. ``--rate`` paces
 the workers to a target rate instead of sending as fast as the node answers.
+
+A devnet is started with ``--l1 none`` by default: the numbers measure L2 throughput and stay
+comparable with runs made before the devnet staked on an L1. ``--l1 dev`` runs it on the embedded
+dev L1 instead, where the nodes also post their batches to the rollup inbox; the result then adds
+the dev L1's CPU and the batches the nodes posted during the run.
 """
 
 from __future__ import annotations
@@ -181,6 +186,8 @@ class Target:
     """Block tag of the newest final block: Ordo's blocks are final when their certificate is
     stored ("finalized"); anvil has no finality, so its head counts."""
     manifest_path: Path | None = None
+    l1_pid: int | None = None
+    """The embedded dev L1's process (``--l1 dev``)."""
 
     @property
     def urls(self) -> list[str]:
@@ -237,14 +244,25 @@ def ordo_target_name(nodes: int) -> str:
     return "ordo" if nodes == 1 else f"ordo_{nodes}_nodes"
 
 
-async def start_ordo_devnet(block_time: float | None, nodes: int = 1) -> Target:
-    workdir = tempfile.TemporaryDirectory(prefix="ordo-loadgen-")
-    data_dir = Path(workdir.name) / "devnet"
+def ordo_devnet_command(data_dir: Path, nodes: int, block_time: float | None,
+                        l1: str) -> list[str]:
+    """``ordo devnet`` on free ports; the dev L1 (``l1 == "dev"``) gets a free port of its own,
+    since base port + 200 may be taken."""
     command = [sys.executable, "-m", "ordo", "devnet", "--nodes", str(nodes),
                "--data-dir", str(data_dir), "--base-port", str(free_port_block(nodes)),
-               "--p2p-base-port", str(free_port_block(nodes))]
+               "--p2p-base-port", str(free_port_block(nodes)), "--l1", l1]
+    if l1 == "dev":
+        command += ["--l1-port", str(free_port())]
     if block_time is not None:
         command += ["--block-time", str(block_time)]
+    return command
+
+
+async def start_ordo_devnet(block_time: float | None, nodes: int = 1,
+                            l1: str = "none") -> Target:
+    workdir = tempfile.TemporaryDirectory(prefix="ordo-loadgen-")
+    data_dir = Path(workdir.name) / "devnet"
+    command = ordo_devnet_command(data_dir, nodes, block_time, l1)
     log = (Path(workdir.name) / "devnet.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     target = Target(ordo_target_name(nodes), "", 0, process, signal.SIGINT, workdir,
@@ -259,7 +277,9 @@ async def start_ordo_devnet(block_time: float | None, nodes: int = 1) -> Target:
             if time.monotonic() > deadline:
                 raise LoadError("ordo devnet did not write devnet.json within 180 s")
             await asyncio.sleep(0.2)
-        listed = json.loads(manifest_path.read_text())["nodes"]
+        manifest = json.loads(manifest_path.read_text())
+        listed = manifest["nodes"]
+        target.l1_pid = (manifest.get("l1") or {}).get("devChainPid")
         target.rpc_urls = [node["rpc"] for node in listed]
         target.pids = [int(node["pid"]) for node in listed]
         target.rpc_url, target.pid = target.rpc_urls[0], target.pids[0]
@@ -283,7 +303,7 @@ async def running_target(name: str, arguments: argparse.Namespace,
     if name == "anvil":
         target = await start_anvil(Path(arguments.anvil))
     else:
-        target = await start_ordo_devnet(arguments.ordo_block_time, nodes)
+        target = await start_ordo_devnet(arguments.ordo_block_time, nodes, arguments.l1)
     try:
         yield target
     finally:
@@ -465,6 +485,8 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
                  f"over {arguments.concurrency} connections to {len(node_rpcs)} node(s)")
         pids = target.node_pids
         cpu_before = [process_cpu_seconds(pid) for pid in pids]
+        l1_cpu_before = None if target.l1_pid is None else process_cpu_seconds(target.l1_pid)
+        batches_before = await posted_batches(node_rpcs) if target.l1_pid is not None else None
         own_cpu_before = time.process_time()
         load_start = time.perf_counter()
         end = load_start + arguments.duration
@@ -483,6 +505,16 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
         cpu_per_node = [process_cpu_seconds(pid) - before
                         for pid, before in zip(pids, cpu_before, strict=True)]
         own_cpu = time.process_time() - own_cpu_before
+        l1_fields: dict[str, Any] = {}
+        if target.l1_pid is not None and l1_cpu_before is not None and \
+                batches_before is not None:
+            batches_after = await posted_batches(node_rpcs)
+            l1_fields = {"dev_l1_cpu_s": round(process_cpu_seconds(target.l1_pid)
+                                               - l1_cpu_before, 3),
+                         "l1_batches": {
+                             "posted": batches_after["posted"] - batches_before["posted"],
+                             "l1_gas": batches_after["l1_gas"] - batches_before["l1_gas"],
+                             "last_batch_index": batches_after["last_batch_index"]}}
 
     window_start, window_end = steady_window(load_start, load_end)
     return {
@@ -503,12 +535,27 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
         },
         **cpu_fields(cpu_per_node, state.included),
         "loadgen_cpu_s": round(own_cpu, 3),
+        **l1_fields,
         "blocks": len(state.blocks),
         "pool_exhausted": all(sender.exhausted() for sender in senders),
         "settings": {"senders": arguments.senders, "concurrency": arguments.concurrency,
                      "window": arguments.window, "rate": arguments.rate,
-                     "duration": arguments.duration},
+                     "duration": arguments.duration, "l1": arguments.l1},
     }
+
+
+async def posted_batches(node_rpcs: Sequence[Rpc]) -> dict[str, Any]:
+    """Batches the nodes posted to the inbox so far (from each ``ordo_status.l1.batcher``):
+    the count and L1 gas summed over nodes, and the newest batch index any node saw land."""
+    posted, gas, last = 0, 0, None
+    for node in node_rpcs:
+        batcher = ((await node.call("ordo_status")).get("l1") or {}).get("batcher") or {}
+        posted += int(batcher.get("batchesPosted") or 0)
+        gas += int(batcher.get("l1GasSpent") or 0)
+        index = batcher.get("lastBatchIndex")
+        if isinstance(index, int):
+            last = index if last is None else max(last, index)
+    return {"posted": posted, "l1_gas": gas, "last_batch_index": last}
 
 
 def cpu_fields(cpu_per_node: Sequence[float], included: int) -> dict[str, Any]:
@@ -562,6 +609,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seconds to wait for the last transactions after the load")
     parser.add_argument("--anvil", default=str(ANVIL_BINARY), help="anvil binary")
     parser.add_argument("--ordo-block-time", type=float, help="--block-time for the Ordo node")
+    parser.add_argument("--l1", choices=("none", "dev"), default="none",
+                        help="--l1 for the Ordo devnet: none (default; L2 throughput, "
+                             "comparable with earlier runs) or dev (the embedded dev L1, "
+                             "batches posted to the inbox)")
     parser.add_argument("--ordo-nodes", type=node_counts, default=(1, 4),
                         help="devnet sizes to load, comma-separated (default 1,4)")
     parser.add_argument("--failover-kills", type=int, default=5,
