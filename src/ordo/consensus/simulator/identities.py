@@ -45,27 +45,34 @@ def first_epoch_order(stakes: Sequence[int], genesis_hash: bytes) -> tuple[int, 
 
 
 RESTAKE_FACTORS = 3
+LEAVE_ONE_IN = 3
 
 
 def sim_epoch_validators(stakes: Sequence[int], byzantine: frozenset[int], seed: int,
                          restake: bool) -> EpochValidators:
     """Each epoch's set. With ``restake`` the honest validators' stakes change every epoch (as
-    locks and relocks on L1 change them), so runs cross epoch boundaries where the quorum
-    weights and the proposer order both change; only honest stake grows, so the Byzantine share
-    stays below what the scenario allows."""
+    locks and relocks on L1 change them) and now and then one honest validator sits an epoch
+    out (an unlock, then a new lock), so runs cross epoch boundaries where the quorum weights,
+    the proposer order and the membership change. The Byzantine share always stays below a
+    third: honest stake only grows, and a validator leaves only if that still holds."""
     base = tuple(stakes)
+    byzantine_stake = sum(base[index] for index in byzantine)
 
     @cache
     def validators_of(epoch: int) -> ValidatorSet:
         if not restake or epoch == 0:
             return sim_validator_set(base)
-        scaled = []
+        scaled: dict[int, int] = {}
         for index, stake in enumerate(base):
-            if index in byzantine:
-                scaled.append(stake)
-                continue
             draw = keccak(f"ordo-sim-restake-{seed}-{epoch}-{index}".encode())[0]
-            scaled.append(stake * (1 + draw % RESTAKE_FACTORS))
-        return sim_validator_set(scaled)
+            scaled[index] = stake if index in byzantine else stake * (1 + draw % RESTAKE_FACTORS)
+        leave = keccak(f"ordo-sim-leave-{seed}-{epoch}".encode())
+        leaver = leave[1] % len(base)
+        remaining = sum(scaled.values()) - scaled[leaver]
+        if leave[0] % LEAVE_ONE_IN == 0 and leaver not in byzantine \
+                and 3 * byzantine_stake < remaining:
+            del scaled[leaver]
+        return ValidatorSet.of(Validator(sim_address(index), stake)
+                               for index, stake in scaled.items())
 
     return validators_of
