@@ -32,6 +32,11 @@ def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
                       f"ws://127.0.0.1:{node.rpc_port}", f"127.0.0.1:{node.p2p_port}",
                       stake, str(node.data_dir), node.signer)
     console.print(table)
+    first = min(nodes, key=lambda entry: entry.index, default=None)
+    if first is not None:
+        console.print(f"Dashboard: http://127.0.0.1:{first.rpc_port}/dashboard (every node "
+                      "serves one at /dashboard on its JSON-RPC port)", highlight=False,
+                      soft_wrap=True)
     if l1 is not None:
         # Also as one plain line: a table caption may be folded on a narrow terminal.
         rollup_text = "" if l1.rollup is None else (
