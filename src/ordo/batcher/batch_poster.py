@@ -2,7 +2,9 @@
 
 The inbox's state at the confirmed L1 block is the only truth the poster believes: a batch is
 done when ``batch_hash(index)`` there is its header hash, and it is (re)posted whenever the inbox
-does not have it and no transaction of ours carrying it is pending. That one rule covers
+does not have it and no transaction of ours carrying it is in flight: unmined, or mined above
+the confirmed block (it either confirms, or a reorg takes it out and the same bytes are
+re-broadcast; sending another would only pay for the inbox's no-op). That one rule covers
 restarts (read the inbox, post what is missing; re-posting an accepted header is a no-op, so a
 batch sent just before a crash and sent again after it is accepted once), L1 reorgs (a batch
 whose block was reorged out is missing again, and its transaction is re-broadcast) and other
@@ -291,16 +293,27 @@ class BatchPoster:
                                     f"0x{at_head.hex()}, not one of ours")
             return PostStatus.PENDING
         ours = [sent for sent in self._sent.values() if sent.header_hash in digests]
-        if any(sent.nonce >= latest for sent in ours):
-            return PostStatus.PENDING
         for sent in ours:
-            await self._check_not_reverted(sent)
+            if sent.nonce < latest:
+                await self._check_not_reverted(sent)
+        if ours and await self._in_flight(ours, confirmed):
+            return PostStatus.PENDING
         next_index = await self._next_index(head)
         if next_index != batch.index:
             raise BatchPosterError(f"batch {batch.index} is not the inbox's next "
                                    f"({next_index}): post that one first")
         await self._send_new(batch)
         return PostStatus.PENDING
+
+    async def _in_flight(self, ours: list[_Sent], confirmed: int) -> bool:
+        """Whether one of ``ours`` is not mined at the ``confirmed`` block. Counting at that
+        block, not at the head: ``head`` was read before ``latest``, so a transaction mined in
+        between is in ``latest`` but not in the inbox at ``head``; and one mined above the
+        confirmed block is still in flight (it confirms, or a reorg takes it out and
+        :meth:`_tend_sent` re-broadcasts it): a new transaction would only be the inbox's
+        no-op."""
+        mined = await self.client.get_transaction_count(self.address, confirmed)
+        return any(sent.nonce >= mined for sent in ours)
 
     async def _tend_sent(self) -> int:
         """Re-broadcast what vanished, bump what is stuck (same content at the same nonce);
