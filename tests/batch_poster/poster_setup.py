@@ -68,11 +68,22 @@ def endpoint(chain: AnvilChain) -> str:
     return str(provider.endpoint_uri)
 
 
+class BlockAfterHeadClient(L1Client):
+    """An anvil that mines a block right after telling the head: what a step reads after
+    ``block_number`` is a block newer than its head, as when L1 blocks come mid-step."""
+
+    async def block_number(self) -> int:
+        head = await super().block_number()
+        await self.request("anvil_mine", ["0x1"])
+        return head
+
+
 @contextlib.asynccontextmanager
 async def running_poster(rollup: RollupSetup, account: LocalAccount | None = None,
+                         client_type: type[L1Client] = L1Client,
                          **config: Any) -> AsyncIterator[BatchPoster]:
     settings = {"confirmations": 1, "poll_interval": 0.05, "bump_after": 60.0, **config}
-    async with L1Client(endpoint(rollup.chain)) as client:
+    async with client_type(endpoint(rollup.chain)) as client:
         yield BatchPoster(client, bytes((account or rollup.poster).key), rollup.inbox_address,
                           l2_chain_id(rollup), PosterConfig(**settings))
 

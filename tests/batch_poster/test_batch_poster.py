@@ -1,5 +1,6 @@
 """The batch poster against a real anvil: planned batches signed by 3 of 4 validators land as
-blobs or calldata; a restart between send and confirmation leaves no gap and no duplicate; a
+blobs or calldata; a restart between send and confirmation leaves no gap and no duplicate; an
+own transaction mined but not yet confirmed (even mid-step) is waited for, not sent again; a
 stuck transaction is replaced with higher fees; a reorged-out batch is posted again; a backup
 sequencer takes over from a silent producer."""
 
@@ -14,6 +15,7 @@ from ordo.batcher.batch_header import DataKind
 from ordo.batcher.batch_poster import BatchConflict, PostStatus
 from tests.batch_poster.poster_setup import (
     BATCH_BLOCKS,
+    BlockAfterHeadClient,
     accepted_events,
     automine_off,
     mine,
@@ -60,11 +62,15 @@ async def test_restart_between_send_and_confirmation_leaves_no_gap_or_duplicate(
         async with running_poster(rollup, confirmations=2) as restarted:
             position = await restarted.start()
             assert position.next_index == 0  # the first poster's transaction is not mined
+            # it cannot know the crashed poster's transaction: it sends its own
+            assert await restarted.step(first) is PostStatus.PENDING
             async with mining(rollup.chain):
                 await restarted.post(first, timeout=TIMEOUT)
                 position = await restarted.position()
                 assert (position.next_index, position.last_block) == (1, BATCH_BLOCKS)
                 await restarted.post(second, timeout=TIMEOUT)
+            # mined but not yet confirmed, its own transaction was waited for, not sent again
+            assert (len(restarted.sent_hashes(0)), len(restarted.sent_hashes(1))) == (1, 1)
         # crash again after batch 2's transaction was mined, before it was confirmed
         async with running_poster(rollup, confirmations=3) as crashed_again:
             assert await crashed_again.step(third) is PostStatus.PENDING
@@ -79,6 +85,24 @@ async def test_restart_between_send_and_confirmation_leaves_no_gap_or_duplicate(
     # both posts of batch 0 were mined: the second one was the inbox's no-op
     assert rollup.chain.w3.eth.get_transaction_count(rollup.poster.address) == nonce_before + 4
     assert rollup.inbox.functions.next_index().call() == 3
+
+
+async def test_an_own_transaction_mined_mid_step_is_not_sent_again(
+        rollup: RollupSetup) -> None:
+    batch = ready_batch(rollup, 0)
+    nonce_before = rollup.chain.w3.eth.get_transaction_count(rollup.poster.address)
+    with automine_off(rollup.chain):
+        async with running_poster(rollup, client_type=BlockAfterHeadClient,
+                                  confirmations=3) as poster:
+            assert await poster.step(batch) is PostStatus.PENDING
+            # this step's head is the block before the one mining the transaction: the inbox
+            # at its head does not hold the batch, yet the account's nonce moved past it
+            assert await poster.step(batch) is PostStatus.PENDING
+            assert rollup.inbox.functions.next_index().call() == 1
+            await poster.post(batch, timeout=TIMEOUT)  # every step mines: it confirms
+            assert len(poster.sent_hashes(0)) == 1
+    assert len(accepted_events(rollup)) == 1
+    assert rollup.chain.w3.eth.get_transaction_count(rollup.poster.address) == nonce_before + 1
 
 
 async def test_a_stuck_transaction_is_replaced_with_higher_fees(rollup: RollupSetup) -> None:
