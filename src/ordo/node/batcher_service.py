@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 TAKEOVER_AFTER_S = 20.0
 RETRY_S = 2.0
+LOOK_AGAIN_S = 5.0
+"""While no batch is ready: how often the inbox is read and our signatures gossiped again."""
 KINDS = (DataKind.CALLDATA, DataKind.BLOBS)
 
 
@@ -86,6 +88,8 @@ class BatcherService:
         self._next_block = 1
         self._wake = asyncio.Event()
         self._ready_at: dict[int, float] = {}
+        self._own: dict[int, list[bytes]] = {}
+        """Our encoded signatures of batches not landed yet, gossiped again now and then."""
         self._last_landing = time.monotonic()
         self.last_batch: dict[str, Any] | None = None
         self.batches_posted = 0
@@ -187,7 +191,9 @@ class BatcherService:
             for kind in KINDS:
                 own = attest(self._signer, planned.header(kind), self._chain_id, self._inbox)
                 self._take(own)
-                self._broadcast(encode_attestation(own))
+                payload = encode_attestation(own)
+                self._own.setdefault(index, []).append(payload)
+                self._broadcast(payload)
         for held in self._early.release(index):
             self._take(held)
         self._wake.set()
@@ -195,10 +201,15 @@ class BatcherService:
     # --- posting ---------------------------------------------------------------------------
     async def _post_forever(self) -> None:
         posted = 0  # the lowest index not known to have landed
+        last_look = time.monotonic()
         while True:
             ready = self._ready(posted)
             if ready is None:
                 await asyncio.sleep(0.2)
+                if time.monotonic() - last_look >= LOOK_AGAIN_S:
+                    last_look = time.monotonic()
+                    posted = await self._catch_up_with_inbox(posted)
+                    self._gossip_own_again(posted)
                 continue
             planned, batch = ready
             validators = next(iter(self._collectors[batch.index].values())).validators
@@ -216,6 +227,33 @@ class BatcherService:
             await self._record_landing(planned, batch)
             self._forget(batch.index)
             posted = batch.index + 1
+
+    async def _catch_up_with_inbox(self, posted: int) -> int:
+        """Batches that landed without reaching a quorum here (this node restarted after its
+        peers had signed them, or was behind): the inbox is the truth, move past them."""
+        try:
+            position = await self.poster.position()
+        except (TimeoutError, L1Error, OSError):
+            return posted
+        if position.next_index <= posted:
+            return posted
+        landed = [index for index in self._planned if index < position.next_index]
+        if landed:
+            log.info("batches %d-%d landed without us", min(landed), max(landed))
+        self._forget(position.next_index - 1)
+        self._last_landing = time.monotonic()
+        self.last_batch = {"index": position.next_index - 1, "firstBlock": None,
+                           "lastBlock": position.last_block, "l1Tx": None, "l1Block": None,
+                           "landedAt": time.time()}
+        return position.next_index
+
+    def _gossip_own_again(self, lowest: int) -> None:
+        """Our signatures of batches still waiting: a peer that restarted since we gossiped them
+        has none of them, and without them it cannot post if it is the producer."""
+        for index in sorted(self._own):
+            if index >= lowest:
+                for payload in self._own[index]:
+                    self._broadcast(payload)
 
     def _ready(self, lowest: int) -> tuple[PlannedBatch, ReadyBatch] | None:
         indexes = sorted(index for index in self._planned if index >= lowest)
@@ -254,6 +292,8 @@ class BatcherService:
             self._planned.pop(older, None)
             self._collectors.pop(older, None)
             self._ready_at.pop(older, None)
+        for older in [i for i in self._own if i <= index]:
+            del self._own[older]
 
     def status(self) -> dict[str, Any]:
         last = self.last_batch or {}

@@ -49,6 +49,10 @@ class L1Watch:
     async def view_for(self, number: int) -> L1View:
         """A snapshot that includes block ``number`` if the endpoint has it (fetched if not
         cached; an endpoint that is down leaves it out, and the check then refuses)."""
+        if number >= self.head - self._confirmations:
+            # Newer than our last poll: the proposer's endpoint may simply be a poll ahead.
+            with contextlib.suppress(L1Error, OSError, asyncio.TimeoutError):
+                await self.refresh()
         if number not in self._hashes:
             await self._fetch(number)
         return L1View(self.head, dict(self._hashes))
