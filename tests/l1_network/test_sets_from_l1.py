@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ordo.consensus import LocalSigner, VoteType, encode_vote, sign_vote
+from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.genesis import dev_private_keys
 from ordo.l1.client import L1Client
 from ordo.l1.contract_transactions import send_and_wait
@@ -111,9 +112,10 @@ async def test_the_sequencer_set_follows_the_locking_pool(tmp_path: Path,
         origins = []
         for height in range(1, 2 * EPOCH_LENGTH + 2):
             block = await cluster.nodes[0].call("eth_getBlockByNumber", hex(height), False)
-            extra = bytes.fromhex(block["extraData"][2:])
-            assert len(extra) == 28 and "0x" + extra[:20].hex() in address[:4]
-            origins.append(int.from_bytes(extra[20:], "big"))
+            fields = decode_anchored_extra(bytes.fromhex(block["extraData"][2:]))
+            assert fields is not None and "0x" + fields.builder.hex() in address[:4]
+            assert fields.forced_through == 0
+            origins.append(fields.origin_number)
             assert await commit_signers(cluster.nodes[0], height) <= set(address[:4])
         assert origins == sorted(origins)
         follower = await cluster.nodes[4].call("ordo_status")

@@ -42,9 +42,10 @@ from ordo.batcher.batch_poster import (
     BatchPoster,
     BatchPosterError,
     PosterConfig,
+    PostStatus,
     ReadyBatch,
 )
-from ordo.batcher.posting_turn import posting_delay
+from ordo.batcher.posting_turn import may_post, posting_delay
 from ordo.consensus import LocalSigner, ValidatorSet
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.l1.client import L1Client
@@ -213,12 +214,20 @@ class BatcherService:
                 continue
             planned, batch = ready
             validators = next(iter(self._collectors[batch.index].values())).validators
-            delay = posting_delay(self._signer.address, self._producer() or b"",
-                                  [v.address for v in validators.validators],
-                                  self._takeover_after)
+            sequencers = [v.address for v in validators.validators]
             since = max(self._ready_at.get(batch.index, time.monotonic()), self._last_landing)
             try:
-                await self.poster.post(batch, delay=delay, waiting_since=since)
+                # The turn is re-read on every look: a batch closes at an epoch's first height,
+                # where the producer may be a dead node that the failover replaces a block later.
+                while True:
+                    delay = posting_delay(self._signer.address, self._producer() or b"",
+                                          sequencers, self._takeover_after)
+                    if may_post(time.monotonic(), since, delay):
+                        if await self.poster.step(batch) is PostStatus.LANDED:
+                            break
+                    elif await self.poster.landed(batch):
+                        break
+                    await asyncio.sleep(self.poster.config.poll_interval)
             except (TimeoutError, BatchPosterError, L1Error, OSError) as error:
                 log.warning("batcher: batch %d not posted yet: %s", batch.index, error)
                 await asyncio.sleep(RETRY_S)
