@@ -237,6 +237,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--load-rate", type=float, default=5.0,
                         help="background transfers per second")
     parser.add_argument("--ordo-block-time", type=float, help="--block-time for the nodes")
+    parser.add_argument("--l1", choices=("none", "dev"), default="none",
+                        help="--l1 for the devnet: none (default; comparable with earlier runs) "
+                             "or dev (the embedded dev L1, batches posted)")
     arguments = parser.parse_args(argv)
     if arguments.nodes < 4:
         parser.error("--nodes must be at least 4: with fewer, one dead node of equal stake "
