@@ -54,7 +54,9 @@ def test_devnet_publishes_its_node_heals_a_crash_and_stops_on_sigint(
     argv = json.loads((node_dir / "stand-in-argv.json").read_text())
     assert "--peer" not in argv and argv[argv.index("--p2p-port") + 1] == str(p2p_port)
     assert block_number(node["rpc"]) is not None
-    assert "signer address" in devnet.output and "account 0:" in devnet.output
+    # The table and the accounts hint follow the manifest (printed, not written atomically).
+    wait_for(lambda: "account 0:" in devnet.output)
+    assert "signer address" in devnet.output
 
     first_pid = node["pid"]
     os.kill(first_pid, signal.SIGKILL)

@@ -306,9 +306,9 @@ def _serve(options: DevnetOptions, console: Console, layout: DevnetLayout,
         write_manifest(layout.manifest_path, manifest_document(
             devnet.genesis.chain_id, devnet.genesis_path, list(entries.values()), l1))
 
+    first_key = dev_private_keys(1)[0]  # slow (key derivation): before the table, not inside it
     publish()
     render_nodes(console, list(entries.values()), devnet.genesis.chain_id, l1)
-    first_key = dev_private_keys(1)[0]
     render_dev_accounts_hint(console, signer_address(first_key), "0x" + first_key.hex())
     console.print(f"devnet description: {layout.manifest_path}", highlight=False)
     while not stop.wait(0.25):
