@@ -45,6 +45,9 @@ class NodeConfig:
     l1_rpc: str | None = None
     """Ethereum (L1) JSON-RPC URL. Required when the genesis names an L1 locking pool: the node
     reads each epoch's sequencer set from it and checks the L1 origin of every block."""
+    batch_takeover: float = 20.0
+    """Seconds this sequencer waits, per rank after the epoch's producer, before it posts a
+    ready batch that has not landed (the producer posts at once)."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)
@@ -67,6 +70,11 @@ class NodeConfig:
         if self.l1_rpc is not None and not self.l1_rpc.startswith(("http://", "https://")):
             raise ConfigError(f"l1_rpc: {self.l1_rpc!r} is not allowed; use an http:// or "
                               "https:// URL of an Ethereum JSON-RPC endpoint")
+        if isinstance(self.batch_takeover, bool) or \
+                not isinstance(self.batch_takeover, int | float) or \
+                not 1 <= self.batch_takeover <= 3600:
+            raise ConfigError(f"batch_takeover: {self.batch_takeover!r} is not allowed; use "
+                              "seconds between 1 and 3600")
         if len(self.fee_recipient) != 20:
             raise ConfigError(f"fee_recipient: 0x{self.fee_recipient.hex()} is not a 20-byte "
                               "address")

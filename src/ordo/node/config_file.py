@@ -160,6 +160,10 @@ def _node_keys() -> tuple[ConfigKey, ...]:
         keys.append(ConfigKey("node", "l1_rpc", "l1_rpc", "Ethereum (L1) JSON-RPC URL; "
                               "required when the genesis names an L1 locking pool.",
                               "an http:// or https:// URL", None, _url))
+        keys.append(ConfigKey("node", "batch_takeover", "batch_takeover", "Seconds per rank "
+                              "after the epoch's producer before this sequencer posts a batch "
+                              "that has not landed.", "seconds from 1 to 3600",
+                              NodeConfig.batch_takeover, _seconds(1, 3600)))
     return tuple(keys)
 
 

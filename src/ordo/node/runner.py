@@ -137,7 +137,8 @@ async def run_node(config: NodeConfig) -> None:
             batcher = None if signer_key is None else l1.attach_batcher(
                 store, genesis.chain_id, params.epoch_length, signer_key,
                 driver.current_producer,
-                lambda payload: driver.broadcast(MessageKind.BATCH_ATTESTATION, payload))
+                lambda payload: driver.broadcast(MessageKind.BATCH_ATTESTATION, payload),
+                config.batch_takeover)
             if batcher is not None:
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
