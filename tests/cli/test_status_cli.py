@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from ordo.cli import main
-from tests.e2e.targets import REPO_ROOT, Endpoint, OrdoDevnet, free_port_block
+from ordo.devnet.ports import free_port_block
+from tests.e2e.targets import REPO_ROOT, Endpoint, OrdoDevnet
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ordo.devnet.ports import port_is_free
-from ordo.devnet.topology import default_p2p_base_port
+from ordo.devnet.ports import free_devnet_base_port
 from tests.e2e.targets import REPO_ROOT, TargetError, stop_process_group, wait_for_rpc
 
 NODE_COUNT = 4
@@ -34,15 +33,6 @@ class DevnetNode:
     signer: str
 
 
-def _free_base_port() -> int:
-    for base in range(20000, 60000, 97):
-        ports = [base + i for i in range(NODE_COUNT)]
-        ports += [default_p2p_base_port(base) + i for i in range(NODE_COUNT)]
-        if all(port_is_free("127.0.0.1", port) for port in ports):
-            return base
-    raise TargetError("no free ports for a 4-node devnet")
-
-
 class FourNodeDevnet:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -53,9 +43,10 @@ class FourNodeDevnet:
     def start(self) -> list[DevnetNode]:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("wb") as log:
+            base_port = free_devnet_base_port(NODE_COUNT)
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ordo", "devnet", "--nodes", str(NODE_COUNT), "--l1", "none",
-                 "--data-dir", str(self.data_dir), "--base-port", str(_free_base_port())],
+                 "--data-dir", str(self.data_dir), "--base-port", str(base_port)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
         deadline = time.monotonic() + READY_TIMEOUT_S
         manifest = self.data_dir / "devnet.json"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ordo.devnet.ports import free_port_block
+from ordo.devnet.ports import free_devnet_base_port
 
 RUNNER = Path(__file__).with_name("devnet_with_stand_in.py")
 
@@ -47,7 +47,7 @@ def start_devnet_process(tmp_path: Path, index: int, data_dir: Path | None = Non
                          options: tuple[str, ...] = ()) -> DevnetProcess:
     """``options`` are ``ordo devnet`` options the stand-in runner understands (--nodes, ...)."""
     data_dir = data_dir or tmp_path / "devnet"
-    port = port or free_port_block(4)  # up to four nodes listen on port .. port + 3
+    port = port or free_devnet_base_port(4)  # up to four nodes, p2p on port + 100 ..
     output_path = tmp_path / f"devnet-output-{index}.txt"
     with output_path.open("wb") as output:
         process = subprocess.Popen(

@@ -25,7 +25,7 @@ from eth_hash.auto import keccak
 from ordo.core.genesis import Genesis
 from ordo.devnet.key_file import key_address
 from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET
-from ordo.devnet.ports import free_port, free_port_block
+from ordo.devnet.ports import free_devnet_base_port, free_port, free_port_block
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, TOKEN
@@ -163,7 +163,7 @@ def wait_final(manifest: dict[str, Any], timeout: float = 60.0) -> None:
 
 def test_default_devnet_stakes_on_the_dev_l1_finalizes_and_resumes(
         tmp_path: Path, run_devnet: Any) -> None:
-    data_dir, base_port = tmp_path / "net", free_port_block(NODES)
+    data_dir, base_port = tmp_path / "net", free_devnet_base_port(NODES)
     options = ("--base-port", str(base_port), "--p2p-base-port", str(free_port_block(NODES)))
     # Five-block epochs: a batch closes at its epoch's end, so the first one lands soon.
     run, manifest = run_devnet(data_dir, "--nodes", str(NODES), "--epoch-length", "5",

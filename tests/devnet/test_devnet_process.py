@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ordo.core.genesis import Genesis
 from ordo.devnet.key_file import read_key_file
-from ordo.devnet.ports import free_port
+from ordo.devnet.ports import free_port_block
 from ordo.devnet.provision import load_signer_key, signer_address
 from ordo.devnet.readiness import block_number
 from tests.devnet.devnet_harness import DevnetProcess, wait_for
@@ -143,7 +143,7 @@ def test_bad_key_file_is_reported_not_replaced(
 
 def test_four_nodes_get_their_ports_peers_and_stakes_and_resume_as_four(
         start_devnet: Callable[..., DevnetProcess]) -> None:
-    p2p_base = free_port()
+    p2p_base = free_port_block(4)
     devnet = start_devnet(options=("--nodes", "4", "--stakes", "10,20,30,40",
                                    "--p2p-base-port", str(p2p_base)))
     wait_for((devnet.data_dir / "devnet.json").exists)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ordo.devnet.ports import free_port
+from ordo.devnet.ports import free_devnet_base_port
 from ordo.devnet.readiness import block_number
 from tests.devnet.devnet_harness import wait_for
 
@@ -25,7 +25,7 @@ def rpc(url: str, method: str) -> object:
 
 
 def test_real_devnet_serves_stops_cleanly_and_resumes(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "net", free_port()
+    data_dir, port = tmp_path / "net", free_devnet_base_port(1)
     heads = []
     for run in range(2):
         with (tmp_path / f"out-{run}.txt").open("wb") as output:

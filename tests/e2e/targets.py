@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ordo.devnet.ports import free_port_block
+from ordo.devnet.ports import free_devnet_base_port, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
@@ -128,7 +128,7 @@ class AnvilNode:
     def start(self) -> Endpoint:
         if not ANVIL_BINARY.exists():
             raise TargetError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
-        self.port = free_port_block()
+        self.port = free_port()
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [str(ANVIL_BINARY), "--port", str(self.port), "--chain-id", str(CHAIN_ID),
@@ -158,7 +158,7 @@ class OrdoDevnet:
     def __init__(self, data_dir: Path, base_port: int | None = None,
                  block_time: float | None = None) -> None:
         self.data_dir = data_dir
-        self.base_port = base_port if base_port is not None else free_port_block(1)
+        self.base_port = base_port if base_port is not None else free_devnet_base_port(1)
         self.block_time = block_time
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0

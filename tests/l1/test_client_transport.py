@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 from eth_hash.auto import keccak
 
+from ordo.devnet.ports import free_port
 from ordo.l1.chain_records import LogFilter
 from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.rpc_errors import L1ResponseError, L1RpcError, L1Timeout, L1TransportError
-from tests.l1.conftest import free_port
 
 FAST = ClientConfig(request_timeout=0.5, max_attempts=3, backoff_initial=0.01,
                     backoff_max=0.02)

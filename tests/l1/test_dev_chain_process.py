@@ -16,6 +16,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from ordo.devnet.ports import free_port
 from ordo.l1.client import L1Client
 from ordo.l1.dev_chain import (
     READY_FILE,
@@ -25,7 +26,7 @@ from ordo.l1.dev_chain import (
     start_dev_chain_process,
 )
 from ordo.l1.local_account import LocalAccount
-from tests.l1.conftest import free_port, keys, store_contract
+from tests.l1.conftest import keys, store_contract
 
 
 @pytest.fixture

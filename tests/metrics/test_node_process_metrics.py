@@ -19,11 +19,11 @@ from eth_account import Account
 from prometheus_client.parser import text_string_to_metric_families
 
 from ordo.core.genesis import GenesisValidator, dev_private_keys, devnet_genesis
+from ordo.devnet.ports import free_port_block
 from ordo.keys.keystore import write_keystore
 from tests.e2e.targets import (
     REPO_ROOT,
     TargetError,
-    free_port_block,
     rpc_request,
     stop_process_group,
     wait_for_rpc,

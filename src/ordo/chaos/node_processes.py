@@ -32,18 +32,9 @@ class NodePorts:
 
 
 def allocate_ports(count: int) -> list[NodePorts]:
-    """Distinct ports the kernel considered free a moment ago."""
-    taken: set[int] = set()
-    ports = []
-    for _ in range(count):
-        pair: list[int] = []
-        while len(pair) < 2:
-            port = free_port(HOST)
-            if port not in taken:
-                taken.add(port)
-                pair.append(port)
-        ports.append(NodePorts(rpc=pair[0], p2p=pair[1]))
-    return ports
+    """Ports no other node (or anything else this process started) is given; kept across
+    restarts, and outside the ephemeral range so no outgoing connection takes one meanwhile."""
+    return [NodePorts(rpc=free_port(HOST), p2p=free_port(HOST)) for _ in range(count)]
 
 
 class NodeProcesses:
