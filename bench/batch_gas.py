@@ -74,7 +74,7 @@ class Poster:
         producer = self.signers[self.index % len(self.signers)]
         return BatchHeader(
             index=self.index, first_block=batch.first_block, last_block=batch.last_block,
-            last_block_hash=batch.last_block.to_bytes(32, "big"), state_root=b"\x5a" * 32,
+            last_block_hash=batch.last_block.to_bytes(32, "big"), output_root=b"\x5a" * 32,
             data_kind=kind, data_hash=data_hash, epoch=self.epoch,
             producers=(Producer(producer.address, count),), forced_through=0)
 

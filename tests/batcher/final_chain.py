@@ -30,6 +30,6 @@ def final_chain(count: int, builders: Sequence[bytes], *, transactions: int = 3,
             transactions=tuple(source.randbytes(transaction_size)
                                for _ in range(transactions)))
         blocks.append(FinalBlock(batch_block, keccak(b"block" + number.to_bytes(8, "big")),
-                                 keccak(b"state" + number.to_bytes(8, "big")), builder))
+                                 keccak(b"output" + number.to_bytes(8, "big")), builder))
     return blocks
 

@@ -30,7 +30,7 @@ KEYS = [LocalSigner((0xC0FFEE + index).to_bytes(32, "big")) for index in range(4
 def header(**changes: object) -> BatchHeader:
     base = BatchHeader(
         index=3, first_block=11, last_block=15, last_block_hash=b"\x01" * 32,
-        state_root=b"\x02" * 32, data_kind=DataKind.CALLDATA,
+        output_root=b"\x02" * 32, data_kind=DataKind.CALLDATA,
         data_hash=calldata_data_hash(b"payload"), epoch=2,
         producers=(Producer(KEYS[0].address, 3), Producer(KEYS[1].address, 2)),
         forced_through=4)
@@ -51,7 +51,7 @@ def test_digest_is_the_domain_separated_abi_encoding() -> None:
 def test_every_field_chain_and_inbox_change_the_digest() -> None:
     digest = batch_digest(header(), CHAIN_ID, INBOX)
     variants = [header(index=4), header(first_block=12, producers=(Producer(KEYS[0].address, 4),)),
-                header(last_block_hash=b"\x09" * 32), header(state_root=b"\x09" * 32),
+                header(last_block_hash=b"\x09" * 32), header(output_root=b"\x09" * 32),
                 header(data_kind=DataKind.BLOBS), header(data_hash=b"\x09" * 32),
                 header(epoch=3), header(forced_through=5),
                 header(producers=(Producer(KEYS[1].address, 3), Producer(KEYS[0].address, 2)))]
@@ -94,7 +94,7 @@ def test_blob_data_hash_is_keccak_of_the_concatenated_hashes() -> None:
     ({"last_block": 10}, "before first_block"),
     ({"producers": (Producer(KEYS[0].address, 4),)}, "4 blocks credited, the batch has 5"),
     ({"producers": ()}, "need 1..64"),
-    ({"state_root": b"\x02" * 31}, "state_root"),
+    ({"output_root": b"\x02" * 31}, "output_root"),
     ({"index": -1}, "index"),
     ({"last_block": 2**64, "producers": ()}, "last_block"),
     ({"data_kind": 1}, "not a DataKind"),

@@ -109,7 +109,7 @@ def test_headers_commit_to_the_payload_blocks_and_producers() -> None:
     for header in (calldata, blobs):
         assert (header.index, header.first_block, header.last_block) == (4, 1, 6)
         assert header.last_block_hash == blocks[-1].block_hash
-        assert header.state_root == blocks[-1].state_root
+        assert header.output_root == blocks[-1].output_root
         assert (header.epoch, header.forced_through) == (2, 5)
         assert header.producers == tuple(Producer(builder, 2) for builder in BUILDERS[:3])
     assert planned.header(DataKind.BLOBS) is blobs and planned.index == 4
@@ -143,16 +143,16 @@ def test_final_block_of_reads_a_stored_block() -> None:
     header = make_header(parent_hash=b"\x01" * 32, block_number=9, coinbase=b"\xcb" * 20,
                          timestamp=1_234, gas_limit=30_000_000, extra_data=extra, base_fee=7,
                          state_root=b"\x5e" * 32, mix_hash=keccak(b"origin 77"))
-    final = final_block_of(Block(header, (), ()))
+    final = final_block_of(Block(header, (), ()), b"\x0e" * 32)
     assert final.builder == builder
-    assert (final.block_hash, final.state_root) == (bytes(header.hash), b"\x5e" * 32)
+    assert (final.block_hash, final.output_root) == (bytes(header.hash), b"\x0e" * 32)
     assert final.batch_block == BatchBlock(9, 1_234, b"\xcb" * 20, 30_000_000, extra,
                                            keccak(b"origin 77"), ())
     anonymous = make_header(parent_hash=b"\x01" * 32, block_number=9, coinbase=b"\xcb" * 20,
                             timestamp=1_234, gas_limit=30_000_000, extra_data=b"short",
                             base_fee=7, state_root=b"\x5e" * 32)
     with pytest.raises(BatchPlanError, match="block 9: extra data of 5 bytes names no builder"):
-        final_block_of(Block(anonymous, (), ()))
+        final_block_of(Block(anonymous, (), ()), b"\x0e" * 32)
 
 
 def test_refuses_bad_rules_and_a_wrong_block() -> None:

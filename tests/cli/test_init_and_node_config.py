@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from eth_account import Account
 
 from ordo.cli import main
-from ordo.core.genesis import Genesis, devnet_genesis
+from ordo.core.genesis import Genesis, devnet_genesis, predeploy_alloc
 from ordo.devnet.ports import free_port_block
 from ordo.node.config import NodeConfig
 from ordo.node.config_file import config_keys, read_config_file
@@ -67,7 +67,7 @@ def test_init_writes_a_commented_config_and_a_genesis(tmp_path: Path) -> None:
     assert genesis.consensus.epoch_length == 30
     assert [(f"0x{v.address.hex()}", v.stake) for v in genesis.validators] == [
         (SIGNER.lower(), 100), ("0x" + "22" * 20, 50)]
-    assert genesis.alloc == {}
+    assert genesis.alloc == predeploy_alloc(), "no funded accounts, only the predeploys"
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from ordo.core.genesis import (
     dev_private_keys,
     devnet_genesis,
 )
+from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS, message_passer_code
 
 
 def test_dev_accounts_are_hardhat_and_anvil_accounts() -> None:
@@ -18,7 +19,9 @@ def test_dev_accounts_are_hardhat_and_anvil_accounts() -> None:
     assert first == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     genesis = devnet_genesis()
     assert genesis.alloc[bytes.fromhex(first[2:])].balance == 10_000 * 10**18
-    assert len(genesis.alloc) == 10
+    assert len(genesis.alloc) == 11, "ten dev accounts and the message passer"
+    assert genesis.alloc[MESSAGE_PASSER_ADDRESS].code == message_passer_code()
+    assert MESSAGE_PASSER_ADDRESS not in devnet_genesis(predeploys=False).alloc
 
 
 def test_round_trip_with_validators(tmp_path: Path) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from eth.constants import BLANK_ROOT_HASH
 from eth_hash.auto import keccak
 
 from ordo.batcher.batch_codec import compress_blocks
 from ordo.batcher.batch_header import DataKind, blob_data_hash, calldata_data_hash
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.core.block import Block
+from ordo.core.output_root import compute_output_root
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.forced_rules import forced_through_of
 from ordo.derivation.inbox_batches import AcceptedBatch
@@ -17,30 +19,36 @@ from ordo.derivation.inbox_batches import AcceptedBatch
 
 def accepted(index: int, first_block: int, last_block: int, *,
              payload: bytes = b"\x01payload", last_block_hash: bytes = b"\x11" * 32,
-             state_root: bytes = b"\x22" * 32, blob_hashes: Sequence[bytes] = (),
+             output_root: bytes = b"\x22" * 32, blob_hashes: Sequence[bytes] = (),
              forced_through: int = 0) -> AcceptedBatch:
     kind = DataKind.BLOBS if blob_hashes else DataKind.CALLDATA
     data_hash = blob_data_hash(blob_hashes) if blob_hashes else calldata_data_hash(payload)
     return AcceptedBatch(
         index=index, header_hash=keccak(b"header %d" % index), submitter=b"\x07" * 20,
         first_block=first_block, last_block=last_block, last_block_hash=last_block_hash,
-        state_root=state_root, data_kind=kind, data_hash=data_hash, epoch=1,
+        output_root=output_root, data_kind=kind, data_hash=data_hash, epoch=1,
         forced_through=forced_through,
         blob_hashes=tuple(blob_hashes), l1_block_number=100 + index,
         l1_block_hash=keccak(b"l1 %d" % index), l1_transaction=keccak(b"tx %d" % index),
         l1_log_index=0)
 
 
+def output_root_without_withdrawals(block: Block) -> bytes:
+    """The output root of a block of a chain that never withdrew: the message passer's storage
+    is still the empty trie. (A chain that did withdraw fails its replay's root check loudly.)"""
+    return compute_output_root(bytes(block.header.state_root), BLANK_ROOT_HASH, block.hash)
+
+
 def decoded_batch(index: int, blocks: Sequence[Block], posted: Sequence[BatchBlock],
-                  *, state_root: bytes | None = None, forced_through: int | None = None
+                  *, output_root: bytes | None = None, forced_through: int | None = None
                   ) -> DecodedBatch:
     """A batch of ``posted`` whose header commits to the real last block of ``blocks`` (and,
     unless given, to the forced-queue count its last posted block claims)."""
     last = blocks[-1]
     record = accepted(index, posted[0].number, posted[-1].number,
                       payload=compress_blocks(posted), last_block_hash=last.hash,
-                      state_root=bytes(last.header.state_root) if state_root is None
-                      else state_root,
+                      output_root=output_root_without_withdrawals(last)
+                      if output_root is None else output_root,
                       forced_through=forced_through_of(posted[-1].extra_data)
                       if forced_through is None else forced_through)
     return DecodedBatch(record, tuple(posted))

@@ -27,6 +27,7 @@ from ordo.core.forced_item import ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment
+from ordo.execution.output_roots import output_root_at
 from ordo.node.chain import Chain
 from ordo.storage.chain_store import ChainStore
 
@@ -89,6 +90,10 @@ class L2ChainMaker:
 
     def close(self) -> None:
         self.store.close()
+
+    def output_root(self, number: int) -> bytes:
+        """The output root of block ``number`` (what a batch ending there commits to)."""
+        return output_root_at(self.chain.engine, self.chain.header_at(number)).root
 
     def build(self, transactions: Sequence[DecodedTransaction],
               origin: L1OriginRef | None, queue: Sequence[ForcedItem] = ()) -> Block:

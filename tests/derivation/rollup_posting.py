@@ -31,7 +31,7 @@ class BatchEnd:
     """What the header commits to about the batch's last block."""
 
     block_hash: bytes
-    state_root: bytes
+    output_root: bytes
 
 
 def producers_of(rollup: RollupSetup, posted: Sequence[BatchBlock]) -> tuple[Producer, ...]:
@@ -46,7 +46,7 @@ def producers_of(rollup: RollupSetup, posted: Sequence[BatchBlock]) -> tuple[Pro
 def batch_header(rollup: RollupSetup, index: int, posted: Sequence[BatchBlock], end: BatchEnd,
                  kind: DataKind, data_hash: bytes) -> BatchHeader:
     return BatchHeader(index=index, first_block=posted[0].number, last_block=posted[-1].number,
-                       last_block_hash=end.block_hash, state_root=end.state_root,
+                       last_block_hash=end.block_hash, output_root=end.output_root,
                        data_kind=kind, data_hash=data_hash, epoch=rollup.epoch,
                        producers=producers_of(rollup, posted),
                        forced_through=forced_through_of(posted[-1].extra_data))

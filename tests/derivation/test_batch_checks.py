@@ -101,7 +101,7 @@ def submit_input(header: BatchHeader, payload: bytes) -> bytes:
 def test_submit_batch_input_gives_the_payload_of_the_accepted_header_only() -> None:
     payload = b"\x01compressed"
     header = BatchHeader(index=4, first_block=10, last_block=12, last_block_hash=b"\x03" * 32,
-                         state_root=b"\x04" * 32, data_kind=DataKind.CALLDATA,
+                         output_root=b"\x04" * 32, data_kind=DataKind.CALLDATA,
                          data_hash=b"\x05" * 32, epoch=2,
                          producers=(Producer(b"\x06" * 20, 3),), forced_through=1)
     decoded = decode_submit_batch(submit_input(header, payload))

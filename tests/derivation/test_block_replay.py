@@ -54,17 +54,17 @@ def test_batches_rebuild_every_block_byte_for_byte(made: L2ChainMaker,
     assert derived.apply(decoded_batch(0, blocks[:4], posted[:4])) == []
 
 
-def test_a_wrong_state_root_in_the_signed_header_is_named(made: L2ChainMaker,
+def test_a_wrong_output_root_in_the_signed_header_is_named(made: L2ChainMaker,
                                                           derived: DerivedChain) -> None:
     blocks = made.blocks[:3]
     batch = decoded_batch(0, blocks, [batch_block_of(block) for block in blocks],
-                          state_root=b"\x5a" * 32)
+                          output_root=b"\x5a" * 32)
     with pytest.raises(InvalidBatch) as refused:
         derived.apply(batch)
-    root = bytes(blocks[-1].header.state_root).hex()
+    root = made.output_root(3).hex()
     assert str(refused.value) == (
-        f"batch 0, block 3: re-executed to hash 0x{blocks[-1].hash.hex()} and state root "
-        f"0x{root}, the signed header says hash 0x{blocks[-1].hash.hex()} and state root "
+        f"batch 0, block 3: re-executed to hash 0x{blocks[-1].hash.hex()} and output root "
+        f"0x{root}, the signed header says hash 0x{blocks[-1].hash.hex()} and output root "
         f"0x{'5a' * 32}")
     assert derived.head_number() == 0, "nothing of an invalid batch is committed"
 

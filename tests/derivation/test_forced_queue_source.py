@@ -79,7 +79,8 @@ def test_items_read_from_the_queue_are_taken_by_their_blocks(rollup: RollupSetup
     try:
         posted = [batch_block_of(block) for block in maker.blocks]
         last = maker.blocks[-1]
-        post_calldata_batch(rollup, 0, posted, BatchEnd(last.hash, bytes(last.header.state_root)))
+        end = BatchEnd(last.hash, maker.output_root(len(maker.blocks)))
+        post_calldata_batch(rollup, 0, posted, end)
         summary = derive(rollup, maker, tmp_path / "derived")
         assert summary["ok"], summary
         assert summary["blocks"] == len(maker.blocks)
@@ -103,7 +104,8 @@ def test_a_batch_ignoring_an_enqueued_item_is_refused(rollup: RollupSetup,
     try:
         posted = [batch_block_of(block) for block in maker.blocks]
         last = maker.blocks[-1]
-        post_calldata_batch(rollup, 0, posted, BatchEnd(last.hash, bytes(last.header.state_root)))
+        end = BatchEnd(last.hash, maker.output_root(len(maker.blocks)))
+        post_calldata_batch(rollup, 0, posted, end)
         summary = derive(rollup, maker, tmp_path / "derived")
         assert summary["invalid_batch"] is not None, summary
         assert summary["invalid_batch"]["message"] == (  # type: ignore[index]

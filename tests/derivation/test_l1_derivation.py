@@ -56,7 +56,7 @@ def made(rollup: RollupSetup, tmp_path: Path) -> Iterator[L2ChainMaker]:
 
 def end_of(maker: L2ChainMaker, number: int) -> BatchEnd:
     block = maker.blocks[number - 1]
-    return BatchEnd(block.hash, bytes(block.header.state_root))
+    return BatchEnd(block.hash, maker.output_root(number))
 
 
 def options(rollup: RollupSetup, maker: L2ChainMaker, data_dir: Path) -> DerivationOptions:

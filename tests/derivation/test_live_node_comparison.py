@@ -80,8 +80,9 @@ def node_block(endpoint: Endpoint, number: int) -> tuple[BatchBlock, BatchEnd]:
                         gas_limit=int(block["gasLimit"], 16),
                         extra_data=bytes.fromhex(block["extraData"][2:]),
                         mix_hash=bytes.fromhex(block["mixHash"][2:]), transactions=raws)
+    output = rpc_request(endpoint.rpc_url, "ordo_outputAtBlock", [hex(number)])
     return posted, BatchEnd(bytes.fromhex(block["hash"][2:]),
-                            bytes.fromhex(block["stateRoot"][2:]))
+                            bytes.fromhex(output["outputRoot"][2:]))
 
 
 def test_derived_blocks_equal_the_live_nodes(devnet: tuple[OrdoDevnet, Endpoint],

@@ -37,10 +37,13 @@ def test_genesis_allocation_is_readable(genesis: Genesis) -> None:
     executed, writes = engine.genesis_block()
     store.apply(writes)
     header = executed.block.header
-    for address in genesis.alloc:
-        assert engine.get_balance(header, address) == DEV_ACCOUNT_BALANCE
+    for address, account in genesis.alloc.items():
+        assert engine.get_balance(header, address) == account.balance
         assert engine.get_nonce(header, address) == 0
-        assert engine.get_code(header, address) == b""
+        assert engine.get_code(header, address) == account.code
+    dev_accounts = [account for account in genesis.alloc.values() if not account.code]
+    assert len(dev_accounts) == 10
+    assert all(account.balance == DEV_ACCOUNT_BALANCE for account in dev_accounts)
     assert engine.get_balance(header, b"\x42" * 20) == 0
 
 

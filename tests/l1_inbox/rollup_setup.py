@@ -32,6 +32,10 @@ STAKES = (40_000 * TOKEN, 40_000 * TOKEN, 20_000 * TOKEN, 20_000 * TOKEN)
 INCLUSION_WINDOW = 10
 FORCED_FEE = 10**15
 PAYLOAD = b"\x01compressed blocks would be here"
+CHALLENGE_WINDOW = 30
+"""Seconds; the pool's exit delay (100 s) exceeds it plus the longest dispute."""
+MAX_DISPUTE_DURATION = 20
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass
@@ -56,14 +60,14 @@ class RollupSetup:
 
     def header(self, index: int, first_block: int, last_block: int, payload: bytes = PAYLOAD,
                *, producers: Sequence[Producer] | None = None, forced_through: int = 0,
-               epoch: int | None = None, state_root: bytes = b"\x5a" * 32,
+               epoch: int | None = None, output_root: bytes = b"\x5a" * 32,
                data_kind: DataKind = DataKind.CALLDATA,
                data_hash: bytes | None = None) -> BatchHeader:
         chosen = tuple(producers) if producers is not None else \
             (Producer(self.keys[0].address, last_block - first_block + 1),)
         return BatchHeader(
             index=index, first_block=first_block, last_block=last_block,
-            last_block_hash=(last_block % 256).to_bytes(1, "big") * 32, state_root=state_root,
+            last_block_hash=(last_block % 256).to_bytes(1, "big") * 32, output_root=output_root,
             data_kind=data_kind,
             data_hash=data_hash if data_hash is not None else calldata_data_hash(payload),
             epoch=self.epoch if epoch is None else epoch, producers=chosen,
@@ -126,7 +130,8 @@ def send_paying(chain: AnvilChain, call: ContractFunction, sender: LocalAccount,
     return receipt
 
 
-def deploy_rollup_setup(chain: AnvilChain) -> RollupSetup:
+def deploy_rollup_setup(chain: AnvilChain, disputes: str = ZERO_ADDRESS) -> RollupSetup:
+    """``disputes``: the dispute game the inbox asks (a test double), none by default."""
     pools = deploy_pool(chain)
     keys = [validator_key(index) for index in range(len(STAKES))]
     for index, (key, stake) in enumerate(zip(keys, STAKES, strict=True)):
@@ -136,6 +141,7 @@ def deploy_rollup_setup(chain: AnvilChain) -> RollupSetup:
     owner = pools.owner
     queue = chain.deploy("ForcedInclusionQueue", INCLUSION_WINDOW, FORCED_FEE,
                          chain.accounts[9].address, sender=owner)
-    inbox = chain.deploy("RollupInbox", pools.pool.address, queue.address, sender=owner)
+    inbox = chain.deploy("RollupInbox", pools.pool.address, queue.address, CHALLENGE_WINDOW,
+                         MAX_DISPUTE_DURATION, disputes, sender=owner)
     chain.send(pools.pool.functions.set_inbox(inbox.address), owner)
     return RollupSetup(pools, queue, inbox, keys, epoch)

@@ -20,7 +20,7 @@ def test_accepts_a_batch_signed_by_more_than_two_thirds(rollup: RollupSetup) -> 
     assert event["submitter"] == rollup.poster.address
     assert (event["first_block"], event["last_block"]) == (1, 5)
     assert event["last_block_hash"] == header.last_block_hash
-    assert event["state_root"] == header.state_root
+    assert event["output_root"] == header.output_root
     assert (event["data_kind"], event["data_hash"]) == (0, calldata_data_hash(PAYLOAD))
     assert (event["epoch"], event["forced_through"], event["blob_hashes"]) == \
         (rollup.epoch, 0, [])
@@ -60,7 +60,7 @@ def test_refuses_a_repeated_signer_and_descending_order(rollup: RollupSetup) -> 
 
 def test_refuses_signatures_over_another_header(rollup: RollupSetup) -> None:
     header = rollup.header(0, 1, 1)
-    other = rollup.header(0, 1, 1, state_root=b"\x66" * 32)
+    other = rollup.header(0, 1, 1, output_root=b"\x66" * 32)
     assert rollup.refusal(header, rollup.signatures(other)) == \
         "RollupInbox: signer is not in the epoch's set"
 
@@ -86,7 +86,7 @@ def test_duplicate_is_a_no_op_and_a_conflict_is_refused(rollup: RollupSetup) -> 
     # the no-op holds even with signatures that would not count any more
     assert rollup.chain.send(rollup.submit_call(header, []), rollup.poster)["logs"] == []
 
-    conflicting = rollup.header(0, 1, 3, state_root=b"\x77" * 32)
+    conflicting = rollup.header(0, 1, 3, output_root=b"\x77" * 32)
     assert rollup.refusal(conflicting) == \
         "RollupInbox: batch 0 already accepted with another header"
 

@@ -7,7 +7,7 @@ is domain separated by a tag, the L2 chain id and the inbox address, so a signat
 exactly one batch of one chain at one inbox::
 
     keccak256(abi.encode(BATCH_DOMAIN, l2_chain_id, inbox, index, first_block, last_block,
-                         last_block_hash, state_root, data_kind, data_hash, epoch,
+                         last_block_hash, output_root, data_kind, data_hash, epoch,
                          producers, forced_through))
 
 ``RollupInbox.vy`` rebuilds the same bytes with one ``abi_encode``; the contract tests check
@@ -71,7 +71,7 @@ class BatchHeader:
     first_block: int
     last_block: int
     last_block_hash: bytes
-    state_root: bytes
+    output_root: bytes
     """Post-state root of ``last_block``."""
     data_kind: DataKind
     data_hash: bytes
@@ -92,7 +92,7 @@ class BatchHeader:
             raise BatchHeaderError(f"last_block {self.last_block} is before first_block "
                                    f"{self.first_block}")
         _check_bytes(self.last_block_hash, 32, "last_block_hash")
-        _check_bytes(self.state_root, 32, "state_root")
+        _check_bytes(self.output_root, 32, "output_root")
         _check_bytes(self.data_hash, 32, "data_hash")
         if not isinstance(self.data_kind, DataKind):
             raise BatchHeaderError(f"data_kind: {self.data_kind!r} is not a DataKind")
@@ -116,7 +116,7 @@ class BatchHeader:
     def as_abi_tuple(self) -> tuple[Any, ...]:
         """The header as the ``BatchHeader`` struct argument of ``submit_batch``."""
         return (self.index, self.first_block, self.last_block, self.last_block_hash,
-                self.state_root, int(self.data_kind), self.data_hash, self.epoch,
+                self.output_root, int(self.data_kind), self.data_hash, self.epoch,
                 [(entry.signer, entry.blocks) for entry in self.producers], self.forced_through)
 
 
@@ -124,10 +124,10 @@ def batch_digest(header: BatchHeader, l2_chain_id: int, inbox: bytes) -> bytes:
     """What every sequencer signs for ``header``; also the header hash the inbox logs."""
     _check_uint(l2_chain_id, MAX_UINT256, "l2_chain_id")
     _check_bytes(inbox, 20, "inbox")
-    (index, first, last, block_hash, state_root, kind, data_hash, epoch, producers,
+    (index, first, last, block_hash, output_root, kind, data_hash, epoch, producers,
      forced_through) = header.as_abi_tuple()
     return keccak(encode(list(DIGEST_TYPES), [
-        BATCH_DOMAIN, l2_chain_id, inbox, index, first, last, block_hash, state_root, kind,
+        BATCH_DOMAIN, l2_chain_id, inbox, index, first, last, block_hash, output_root, kind,
         data_hash, epoch, producers, forced_through]))
 
 

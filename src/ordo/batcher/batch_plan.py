@@ -108,13 +108,14 @@ class FinalBlock:
 
     batch_block: BatchBlock
     block_hash: bytes
-    state_root: bytes
+    output_root: bytes
+    """The block's output root (``ordo.core.output_root``): what the batch header commits to."""
     builder: bytes
     """The validator that built it (the first 20 bytes of its extra data): it is credited."""
 
     def __post_init__(self) -> None:
         for name, value, length in (("block_hash", self.block_hash, 32),
-                                    ("state_root", self.state_root, 32),
+                                    ("output_root", self.output_root, 32),
                                     ("builder", self.builder, BUILDER_LENGTH)):
             if not isinstance(value, bytes) or len(value) != length:
                 raise BatchPlanError(f"block {self.batch_block.number}: {name} is not "
@@ -125,9 +126,10 @@ class FinalBlock:
         return self.batch_block.number
 
 
-def final_block_of(block: Block) -> FinalBlock:
-    """A stored block as the plan sees it; raises BatchPlanError for a header without a
-    builder (only genesis has none, and genesis is never posted)."""
+def final_block_of(block: Block, output_root: bytes) -> FinalBlock:
+    """A stored block (whose output root the caller read from its state) as the plan sees it;
+    raises BatchPlanError for a header without a builder (only genesis has none, and genesis
+    is never posted)."""
     header = block.header
     extra = bytes(header.extra_data)
     if len(extra) < BUILDER_LENGTH:
@@ -138,8 +140,7 @@ def final_block_of(block: Block) -> FinalBlock:
         coinbase=bytes(header.coinbase), gas_limit=int(header.gas_limit), extra_data=extra,
         mix_hash=bytes(header.mix_hash),
         transactions=tuple(bytes(transaction.encode()) for transaction in block.transactions))
-    return FinalBlock(batch_block, bytes(header.hash), bytes(header.state_root),
-                      extra[:BUILDER_LENGTH])
+    return FinalBlock(batch_block, bytes(header.hash), output_root, extra[:BUILDER_LENGTH])
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def plan_headers(index: int, batch: BatchRange, epoch: int, forced_through: int)
     def header(kind: DataKind, data_hash: bytes) -> BatchHeader:
         return BatchHeader(index=index, first_block=batch.first_block,
                            last_block=batch.last_block, last_block_hash=last.block_hash,
-                           state_root=last.state_root, data_kind=kind, data_hash=data_hash,
+                           output_root=last.output_root, data_kind=kind, data_hash=data_hash,
                            epoch=epoch, producers=producers, forced_through=forced_through)
 
     return PlannedBatch(batch_range=batch, payload=payload,

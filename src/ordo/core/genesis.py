@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ordo.core.block_extra import encode_anchored_extra
+from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS, message_passer_code
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNT_COUNT = 10
@@ -262,14 +263,22 @@ def dev_private_keys(
     ]
 
 
+def predeploy_alloc() -> dict[bytes, GenesisAccount]:
+    """The accounts every Ordo L2 genesis holds: the L2ToL1MessagePasser of withdrawals
+    (``ordo.core.predeploys``)."""
+    return {MESSAGE_PASSER_ADDRESS: GenesisAccount(code=message_passer_code())}
+
+
 def devnet_genesis(
     chain_id: int = DEVNET_CHAIN_ID,
     timestamp: int = 0,
     validators: tuple[GenesisValidator, ...] = (),
     consensus: ConsensusRules | None = None,
     l1: GenesisL1 | None = None,
+    predeploys: bool = True,
 ) -> Genesis:
-    """The devnet genesis: the 10 development accounts each hold 10,000 ETH."""
+    """The devnet genesis: the 10 development accounts each hold 10,000 ETH, plus the L2
+    predeploys (``predeploys=False`` for a chain that is not an Ordo L2, as the dev L1)."""
     from eth_account import Account
 
     alloc = {
@@ -277,5 +286,7 @@ def devnet_genesis(
             GenesisAccount(balance=DEV_ACCOUNT_BALANCE)
         for key in dev_private_keys()
     }
+    if predeploys:
+        alloc.update(predeploy_alloc())
     return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc, validators=validators,
                    consensus=consensus or ConsensusRules(), l1=l1)

@@ -4,7 +4,7 @@ transactions, and the batch's last block checked against the signed header.
 Blocks are rebuilt with the engine's ``build_block`` (the posted transactions as candidates, in
 order), not checked with ``execute_block``: a batch carries no header, so the header is what
 execution gives, and the only claims to check are that every posted transaction was included and
-that the last block's hash and state root are the ones the quorum signed. A batch is replayed on
+that the last block's hash and output root are the ones the quorum signed. A batch is replayed on
 an in-memory layer over the committed state and committed only once its end matched, so the store
 never holds a block of a batch that turned out invalid. No disk or network here.
 
@@ -32,6 +32,7 @@ from ordo.derivation.errors import InvalidBatch
 from ordo.derivation.forced_rules import ForcedQueueItems, forced_items_of, header_forced_error
 from ordo.derivation.origin_rules import origin_layout_error
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
+from ordo.execution.output_roots import output_root_at
 from ordo.execution.state_source import KeyValueReader
 
 BLOCKHASH_WINDOW = 256
@@ -125,13 +126,13 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
     if int(parent.block_number) != accepted.last_block:
         raise InvalidBatch(accepted.index, f"replay ended at block {parent.block_number}, the "
                                            f"header's last block is {accepted.last_block}")
-    got_hash, got_root = bytes(parent.hash), bytes(parent.state_root)
-    if got_hash != accepted.last_block_hash or got_root != accepted.state_root:
+    got_hash, got_root = bytes(parent.hash), output_root_at(engine, parent).root
+    if got_hash != accepted.last_block_hash or got_root != accepted.output_root:
         raise InvalidBatch(
             accepted.index,
-            f"re-executed to hash 0x{got_hash.hex()} and state root 0x{got_root.hex()}, the "
-            f"signed header says hash 0x{accepted.last_block_hash.hex()} and state root "
-            f"0x{accepted.state_root.hex()}", accepted.last_block)
+            f"re-executed to hash 0x{got_hash.hex()} and output root 0x{got_root.hex()}, the "
+            f"signed header says hash 0x{accepted.last_block_hash.hex()} and output root "
+            f"0x{accepted.output_root.hex()}", accepted.last_block)
     return replayed
 
 

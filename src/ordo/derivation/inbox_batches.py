@@ -41,7 +41,7 @@ class AcceptedBatch:
     first_block: int
     last_block: int
     last_block_hash: bytes
-    state_root: bytes
+    output_root: bytes
     data_kind: DataKind
     data_hash: bytes
     epoch: int
@@ -91,7 +91,7 @@ def accepted_batch(log: L1Log) -> AcceptedBatch:
         first_block=int(arguments["first_block"]),
         last_block=int(arguments["last_block"]),
         last_block_hash=bytes(arguments["last_block_hash"]),
-        state_root=bytes(arguments["state_root"]),
+        output_root=bytes(arguments["output_root"]),
         data_kind=kind,
         data_hash=bytes(arguments["data_hash"]),
         epoch=int(arguments["epoch"]),
@@ -139,12 +139,12 @@ def calldata_payload(batch: AcceptedBatch, call_input: bytes, l2_chain_id: int,
 
 
 def _header(value: Sequence[Any]) -> BatchHeader:
-    (index, first, last, block_hash, state_root, kind, data_hash, epoch, producers,
+    (index, first, last, block_hash, output_root, kind, data_hash, epoch, producers,
      forced_through) = value
     try:
         return BatchHeader(
             index=int(index), first_block=int(first), last_block=int(last),
-            last_block_hash=bytes(block_hash), state_root=bytes(state_root),
+            last_block_hash=bytes(block_hash), output_root=bytes(output_root),
             data_kind=DataKind(int(kind)), data_hash=bytes(data_hash), epoch=int(epoch),
             producers=tuple(Producer(_address(signer), int(blocks))
                             for signer, blocks in producers),

@@ -43,9 +43,15 @@ from ordo.l1.deploy import (
     stake_devnet_sequencers,
 )
 from ordo.l1.local_account import LocalAccount
-from ordo.l1.rollup_deploy import deploy_rollup
+from ordo.l1.rollup_deploy import (
+    DEVNET_CHALLENGE_WINDOW,
+    DEVNET_MAX_DISPUTE_DURATION,
+    deploy_rollup,
+    devnet_rollup_params,
+)
 from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.staking_params import (
+    DEVNET_EXIT_DELAY,
     DEVNET_SEQUENCER_STAKE,
     TOKEN,
     StakingParams,
@@ -61,6 +67,8 @@ OPERATOR_MIN_BALANCE = 10**18
 CONFIRMATION_TIMEOUT = 180.0
 CONFIRMATION_POLL = 0.25
 TEST_NODE_CLIENTS = ("anvil", "hardhat")
+EXIT_MARGIN = 10
+"""Seconds a devnet's exit delay keeps above challenge window + longest dispute."""
 """Clients that make blocks only for transactions and take evm_increaseTime / evm_mine."""
 MAX_L1_NODES = 9
 """The dev accounts 1..9 are the operators (account 0 deploys)."""
@@ -75,8 +83,12 @@ class L1Devnet:
     url: str
 
 
-def staking_params() -> StakingParams:
-    return devnet_staking_params(DEVNET_CHAIN_ID)
+def staking_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW) -> StakingParams:
+    """Devnet delays; the exit delay grows past the challenge window plus the longest dispute
+    when a long window is asked for (the inbox refuses a pool whose exit is quicker)."""
+    least_exit = challenge_window + DEVNET_MAX_DISPUTE_DURATION + EXIT_MARGIN
+    return devnet_staking_params(DEVNET_CHAIN_ID,
+                                 exit_delay=max(DEVNET_EXIT_DELAY, least_exit))
 
 
 def check_l1_shape(shape: DevnetShape) -> None:
@@ -138,12 +150,14 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
         raise DevnetSetupError(f"L1 deployer 0x{deployer.address.hex()} has no ETH on L1 chain "
                                f"{chain_id} ({url}); fund it or give another deployer key")
     progress(f"L1: deploying the staking contracts from 0x{deployer.address.hex()}")
-    deployment = await deploy_staking(client, deployer, staking_params())
+    window = shape.challenge_window or DEVNET_CHALLENGE_WINDOW
+    deployment = await deploy_staking(client, deployer, staking_params(window))
     progress(f"L1: token 0x{deployment.token.hex()}, locking pool "
              f"0x{deployment.locking_pool.hex()} (L1 block {deployment.deploy_block})")
-    rollup = await deploy_rollup(client, deployer, deployment)
+    rollup = await deploy_rollup(client, deployer, deployment, devnet_rollup_params(window))
     progress(f"L1: rollup inbox 0x{rollup.inbox.hex()}, forced-inclusion queue "
-             f"0x{rollup.queue.hex()} (L1 block {rollup.deploy_block})")
+             f"0x{rollup.queue.hex()}, withdrawal portal 0x{(rollup.portal or b'').hex()} "
+             f"(L1 block {rollup.deploy_block}, challenge window {window} s)")
     operator_keys = devnet_operator_keys(count)
     await _fund(client, deployer, signers, operator_keys)
     progress(f"L1: each of the {count} signers got {SIGNER_FUNDING // 10**18} ETH; locking "
@@ -239,6 +253,12 @@ def _check_resumable(layout: DevnetLayout, genesis: Genesis, record: DevnetL1Rec
     if shape.epoch_length is not None and shape.epoch_length != epoch_length:
         raise DevnetSetupError(f"--epoch-length {shape.epoch_length}: {layout.genesis_path} "
                                f"fixes it at {epoch_length}; {resume_hint}")
+    held_window = None if record.rollup is None else record.rollup.challenge_window
+    if shape.challenge_window is not None and shape.challenge_window != held_window:
+        window_text = "has no withdrawal portal" if held_window is None else \
+            f"deployed its inbox with a {held_window} s window"
+        raise DevnetSetupError(f"--challenge-window {shape.challenge_window}: this devnet "
+                               f"{window_text}; {resume_hint}")
 
 
 async def _is_test_node(client: L1Client) -> bool:

@@ -37,7 +37,10 @@ class DevnetL1Record:
         rollup = {} if self.rollup is None else {
             "inbox": "0x" + self.rollup.inbox.hex(),
             "forcedQueue": "0x" + self.rollup.queue.hex(),
-            "inboxDeployBlock": self.rollup.deploy_block}
+            "inboxDeployBlock": self.rollup.deploy_block,
+            **({} if self.rollup.portal is None else {
+                "portal": "0x" + self.rollup.portal.hex(),
+                "challengeWindow": self.rollup.challenge_window})}
         return {"chainId": self.chain_id, "deployment": self.deployment.to_json(), **rollup,
                 "sequencers": [entry.to_json() for entry in self.sequencers],
                 "liveEpoch": self.live_epoch, "originNumber": self.origin_number,
@@ -100,7 +103,11 @@ def _rollup(document: dict[str, Any]) -> RollupDeployment | None:
         raise ValueError(f"has {', '.join(present)} but not {', '.join(missing)}")
     return RollupDeployment(_hex_bytes(document["inbox"], 20, "inbox"),
                             _hex_bytes(document["forcedQueue"], 20, "forcedQueue"),
-                            _number(document["inboxDeployBlock"], "inboxDeployBlock"))
+                            _number(document["inboxDeployBlock"], "inboxDeployBlock"),
+                            None if document.get("portal") is None
+                            else _hex_bytes(document["portal"], 20, "portal"),
+                            None if document.get("challengeWindow") is None
+                            else _number(document["challengeWindow"], "challengeWindow"))
 
 
 def _sequencer(entry: Any, index: int) -> StakedSequencer:

@@ -81,6 +81,8 @@ class DevnetOptions:
     stakes: tuple[int, ...] | None = None
     epoch_length: int | None = None
     block_time: float | None = None
+    challenge_window: int | None = None
+    """Seconds; None: what the data dir holds, or the devnet default for a new one."""
     ready_timeout: float = 120.0
     stop_grace: float = 10.0
     restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
@@ -89,7 +91,8 @@ class DevnetOptions:
 
     @property
     def shape(self) -> DevnetShape:
-        return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length)
+        return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length,
+                           challenge_window=self.challenge_window)
 
 
 def ordo_node_command(block_time: float | None, l1_rpc: str | None = None) -> NodeCommand:

@@ -32,6 +32,10 @@ class DevnetSetupError(Exception):
     the file or option and the problem."""
 
 
+MAX_DEVNET_CHALLENGE_WINDOW = 86_400
+"""A day: a devnet's sequencers would otherwise wait days to exit."""
+
+
 @dataclass(frozen=True)
 class DevnetShape:
     """What the operator asked for; None means what the data dir holds (or the default)."""
@@ -39,8 +43,14 @@ class DevnetShape:
     nodes: int | None = None
     stakes: tuple[int, ...] | None = None
     epoch_length: int | None = None
+    challenge_window: int | None = None
+    """Seconds (devnets on an L1 only)."""
 
     def __post_init__(self) -> None:
+        if self.challenge_window is not None and not \
+                1 <= self.challenge_window <= MAX_DEVNET_CHALLENGE_WINDOW:
+            raise DevnetSetupError(f"--challenge-window {self.challenge_window}: use 1 to "
+                                   f"{MAX_DEVNET_CHALLENGE_WINDOW} seconds on a devnet")
         if self.nodes is not None and self.nodes < 1:
             raise DevnetSetupError(f"--nodes {self.nodes}: a devnet needs at least one node")
         if self.stakes is not None:

@@ -20,7 +20,8 @@ from typing import Any
 
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 CACHE_DIR_ENV = "ORDO_VYPER_CACHE"
-CONTRACT_NAMES = ("GovernanceToken", "LockingPool", "RollupInbox", "ForcedInclusionQueue")
+CONTRACT_NAMES = ("GovernanceToken", "LockingPool", "RollupInbox", "ForcedInclusionQueue",
+                  "WithdrawalPortal", "L2ToL1MessagePasser")
 
 
 class ContractCompileError(RuntimeError):
@@ -33,6 +34,8 @@ class CompiledContract:
     abi: list[dict[str, Any]]
     bytecode: bytes
     source_hash: str
+    runtime_bytecode: bytes = b""
+    """The code the deployment leaves at the address: what a genesis predeploy holds."""
 
 
 def default_cache_dir() -> Path:
@@ -61,14 +64,16 @@ def source_hash(source: str, compiler_version: str) -> str:
     return hashlib.sha256(f"vyper {compiler_version}\n{source}".encode()).hexdigest()
 
 
-def _compile(name: str, source: str) -> tuple[list[dict[str, Any]], bytes]:
+def _compile(name: str, source: str) -> tuple[list[dict[str, Any]], bytes, bytes]:
     import vyper
 
     try:
-        output = vyper.compile_code(source, output_formats=["abi", "bytecode"])
+        output = vyper.compile_code(source,
+                                    output_formats=["abi", "bytecode", "bytecode_runtime"])
     except Exception as error:  # vyper raises many exception types, all mean "refused"
         raise ContractCompileError(f"{name}: vyper refused the source: {error}") from error
-    return list(output["abi"]), bytes.fromhex(str(output["bytecode"]).removeprefix("0x"))
+    return (list(output["abi"]), bytes.fromhex(str(output["bytecode"]).removeprefix("0x")),
+            bytes.fromhex(str(output["bytecode_runtime"]).removeprefix("0x")))
 
 
 def _read_cached(path: Path, name: str, digest: str) -> CompiledContract | None:
@@ -76,7 +81,8 @@ def _read_cached(path: Path, name: str, digest: str) -> CompiledContract | None:
         entry = json.loads(path.read_text(encoding="utf-8"))
         if entry["source_hash"] != digest:
             return None
-        return CompiledContract(name, list(entry["abi"]), bytes.fromhex(entry["bytecode"]), digest)
+        return CompiledContract(name, list(entry["abi"]), bytes.fromhex(entry["bytecode"]), digest,
+                                bytes.fromhex(entry["runtime_bytecode"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent or damaged: compile again and overwrite
 
@@ -87,6 +93,7 @@ def _write_cached(path: Path, contract: CompiledContract) -> None:
         "source_hash": contract.source_hash,
         "abi": contract.abi,
         "bytecode": contract.bytecode.hex(),
+        "runtime_bytecode": contract.runtime_bytecode.hex(),
     }
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +121,7 @@ def _compile_cached(name: str, source: str, digest: str, cache_dir: Path) -> Com
     cached = _read_cached(path, name, digest)
     if cached is not None:
         return cached
-    abi, bytecode = _compile(name, source)
-    contract = CompiledContract(name, abi, bytecode, digest)
+    abi, bytecode, runtime = _compile(name, source)
+    contract = CompiledContract(name, abi, bytecode, digest, runtime)
     _write_cached(path, contract)
     return contract

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from eth.abc import BlockHeaderAPI
+
 from ordo.batcher.batch_attestations import (
     AttestationCodecError,
     AttestationCollector,
@@ -68,8 +70,10 @@ class BatcherService:
                  epoch_record: Callable[[int], EpochSetRecord | None],
                  producer: Callable[[], bytes | None],
                  broadcast: Callable[[bytes], None], confirmations: int,
+                 output_root_of: Callable[[BlockHeaderAPI], bytes],
                  takeover_after: float = TAKEOVER_AFTER_S) -> None:
         self._store = store
+        self._output_root_of = output_root_of
         self._client = client
         self._inbox = inbox
         self._chain_id = l2_chain_id
@@ -180,7 +184,7 @@ class BatcherService:
         block = self._store.get_block_by_number(number)
         if block is None:
             raise BatchPlanError(f"final block {number} is not stored")
-        return final_block_of(block)
+        return final_block_of(block, self._output_root_of(block.header))
 
     def _add_planned(self, planned: PlannedBatch, validators: ValidatorSet) -> None:
         index = planned.index

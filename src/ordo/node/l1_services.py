@@ -80,13 +80,15 @@ class L1Services:
     def attach_batcher(self, store: ChainStore, l2_chain_id: int, epoch_length: int,
                        signer_key: bytes, producer: Callable[[], bytes | None],
                        broadcast: Callable[[bytes], None],
+                       output_root_of: Callable[[BlockHeaderAPI], bytes],
                        takeover_after: float) -> BatcherService | None:
         """A sequencer posts final blocks to the inbox the genesis names (none: no batches)."""
         if self.anchor.inbox is None:
             return None
         self.batcher = BatcherService(store, self.client, self.anchor.inbox, l2_chain_id,
                                       signer_key, epoch_length, self.epoch_sets.record, producer,
-                                      broadcast, self.anchor.confirmations, takeover_after)
+                                      broadcast, self.anchor.confirmations, output_root_of,
+                                      takeover_after)
         return self.batcher
 
     def start(self, stored_evidence: list[Equivocation]) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 
 from ordo.core.genesis import Genesis
+from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
@@ -138,6 +139,7 @@ async def run_node(config: NodeConfig) -> None:
                 store, genesis.chain_id, params.epoch_length, signer_key,
                 driver.current_producer,
                 lambda payload: driver.broadcast(MessageKind.BATCH_ATTESTATION, payload),
+                lambda header: output_root_at(chain.engine, header).root,
                 config.batch_takeover)
             if batcher is not None:
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation

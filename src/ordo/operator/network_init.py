@@ -18,6 +18,7 @@ from ordo.core.genesis import (
     Genesis,
     GenesisValidator,
     devnet_genesis,
+    predeploy_alloc,
 )
 from ordo.node.config import ConfigError
 
@@ -84,7 +85,7 @@ def build_genesis(options: InitOptions) -> Genesis:
         return devnet_genesis(chain_id=options.chain_id, validators=options.validators,
                               consensus=consensus)
     return Genesis(chain_id=options.chain_id, validators=options.validators,
-                   consensus=consensus)
+                   consensus=consensus, alloc=predeploy_alloc())
 
 
 def write_network_files(directory: Path, config_text: str, genesis: Genesis,

@@ -28,6 +28,7 @@ from ordo.rpc.filters import Clock, FilterRegistry
 from ordo.rpc.limits import RpcLimits
 from ordo.rpc.log_methods import LOG_METHODS
 from ordo.rpc.node_methods import NODE_METHODS
+from ordo.rpc.output_methods import OUTPUT_METHODS
 from ordo.rpc.raw_transaction_methods import RAW_TRANSACTION_METHODS
 from ordo.rpc.simulation_methods import SIMULATION_METHODS
 from ordo.rpc.state_methods import STATE_METHODS
@@ -36,7 +37,7 @@ from ordo.rpc.websocket import WebSocketConnection
 
 ALL_METHODS: MethodTable = {
     **NODE_METHODS, **STATE_METHODS, **BLOCK_METHODS, **FEE_METHODS, **LOG_METHODS,
-    **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS, **SIMULATION_METHODS,
+    **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS, **SIMULATION_METHODS, **OUTPUT_METHODS,
 }
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",

@@ -8,11 +8,11 @@
 @dev What is signed. Sequencers sign the batch header, not the commit certificate of the last
      block: a certificate covers a block hash but not the batch data, so anyone holding a public
      certificate could post garbage data under it and grief the inbox. The header commits to the
-     data (`data_hash`), the blocks, the post-state root, the reward split and the forced-queue
-     position, and the digest is domain separated by a tag, the L2 chain id and this inbox's
+     data (`data_hash`), the blocks, the output root of the last block, the reward split and the
+     forced-queue position, and the digest is domain separated by a tag, the L2 chain id and this inbox's
      address:
          keccak256(abi.encode(BATCH_DOMAIN, l2_chain_id, inbox, index, first_block, last_block,
-                              last_block_hash, state_root, data_kind, data_hash, epoch,
+                              last_block_hash, output_root, data_kind, data_hash, epoch,
                               producers, forced_through))
      (ordo.batcher.batch_header builds the same bytes.)
 
@@ -26,6 +26,16 @@
      the previous one's last (the first at L2 block 1). Posting the accepted header of an
      accepted batch again is a no-op, so racing posters and a poster that restarts after a
      crash cannot fail or duplicate anything; any other header at an accepted index is refused.
+
+     Settlement. Each accepted batch records its output root (keccak256(version ++ state_root ++
+     message_passer_storage_root ++ block_hash) of its last block, ordo.core.output_root) and the
+     L1 timestamp it landed. The output is final once `challenge_window` seconds have passed and
+     the dispute game (`disputes`, the one hook a game plugs into) reports no open or lost
+     dispute on it; the WithdrawalPortal pays withdrawals only against final outputs. With no
+     game deployed (`disputes` is the zero address) nothing can dispute a root and the window
+     alone decides. Because a signer's stake must still be there to slash when a dispute on a
+     root it signed ends, the pool's exit delay must exceed the window plus the longest dispute:
+     the constructor refuses a pool whose delay is shorter.
 """
 
 MAX_SEQUENCERS: public(constant(uint256)) = 64
@@ -58,7 +68,7 @@ struct BatchHeader:
     first_block: uint64
     last_block: uint64
     last_block_hash: bytes32
-    state_root: bytes32
+    output_root: bytes32
     data_kind: uint8
     data_hash: bytes32
     epoch: uint256
@@ -73,6 +83,14 @@ interface LockingPool:
     def credit_reward(signer: address, blocks: uint256): nonpayable
 
 
+interface LockingPoolDelay:
+    def exit_delay() -> uint256: view
+
+
+interface DisputeGame:
+    def dispute_status(index: uint256, output_root: bytes32) -> uint8: view
+
+
 interface ForcedInclusionQueue:
     def length() -> uint256: view
     def deadline_of(index: uint256) -> uint256: view
@@ -85,13 +103,19 @@ event BatchAccepted:
     first_block: uint64
     last_block: uint64
     last_block_hash: bytes32
-    state_root: bytes32
+    output_root: bytes32
     data_kind: uint8
     data_hash: bytes32
     epoch: uint256
     forced_through: uint256
     blob_hashes: DynArray[bytes32, MAX_BLOBS]
 
+
+# What the dispute hook says of a batch's output root.
+DISPUTE_NONE: public(constant(uint8)) = 0
+DISPUTE_OPEN: public(constant(uint8)) = 1
+DISPUTE_LOST: public(constant(uint8)) = 2
+DISPUTE_DEFENDED: public(constant(uint8)) = 3
 
 pool: public(LockingPool)
 queue: public(ForcedInclusionQueue)
@@ -102,15 +126,41 @@ last_block: public(uint64)
 last_epoch: public(uint256)
 forced_through: public(uint256)
 batch_hash: public(HashMap[uint256, bytes32])
+output_roots: public(HashMap[uint256, bytes32])
+landed_at: public(HashMap[uint256, uint256])
+challenge_window: public(uint256)
+max_dispute_duration: public(uint256)
+disputes: public(DisputeGame)
 
 
 @deploy
-def __init__(pool: LockingPool, queue: ForcedInclusionQueue):
+def __init__(
+    pool: LockingPool,
+    queue: ForcedInclusionQueue,
+    challenge_window: uint256,
+    max_dispute_duration: uint256,
+    disputes: DisputeGame,
+):
+    """
+    @param challenge_window Seconds after a batch lands before its output can be final.
+    @param max_dispute_duration The longest a dispute on one output can last (both clocks).
+    @param disputes The dispute game consulted on every output; the zero address: none.
+    """
     assert pool.address != empty(address), "RollupInbox: pool is the zero address"
     assert queue.address != empty(address), "RollupInbox: queue is the zero address"
+    assert challenge_window > 0, "RollupInbox: challenge window must be positive"
+    exit_delay: uint256 = staticcall LockingPoolDelay(pool.address).exit_delay()
+    assert exit_delay > challenge_window + max_dispute_duration, concat(
+        "RollupInbox: pool exit delay ", uint2str(exit_delay),
+        " s does not exceed challenge window + longest dispute (",
+        uint2str(challenge_window + max_dispute_duration), " s)"
+    )
     self.pool = pool
     self.queue = queue
     self.l2_chain_id = staticcall pool.l2_chain_id()
+    self.challenge_window = challenge_window
+    self.max_dispute_duration = max_dispute_duration
+    self.disputes = disputes
 
 
 # ---------------------------------------------------------------- digest and signatures
@@ -128,7 +178,7 @@ def _header_hash(header: BatchHeader) -> bytes32:
             header.first_block,
             header.last_block,
             header.last_block_hash,
-            header.state_root,
+            header.output_root,
             header.data_kind,
             header.data_hash,
             header.epoch,
@@ -286,6 +336,7 @@ def submit_batch(
         uint2str(expected), ")"
     )
     self._check_blocks(header)
+    assert header.output_root != empty(bytes32), "RollupInbox: output root is zero"
     assert header.epoch >= self.last_epoch, "RollupInbox: epoch older than the previous batch's"
     self._check_forced(header.forced_through)
     # The payload is hashed here and never passed on: handing a Bytes[MAX_PAYLOAD] to an
@@ -300,6 +351,8 @@ def submit_batch(
     self.last_epoch = header.epoch
     self.forced_through = header.forced_through
     self.batch_hash[expected] = digest
+    self.output_roots[expected] = header.output_root
+    self.landed_at[expected] = block.timestamp
     for producer: Producer in header.producers:
         extcall self.pool.credit_reward(producer.signer, producer.blocks)
     log BatchAccepted(
@@ -309,10 +362,52 @@ def submit_batch(
         first_block=header.first_block,
         last_block=header.last_block,
         last_block_hash=header.last_block_hash,
-        state_root=header.state_root,
+        output_root=header.output_root,
         data_kind=header.data_kind,
         data_hash=header.data_hash,
         epoch=header.epoch,
         forced_through=header.forced_through,
         blob_hashes=blob_hashes,
     )
+
+
+# ---------------------------------------------------------------- settlement
+
+
+@internal
+@view
+def _dispute_status(index: uint256) -> uint8:
+    if self.disputes.address == empty(address):
+        return DISPUTE_NONE
+    status: uint8 = staticcall self.disputes.dispute_status(index, self.output_roots[index])
+    assert status <= DISPUTE_DEFENDED, "RollupInbox: dispute game answered an unknown status"
+    return status
+
+
+@external
+@view
+def dispute_status(index: uint256) -> uint8:
+    """@notice 0 none, 1 open, 2 lost (the root was disproved), 3 defended."""
+    assert self.output_roots[index] != empty(bytes32), "RollupInbox: batch has not landed"
+    return self._dispute_status(index)
+
+
+@external
+@view
+def finalizable_at(index: uint256) -> uint256:
+    """@notice The L1 timestamp from which batch `index`'s output is final if undisputed."""
+    assert self.output_roots[index] != empty(bytes32), "RollupInbox: batch has not landed"
+    return self.landed_at[index] + self.challenge_window
+
+
+@external
+@view
+def is_output_final(index: uint256) -> bool:
+    """@notice Batch `index` landed, its challenge window is over and no dispute on its output
+    is open or lost."""
+    if self.output_roots[index] == empty(bytes32):
+        return False
+    if block.timestamp < self.landed_at[index] + self.challenge_window:
+        return False
+    status: uint8 = self._dispute_status(index)
+    return status == DISPUTE_NONE or status == DISPUTE_DEFENDED

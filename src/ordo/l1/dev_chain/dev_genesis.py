@@ -29,7 +29,7 @@ def faucet_address() -> bytes:
 
 def dev_l1_genesis(chain_id: int = DEV_L1_CHAIN_ID, timestamp: int = 0) -> Genesis:
     """Ten development accounts with 10,000 ETH each, plus the faucet."""
-    base = devnet_genesis(chain_id=chain_id, timestamp=timestamp)
+    base = devnet_genesis(chain_id=chain_id, timestamp=timestamp, predeploys=False)
     alloc = dict(base.alloc)
     alloc[faucet_address()] = GenesisAccount(balance=FAUCET_BALANCE)
     # Ethereum's own base fee rules: 1 gwei start, no floor above 7 wei.
