@@ -12,10 +12,18 @@
 
      Storage keeps only what the inbox and an auditor must read on chain; a raw transaction is
      kept as its keccak256 and travels in full in the TransactionEnqueued event, which is what
-     nodes read (at confirmed L1 heights) to include the item. Deposit ETH stays locked here:
-     the L2 mints `amount` to the recipient, and a withdrawal bridge (later) releases it. Fees
-     are kept apart from locked deposits and paid to the fee recipient on request.
+     nodes read (at confirmed L1 heights) to include the item. The L2 mints a deposit's
+     `amount` to the recipient; the ETH itself goes to the WithdrawalPortal, which pays
+     withdrawals out of it, so every L2 wei minted by a deposit is backed there one for one.
+     Until the owner names the portal (once, at deployment), deposit ETH stays locked here and
+     is forwarded in full when the portal is set. Fees are kept apart from deposits and paid to
+     the fee recipient on request.
 """
+
+
+interface WithdrawalPortal:
+    def receive_deposit(): payable
+    def queue() -> address: view
 
 KIND_TRANSACTION: public(constant(uint8)) = 0
 KIND_DEPOSIT: public(constant(uint8)) = 1
@@ -59,6 +67,13 @@ event FeesClaimed:
     amount: uint256
 
 
+event PortalSet:
+    portal: indexed(address)
+    forwarded: uint256
+
+
+owner: public(address)
+portal: public(address)
 inclusion_window: public(uint256)
 min_fee: public(uint256)
 fee_recipient: public(address)
@@ -79,6 +94,27 @@ def __init__(inclusion_window: uint256, min_fee: uint256, fee_recipient: address
     self.inclusion_window = inclusion_window
     self.min_fee = min_fee
     self.fee_recipient = fee_recipient
+    self.owner = msg.sender
+
+
+@external
+def set_portal(portal: address):
+    """
+    @notice Name the WithdrawalPortal that holds deposit ETH, once: a portal that could be
+            changed later would let the owner move every deposit to a contract of its choosing.
+            The deposits locked so far are forwarded to it at once.
+    """
+    assert msg.sender == self.owner, "ForcedInclusionQueue: only the owner may set the portal"
+    assert self.portal == empty(address), "ForcedInclusionQueue: portal already set"
+    assert portal != empty(address), "ForcedInclusionQueue: portal is the zero address"
+    assert staticcall WithdrawalPortal(portal).queue() == self, \
+        "ForcedInclusionQueue: the portal serves another queue"
+    self.portal = portal
+    forwarded: uint256 = self.deposits_locked
+    self.deposits_locked = 0
+    if forwarded > 0:
+        extcall WithdrawalPortal(portal).receive_deposit(value=forwarded)
+    log PortalSet(portal=portal, forwarded=forwarded)
 
 
 @internal
@@ -125,15 +161,18 @@ def enqueue_transaction(raw_transaction: Bytes[MAX_RAW_TRANSACTION]) -> uint256:
 @external
 @payable
 def deposit(recipient: address) -> uint256:
-    """@notice Lock msg.value here; msg.value minus the minimum fee is minted to `recipient` on
-    L2. Returns the item's index."""
+    """@notice Deposit msg.value minus the minimum fee, minted to `recipient` on L2; the amount
+    goes to the WithdrawalPortal (or stays locked here until a portal is set). Returns the
+    item's index."""
     assert recipient != empty(address), "ForcedInclusionQueue: recipient is the zero address"
     fee: uint256 = self.min_fee
     assert msg.value > fee, "ForcedInclusionQueue: deposit does not exceed the fee"
     amount: uint256 = msg.value - fee
     deadline: uint256 = block.number + self.inclusion_window
     self.fees_collected += fee
-    self.deposits_locked += amount
+    portal: address = self.portal
+    if portal == empty(address):
+        self.deposits_locked += amount
     index: uint256 = self._append(
         ForcedItem(
             kind=KIND_DEPOSIT,
@@ -149,6 +188,8 @@ def deposit(recipient: address) -> uint256:
         index=index, sender=msg.sender, recipient=recipient, amount=amount, fee=fee,
         deadline=deadline,
     )
+    if portal != empty(address):
+        extcall WithdrawalPortal(portal).receive_deposit(value=amount)
     return index
 
 
