@@ -37,26 +37,26 @@ def set_reentry(calldata: Bytes[2048]):
 
 
 @internal
-def _record(gas_at_entry: uint256):
+def _record(gas_at_entry: uint256, amount: uint256):
     self.gas_at_entry = gas_at_entry
     assert not self.failing, "WithdrawalTarget: told to fail"
     if len(self.reentry) > 0:
         raw_call(self.portal, self.reentry)
     self.calls += 1
-    self.received += msg.value
+    self.received += amount
     self.last_sender = staticcall Portal(self.portal).l2_sender()
 
 
 @external
 @payable
-def note(value: uint256):
+def note(number: uint256):
     gas_at_entry: uint256 = msg.gas
-    self._record(gas_at_entry)
-    self.last_note = value
+    self._record(gas_at_entry, msg.value)
+    self.last_note = number
 
 
 @external
 @payable
 def __default__():
     gas_at_entry: uint256 = msg.gas
-    self._record(gas_at_entry)
+    self._record(gas_at_entry, msg.value)
