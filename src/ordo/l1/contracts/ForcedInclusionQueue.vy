@@ -25,6 +25,7 @@ interface WithdrawalPortal:
     def receive_deposit(): payable
     def queue() -> address: view
 
+
 KIND_TRANSACTION: public(constant(uint8)) = 0
 KIND_DEPOSIT: public(constant(uint8)) = 1
 # A raw signed L2 transaction of up to 16 KiB: big enough for a contract call with data, small
@@ -78,6 +79,8 @@ inclusion_window: public(uint256)
 min_fee: public(uint256)
 fee_recipient: public(address)
 fees_collected: public(uint256)
+# Deposit ETH held by this contract: it grows only while no portal is set, and set_portal
+# forwards it all (so it is zero from then on, and the portal's deposits_received is the total).
 deposits_locked: public(uint256)
 item_count: uint256
 items: public(HashMap[uint256, ForcedItem])
