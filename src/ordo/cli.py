@@ -45,6 +45,7 @@ from ordo.node.config_file import read_config_file
 from ordo.operator.init_command import init_command
 from ordo.operator.stake_commands import stake_group
 from ordo.operator.status_rows import status_rows
+from ordo.settlement.bridge_commands import bridge_group
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -299,6 +300,7 @@ def status_table(rpc_url: str, answer: dict[str, Any]) -> Table:
 main.add_command(keys_group)
 main.add_command(init_command)
 main.add_command(stake_group)
+main.add_command(bridge_group)
 
 
 @dataclass(frozen=True)

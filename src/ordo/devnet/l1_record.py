@@ -34,13 +34,7 @@ class DevnetL1Record:
     """The inbox and forced-inclusion queue; None for a devnet made before they were deployed."""
 
     def to_json(self) -> dict[str, Any]:
-        rollup = {} if self.rollup is None else {
-            "inbox": "0x" + self.rollup.inbox.hex(),
-            "forcedQueue": "0x" + self.rollup.queue.hex(),
-            "inboxDeployBlock": self.rollup.deploy_block,
-            **({} if self.rollup.portal is None else {
-                "portal": "0x" + self.rollup.portal.hex(),
-                "challengeWindow": self.rollup.challenge_window})}
+        rollup = {} if self.rollup is None else self.rollup.record_fields()
         return {"chainId": self.chain_id, "deployment": self.deployment.to_json(), **rollup,
                 "sequencers": [entry.to_json() for entry in self.sequencers],
                 "liveEpoch": self.live_epoch, "originNumber": self.origin_number,

@@ -43,10 +43,7 @@ class L1Entry:
     """Where the nodes post batches; None for a devnet made before the inbox was deployed."""
 
     def to_json(self) -> dict[str, Any]:
-        rollup = {} if self.rollup is None else {
-            "inbox": "0x" + self.rollup.inbox.hex(),
-            "forcedQueue": "0x" + self.rollup.queue.hex(),
-            "inboxDeployBlock": self.rollup.deploy_block}
+        rollup = {} if self.rollup is None else self.rollup.record_fields()
         return {"rpc": self.url, "chainId": self.chain_id, "token": "0x" + self.token.hex(),
                 "lockingPool": "0x" + self.locking_pool.hex(), "deployBlock": self.deploy_block,
                 **rollup, "originNumber": self.origin_number, "devChainPid": self.dev_chain_pid}

@@ -86,6 +86,13 @@ class RollupDeployment:
                 **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
                                                    "challenge_window": self.challenge_window})}
 
+    def record_fields(self) -> dict[str, Any]:
+        """The camelCase fields l1.json and devnet.json carry."""
+        return {"inbox": "0x" + self.inbox.hex(), "forcedQueue": "0x" + self.queue.hex(),
+                "inboxDeployBlock": self.deploy_block,
+                **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
+                                                   "challengeWindow": self.challenge_window})}
+
 
 @cache
 def inbox_abi() -> ContractAbi:

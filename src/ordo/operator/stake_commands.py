@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from eth_utils import to_checksum_address
 
-from ordo.keys.keystore import KeystoreError, decrypt_keystore, read_keystore
+from ordo.keys.keystore_unlock import keystore_address, unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.local_account import LocalAccount
@@ -147,7 +147,7 @@ def status_command(operator: str | None, key_path: Path | None, as_json: bool,
         address = _or_exit(lambda: parse_hex_address("operator", operator), EXIT_CONFIG)
     else:
         path = _or_exit(lambda: resolve_key_path(key_path, options["config_path"]), EXIT_CONFIG)
-        address = _or_exit(lambda: _keystore_address(path), EXIT_CONFIG)
+        address = _or_exit(lambda: keystore_address(path), EXIT_CONFIG)
     position = _or_exit(lambda: asyncio.run(_read(target, address)), EXIT_FAILED)
     if as_json:
         click.echo(json.dumps({**position.sequencer.to_json(),
@@ -188,7 +188,7 @@ def _run_action(action: str, options: dict[str, Any], *, amount_text: str | None
     target = _or_exit(lambda: _target(options), EXIT_CONFIG)
     key_path = _or_exit(lambda: resolve_key_path(options["key_path"], options["config_path"]),
                         EXIT_CONFIG)
-    caller = _or_exit(lambda: _keystore_address(key_path), EXIT_CONFIG)
+    caller = _or_exit(lambda: keystore_address(key_path), EXIT_CONFIG)
     source = _or_exit(lambda: PasswordSource(options["password_file"],
                                              options["password_env"]), EXIT_CONFIG)
     owner = sequencer or caller
@@ -207,7 +207,7 @@ def _run_action(action: str, options: dict[str, Any], *, amount_text: str | None
             confirmed = False
         if not confirmed:
             _fail("not confirmed; nothing was sent (--yes sends without asking)", EXIT_FAILED)
-    key = _or_exit(lambda: _decrypt(key_path, source), EXIT_CONFIG)
+    key = _or_exit(lambda: unlock_keystore(key_path, source), EXIT_CONFIG)
     receipt = _or_exit(lambda: asyncio.run(_send(target, key, position, plan)), EXIT_FAILED)
     click.echo(f"{plan.function} done in L1 block {receipt.block_number} "
                f"(transaction 0x{receipt.transaction_hash.hex()})")
@@ -243,27 +243,6 @@ def _address(raw: bytes) -> str:
 def _target(options: dict[str, Any]) -> StakeTarget:
     return resolve_target(options["l1_rpc"], options["pool"], options["config_path"],
                           options["devnet_json"])
-
-
-def _keystore_address(path: Path) -> bytes:
-    try:
-        document = read_keystore(path)
-    except KeystoreError as error:
-        raise ConfigError(f"key: {error}") from None
-    return bytes.fromhex(document["address"].removeprefix("0x"))
-
-
-def _decrypt(path: Path, source: PasswordSource) -> bytes:
-    password = source.read()
-    if password is None:
-        if not sys.stdin.isatty():
-            raise PasswordError("password: no terminal to prompt on; pass --password-file FILE "
-                                "or --password-env NAME")
-        password = click.prompt(f"Password of {path.name}", hide_input=True, err=True)
-    try:
-        return decrypt_keystore(path, password)
-    except KeystoreError as error:
-        raise ConfigError(f"key: {error}") from None
 
 
 async def _read(target: StakeTarget, owner: bytes) -> PoolPosition:

@@ -1,0 +1,90 @@
+"""Which L1, which L2 node and which contracts ``ordo bridge`` talks to.
+
+``--devnet DIR`` reads the running devnet's ``devnet.json`` (its first node's RPC, the L1 and
+the rollup contracts); otherwise ``--l1-rpc`` and ``--l2-rpc`` name the endpoints and a node's
+``--config FILE`` (``ordo init``) names the L1 through its genesis. The portal is not in any
+file: the queue names it (``ForcedInclusionQueue.portal``), so there is nothing to keep in step.
+Each miss says where it looked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ordo.node.config import ConfigError
+from ordo.node.config_file import read_config_file
+from ordo.operator.network_init import parse_hex_address
+
+DEVNET_MANIFEST = "devnet.json"
+
+
+@dataclass(frozen=True)
+class BridgeTarget:
+    l1_rpc: str
+    l2_rpc: str
+    inbox: bytes
+    forced_queue: bytes
+    inbox_deploy_block: int
+    """Where BatchAccepted events start (0 when no file says)."""
+
+
+def resolve_bridge_target(devnet: Path | None, l1_rpc: str | None, l2_rpc: str | None,
+                          config_path: Path | None) -> BridgeTarget:
+    """ConfigError naming the option to add when an endpoint or contract is not found."""
+    l1_section: dict[str, Any] = {}
+    looked: list[str] = ["the options"]
+    if devnet is not None:
+        manifest = _read_json(devnet / DEVNET_MANIFEST if devnet.is_dir() else devnet, "devnet")
+        looked.append(str(devnet))
+        l1_section = _section(manifest, "l1")
+        nodes = manifest.get("nodes")
+        if l2_rpc is None and isinstance(nodes, list) and nodes and isinstance(nodes[0], dict):
+            l2_rpc = nodes[0].get("rpc")
+    elif config_path is not None:
+        settings = read_config_file(config_path)
+        looked.append(str(config_path))
+        l1_rpc = l1_rpc or settings.get("l1_rpc")
+        if l2_rpc is None and settings.get("rpc_port"):
+            l2_rpc = f"http://127.0.0.1:{settings['rpc_port']}"
+        genesis_path = settings.get("genesis_path")
+        if isinstance(genesis_path, Path) and genesis_path.exists():
+            l1_section = _section(_read_json(genesis_path, "genesis"), "l1")
+    where = ", ".join(looked)
+    l1_rpc = l1_rpc or l1_section.get("rpc")
+    for name, url in (("l1-rpc", l1_rpc), ("l2-rpc", l2_rpc)):
+        if not url:
+            raise ConfigError(f"{name}: not given (looked in {where}); pass --{name} URL or "
+                              "--devnet DIR")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: {url!r} is not allowed; use an http:// or https:// URL")
+    assert isinstance(l1_rpc, str) and isinstance(l2_rpc, str)
+    contracts = []
+    for key in ("inbox", "forcedQueue"):
+        value = l1_section.get(key)
+        if not value:
+            raise ConfigError(f"{key}: this network names no {key} (looked in {where}); the "
+                              "bridge needs a network on an L1 with the rollup contracts")
+        contracts.append(parse_hex_address(key, str(value)))
+    deploy_block = l1_section.get("inboxDeployBlock", 0)
+    return BridgeTarget(l1_rpc, l2_rpc, contracts[0], contracts[1],
+                        deploy_block if isinstance(deploy_block, int) else 0)
+
+
+def _read_json(path: Path, key: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{key}: {path} does not exist (is the devnet started?)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{key}: cannot read {path} as JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{key}: {path} is not a JSON object")
+    return document
+
+
+def _section(document: dict[str, Any], name: str) -> dict[str, Any]:
+    section = document.get(name)
+    return section if isinstance(section, dict) else {}
