@@ -1,5 +1,5 @@
 """The node's L1 side on an L1-anchored network: one client, the L1 view, epoch sets from the
-pool, automatic evidence reporting and the staking view of ordo_status.
+pool, automatic evidence reporting, and the staking and settlement views of ordo_status.
 
 Built once by the runner when the genesis names a locking pool; everything here is a background
 task or a cache, so a slow or absent L1 endpoint delays epoch changes and reports but never
@@ -21,10 +21,16 @@ from ordo.core.genesis import GenesisL1
 from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
+from ordo.l1.view_cache import L1ViewCache
 from ordo.node.batcher_service import BatcherService
 from ordo.node.config import ConfigError
 from ordo.node.l1_epoch_sets import L1EpochSets
 from ordo.node.l1_watch import L1Watch
+from ordo.settlement.settlement_view import (
+    SettlementView,
+    settlement_cache,
+    settlement_status,
+)
 from ordo.staking.epoch_keeper import EpochKeeper
 from ordo.staking.evidence_reporter import EvidenceReporter
 from ordo.staking.staking_view import StakingViewCache, confirmed_view_reader
@@ -62,6 +68,11 @@ class L1Services:
             self.keeper = EpochKeeper(self.client, anchor.locking_pool, account)
             self.staking = StakingViewCache(confirmed_view_reader(
                 self.client, anchor.locking_pool, account.address, anchor.confirmations))
+        self.settlement: L1ViewCache[SettlementView] | None = None
+        if anchor.inbox is not None and anchor.forced_queue is not None:
+            # Every node shows it, signer or not: it reads only public views of the inbox.
+            self.settlement = settlement_cache(self.client, anchor.inbox, anchor.forced_queue,
+                                               anchor.confirmations)
         self._tasks: list[asyncio.Task[None]] = []
         self.batcher: BatcherService | None = None
 
@@ -121,6 +132,8 @@ class L1Services:
             fields["staking"] = self.staking.current().to_json()
         if self.batcher is not None:
             fields["batcher"] = self.batcher.status()
+        if self.settlement is not None:
+            fields["settlement"] = settlement_status(self.settlement.current())
         return fields
 
     async def stop(self) -> None:
@@ -133,6 +146,8 @@ class L1Services:
                 await task
         if self.staking is not None:
             await self.staking.close()
+        if self.settlement is not None:
+            await self.settlement.close()
         await self.watch.stop()
         await self.client.close()
 

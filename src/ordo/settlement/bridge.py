@@ -36,6 +36,7 @@ from ordo.l1.local_account import LocalAccount, SentTransaction
 from ordo.l1.rollup_deploy import inbox_at, portal_at, queue_at
 from ordo.l1.rpc_errors import L1RpcError
 from ordo.settlement.bridge_target import BridgeTarget
+from ordo.settlement.settlement_view import SettlementReadError, read_settlement
 from ordo.settlement.withdrawal import NotAWithdrawal, Withdrawal, withdrawal_from_log
 
 DEFAULT_L1_GAS_LIMIT = 100_000
@@ -92,9 +93,13 @@ async def portal_of(l1: L1Client, target: BridgeTarget) -> ContractHandle:
     """The portal the queue hands deposits to; refused when none was named."""
     address = bytes.fromhex(str(await queue_at(l1, target.forced_queue).call("portal"))[2:])
     if address == bytes(20):
-        raise BridgeRefused(f"the forced queue 0x{target.forced_queue.hex()} names no "
-                            "withdrawal portal: this network was deployed before withdrawals")
+        raise BridgeRefused(_no_portal(target))
     return portal_at(l1, address)
+
+
+def _no_portal(target: BridgeTarget) -> str:
+    return (f"the forced queue 0x{target.forced_queue.hex()} names no withdrawal portal: this "
+            "network was deployed before withdrawals")
 
 
 async def deposit(l1: L1Client, account: LocalAccount, target: BridgeTarget, amount: int,
@@ -252,27 +257,16 @@ async def finalize(l1: L1Client, l2: L1Client, account: LocalAccount, target: Br
 
 
 async def overview(l1: L1Client, target: BridgeTarget) -> dict[str, Any]:
-    """The latest landed output root, its batch and window, and what the portal holds."""
-    inbox = inbox_at(l1, target.inbox)
-    portal = await portal_of(l1, target)
-    landed = int(await inbox.call("next_index"))
-    l1_time = await _l1_time(l1)
-    document: dict[str, Any] = {
-        "batchIndex": None, "outputRoot": None, "l2Block": None, "finalizableAt": None,
-        "final": False, "l1Time": l1_time, "challengeWindow": int(
-            await inbox.call("challenge_window")),
-        "portal": "0x" + portal.address.hex(),
-        "portalBalance": str(await l1.get_balance(portal.address))}
-    if landed == 0:
-        return document
-    index = landed - 1
-    document.update({
-        "batchIndex": index,
-        "outputRoot": "0x" + bytes(await inbox.call("output_roots", index)).hex(),
-        "l2Block": int(await inbox.call("last_block")),
-        "finalizableAt": int(await inbox.call("finalizable_at", index)),
-        "final": bool(await inbox.call("is_output_final", index))})
-    return document
+    """The latest landed output root, its batch and window, and what the portal holds, at the
+    L1 head (a user deciding whether to prove or finalize acts against the head)."""
+    try:
+        view = await read_settlement(l1, target.inbox, target.forced_queue,
+                                     await l1.block_number())
+    except SettlementReadError as error:
+        raise BridgeRefused(str(error)) from error
+    if view.portal is None:
+        raise BridgeRefused(_no_portal(target))
+    return view.to_json()
 
 
 def _left(current: WithdrawalStatus) -> str:

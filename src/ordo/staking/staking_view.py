@@ -20,6 +20,7 @@ from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.staking_contracts import pool_at
+from ordo.l1.view_cache import DEFAULT_MAX_AGE, CachedView, L1ViewCache
 from ordo.staking.epoch_set import EpochSetError
 from ordo.staking.pool_reader import (
     PoolReadError,
@@ -31,7 +32,6 @@ from ordo.staking.sequencer_state import SequencerState
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_AGE = 10.0
 
 
 @dataclass(frozen=True)
@@ -137,80 +137,25 @@ def confirmed_view_reader(client: L1Client, pool: bytes, own_signer: bytes,
     return read
 
 
-@dataclass(frozen=True)
-class CachedStakingView:
-    view: StakingView | None
-    """The last view read successfully, None before the first."""
-    read_at: float | None
-    """Clock time of that read."""
-    error: str | None
-    """Why the latest refresh failed, None if it succeeded."""
-    now: float
+class CachedStakingView(CachedView[StakingView]):
+    """The cache's answer in the shape ordo_status has always shown for staking."""
 
     def to_json(self) -> dict[str, Any]:
-        age = None if self.read_at is None else round(max(0.0, self.now - self.read_at), 3)
         return {"view": None if self.view is None else self.view.to_json(),
-                "age_seconds": age, "error": self.error}
+                "age_seconds": self.age_seconds, "error": self.error}
 
 
-class StakingViewCache:
-    """The last good view, refreshed in the background ``max_age`` seconds after the previous
-    refresh ended (so a slow L1 is not asked back to back).
-
-    ``current()`` never waits for L1: a stale or missing view starts one refresh task (never
-    two at once) and the caller gets what is there now. A failed refresh keeps the old view and
-    records the error, which ``current()`` shows until a refresh succeeds.
-    """
+class StakingViewCache(L1ViewCache[StakingView]):
+    """The staking view's L1ViewCache (see there: never waits for L1, one refresh at a time,
+    the last good view kept with the error of a failed refresh)."""
 
     def __init__(self, read: Callable[[], Awaitable[StakingView]],
                  max_age: float = DEFAULT_MAX_AGE,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if not max_age > 0:
-            raise ValueError(f"max_age: {max_age!r} must be positive")
-        self._read = read
-        self._max_age = max_age
-        self._clock = clock
-        self._view: StakingView | None = None
-        self._read_at: float | None = None
-        self._finished_at: float | None = None
-        """When the last refresh ended, well or not: the next is due max_age later."""
-        self._error: str | None = None
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(read, "staking view", (L1Error, PoolReadError, EpochSetError),
+                         max_age, clock)
 
     def current(self) -> CachedStakingView:
-        """What is known now; starts a refresh if due (needs a running event loop)."""
-        now = self._clock()
-        if self._due(now):
-            self._task = asyncio.get_running_loop().create_task(self.refresh())
-        return CachedStakingView(self._view, self._read_at, self._error, now)
-
-    async def refresh(self) -> None:
-        """Read once now; failures are recorded, not raised."""
-        try:
-            view = await self._read()
-        except (L1Error, PoolReadError, EpochSetError) as error:
-            self._error = str(error) or type(error).__name__
-            log.warning("staking view not refreshed: %s", self._error)
-        except Exception as error:  # a background task: nobody else would see it
-            self._error = f"{type(error).__name__}: {error}"
-            log.exception("staking view refresh failed unexpectedly")
-        else:
-            self._view, self._read_at, self._error = view, self._clock(), None
-        finally:
-            self._finished_at = self._clock()
-
-    async def wait(self) -> None:
-        """Until the refresh in flight, if any, is over (start-up, tests)."""
-        if self._task is not None:
-            await asyncio.shield(self._task)
-
-    async def close(self) -> None:
-        """Cancel a refresh in flight (node shutdown)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    def _due(self, now: float) -> bool:
-        if self._task is not None and not self._task.done():
-            return False
-        return self._finished_at is None or now - self._finished_at >= self._max_age
+        """What is known now, in the shape ordo_status has always shown for staking."""
+        cached = super().current()
+        return CachedStakingView(cached.view, cached.read_at, cached.error, cached.now)
