@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ordo.metrics.node_metrics import NodeMetrics
+from ordo.operator.l1_status_summary import L1StatusError, read_l1_summary
 from tests.metrics.test_metrics_parts import SIGNER, FakeDriver, FakeNode, samples_of
 
 RECORDED = Path(__file__).resolve().parents[1] / "cli" / "recorded_status_l1.json"
@@ -76,3 +77,47 @@ def test_a_malformed_l1_object_drops_the_l1_series_with_a_warning(
     assert samples[("ordo_head_height", ())] == 9
     assert not any(name.startswith("ordo_l1") for name, _ in samples)
     assert "l1.head: 'soon' is not a non-negative integer" in caplog.text
+
+
+SETTLEMENT = {"batchIndex": 6, "outputRoot": "0x" + "5a" * 32, "l2Block": 84,
+              "landedAt": 1_800_000_000, "finalizableAt": 1_800_000_030, "disputeStatus": 0,
+              "dispute": "none", "final": False, "challengeWindow": 30, "l1Block": 120,
+              "l1Time": 1_800_000_012, "portal": "0x" + "11" * 20,
+              "portalBalance": "300000000000000000", "secondsLeft": 17, "ageSeconds": 1.0,
+              "error": None}
+
+
+def test_the_latest_landed_batch_and_its_window_are_exported() -> None:
+    l1 = recorded_l1()
+    l1["settlement"] = dict(SETTLEMENT)
+    metrics = NodeMetrics(FakeNode(), L1Driver(l1), SIGNER)
+    samples = samples_of(metrics.registry)
+    assert samples[("ordo_settlement_latest_batch_index", ())] == 6
+    assert samples[("ordo_settlement_window_seconds_left", ())] == 17
+    assert samples[("ordo_settlement_output_final", ())] == 0
+
+    l1["settlement"].update(batchIndex=7, secondsLeft=0, final=True)
+    samples = samples_of(metrics.registry)
+    assert samples[("ordo_settlement_latest_batch_index", ())] == 7
+    assert samples[("ordo_settlement_window_seconds_left", ())] == 0
+    assert samples[("ordo_settlement_output_final", ())] == 1
+
+    # Before the first read (or the first batch) the node knows no batch: no series, not 0.
+    l1["settlement"] = {key: None for key in SETTLEMENT} | {"error": "connection refused"}
+    samples = samples_of(metrics.registry)
+    assert not any(name.startswith("ordo_settlement") for name, _ in samples)
+    assert samples[("ordo_l1_head", ())] == 15
+
+
+def test_a_malformed_settlement_object_is_named() -> None:
+    l1 = recorded_l1()
+    l1["settlement"] = dict(SETTLEMENT, secondsLeft=-3)
+    with pytest.raises(L1StatusError, match=r"l1\.settlement\.secondsLeft: -3 is negative"):
+        read_l1_summary(l1)
+    l1["settlement"] = dict(SETTLEMENT, dispute="maybe")
+    with pytest.raises(L1StatusError, match=r"l1\.settlement\.dispute: 'maybe' is not none"):
+        read_l1_summary(l1)
+    summary = read_l1_summary(dict(l1, settlement=SETTLEMENT))
+    assert summary.settlement is not None
+    assert summary.settlement.portal_balance == 3 * 10**17
+    assert summary.settlement.output_root == "0x" + "5a" * 32

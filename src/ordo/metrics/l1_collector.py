@@ -1,6 +1,7 @@
 """Series read from the node's ``ordo_status.l1`` at scrape time: the L1 head and origin, this
-sequencer's lock and rewards (from the staking view), and batches posted and L1 gas spent (from
-``l1.batcher``, once the node reports one).
+sequencer's lock and rewards (from the staking view), batches posted and L1 gas spent (from
+``l1.batcher``, once the node reports one), and the latest landed batch and the time left in its
+challenge window (from ``l1.settlement``: alert when batches stop landing, or watch a window).
 
 The same object ordo_status shows, read through the same checks as ``ordo status``, so the
 dashboard, the CLI and Prometheus cannot disagree. A series whose source field is absent is not
@@ -16,7 +17,12 @@ from typing import Any
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ordo.operator.l1_status_summary import TOKEN_DECIMALS, L1StatusError, read_l1_summary
+from ordo.operator.l1_status_summary import (
+    TOKEN_DECIMALS,
+    L1StatusError,
+    L1Summary,
+    read_l1_summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,7 @@ class L1StatusCollector(Collector):
                           "now (owed, as far as the reserve holds).", own.rewards_claimable)
             yield GaugeMetricFamily("ordo_sequencer_in_set", "1 if this sequencer votes in the "
                                     "current L1 epoch.", value=1 if own.in_set else 0)
+        yield from _settlement_series(summary)
         batcher = summary.batcher
         if batcher is None:
             return
@@ -74,6 +81,23 @@ class L1StatusCollector(Collector):
         if batcher.last_posted_at is not None:
             yield GaugeMetricFamily("ordo_l1_last_batch_posted_timestamp_seconds", "Unix time "
                                     "the last batch was posted.", value=batcher.last_posted_at)
+
+
+def _settlement_series(summary: L1Summary) -> Iterator[Metric]:
+    """Only what the inbox said: nothing before the first read or the first landed batch."""
+    settlement = summary.settlement
+    if settlement is None or settlement.batch_index is None:
+        return
+    yield GaugeMetricFamily("ordo_settlement_latest_batch_index", "Index of the latest batch "
+                            "landed in the RollupInbox (at the confirmed L1 block).",
+                            value=settlement.batch_index)
+    if settlement.seconds_left is not None:
+        yield GaugeMetricFamily("ordo_settlement_window_seconds_left", "Seconds left in the "
+                                "latest landed output's challenge window (0 once over).",
+                                value=settlement.seconds_left)
+    if settlement.final is not None:
+        yield GaugeMetricFamily("ordo_settlement_output_final", "1 if the inbox says the latest "
+                                "landed output is final.", value=1 if settlement.final else 0)
 
 
 def _tokens(name: str, documentation: str, units: int) -> GaugeMetricFamily:

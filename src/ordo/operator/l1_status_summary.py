@@ -1,5 +1,6 @@
 """What an operator asks of the ``l1`` object of ``ordo_status``: the L1 endpoint and origin,
-this sequencer's standing in the LockingPool, and the batcher's last posting.
+this sequencer's standing in the LockingPool, the batcher's last posting, and settlement (the
+latest landed output root and its challenge window).
 
 ``ordo status`` and the node's /metrics both read it; the object crosses a process boundary
 (JSON-RPC) for one of them, so every field is checked here once and a wrong one is named in a
@@ -51,6 +52,27 @@ class BatcherProgress:
 
 
 @dataclass(frozen=True)
+class SettlementProgress:
+    """``l1.settlement``: the inbox's latest landed batch at the node's confirmed L1 block;
+    batch fields None while no batch landed or before the first read."""
+
+    batch_index: int | None
+    output_root: str | None
+    l2_block: int | None
+    finalizable_at: int | None
+    """L1 timestamp."""
+    seconds_left: int | None
+    """Of the challenge window, estimated now by the node (0 once over or final)."""
+    final: bool | None
+    dispute: str | None
+    """none, open, lost or defended."""
+    portal_balance: int | None
+    """Wei the WithdrawalPortal holds; None without a portal."""
+    error: str | None
+    """Why the node's last read of L1 failed, None if it worked."""
+
+
+@dataclass(frozen=True)
 class L1Summary:
     rpc: str
     head: int | None
@@ -64,6 +86,8 @@ class L1Summary:
     own_signer: str | None
     own: OwnStanding | None
     batcher: BatcherProgress | None
+    settlement: SettlementProgress | None = None
+    """None when the node reports none (its genesis names no inbox and queue)."""
 
 
 def read_l1_summary(l1: Any) -> L1Summary:
@@ -89,6 +113,7 @@ def read_l1_summary(l1: Any) -> L1Summary:
             own = _own_standing(_object(view["own"], "l1.staking.view.own"),
                                 bool(view.get("own_in_set")))
     batcher = fields.get("batcher")
+    settlement = fields.get("settlement")
     return L1Summary(
         rpc=_optional_text(fields.get("rpc"), "l1.rpc") or "",
         head=_optional_integer(fields.get("head"), "l1.head"),
@@ -101,6 +126,8 @@ def read_l1_summary(l1: Any) -> L1Summary:
         own_signer=own_signer,
         own=own,
         batcher=None if batcher is None else _batcher(_object(batcher, "l1.batcher")),
+        settlement=None if settlement is None else _settlement(
+            _object(settlement, "l1.settlement")),
     )
 
 
@@ -134,6 +161,30 @@ def _batcher(batcher: dict[str, Any]) -> BatcherProgress:
                                          "l1.batcher.batchesPosted"),
         l1_gas_spent=_optional_integer(batcher.get("l1GasSpent"), "l1.batcher.l1GasSpent"),
         last_posted_at=_optional_integer(batcher.get("lastPostedAt"), "l1.batcher.lastPostedAt"),
+    )
+
+
+def _settlement(settlement: dict[str, Any]) -> SettlementProgress:
+    where = "l1.settlement"
+    final = settlement.get("final")
+    if final is not None and not isinstance(final, bool):
+        raise L1StatusError(f"{where}.final: {_shown(final)} is not a boolean")
+    dispute = settlement.get("dispute")
+    if dispute not in (None, "none", "open", "lost", "defended"):
+        raise L1StatusError(f"{where}.dispute: {_shown(dispute)} is not none, open, lost or "
+                            "defended")
+    return SettlementProgress(
+        batch_index=_optional_integer(settlement.get("batchIndex"), f"{where}.batchIndex"),
+        output_root=_optional_text(settlement.get("outputRoot"), f"{where}.outputRoot"),
+        l2_block=_optional_integer(settlement.get("l2Block"), f"{where}.l2Block"),
+        finalizable_at=_optional_integer(settlement.get("finalizableAt"),
+                                         f"{where}.finalizableAt"),
+        seconds_left=_optional_integer(settlement.get("secondsLeft"), f"{where}.secondsLeft"),
+        final=final,
+        dispute=dispute,
+        portal_balance=_optional_integer(settlement.get("portalBalance"),
+                                         f"{where}.portalBalance"),
+        error=_optional_text(settlement.get("error"), f"{where}.error"),
     )
 
 
