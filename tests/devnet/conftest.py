@@ -25,3 +25,8 @@ def start_devnet(tmp_path: Path) -> Iterator[Callable[..., DevnetProcess]]:
         if devnet.process.poll() is None:
             devnet.process.kill()
             devnet.process.wait()
+
+
+from tests.devnet.devnet_on_l1 import run_devnet, ticking_anvil  # noqa: E402
+
+__all__ = ["run_devnet", "start_devnet", "ticking_anvil"]

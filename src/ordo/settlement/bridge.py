@@ -118,9 +118,10 @@ async def deposit(l1: L1Client, account: LocalAccount, target: BridgeTarget, amo
 
 
 async def initiate_withdrawal(l2: L1Client, account: LocalAccount, amount: int, to: bytes,
-                              l1_gas_limit: int = DEFAULT_L1_GAS_LIMIT) -> InitiatedWithdrawal:
+                              l1_gas_limit: int = DEFAULT_L1_GAS_LIMIT,
+                              data: bytes = b"") -> InitiatedWithdrawal:
     passer = ContractHandle(l2, MESSAGE_PASSER_ADDRESS, message_passer_abi())
-    sent = await _send(passer.transact(account, "initiate_withdrawal", to, l1_gas_limit, b"",
+    sent = await _send(passer.transact(account, "initiate_withdrawal", to, l1_gas_limit, data,
                                        value=amount))
     receipt = await wait_for_success(passer, account, "initiate_withdrawal", sent.tx_hash,
                                      timeout=RECEIPT_TIMEOUT)

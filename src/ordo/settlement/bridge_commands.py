@@ -33,6 +33,7 @@ from ordo.operator.token_amount import AmountError, format_token_amount, parse_t
 from ordo.settlement import bridge
 from ordo.settlement.bridge import BridgeRefused, WithdrawalStatus
 from ordo.settlement.bridge_target import BridgeTarget, resolve_bridge_target
+from ordo.settlement.withdrawal import MAX_WITHDRAWAL_DATA
 
 T = TypeVar("T")
 EXIT_FAILED = 1
@@ -110,18 +111,22 @@ def deposit_command(amount: str, recipient: str | None, **options: Any) -> None:
 @click.option("--l1-gas-limit", type=click.IntRange(0, 10_000_000),
               default=bridge.DEFAULT_L1_GAS_LIMIT, show_default=True,
               help="Gas the portal gives the L1 payment call.")
+@click.option("--data", "call_data", default="0x", metavar="HEX",
+              help="Calldata of the L1 call to --to (a contract) [default: none, a plain "
+                   "payment].")
 @_target_options
 @_key_options
-def withdraw_command(amount: str, recipient: str | None, l1_gas_limit: int,
+def withdraw_command(amount: str, recipient: str | None, l1_gas_limit: int, call_data: str,
                      **options: Any) -> None:
     """Withdraw AMOUNT ETH from Ordo to L1 (prove, then finalize after the window)."""
     value = _or_exit(lambda: parse_token_amount(amount, 18, "ETH"), EXIT_CONFIG)
+    data = _or_exit(lambda: _call_data(call_data), EXIT_CONFIG)
     target = _or_exit(lambda: _target(options), EXIT_CONFIG)
 
     async def run(l1: L1Client, l2: L1Client, key: bytes) -> bridge.InitiatedWithdrawal:
         account = LocalAccount(l2, key)
         to = account.address if recipient is None else parse_hex_address("to", recipient)
-        return await bridge.initiate_withdrawal(l2, account, value, to, l1_gas_limit)
+        return await bridge.initiate_withdrawal(l2, account, value, to, l1_gas_limit, data)
 
     result = _run_signed(options, target, run)
     withdrawal = result.withdrawal
@@ -270,6 +275,18 @@ async def _check_devnet(l1: L1Client, l2: L1Client) -> None:
         raise ConfigError(f"dev-account: refused on L2 chain {l2_id} / L1 chain {l1_id}; the "
                           f"development keys are public and work only on a devnet (L2 "
                           f"{DEVNET_CHAIN_ID} on L1 {' or '.join(map(str, DEV_L1_CHAIN_IDS))})")
+
+
+def _call_data(text: str) -> bytes:
+    digits = text.strip()
+    try:
+        data = bytes.fromhex(digits.removeprefix("0x"))
+    except ValueError:
+        raise ConfigError(f"data: {text!r} is not 0x-prefixed hex") from None
+    if not digits.startswith("0x") or len(data) > MAX_WITHDRAWAL_DATA:
+        raise ConfigError(f"data: {text[:20]!r}... is not allowed; use 0x-prefixed hex of at "
+                          f"most {MAX_WITHDRAWAL_DATA} bytes")
+    return data
 
 
 def _tx_hash(text: str) -> bytes:
