@@ -188,6 +188,10 @@ def check_live_view(dom: DashboardDom, before: dict[str, Any], after: dict[str, 
     assert dom.attributes["batches"].get("hidden") is not None
     assert "not connected to L1 yet" in dom.texts["slashing-note"]
     assert dom.rows["slashing"] == []
+    assert dom.texts["settlement-note"] == "Not connected to L1: this node reports no settlement."
+    assert [dom.texts[f"settlement-{part}"] for part in ("root", "batch", "window", "portal")] \
+        == ["—"] * 4
+    assert "data-batch" not in dom.attributes["settlement"]
 
 
 async def test_dashboard_marks_a_failover_on_a_four_sequencer_devnet(tmp_path: Path) -> None:

@@ -4,11 +4,14 @@ The network is tests/l1_network's cluster (anvil mining a block a second, a Lock
 staked sequencers, five nodes in this process). One staked signer double-votes (votes injected
 over p2p as tests/l1_network does), so the page must show it as slashed and list the event. The
 test checks the sequencer set, L1 tiles, recent blocks with their certificate signers and the
-batch section against what the node answers, and saves a screenshot under tests/artifacts/.
+batch section against what the node answers, and the settlement panel against the inbox itself
+(a real landed batch's output root, its L2 block and window, a deposit in the portal), and saves
+a screenshot under tests/artifacts/.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -16,11 +19,19 @@ from typing import Any
 
 import pytest
 
+from ordo.l1.client import L1Client
+from ordo.l1.rollup_deploy import (
+    DEVNET_CHALLENGE_WINDOW,
+    RollupDeployment,
+    inbox_at,
+    queue_at,
+)
 from tests.cluster.cluster_harness import ClusterNode
 from tests.dashboard.dashboard_dom import DashboardDom
 from tests.dashboard.headless_browser import find_chromium, headless_page
 from tests.l1_network.l1_cluster import (
     EPOCH_LENGTH,
+    L1Cluster,
     l1_cluster,
     ticking_l1,  # noqa: F401 (fixture)
 )
@@ -29,7 +40,11 @@ from tests.l1_network.test_sets_from_l1 import double_vote
 CHROMIUM = find_chromium()
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PAGE_TIMEOUT_S = 30.0
+SETTLEMENT_TIMEOUT_S = 90.0
+"""A batch must land and be confirmed, and the node's settlement view (read every 10 s) see it."""
 TOKEN = 10**18
+DEPOSIT = 25 * 10**16
+"""Deposited through the queue before the page opens: the portal holds it (0.25 ETH)."""
 
 if CHROMIUM is None and os.environ.get("CI") != "true":
     pytest.skip("chromium is not installed (apt-get install chromium); CI installs it",
@@ -51,6 +66,11 @@ def page_shows_slashed(signer: str) -> str:
             " !== null")
 
 
+def page_shows_settlement(balance: str) -> str:
+    return ("document.getElementById('settlement').dataset.batch !== undefined"
+            f" && document.getElementById('settlement-portal').textContent === '{balance}'")
+
+
 def tokens(units: str) -> str:
     whole, fraction = divmod(int(units), TOKEN)
     return f"{whole:,}" + (f".{fraction:018d}".rstrip("0") if fraction else "")
@@ -64,6 +84,7 @@ async def test_dashboard_shows_staking_slashing_and_certificates_from_l1(
     async with l1_cluster(tmp_path, ticking_l1) as net:
         node = net.cluster.nodes[0]
         cheat = "0x" + net.signers[3].address.hex()
+        await deposit(net)
         async with headless_page(CHROMIUM) as page:
             await page.navigate(node.url.rstrip("/") + "/dashboard")
             await page.wait_for(PAGE_SHOWS_STAKING, PAGE_TIMEOUT_S)
@@ -77,11 +98,22 @@ async def test_dashboard_shows_staking_slashing_and_certificates_from_l1(
             evidence = await node.call("ordo_getEvidence")
             path = await page.screenshot(ARTIFACTS / "dashboard-l1.png")
             print(f"dashboard screenshot: {path}")
+            # Later (a batch must land and be confirmed), so read apart: by then the slashed
+            # signer may have left the set the checks above are about.
+            await page.wait_for(page_shows_settlement("0.25 ETH"), SETTLEMENT_TIMEOUT_S)
+            settled = DashboardDom(await page.dom())
+            settled_status = await node.call("ordo_status")
+            path = await page.screenshot(ARTIFACTS / "dashboard-l1-settlement.png")
+            print(f"dashboard screenshot: {path}")
+            # The node's answer with a landed batch, for the pure tests' recording.
+            (ARTIFACTS / "status-l1-settlement.json").write_text(
+                json.dumps(settled_status, indent=2))
         await check_sequencer_set(dom, status, cheat, node)
         check_l1_tiles(dom, status)
         check_slashing(dom, evidence, cheat)
         await check_blocks(dom, node, {"0x" + s.address.hex() for s in net.signers[:4]})
         check_batches(dom, status)
+        await check_settlement(settled, settled_status, net.client, net.rollup, node)
 
 
 async def check_sequencer_set(dom: DashboardDom, status: dict[str, Any], cheat: str,
@@ -157,3 +189,67 @@ def check_batches(dom: DashboardDom, status: dict[str, Any]) -> None:
     if batcher.get("lastBatchIndex") is not None:
         indexes = [int(row.attributes["data-batch"]) for row in dom.rows["batches"]]
         assert indexes and indexes == sorted(indexes, reverse=True)
+
+
+async def deposit(net: L1Cluster) -> None:
+    """DEPOSIT to the first signer on L2, through the queue (which hands it to the portal)."""
+    queue = queue_at(net.client, net.rollup.queue)
+    fee = int(await queue.call("min_fee"))
+    sent = await queue.transact(net.deployer, "deposit", net.signers[0].address,
+                                value=DEPOSIT + fee)
+    receipt = await net.client.wait_for_receipt(sent.tx_hash)
+    assert receipt.succeeded
+
+
+async def check_settlement(dom: DashboardDom, status: dict[str, Any], client: L1Client,
+                           rollup: RollupDeployment, node: ClusterNode) -> None:
+    """The panel's batch is one the inbox holds, with the inbox's own root and the L2 block the
+    batch ended at; the root is also what the L2 node computes for that block."""
+    index = int(dom.attributes["settlement"]["data-batch"])
+    inbox = inbox_at(client, rollup.inbox)
+    assert index < int(await inbox.call("next_index"))
+    root = "0x" + bytes(await inbox.call("output_roots", index)).hex()
+    assert root != "0x" + "00" * 32
+    assert dom.attributes["settlement-root"]["title"] == root
+    assert dom.texts["settlement-root"] == root[:10] + "…" + root[-4:]
+    (accepted,) = [event for event in await inbox.get_events(
+        "BatchAccepted", rollup.deploy_block, await client.block_number())
+        if int(event.arguments["index"]) == index]
+    l2_block = int(accepted.arguments["last_block"])
+    assert dom.texts["settlement-batch"] == f"{index} / {l2_block}"
+    output = await node.call("ordo_outputAtBlock", hex(l2_block))
+    assert output["outputRoot"] == root, "the L2 node's own output root for that block"
+    # The window (the devnet's 30 s) as the page counted it when the DOM was read: the time
+    # left can only be more than what L1 time says (the node reads a confirmed block), never
+    # past the window, and "final" only where the inbox says so.
+    l1_now = await l1_time(client)
+    finalizable_at = int(await inbox.call("finalizable_at", index))
+    landed_at = int(await inbox.call("landed_at", index))
+    assert finalizable_at - landed_at == int(await inbox.call("challenge_window")) == \
+        DEVNET_CHALLENGE_WINDOW
+    window = dom.texts["settlement-window"]
+    state = dom.attributes["settlement-window"]["data-state"]
+    counting = re.fullmatch(r"(\d+) s left", window)
+    if counting is not None:
+        assert state == "open"
+        assert finalizable_at - l1_now - 2 <= int(counting.group(1)) <= DEVNET_CHALLENGE_WINDOW
+    elif window == "final":
+        assert state == "final" and await inbox.call("is_output_final", index) is True
+    else:
+        assert (window, state) == ("window over; final once L1 confirms it", "closing")
+        assert l1_now >= finalizable_at - 2
+    assert dom.texts["settlement-dispute"] == "none"
+    portal = str(await queue_at(client, rollup.queue).call("portal"))
+    assert await client.get_balance(bytes.fromhex(portal[2:])) == DEPOSIT
+    assert dom.attributes["settlement-portal"]["title"] == f"WithdrawalPortal {portal}"
+    settlement = status["l1"]["settlement"]
+    assert settlement["error"] is None and settlement["portal"] == portal
+    assert settlement["batchIndex"] >= index and settlement["final"] is False
+    assert 0 <= settlement["secondsLeft"] <= DEVNET_CHALLENGE_WINDOW
+    assert "Read at confirmed L1 block" in dom.texts["settlement-note"]
+
+
+async def l1_time(client: L1Client) -> int:
+    block = await client.get_block("latest")
+    assert block is not None
+    return block.timestamp

@@ -30,7 +30,8 @@ async def test_page_is_served_as_html_with_its_script_and_style(client: TestClie
     html = await response.text()
     assert '<script src="/dashboard/dashboard.js" defer></script>' in html
     assert '<link rel="stylesheet" href="/dashboard/dashboard.css">' in html
-    for section in ("validators", "blocks", "batches", "slashing", "tps-chart", "epoch",
+    for section in ("validators", "blocks", "batches", "settlement", "settlement-root",
+                    "settlement-window", "slashing", "tps-chart", "epoch",
                     "producer", "finalized"):
         assert f'id="{section}"' in html
 

@@ -130,3 +130,52 @@ def test_batches_are_shown_only_as_the_node_reports_them() -> None:
     l1["batcher"] = {"batchesPosted": 0}
     assert run_js(f"[page.batchOf({json.dumps(l1)}), page.batchTotals({json.dumps(l1)})]") == [
         None, "Batches posted: 0 · L1 gas spent: —"]
+
+
+
+RECORDED_SETTLEMENT = Path(__file__).with_name("recorded_status_l1_settlement.json")
+"""ordo_status of node 0 of the same anvil cluster once batch 1 had landed (saved by
+test_dashboard_l1_browser as tests/artifacts/status-l1-settlement.json)."""
+
+
+def settled_l1(**changes: Any) -> dict[str, Any]:
+    """The recorded l1 object, its settlement changed only in the fields a test is about."""
+    l1: dict[str, Any] = json.loads(RECORDED_SETTLEMENT.read_text())["l1"]
+    l1["settlement"].update(changes)
+    return l1
+
+
+def test_settlement_is_read_from_the_node_and_absent_when_not_reported() -> None:
+    assert run_js(f"page.settlementOf({json.dumps(l1_status()['l1'])})") is None
+    assert run_js("page.settlementOf(undefined)") is None
+    root = "0x165affc7bdef83148a149682d12f19db1bb0c3dd751859b9a840948de1ad4cdb"
+    assert run_js(f"page.settlementOf({json.dumps(settled_l1())})") == {
+        "batchIndex": 1, "outputRoot": root, "l2Block": 12, "finalizableAt": 1796665470,
+        "secondsLeft": 30, "final": False, "dispute": "none",
+        "portal": "0x2279b7a0a67db372996a5fab50d91eaa73d2ebe6",
+        "portalBalance": "250000000000000000", "l1Block": 30, "error": None}
+    assert run_js('page.formatEth("250000000000000000")') == "0.25 ETH"
+    assert run_js(f"page.shortHash({json.dumps(root)})") == "0x165affc7…4cdb"
+
+
+def window_at(l1: dict[str, Any], elapsed: float) -> Any:
+    return run_js(f"page.windowState(page.settlementOf({json.dumps(l1)}), {elapsed})")
+
+
+def test_the_window_counts_down_from_the_nodes_answer() -> None:
+    assert window_at(settled_l1(), 0) == {"kind": "open", "text": "30 s left"}
+    assert window_at(settled_l1(), 4.5) == {"kind": "open", "text": "26 s left"}
+    assert window_at(settled_l1(secondsLeft=7 * 86_400 - 3_600), 0) == {
+        "kind": "open", "text": "6 d 23 h left"}
+    assert window_at(settled_l1(secondsLeft=3_725), 0)["text"] == "1 h 02 min left"
+    assert window_at(settled_l1(secondsLeft=125), 0)["text"] == "2 min 05 s left"
+    # Run out here but not yet final on L1: never called final before the inbox says so.
+    assert window_at(settled_l1(), 30) == {"kind": "closing",
+                                           "text": "window over; final once L1 confirms it"}
+    assert window_at(settled_l1(secondsLeft=0, dispute="open", disputeStatus=1), 0) == {
+        "kind": "disputed", "text": "window over; dispute open"}
+    assert window_at(settled_l1(secondsLeft=0, final=True, dispute="defended"), 0) == {
+        "kind": "final", "text": "final"}
+    assert window_at(settled_l1(secondsLeft=0, dispute="lost"), 0)["kind"] == "lost"
+    unread = {key: None for key in settled_l1()["settlement"]} | {"error": "refused"}
+    assert window_at(settled_l1(**unread), 0) == {"kind": "none", "text": "—"}

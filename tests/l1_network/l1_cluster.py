@@ -24,7 +24,7 @@ from ordo.devnet.ports import free_port
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import StakingDeployment, deploy_staking, stake_devnet_sequencers
 from ordo.l1.local_account import LocalAccount
-from ordo.l1.rollup_deploy import RollupDeployment, deploy_rollup
+from ordo.l1.rollup_deploy import RollupDeployment, deploy_rollup, devnet_rollup_params
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, devnet_staking_params
 from ordo.node.config import NodeConfig
 from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
@@ -79,7 +79,8 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
         keys = dev_private_keys(10)
         deployer = LocalAccount(client, keys[0])
         deployment = await deploy_staking(client, deployer, devnet_staking_params(77077))
-        rollup = await deploy_rollup(client, deployer, deployment)
+        # The devnet pool exits in 60 s: the window and the longest dispute must fit below it.
+        rollup = await deploy_rollup(client, deployer, deployment, devnet_rollup_params())
         signers = [LocalSigner(signer_key(index)) for index in range(nodes)]
         await stake_devnet_sequencers(client, deployment, deployer,
                                       [signer.address for signer in signers[:staked]],

@@ -15,6 +15,7 @@ const state = {
   blocks: new Map(),          // number -> {number, hash, timestamp, txCount, builder, commit}
   status: null, evidence: [], generation: 0, lastError: null,
   batches: new Map(),         // batch index -> {index, l1Tx, l1Block, postedAt}, as seen live
+  statusAt: 0,                // Date.now() when state.status arrived (the window counts down)
 };
 
 // ---- pure helpers -------------------------------------------------------------------------
@@ -179,6 +180,51 @@ function slashingRows(evidence, view) {
   return rows;
 }
 
+// ---- settlement (pure) --------------------------------------------------------------------
+
+const DISPUTES = { none: "none", open: "open", lost: "lost: output disproved",
+  defended: "defended" };
+
+// ordo_status.l1.settlement as the page uses it, or null when the node reports none (not
+// anchored to L1, or its genesis names no inbox). Batch fields stay null until a batch landed.
+function settlementOf(l1) {
+  const s = l1 && l1.settlement;
+  if (!s || typeof s !== "object") return null;
+  return {
+    batchIndex: hexToInt(s.batchIndex), outputRoot: typeof s.outputRoot === "string"
+      ? s.outputRoot : null, l2Block: hexToInt(s.l2Block),
+    finalizableAt: hexToInt(s.finalizableAt), secondsLeft: hexToInt(s.secondsLeft),
+    final: s.final === true, dispute: typeof s.dispute === "string" ? s.dispute : null,
+    portal: typeof s.portal === "string" ? s.portal : null, portalBalance: s.portalBalance,
+    l1Block: hexToInt(s.l1Block), error: typeof s.error === "string" ? s.error : null,
+  };
+}
+
+// Seconds as an operator reads a window: "42 s", "12 min 05 s", "3 h 02 min", "6 d 23 h".
+function formatDuration(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  if (s < 60) return s + " s";
+  if (s < 3600) return Math.floor(s / 60) + " min " + pad(s % 60) + " s";
+  if (s < 86400) return Math.floor(s / 3600) + " h " + pad(Math.floor(s % 3600 / 60)) + " min";
+  return Math.floor(s / 86400) + " d " + pad(Math.floor(s % 86400 / 3600)) + " h";
+}
+
+// The challenge window of the latest output, ``elapsed`` seconds after the node's answer
+// arrived (the node's secondsLeft already counts from its confirmed L1 block to its answer).
+// Final only when the inbox said so: a window that ran out here may still meet a dispute.
+function windowState(settlement, elapsed) {
+  if (!settlement || settlement.batchIndex === null) return { kind: "none", text: "—" };
+  if (settlement.final) return { kind: "final", text: "final" };
+  if (settlement.dispute === "lost") return { kind: "lost", text: "not final: output disproved" };
+  const left = settlement.secondsLeft === null ? null
+    : Math.max(0, settlement.secondsLeft - Math.max(0, elapsed));
+  if (left === null) return { kind: "none", text: "—" };
+  if (left > 0) return { kind: "open", text: formatDuration(left) + " left" };
+  return settlement.dispute === "open" ? { kind: "disputed", text: "window over; dispute open" }
+    : { kind: "closing", text: "window over; final once L1 confirms it" };
+}
+
 // ---- JSON-RPC over the WebSocket ----------------------------------------------------------
 
 function call(method, params) {
@@ -287,6 +333,7 @@ async function refreshStatus(generation, known) {
   }
   if (generation !== state.generation) return;
   state.status = status;
+  state.statusAt = Date.now();
   state.evidence = Array.isArray(evidence) ? evidence : [];
   render();
 }
@@ -350,6 +397,7 @@ function render() {
   renderValidators(status, blocks);
   renderBlocks(blocks);
   renderBatches(status);
+  renderSettlement(status);
   renderSlashing(status);
 }
 
@@ -512,6 +560,49 @@ function renderBatches(status) {
   }
 }
 
+function renderSettlement(status) {
+  const settlement = settlementOf(status.l1);
+  const landed = settlement !== null && settlement.batchIndex !== null;
+  const root = document.getElementById("settlement-root");
+  root.textContent = landed && settlement.outputRoot ? shortHash(settlement.outputRoot) : "—";
+  if (landed && settlement.outputRoot) root.title = settlement.outputRoot;
+  else root.removeAttribute("title");
+  const panel = document.getElementById("settlement");
+  if (landed) panel.dataset.batch = String(settlement.batchIndex);
+  else delete panel.dataset.batch;
+  setText("settlement-batch", landed ? settlement.batchIndex + " / " +
+    (settlement.l2Block ?? "—") : "—");
+  renderSettlementWindow();
+  setText("settlement-dispute", landed && settlement.dispute
+    ? DISPUTES[settlement.dispute] || settlement.dispute : "—");
+  const portal = document.getElementById("settlement-portal");
+  portal.textContent = settlement && settlement.portal ? formatEth(settlement.portalBalance)
+    : "—";
+  if (settlement && settlement.portal) portal.title = "WithdrawalPortal " + settlement.portal;
+  else portal.removeAttribute("title");
+  let note;
+  if (!status.l1) note = "Not connected to L1: this node reports no settlement.";
+  else if (!settlement) note = "This node reports no settlement (its genesis names no inbox).";
+  else if (settlement.l1Block === null) {
+    note = "Settlement not read from L1 yet" + (settlement.error ? ": " + settlement.error : ".");
+  } else {
+    note = (landed ? "" : "No batch has landed in the inbox yet. ") + "Read at confirmed L1 " +
+      "block " + settlement.l1Block + "." + (settlement.portal ? ""
+        : " The forced queue names no withdrawal portal.") +
+      (settlement.error ? " Last refresh failed: " + settlement.error : "");
+  }
+  setText("settlement-note", note);
+}
+
+// Between status answers the countdown still ticks (a timer calls this every second).
+function renderSettlementWindow() {
+  if (!state.status) return;
+  const cell = document.getElementById("settlement-window");
+  const shown = windowState(settlementOf(state.status.l1), (Date.now() - state.statusAt) / 1000);
+  cell.textContent = shown.text;
+  cell.dataset.state = shown.kind;
+}
+
 function renderSlashing(status) {
   const table = document.getElementById("slashing");
   const body = table.querySelector("tbody");
@@ -532,8 +623,10 @@ function renderSlashing(status) {
 
 if (typeof window !== "undefined" && typeof document !== "undefined") {
   window.addEventListener("DOMContentLoaded", connect);
+  setInterval(renderSettlementWindow, 1000);
 }
 if (typeof module !== "undefined") {
   module.exports = { hexToInt, formatEth, formatStake, builderOf, rateSeries, shortHash,
-    formatTokens, stakingView, standingOf, sequencerRows, batchOf, batchTotals, slashingRows };
+    formatTokens, stakingView, standingOf, sequencerRows, batchOf, batchTotals, slashingRows,
+    settlementOf, formatDuration, windowState };
 }
