@@ -167,3 +167,32 @@ def test_a_malformed_l1_object_is_named(change: Any, message: str) -> None:
         read_l1_summary(answer["l1"])
     assert message in str(raised.value)
     assert rows_of(answer)["L1"] == f"— (unreadable: {raised.value})"
+
+
+def settled_answer() -> dict[str, Any]:
+    """Node 0 of the anvil cluster once batch 1 had landed (tests/dashboard's recording)."""
+    path = HERE.parent / "dashboard" / "recorded_status_l1_settlement.json"
+    answer: dict[str, Any] = json.loads(path.read_text())
+    return answer
+
+
+def test_settlement_rows_show_the_latest_output_and_its_window() -> None:
+    answer = settled_answer()
+    rows = rows_of(answer)
+    assert rows["settlement"] == (
+        "batch #1 (L2 block 12), output root "
+        "0x1fe0c16408a4fae3143bb2d0536e7fc283337bd44677468c5e8a32eef45e9448: window ends in "
+        "30 s")
+    assert rows["portal balance"] == "0.25 ETH"
+    settlement = answer["l1"]["settlement"]
+    settlement.update(secondsLeft=0, dispute="open", disputeStatus=1)
+    assert rows_of(answer)["settlement"].endswith(": window over; dispute open")
+    settlement.update(final=True, dispute="defended", disputeStatus=3,
+                      error="eth_blockNumber: connection refused")
+    assert rows_of(answer)["settlement"].endswith(
+        ": final; refresh failed: eth_blockNumber: connection refused")
+    answer["l1"]["settlement"] = {key: None for key in settlement} | {"error": "timed out"}
+    assert rows_of(answer)["settlement"] == "— (not read from L1 yet; refresh failed: timed out)"
+    assert "portal balance" not in rows_of(answer)
+    assert "settlement" not in rows_of(recorded("recorded_status_l1.json")), \
+        "a node that reports no settlement gets no row"

@@ -148,14 +148,14 @@ def settled_l1(**changes: Any) -> dict[str, Any]:
 def test_settlement_is_read_from_the_node_and_absent_when_not_reported() -> None:
     assert run_js(f"page.settlementOf({json.dumps(l1_status()['l1'])})") is None
     assert run_js("page.settlementOf(undefined)") is None
-    root = "0x165affc7bdef83148a149682d12f19db1bb0c3dd751859b9a840948de1ad4cdb"
+    root = "0x1fe0c16408a4fae3143bb2d0536e7fc283337bd44677468c5e8a32eef45e9448"
     assert run_js(f"page.settlementOf({json.dumps(settled_l1())})") == {
-        "batchIndex": 1, "outputRoot": root, "l2Block": 12, "finalizableAt": 1796665470,
+        "batchIndex": 1, "outputRoot": root, "l2Block": 12, "finalizableAt": 1796665600,
         "secondsLeft": 30, "final": False, "dispute": "none",
         "portal": "0x2279b7a0a67db372996a5fab50d91eaa73d2ebe6",
-        "portalBalance": "250000000000000000", "l1Block": 30, "error": None}
+        "portalBalance": "250000000000000000", "l1Block": 31, "error": None}
     assert run_js('page.formatEth("250000000000000000")') == "0.25 ETH"
-    assert run_js(f"page.shortHash({json.dumps(root)})") == "0x165affc7…4cdb"
+    assert run_js(f"page.shortHash({json.dumps(root)})") == "0x1fe0c164…9448"
 
 
 def window_at(l1: dict[str, Any], elapsed: float) -> Any:

@@ -121,3 +121,16 @@ def test_a_malformed_settlement_object_is_named() -> None:
     assert summary.settlement is not None
     assert summary.settlement.portal_balance == 3 * 10**17
     assert summary.settlement.output_root == "0x" + "5a" * 32
+
+
+def test_a_real_answer_with_a_landed_batch_exports_every_l1_series() -> None:
+    """A node's own answer (tests/dashboard's recording, batcher included): nothing in it may
+    make the collector drop the L1 series."""
+    path = RECORDED.parents[1] / "dashboard" / "recorded_status_l1_settlement.json"
+    l1 = json.loads(path.read_text())["l1"]
+    samples = samples_of(NodeMetrics(FakeNode(), L1Driver(l1), SIGNER).registry)
+    assert samples[("ordo_settlement_latest_batch_index", ())] == 1
+    assert samples[("ordo_settlement_window_seconds_left", ())] == 30
+    assert samples[("ordo_settlement_output_final", ())] == 0
+    assert samples[("ordo_l1_last_batch_index", ())] == 1
+    assert samples[("ordo_l1_last_batch_posted_timestamp_seconds", ())] == 1796665572

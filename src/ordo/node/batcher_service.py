@@ -314,4 +314,10 @@ class BatcherService:
                 "lastBatchL1Tx": last.get("l1Tx"), "lastBatchL1Block": last.get("l1Block"),
                 "lastBatchLastBlock": last.get("lastBlock"),
                 "batchesPosted": self.batches_posted, "l1GasSpent": self.l1_gas_spent,
-                "lastPostedAt": last.get("landedAt")}
+                "lastPostedAt": _whole_seconds(last.get("landedAt"))}
+
+
+def _whole_seconds(moment: float | None) -> int | None:
+    """Unix seconds as ordo_status promises them (``ordo status`` and /metrics refuse a
+    fraction, and would drop every L1 field over it)."""
+    return None if moment is None else int(moment)

@@ -68,6 +68,8 @@ class SettlementProgress:
     """none, open, lost or defended."""
     portal_balance: int | None
     """Wei the WithdrawalPortal holds; None without a portal."""
+    l1_block: int | None
+    """The confirmed L1 block the view was read at; None before the first read."""
     error: str | None
     """Why the node's last read of L1 failed, None if it worked."""
 
@@ -184,6 +186,7 @@ def _settlement(settlement: dict[str, Any]) -> SettlementProgress:
         dispute=dispute,
         portal_balance=_optional_integer(settlement.get("portalBalance"),
                                          f"{where}.portalBalance"),
+        l1_block=_optional_integer(settlement.get("l1Block"), f"{where}.l1Block"),
         error=_optional_text(settlement.get("error"), f"{where}.error"),
     )
 

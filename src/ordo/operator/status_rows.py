@@ -15,6 +15,7 @@ from ordo.operator.l1_status_summary import (
     L1StatusError,
     L1Summary,
     OwnStanding,
+    SettlementProgress,
     read_l1_summary,
 )
 from ordo.operator.token_amount import format_token_amount
@@ -58,6 +59,7 @@ def l1_rows(l1: Any, now: float) -> list[Row]:
                     " (confirmed)"),
         *_staking_rows(summary),
         *_batcher_rows(summary.batcher, now),
+        *_settlement_rows(summary.settlement),
     ]
 
 
@@ -112,6 +114,31 @@ def _batcher_rows(batcher: BatcherProgress | None, now: float) -> list[Row]:
     return [("last L1 batch", last),
             ("batches posted", f"{_or_dash(batcher.batches_posted)}, L1 gas spent "
                                f"{_or_dash(batcher.l1_gas_spent)}")]
+
+
+def _settlement_rows(settlement: SettlementProgress | None) -> list[Row]:
+    """Absent for nodes that report no settlement (no inbox), so older answers read as before."""
+    if settlement is None:
+        return []
+    failed = "" if settlement.error is None else f"; refresh failed: {settlement.error}"
+    if settlement.batch_index is None:
+        why = "not read from L1 yet" if settlement.l1_block is None else \
+            f"no batch landed yet at L1 block {settlement.l1_block}"
+        return [("settlement", f"{DASH} ({why}{failed})")]
+    if settlement.final:
+        window = "final"
+    elif settlement.dispute == "lost":
+        window = "not final: output disproved"
+    elif settlement.seconds_left:
+        window = f"window ends in {settlement.seconds_left} s"
+    else:
+        window = "window over" + ("; dispute open" if settlement.dispute == "open" else "")
+    portal = DASH if settlement.portal_balance is None else \
+        f"{format_token_amount(settlement.portal_balance, 18)} ETH"
+    return [("settlement", f"batch #{settlement.batch_index} (L2 block "
+                           f"{_or_dash(settlement.l2_block)}), output root "
+                           f"{settlement.output_root}: {window}{failed}"),
+            ("portal balance", portal)]
 
 
 def tokens(units: int) -> str:
