@@ -38,7 +38,7 @@ from ordo.keys.commands import keys_group
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.keys.signer_key_file import check_key_file
-from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW
+from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW, DEVNET_SEQUENCER_TIMEOUT
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
 from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
 from ordo.node.config_file import read_config_file
@@ -202,6 +202,9 @@ def check_node_key_files(config: NodeConfig) -> None:
 @click.option("--challenge-window", type=int, default=None, metavar="S",
               help="Seconds after a batch lands before withdrawals proved against it can be "
                    f"finalized [default: {DEVNET_CHALLENGE_WINDOW}].")
+@click.option("--sequencer-timeout", type=int, default=None, metavar="S",
+              help="Seconds without a signed batch before anyone may post a fallback batch "
+                   f"(ordo bridge self-post) [default: {DEVNET_SEQUENCER_TIMEOUT}].")
 @click.option("--ready-timeout", default=120.0, show_default=True, type=float,
               help="Seconds to wait for each node to answer eth_blockNumber.")
 @click.option("--l1", "l1_mode", default="dev", show_default=True,
@@ -220,7 +223,8 @@ def check_node_key_files(config: NodeConfig) -> None:
               help="Environment variable holding that hex private key instead.")
 def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
            stakes: str | None, epoch_length: int | None, block_time: float | None,
-           challenge_window: int | None, ready_timeout: float, l1_mode: str,
+           challenge_window: int | None, sequencer_timeout: int | None,
+           ready_timeout: float, l1_mode: str,
            l1_rpc: str | None, l1_port: int | None,
            l1_deployer_key_file: Path | None, l1_deployer_key_env: str | None) -> None:
     """Start a local devnet and keep it running in the foreground (Ctrl-C stops it)."""
@@ -232,7 +236,8 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
                             p2p_base_port=p2p_base_port, stakes=parsed_stakes,
                             epoch_length=epoch_length, block_time=block_time,
-                            challenge_window=challenge_window, ready_timeout=ready_timeout,
+                            challenge_window=challenge_window,
+                            sequencer_timeout=sequencer_timeout, ready_timeout=ready_timeout,
                             l1=l1)
     # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
     console = Console() if sys.stdout.isatty() else Console(width=200)

@@ -93,7 +93,8 @@ def test_blob_data_hash_is_keccak_of_the_concatenated_hashes() -> None:
     ({"first_block": 0}, "genesis"),
     ({"last_block": 10}, "before first_block"),
     ({"producers": (Producer(KEYS[0].address, 4),)}, "4 blocks credited, the batch has 5"),
-    ({"producers": ()}, "need 1..64"),
+    ({"producers": tuple(Producer(bytes([n]) * 20, 1) for n in range(1, 66))},
+     "65 entries, at most 64"),
     ({"output_root": b"\x02" * 31}, "output_root"),
     ({"index": -1}, "index"),
     ({"last_block": 2**64, "producers": ()}, "last_block"),
@@ -102,6 +103,11 @@ def test_blob_data_hash_is_keccak_of_the_concatenated_hashes() -> None:
 def test_refuses_malformed_headers(changes: dict[str, object], message: str) -> None:
     with pytest.raises(BatchHeaderError, match=message):
         header(**changes)
+
+
+def test_a_header_without_producers_is_a_fallback_batch() -> None:
+    assert header(producers=()).is_fallback
+    assert not header().is_fallback
 
 
 def test_refuses_a_producer_without_blocks() -> None:

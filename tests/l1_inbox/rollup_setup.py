@@ -35,6 +35,9 @@ PAYLOAD = b"\x01compressed blocks would be here"
 CHALLENGE_WINDOW = 30
 """Seconds; the pool's exit delay (100 s) exceeds it plus the longest dispute."""
 MAX_DISPUTE_DURATION = 20
+SEQUENCER_TIMEOUT = 600
+"""Seconds without a batch before fallback batches open (tests move anvil's clock past it)."""
+FALLBACK_BOND = 10**17
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
@@ -142,6 +145,7 @@ def deploy_rollup_setup(chain: AnvilChain, disputes: str = ZERO_ADDRESS) -> Roll
     queue = chain.deploy("ForcedInclusionQueue", INCLUSION_WINDOW, FORCED_FEE,
                          chain.accounts[9].address, sender=owner)
     inbox = chain.deploy("RollupInbox", pools.pool.address, queue.address, CHALLENGE_WINDOW,
-                         MAX_DISPUTE_DURATION, disputes, sender=owner)
+                         MAX_DISPUTE_DURATION, disputes, SEQUENCER_TIMEOUT, FALLBACK_BOND,
+                         sender=owner)
     chain.send(pools.pool.functions.set_inbox(inbox.address), owner)
     return RollupSetup(pools, queue, inbox, keys, epoch)

@@ -101,13 +101,19 @@ class BatchHeader:
         if not isinstance(self.producers, tuple) or \
                 not all(isinstance(entry, Producer) for entry in self.producers):
             raise BatchHeaderError("producers: must be a tuple of Producer")
-        if not 1 <= len(self.producers) <= MAX_PRODUCERS:
-            raise BatchHeaderError(f"producers: {len(self.producers)} entries, need 1.."
+        if len(self.producers) > MAX_PRODUCERS:
+            raise BatchHeaderError(f"producers: {len(self.producers)} entries, at most "
                                    f"{MAX_PRODUCERS}")
         produced = sum(entry.blocks for entry in self.producers)
-        if produced != self.block_count:
+        if self.producers and produced != self.block_count:
             raise BatchHeaderError(f"producers: {produced} blocks credited, the batch has "
                                    f"{self.block_count}")
+
+    @property
+    def is_fallback(self) -> bool:
+        """No producers: a batch anyone posts, unsigned and bonded, once the sequencers are
+        silent (``RollupInbox.submit_fallback_batch``); signed batches credit every block."""
+        return not self.producers
 
     @property
     def block_count(self) -> int:

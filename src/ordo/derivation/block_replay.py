@@ -15,7 +15,7 @@ so they are checked against what the engine executes and only the rest are candi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI
@@ -28,9 +28,10 @@ from ordo.core.forced_item import ForcedTransaction
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.derivation.batch_data import DecodedBatch
-from ordo.derivation.errors import InvalidBatch
+from ordo.derivation.errors import DerivationError, InvalidBatch
+from ordo.derivation.fallback_rules import fallback_block_error
 from ordo.derivation.forced_rules import ForcedQueueItems, forced_items_of, header_forced_error
-from ordo.derivation.origin_rules import origin_layout_error
+from ordo.derivation.origin_rules import named_origin, origin_layout_error
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.output_roots import output_root_at
 from ordo.execution.state_source import KeyValueReader
@@ -82,12 +83,18 @@ class PendingAncestry:
 
 def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
                  committed: KeyValueReader, ancestors: AncestorLookup,
-                 queue: ForcedQueueItems | None = None) -> list[ReplayedBlock]:
+                 queue: ForcedQueueItems | None = None,
+                 origin_times: Mapping[int, int] | None = None) -> list[ReplayedBlock]:
     """The blocks of ``batch`` above ``parent``, rebuilt; InvalidBatch names the first block and
     transaction that does not replay, or the header claim the batch's end breaks. ``queue``
     holds the forced-queue items up to the batch's latest L1 origin (None: the genesis names no
-    forced queue)."""
+    forced queue). ``origin_times`` gives the L1 timestamp of every origin a fallback batch's
+    blocks name (``fallback_rules``); a fallback batch cannot be checked without them."""
     accepted = batch.accepted
+    if accepted.fallback and origin_times is None:
+        raise DerivationError(f"batch {accepted.index} is a fallback batch: its blocks' times "
+                              "follow their L1 origins, which this verifier does not read (it "
+                              "reads another L1 than the genesis is anchored to)")
     refused = header_forced_error(batch)
     if refused is not None:
         raise refused
@@ -109,8 +116,16 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
         env = BlockEnvironment(coinbase=posted.coinbase, timestamp=posted.timestamp,
                                gas_limit=posted.gas_limit, extra_data=posted.extra_data,
                                prev_randao=posted.mix_hash, forced=forced)
+        if accepted.fallback:
+            assert origin_times is not None
+            _check_fallback_block(accepted.index, posted, parent, origin_times)
         try:
             leading = _leading_forced(engine, parent, env, accepted.index, posted)
+            if accepted.fallback and leading != len(posted.transactions):
+                raise InvalidBatch(accepted.index, f"transaction {leading} is not one of the "
+                                                   "block's executed forced transactions: a "
+                                                   "fallback block carries nothing else",
+                                   posted.number)
             candidates = _decoded(accepted.index, posted.number, posted.transactions, leading)
             result = engine.build_block(parent, candidates, env)
         except ValueError as error:
@@ -134,6 +149,18 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
             f"signed header says hash 0x{accepted.last_block_hash.hex()} and output root "
             f"0x{accepted.output_root.hex()}", accepted.last_block)
     return replayed
+
+
+def _check_fallback_block(index: int, posted: BatchBlock, parent: BlockHeaderAPI,
+                          origin_times: Mapping[int, int]) -> None:
+    origin = named_origin(posted.extra_data, posted.mix_hash)
+    if origin is None or origin.number not in origin_times:
+        raise InvalidBatch(index, "a fallback block must name an L1 origin the verifier can "
+                                  "read", posted.number)
+    problem = fallback_block_error(posted, int(parent.timestamp), int(parent.gas_limit),
+                                   origin_times[origin.number])
+    if problem is not None:
+        raise InvalidBatch(index, problem, posted.number)
 
 
 def _leading_forced(engine: PyEvmEngine, parent: BlockHeaderAPI, env: BlockEnvironment,

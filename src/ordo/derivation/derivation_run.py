@@ -209,7 +209,10 @@ async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
         if problem is not None:
             raise problem
     queue = None if forced is None else await _queue_items(forced, latest_origin(decoded))
-    return await asyncio.to_thread(chain.apply, decoded, queue)
+    times = None
+    if batch.fallback and origins is not None:
+        times = await origins.timestamps(batch_origins(decoded))
+    return await asyncio.to_thread(chain.apply, decoded, queue, times)
 
 
 async def _queue_items(forced: ForcedQueueReader, through: int | None) -> ForcedQueueItems:

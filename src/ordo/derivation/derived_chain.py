@@ -9,6 +9,8 @@ it cuts through is replayed from the head on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ordo.core.block import Block
 from ordo.core.genesis import Genesis
 from ordo.derivation.batch_data import DecodedBatch
@@ -28,7 +30,8 @@ class DerivedChain:
     def head_number(self) -> int:
         return self.chain.head_number()
 
-    def apply(self, batch: DecodedBatch, queue: ForcedQueueItems | None = None) -> list[Block]:
+    def apply(self, batch: DecodedBatch, queue: ForcedQueueItems | None = None,
+              origin_times: Mapping[int, int] | None = None) -> list[Block]:
         """Replay and commit ``batch``; the blocks newly committed (none if it was derived
         before). InvalidBatch / DerivationError say why it cannot be. ``queue``: the forced
         items up to the batch's latest L1 origin, None when the genesis names no queue."""
@@ -43,7 +46,7 @@ class DerivedChain:
             return []
         replayed = replay_batch(batch, self.chain.header_at(head),
                                 self.genesis, self.store.state_reader(),
-                                self.chain.ancestor_hashes, queue)
+                                self.chain.ancestor_hashes, queue, origin_times)
         committed: list[Block] = []
         for block in replayed:
             number = block.executed.block.number

@@ -29,6 +29,7 @@ from ordo.l1.rollup_deploy import inbox_abi
 
 EVENT_NAME = "BatchAccepted"
 SUBMIT_FUNCTION = "submit_batch"
+FALLBACK_FUNCTION = "submit_fallback_batch"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class AcceptedBatch:
     l1_block_hash: bytes
     l1_transaction: bytes
     l1_log_index: int
+    fallback: bool = False
+    """Posted unsigned and bonded after the sequencers were silent (submit_fallback_batch):
+    its blocks must be the ones L1 alone determines (``fallback_rules``)."""
 
     @property
     def block_count(self) -> int:
@@ -101,20 +105,26 @@ def accepted_batch(log: L1Log) -> AcceptedBatch:
         l1_block_hash=log.block_hash,
         l1_transaction=log.transaction_hash,
         l1_log_index=log.log_index,
+        fallback=bool(arguments["fallback"]),
     )
 
 
 def decode_submit_batch(call_input: bytes) -> SubmittedBatch:
-    """The arguments of a ``submit_batch`` call; DerivationError for any other input."""
-    function = inbox_abi().function(SUBMIT_FUNCTION, 3)
+    """The arguments of a ``submit_batch`` or ``submit_fallback_batch`` call (the latter has
+    no signatures); DerivationError for any other input."""
+    signed = inbox_abi().function(SUBMIT_FUNCTION, 3)
+    unsigned = inbox_abi().function(FALLBACK_FUNCTION, 2)
+    function = signed if call_input[:4] == signed.selector else unsigned
     if call_input[:4] != function.selector:
         raise DerivationError(f"input starts with 0x{call_input[:4].hex()}, not the "
-                              f"{SUBMIT_FUNCTION} selector 0x{function.selector.hex()}")
+                              f"{SUBMIT_FUNCTION} selector 0x{signed.selector.hex()} nor the "
+                              f"{FALLBACK_FUNCTION} selector 0x{unsigned.selector.hex()}")
     try:
-        header_tuple, signatures, payload = abi_decode(list(function.input_types),
-                                                       call_input[4:])
+        decoded = abi_decode(list(function.input_types), call_input[4:])
     except (DecodingError, ValueError, OverflowError) as error:
-        raise DerivationError(f"{SUBMIT_FUNCTION} input does not decode: {error}") from error
+        raise DerivationError(f"{function.name} input does not decode: {error}") from error
+    header_tuple, payload = decoded[0], decoded[-1]
+    signatures = decoded[1] if function is signed else ()
     return SubmittedBatch(_header(header_tuple), tuple(bytes(value) for value in signatures),
                           bytes(payload))
 

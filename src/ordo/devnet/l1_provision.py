@@ -46,6 +46,7 @@ from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import (
     DEVNET_CHALLENGE_WINDOW,
     DEVNET_MAX_DISPUTE_DURATION,
+    DEVNET_SEQUENCER_TIMEOUT,
     deploy_rollup,
     devnet_rollup_params,
 )
@@ -154,7 +155,8 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
     deployment = await deploy_staking(client, deployer, staking_params(window))
     progress(f"L1: token 0x{deployment.token.hex()}, locking pool "
              f"0x{deployment.locking_pool.hex()} (L1 block {deployment.deploy_block})")
-    rollup = await deploy_rollup(client, deployer, deployment, devnet_rollup_params(window))
+    rollup = await deploy_rollup(client, deployer, deployment, devnet_rollup_params(
+        window, shape.sequencer_timeout or DEVNET_SEQUENCER_TIMEOUT))
     progress(f"L1: rollup inbox 0x{rollup.inbox.hex()}, forced-inclusion queue "
              f"0x{rollup.queue.hex()}, withdrawal portal 0x{(rollup.portal or b'').hex()} "
              f"(L1 block {rollup.deploy_block}, challenge window {window} s)")
@@ -253,6 +255,9 @@ def _check_resumable(layout: DevnetLayout, genesis: Genesis, record: DevnetL1Rec
     if shape.epoch_length is not None and shape.epoch_length != epoch_length:
         raise DevnetSetupError(f"--epoch-length {shape.epoch_length}: {layout.genesis_path} "
                                f"fixes it at {epoch_length}; {resume_hint}")
+    if shape.sequencer_timeout is not None:
+        raise DevnetSetupError(f"--sequencer-timeout {shape.sequencer_timeout}: the inbox of "
+                               f"this devnet is deployed already; {resume_hint}")
     held_window = None if record.rollup is None else record.rollup.challenge_window
     if shape.challenge_window is not None and shape.challenge_window != held_window:
         window_text = "has no withdrawal portal" if held_window is None else \

@@ -83,6 +83,8 @@ class DevnetOptions:
     block_time: float | None = None
     challenge_window: int | None = None
     """Seconds; None: what the data dir holds, or the devnet default for a new one."""
+    sequencer_timeout: int | None = None
+    """Seconds (a new devnet on an L1 only); None: the devnet default."""
     ready_timeout: float = 120.0
     stop_grace: float = 10.0
     restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
@@ -92,7 +94,8 @@ class DevnetOptions:
     @property
     def shape(self) -> DevnetShape:
         return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length,
-                           challenge_window=self.challenge_window)
+                           challenge_window=self.challenge_window,
+                           sequencer_timeout=self.sequencer_timeout)
 
 
 def ordo_node_command(block_time: float | None, l1_rpc: str | None = None) -> NodeCommand:

@@ -45,8 +45,14 @@ class DevnetShape:
     epoch_length: int | None = None
     challenge_window: int | None = None
     """Seconds (devnets on an L1 only)."""
+    sequencer_timeout: int | None = None
+    """Seconds (new devnets on an L1 only)."""
 
     def __post_init__(self) -> None:
+        if self.sequencer_timeout is not None and not \
+                1 <= self.sequencer_timeout <= MAX_DEVNET_CHALLENGE_WINDOW:
+            raise DevnetSetupError(f"--sequencer-timeout {self.sequencer_timeout}: use 1 to "
+                                   f"{MAX_DEVNET_CHALLENGE_WINDOW} seconds on a devnet")
         if self.challenge_window is not None and not \
                 1 <= self.challenge_window <= MAX_DEVNET_CHALLENGE_WINDOW:
             raise DevnetSetupError(f"--challenge-window {self.challenge_window}: use 1 to "

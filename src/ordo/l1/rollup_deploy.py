@@ -28,7 +28,15 @@ DEFAULT_CHALLENGE_WINDOW = 7 * 86_400
 """A week, as OP Stack and Arbitrum: time for one honest party to notice and dispute."""
 DEFAULT_MAX_DISPUTE_DURATION = 7 * 86_400
 """Two chess clocks of 3.5 days (OP's). With the window, 14 days < the 21-day exit delay."""
+DEFAULT_SEQUENCER_TIMEOUT = 3 * 86_400
+"""Three days without a landed batch before anyone may post a fallback batch: far longer than
+any L1 outage the batcher rides out, short enough that users are not locked in for long."""
+DEFAULT_FALLBACK_BOND = 10**18
+"""1 ETH locked by a fallback batch's poster until its output is final."""
 DEVNET_CHALLENGE_WINDOW = 30
+DEVNET_SEQUENCER_TIMEOUT = 300
+"""Five minutes on a devnet."""
+DEVNET_FALLBACK_BOND = 10**17
 DEVNET_MAX_DISPUTE_DURATION = 20
 """Devnet: window + longest dispute (50 s) stays under the devnet pool's 60 s exit delay."""
 
@@ -44,9 +52,13 @@ class RollupParams:
     max_dispute_duration: int = DEFAULT_MAX_DISPUTE_DURATION
     disputes: bytes | None = None
     """The dispute game the inbox consults on every output; None: no game (the window alone)."""
+    sequencer_timeout: int = DEFAULT_SEQUENCER_TIMEOUT
+    """Seconds without a landed batch before anyone may post a fallback batch."""
+    fallback_bond: int = DEFAULT_FALLBACK_BOND
 
     def __post_init__(self) -> None:
-        for name, least in (("challenge_window", 1), ("max_dispute_duration", 0)):
+        for name, least in (("challenge_window", 1), ("max_dispute_duration", 0),
+                            ("sequencer_timeout", 1), ("fallback_bond", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name}: {value!r} must be an integer number of seconds "
@@ -64,10 +76,12 @@ class RollupParams:
             raise ValueError(f"fee_recipient: {self.fee_recipient!r} is not a 20-byte address")
 
 
-def devnet_rollup_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW) -> RollupParams:
+def devnet_rollup_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW,
+                         sequencer_timeout: int = DEVNET_SEQUENCER_TIMEOUT) -> RollupParams:
     """Seconds instead of days, for pools with the devnet exit delay."""
     return RollupParams(challenge_window=challenge_window,
-                        max_dispute_duration=DEVNET_MAX_DISPUTE_DURATION)
+                        max_dispute_duration=DEVNET_MAX_DISPUTE_DURATION,
+                        sequencer_timeout=sequencer_timeout, fallback_bond=DEVNET_FALLBACK_BOND)
 
 
 @dataclass(frozen=True)
@@ -135,7 +149,8 @@ async def deploy_rollup(client: L1Client, deployer: LocalAccount, staking: Staki
     inbox, inbox_receipt = await ContractHandle.deploy(
         client, deployer, inbox_contract.abi, inbox_contract.bytecode, staking.locking_pool,
         queue.address, chosen.challenge_window, chosen.max_dispute_duration,
-        chosen.disputes or bytes(20), timeout=RECEIPT_TIMEOUT)
+        chosen.disputes or bytes(20), chosen.sequencer_timeout, chosen.fallback_bond,
+        timeout=RECEIPT_TIMEOUT)
     await _owner_step(client, deployer, pool_handle(client, staking), "set_inbox", inbox.address)
     portal, _ = await ContractHandle.deploy(
         client, deployer, portal_contract.abi, portal_contract.bytecode, inbox.address,

@@ -51,6 +51,7 @@ from ordo.batcher.posting_turn import may_post, posting_delay
 from ordo.consensus import LocalSigner, ValidatorSet
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.l1.client import L1Client
+from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.l1_epoch_sets import EpochSetRecord
 from ordo.storage.chain_store import ChainStore
@@ -97,6 +98,8 @@ class BatcherService:
         """Our encoded signatures of batches not landed yet, gossiped again now and then."""
         self._last_landing = time.monotonic()
         self.last_batch: dict[str, Any] | None = None
+        self.conflict: str | None = None
+        """Why this node stopped batching: the inbox holds another chain than its own."""
         self.batches_posted = 0
         self.l1_gas_spent = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -152,6 +155,7 @@ class BatcherService:
                 await asyncio.sleep(RETRY_S)
                 continue
             self._next_index, self._next_block = position.next_index, position.last_block + 1
+            await self._check_inbox_chain(position.next_index, position.last_block)
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -164,6 +168,8 @@ class BatcherService:
 
     async def _plan_one(self) -> bool:
         assert self._next_index is not None
+        if self.conflict is not None:
+            return False
         final = self._store.finalized_number() or 0
         batch_range = plan_next_batch(self._next_block, final, self._final_block, self._rules)
         if batch_range is None:
@@ -208,7 +214,7 @@ class BatcherService:
         posted = 0  # the lowest index not known to have landed
         last_look = time.monotonic()
         while True:
-            ready = self._ready(posted)
+            ready = None if self.conflict is not None else self._ready(posted)
             if ready is None:
                 await asyncio.sleep(0.2)
                 if time.monotonic() - last_look >= LOOK_AGAIN_S:
@@ -253,12 +259,37 @@ class BatcherService:
         landed = [index for index in self._planned if index < position.next_index]
         if landed:
             log.info("batches %d-%d landed without us", min(landed), max(landed))
+        await self._check_inbox_chain(position.next_index, position.last_block)
         self._forget(position.next_index - 1)
         self._last_landing = time.monotonic()
         self.last_batch = {"index": position.next_index - 1, "firstBlock": None,
                            "lastBlock": position.last_block, "l1Tx": None, "l1Block": None,
                            "landedAt": time.time()}
         return position.next_index
+
+    async def _check_inbox_chain(self, next_index: int, last_block: int) -> None:
+        """Stop planning and posting when the inbox's last output is not ours: L1 then holds
+        another chain (a fallback batch posted while the sequencers were silent, or a wrong
+        batch), and batches of our blocks could only be refused or build on nothing."""
+        if next_index == 0 or self.conflict is not None:
+            return
+        try:
+            recorded = bytes(await inbox_at(self._client, self._inbox).call(
+                "output_roots", next_index - 1))
+        except (TimeoutError, L1Error, OSError) as error:
+            log.warning("batcher: cannot read the inbox's last output root: %s", error)
+            return
+        block = self._store.get_block_by_number(last_block)
+        ours = None if block is None else self._output_root_of(block.header)
+        if ours == recorded:
+            return
+        self.conflict = (
+            f"the inbox's batch {next_index - 1} ends at L2 block {last_block} with output root "
+            f"0x{recorded.hex()}, this node's chain "
+            + ("does not reach that block" if ours is None else f"has 0x{ours.hex()} there")
+            + ": L1 holds another chain (a fallback batch?); batches are not posted until the "
+              "node's chain is the one L1 holds")
+        log.error("batcher: %s", self.conflict)
 
     def _gossip_own_again(self, lowest: int) -> None:
         """Our signatures of batches still waiting: a peer that restarted since we gossiped them
@@ -314,7 +345,8 @@ class BatcherService:
                 "lastBatchL1Tx": last.get("l1Tx"), "lastBatchL1Block": last.get("l1Block"),
                 "lastBatchLastBlock": last.get("lastBlock"),
                 "batchesPosted": self.batches_posted, "l1GasSpent": self.l1_gas_spent,
-                "lastPostedAt": _whole_seconds(last.get("landedAt"))}
+                "lastPostedAt": _whole_seconds(last.get("landedAt")),
+                "conflict": self.conflict}
 
 
 def _whole_seconds(moment: float | None) -> int | None:

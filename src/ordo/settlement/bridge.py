@@ -20,9 +20,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
-from ordo.core.output_root import compute_output_root
+from eth_account import Account
+from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
+
+from ordo.core.output_root import OUTPUT_VERSION
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.derivation.errors import DerivationError
 from ordo.derivation.inbox_batches import AcceptedBatch, accepted_batch, batch_accepted_topic
@@ -36,14 +40,23 @@ from ordo.l1.local_account import LocalAccount, SentTransaction
 from ordo.l1.rollup_deploy import inbox_at, portal_at, queue_at
 from ordo.l1.rpc_errors import L1RpcError
 from ordo.settlement.bridge_target import BridgeTarget
+from ordo.settlement.l2_readers import (
+    InitiatedWithdrawal,
+    L2Reader,
+    L2Unavailable,
+    initiated_withdrawal,
+)
 from ordo.settlement.settlement_view import SettlementReadError, read_settlement
-from ordo.settlement.withdrawal import NotAWithdrawal, Withdrawal, withdrawal_from_log
 
 DEFAULT_L1_GAS_LIMIT = 100_000
 """Gas the portal gives the L1 call of a withdrawal: enough for an EOA or a contract wallet's
 receive; more with ``--l1-gas-limit`` for calls that do work."""
 RECEIPT_TIMEOUT = 120.0
+FORCED_WITHDRAWAL_GAS = 200_000
+"""Gas of a forced withdrawal transaction: initiate_withdrawal uses about 92,000 (bench
+bridge_gas) plus its data; unused gas is not charged."""
 STAGES = ("initiated", "proved", "finalized")
+T = TypeVar("T")
 
 
 class BridgeRefused(RuntimeError):
@@ -58,13 +71,6 @@ class DepositResult:
     recipient: bytes
     amount: int
     fee: int
-
-
-@dataclass(frozen=True)
-class InitiatedWithdrawal:
-    tx_hash: bytes
-    l2_block: int
-    withdrawal: Withdrawal
 
 
 @dataclass(frozen=True)
@@ -125,32 +131,45 @@ async def initiate_withdrawal(l2: L1Client, account: LocalAccount, amount: int, 
                                        value=amount))
     receipt = await wait_for_success(passer, account, "initiate_withdrawal", sent.tx_hash,
                                      timeout=RECEIPT_TIMEOUT)
-    return _initiated(receipt)
+    return initiated_withdrawal(receipt)
 
 
-async def read_withdrawal(l2: L1Client, tx_hash: bytes) -> InitiatedWithdrawal:
-    receipt = await l2.get_transaction_receipt(tx_hash)
-    if receipt is None:
-        raise BridgeRefused(f"L2 transaction 0x{tx_hash.hex()} is unknown to {l2.url} (not "
-                            "sent, not mined yet, or another network)")
-    if not receipt.succeeded:
-        raise BridgeRefused(f"L2 transaction 0x{tx_hash.hex()} failed in block "
-                            f"{receipt.block_number}: it withdrew nothing")
-    return _initiated(receipt)
+@dataclass(frozen=True)
+class ForcedWithdrawal:
+    l1_tx_hash: bytes
+    l1_block: int
+    queue_index: int
+    l2_tx_hash: bytes
+    """What ``prove`` and ``finalize`` take once a block included it."""
 
 
-def _initiated(receipt: L1Receipt) -> InitiatedWithdrawal:
-    found = []
-    for log in receipt.logs:
-        try:
-            found.append(withdrawal_from_log(log.address, list(log.topics), log.data))
-        except NotAWithdrawal:
-            continue
-    if len(found) != 1:
-        raise BridgeRefused(f"L2 transaction 0x{receipt.transaction_hash.hex()} holds "
-                            f"{len(found)} withdrawals; prove and finalize take a transaction "
-                            "with exactly one (a direct initiate_withdrawal call)")
-    return InitiatedWithdrawal(receipt.transaction_hash, receipt.block_number, found[0])
+def sign_withdrawal_transaction(key: bytes, chain_id: int, nonce: int, amount: int, to: bytes,
+                                l1_gas_limit: int, data: bytes, max_fee_per_gas: int,
+                                gas: int = FORCED_WITHDRAWAL_GAS) -> bytes:
+    """A signed L2 ``initiate_withdrawal`` call, to send through the forced queue."""
+    call = message_passer_abi().function("initiate_withdrawal", 3)
+    transaction = {
+        "type": 2, "chainId": chain_id, "nonce": nonce, "gas": gas,
+        "maxFeePerGas": max_fee_per_gas, "maxPriorityFeePerGas": 0, "value": amount,
+        "to": to_checksum_address(MESSAGE_PASSER_ADDRESS),
+        "data": call.encode_call((to, l1_gas_limit, data))}
+    return bytes(Account.sign_transaction(transaction, key).raw_transaction)
+
+
+async def enqueue_forced(l1: L1Client, account: LocalAccount, target: BridgeTarget,
+                         raw_transaction: bytes) -> ForcedWithdrawal:
+    """Put a signed L2 transaction in the forced queue (its fee paid): every block naming an
+    L1 origin at or after this one must take it, a fallback block included."""
+    queue = queue_at(l1, target.forced_queue)
+    fee = int(await queue.call("min_fee"))
+    sent = await _send(queue.transact(account, "enqueue_transaction", raw_transaction,
+                                      value=fee))
+    receipt = await wait_for_success(queue, account, "enqueue_transaction", sent.tx_hash,
+                                     timeout=RECEIPT_TIMEOUT)
+    (event,) = [event for event in queue.decode_receipt(receipt)
+                if event.name == "TransactionEnqueued"]
+    return ForcedWithdrawal(receipt.transaction_hash, receipt.block_number,
+                            int(event.arguments["index"]), keccak(raw_transaction))
 
 
 async def landed_batches(l1: L1Client, target: BridgeTarget) -> list[AcceptedBatch]:
@@ -178,9 +197,9 @@ async def covering_batch(l1: L1Client, target: BridgeTarget,
     return None
 
 
-async def status(l1: L1Client, l2: L1Client, target: BridgeTarget,
+async def status(l1: L1Client, l2: L2Reader, target: BridgeTarget,
                  tx_hash: bytes) -> WithdrawalStatus:
-    initiated = await read_withdrawal(l2, tx_hash)
+    initiated = await _read(l2.withdrawal(tx_hash))
     portal = await portal_of(l1, target)
     withdrawal_hash = initiated.withdrawal.hash
     l1_time = await _l1_time(l1)
@@ -196,7 +215,7 @@ async def status(l1: L1Client, l2: L1Client, target: BridgeTarget,
     return WithdrawalStatus(initiated, "initiated", batch, landed_at, l1_time)
 
 
-async def prove(l1: L1Client, l2: L1Client, account: LocalAccount, target: BridgeTarget,
+async def prove(l1: L1Client, l2: L2Reader, account: LocalAccount, target: BridgeTarget,
                 tx_hash: bytes) -> tuple[L1Receipt, WithdrawalStatus]:
     current = await status(l1, l2, target, tx_hash)
     if current.stage == "finalized":
@@ -210,31 +229,29 @@ async def prove(l1: L1Client, l2: L1Client, account: LocalAccount, target: Bridg
         raise BridgeRefused(f"batch not landed yet: the withdrawal is in L2 block "
                             f"{current.initiated.l2_block}, the inbox's last batch ends at L2 "
                             f"block {last}; try again once a batch covers it")
-    output = await l2.request("ordo_outputAtBlock", [hex(batch.last_block)])
-    parts = [bytes.fromhex(str(output[key])[2:]) for key in
-             ("version", "stateRoot", "messagePasserStorageRoot", "blockHash")]
-    if compute_output_root(*parts[1:]) != batch.output_root:
+    output = await _read(l2.output_at(batch.last_block))
+    if output.root != batch.output_root:
         raise BridgeRefused(
-            f"the L2 node at {l2.url} has another output root for block {batch.last_block} "
-            f"than batch {batch.index} committed on L1 (0x{batch.output_root.hex()}): the "
-            "node follows another chain, or the batch is wrong and must be disputed")
-    slot = current.initiated.withdrawal.storage_slot
-    proof = await l2.request("eth_getProof", [
-        "0x" + MESSAGE_PASSER_ADDRESS.hex(), [hex(slot)], hex(batch.last_block)])
-    if str(proof["storageHash"]).lower() != "0x" + parts[2].hex():
-        raise BridgeRefused(f"the L2 node's proof at block {batch.last_block} is against "
-                            "another storage root than its own output: refusing to send it")
-    nodes = [bytes.fromhex(str(node)[2:]) for node in proof["storageProof"][0]["proof"]]
+            f"{l2.where} has another output root for block {batch.last_block} than batch "
+            f"{batch.index} committed on L1 (0x{batch.output_root.hex()}): it follows another "
+            "chain, or the batch is wrong and must be disputed")
+    proof = await _read(l2.storage_proof(current.initiated.withdrawal.storage_slot,
+                                         batch.last_block))
+    if proof.storage_root != output.message_passer_storage_root:
+        raise BridgeRefused(f"{l2.where} proves block {batch.last_block} against another "
+                            "storage root than its own output's: refusing to send it")
+    parts = (OUTPUT_VERSION, output.state_root, output.message_passer_storage_root,
+             output.block_hash)
     portal = await portal_of(l1, target)
     sent = await _send(portal.transact(account, "prove_withdrawal",
                                        current.initiated.withdrawal.as_abi_tuple(), batch.index,
-                                       tuple(parts), nodes))
+                                       parts, list(proof.nodes)))
     receipt = await wait_for_success(portal, account, "prove_withdrawal", sent.tx_hash,
                                      timeout=RECEIPT_TIMEOUT)
     return receipt, await status(l1, l2, target, tx_hash)
 
 
-async def finalize(l1: L1Client, l2: L1Client, account: LocalAccount, target: BridgeTarget,
+async def finalize(l1: L1Client, l2: L2Reader, account: LocalAccount, target: BridgeTarget,
                    tx_hash: bytes) -> tuple[L1Receipt, bool]:
     """The finalize receipt and whether the target was paid (False: its call failed and the
     withdrawal stays retryable)."""
@@ -282,6 +299,14 @@ async def _l1_time(l1: L1Client) -> int:
     if block is None:
         raise BridgeRefused(f"L1 {l1.url} has no latest block")
     return block.timestamp
+
+
+async def _read(reading: Awaitable[T]) -> T:
+    """What the L2 source cannot answer becomes a BridgeRefused with its reason."""
+    try:
+        return await reading
+    except L2Unavailable as error:
+        raise BridgeRefused(str(error)) from error
 
 
 async def _send(sending: Awaitable[SentTransaction]) -> SentTransaction:

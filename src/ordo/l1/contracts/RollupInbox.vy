@@ -109,6 +109,12 @@ event BatchAccepted:
     epoch: uint256
     forced_through: uint256
     blob_hashes: DynArray[bytes32, MAX_BLOBS]
+    fallback: bool
+
+
+struct FallbackBond:
+    poster: address
+    amount: uint256
 
 
 # What the dispute hook says of a batch's output root.
@@ -131,6 +137,10 @@ landed_at: public(HashMap[uint256, uint256])
 challenge_window: public(uint256)
 max_dispute_duration: public(uint256)
 disputes: public(DisputeGame)
+sequencer_timeout: public(uint256)
+fallback_bond: public(uint256)
+last_landing: public(uint256)
+fallback_bonds: public(HashMap[uint256, FallbackBond])
 
 
 @deploy
@@ -140,12 +150,18 @@ def __init__(
     challenge_window: uint256,
     max_dispute_duration: uint256,
     disputes: DisputeGame,
+    sequencer_timeout: uint256,
+    fallback_bond: uint256,
 ):
     """
     @param challenge_window Seconds after a batch lands before its output can be final.
     @param max_dispute_duration The longest a dispute on one output can last (both clocks).
     @param disputes The dispute game consulted on every output; the zero address: none.
+    @param sequencer_timeout Seconds without a landed batch after which anyone may post a
+           fallback batch.
+    @param fallback_bond Wei a fallback batch's poster locks until its output is final.
     """
+    assert sequencer_timeout > 0, "RollupInbox: sequencer timeout must be positive"
     assert pool.address != empty(address), "RollupInbox: pool is the zero address"
     assert queue.address != empty(address), "RollupInbox: queue is the zero address"
     assert challenge_window > 0, "RollupInbox: challenge window must be positive"
@@ -161,6 +177,9 @@ def __init__(
     self.challenge_window = challenge_window
     self.max_dispute_duration = max_dispute_duration
     self.disputes = disputes
+    self.sequencer_timeout = sequencer_timeout
+    self.fallback_bond = fallback_bond
+    self.last_landing = block.timestamp
 
 
 # ---------------------------------------------------------------- digest and signatures
@@ -310,6 +329,56 @@ def _check_blocks(header: BatchHeader):
     )
 
 
+@internal
+@view
+def _is_repeat(header: BatchHeader, digest: bytes32) -> bool:
+    """True for an accepted batch posted again with its accepted header (a racing or restarted
+    poster: a no-op); refuses any other index but the next."""
+    expected: uint256 = self.next_index
+    if header.index < expected:
+        assert self.batch_hash[header.index] == digest, concat(
+            "RollupInbox: batch ", uint2str(header.index), " already accepted with another header"
+        )
+        return True
+    assert header.index == expected, concat(
+        "RollupInbox: batch index ", uint2str(header.index), " is not the next (",
+        uint2str(expected), ")"
+    )
+    return False
+
+
+@internal
+def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32, MAX_BLOBS],
+            fallback: bool):
+    index: uint256 = header.index
+    self.next_index = index + 1
+    self.last_block = header.last_block
+    self.last_epoch = header.epoch
+    self.forced_through = header.forced_through
+    self.batch_hash[index] = digest
+    self.output_roots[index] = header.output_root
+    self.landed_at[index] = block.timestamp
+    if not fallback:
+        # Only signed batches show the sequencers alive: once they are silent, fallback
+        # batches may follow each other until a signed batch lands again.
+        self.last_landing = block.timestamp
+    log BatchAccepted(
+        index=index,
+        header_hash=digest,
+        submitter=msg.sender,
+        first_block=header.first_block,
+        last_block=header.last_block,
+        last_block_hash=header.last_block_hash,
+        output_root=header.output_root,
+        data_kind=header.data_kind,
+        data_hash=header.data_hash,
+        epoch=header.epoch,
+        forced_through=header.forced_through,
+        blob_hashes=blob_hashes,
+        fallback=fallback,
+    )
+
+
 @external
 def submit_batch(
     header: BatchHeader,
@@ -324,17 +393,8 @@ def submit_batch(
     @param payload The compressed batch for data_kind 0 (calldata); empty for blobs.
     """
     digest: bytes32 = self._header_hash(header)
-    expected: uint256 = self.next_index
-    if header.index < expected:
-        # The same batch posted again (a racing or restarted poster) changes nothing.
-        assert self.batch_hash[header.index] == digest, concat(
-            "RollupInbox: batch ", uint2str(header.index), " already accepted with another header"
-        )
+    if self._is_repeat(header, digest):
         return
-    assert header.index == expected, concat(
-        "RollupInbox: batch index ", uint2str(header.index), " is not the next (",
-        uint2str(expected), ")"
-    )
     self._check_blocks(header)
     assert header.output_root != empty(bytes32), "RollupInbox: output root is zero"
     assert header.epoch >= self.last_epoch, "RollupInbox: epoch older than the previous batch's"
@@ -345,30 +405,74 @@ def submit_batch(
         header, len(payload), keccak256(payload)
     )
     self._check_quorum(digest, header.epoch, signatures)
-
-    self.next_index = expected + 1
-    self.last_block = header.last_block
-    self.last_epoch = header.epoch
-    self.forced_through = header.forced_through
-    self.batch_hash[expected] = digest
-    self.output_roots[expected] = header.output_root
-    self.landed_at[expected] = block.timestamp
+    self._accept(header, digest, blob_hashes, False)
     for producer: Producer in header.producers:
         extcall self.pool.credit_reward(producer.signer, producer.blocks)
-    log BatchAccepted(
-        index=expected,
-        header_hash=digest,
-        submitter=msg.sender,
-        first_block=header.first_block,
-        last_block=header.last_block,
-        last_block_hash=header.last_block_hash,
-        output_root=header.output_root,
-        data_kind=header.data_kind,
-        data_hash=header.data_hash,
-        epoch=header.epoch,
-        forced_through=header.forced_through,
-        blob_hashes=blob_hashes,
+
+
+# ---------------------------------------------------------------- when the sequencers stop
+
+
+@external
+@view
+def fallback_opens_at() -> uint256:
+    """@notice From this L1 time anyone may post a fallback batch: `sequencer_timeout` after
+    the last signed batch landed (or after deployment)."""
+    return self.last_landing + self.sequencer_timeout
+
+
+@external
+@payable
+def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
+    """
+    @notice When no signed batch has landed for `sequencer_timeout` seconds, anyone may post
+            the next batch without signatures, with a bond of exactly `fallback_bond`.
+    @dev Its blocks must be the ones L1 alone determines (derivation's fallback rules: no
+         builder, only the forced-queue items up to each block's L1 origin, the origin's time),
+         which every verifier rebuilds; the inbox cannot check L2 execution, so the batch takes
+         the normal challenge window and can be disputed like any other. No producer is
+         credited. The bond is returned to the poster once the output is final
+         (`reclaim_fallback_bond`) and kept if it is disproved.
+    """
+    assert msg.value == self.fallback_bond, concat(
+        "RollupInbox: a fallback batch is bonded with exactly ", uint2str(self.fallback_bond),
+        " wei"
     )
+    opens: uint256 = self.last_landing + self.sequencer_timeout
+    assert block.timestamp >= opens, concat(
+        "RollupInbox: the sequencers are not silent; fallback batches open at L1 time ",
+        uint2str(opens)
+    )
+    digest: bytes32 = self._header_hash(header)
+    assert header.index == self.next_index, concat(
+        "RollupInbox: batch index ", uint2str(header.index), " is not the next (",
+        uint2str(self.next_index), ")"
+    )
+    assert header.first_block == self.last_block + 1, (
+        "RollupInbox: first_block does not follow the previous batch"
+    )
+    assert header.last_block >= header.first_block, "RollupInbox: last_block before first_block"
+    assert len(header.producers) == 0, "RollupInbox: a fallback batch credits no producer"
+    assert header.epoch == self.last_epoch, "RollupInbox: a fallback batch keeps the last epoch"
+    assert header.output_root != empty(bytes32), "RollupInbox: output root is zero"
+    self._check_forced(header.forced_through)
+    blob_hashes: DynArray[bytes32, MAX_BLOBS] = self._check_data(
+        header, len(payload), keccak256(payload)
+    )
+    self.fallback_bonds[header.index] = FallbackBond(poster=msg.sender, amount=msg.value)
+    self._accept(header, digest, blob_hashes, True)
+
+
+@external
+@nonreentrant
+def reclaim_fallback_bond(index: uint256):
+    """@notice Return the bond of fallback batch `index` to its poster once its output is
+    final; a disproved output keeps it (for the dispute game's winner)."""
+    bond: FallbackBond = self.fallback_bonds[index]
+    assert bond.amount > 0, "RollupInbox: no bond to reclaim for that batch"
+    assert self._is_output_final(index), "RollupInbox: the batch's output is not final"
+    self.fallback_bonds[index] = empty(FallbackBond)
+    send(bond.poster, bond.amount)
 
 
 # ---------------------------------------------------------------- settlement
@@ -405,6 +509,12 @@ def finalizable_at(index: uint256) -> uint256:
 def is_output_final(index: uint256) -> bool:
     """@notice Batch `index` landed, its challenge window is over and no dispute on its output
     is open or lost."""
+    return self._is_output_final(index)
+
+
+@internal
+@view
+def _is_output_final(index: uint256) -> bool:
     if self.output_roots[index] == empty(bytes32):
         return False
     if block.timestamp < self.landed_at[index] + self.challenge_window:
