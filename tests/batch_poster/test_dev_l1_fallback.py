@@ -8,7 +8,7 @@ from ordo.batcher.batch_poster import BatchPoster, PosterConfig
 from ordo.core.genesis import dev_private_keys
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import pool_handle
-from ordo.l1.rollup_deploy import deploy_rollup, inbox_at
+from ordo.l1.rollup_deploy import deploy_rollup, devnet_rollup_params, inbox_at
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE
 from tests.batch_poster.poster_setup import BATCH_BLOCKS, signed_batch
 from tests.l1.conftest import Endpoint
@@ -18,7 +18,8 @@ from tests.staking.staked_pool import L2_CHAIN_ID, SEQUENCERS, staked_pool
 async def test_falls_back_to_calldata_where_the_l1_refuses_blobs(dev_endpoint: Endpoint) -> None:
     async with L1Client(dev_endpoint.url) as client:
         staked = await staked_pool(client)
-        rollup = await deploy_rollup(client, staked.deployer, staked.deployment)
+        rollup = await deploy_rollup(client, staked.deployer, staked.deployment,
+                                     devnet_rollup_params())
         inbox = inbox_at(client, rollup.inbox)
         epoch = int(await pool_handle(client, staked.deployment).call("current_epoch"))
         batch = signed_batch(staked.signers, [DEVNET_SEQUENCER_STAKE] * SEQUENCERS, epoch,
