@@ -18,8 +18,9 @@ from eth_hash.auto import keccak
 from ordo.consensus import LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
 from ordo.devnet.ports import free_port
+from ordo.mempool import Mempool
 from ordo.node.config import NodeConfig
-from ordo.node.runner import run_node
+from ordo.node.runner import MempoolFactory, run_node
 
 GWEI = 10**9
 FAST_RULES = ConsensusRules(epoch_length=1000, propose_base_ms=600, propose_delta_ms=200,
@@ -36,6 +37,9 @@ class ClusterNode:
     index: int
     config: NodeConfig
     session: aiohttp.ClientSession
+    make_mempool: MempoolFactory = Mempool
+    """The pool this node admits into; a test passes a misbehaving one (e.g. a censoring pool,
+    tests/l1_network/censoring_mempool.py) instead of any switch in the node."""
     task: asyncio.Task[None] | None = None
 
     @property
@@ -58,7 +62,8 @@ class ClusterNode:
 
     async def start(self) -> None:
         assert self.task is None
-        self.task = asyncio.create_task(run_node(self.config), name=f"node-{self.index}")
+        self.task = asyncio.create_task(run_node(self.config, make_mempool=self.make_mempool),
+                                        name=f"node-{self.index}")
         for _ in range(400):
             if self.task.done():
                 self.task.result()  # raises what stopped the node

@@ -26,7 +26,9 @@ from ordo.l1.deploy import StakingDeployment, deploy_staking, stake_devnet_seque
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import RollupDeployment, deploy_rollup, devnet_rollup_params
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, devnet_staking_params
+from ordo.mempool import Mempool
 from ordo.node.config import NodeConfig
+from ordo.node.runner import MempoolFactory
 from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
 from tests.l1.conftest import wait_until_serving
 from tests.l1_contracts.anvil_chain import ANVIL_BINARY as ANVIL
@@ -72,8 +74,11 @@ class L1Cluster:
 
 
 @asynccontextmanager
-async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
-                     nodes: int = 5) -> AsyncIterator[L1Cluster]:
+async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4, nodes: int = 5,
+                     make_mempool: MempoolFactory = Mempool) -> AsyncIterator[L1Cluster]:
+    """``nodes`` validators (the first ``staked`` in the first set) on a fresh rollup; every node
+    admits transactions into a pool from ``make_mempool``, so a test can make the whole sequencer
+    set misbehave (censor, say) from the harness rather than through the node."""
     await wait_until_serving(l1_url, time.monotonic() + 60)
     async with L1Client(l1_url) as client:
         keys = dev_private_keys(10)
@@ -112,7 +117,7 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4,
                                     rpc_port=free_port(), block_time=0.05,
                                     heartbeat_interval=0.3, signer_key_path=key_path,
                                     p2p_port=p2p_ports[index], peers=peers, l1_rpc=l1_url)
-                members.append(ClusterNode(index, config, session))
+                members.append(ClusterNode(index, config, session, make_mempool))
             first_set = ValidatorSet.of(Validator(signer.address, DEVNET_SEQUENCER_STAKE)
                                         for signer in signers[:staked])
             cluster = Cluster(members, first_set, genesis.chain_id)

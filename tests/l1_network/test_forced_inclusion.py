@@ -1,5 +1,6 @@
 """Censorship resistance on a live L1 network: every sequencer refuses a user's transactions
-(the test-only censorship switch), yet what the user enqueues on L1 lands on L2 before its
+(the harness runs each real node with a censoring pool, tests/l1_network/censoring_mempool.py;
+the node itself has no such switch), yet what the user enqueues on L1 lands on L2 before its
 deadline: a forced transaction executes, a deposit mints L2 ether, and an invalid forced
 transaction passes as a no-op without stopping the queue."""
 
@@ -9,7 +10,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_account import Account
 from eth_utils import to_checksum_address
 
@@ -17,8 +17,8 @@ from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.genesis import dev_private_keys
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import DEFAULT_FORCED_FEE, inbox_at, queue_at
-from ordo.node.runner import CENSOR_ENV
 from tests.cluster.cluster_harness import ClusterNode
+from tests.l1_network.censoring_mempool import CENSORED_MESSAGE, censoring
 from tests.l1_network.l1_cluster import (
     L1Cluster,
     l1_cluster,
@@ -58,17 +58,16 @@ async def eventually(check: Any, what: str) -> Any:
 
 
 async def test_forced_items_land_although_every_sequencer_censors(
-        tmp_path: Path, ticking_l1: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        tmp_path: Path, ticking_l1: str) -> None:  # noqa: F811
     user_key = dev_private_keys(9)[8]
     user = Account.from_key(user_key).address
-    monkeypatch.setenv(CENSOR_ENV, user)
-    async with l1_cluster(tmp_path, ticking_l1) as net:
+    async with l1_cluster(tmp_path, ticking_l1, make_mempool=censoring([user])) as net:
         node: ClusterNode = net.cluster.nodes[0]
         recipient = to_checksum_address("0x" + "ab" * 20)
         depositee = to_checksum_address("0x" + "cd" * 20)
         raw, forced_hash = signed_transfer(user_key, 0, recipient, 12345)
         refused = await node.request("eth_sendRawTransaction", raw)
-        assert "censors its sender" in refused["error"]["message"]
+        assert refused["error"]["message"] == CENSORED_MESSAGE
 
         l1_user = LocalAccount(net.client, user_key)
         enqueued_at = await net.client.block_number()

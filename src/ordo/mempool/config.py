@@ -46,9 +46,6 @@ class MempoolConfig:
     max_transaction_size: int = MAX_TRANSACTION_SIZE
     price_bump_percent: int = 10
     """A same-nonce replacement must raise both fee fields by at least this much."""
-    censored_senders: frozenset[bytes] = frozenset()
-    """Test only: senders this node refuses, to show forced inclusion working against a
-    censoring sequencer set (set through ORDO_TEST_CENSOR_SENDERS, never in production)."""
 
     def __post_init__(self) -> None:
         _require_int("max_transactions", self.max_transactions, minimum=1)

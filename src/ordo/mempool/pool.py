@@ -70,9 +70,6 @@ class Mempool:
     def _add(self, decoded: DecodedTransaction, accounts: AccountReader) -> Admitted:
         if decoded.hash in self._by_hash:
             raise AdmissionRejected("already_known", "already known")
-        if decoded.sender in self.config.censored_senders:
-            raise AdmissionRejected("censored", "transaction refused: this node censors its "
-                                    "sender (test switch ORDO_TEST_CENSOR_SENDERS)")
         check_transaction(decoded, self.rules, self.config)
         candidate = PooledTransaction.wrap(decoded, self._sequence)
         sender = decoded.sender

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+from collections.abc import Callable
 
 from ordo.core.genesis import Genesis
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
-from ordo.mempool import ChainRules, Mempool, MempoolConfig
+from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
 from ordo.metrics.node_metrics import NodeMetrics
@@ -71,32 +71,16 @@ def load_configured_node_key(config: NodeConfig) -> NodeKey:
         raise ConfigError(f"node_key: {error}") from error
 
 
-CENSOR_ENV = "ORDO_TEST_CENSOR_SENDERS"
+MempoolFactory = Callable[[ChainRules], Mempool]
+"""Builds the pool a node admits transactions into, from the genesis' chain rules."""
 
 
-def censorship_test_config() -> MempoolConfig:
-    """The default pool policy, plus the test-only censorship switch when its environment
-    variable names senders (comma-separated addresses); a bad value is a ConfigError."""
-    text = os.environ.get(CENSOR_ENV, "").strip()
-    if not text:
-        return MempoolConfig()
-    senders = []
-    for entry in text.split(","):
-        try:
-            address = bytes.fromhex(entry.strip().removeprefix("0x"))
-        except ValueError:
-            address = b""
-        if len(address) != 20:
-            raise ConfigError(f"{CENSOR_ENV}: {entry.strip()!r} is not an address; use "
-                              "comma-separated 0x-prefixed addresses")
-        senders.append(address)
-    log.warning("TEST SWITCH %s: refusing transactions from %d senders", CENSOR_ENV,
-                len(senders))
-    return MempoolConfig(censored_senders=frozenset(senders))
+async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool) -> None:
+    """Run until cancelled. Every resource opened here is closed on the way out.
 
-
-async def run_node(config: NodeConfig) -> None:
-    """Run until cancelled. Every resource opened here is closed on the way out."""
+    ``make_mempool`` is the one seam for a different admission policy: a test harness passes a
+    pool that misbehaves (one that censors, say) to the real node, so that no switch for such
+    behaviour exists in the node itself; ``ordo node`` always runs the plain pool."""
     genesis = load_genesis(config)
     signer_key = load_configured_signer_key(config)
     signer_address = signer_address_of(signer_key)
@@ -110,8 +94,7 @@ async def run_node(config: NodeConfig) -> None:
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
-        node = Node(chain, Mempool(ChainRules.from_genesis(genesis), censorship_test_config()),
-                    signer_address)
+        node = Node(chain, make_mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
         l1: L1Services | None = None
         epoch_sets: EpochSetSource
