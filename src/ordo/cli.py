@@ -382,7 +382,10 @@ def parse_address(key: str, text: str) -> bytes:
 
 
 def run_node_until_signalled(config: NodeConfig) -> int:
-    """Run the node; SIGINT and SIGTERM cancel it so it can close its database and sockets."""
+    """Run the node; SIGINT and SIGTERM cancel it so it can close its database and sockets.
+    A node that finds L1 holds another chain exits non-zero with the reason: the next start
+    adopts L1's chain (the devnet supervisor restarts it at once)."""
+    from ordo.node.l1_chain_adoption import ChainAdoptionError, ChainReplacedOnL1
     from ordo.node.runner import run_node
 
     async def supervise() -> int:
@@ -402,6 +405,9 @@ def run_node_until_signalled(config: NodeConfig) -> int:
         _fail(str(error), EXIT_CONFIG)
     except OSError as error:  # e.g. the RPC port is taken: the message names the address
         _fail(str(error), EXIT_FAILED)
+    except (ChainReplacedOnL1, ChainAdoptionError) as error:
+        log.error("%s", error)
+        return EXIT_FAILED
     except Exception:
         log.exception("node crashed")
         return EXIT_FAILED

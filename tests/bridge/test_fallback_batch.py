@@ -2,11 +2,13 @@
 user sends a withdrawal through L1's forced queue, posts the next batch themselves once the
 inbox's sequencer timeout has passed (`ordo bridge self-post`, bonded, unsigned: one block L1
 alone determines), proves it from a chain derived from L1 alone and finalizes it: the CLI and
-anvil only, no L2 node. The returning sequencers see L1 holds another chain and post nothing
-over it."""
+anvil only, no L2 node. The returning sequencers adopt the chain L1 holds: they drop the final
+blocks they never posted, import the fallback block from L1 and continue from it, their signed
+batches landing after the fallback batch; a verifier deriving from scratch accepts it all."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from eth_hash.auto import keccak
 from ordo.devnet.key_file import key_address
 from ordo.devnet.ports import free_devnet_base_port, free_port_block
 from ordo.keys.keystore import write_keystore
+from ordo.storage.chain_store import ChainStore
 from tests.bridge.bridge_cli import (
     ETH,
     PASSWORD,
@@ -28,6 +31,7 @@ from tests.bridge.bridge_cli import (
 )
 from tests.devnet.devnet_harness import wait_for
 from tests.devnet.devnet_on_l1 import DEPLOYER_KEY, rpc
+from tests.l1_network.derivation_process import derive_from_l1
 
 FALLBACK_WINDOW = 10
 TIMEOUT = 25
@@ -59,6 +63,7 @@ def test_a_withdrawal_finalizes_through_a_self_posted_batch_with_every_sequencer
     wait_for(lambda: balance(l2_url, carol) == ETH, timeout=90)
     wait_for(lambda: int(rpc(ticking_anvil, "eth_call", {"to": inbox, "data": "0x" + keccak(
         b"next_index()")[:4].hex()}, "latest"), 16) >= 1, timeout=90)
+    made = int(rpc(l2_url, "eth_blockNumber"), 16)  # at least this many blocks, most unposted
     assert run.stop() == 0  # every sequencer is gone; anvil stays
 
     derived = tmp_path / "derived"
@@ -91,15 +96,43 @@ def test_a_withdrawal_finalizes_through_a_self_posted_batch_with_every_sequencer
     assert finalized["paid"] is True
     assert balance(ticking_anvil, carol) == before + 4 * ETH // 10
 
-    # The sequencers return: their chain is not the one L1 holds, so they post nothing over it.
+    # The sequencers return: their chain is not the one L1 holds, so they adopt L1's (the blocks
+    # they made after their last signed batch go, the fallback block comes in) and go on.
+    fallback_number = posted["l2Block"]
+    with ChainStore(derived) as store:
+        fallback_hash = "0x" + (store.get_block_hash(fallback_number) or b"").hex()
     next_index = posted["batchIndex"] + 1
     _, resumed = run_devnet(data_dir, *options)
+    resumed_url = resumed["nodes"][0]["rpc"]
 
-    def conflict() -> Any:
-        return (rpc(resumed["nodes"][0]["rpc"], "ordo_status").get("l1", {}).get("batcher")
-                or {}).get("conflict")
+    def block_hash(tag: str) -> str | None:
+        block = rpc(resumed_url, "eth_getBlockByNumber", tag, False)
+        return None if block is None else block["hash"]
 
-    wait_for(lambda: conflict() is not None, timeout=90)
-    assert f"batch {posted['batchIndex']}" in conflict()
-    assert int(rpc(ticking_anvil, "eth_call", {"to": inbox, "data": "0x" + keccak(
-        b"next_index()")[:4].hex()}, "latest"), 16) == next_index
+    node_log = (data_dir / "node-0" / "node.log").read_text()
+    assert block_hash(hex(fallback_number)) == fallback_hash, node_log[-4000:]
+    assert "IMPORTED L1 batch" in node_log
+    assert ("REWOUND blocks" in node_log) == (made >= fallback_number), node_log[-4000:]
+    wait_for(lambda: int(rpc(resumed_url, "eth_getBlockByNumber", "finalized", False)["number"],
+                         16) >= fallback_number + 3, timeout=90)
+    assert block_hash(hex(fallback_number)) == fallback_hash
+
+    def inbox_call(name: str) -> int:
+        return int(rpc(ticking_anvil, "eth_call", {"to": inbox, "data": "0x" + keccak(
+            name.encode())[:4].hex()}, "latest"), 16)
+
+    # Its signed batches land after the fallback batch, the first from the block after it.
+    wait_for(lambda: inbox_call("next_index()") > next_index, timeout=120)
+    assert inbox_call("last_block()") > fallback_number
+    status = rpc(resumed_url, "ordo_status")["l1"]["batcher"]
+    assert status["conflict"] is None
+
+    # A verifier deriving from scratch over that L1 gets every batch, the fallback one among
+    # them, and the very blocks the returned node holds.
+    code, summary = asyncio.run(derive_from_l1(
+        ticking_anvil, bytes.fromhex(inbox[2:]), data_dir / "genesis.json",
+        tmp_path / "verifier", resumed_url))
+    assert code == 0 and summary["ok"], summary
+    assert summary["invalid_batch"] is None and summary["mismatches"] == [], summary
+    assert summary["batches"] >= next_index + 1, summary
+    assert summary["head"]["number"] > fallback_number

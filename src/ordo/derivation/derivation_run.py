@@ -178,7 +178,7 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                         else BatchSequence()
                 try:
                     sequence.accept(batch)
-                    committed = await _derive_batch(reader, chain, origins, forced, batch)
+                    committed = await derive_batch(reader, chain, origins, forced, batch)
                 except InvalidBatch as error:
                     summary.refuse(batch, error)
                     return
@@ -198,9 +198,11 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
             return
 
 
-async def _derive_batch(reader: L1BatchReader, chain: DerivedChain,
-                        origins: L1BlockHashes | None, forced: ForcedQueueReader | None,
-                        batch: AcceptedBatch) -> list[Block]:
+async def derive_batch(reader: L1BatchReader, chain: DerivedChain,
+                       origins: L1BlockHashes | None, forced: ForcedQueueReader | None,
+                       batch: AcceptedBatch) -> list[Block]:
+    """Read, check and replay one accepted batch into ``chain``: the blocks newly committed.
+    Also how a returning sequencer node imports the batches L1 holds beyond its own chain."""
     payload = await reader.payload(batch)
     decoded = decode_batch(batch, payload)
     if origins is not None:

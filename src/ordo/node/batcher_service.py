@@ -100,6 +100,12 @@ class BatcherService:
         self.last_batch: dict[str, Any] | None = None
         self.conflict: str | None = None
         """Why this node stopped batching: the inbox holds another chain than its own."""
+        self.on_chain_replaced: Callable[[str], None] | None = None
+        """Told the conflict once it is found: the runner stops the node, whose next start
+        adopts L1's chain (``l1_chain_adoption``)."""
+        self._unchecked: tuple[int, int] | None = None
+        """(next index, last block) of an inbox position whose last block this node had not
+        made final yet when read: checked once it has."""
         self.batches_posted = 0
         self.l1_gas_spent = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -168,9 +174,12 @@ class BatcherService:
 
     async def _plan_one(self) -> bool:
         assert self._next_index is not None
-        if self.conflict is not None:
-            return False
         final = self._store.finalized_number() or 0
+        if self._unchecked is not None and final >= self._unchecked[1]:
+            unchecked, self._unchecked = self._unchecked, None
+            await self._check_inbox_chain(*unchecked)
+        if self.conflict is not None or self._unchecked is not None:
+            return False
         batch_range = plan_next_batch(self._next_block, final, self._final_block, self._rules)
         if batch_range is None:
             return False
@@ -279,17 +288,23 @@ class BatcherService:
         except (TimeoutError, L1Error, OSError) as error:
             log.warning("batcher: cannot read the inbox's last output root: %s", error)
             return
-        block = self._store.get_block_by_number(last_block)
-        ours = None if block is None else self._output_root_of(block.header)
+        final = self._store.finalized_number() or 0
+        block = self._store.get_block_by_number(last_block) if last_block <= final else None
+        if block is None:
+            # Behind the inbox (restarted while peers went on): compared once final here.
+            self._unchecked = (next_index, last_block)
+            return
+        ours = self._output_root_of(block.header)
         if ours == recorded:
             return
         self.conflict = (
             f"the inbox's batch {next_index - 1} ends at L2 block {last_block} with output root "
-            f"0x{recorded.hex()}, this node's chain "
-            + ("does not reach that block" if ours is None else f"has 0x{ours.hex()} there")
-            + ": L1 holds another chain (a fallback batch?); batches are not posted until the "
-              "node's chain is the one L1 holds")
+            f"0x{recorded.hex()}, this node's chain has 0x{ours.hex()} there: L1 holds another "
+            "chain (a fallback batch?); batches are not posted until the node's chain is the "
+            "one L1 holds")
         log.error("batcher: %s", self.conflict)
+        if self.on_chain_replaced is not None:
+            self.on_chain_replaced(self.conflict)
 
     def _gossip_own_again(self, lowest: int) -> None:
         """Our signatures of batches still waiting: a peer that restarted since we gossiped them

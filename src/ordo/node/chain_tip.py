@@ -17,7 +17,6 @@ from ordo.consensus import (
     EpochValidators,
     compute_epoch_seed,
     compute_proposer_order,
-    compute_tip,
     genesis_tip,
     get_epoch,
 )
@@ -45,9 +44,13 @@ def tip_after(head: int, header_at: HeaderAt, epoch_length: int,
     anchor_hash = bytes(header_at(get_epoch(head + 1, epoch_length) * epoch_length).hash)
     order = compute_proposer_order(compute_epoch_seed(anchor_hash),
                                    validators_of(get_epoch(head + 1, epoch_length)))
-    builder = builder_of(head_header)
-    if builder in order:
-        return ChainTip(head + 1, head_hash, anchor_hash, order.index(builder))
-    # A builder outside the set (a chain from another set): replay the schedule to be exact.
-    decided = [(bytes(header_at(n).hash), builder_of(header_at(n))) for n in range(1, head + 1)]
-    return compute_tip(bytes(header_at(0).hash), decided, epoch_length, validators_of)
+    # Sticky failover: the offset is the position of the newest builder of this epoch that is
+    # in the set; a block built by none of it (a fallback block L1 determined, whose builder is
+    # zero) leaves the offset where it was, and an epoch with no such block starts at 0. This
+    # is what replaying the epoch with advance_tip gives, read backwards from the head.
+    first = get_epoch(head + 1, epoch_length) * epoch_length + 1
+    for number in range(head, first - 1, -1):
+        builder = builder_of(head_header if number == head else header_at(number))
+        if builder in order:
+            return ChainTip(head + 1, head_hash, anchor_hash, order.index(builder))
+    return ChainTip(head + 1, head_hash, anchor_hash, 0)

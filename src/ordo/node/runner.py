@@ -4,6 +4,7 @@ shut everything down cleanly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from ordo.node.consensus_setup import (
 )
 from ordo.node.epoch_sets import EpochSetSource, StaticEpochSets
 from ordo.node.forced_queue_reader import ForcedQueueReader
+from ordo.node.l1_chain_adoption import ChainReplacedOnL1, adopt_l1_chain
 from ordo.node.l1_services import L1Services
 from ordo.node.node import Node
 from ordo.node.node_key_file import load_or_create_node_key
@@ -94,9 +96,13 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
     store = ChainStore(config.data_dir / "chain")
     try:
         chain = Chain(store, genesis)
+        if config.l1_rpc is not None:
+            # Before the journal is replayed: blocks L1 replaced return their transactions to it.
+            await adopt_l1_chain(store, genesis, config.l1_rpc, params.epoch_length)
         node = Node(chain, make_mempool(ChainRules.from_genesis(genesis)), signer_address)
         node.start()
         l1: L1Services | None = None
+        replaced = _Replacement()
         epoch_sets: EpochSetSource
         if genesis.l1 is not None and config.l1_rpc is not None:
             l1 = L1Services(genesis.l1, config.l1_rpc, chain.header_at, params.epoch_length,
@@ -127,6 +133,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
             if batcher is not None:
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
+                batcher.on_chain_replaced = replaced.replace
             l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message
@@ -157,7 +164,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
             try:
                 if metrics is not None:
                     metrics_server = await _start_metrics(config, metrics)
-                await driver.run()
+                await _run_until_replaced(driver, replaced)
             finally:
                 if metrics_server is not None:
                     await metrics_server.stop()
@@ -170,6 +177,38 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
     finally:
         store.close()
         log.info("node stopped")
+
+
+class _Replacement:
+    """Set when the batcher finds that L1 holds another chain than this node's."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.reason = ""
+
+    def replace(self, reason: str) -> None:
+        self.reason = reason
+        self.event.set()
+
+
+async def _run_until_replaced(driver: ConsensusDriver, replaced: _Replacement) -> None:
+    """Consensus until cancelled, or until L1 is found to hold another chain: the node then
+    stops (ChainReplacedOnL1) and adopts L1's chain when it starts again. Adopting it live
+    would mean stopping consensus, the batcher and the RPC's view of the head in the middle of
+    their work; a restart does the same from a state known to be consistent."""
+    running = asyncio.create_task(driver.run(), name="consensus")
+    waiting = asyncio.create_task(replaced.event.wait(), name="chain-replaced")
+    try:
+        await asyncio.wait((running, waiting), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (running, waiting):
+            task.cancel()
+        for task in (running, waiting):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if replaced.event.is_set():
+        raise ChainReplacedOnL1(f"{replaced.reason}; stopping so that the next start adopts "
+                                "L1's chain")
 
 
 async def _start_metrics(config: NodeConfig, metrics: NodeMetrics) -> MetricsServer:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -62,6 +63,15 @@ class StoreClosedError(Exception):
 
 class StoreFullError(Exception):
     """The LMDB map is full: reopen the store with a larger ``map_size``."""
+
+
+@dataclass(frozen=True)
+class RewoundBlocks:
+    """What ``ChainStore.rewind_to`` removed: the blocks (oldest first) and the hashes of their
+    transactions it put back into the mempool journal."""
+
+    blocks: tuple[Block, ...]
+    journaled: tuple[bytes, ...]
 
 
 class ChainStore:
@@ -243,6 +253,57 @@ class ChainStore:
             self._check_finality_advance(txn, number)
             txn.put(_FINALIZED, number_key(number), db=self._chain)
 
+    def rewind_to(self, number: int, *, meta_removals: Iterable[str] = ()) -> RewoundBlocks:
+        """Drop every block above ``number``, in ONE write transaction, durable on return.
+
+        Only for adopting the chain L1 holds (a fallback batch replaced blocks this node had
+        made final but never posted): blocks, receipts, transaction index entries and
+        certificates above ``number`` go, head and finality move down to it, and the raw
+        transactions of the dropped blocks go back into the mempool journal, so nothing an
+        RPC client was told is accepted is silently lost (the node re-admits them on start, or
+        reports them dropped with the reason). Logs are derived from receipts, so they go with
+        them. State trie nodes are content-addressed and shared between blocks: they stay.
+        ``meta_removals``: metadata about the dropped blocks (epoch sets anchored on them, a
+        consensus recovery record for their heights), removed in the same transaction.
+        """
+        _check_number(number, "rewind target")
+        keys = [self._check_meta_key(key) for key in meta_removals]
+        dropped: list[Block] = []
+        with self._write() as txn:
+            head = self._read_number(txn, _HEAD)
+            if head is None or number > head:
+                raise ValueError(f"cannot rewind to block {number}: the head is {head}")
+            for height in range(head, number, -1):
+                number_bytes = number_key(height)
+                stored_hash = txn.get(number_bytes, db=self._canonical)
+                if stored_hash is None:
+                    raise CorruptRecordError(f"block {height} has no canonical hash")
+                block_hash = bytes(stored_hash)
+                block = self._load_block(txn, block_hash)
+                if block is None:
+                    raise CorruptRecordError(f"block {height} 0x{block_hash.hex()} is not stored")
+                dropped.append(block)
+                for tx in block.transactions:
+                    txn.delete(bytes(tx.hash), db=self._tx_locations)
+                for db in (self._numbers, self._headers, self._bodies, self._receipts):
+                    txn.delete(block_hash, db=db)
+                txn.delete(number_bytes, db=self._canonical)
+                txn.delete(number_bytes, db=self._certificates)
+            txn.put(_HEAD, number_key(number), db=self._chain)
+            finalized = self._read_number(txn, _FINALIZED)
+            if finalized is not None and finalized > number:
+                txn.put(_FINALIZED, number_key(number), db=self._chain)
+            dropped.reverse()
+            returned = self._journal_append(txn, [(bytes(tx.hash), bytes(tx.encode()))
+                                                  for block in dropped
+                                                  for tx in block.transactions])
+            for key in keys:
+                txn.delete(key, db=self._meta)
+        # Cached blocks, receipts and logs are keyed by hash: the dropped ones must not answer.
+        for cache in (self._block_cache, self._receipt_cache, self._log_cache):
+            cache.clear()
+        return RewoundBlocks(tuple(dropped), returned)
+
     # --- chain reads ---------------------------------------------------------------------------
     def head_number(self) -> int | None:
         with self._read() as txn:
@@ -349,17 +410,7 @@ class ChainStore:
         if not checked:
             return
         with self._write() as txn:
-            with txn.cursor(db=self._journal) as cursor:
-                sequence = decode_number(bytes(cursor.key())) + 1 if cursor.last() else 0
-            for tx_hash, raw in checked:
-                if txn.get(tx_hash, db=self._journal_seqs) is not None:
-                    continue
-                if txn.get(tx_hash, db=self._tx_locations) is not None:
-                    continue
-                key = number_key(sequence)
-                txn.put(key, raw, db=self._journal)
-                txn.put(tx_hash, key, db=self._journal_seqs)
-                sequence += 1
+            self._journal_append(txn, checked)
 
     def journal_remove(self, tx_hashes: Iterable[bytes]) -> None:
         checked = [_check_hash(tx_hash, "journal removal") for tx_hash in tx_hashes]
@@ -446,6 +497,25 @@ class ChainStore:
         current = self._read_number(txn, _FINALIZED)
         if current is not None and number < current:
             raise ValueError(f"finalized number {number} is below the current {current}")
+
+    def _journal_append(self, txn: lmdb.Transaction, entries: list[tuple[bytes, bytes]]
+                        ) -> tuple[bytes, ...]:
+        """Journal ``entries`` after the newest entry; the hashes actually added (those already
+        journaled or included in a block are skipped)."""
+        added: list[bytes] = []
+        with txn.cursor(db=self._journal) as cursor:
+            sequence = decode_number(bytes(cursor.key())) + 1 if cursor.last() else 0
+        for tx_hash, raw in entries:
+            if txn.get(tx_hash, db=self._journal_seqs) is not None:
+                continue
+            if txn.get(tx_hash, db=self._tx_locations) is not None:
+                continue
+            key = number_key(sequence)
+            txn.put(key, raw, db=self._journal)
+            txn.put(tx_hash, key, db=self._journal_seqs)
+            added.append(tx_hash)
+            sequence += 1
+        return tuple(added)
 
     def _journal_delete(self, txn: lmdb.Transaction, tx_hash: bytes) -> None:
         sequence = txn.pop(tx_hash, db=self._journal_seqs)
