@@ -1,5 +1,5 @@
 """Posting real batches of L2 blocks to the RollupInbox on anvil: headers committing to the
-blocks' hash and state root, signed by the pool's validator keys, data as calldata or blobs."""
+blocks' hash and output root, signed by the pool's validator keys, data as calldata or blobs."""
 
 from __future__ import annotations
 

@@ -168,8 +168,8 @@ def test_the_command_flags_a_signed_batch_that_re_executes_differently(
     assert (invalid["index"], invalid["block"]) == (1, 8)
     assert str(invalid["reason"]).startswith("re-executed to hash 0x")
     assert str(invalid["reason"]).endswith(
-        f"the signed header says hash 0x{made.blocks[7].hash.hex()} and state root "
-        f"0x{bytes(made.blocks[7].header.state_root).hex()}")
+        f"the signed header says hash 0x{made.blocks[7].hash.hex()} and output root "
+        f"0x{made.output_root(8).hex()}")
     assert summary["blocks"] == 4 and summary["head"] == {
         "number": 4, "hash": "0x" + made.blocks[3].hash.hex(),
         "state_root": "0x" + bytes(made.blocks[3].header.state_root).hex()}
