@@ -64,6 +64,17 @@ def test_every_batch_from_the_parting_one_on_is_imported() -> None:
     assert plan.keep_through == 10 and plan.imports == (fallback, signed_after)
 
 
+def test_a_signed_batch_that_differs_from_the_final_chain_is_never_adopted() -> None:
+    """A quorum signing another chain than this node's final one is fraud to dispute: the
+    store is not touched, even when a fallback batch follows."""
+    forged = batch(1, 6, 10, theirs(10))
+    for batches in ([SIGNED[0], forged], [SIGNED[0], forged, batch(2, 11, 11, theirs(11),
+                                                                     fallback=True)]):
+        plan = plan_adoption(batches, 14, store_up_to(14))
+        assert plan.refused and plan.changes_nothing and plan.keep_through == 14
+        assert "a signed batch, not adopted" in plan.reason and "batch 1" in plan.reason
+
+
 def test_a_store_behind_signed_batches_waits_for_its_peers() -> None:
     plan = plan_adoption(SIGNED, 7, store_up_to(7))
     assert plan.changes_nothing and plan.keep_through == 7

@@ -297,11 +297,24 @@ class BatcherService:
         ours = self._output_root_of(block.header)
         if ours == recorded:
             return
-        self.conflict = (
-            f"the inbox's batch {next_index - 1} ends at L2 block {last_block} with output root "
-            f"0x{recorded.hex()}, this node's chain has 0x{ours.hex()} there: L1 holds another "
-            "chain (a fallback batch?); batches are not posted until the node's chain is the "
-            "one L1 holds")
+        try:
+            fallback = bool(await inbox_at(self._client, self._inbox).call(
+                "fallback_batches", next_index - 1))
+        except (TimeoutError, L1Error, OSError) as error:
+            log.warning("batcher: cannot read whether batch %d is a fallback batch: %s",
+                        next_index - 1, error)
+            return
+        where = (f"the inbox's batch {next_index - 1} ends at L2 block {last_block} with "
+                 f"output root 0x{recorded.hex()}, this node's chain has 0x{ours.hex()} there")
+        if not fallback:
+            # A quorum signed another chain than this node's final one: that is for a dispute
+            # (fault proofs), never for this node to adopt.
+            self.conflict = (f"{where}: a quorum signed a batch this node's final chain "
+                             "disagrees with; it must be disputed; batches are not posted")
+            log.error("batcher: %s", self.conflict)
+            return
+        self.conflict = (f"{where}: L1 went on with a fallback batch while the sequencers were "
+                         "silent; the node restarts to adopt L1's chain")
         log.error("batcher: %s", self.conflict)
         if self.on_chain_replaced is not None:
             self.on_chain_replaced(self.conflict)

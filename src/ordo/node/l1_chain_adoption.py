@@ -87,6 +87,9 @@ async def adopt_l1_chain(store: ChainStore, genesis: Genesis, l1_rpc: str,
             return None
         head = chain.head_number()
         plan = plan_adoption(batches, head, store.get_block_hash)
+        if plan.refused:
+            log.error("NOT ADOPTING L1's CHAIN: %s", plan.reason)
+            return None
         if plan.changes_nothing:
             log.info("chain matches L1: %s", plan.reason)
             return None

@@ -12,8 +12,11 @@ block):
 
 - every batch ends on a stored block with the same hash: nothing to do (blocks above the last
   batch are this node's own final blocks, not posted yet);
-- a batch ends on a stored block with another hash: the chains parted inside it, so the store
-  goes back to the block before that batch and L1's batches from it on are imported;
+- a fallback batch ends on a stored block with another hash: the chains parted inside it, so
+  the store goes back to the block before that batch and L1's batches from it on are imported;
+- a *signed* batch ends on a stored block with another hash: a quorum signed another chain
+  than this node's final one. That is fraud to dispute, not a chain to adopt: the store is
+  left as it is and the refusal is logged;
 - the store ends before a batch does: signed batches the node can get from its peers with
   their commit certificates, as any lagging node does; but a fallback batch has no certificate,
   so when one is at or after that point the node imports from L1 (from the block before that
@@ -38,6 +41,8 @@ class ChainPlan:
     keep_through: int
     imports: tuple[AcceptedBatch, ...]
     reason: str
+    refused: bool = False
+    """L1 differs from the store in a way adoption must not follow (a signed batch)."""
 
     @property
     def changes_nothing(self) -> bool:
@@ -55,11 +60,15 @@ def plan_adoption(batches: Sequence[AcceptedBatch], head: int,
             if ours == batch.last_block_hash:
                 continue
             shown = "nothing" if ours is None else f"0x{ours.hex()}"
-            return ChainPlan(
-                batch.first_block - 1, tuple(batches[position:]),
-                f"L1's batch {batch.index} ends at block {batch.last_block} "
-                f"0x{batch.last_block_hash.hex()}, this node holds {shown} there"
-                + (" (a fallback batch)" if batch.fallback else ""))
+            where = (f"L1's batch {batch.index} ends at block {batch.last_block} "
+                     f"0x{batch.last_block_hash.hex()}, this node holds {shown} there")
+            if not batch.fallback:
+                # A quorum signed another chain than this node's final one: a fraud to
+                # dispute, not a chain to adopt (and nothing of the store is touched).
+                return ChainPlan(head, (), f"{where}: a signed batch, not adopted (it must be "
+                                           "disputed)", refused=True)
+            return ChainPlan(batch.first_block - 1, tuple(batches[position:]),
+                             f"{where} (a fallback batch)")
         rest = batches[position:]
         fallback = next((later for later in rest if later.fallback), None)
         if fallback is None:

@@ -141,6 +141,7 @@ sequencer_timeout: public(uint256)
 fallback_bond: public(uint256)
 last_landing: public(uint256)
 fallback_bonds: public(HashMap[uint256, FallbackBond])
+fallback_batches: public(HashMap[uint256, bool])
 
 
 @deploy
@@ -460,6 +461,7 @@ def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
         header, len(payload), keccak256(payload)
     )
     self.fallback_bonds[header.index] = FallbackBond(poster=msg.sender, amount=msg.value)
+    self.fallback_batches[header.index] = True
     self._accept(header, digest, blob_hashes, True)
 
 
