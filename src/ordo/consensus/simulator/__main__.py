@@ -60,6 +60,11 @@ def run_many(
         return list(pool.map(_run, work, chunksize=8))
 
 
+def _recovery_share(result: RunResult) -> float:
+    """How much of its liveness bound a run's recovery used."""
+    return (result.recovery_ms or 0) / max(1, result.recovery_bound_ms)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ordo.consensus.simulator")
     parser.add_argument("--seeds", default="0-99", help="e.g. 0-499 or 3,17,40-45")
@@ -91,8 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     failures: list[RunResult] = []
     heights = 0
+    slowest: RunResult | None = None
     for result in run_many(seeds, options.nodes, options.byzantine, options.jobs, attack):
         heights += max(result.heights, default=0)
+        if result.recovery_ms is not None and (
+            slowest is None or _recovery_share(result) > _recovery_share(slowest)
+        ):
+            slowest = result
         if options.verbose:
             status = "ok" if result.ok else f"FAIL {result.failure}"
             stages = f" attack {'>'.join(result.attack_stages)}" if result.attack_stages else ""
@@ -101,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             failures.append(result)
     elapsed = time.perf_counter() - started
     print(f"{len(seeds)} seeds, {len(failures)} failed, {heights} heights decided, {elapsed:.1f} s")
+    if slowest is not None and slowest.recovery_ms is not None:
+        print(
+            f"slowest recovery after the heal: seed {slowest.seed}, {slowest.recovery_ms} ms of "
+            f"its {slowest.recovery_bound_ms} ms bound"
+        )
     for failure in failures:
         print(f"seed {failure.seed} ({failure.kind}): {failure.failure}")
     if failures:

@@ -41,12 +41,18 @@ class VirtualNetwork:
         self._sequence += 1
         heapq.heappush(self._queue, (self.now_ms + max(0, delay_ms), self._sequence, callback))
 
-    def run_until(self, end_ms: int) -> None:
+    def run_until(self, end_ms: int, stop: Callable[[], bool] | None = None) -> None:
+        """Play every event up to ``end_ms``; with ``stop``, return as soon as it holds (the
+        clock then stays at the last event's time)."""
         queue = self._queue
+        if stop is not None and stop():
+            return
         while queue and queue[0][0] <= end_ms:
             time_ms, _, callback = heapq.heappop(queue)
             self.now_ms = time_ms
             callback()
+            if stop is not None and stop():
+                return
         self.now_ms = end_ms
 
     def is_connected(self, sender: int, receiver: int) -> bool:

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from ordo.consensus.params import ConsensusParams
+from ordo.consensus.schedule import get_epoch
 from ordo.consensus.simulator.adversary import Adversary
 from ordo.consensus.simulator.attack_scenario import make_attack_scenario
 from ordo.consensus.simulator.identities import (
@@ -15,6 +16,7 @@ from ordo.consensus.simulator.identities import (
     sim_private_key,
 )
 from ordo.consensus.simulator.invariants import InvariantViolationError, SafetyMonitor
+from ordo.consensus.simulator.liveness import LivenessPromise, make_promise
 from ordo.consensus.simulator.lock_attack import LockAttack
 from ordo.consensus.simulator.network import VirtualNetwork
 from ordo.consensus.simulator.scenario import Attack, Scenario, make_scenario
@@ -37,6 +39,10 @@ class RunResult:
     evidence: int
     attack: Attack = Attack.NONE
     attack_stages: tuple[str, ...] = ()
+    recovery_ms: int | None = None
+    """How long after the heal every honest node was past the height then undecided (None
+    when liveness is not checked or the run failed), and the bound it was held to."""
+    recovery_bound_ms: int = 0
 
     def reproduce_command(self) -> str:
         command = (
@@ -67,16 +73,6 @@ def sim_params(epoch_length: int) -> ConsensusParams:
     )
 
 
-def _check_liveness(nodes: list[SimNode], baseline: int, scenario: Scenario) -> None:
-    for node in nodes:
-        if node.is_honest and node.height <= baseline:
-            raise InvariantViolationError(
-                "liveness",
-                f"node {node.index} at height {node.height}, not past {baseline} (the highest "
-                f"height at {scenario.stable_at_ms} ms) by {scenario.end_ms} ms",
-            )
-
-
 @dataclass
 class Playback:
     """A played scenario: the nodes, the network, the judge and the adversary (if any)."""
@@ -85,6 +81,8 @@ class Playback:
     network: VirtualNetwork
     monitor: SafetyMonitor
     adversary: Adversary | None
+    promise: LivenessPromise | None = None
+    recovered_at_ms: int | None = None
 
 
 def _make_adversary(scenario: Scenario, environment: NodeEnvironment) -> Adversary | None:
@@ -130,20 +128,45 @@ def set_up(scenario: Scenario) -> Playback:
     return Playback(nodes, network, monitor, adversary)
 
 
-def play_out(scenario: Scenario, playback: Playback) -> None:
-    """Run the set-up ``playback``; raises InvariantViolationError as soon as a property
-    breaks."""
+def schedule_lifecycles(scenario: Scenario, playback: Playback) -> None:
+    """Every node's start, and the scenario's crashes and restarts."""
     nodes, network = playback.nodes, playback.network
     for node in nodes:
         network.schedule(node.index, node.start)
     for crash in scenario.crashes:
         network.schedule(crash.at_ms, nodes[crash.node].crash)
         network.schedule(crash.restart_ms, nodes[crash.node].start)
+
+
+def play_out(scenario: Scenario, playback: Playback) -> None:
+    """Run the set-up ``playback``; raises InvariantViolationError as soon as a property
+    breaks."""
+    nodes, network = playback.nodes, playback.network
+    schedule_lifecycles(scenario, playback)
     network.run_until(scenario.stable_at_ms)
-    baseline = max((node.height for node in nodes if node.is_honest), default=0)
-    network.run_until(scenario.end_ms)
     if scenario.check_liveness:
-        _check_liveness(nodes, baseline, scenario)
+        promise = make_liveness_promise(scenario, playback)
+        playback.promise = promise
+        # until the promise is kept (or its deadline passes), then on to the scenario's end
+        network.run_until(promise.deadline_ms, stop=lambda: promise.is_kept(nodes))
+        promise.check(nodes, network.now_ms)
+        playback.recovered_at_ms = network.now_ms
+    if network.now_ms < scenario.end_ms:
+        network.run_until(scenario.end_ms)
+
+
+def make_liveness_promise(scenario: Scenario, playback: Playback) -> LivenessPromise:
+    """What the honest nodes owe once ``scenario`` heals, from where they stand then."""
+    environment = playback.nodes[0].environment
+    baseline = max((node.height for node in playback.nodes if node.is_honest), default=0)
+    epoch = get_epoch(baseline + 1, environment.params.epoch_length)
+    return make_promise(
+        playback.nodes,
+        environment.params,
+        len(environment.validators_of(epoch)),
+        scenario.stable_at_ms,
+        scenario.max_delay_ms,
+    )
 
 
 def play(scenario: Scenario) -> Playback:
@@ -163,6 +186,10 @@ def run_seed(
     except InvariantViolationError as violation:
         failure = str(violation)
     sim_nodes = playback.nodes if not failure else []
+    promise = playback.promise
+    recovery_ms = None
+    if not failure and promise is not None and playback.recovered_at_ms is not None:
+        recovery_ms = playback.recovered_at_ms - promise.heal_ms
     return RunResult(
         seed=seed,
         nodes=nodes,
@@ -175,4 +202,6 @@ def run_seed(
         evidence=playback.monitor.evidence_count if not failure else 0,
         attack=attack,
         attack_stages=tuple(playback.adversary.stages) if playback.adversary else (),
+        recovery_ms=recovery_ms,
+        recovery_bound_ms=promise.bound_ms if promise is not None else 0,
     )

@@ -8,9 +8,11 @@ set of directed links, redrawn every ``SLOW_LINK_PERIOD_MS``), take up to ``SLOW
 The asynchronous network is also adversarial: a ``slow_decisions`` share of the messages that
 tell a node a block was decided (precommits for a block, catch-up answers) are slowed, so that
 one node decides while the others go on to later rounds: the case the lock rule is for.
-From then on the honest validators are up and connected (losses stay, delays are bounded),
-and liveness is checked until ``end_ms``. The same (seed, nodes, byzantine) always gives the
-same scenario.
+From then on the honest validators are up and connected (losses stay, delays are bounded).
+A run lasts until ``end_ms`` at least, and on to the liveness promise's deadline when the next
+height is not decided by then (``liveness``: a bound computed at the heal from the round the
+honest nodes had reached, a rotation of proposers and the timeouts of those rounds). The same
+(seed, nodes, byzantine) always gives the same scenario.
 
 Random faults rarely line up into the few schedules that need the lock rules; the scenarios
 of an :class:`Attack` (``attack_scenario``) script those schedules instead.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 SLOW_DELAY_MS = 1500
-LIVENESS_WINDOW_MS = 4000
+LIVENESS_WINDOW_MS = 4000  # the least a run goes on after the heal (not the liveness bound)
 SLOW_LINK_PERIOD_MS = 400
 KINDS = ("lossy", "partition", "crash", "byzantine", "mixed")
 
