@@ -106,7 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.verbose:
             status = "ok" if result.ok else f"FAIL {result.failure}"
             stages = f" attack {'>'.join(result.attack_stages)}" if result.attack_stages else ""
-            print(f"seed {result.seed} {result.kind}: heights {result.heights}{stages} {status}")
+            recovery = (
+                f" (recovered in {result.recovery_ms} of {result.recovery_bound_ms} ms)"
+                if result.recovery_ms is not None
+                else ""
+            )
+            print(
+                f"seed {result.seed} {result.kind}: heights {result.heights}{stages} {status}"
+                f"{recovery}"
+            )
         if not result.ok:
             failures.append(result)
     elapsed = time.perf_counter() - started
