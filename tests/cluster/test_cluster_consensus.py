@@ -29,7 +29,9 @@ async def assert_same_chain(cluster: Cluster, nodes: list[ClusterNode], upto: in
         commit = await nodes[-1].call("ordo_getCommit", hex(number))
         certificate = certificate_of(commit)
         assert certificate.block_hash.hex() == reference[number][2:]
-        verify_certificate(certificate, cluster.validators, cluster.chain_id)
+        assert commit["parentHash"] == reference[number - 1]  # what the precommits signed
+        parent = bytes.fromhex(reference[number - 1][2:])
+        verify_certificate(certificate, cluster.validators, cluster.chain_id, parent)
 
 
 async def producer_of(node: ClusterNode) -> str:

@@ -87,8 +87,12 @@ class Committee:
         block_hash: bytes = NIL,
         round_: int = 0,
         height: int = 1,
+        parent: bytes = GENESIS_HASH,
     ) -> Vote:
-        return sign_vote(self.signers[index], CHAIN_ID, height, round_, vote_type, block_hash)
+        """``parent``: the final block ``height`` extends (genesis for height 1)."""
+        return sign_vote(
+            self.signers[index], CHAIN_ID, height, round_, vote_type, parent, block_hash
+        )
 
     def proposal(
         self, index: int, value: ProposedValue, round_: int = 0, valid_round: int = -1

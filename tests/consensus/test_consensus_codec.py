@@ -32,9 +32,17 @@ COMMITTEE = Committee((1, 2, 3))
 
 
 def test_vote_and_proposal_round_trip_canonically() -> None:
-    vote = COMMITTEE.vote(1, VoteType.PRECOMMIT, keccak(b"b"), round_=7, height=2**40)
+    vote = COMMITTEE.vote(1, VoteType.PRECOMMIT, keccak(b"b"), round_=7, height=2**40,
+                          parent=keccak(b"p"))
     assert decode_vote(encode_vote(vote)) == vote
     assert decode_message(encode_message(vote)) == vote
+    assert decode_vote(encode_vote(vote)).parent_hash == keccak(b"p")
+    fields = rlp.decode(encode_vote(vote))
+    assert len(fields) == 8 and fields[4] == keccak(b"p")  # [.., vote_type, parent, block, ..]
+    with pytest.raises(DecodeError, match="list of 8 items"):  # a v1 vote: no parent hash
+        decode_vote(rlp.encode(fields[:4] + fields[5:]))
+    with pytest.raises(DecodeError, match="parent hash"):
+        decode_vote(rlp.encode([*fields[:4], b"\x01" * 31, *fields[5:]]))
     value = COMMITTEE.value_by(2, b"payload" * 100)
     for valid_round in (-1, 0, 3):
         proposal = COMMITTEE.proposal(2, value, round_=4, valid_round=valid_round)

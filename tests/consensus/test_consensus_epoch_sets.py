@@ -61,7 +61,7 @@ def test_deciding_the_last_block_of_an_epoch_asks_for_the_next_set_and_waits() -
 
 def test_the_new_sets_member_is_buffered_while_waiting_and_counts_once_the_set_is_known() -> None:
     state, _, value = decided_first_height()
-    newcomer_vote = COMMITTEE.vote(4, VoteType.PREVOTE, height=2)
+    newcomer_vote = COMMITTEE.vote(4, VoteType.PREVOTE, height=2, parent=value.block_hash)
     state, actions = step(state, VoteReceived(newcomer_vote))
     assert not [a for a in of_type(actions, MessageIgnored)
                 if a.reason == IgnoreReason.NOT_VALIDATOR]

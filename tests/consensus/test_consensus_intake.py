@@ -42,7 +42,9 @@ def test_bad_messages_are_ignored_with_reasons_and_change_nothing() -> None:
     committee = Committee((1, 1, 1, 1))
     state, _ = committee.started(0)
     good = committee.vote(1, PREVOTE, NIL)
-    stranger = sign_vote(LocalSigner(keccak(b"stranger")), CHAIN_ID, 1, 0, PREVOTE, NIL)
+    stranger = sign_vote(
+        LocalSigner(keccak(b"stranger")), CHAIN_ID, 1, 0, PREVOTE, GENESIS_HASH, NIL
+    )
     forged = replace(good, signature=committee.vote(2, PREVOTE, NIL).signature)
     cases = [
         (stranger, IgnoreReason.NOT_VALIDATOR),
@@ -50,6 +52,8 @@ def test_bad_messages_are_ignored_with_reasons_and_change_nothing() -> None:
         (replace(good, chain_id=CHAIN_ID + 1), IgnoreReason.WRONG_CHAIN),
         (committee.vote(1, PREVOTE, NIL, height=0), IgnoreReason.STALE_HEIGHT),
         (committee.vote(1, PREVOTE, NIL, round_=10_001), IgnoreReason.FUTURE_ROUND),
+        (committee.vote(1, PREVOTE, NIL, parent=keccak(b"another chain")),
+         IgnoreReason.WRONG_PARENT),
     ]
     for vote, reason in cases:
         after, actions = run(state, VoteReceived(vote))

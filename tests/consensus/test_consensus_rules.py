@@ -330,7 +330,7 @@ def test_rule7_decides_in_another_round_with_a_verifying_certificate() -> None:
     assert len(commits) == 1
     commit = commits[0]
     assert (commit.height, commit.value.block_hash, commit.certificate.round) == (1, block, 1)
-    verify_certificate(commit.certificate, committee.validators, CHAIN_ID)
+    verify_certificate(commit.certificate, committee.validators, CHAIN_ID, commit.value.parent_hash)
     assert (state.height, state.round, state.step) == (2, 0, Step.PROPOSE)
     assert state.tip.parent_hash == block and state.locked_round == -1
     assert state.tip.proposer_offset == 1  # sticky failover: round 1's proposer keeps proposing

@@ -20,15 +20,25 @@ from tests.consensus.committee import CHAIN_ID, Committee
 
 
 def test_vote_digest_is_keccak_of_abi_encoding() -> None:
-    block = keccak(b"block")
+    block, parent = keccak(b"block"), keccak(b"parent")
     expected = keccak(
         encode(
-            ["bytes32", "uint256", "uint64", "uint32", "uint8", "bytes32"],
-            [VOTE_DOMAIN, CHAIN_ID, 17, 3, int(VoteType.PRECOMMIT), block],
+            ["bytes32", "uint256", "uint64", "uint32", "uint8", "bytes32", "bytes32"],
+            [VOTE_DOMAIN, CHAIN_ID, 17, 3, int(VoteType.PRECOMMIT), parent, block],
         )
     )
-    assert compute_vote_digest(CHAIN_ID, 17, 3, int(VoteType.PRECOMMIT), block) == expected
-    assert keccak(b"ordo.consensus.vote.v1") == VOTE_DOMAIN
+    assert compute_vote_digest(CHAIN_ID, 17, 3, int(VoteType.PRECOMMIT), parent, block) == expected
+    assert keccak(b"ordo.consensus.vote.v2") == VOTE_DOMAIN  # v1 had no parent hash
+
+
+def test_the_parent_is_signed_so_votes_on_other_chains_differ() -> None:
+    parent, other = keccak(b"parent"), keccak(b"other parent")
+    on_parent = compute_vote_digest(1, 5, 0, 2, parent, NIL)
+    assert on_parent != compute_vote_digest(1, 5, 0, 2, other, NIL)
+    # a v1 digest (no parent, old tag) is never a v2 digest, whatever the parent
+    v1 = keccak(encode(["bytes32", "uint256", "uint64", "uint32", "uint8", "bytes32"],
+                       [keccak(b"ordo.consensus.vote.v1"), 1, 5, 0, 2, NIL]))
+    assert v1 not in (on_parent, compute_vote_digest(1, 5, 0, 2, NIL, NIL))
 
 
 def test_proposal_digest_is_keccak_of_abi_encoding_with_signed_valid_round() -> None:
@@ -44,7 +54,7 @@ def test_proposal_digest_is_keccak_of_abi_encoding_with_signed_valid_round() -> 
 
 def test_domains_separate_votes_from_proposals() -> None:
     assert VOTE_DOMAIN != PROPOSAL_DOMAIN
-    assert compute_vote_digest(1, 1, 0, 1, NIL) != compute_vote_digest(2, 1, 0, 1, NIL)
+    assert compute_vote_digest(1, 1, 0, 1, NIL, NIL) != compute_vote_digest(2, 1, 0, 1, NIL, NIL)
 
 
 def test_sign_and_recover_round_trip_and_low_s() -> None:

@@ -288,9 +288,11 @@ def forged_messages(live: LiveCluster, height: int, rng: random.Random,
         target_height = height + 5 + offset
         if rng.random() < 0.5:
             vote = sign_vote(forger, live.chain_id, target_height, rng.randrange(3),
-                             rng.choice([VoteType.PREVOTE, VoteType.PRECOMMIT]), block_hash)
+                             rng.choice([VoteType.PREVOTE, VoteType.PRECOMMIT]),
+                             rng.randbytes(32), block_hash)
             forged = type(vote)(vote.chain_id, vote.height, vote.round, vote.vote_type,
-                                vote.block_hash, victim.address, vote.signature)
+                                vote.parent_hash, vote.block_hash, victim.address,
+                                vote.signature)
             frames.append(encode_frame(MessageKind.VOTE, encode_vote(forged)))
         else:
             value = ProposedValue(target_height, rng.randbytes(32), block_hash, victim.address,
@@ -324,10 +326,10 @@ async def outsider_votes(port: int, chain_id: int, height: int, count: int, watc
     for index in range(count):
         if signed:
             vote = sign_vote(outsider, chain_id, height + index % 3, index // 3,
-                             VoteType.PREVOTE, os.urandom(32))
+                             VoteType.PREVOTE, os.urandom(32), os.urandom(32))
         else:
             vote = Vote(chain_id, height + index % 3, index // 3, VoteType.PREVOTE,
-                        os.urandom(32), outsider.address, os.urandom(65))
+                        os.urandom(32), os.urandom(32), outsider.address, os.urandom(65))
         peer.send(MessageKind.VOTE, encode_vote(vote))
         if index % 500 == 499:
             with contextlib.suppress(ConnectionError):
@@ -467,10 +469,11 @@ def structured_message(draw: st.DrawFn, chain_id: int, validators: list[bytes]) 
     for _ in range(2):
         vote = sign_vote(forger, draw(st.just(chain_id) | st.integers(0, 2**64)), height,
                          round_, draw(st.sampled_from([VoteType.PREVOTE, VoteType.PRECOMMIT])),
+                         draw(st.sampled_from([b"\x00" * 32, b"\x02" * 32])),
                          draw(st.sampled_from([b"\x00" * 32, b"\x01" * 32, os.urandom(32)])))
         signer = draw(st.sampled_from([victim, forger.address]))
         votes.append(type(vote)(vote.chain_id, vote.height, vote.round, vote.vote_type,
-                                vote.block_hash, signer, vote.signature))
+                                vote.parent_hash, vote.block_hash, signer, vote.signature))
     return encode_frame(MessageKind.EVIDENCE, bytes(rlp.encode([
         rlp.decode(encode_vote(votes[0])), rlp.decode(encode_vote(votes[1]))])))
 

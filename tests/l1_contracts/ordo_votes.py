@@ -7,7 +7,11 @@ from eth_utils import to_checksum_address
 from ordo.consensus.messages import Vote, VoteType, sign_vote
 from ordo.consensus.signing import LocalSigner
 
-VoteTuple = tuple[int, int, int, int, bytes, bytes]
+VoteTuple = tuple[int, int, int, int, bytes, bytes, bytes]
+"""(chain_id, height, round, vote_type, parent_hash, block_hash, signature): the pool's Vote."""
+
+PARENT = b"\x0f" * 32
+"""The parent hash test votes name unless told otherwise (vote format v2 signs it)."""
 
 
 def validator_key(index: int) -> LocalSigner:
@@ -26,10 +30,11 @@ def signed_vote(
     round_: int = 0,
     vote_type: VoteType = VoteType.PRECOMMIT,
     block_hash: bytes = b"\x11" * 32,
+    parent_hash: bytes = PARENT,
 ) -> Vote:
-    return sign_vote(key, chain_id, height, round_, vote_type, block_hash)
+    return sign_vote(key, chain_id, height, round_, vote_type, parent_hash, block_hash)
 
 
 def as_tuple(vote: Vote) -> VoteTuple:
-    return (vote.chain_id, vote.height, vote.round, int(vote.vote_type), vote.block_hash,
-            vote.signature)
+    return (vote.chain_id, vote.height, vote.round, int(vote.vote_type), vote.parent_hash,
+            vote.block_hash, vote.signature)

@@ -87,10 +87,11 @@ async def double_vote(net: L1Cluster, signer: LocalSigner) -> None:
         for attempt in range(50):
             if await node.call("ordo_getEvidence"):
                 return
-            height = await node.head() + 1
+            head = await node.call("eth_getBlockByNumber", "latest", False)
+            height, parent = int(head["number"], 16) + 1, bytes.fromhex(head["hash"][2:])
             for block_hash in (bytes([attempt]) * 32, bytes([attempt + 100]) * 32):
                 vote = sign_vote(signer, net.cluster.chain_id, height, 0, VoteType.PREVOTE,
-                                 block_hash)
+                                 parent, block_hash)
                 peer.send(MessageKind.VOTE, encode_vote(vote))
             await peer.writer.drain()
             await asyncio.sleep(0.2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import rlp
 from eth_hash.auto import keccak
 
 from ordo.consensus import (
@@ -85,14 +86,19 @@ def test_sync_payloads_round_trip_and_refuse_junk() -> None:
 def test_recovery_record_round_trips() -> None:
     signer = SIGNERS[0]
     value = ProposedValue(3, b"\x02" * 32, b"\x03" * 32, signer.address, b"payload")
-    vote = sign_vote(signer, 5, 3, 1, VoteType.PREVOTE, value.block_hash)
+    vote = sign_vote(signer, 5, 3, 1, VoteType.PREVOTE, value.parent_hash, value.block_hash)
     proposal = sign_proposal(signer, 5, 1, -1, value)
-    record = RecoveryRecord(3, 1, value, 1, value, 1, (vote,), (proposal,), (vote,))
+    record = RecoveryRecord(3, 1, value.parent_hash, value, 1, value, 1, (vote,), (proposal,),
+                            (vote,))
     assert decode_recovery(encode_recovery(record)) == record
-    empty = RecoveryRecord(4, 0, None, -1, None, -1, (), ())
+    empty = RecoveryRecord(4, 0, b"\x04" * 32, None, -1, None, -1, (), ())
     assert decode_recovery(encode_recovery(empty)) == empty
     with pytest.raises(RecoveryCodecError):
         decode_recovery(b"\x01\x02")
+    # a record of vote format v1 (no parent hash: 9 items) is refused, not misread
+    v1 = rlp.decode(encode_recovery(empty))
+    with pytest.raises(RecoveryCodecError, match="10 items"):
+        decode_recovery(rlp.encode(v1[:2] + v1[3:]))
 
 
 @dataclass

@@ -23,8 +23,10 @@ from ordo.staking.evidence_votes import offence_report
 from ordo.staking.pool_reader import read_sequencer_by_signer
 from ordo.staking.sequencer_state import SequencerStatus
 from tests.l1.conftest import Endpoint
-from tests.l1_contracts.ordo_votes import signed_vote, validator_key
+from tests.l1_contracts.ordo_votes import PARENT, signed_vote, validator_key
 from tests.staking.staked_pool import (
+    BLOCK_A,
+    BLOCK_B,
     BLOCK_C,
     L2_CHAIN_ID,
     StakedPool,
@@ -112,7 +114,7 @@ async def test_a_double_vote_is_reported_once_and_slashed(anvil_endpoint: Endpoi
             runner.cancel()
         assert offence_report(later).key in marks.keys and len(marks.keys) == 2
         assert await pool.call("offence_reported", staked.signers[1].address, 9, 0,
-                               int(VoteType.PREVOTE)) is True
+                               int(VoteType.PREVOTE), PARENT) is True
 
 
 async def test_settled_elsewhere_refused_or_unmined(anvil_endpoint: Endpoint,
@@ -139,8 +141,8 @@ async def test_settled_elsewhere_refused_or_unmined(anvil_endpoint: Endpoint,
                                     VoteType.PRECOMMIT, BLOCK_C)
         forged = make_equivocation(genuine.first, Vote(
             forged_second.chain_id, forged_second.height, forged_second.round,
-            forged_second.vote_type, forged_second.block_hash, honest.address,
-            forged_second.signature))
+            forged_second.vote_type, forged_second.parent_hash, forged_second.block_hash,
+            honest.address, forged_second.signature))
         unregistered = equivocation(validator_key(40), height=12)
         with caplog.at_level(logging.WARNING, logger="ordo.staking.evidence_reporter"):
             refused = await reporter.report(forged)
@@ -153,6 +155,16 @@ async def test_settled_elsewhere_refused_or_unmined(anvil_endpoint: Endpoint,
                    "different keys" in record.getMessage() for record in caplog.records)
         assert {refused.key, stranger.key} <= marks.keys
         assert (await reporter.report(forged)).status is ReportStatus.ALREADY_MARKED
+        # A returning validator's old precommit (on a parent since dropped for L1's fallback
+        # chain) and its new one at the same height and round on L1's chain: refused, no slash.
+        dropped = signed_vote(honest, L2_CHAIN_ID, 12, 0, VoteType.PRECOMMIT, BLOCK_A,
+                              b"\xd0" * 32)
+        on_l1_chain = signed_vote(honest, L2_CHAIN_ID, 12, 0, VoteType.PRECOMMIT, BLOCK_B,
+                                  b"\xf0" * 32)
+        two_chains = await reporter.report(make_equivocation(dropped, on_l1_chain))
+        assert two_chains.status is ReportStatus.REFUSED
+        assert two_chains.reason == (
+            "LockingPool: votes extend different parents, not an equivocation")
         # The refused forgery named the honest signer; its real double vote still counts.
         assert (await reporter.report(genuine)).status is ReportStatus.REPORTED
 

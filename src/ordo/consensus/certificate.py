@@ -1,8 +1,10 @@
 """Commit certificates: the proof that a block is final.
 
 A certificate is the precommits of a quorum for one block at one (height, round). Checking one
-needs only the validator set, the chain id and these bytes, so light clients, the batcher and the
-L1 inbox contract can all check it the same way this module does.
+needs only the validator set, the chain id, these bytes and the block's parent hash (every
+precommit signs it, see ordo.consensus.signing; the block header carries it, so the certificate
+does not repeat it), so light clients, the batcher and the L1 inbox contract can all check it
+the same way this module does.
 """
 
 from __future__ import annotations
@@ -39,12 +41,26 @@ def build_certificate(precommits: list[Vote] | tuple[Vote, ...]) -> CommitCertif
     )
 
 
+def certificate_precommits(
+    certificate: CommitCertificate, chain_id: int, parent_hash: bytes
+) -> tuple[Vote, ...]:
+    """The precommits a certificate is made of, as votes (``parent_hash``: the parent named by
+    the certified block's header). ValueError for malformed entries; signatures unchecked."""
+    return tuple(
+        Vote(chain_id, certificate.height, certificate.round, VoteType.PRECOMMIT, parent_hash,
+             certificate.block_hash, address, signature)
+        for address, signature in certificate.signatures
+    )
+
+
 def verify_certificate(
-    certificate: CommitCertificate, validator_set: ValidatorSet, chain_id: int
+    certificate: CommitCertificate, validator_set: ValidatorSet, chain_id: int,
+    parent_hash: bytes,
 ) -> None:
     """Return if ``certificate`` proves its block final under ``validator_set``; else raise
-    CertificateError. Signers must be distinct validators in ascending address order (so one
-    certificate has one encoding) and their stake must be a quorum."""
+    CertificateError. ``parent_hash`` is the certified block's parent (its header's
+    parent_hash): the precommits signed it. Signers must be distinct validators in ascending
+    address order (so one certificate has one encoding) and their stake must be a quorum."""
     if not isinstance(certificate.height, int) or not 0 <= certificate.height < 2**64:
         raise CertificateError("height out of range")
     if not isinstance(certificate.round, int) or not 0 <= certificate.round < 2**31:
@@ -54,8 +70,11 @@ def verify_certificate(
         raise CertificateError("block hash must be 32 bytes")
     if block_hash == NIL:
         raise CertificateError("a certificate cannot finalize the nil hash")
+    if not isinstance(parent_hash, bytes) or len(parent_hash) != HASH_LENGTH:
+        raise CertificateError("parent hash must be 32 bytes")
     digest = compute_vote_digest(
-        chain_id, certificate.height, certificate.round, int(VoteType.PRECOMMIT), block_hash
+        chain_id, certificate.height, certificate.round, int(VoteType.PRECOMMIT), parent_hash,
+        block_hash
     )
     stake = 0
     previous = b""

@@ -6,9 +6,10 @@ field and raises :class:`DecodeError` with the reason; it never raises anything 
 
 Layouts (RLP lists; integers big-endian):
 - value:       [height, parent_hash, block_hash, proposer, payload]
-- vote:        [chain_id, height, round, vote_type, block_hash, validator, signature]
+- vote:        [chain_id, height, round, vote_type, parent_hash, block_hash, validator, signature]
 - proposal:    [chain_id, height, round, valid_round + 1, value, proposer, signature]
-- certificate: [height, round, block_hash, [[validator, signature], ...]]
+- certificate: [height, round, block_hash, [[validator, signature], ...]] (the precommits'
+  parent hash is the certified block's header's, so it is not repeated)
 - evidence:    [vote, vote]
 - message:     [kind, body] with kind 1 = proposal, 2 = vote (what the network ships)
 """
@@ -40,6 +41,7 @@ def _vote_fields(vote: Vote) -> list[Any]:
         vote.height,
         vote.round,
         int(vote.vote_type),
+        vote.parent_hash,
         vote.block_hash,
         vote.validator,
         vote.signature,
@@ -135,7 +137,8 @@ def _build(what: str, constructor: Any, *fields: Any) -> Any:
 
 
 def _decode_vote_item(item: RlpItem, what: str = "vote") -> Vote:
-    chain_id, height, round_, vote_type, block_hash, validator, signature = _list(item, 7, what)
+    chain_id, height, round_, vote_type, parent_hash, block_hash, validator, signature = _list(
+        item, 8, what)
     type_number = _int(vote_type, f"{what} type", 1)
     if type_number not in (VoteType.PREVOTE, VoteType.PRECOMMIT):
         raise DecodeError(f"{what}: unknown vote type {type_number}")
@@ -146,6 +149,7 @@ def _decode_vote_item(item: RlpItem, what: str = "vote") -> Vote:
         _int(height, f"{what} height", 8),
         _int(round_, f"{what} round", 4),
         VoteType(type_number),
+        _bytes(parent_hash, f"{what} parent hash", 32),
         _bytes(block_hash, f"{what} block hash", 32),
         _bytes(validator, f"{what} validator", 20),
         _bytes(signature, f"{what} signature", 65),

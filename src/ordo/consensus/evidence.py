@@ -13,7 +13,10 @@ class EvidenceError(ValueError):
 
 @dataclass(frozen=True)
 class Equivocation:
-    """Two votes by one validator for one (height, round, type) naming different blocks.
+    """Two votes by one validator for one (height, round, type) on one parent (the same chain)
+    naming different blocks. Votes on different parents are not evidence: each is about its
+    own chain (a validator that adopted L1's chain over blocks it had voted for votes again at
+    those heights, legitimately).
 
     The pair is stored with the smaller block hash first, so the same offence always encodes to
     the same bytes whichever vote a node saw first.
@@ -54,6 +57,10 @@ def verify_equivocation(evidence: Equivocation, chain_id: int) -> None:
         second.vote_type,
     ):
         raise EvidenceError("votes are for different (height, round, type)")
+    if first.parent_hash != second.parent_hash:
+        raise EvidenceError(
+            "votes extend different parents: they are about different chains, not an "
+            "equivocation")
     if first.block_hash >= second.block_hash:
         raise EvidenceError("block hashes must differ and be in ascending order")
     if not first.is_signed_by_validator() or not second.is_signed_by_validator():

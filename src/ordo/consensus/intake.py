@@ -99,12 +99,17 @@ def _is_known_hash(state: ConsensusState, block_hash: bytes) -> bool:
 
 
 def admit_vote(state: ConsensusState, vote: Vote) -> Outcome:
-    """Count a vote. A double-signer's further votes are counted too (for their own block hash
-    only) and reported once as evidence; beyond MAX_HASHES_PER_SIGNER blocks per tally, only
-    votes for nil or for proposed blocks are kept, so a double-signer cannot fill memory."""
+    """Count a vote for this height on our parent (votes naming another parent are dropped:
+    they are about another chain). A double-signer's further votes are counted too (for their
+    own block hash only) and reported once as evidence; beyond MAX_HASHES_PER_SIGNER blocks per
+    tally, only votes for nil or for proposed blocks are kept, so a double-signer cannot fill
+    memory."""
     rejected = _precheck(state, vote)
     if rejected is not None:
         return rejected
+    if vote.parent_hash != state.tip.parent_hash:
+        # A vote about another chain at this height: it neither counts nor conflicts.
+        return _ignored(state, IgnoreReason.WRONG_PARENT, vote.height, vote.validator)
     tallies = state.prevotes if vote.vote_type == VoteType.PREVOTE else state.precommits
     tally = tallies.get(vote.round, EMPTY_TALLY)
     if tally.has_vote(vote.validator, vote.block_hash):

@@ -97,7 +97,11 @@ def _on_start(state: ConsensusState, event: Start) -> Outcome:
         return state, [MessageIgnored(IgnoreReason.UNEXPECTED, event.tip.height, b"")]
     state = enter_height(replace(state, started=True, buffered=(), awaiting_set=None), event.tip)
     record = event.recovery
-    if record is None or record.height != event.tip.height:
+    if (
+        record is None
+        or record.height != event.tip.height
+        or record.parent_hash != event.tip.parent_hash
+    ):
         return start_round(state, 0)
     return start_round(_restore(state, record), record.round)
 
@@ -113,11 +117,16 @@ def _restore(state: ConsensusState, record: RecoveryRecord) -> ConsensusState:
         if proposal.proposer == own and proposal.height == state.height:
             state = store_proposal(state, proposal)
             validity[proposal.value.block_hash] = True
+    parent = state.tip.parent_hash
     for vote in record.own_votes:
-        if vote.validator == own and vote.height == state.height:
+        if vote.validator == own and vote.height == state.height and vote.parent_hash == parent:
             state = store_vote(state, vote)
     for vote in record.justification:
-        if vote.height == state.height and vote.vote_type == VoteType.PREVOTE:
+        if (
+            vote.height == state.height
+            and vote.vote_type == VoteType.PREVOTE
+            and vote.parent_hash == parent
+        ):
             tally = state.prevotes.get(vote.round, EMPTY_TALLY)
             if not tally.has_vote(vote.validator, vote.block_hash):
                 state = store_vote(state, vote)
@@ -205,7 +214,9 @@ def _on_decision(state: ConsensusState, event: DecisionReceived) -> Outcome:
     if value.parent_hash != state.tip.parent_hash:
         return state, [MessageIgnored(IgnoreReason.WRONG_PARENT, certificate.height, b"")]
     try:
-        verify_certificate(certificate, state.validators, state.params.chain_id)
+        verify_certificate(
+            certificate, state.validators, state.params.chain_id, value.parent_hash
+        )
     except CertificateError:
         return state, [MessageIgnored(IgnoreReason.BAD_CERTIFICATE, certificate.height, b"")]
     return decide(state, value, certificate)

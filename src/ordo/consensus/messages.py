@@ -79,12 +79,17 @@ class ProposedValue:
 
 @dataclass(frozen=True)
 class Vote:
-    """A signed prevote or precommit; ``block_hash`` is NIL for a vote for no block."""
+    """A signed prevote or precommit; ``block_hash`` is NIL for a vote for no block.
+
+    ``parent_hash`` is the final block at ``height - 1`` that the voted height extends (also for
+    nil votes): the vote is about that chain only, so votes naming different parents never
+    conflict (see ordo.consensus.signing)."""
 
     chain_id: int
     height: int
     round: int
     vote_type: VoteType
+    parent_hash: bytes
     block_hash: bytes
     validator: bytes
     signature: bytes
@@ -93,12 +98,14 @@ class Vote:
         _check_common(self.chain_id, self.height, self.round, self.validator, self.signature)
         if self.vote_type not in (VoteType.PREVOTE, VoteType.PRECOMMIT):
             raise ValueError(f"vote type {self.vote_type!r} is neither prevote nor precommit")
+        _check_hash("vote parent hash", self.parent_hash)
         _check_hash("vote block hash", self.block_hash)
 
     @property
     def digest(self) -> bytes:
         return compute_vote_digest(
-            self.chain_id, self.height, self.round, int(self.vote_type), self.block_hash
+            self.chain_id, self.height, self.round, int(self.vote_type), self.parent_hash,
+            self.block_hash
         )
 
     def is_signed_by_validator(self) -> bool:
@@ -149,11 +156,14 @@ def sign_vote(
     height: int,
     round_: int,
     vote_type: VoteType,
+    parent_hash: bytes,
     block_hash: bytes,
 ) -> Vote:
-    digest = compute_vote_digest(chain_id, height, round_, int(vote_type), block_hash)
+    """``parent_hash``: the final block at ``height - 1`` that this height extends."""
+    digest = compute_vote_digest(chain_id, height, round_, int(vote_type), parent_hash, block_hash)
     signature = signer.sign(digest)
-    return Vote(chain_id, height, round_, vote_type, block_hash, signer.address, signature)
+    return Vote(chain_id, height, round_, vote_type, parent_hash, block_hash, signer.address,
+                signature)
 
 
 def sign_proposal(

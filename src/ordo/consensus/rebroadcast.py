@@ -66,6 +66,7 @@ def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:
     return RecoveryRecord(
         height=state.height,
         round=state.round,
+        parent_hash=state.tip.parent_hash,
         locked_value=state.locked_value,
         locked_round=state.locked_round,
         valid_value=state.valid_value,

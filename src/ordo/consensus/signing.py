@@ -5,7 +5,13 @@ concatenation of 32-byte words: this module builds it by hand (the tests check i
 ``eth_abi.encode``) and an L1 contract rebuilds it with one ``abi.encode``.
 
 - vote: ``(bytes32 VOTE_DOMAIN, uint256 chain_id, uint64 height, uint32 round, uint8 vote_type,
-  bytes32 block_hash)``; nil is the zero hash.
+  bytes32 parent_hash, bytes32 block_hash)``, i.e. ``keccak256(abi.encode(DOMAIN, chain_id,
+  height, round, vote_type, parent_hash, block_hash))``; nil is the zero hash. ``parent_hash`` is
+  the hash of the final block at height - 1 that the voted height extends (nil votes carry it
+  too), so a vote commits to its chain: two votes of one (height, round, type) on different
+  chains (e.g. before and after a node adopts L1's chain over blocks it never posted) are not a
+  double-sign. Vote format v2: the tag is ``ordo.consensus.vote.v2`` so no v1 signature (which
+  had no parent hash) can be read as a v2 vote.
 - proposal: ``(bytes32 PROPOSAL_DOMAIN, uint256 chain_id, uint64 height, uint32 round,
   int32 valid_round, bytes32 block_hash, bytes32 parent_hash, address builder)``; "no valid
   round" is -1.
@@ -23,7 +29,7 @@ from functools import lru_cache
 from coincurve import PrivateKey, PublicKey
 from eth_hash.auto import keccak
 
-VOTE_DOMAIN = keccak(b"ordo.consensus.vote.v1")
+VOTE_DOMAIN = keccak(b"ordo.consensus.vote.v2")
 PROPOSAL_DOMAIN = keccak(b"ordo.consensus.proposal.v1")
 SIGNATURE_LENGTH = 65
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -41,7 +47,8 @@ def _signed_word(value: int) -> bytes:
 
 
 def compute_vote_digest(
-    chain_id: int, height: int, round_: int, vote_type: int, block_hash: bytes
+    chain_id: int, height: int, round_: int, vote_type: int, parent_hash: bytes,
+    block_hash: bytes
 ) -> bytes:
     return keccak(
         VOTE_DOMAIN
@@ -49,6 +56,7 @@ def compute_vote_digest(
         + _word(height)
         + _word(round_)
         + _word(vote_type)
+        + parent_hash
         + block_hash
     )
 

@@ -23,10 +23,13 @@ class RecoveryRecord:
     """What a node persists (before sending) so a restart resumes without equivocating and
     without stalling: its own signed messages of the current height, its lock, and the prevote
     quorums that justify its locked and valid values (peers may need them from it to unlock).
-    See ``compute_recovery_record``."""
+    See ``compute_recovery_record``. ``parent_hash`` is the final block the record's height
+    extends: a record made on another chain (the store was rewound onto L1's chain since) is
+    not restored, since its votes are about that chain."""
 
     height: int
     round: int
+    parent_hash: bytes
     locked_value: ProposedValue | None
     locked_round: int
     valid_value: ProposedValue | None

@@ -96,7 +96,8 @@ def cast_vote(state: ConsensusState, vote_type: VoteType, block_hash: bytes) -> 
     if state.signer.address in tallies.get(state.round, EMPTY_TALLY).votes:
         return state, []
     vote = sign_vote(
-        state.signer, state.params.chain_id, state.height, state.round, vote_type, block_hash
+        state.signer, state.params.chain_id, state.height, state.round, vote_type,
+        state.tip.parent_hash, block_hash
     )
     return store_vote(state, vote), [Broadcast(vote)]
 

@@ -936,10 +936,13 @@ class ConsensusDriver:
         if raw is None:
             return None
         certificate = decode_certificate(raw)
+        header = self.chain.store.get_header_by_number(number)
         return {
             "height": hex(certificate.height),
             "round": hex(certificate.round),
             "blockHash": "0x" + certificate.block_hash.hex(),
+            # what every precommit also signed (vote format v2): the block's parent
+            "parentHash": None if header is None else "0x" + bytes(header.parent_hash).hex(),
             "signatures": [{"validator": "0x" + address.hex(), "signature": "0x" + sig.hex()}
                            for address, sig in certificate.signatures],
         }

@@ -77,6 +77,7 @@ def _evidence_json(raw: bytes, evidence: Equivocation) -> dict[str, Any]:
         "height": first.height,
         "round": first.round,
         "voteType": "prevote" if int(first.vote_type) == 1 else "precommit",
+        "parentHash": "0x" + first.parent_hash.hex(),
         "votes": [{"blockHash": "0x" + vote.block_hash.hex(),
                    "signature": "0x" + vote.signature.hex()} for vote in (first, second)],
         "encoded": "0x" + raw.hex(),

@@ -14,12 +14,15 @@ sync: each node imports them from L1 here (a node that finds a fallback batch be
 imports from L1 too). A running node whose batcher finds the inbox's chain is not its own stops
 (``ChainReplacedOnL1``) so that its supervisor restarts it and this runs.
 
-Slashing hazard, not solved here: the heights of the dropped blocks are built again, and the
-validators precommit other blocks at the heights (and usually rounds) they precommitted the
-dropped ones. Those old precommits sit in commit certificates that were public (block sync,
-ordo_getCommit), and LockingPool.report_equivocation accepts any two votes of one signer for
-one (height, round, type) naming different blocks. Votes would have to commit to something
-that tells the two chains apart (e.g. the parent hash) for this to be safe.
+No slashing hazard: the heights of the dropped blocks are built again, and the validators
+precommit other blocks at the heights (and usually rounds) they precommitted the dropped ones,
+whose certificates were public (block sync, ordo_getCommit). But a vote signs the parent hash
+it extends (vote format v2: ``keccak256(abi.encode(DOMAIN, chain_id, height, round, vote_type,
+parent_hash, block_hash))``, ordo.consensus.signing), and evidence needs two votes on one
+parent: an old precommit and a new vote on L1's chain are refused as evidence by the nodes
+(verify_equivocation) and by LockingPool.report_equivocation ("votes extend different
+parents"). A recovery record from the dropped chain is deleted here, and the state machine
+would not restore one made on another parent anyway.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 The record is written before this node sends anything it signed at the current height; on start
 the node hands it back to the state machine, which then reuses those votes instead of signing
-new ones. Layout: ``rlp([height, round, locked_value, locked_round + 1, valid_value,
-valid_round + 1, [vote], [proposal], [justification vote]])`` where an absent value is an empty
-string and each element uses the consensus codec's own encoding.
+new ones. Layout: ``rlp([height, round, parent_hash, locked_value, locked_round + 1,
+valid_value, valid_round + 1, [vote], [proposal], [justification vote]])`` where an absent value
+is an empty string and each element uses the consensus codec's own encoding. ``parent_hash`` is
+the block the record's height extends (votes sign it since vote format v2); a record of the
+v1 layout (9 items, no parent) does not decode and the node starts without it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def encode_recovery(record: RecoveryRecord) -> bytes:
     return bytes(rlp.encode([
         record.height,
         record.round,
+        record.parent_hash,
         _encode_optional(record.locked_value),
         record.locked_round + 1,
         _encode_optional(record.valid_value),
@@ -51,14 +54,18 @@ def decode_recovery(data: bytes) -> RecoveryRecord:
         fields = rlp.decode(data, strict=True)
     except Exception as error:  # rlp raises several unrelated types for junk
         raise RecoveryCodecError(f"recovery record: malformed RLP: {error}") from error
-    if not isinstance(fields, list) or len(fields) != 9:
-        raise RecoveryCodecError("recovery record: expected a list of 9 items")
+    if not isinstance(fields, list) or len(fields) != 10:
+        raise RecoveryCodecError("recovery record: expected a list of 10 items")
     try:
-        (height, round_, locked, locked_round, valid, valid_round, votes, proposals,
+        (height, round_, parent_hash, locked, locked_round, valid, valid_round, votes, proposals,
          justification) = fields
+        parent = _bytes(parent_hash)
+        if len(parent) != 32:
+            raise TypeError("parent hash must be 32 bytes")
         return RecoveryRecord(
             height=_int(height),
             round=_int(round_),
+            parent_hash=parent,
             locked_value=_decode_optional(locked),
             locked_round=_int(locked_round) - 1,
             valid_value=_decode_optional(valid),

@@ -72,8 +72,9 @@ def ordo_get_transaction_status(
 
 
 def ordo_get_commit(ctx: RpcContext, params: list[Any], session: Session | None) -> Any:
-    """The commit certificate that made a block final: {height, round, blockHash, signatures:
-    [{validator, signature}]}, or null for a block this node does not have.
+    """The commit certificate that made a block final: {height, round, blockHash, parentHash,
+    signatures: [{validator, signature}]}, or null for a block this node does not have. Each
+    precommit signs the parent hash too (the block's parent: see ordo.consensus.signing).
 
     With BFT finality every committed block has one, so anyone can check finality themselves
     against the validator set instead of trusting this node."""

@@ -180,9 +180,11 @@ class Adversary:
         delay_ms: int = 1,
     ) -> None:
         """Every Byzantine validator votes ``block_hash``, as far as ``receivers`` can tell."""
+        assert self.view is not None
         chain_id = self.environment.params.chain_id
         for index, signer in self.signers.items():
-            vote = sign_vote(signer, chain_id, self.height, round_, vote_type, block_hash)
+            vote = sign_vote(signer, chain_id, self.height, round_, vote_type,
+                             self.view.parent_hash, block_hash)
             for receiver in receivers:
                 self.send(index, receiver, vote, delay_ms)
 

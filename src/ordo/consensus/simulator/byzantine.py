@@ -56,7 +56,9 @@ def _known_hashes(state: ConsensusState, round_: int) -> list[bytes]:
 
 
 def _revote(vote: Vote, signer: LocalSigner, block_hash: bytes) -> Vote:
-    return sign_vote(signer, vote.chain_id, vote.height, vote.round, vote.vote_type, block_hash)
+    """A conflicting vote: same (height, round, type) and parent, another block: evidence."""
+    return sign_vote(signer, vote.chain_id, vote.height, vote.round, vote.vote_type,
+                     vote.parent_hash, block_hash)
 
 
 def _equivocating_vote(
@@ -127,7 +129,8 @@ def forge_decision(
     height: int, parent_hash: bytes, signer: LocalSigner, chain_id: int
 ) -> tuple[ProposedValue, CommitCertificate]:
     value = make_fake_value(height, parent_hash, signer.address, 0, nonce=2**59, valid=True)
-    vote = sign_vote(signer, chain_id, height, 0, VoteType.PRECOMMIT, value.block_hash)
+    vote = sign_vote(signer, chain_id, height, 0, VoteType.PRECOMMIT, parent_hash,
+                     value.block_hash)
     return value, build_certificate([vote])
 
 

@@ -57,7 +57,7 @@ class SafetyMonitor:
             raise InvariantViolationError("validity", f"{where}: certificate is for another block")
         try:
             validators = self.validators_of(get_epoch(height, self.epoch_length))
-            verify_certificate(certificate, validators, self.chain_id)
+            verify_certificate(certificate, validators, self.chain_id, value.parent_hash)
         except CertificateError as error:
             raise InvariantViolationError("validity", f"{where}: certificate: {error}") from error
         first = self.decided.setdefault(height, value.block_hash)

@@ -38,8 +38,10 @@ YEAR_SECONDS: public(constant(uint256)) = 365 * 86_400
 FIRST_YEAR_MRR_BPS: public(constant(uint256)) = 2_000
 PREVOTE: public(constant(uint8)) = 1
 PRECOMMIT: public(constant(uint8)) = 2
-# keccak256("ordo.consensus.vote.v1"): the domain tag of ordo.consensus.signing
-VOTE_DOMAIN: public(constant(bytes32)) = keccak256("ordo.consensus.vote.v1")
+# keccak256("ordo.consensus.vote.v2"): the domain tag of ordo.consensus.signing (vote format v2:
+# a vote signs keccak256(abi.encode(VOTE_DOMAIN, chain_id, height, round, vote_type,
+# parent_hash, block_hash)), parent_hash being the final block the voted height extends)
+VOTE_DOMAIN: public(constant(bytes32)) = keccak256("ordo.consensus.vote.v2")
 # the secp256k1 group order (0xFFFF...FFFE BAAEDCE6 AF48A03B BFD25E8C D0364141)
 SECP256K1_N: constant(uint256) = (
     115792089237316195423570985008687907852837564279074904382605163141518161494337
@@ -77,6 +79,7 @@ struct Vote:
     height: uint64
     round: uint32
     vote_type: uint8
+    parent_hash: bytes32
     block_hash: bytes32
     signature: Bytes[65]
 
@@ -619,7 +622,13 @@ def _vote_signer(vote: Vote) -> address:
     assert s > 0 and s <= SECP256K1_N // 2, "LockingPool: signature s not in the low half"
     digest: bytes32 = keccak256(
         abi_encode(
-            VOTE_DOMAIN, vote.chain_id, vote.height, vote.round, vote.vote_type, vote.block_hash
+            VOTE_DOMAIN,
+            vote.chain_id,
+            vote.height,
+            vote.round,
+            vote.vote_type,
+            vote.parent_hash,
+            vote.block_hash,
         )
     )
     signer: address = ecrecover(digest, parity + 27, r, s)
@@ -629,15 +638,19 @@ def _vote_signer(vote: Vote) -> address:
 
 @internal
 @pure
-def _offence(signer: address, height: uint64, round: uint32, vote_type: uint8) -> bytes32:
-    return keccak256(abi_encode(signer, height, round, vote_type))
+def _offence(
+    signer: address, height: uint64, round: uint32, vote_type: uint8, parent_hash: bytes32
+) -> bytes32:
+    return keccak256(abi_encode(signer, height, round, vote_type, parent_hash))
 
 
 @external
 @view
-def offence_reported(signer: address, height: uint64, round: uint32, vote_type: uint8) -> bool:
+def offence_reported(
+    signer: address, height: uint64, round: uint32, vote_type: uint8, parent_hash: bytes32
+) -> bool:
     """@notice Lets a reporter check before paying gas for a report that would be refused."""
-    return self.reported[self._offence(signer, height, round, vote_type)]
+    return self.reported[self._offence(signer, height, round, vote_type, parent_hash)]
 
 
 @external
@@ -650,14 +663,22 @@ def report_equivocation(vote_a: Vote, vote_b: Vote):
     assert vote_a.vote_type == PREVOTE or vote_a.vote_type == PRECOMMIT, (
         "LockingPool: unknown vote type"
     )
+    # Votes on different parents are about different chains (e.g. a validator's precommit on
+    # blocks later dropped for L1's fallback chain, and its vote on L1's chain): no offence.
+    assert vote_a.parent_hash == vote_b.parent_hash, (
+        "LockingPool: votes extend different parents, not an equivocation"
+    )
     assert vote_a.block_hash != vote_b.block_hash, "LockingPool: votes name the same block"
     signer: address = self._vote_signer(vote_a)
     assert self._vote_signer(vote_b) == signer, "LockingPool: votes are signed by different keys"
     owner: address = self.signer_owner[signer]
     assert owner != empty(address), "LockingPool: signer is not registered"
-    # One offence per (signer, height, round, type): the pair in either order, or another
-    # conflicting vote of the same step, is the same offence and is punished once.
-    offence: bytes32 = self._offence(signer, vote_a.height, vote_a.round, vote_a.vote_type)
+    # One offence per (signer, height, round, type, parent): the pair in either order, or
+    # another conflicting vote of the same step on the same chain, is the same offence and is
+    # punished once.
+    offence: bytes32 = self._offence(
+        signer, vote_a.height, vote_a.round, vote_a.vote_type, vote_a.parent_hash
+    )
     assert not self.reported[offence], "LockingPool: equivocation already reported"
     record: Sequencer = self.sequencers[owner]
     assert record.amount > 0, "LockingPool: sequencer has no stake left to slash"
