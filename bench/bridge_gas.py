@@ -51,6 +51,7 @@ from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.settlement import bridge
 from ordo.settlement.bridge_target import BridgeTarget, resolve_bridge_target
+from ordo.settlement.l2_readers import RpcL2Reader
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ANVIL = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
@@ -127,6 +128,7 @@ async def prefill(l2: L1Client, count: int) -> None:
 async def measure(target: BridgeTarget, deposits: int, withdrawals: int,
                   prefilled: int) -> dict[str, Any]:
     key = dev_private_keys(1)[0]
+    assert target.l2_rpc is not None, "devnet.json names the node's RPC"
     async with L1Client(target.l1_rpc) as l1, L1Client(target.l2_rpc) as l2:
         l1_account, l2_account = LocalAccount(l1, key), LocalAccount(l2, key)
         portal = await bridge.portal_of(l1, target)
@@ -160,7 +162,8 @@ async def measure(target: BridgeTarget, deposits: int, withdrawals: int,
 
         prove_gas, prove_bytes, nodes, batches, finalizable = [], [], [], [], []
         for number, made in enumerate(initiated):
-            receipt, after = await bridge.prove(l1, l2, l1_account, target, made.tx_hash)
+            receipt, after = await bridge.prove(l1, RpcL2Reader(l2), l1_account, target,
+                                                made.tx_hash)
             assert after.stage == "proved" and after.batch is not None, after
             assert after.finalizable_at is not None
             prove_gas.append(receipt.gas_used)
@@ -182,7 +185,8 @@ async def measure(target: BridgeTarget, deposits: int, withdrawals: int,
         portal_before = await l1.get_balance(portal.address)
         finalize_gas = []
         for number, made in enumerate(initiated):
-            receipt, paid = await bridge.finalize(l1, l2, l1_account, target, made.tx_hash)
+            receipt, paid = await bridge.finalize(l1, RpcL2Reader(l2), l1_account, target,
+                                                  made.tx_hash)
             assert paid, f"withdrawal {number} was not paid"
             finalize_gas.append(receipt.gas_used)
             log(f"finalize {number}: {receipt.gas_used} gas")
@@ -262,6 +266,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             try:
                 wait_manifest(data_dir, devnet, output)
                 target = resolve_bridge_target(data_dir, None, None, None)
+                assert target.l2_rpc is not None, "devnet.json names the node's RPC"
                 asyncio.run(rpc_ready(target.l2_rpc, time.monotonic() + 60))
                 return asyncio.run(measure(target, arguments.deposits, arguments.withdrawals,
                                            arguments.prefill))
