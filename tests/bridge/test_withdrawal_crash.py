@@ -48,6 +48,8 @@ ETH = 10**18
 NODES = 4
 EPOCH = 20
 WINDOW = 15
+CONFIRMATIONS = 2
+"""The devnet genesis's L1 confirmation depth, which the batcher reads the inbox at."""
 AMOUNT = 3 * ETH // 4 + 123_456_789
 """An odd amount, so an exact payment is not a coincidence."""
 DEPOSIT = 2 * ETH
@@ -248,8 +250,13 @@ async def test_a_node_killed_before_the_withdrawals_batch_loses_nothing(
         killed_at = time.monotonic()
         inbox_last = int(await inbox.call("last_block"))
         assert inbox_last < block, (inbox_last, block)
-        landed_at_kill = int(await inbox.call("next_index"))
         l1_at_kill = await l1.block_number()
+        # A batcher takes the inbox at the confirmed L1 block as the truth (restart- and
+        # reorg-safe): a batch that landed fewer than CONFIRMATIONS blocks before the kill may be
+        # posted again by the restarted node, and the inbox ignores it. One confirmed at the
+        # kill must never be.
+        landed_at_kill = int(await inbox.call("next_index",
+                                              block=max(0, l1_at_kill - CONFIRMATIONS)))
         survivors = [index for index in range(NODES) if index != victim]
         final_at_kill = max([await finalized(nodes[index]) for index in survivors])
         rest = nodes[survivors[0]]
@@ -353,7 +360,7 @@ async def test_a_node_killed_before_the_withdrawals_batch_loses_nothing(
         resent = [index for index in await indexes_sent_by(
             l1, inbox_address, bytes.fromhex(victim_signer[2:]), l1_at_kill)
             if index < landed_at_kill]
-        assert resent == [], f"the restarted node re-sent landed batches {resent}"
+        assert resent == [], f"the restarted node re-sent confirmed batches {resent}"
 
     output_text = run.output
     assert f"node {victim} (pid {old_pid}) exited unexpectedly with code -9" in output_text
