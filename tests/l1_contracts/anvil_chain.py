@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -148,3 +149,11 @@ def _answers(w3: Web3) -> bool:
         return w3.eth.block_number >= 0
     except Exception:  # connection refused while anvil is still starting
         return False
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
+    """One real anvil per test module (each test deploys its own contracts on it); the conftests
+    of the L1 test folders take this one fixture."""
+    with running_anvil(tmp_path_factory.mktemp("anvil") / "anvil.log") as started:
+        yield started

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from .anvil_chain import AnvilChain, running_anvil
+from .anvil_chain import AnvilChain, chain
 from .pool_deployment import PoolDeployment, deploy_pool
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
-    with running_anvil(tmp_path_factory.mktemp("anvil") / "anvil.log") as started:
-        yield started
 
 
 @pytest.fixture
 def deployment(chain: AnvilChain) -> PoolDeployment:
     return deploy_pool(chain)
+
+__all__ = ["chain"]

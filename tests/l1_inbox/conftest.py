@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.l1_contracts.anvil_chain import AnvilChain, running_anvil
+from tests.l1_contracts.anvil_chain import AnvilChain, chain
 from tests.l1_inbox.rollup_setup import RollupSetup, deploy_rollup_setup
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
-    with running_anvil(tmp_path_factory.mktemp("anvil") / "anvil.log") as started:
-        yield started
 
 
 @pytest.fixture
 def rollup(chain: AnvilChain) -> RollupSetup:
     return deploy_rollup_setup(chain)
+
+__all__ = ["chain"]

@@ -7,7 +7,7 @@ directly, and the storage tries behind those roots are built in Python (storage_
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +20,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
 from web3.types import TxReceipt
 
-from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, AnvilChain, running_anvil
+from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, AnvilChain, chain
 from tests.l1_inbox.rollup_setup import send_paying
 
 from .storage_tries import Withdrawal, output_proof, output_root
@@ -145,12 +145,8 @@ def call_reason(chain: AnvilChain, call: ContractFunction, sender: LocalAccount,
     return None
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilChain]:
-    with running_anvil(tmp_path_factory.mktemp("anvil") / "anvil.log") as started:
-        yield started
-
-
 @pytest.fixture
 def setup(chain: AnvilChain) -> PortalSetup:
     return deploy_portal_setup(chain)
+
+__all__ = ["chain"]

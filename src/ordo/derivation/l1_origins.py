@@ -14,13 +14,12 @@ MAX_REMEMBERED = 4096
 class L1BlockHashes:
     def __init__(self, client: L1Client) -> None:
         self.client = client
-        self._known: dict[int, bytes] = {}
-        self._times: dict[int, int] = {}
+        self._known: dict[int, tuple[bytes, int]] = {}
+        """number -> (hash, timestamp), read together from one block."""
 
-    async def hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
-        """L1's canonical hash at each of ``numbers``; DerivationError for a block the node
-        does not have."""
-        found: dict[int, bytes] = {}
+    async def _read(self, numbers: Iterable[int]) -> dict[int, tuple[bytes, int]]:
+        """DerivationError for a block the node does not have."""
+        found: dict[int, tuple[bytes, int]] = {}
         for number in numbers:
             if number not in self._known:
                 block = await self.client.get_block(number)
@@ -29,18 +28,14 @@ class L1BlockHashes:
                                           f"L2 block's origin")
                 if len(self._known) >= MAX_REMEMBERED:
                     self._known.clear()
-                    self._times.clear()
-                self._known[number] = block.hash
-                self._times[number] = block.timestamp
+                self._known[number] = (block.hash, block.timestamp)
             found[number] = self._known[number]
         return found
 
+    async def hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
+        """L1's canonical hash at each of ``numbers``."""
+        return {number: read[0] for number, read in (await self._read(numbers)).items()}
+
     async def timestamps(self, numbers: Iterable[int]) -> dict[int, int]:
-        """L1's timestamp of each of ``numbers`` (read with their hashes)."""
-        wanted = list(numbers)
-        await self.hashes(wanted)
-        missing = [number for number in wanted if number not in self._times]
-        if missing:  # cleared between the two reads: read those again
-            self._known.clear()
-            await self.hashes(missing)
-        return {number: self._times[number] for number in wanted}
+        """L1's timestamp of each of ``numbers``."""
+        return {number: read[1] for number, read in (await self._read(numbers)).items()}

@@ -55,7 +55,6 @@ RECEIPT_TIMEOUT = 120.0
 FORCED_WITHDRAWAL_GAS = 200_000
 """Gas of a forced withdrawal transaction: initiate_withdrawal uses about 92,000 (bench
 bridge_gas) plus its data; unused gas is not charged."""
-STAGES = ("initiated", "proved", "finalized")
 T = TypeVar("T")
 
 
