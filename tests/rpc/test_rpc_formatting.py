@@ -30,9 +30,11 @@ HEADER_FIELDS = {
 }
 BLOCK_FIELDS = HEADER_FIELDS | {"totalDifficulty", "size", "transactions", "uncles",
                                 "withdrawals"}
-COMMON_TX_FIELDS = {"blockHash", "blockNumber", "from", "gas", "gasPrice", "hash", "input",
-                    "nonce", "to", "transactionIndex", "value", "type", "v", "r", "s"}
-RECEIPT_FIELDS = {"transactionHash", "transactionIndex", "blockHash", "blockNumber", "from", "to",
+COMMON_TX_FIELDS = {"blockHash", "blockNumber", "blockTimestamp", "from", "gas", "gasPrice",
+                    "hash", "input", "nonce", "to", "transactionIndex", "value", "type", "v", "r",
+                    "s"}
+RECEIPT_FIELDS = {"transactionHash", "transactionIndex", "blockHash", "blockNumber",
+                  "blockTimestamp", "from", "to",
                   "cumulativeGasUsed", "gasUsed", "contractAddress", "logs", "logsBloom",
                   "status", "effectiveGasPrice", "type"}
 LOG_FIELDS = {"address", "topics", "data", "blockNumber", "transactionHash", "transactionIndex",
@@ -88,6 +90,7 @@ async def test_legacy_transaction_fields(rpc: RpcClient) -> None:
     assert int(tx["v"], 16) in (CHAIN_ID * 2 + 35, CHAIN_ID * 2 + 36)
     assert tx["blockHash"] == hx(block.hash) and tx["blockNumber"] == "0x1"
     assert tx["transactionIndex"] == "0x0"
+    assert tx["blockTimestamp"] == hex(block.header.timestamp)
     assert tx["hash"] == hx(block.transactions[0].hash)
     assert tx["r"] == hex(block.transactions[0].r) and tx["s"] == hex(block.transactions[0].s)
 
@@ -135,6 +138,7 @@ async def test_receipts(rpc: RpcClient) -> None:
         assert receipt["transactionIndex"] == hex(index)
         assert receipt["transactionHash"] == hx(block.transactions[index].hash)
         assert receipt["blockHash"] == hx(block.hash)
+        assert receipt["blockTimestamp"] == hex(block.header.timestamp) == hex(1002)
         assert receipt == await rpc.call("eth_getTransactionReceipt",
                                          hx(block.transactions[index].hash))
     legacy, access_list, creation = receipts
@@ -256,6 +260,7 @@ async def test_send_raw_and_pending_transaction(rpc: RpcClient) -> None:
     pending = await rpc.call("eth_getTransactionByHash", tx_hash)
     assert pending["blockHash"] is None and pending["blockNumber"] is None
     assert pending["transactionIndex"] is None
+    assert "blockTimestamp" not in pending
     assert pending["gasPrice"] == hex(7 * GWEI)
     assert pending["from"] == hx(SENDERS[0])
     assert await rpc.call("eth_getTransactionReceipt", tx_hash) is None

@@ -131,6 +131,10 @@ def format_transaction(
         "value": encode_quantity(tx.value),
         "type": encode_quantity(kind),
     })
+    if header is not None:
+        # As geth (1.16+) and anvil do: a mined transaction says when its block was made, so
+        # a client needs no second eth_getBlockByNumber; a pending one has no block yet.
+        result["blockTimestamp"] = encode_quantity(header.timestamp)
     if kind != LEGACY_TYPE:
         result["accessList"] = [
             {"address": encode_data(account), "storageKeys": [encode_word(key) for key in keys]}
@@ -232,6 +236,7 @@ def _format_receipt(
     return {
         "blockHash": encode_data(block.hash),
         "blockNumber": encode_quantity(block.number),
+        "blockTimestamp": encode_quantity(timestamp),
         "transactionHash": encode_data(tx.hash),
         "transactionIndex": encode_quantity(index),
         "from": encode_data(sender),
