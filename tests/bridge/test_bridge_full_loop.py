@@ -61,6 +61,7 @@ def test_eth_goes_to_l2_and_back_with_the_cli(l1: str, tmp_path: Path, run_devne
     password_file = tmp_path / "password"
     password_file.write_text(PASSWORD + "\n")
     password_file.chmod(0o600)
+    password_file.chmod(0o600)
 
     # Deposit: dev account 7 (L1) -> bob (L2); the fee stays in the queue, the amount in the portal.
     bob_before = balance(l2_url, bob)

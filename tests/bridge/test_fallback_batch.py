@@ -57,6 +57,7 @@ def test_a_withdrawal_finalizes_through_a_self_posted_batch_with_every_sequencer
     password_file = tmp_path / "password"
     password_file.write_text(PASSWORD + "\n")
     password_file.chmod(0o600)
+    password_file.chmod(0o600)
     carol_options = ("--key", str(keystore.path), "--password-file", str(password_file))
 
     ok(data_dir, "deposit", "1", "--to", "0x" + carol.hex(), "--dev-account", "5")

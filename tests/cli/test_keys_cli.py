@@ -41,6 +41,7 @@ def test_new_list_export_import_round_trip(tmp_path: Path) -> None:
     raw.write_text(raw_key.hex() + "\n")
     password_file = tmp_path / "pw"
     password_file.write_text(PASSWORD + "\n")
+    password_file.chmod(0o600)
     code, out, _ = ordo("keys", "import", str(raw), "--kind", "node", "--keystore",
                         str(keystore), "--password-file", str(password_file))
     assert code == 0, out

@@ -102,6 +102,10 @@ def test_a_tampered_address_is_caught(tmp_path: Path) -> None:
 def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     password_file = tmp_path / "pw"
     password_file.write_text("from the file\nsecond line ignored\n")
+    password_file.chmod(0o644)
+    with pytest.raises(PasswordError, match="password file has mode 0644, so others can read"):
+        PasswordSource(password_file=password_file).read()
+    password_file.chmod(0o600)
     assert PasswordSource(password_file=password_file).read() == "from the file"
     monkeypatch.setenv("ORDO_TEST_PW", "from the env")
     assert PasswordSource(password_env="ORDO_TEST_PW").read() == "from the env"
@@ -109,6 +113,7 @@ def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(PasswordError, match="'ORDO_UNSET_PW' is not set"):
         PasswordSource(password_env="ORDO_UNSET_PW").read()
     (tmp_path / "empty").write_text("\n")
+    (tmp_path / "empty").chmod(0o600)
     with pytest.raises(PasswordError, match="is empty"):
         PasswordSource(password_file=tmp_path / "empty").read()
     with pytest.raises(PasswordError, match="cannot read"):

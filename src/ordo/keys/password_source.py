@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ordo.keys.file_permissions import KeyPermissionError, check_owner_only
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -48,9 +50,13 @@ class PasswordSource:
 
 
 def _read_password_file(path: Path) -> str:
-    """The first line of the file, without its line ending (editors add one)."""
+    """The first line of the file, without its line ending (editors add one). A password file
+    others can read gives away the keystore it unlocks, so it must be owner-only like a key."""
     try:
+        check_owner_only(path, "password")
         text = path.read_text()
+    except KeyPermissionError as error:
+        raise PasswordError(f"password_file: {error}") from None
     except OSError as error:
         raise PasswordError(f"password_file: cannot read {path}: {error.strerror}") from None
     except UnicodeDecodeError:
