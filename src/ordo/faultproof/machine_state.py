@@ -1,0 +1,226 @@
+"""The machine state of the step trace and its commitment (docs/fault_proofs.md, section 2).
+
+Four parts, each a frozen dataclass whose fields are exactly the words of its ``abi(...)`` in
+the specification, in the same order: the on-chain verifier hashes the same words, so a field
+added, dropped or moved here breaks every proof. Phase 4 (transaction end) replaces the frame
+by the :class:`Outcome` of the depth-0 frame (section 3.2). Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, field, fields
+from typing import Any, TypeVar
+
+from eth_abi import encode
+from eth_hash.auto import keccak
+
+from ordo.faultproof.cells import EMPTY_ROOT
+
+ZERO32 = bytes(32)
+ZERO_ADDRESS = bytes(20)
+
+PHASE_BLOCK_START = 1
+PHASE_TX_START = 2
+PHASE_EVM = 3
+PHASE_TX_END = 4
+PHASE_BLOCK_END = 5
+PHASE_DONE = 6
+
+
+def _abi_types(cls: type) -> list[str]:
+    """The ABI type of each field, read from the field's ``abi`` metadata."""
+    return [str(f.metadata["abi"]) for f in fields(cls)]
+
+
+def _u() -> Any:
+    return field(metadata={"abi": "uint256"})
+
+
+def _b32() -> Any:
+    return field(metadata={"abi": "bytes32"})
+
+
+def _addr() -> Any:
+    return field(metadata={"abi": "address"})
+
+
+def _bool() -> Any:
+    return field(metadata={"abi": "bool"})
+
+
+PartT = TypeVar("PartT", bound="_Part")
+
+
+class _Part:
+    """A part of the machine state: a fixed tuple of ABI words with a hash."""
+
+    def abi_types(self) -> list[str]:
+        return _abi_types(type(self))
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return astuple(self)  # type: ignore[call-overload, no-any-return]
+
+    def encoded(self) -> bytes:
+        """``abi(...)`` of the fields: what the part's hash is taken of."""
+        return encode(self.abi_types(), list(self.as_tuple()))
+
+    def hash(self) -> bytes:
+        return keccak(self.encoded())
+
+
+@dataclass(frozen=True)
+class Block(_Part):
+    """Constants of the block (``block_hash_``)."""
+
+    number: int = _u()
+    timestamp: int = _u()
+    coinbase: bytes = _addr()
+    gas_limit: int = _u()
+    base_fee: int = _u()
+    prev_randao: bytes = _b32()
+    chain_id: int = _u()
+    parent_output_root: bytes = _b32()
+    inputs_hash: bytes = _b32()
+    block_hashes_root: bytes = _b32()
+
+
+@dataclass(frozen=True)
+class Tx(_Part):
+    """Constants of the current transaction (``tx_hash_``); all zero outside phases 2-4."""
+
+    origin: bytes = _addr()
+    gas_price: int = _u()
+    tx_index: int = _u()
+    tx_start_state_root: bytes = _b32()
+    blob_hashes_root: bytes = _b32()
+
+
+@dataclass(frozen=True)
+class Context(_Part):
+    """What the transaction changes and a revert may roll back, plus the block's running totals
+    (``context_hash``)."""
+
+    state_root: bytes = _b32()
+    accessed_root: bytes = _b32()
+    created_root: bytes = _b32()
+    transient_root: bytes = _b32()
+    refund: int = _u()
+    logs_hash: bytes = _b32()
+    logs_count: int = _u()
+    cumulative_gas: int = _u()
+    receipts_root: bytes = _b32()
+
+    def snapshot(self) -> bytes:
+        """``entry_snapshot``: the rollback target of a frame entered in this context."""
+        return keccak(encode(
+            ["bytes32", "bytes32", "bytes32", "bytes32", "uint256", "bytes32", "uint256"],
+            [self.state_root, self.accessed_root, self.created_root, self.transient_root,
+             self.refund, self.logs_hash, self.logs_count],
+        ))
+
+
+@dataclass(frozen=True)
+class Frame(_Part):
+    """The running call frame (``frame_hash``)."""
+
+    parent_frame: bytes = _b32()
+    depth: int = _u()
+    address: bytes = _addr()
+    caller: bytes = _addr()
+    value: int = _u()
+    is_static: bool = _bool()
+    code_root: bytes = _b32()
+    code_size: int = _u()
+    jumpdests_root: bytes = _b32()
+    calldata_root: bytes = _b32()
+    calldata_size: int = _u()
+    pc: int = _u()
+    gas: int = _u()
+    stack_hash: bytes = _b32()
+    stack_size: int = _u()
+    memory_root: bytes = _b32()
+    memory_size: int = _u()
+    returndata_root: bytes = _b32()
+    returndata_size: int = _u()
+    entry_snapshot: bytes = _b32()
+
+
+@dataclass(frozen=True)
+class Outcome(_Part):
+    """The fourth part in phase 4 (section 3.2): how the depth-0 frame ended. ``output`` is the
+    RETURN / REVERT data (empty after an exceptional halt); ``entry_snapshot`` is kept so the
+    transaction-end step can still roll back (a creation whose code deposit fails)."""
+
+    success: bool = _bool()
+    gas_left: int = _u()
+    output_root: bytes = _b32()
+    output_size: int = _u()
+    entry_snapshot: bytes = _b32()
+
+
+ZERO_FRAME = Frame(
+    parent_frame=ZERO32, depth=0, address=ZERO_ADDRESS, caller=ZERO_ADDRESS, value=0,
+    is_static=False, code_root=ZERO32, code_size=0, jumpdests_root=ZERO32, calldata_root=ZERO32,
+    calldata_size=0, pc=0, gas=0, stack_hash=ZERO32, stack_size=0, memory_root=ZERO32,
+    memory_size=0, returndata_root=ZERO32, returndata_size=0, entry_snapshot=ZERO32,
+)
+"""The all-zero frame: the ``parent`` slot of a witness that does not return to a caller."""
+
+EMPTY_CELL_ROOT = EMPTY_ROOT
+
+
+@dataclass(frozen=True)
+class MachineState:
+    """One point of the step trace: the phase and its four parts. In phase 3 ``frame`` is a
+    :class:`Frame`; in phase 4 it is the :class:`Outcome`."""
+
+    phase: int
+    block: Block
+    tx: Tx
+    context: Context
+    frame: Frame | Outcome
+
+    def commitment(self) -> bytes:
+        """``keccak(abi(phase, block_hash_, tx_hash_, context_hash, frame_hash))``."""
+        return keccak(encode(
+            ["uint256", "bytes32", "bytes32", "bytes32", "bytes32"],
+            [self.phase, self.block.hash(), self.tx.hash(), self.context.hash(),
+             self.frame.hash()],
+        ))
+
+    def abi_type(self) -> str:
+        """The ABI type of :meth:`as_tuple` (the ``pre_state_preimage`` of a witness)."""
+        return "(uint256,{},{},{},{})".format(*(
+            "(" + ",".join(part.abi_types()) + ")"
+            for part in (self.block, self.tx, self.context, self.frame)
+        ))
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (self.phase, self.block.as_tuple(), self.tx.as_tuple(),
+                self.context.as_tuple(), self.frame.as_tuple())
+
+
+BLOCK_TYPE = "(" + ",".join(_abi_types(Block)) + ")"
+TX_TYPE = "(" + ",".join(_abi_types(Tx)) + ")"
+CONTEXT_TYPE = "(" + ",".join(_abi_types(Context)) + ")"
+FRAME_TYPE = "(" + ",".join(_abi_types(Frame)) + ")"
+OUTCOME_TYPE = "(" + ",".join(_abi_types(Outcome)) + ")"
+EVM_STATE_TYPE = f"(uint256,{BLOCK_TYPE},{TX_TYPE},{CONTEXT_TYPE},{FRAME_TYPE})"
+"""The ABI type of a phase-3 state's preimage, the first half of every step witness."""
+
+
+def part_from_tuple(cls: type[PartT], raw: tuple[Any, ...]) -> PartT:
+    """A part from its decoded ABI tuple (eth_abi gives addresses as hex strings)."""
+    converted = []
+    for f, item in zip(fields(cls), raw, strict=True):  # type: ignore[arg-type]
+        if f.metadata["abi"] == "address":
+            item = bytes.fromhex(item[2:]) if isinstance(item, str) else bytes(item)
+        converted.append(item)
+    return cls(*converted)
+
+
+def evm_state_from_tuple(value: tuple[Any, ...]) -> MachineState:
+    """A phase-3 state from its decoded ``pre_state_preimage``."""
+    phase, block, tx, context, frame = value
+    return MachineState(phase, part_from_tuple(Block, block), part_from_tuple(Tx, tx),
+                        part_from_tuple(Context, context), part_from_tuple(Frame, frame))
