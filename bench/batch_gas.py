@@ -43,6 +43,7 @@ from ordo.batcher.blob_transaction import BlobTransactionFields, sign_blob_trans
 from ordo.consensus.signing import LocalSigner
 from ordo.core.genesis import dev_private_keys
 from ordo.devnet.ports import free_port
+from ordo.faultproof.batch_inputs import inputs_root
 from ordo.l1.client import L1Client
 from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.deploy import deploy_staking, stake_devnet_sequencers
@@ -75,7 +76,8 @@ class Poster:
         return BatchHeader(
             index=self.index, first_block=batch.first_block, last_block=batch.last_block,
             last_block_hash=batch.last_block.to_bytes(32, "big"), output_root=b"\x5a" * 32,
-            data_kind=kind, data_hash=data_hash, epoch=self.epoch,
+            inputs_root=inputs_root(batch.blocks), data_kind=kind, data_hash=data_hash,
+            epoch=self.epoch,
             producers=(Producer(producer.address, count),), forced_through=0)
 
     def _signatures(self, header: BatchHeader) -> list[bytes]:

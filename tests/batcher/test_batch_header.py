@@ -30,7 +30,7 @@ KEYS = [LocalSigner((0xC0FFEE + index).to_bytes(32, "big")) for index in range(4
 def header(**changes: object) -> BatchHeader:
     base = BatchHeader(
         index=3, first_block=11, last_block=15, last_block_hash=b"\x01" * 32,
-        output_root=b"\x02" * 32, data_kind=DataKind.CALLDATA,
+        output_root=b"\x02" * 32, inputs_root=b"\x03" * 32, data_kind=DataKind.CALLDATA,
         data_hash=calldata_data_hash(b"payload"), epoch=2,
         producers=(Producer(KEYS[0].address, 3), Producer(KEYS[1].address, 2)),
         forced_through=4)
@@ -41,10 +41,11 @@ def test_digest_is_the_domain_separated_abi_encoding() -> None:
     value = header()
     expected = keccak(encode(
         ["bytes32", "uint256", "address", "uint256", "uint64", "uint64", "bytes32", "bytes32",
-         "uint8", "bytes32", "uint256", "(address,uint256)[]", "uint256"],
-        [keccak(b"ordo.batch.v1"), CHAIN_ID, INBOX, 3, 11, 15, b"\x01" * 32, b"\x02" * 32, 0,
-         calldata_data_hash(b"payload"), 2, [(KEYS[0].address, 3), (KEYS[1].address, 2)], 4]))
-    assert keccak(b"ordo.batch.v1") == BATCH_DOMAIN
+         "bytes32", "uint8", "bytes32", "uint256", "(address,uint256)[]", "uint256"],
+        [keccak(b"ordo.batch.v2"), CHAIN_ID, INBOX, 3, 11, 15, b"\x01" * 32, b"\x02" * 32,
+         b"\x03" * 32, 0, calldata_data_hash(b"payload"), 2,
+         [(KEYS[0].address, 3), (KEYS[1].address, 2)], 4]))
+    assert keccak(b"ordo.batch.v2") == BATCH_DOMAIN
     assert batch_digest(value, CHAIN_ID, INBOX) == expected
 
 
@@ -52,6 +53,7 @@ def test_every_field_chain_and_inbox_change_the_digest() -> None:
     digest = batch_digest(header(), CHAIN_ID, INBOX)
     variants = [header(index=4), header(first_block=12, producers=(Producer(KEYS[0].address, 4),)),
                 header(last_block_hash=b"\x09" * 32), header(output_root=b"\x09" * 32),
+                header(inputs_root=b"\x09" * 32),
                 header(data_kind=DataKind.BLOBS), header(data_hash=b"\x09" * 32),
                 header(epoch=3), header(forced_through=5),
                 header(producers=(Producer(KEYS[1].address, 3), Producer(KEYS[0].address, 2)))]
@@ -96,6 +98,7 @@ def test_blob_data_hash_is_keccak_of_the_concatenated_hashes() -> None:
     ({"producers": tuple(Producer(bytes([n]) * 20, 1) for n in range(1, 66))},
      "65 entries, at most 64"),
     ({"output_root": b"\x02" * 31}, "output_root"),
+    ({"inputs_root": b"\x03" * 33}, "inputs_root"),
     ({"index": -1}, "index"),
     ({"last_block": 2**64, "producers": ()}, "last_block"),
     ({"data_kind": 1}, "not a DataKind"),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from eth.constants import BLANK_ROOT_HASH
 from eth_hash.auto import keccak
 
-from ordo.batcher.batch_codec import compress_blocks
+from ordo.batcher.batch_codec import compress_blocks, decompress_blocks
 from ordo.batcher.batch_header import DataKind, blob_data_hash, calldata_data_hash
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.core.block import Block
@@ -15,18 +15,27 @@ from ordo.core.output_root import compute_output_root
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.forced_rules import forced_through_of
 from ordo.derivation.inbox_batches import AcceptedBatch
+from ordo.faultproof.batch_inputs import inputs_root as batch_inputs_root
 
 
 def accepted(index: int, first_block: int, last_block: int, *,
              payload: bytes = b"\x01payload", last_block_hash: bytes = b"\x11" * 32,
              output_root: bytes = b"\x22" * 32, blob_hashes: Sequence[bytes] = (),
-             forced_through: int = 0) -> AcceptedBatch:
+             forced_through: int = 0, inputs_root: bytes | None = None) -> AcceptedBatch:
+    """An accepted batch whose inputs root, unless given, is the one its payload's blocks give
+    (a payload that does not decode gets a placeholder: the check that reads it refuses first)."""
+    if inputs_root is None:
+        try:
+            inputs_root = batch_inputs_root(decompress_blocks(payload))
+        except ValueError:
+            inputs_root = b"\x33" * 32
     kind = DataKind.BLOBS if blob_hashes else DataKind.CALLDATA
     data_hash = blob_data_hash(blob_hashes) if blob_hashes else calldata_data_hash(payload)
     return AcceptedBatch(
         index=index, header_hash=keccak(b"header %d" % index), submitter=b"\x07" * 20,
         first_block=first_block, last_block=last_block, last_block_hash=last_block_hash,
-        output_root=output_root, data_kind=kind, data_hash=data_hash, epoch=1,
+        output_root=output_root, inputs_root=inputs_root, data_kind=kind, data_hash=data_hash,
+        epoch=1,
         forced_through=forced_through,
         blob_hashes=tuple(blob_hashes), l1_block_number=100 + index,
         l1_block_hash=keccak(b"l1 %d" % index), l1_transaction=keccak(b"tx %d" % index),

@@ -22,6 +22,7 @@ from ordo.batcher.blob_packing import blob_sidecar, pack_blobs
 from ordo.batcher.blob_transaction import BlobTransactionFields, sign_blob_transaction
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.derivation.forced_rules import forced_through_of
+from ordo.faultproof.batch_inputs import inputs_root
 from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, TX_GAS
 from tests.l1_inbox.rollup_setup import RollupSetup
 
@@ -47,6 +48,7 @@ def batch_header(rollup: RollupSetup, index: int, posted: Sequence[BatchBlock], 
                  kind: DataKind, data_hash: bytes) -> BatchHeader:
     return BatchHeader(index=index, first_block=posted[0].number, last_block=posted[-1].number,
                        last_block_hash=end.block_hash, output_root=end.output_root,
+                       inputs_root=inputs_root(posted),
                        data_kind=kind, data_hash=data_hash, epoch=rollup.epoch,
                        producers=producers_of(rollup, posted),
                        forced_through=forced_through_of(posted[-1].extra_data))

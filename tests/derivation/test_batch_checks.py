@@ -3,6 +3,8 @@ range, batches out of order, submit_batch inputs that are not the accepted heade
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ordo.batcher.batch_codec import compress_blocks
@@ -13,6 +15,7 @@ from ordo.derivation.batch_data import checked_blobs, checked_calldata, decode_b
 from ordo.derivation.batch_sequence import BatchSequence, in_index_order
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.inbox_batches import calldata_payload, decode_submit_batch
+from ordo.faultproof.batch_inputs import inputs_root
 from ordo.l1.rollup_deploy import inbox_abi
 from tests.derivation.batch_fixtures import accepted
 
@@ -52,8 +55,8 @@ def test_blobs_must_commit_to_the_event_hashes_in_order() -> None:
 
 def test_decoded_blocks_must_be_exactly_the_header_range() -> None:
     payload = compress_blocks(blocks(5, 8))
-    assert [block.number for block in decode_batch(accepted(1, 5, 8), payload).blocks] == \
-        [5, 6, 7, 8]
+    signed = accepted(1, 5, 8, inputs_root=inputs_root(blocks(5, 8)))
+    assert [block.number for block in decode_batch(signed, payload).blocks] == [5, 6, 7, 8]
     with pytest.raises(InvalidBatch, match=r"batch 1: payload holds blocks 5\.\.8, the header "
                                            r"covers 5\.\.9"):
         decode_batch(accepted(1, 5, 9), payload)
@@ -66,6 +69,19 @@ def test_decoded_blocks_must_be_exactly_the_header_range() -> None:
         decode_batch(accepted(1, 5, 8), b"\x02" + payload[1:])
     with pytest.raises(InvalidBatch, match="batch 1: payload does not decode: not a zstd frame"):
         decode_batch(accepted(1, 5, 8), b"\x01garbage")
+
+
+def test_decoded_blocks_must_give_the_signed_inputs_root() -> None:
+    """The game reads inputs through the signed root, so a payload that decodes to other
+    inputs (here one transaction fewer in block 6) is refused before anything runs."""
+    posted = blocks(5, 8)
+    other = list(posted)
+    other[1] = replace(other[1], transactions=())
+    signed = accepted(1, 5, 8, inputs_root=inputs_root(other))
+    with pytest.raises(InvalidBatch, match=rf"^batch 1: payload's blocks give inputs_root "
+                                           rf"0x{inputs_root(posted).hex()}, the signed header "
+                                           rf"commits to 0x{inputs_root(other).hex()}$"):
+        decode_batch(signed, compress_blocks(posted))
 
 
 def test_sequence_refuses_gaps_repeats_and_discontinuous_blocks() -> None:
@@ -101,7 +117,8 @@ def submit_input(header: BatchHeader, payload: bytes) -> bytes:
 def test_submit_batch_input_gives_the_payload_of_the_accepted_header_only() -> None:
     payload = b"\x01compressed"
     header = BatchHeader(index=4, first_block=10, last_block=12, last_block_hash=b"\x03" * 32,
-                         output_root=b"\x04" * 32, data_kind=DataKind.CALLDATA,
+                         output_root=b"\x04" * 32, inputs_root=b"\x07" * 32,
+                         data_kind=DataKind.CALLDATA,
                          data_hash=b"\x05" * 32, epoch=2,
                          producers=(Producer(b"\x06" * 20, 3),), forced_through=1)
     decoded = decode_submit_batch(submit_input(header, payload))

@@ -18,6 +18,7 @@ from ordo.core.block_codec import encode_block
 from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.derivation import l1_batches
 from ordo.derivation.derivation_run import DerivationOptions, run_derivation
+from ordo.faultproof.batch_inputs import inputs_root
 from ordo.storage.chain_store import ChainStore
 from tests.derivation.command_runs import FollowingCommand, l1_url, run_command
 from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
@@ -175,6 +176,32 @@ def test_the_command_flags_a_signed_batch_that_re_executes_differently(
         "state_root": "0x" + bytes(made.blocks[3].header.state_root).hex()}
     with ChainStore(tmp_path / "derived") as store:
         assert store.head_number() == 4, "no block of the invalid batch is stored"
+
+
+def test_a_signed_batch_whose_payload_does_not_give_its_inputs_root_stops_derivation(
+        rollup: RollupSetup, made: L2ChainMaker, tmp_path: Path) -> None:
+    """A quorum signs a header whose inputs root is not its payload's (the root of block 6
+    without its last transaction): the inbox cannot see that, derivation refuses the batch before
+    executing any of it, and nothing of it is stored."""
+    posted = [batch_block_of(block) for block in made.blocks]
+    post_calldata_batch(rollup, 0, posted[0:4], end_of(made, 4))
+    payload = compress_blocks(posted[4:8])
+    header = batch_header(rollup, 1, posted[4:8], end_of(made, 8), DataKind.CALLDATA,
+                          calldata_data_hash(payload))
+    assert posted[5].transactions, "block 6 carries traffic"
+    other = list(posted[4:8])
+    other[1] = dataclasses.replace(other[1], transactions=other[1].transactions[:-1])
+    signed_root = inputs_root(other)
+    rollup.submit(dataclasses.replace(header, inputs_root=signed_root), payload)
+    assert bytes(rollup.inbox.functions.inputs_roots(1).call()) == signed_root
+    summary = asyncio.run(run_derivation(options(rollup, made, tmp_path / "derived")))
+    assert summary.invalid_batch is not None
+    assert summary.invalid_batch["message"] == (
+        f"batch 1: payload's blocks give inputs_root 0x{inputs_root(posted[4:8]).hex()}, the "
+        f"signed header commits to 0x{signed_root.hex()}")
+    assert summary.blocks == 4
+    with ChainStore(tmp_path / "derived") as store:
+        assert store.head_number() == 4, "no block of the refused batch is stored"
 
 
 def test_follow_derives_batches_as_they_land_until_sigterm(rollup: RollupSetup,

@@ -65,13 +65,14 @@ class RollupSetup:
                *, producers: Sequence[Producer] | None = None, forced_through: int = 0,
                epoch: int | None = None, output_root: bytes = b"\x5a" * 32,
                data_kind: DataKind = DataKind.CALLDATA,
-               data_hash: bytes | None = None) -> BatchHeader:
+               data_hash: bytes | None = None,
+               inputs_root: bytes = b"\x1b" * 32) -> BatchHeader:
         chosen = tuple(producers) if producers is not None else \
             (Producer(self.keys[0].address, last_block - first_block + 1),)
         return BatchHeader(
             index=index, first_block=first_block, last_block=last_block,
             last_block_hash=(last_block % 256).to_bytes(1, "big") * 32, output_root=output_root,
-            data_kind=data_kind,
+            inputs_root=inputs_root, data_kind=data_kind,
             data_hash=data_hash if data_hash is not None else calldata_data_hash(payload),
             epoch=self.epoch if epoch is None else epoch, producers=chosen,
             forced_through=forced_through)

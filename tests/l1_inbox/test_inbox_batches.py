@@ -21,12 +21,14 @@ def test_accepts_a_batch_signed_by_more_than_two_thirds(rollup: RollupSetup) -> 
     assert (event["first_block"], event["last_block"]) == (1, 5)
     assert event["last_block_hash"] == header.last_block_hash
     assert event["output_root"] == header.output_root
+    assert event["inputs_root"] == header.inputs_root
     assert (event["data_kind"], event["data_hash"]) == (0, calldata_data_hash(PAYLOAD))
     assert (event["epoch"], event["forced_through"], event["blob_hashes"]) == \
         (rollup.epoch, 0, [])
     inbox = rollup.inbox.functions
     assert (inbox.next_index().call(), inbox.last_block().call()) == (1, 5)
     assert inbox.batch_hash(0).call() == rollup.digest(header)
+    assert inbox.inputs_roots(0).call() == header.inputs_root
 
     follow = rollup.header(1, 6, 6)
     rollup.submit(follow)
@@ -103,7 +105,7 @@ def test_refuses_a_skipped_index_and_broken_block_ranges(rollup: RollupSetup) ->
         "RollupInbox: batch index 3 is not the next (1)"
     # BatchHeader refuses such headers in Python too, so build the struct by hand
     fields = list(rollup.header(1, 5, 7).as_abi_tuple())
-    fields[8] = [(rollup.keys[0].address, 1), (rollup.keys[1].address, 1)]
+    fields[9] = [(rollup.keys[0].address, 1), (rollup.keys[1].address, 1)]
     digest = rollup.inbox.functions.header_hash(tuple(fields)).call()
     signatures = [key.sign(digest) for key in sorted(rollup.keys, key=lambda key: key.address)]
     call = rollup.inbox.functions.submit_batch(tuple(fields), signatures, PAYLOAD)

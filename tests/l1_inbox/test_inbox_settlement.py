@@ -57,6 +57,19 @@ def test_a_zero_output_root_is_refused(rollup: RollupSetup) -> None:
         "RollupInbox: output root is zero"
 
 
+def test_a_zero_inputs_root_is_refused_signed_or_fallback(rollup: RollupSetup) -> None:
+    """The game reads a block's inputs only through the signed root: a batch without one
+    could not be disputed, so neither a quorum nor a bond can land it."""
+    assert rollup.refusal(rollup.header(0, 1, 1, inputs_root=bytes(32))) == \
+        "RollupInbox: inputs root is zero"
+    rollup.submit(rollup.header(0, 1, 1))
+    rollup.chain.increase_time(SEQUENCER_TIMEOUT)
+    assert fallback_refusal(rollup, rollup.header(1, 2, 2, producers=(),
+                                                  inputs_root=bytes(32))) == \
+        "RollupInbox: inputs root is zero"
+    assert rollup.inbox.functions.next_index().call() == 1
+
+
 def test_the_dispute_hook_decides_finality_after_the_window(chain: AnvilChain) -> None:
     double = deploy_double(chain)
     rollup = deploy_rollup_setup(chain, disputes=double.address)

@@ -47,7 +47,7 @@ async def test_deploys_the_inbox_and_posts_a_batch(chain: AnvilChain) -> None:
         payload = b"\x01batch"
         header = BatchHeader(
             index=0, first_block=1, last_block=2, last_block_hash=b"\x01" * 32,
-            output_root=b"\x02" * 32, data_kind=DataKind.CALLDATA,
+            output_root=b"\x02" * 32, inputs_root=b"\x03" * 32, data_kind=DataKind.CALLDATA,
             data_hash=calldata_data_hash(payload), epoch=staked.live_epoch,
             producers=(Producer(signers[0].address, 2),), forced_through=0)
         digest = batch_digest(header, L2_CHAIN_ID, rollup.inbox)

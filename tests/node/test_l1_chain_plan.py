@@ -31,7 +31,8 @@ def batch(index: int, first: int, last: int, last_hash: bytes, *,
           fallback: bool = False) -> AcceptedBatch:
     return AcceptedBatch(index=index, header_hash=keccak(bytes([index])), submitter=b"\x01" * 20,
                          first_block=first, last_block=last, last_block_hash=last_hash,
-                         output_root=b"\x00" * 32, data_kind=DataKind.CALLDATA,
+                         output_root=b"\x00" * 32, inputs_root=b"\x04" * 32,
+                         data_kind=DataKind.CALLDATA,
                          data_hash=b"\x00" * 32, epoch=1, forced_through=0, blob_hashes=(),
                          l1_block_number=100 + index, l1_block_hash=b"\x02" * 32,
                          l1_transaction=b"\x03" * 32, l1_log_index=0, fallback=fallback)

@@ -2,13 +2,15 @@
 
 Sequencers sign batch headers rather than the commit certificate of the batch's last block: a
 certificate covers a block hash but not the batch data, so anyone holding a public certificate
-could post garbage data under it. The header commits to the data (``data_hash``), and its digest
-is domain separated by a tag, the L2 chain id and the inbox address, so a signature is good for
+could post garbage data under it. The header commits to the data (``data_hash``) and to the
+blocks' inputs in a form L1 can read one block at a time (``inputs_root``, docs/fault_proofs.md
+section 5: the payload is compressed, so the dispute game cannot read it), and its digest is
+domain separated by a tag, the L2 chain id and the inbox address, so a signature is good for
 exactly one batch of one chain at one inbox::
 
     keccak256(abi.encode(BATCH_DOMAIN, l2_chain_id, inbox, index, first_block, last_block,
-                         last_block_hash, output_root, data_kind, data_hash, epoch,
-                         producers, forced_through))
+                         last_block_hash, output_root, inputs_root, data_kind, data_hash,
+                         epoch, producers, forced_through))
 
 ``RollupInbox.vy`` rebuilds the same bytes with one ``abi_encode``; the contract tests check
 that its ``header_hash`` equals :func:`batch_digest`. Everything here is pure.
@@ -26,7 +28,7 @@ from eth_hash.auto import keccak
 
 from ordo.consensus.signing import LocalSigner, recover_signer
 
-BATCH_DOMAIN = keccak(b"ordo.batch.v1")
+BATCH_DOMAIN = keccak(b"ordo.batch.v2")
 MAX_PRODUCERS = 64
 MAX_SIGNATURES = 64
 MAX_UINT64 = 2**64 - 1
@@ -34,7 +36,7 @@ MAX_UINT256 = 2**256 - 1
 
 DIGEST_TYPES = (
     "bytes32", "uint256", "address",
-    "uint256", "uint64", "uint64", "bytes32", "bytes32", "uint8", "bytes32", "uint256",
+    "uint256", "uint64", "uint64", "bytes32", "bytes32", "bytes32", "uint8", "bytes32", "uint256",
     "(address,uint256)[]", "uint256",
 )
 
@@ -72,7 +74,10 @@ class BatchHeader:
     last_block: int
     last_block_hash: bytes
     output_root: bytes
-    """Post-state root of ``last_block``."""
+    """Output root of ``last_block`` (ordo.core.output_root)."""
+    inputs_root: bytes
+    """``ordo.faultproof.batch_inputs.inputs_root`` of the batch's blocks (the inbox refuses
+    zero)."""
     data_kind: DataKind
     data_hash: bytes
     """keccak256 of the calldata payload, or of the concatenated blob versioned hashes."""
@@ -93,6 +98,7 @@ class BatchHeader:
                                    f"{self.first_block}")
         _check_bytes(self.last_block_hash, 32, "last_block_hash")
         _check_bytes(self.output_root, 32, "output_root")
+        _check_bytes(self.inputs_root, 32, "inputs_root")
         _check_bytes(self.data_hash, 32, "data_hash")
         if not isinstance(self.data_kind, DataKind):
             raise BatchHeaderError(f"data_kind: {self.data_kind!r} is not a DataKind")
@@ -122,7 +128,8 @@ class BatchHeader:
     def as_abi_tuple(self) -> tuple[Any, ...]:
         """The header as the ``BatchHeader`` struct argument of ``submit_batch``."""
         return (self.index, self.first_block, self.last_block, self.last_block_hash,
-                self.output_root, int(self.data_kind), self.data_hash, self.epoch,
+                self.output_root, self.inputs_root, int(self.data_kind), self.data_hash,
+                self.epoch,
                 [(entry.signer, entry.blocks) for entry in self.producers], self.forced_through)
 
 
@@ -130,11 +137,8 @@ def batch_digest(header: BatchHeader, l2_chain_id: int, inbox: bytes) -> bytes:
     """What every sequencer signs for ``header``; also the header hash the inbox logs."""
     _check_uint(l2_chain_id, MAX_UINT256, "l2_chain_id")
     _check_bytes(inbox, 20, "inbox")
-    (index, first, last, block_hash, output_root, kind, data_hash, epoch, producers,
-     forced_through) = header.as_abi_tuple()
     return keccak(encode(list(DIGEST_TYPES), [
-        BATCH_DOMAIN, l2_chain_id, inbox, index, first, last, block_hash, output_root, kind,
-        data_hash, epoch, producers, forced_through]))
+        BATCH_DOMAIN, l2_chain_id, inbox, *header.as_abi_tuple()]))
 
 
 def sign_batch_header(signer: LocalSigner, header: BatchHeader, l2_chain_id: int,

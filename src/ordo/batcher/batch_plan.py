@@ -47,6 +47,7 @@ from ordo.batcher.batch_header import (
 from ordo.batcher.blob_packing import BlobSidecar, blob_sidecar, pack_blobs
 from ordo.batcher.block_encoding import BatchBlock, encode_blocks
 from ordo.core.block import Block
+from ordo.faultproof.batch_inputs import inputs_root
 
 BUILDER_LENGTH = 20
 DEFAULT_MAX_BLOCKS = 20
@@ -224,12 +225,14 @@ def plan_headers(index: int, batch: BatchRange, epoch: int, forced_through: int)
     sidecar = blob_sidecar(pack_blobs(payload))
     last = batch.blocks[-1]
     producers = producers_of(batch.blocks)
+    root = inputs_root([block.batch_block for block in batch.blocks])
 
     def header(kind: DataKind, data_hash: bytes) -> BatchHeader:
         return BatchHeader(index=index, first_block=batch.first_block,
                            last_block=batch.last_block, last_block_hash=last.block_hash,
-                           output_root=last.output_root, data_kind=kind, data_hash=data_hash,
-                           epoch=epoch, producers=producers, forced_through=forced_through)
+                           output_root=last.output_root, inputs_root=root, data_kind=kind,
+                           data_hash=data_hash, epoch=epoch, producers=producers,
+                           forced_through=forced_through)
 
     return PlannedBatch(batch_range=batch, payload=payload,
                         calldata_header=header(DataKind.CALLDATA, calldata_data_hash(payload)),

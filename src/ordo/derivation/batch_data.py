@@ -3,7 +3,10 @@
 The inbox already checked the data commitment when it accepted the batch, but a verifier must
 not trust whoever served it the bytes (an L1 node, a beacon node, an archive): the calldata
 payload must hash to ``data_hash``, and each blob must commit (KZG) to the versioned hash the
-event names, so a server can neither swap nor reorder what was posted. Pure.
+event names, so a server can neither swap nor reorder what was posted. The decoded blocks must
+also give the header's ``inputs_root`` (docs/fault_proofs.md section 5): the dispute game reads a
+block's inputs through that root, so a batch whose payload says otherwise is refused here, before
+any of it is executed. Pure.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ordo.batcher.blob_packing import (
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.derivation.errors import InvalidBatch
 from ordo.derivation.inbox_batches import AcceptedBatch
+from ordo.faultproof.batch_inputs import inputs_root
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ def checked_blobs(batch: AcceptedBatch, blobs: Sequence[bytes]) -> bytes:
 
 
 def decode_batch(batch: AcceptedBatch, payload: bytes) -> DecodedBatch:
-    """The blocks of a checked payload; they must be exactly ``first_block..last_block``."""
+    """The blocks of a checked payload; they must be exactly ``first_block..last_block`` and
+    give the header's inputs root."""
     try:
         blocks = decompress_blocks(payload)
     except (BatchCodecError, ValueError) as error:
@@ -83,6 +88,10 @@ def decode_batch(batch: AcceptedBatch, payload: bytes) -> DecodedBatch:
     if numbers != expected:
         raise InvalidBatch(batch.index, f"payload holds blocks {_ranges(numbers)}, the header "
                                         f"covers {batch.first_block}..{batch.last_block}")
+    root = inputs_root(blocks)
+    if root != batch.inputs_root:
+        raise InvalidBatch(batch.index, f"payload's blocks give inputs_root 0x{root.hex()}, the "
+                                        f"signed header commits to 0x{batch.inputs_root.hex()}")
     return DecodedBatch(batch, blocks)
 
 

@@ -43,6 +43,8 @@ class AcceptedBatch:
     last_block: int
     last_block_hash: bytes
     output_root: bytes
+    inputs_root: bytes
+    """What the batch's blocks must give (``ordo.faultproof.batch_inputs.inputs_root``)."""
     data_kind: DataKind
     data_hash: bytes
     epoch: int
@@ -96,6 +98,7 @@ def accepted_batch(log: L1Log) -> AcceptedBatch:
         last_block=int(arguments["last_block"]),
         last_block_hash=bytes(arguments["last_block_hash"]),
         output_root=bytes(arguments["output_root"]),
+        inputs_root=bytes(arguments["inputs_root"]),
         data_kind=kind,
         data_hash=bytes(arguments["data_hash"]),
         epoch=int(arguments["epoch"]),
@@ -149,12 +152,13 @@ def calldata_payload(batch: AcceptedBatch, call_input: bytes, l2_chain_id: int,
 
 
 def _header(value: Sequence[Any]) -> BatchHeader:
-    (index, first, last, block_hash, output_root, kind, data_hash, epoch, producers,
+    (index, first, last, block_hash, output_root, inputs_root, kind, data_hash, epoch, producers,
      forced_through) = value
     try:
         return BatchHeader(
             index=int(index), first_block=int(first), last_block=int(last),
             last_block_hash=bytes(block_hash), output_root=bytes(output_root),
+            inputs_root=bytes(inputs_root),
             data_kind=DataKind(int(kind)), data_hash=bytes(data_hash), epoch=int(epoch),
             producers=tuple(Producer(_address(signer), int(blocks))
                             for signer, blocks in producers),

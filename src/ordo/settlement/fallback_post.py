@@ -26,6 +26,7 @@ from ordo.derivation.block_replay import PendingAncestry, PendingState
 from ordo.derivation.fallback_rules import FallbackOrigin, fallback_block_fields
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.output_roots import output_root_at
+from ordo.faultproof.batch_inputs import inputs_root
 from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
 from ordo.l1.contract_transactions import wait_for_success
@@ -120,7 +121,8 @@ async def post_fallback_batch(l1: L1Client, account: LocalAccount, reader: Store
     payload = compress_blocks([block.fields])
     header = BatchHeader(index=index, first_block=block.fields.number,
                          last_block=block.fields.number, last_block_hash=block.block_hash,
-                         output_root=block.output.root, data_kind=DataKind.CALLDATA,
+                         output_root=block.output.root, inputs_root=inputs_root([block.fields]),
+                         data_kind=DataKind.CALLDATA,
                          data_hash=keccak(payload), epoch=int(await inbox.call("last_epoch")),
                          producers=(), forced_through=block.forced_through)
     bond = int(await inbox.call("fallback_bond"))

@@ -8,13 +8,20 @@
 @dev What is signed. Sequencers sign the batch header, not the commit certificate of the last
      block: a certificate covers a block hash but not the batch data, so anyone holding a public
      certificate could post garbage data under it and grief the inbox. The header commits to the
-     data (`data_hash`), the blocks, the output root of the last block, the reward split and the
-     forced-queue position, and the digest is domain separated by a tag, the L2 chain id and this inbox's
-     address:
+     data (`data_hash`), the blocks, the output root of the last block, the blocks' inputs
+     (`inputs_root`), the reward split and the forced-queue position, and the digest is domain
+     separated by a tag, the L2 chain id and this inbox's address:
          keccak256(abi.encode(BATCH_DOMAIN, l2_chain_id, inbox, index, first_block, last_block,
-                              last_block_hash, output_root, data_kind, data_hash, epoch,
-                              producers, forced_through))
+                              last_block_hash, output_root, inputs_root, data_kind, data_hash,
+                              epoch, producers, forced_through))
      (ordo.batcher.batch_header builds the same bytes.)
+
+     Inputs. The payload is compressed and cannot be read here, so the header also carries
+     `inputs_root` (docs/fault_proofs.md section 5: a fixed-depth list root over each block's
+     keccak(abi.encode(number, timestamp, coinbase, gas_limit, keccak(extra_data), mix_hash,
+     txs_root, tx_count))). The inbox stores it per batch (`inputs_roots`) for the dispute game,
+     which reads one block's inputs and one transaction through it with list proofs; derivation
+     refuses a batch whose payload does not give it.
 
      Data. `data_kind` 0: the payload travels as this call's `payload` argument and `data_hash`
      is its keccak256. `data_kind` 1: the payload travels in the transaction's EIP-4844 blobs,
@@ -47,7 +54,7 @@ MAX_BLOBS: public(constant(uint256)) = 16
 MAX_PAYLOAD: public(constant(uint256)) = 120_000
 DATA_CALLDATA: public(constant(uint8)) = 0
 DATA_BLOBS: public(constant(uint8)) = 1
-BATCH_DOMAIN: public(constant(bytes32)) = keccak256("ordo.batch.v1")
+BATCH_DOMAIN: public(constant(bytes32)) = keccak256("ordo.batch.v2")
 SECP256K1_N: constant(uint256) = (
     115792089237316195423570985008687907852837564279074904382605163141518161494337
 )
@@ -69,6 +76,7 @@ struct BatchHeader:
     last_block: uint64
     last_block_hash: bytes32
     output_root: bytes32
+    inputs_root: bytes32
     data_kind: uint8
     data_hash: bytes32
     epoch: uint256
@@ -104,6 +112,7 @@ event BatchAccepted:
     last_block: uint64
     last_block_hash: bytes32
     output_root: bytes32
+    inputs_root: bytes32
     data_kind: uint8
     data_hash: bytes32
     epoch: uint256
@@ -133,6 +142,7 @@ last_epoch: public(uint256)
 forced_through: public(uint256)
 batch_hash: public(HashMap[uint256, bytes32])
 output_roots: public(HashMap[uint256, bytes32])
+inputs_roots: public(HashMap[uint256, bytes32])
 landed_at: public(HashMap[uint256, uint256])
 challenge_window: public(uint256)
 max_dispute_duration: public(uint256)
@@ -199,6 +209,7 @@ def _header_hash(header: BatchHeader) -> bytes32:
             header.last_block,
             header.last_block_hash,
             header.output_root,
+            header.inputs_root,
             header.data_kind,
             header.data_hash,
             header.epoch,
@@ -351,6 +362,9 @@ def _is_repeat(header: BatchHeader, digest: bytes32) -> bool:
 @internal
 def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32, MAX_BLOBS],
             fallback: bool):
+    # Checked here, for signed and fallback batches alike: the dispute game reads a block's
+    # inputs only through this root, so a batch without one could not be disputed.
+    assert header.inputs_root != empty(bytes32), "RollupInbox: inputs root is zero"
     index: uint256 = header.index
     self.next_index = index + 1
     self.last_block = header.last_block
@@ -358,6 +372,7 @@ def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32,
     self.forced_through = header.forced_through
     self.batch_hash[index] = digest
     self.output_roots[index] = header.output_root
+    self.inputs_roots[index] = header.inputs_root
     self.landed_at[index] = block.timestamp
     if not fallback:
         # Only signed batches show the sequencers alive: once they are silent, fallback
@@ -371,6 +386,7 @@ def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32,
         last_block=header.last_block,
         last_block_hash=header.last_block_hash,
         output_root=header.output_root,
+        inputs_root=header.inputs_root,
         data_kind=header.data_kind,
         data_hash=header.data_hash,
         epoch=header.epoch,
