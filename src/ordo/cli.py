@@ -96,6 +96,9 @@ def main() -> None:
 @click.option("--l1-rpc", "l1_rpc", metavar="URL", default=None,
               help="Ethereum (L1) JSON-RPC URL; required when the genesis names an L1 "
                    "locking pool (epoch sets and L1 origins are read from it).")
+@click.option("--rpc-cors-origins", metavar="ORIGINS", default=None,
+              help="Browser origins allowed to call the JSON-RPC server, comma-separated, or "
+                   "'*'; empty: no web page [default: *].")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-format", default="text", show_default=True,
@@ -107,7 +110,8 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
-         l1_rpc: str | None, log_level: str, log_format: LogFormat) -> None:
+         l1_rpc: str | None, rpc_cors_origins: str | None, log_level: str,
+         log_format: LogFormat) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -130,6 +134,8 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
         config = dataclasses.replace(config, **file_only)
         if l1_rpc is not None:
             config = dataclasses.replace(config, l1_rpc=l1_rpc)
+        if rpc_cors_origins is not None:
+            config = dataclasses.replace(config, rpc_cors_origins=rpc_cors_origins)
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)

@@ -160,6 +160,7 @@ heartbeat_interval = 7
 fee_recipient = "0x{'44' * 20}"
 l1_rpc = "http://127.0.0.1:9"
 log_format = "json"
+rpc_cors_origins = "https://app.example"
 [p2p]
 port = 2222
 peers = ["10.0.0.2:30303", "10.0.0.3:30304"]
@@ -177,6 +178,7 @@ locking_pool = "0x{'55' * 20}"
     assert (config.block_time, config.heartbeat_interval) == (0.5, 7.0)
     assert config.fee_recipient == bytes.fromhex("44" * 20)
     assert config.l1_rpc == "http://127.0.0.1:9"
+    assert config.rpc_cors_origins == "https://app.example"
 
 
 NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
@@ -185,8 +187,8 @@ NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
 @pytest.mark.parametrize(("body", "message"), [
     (NODE_HEAD + "rpc_prot = 1\n",
      "unknown key 'rpc_prot' in [node]; allowed: data_dir, genesis, rpc_host, rpc_port, "
-     "block_time, heartbeat_interval, fee_recipient, signer_key, password_file, password_env, "
-     "metrics_port, log_level, log_format, l1_rpc, batch_takeover"),
+     "rpc_cors_origins, block_time, heartbeat_interval, fee_recipient, signer_key, "
+     "password_file, password_env, metrics_port, log_level, log_format, l1_rpc, batch_takeover"),
     (NODE_HEAD + "batch_takeover = 0.5\n",
      "[node] batch_takeover: 0.5 is not allowed; use seconds between 1 and 3600"),
     (NODE_HEAD + "[p2p]\nprt = 1\n",
@@ -199,6 +201,12 @@ NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
      "[node] rpc_port: '8545' is not allowed; use a TCP port from 1 to 65535"),
     (NODE_HEAD + "rpc_host = \"\"\n",
      "[node] rpc_host: '' is not allowed; use a non-empty string"),
+    (NODE_HEAD + 'rpc_cors_origins = "app.example"\n',
+     "[node] rpc_cors_origins: cors origin 'app.example': allowed is '*' or "
+     "scheme://host[:port] with scheme http or https and no path"),
+    (NODE_HEAD + "rpc_cors_origins = [\"*\"]\n",
+     "[node] rpc_cors_origins: ['*'] is not allowed; use a comma-separated string of origins, "
+     "or '*'"),
     (NODE_HEAD + "block_time = 0\n",
      "[node] block_time: 0 is not allowed; use seconds between 0.01 and 60"),
     (NODE_HEAD + "heartbeat_interval = true\n",

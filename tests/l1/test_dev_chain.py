@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from pathlib import Path
 
+import aiohttp
 import pytest
 from eth_account import Account
 from web3 import AsyncHTTPProvider, AsyncWeb3
@@ -215,3 +217,20 @@ async def test_unlocked_development_accounts_send_transactions(dev_endpoint: End
         with pytest.raises(L1RpcError) as malformed:
             await client.request("eth_sendTransaction", [{"from": "0x12"}])
         assert malformed.value.code == -32602
+
+
+async def test_no_web_page_can_make_the_dev_accounts_sign(dev_endpoint: Endpoint) -> None:
+    """Its accounts are unlocked: a page open in the operator's browser must not reach them."""
+    recipient = "0x" + "79" * 20
+    sender = Account.from_key(keys()[0]).address
+    call = {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+            "params": [{"from": sender, "to": recipient, "value": "0x1"}]}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(dev_endpoint.url, data=json.dumps(call),
+                                headers={"Origin": "http://evil.example",
+                                         "Content-Type": "text/plain"}) as refused:
+            assert refused.status == 403
+        async with session.post(dev_endpoint.url, json={
+                "jsonrpc": "2.0", "id": 2, "method": "eth_getBalance",
+                "params": [recipient, "latest"]}) as balance:
+            assert (await balance.json())["result"] == "0x0"

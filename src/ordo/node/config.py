@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ordo.rpc.cors import CorsConfigError, CorsPolicy, parse_origins
+
 
 class ConfigError(ValueError):
     """A configuration value is missing or not allowed; the message says which and why."""
@@ -45,6 +47,9 @@ class NodeConfig:
     l1_rpc: str | None = None
     """Ethereum (L1) JSON-RPC URL. Required when the genesis names an L1 locking pool: the node
     reads each epoch's sequencer set from it and checks the L1 origin of every block."""
+    rpc_cors_origins: str = "*"
+    """Browser origins allowed to call the JSON-RPC server, comma-separated, or ``*`` (the
+    default: like a public endpoint, it signs nothing for its callers); empty allows no page."""
     batch_takeover: float = 20.0
     """Seconds this sequencer waits, per rank after the epoch's producer, before it posts a
     ready batch that has not landed (the producer posts at once)."""
@@ -75,9 +80,20 @@ class NodeConfig:
                 not 1 <= self.batch_takeover <= 3600:
             raise ConfigError(f"batch_takeover: {self.batch_takeover!r} is not allowed; use "
                               "seconds between 1 and 3600")
+        if not isinstance(self.rpc_cors_origins, str):
+            raise ConfigError(f"rpc_cors_origins: {self.rpc_cors_origins!r} is not allowed; use "
+                              "a comma-separated string of origins, or '*'")
+        try:
+            self.rpc_cors_policy()
+        except CorsConfigError as error:
+            raise ConfigError(f"rpc_cors_origins: {error}") from None
         if len(self.fee_recipient) != 20:
             raise ConfigError(f"fee_recipient: 0x{self.fee_recipient.hex()} is not a 20-byte "
                               "address")
+
+
+    def rpc_cors_policy(self) -> CorsPolicy:
+        return parse_origins(self.rpc_cors_origins)
 
 
 def check_port(key: str, port: int) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
+from ordo.rpc.cors import CorsConfigError, parse_origins
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
@@ -119,6 +120,17 @@ def _env_name(key: str, value: Any, base: Path) -> str:
     return text
 
 
+def _cors_origins(key: str, value: Any, base: Path) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: {value!r} is not allowed; use a comma-separated string of "
+                          "origins, or '*'")
+    try:
+        parse_origins(value)
+    except CorsConfigError as error:
+        raise ConfigError(f"{key}: {error}") from None
+    return value
+
+
 def _node_keys() -> tuple[ConfigKey, ...]:
     keys = [
         ConfigKey("node", "data_dir", "data_dir", "Directory of this node's database (created "
@@ -129,6 +141,9 @@ def _node_keys() -> tuple[ConfigKey, ...]:
                   "a host name or IP address", "127.0.0.1", _text),
         ConfigKey("node", "rpc_port", "rpc_port", "TCP port of JSON-RPC over HTTP and "
                   "WebSocket.", "1 to 65535", 8545, _port),
+        ConfigKey("node", "rpc_cors_origins", "rpc_cors_origins", "Browser origins allowed to "
+                  "call the JSON-RPC server.", "comma-separated origins "
+                  "(https://app.example), '*' for any page, '' for none", "*", _cors_origins),
         ConfigKey("node", "block_time", "block_time", "Minimum seconds between blocks while "
                   "transactions are pending.", "seconds from 0.01 to 60",
                   NodeConfig.block_time, _seconds(0.01, 60)),

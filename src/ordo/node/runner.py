@@ -155,7 +155,8 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
         try:
             server = await start_rpc_server(
                 node, config.rpc_host, config.rpc_port,
-                observer=None if metrics is None else metrics.events.observe_rpc)
+                observer=None if metrics is None else metrics.events.observe_rpc,
+                cors=config.rpc_cors_policy())
             metrics_server: MetricsServer | None = None
             log.info("node ready: chain %d at block %d, JSON-RPC on http://%s:%d, p2p on %s:%d "
                      "as 0x%s (%s)", genesis.chain_id, chain.head_number(), config.rpc_host,

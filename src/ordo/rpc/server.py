@@ -20,6 +20,7 @@ from ordo.dashboard import add_dashboard_routes
 from ordo.rpc.backend import RpcBackend
 from ordo.rpc.block_methods import BLOCK_METHODS
 from ordo.rpc.context import Handler, MethodTable, RpcContext, Session
+from ordo.rpc.cors import OPEN_TO_ANY_PAGE, CorsPolicy
 from ordo.rpc.dispatch import Dispatcher, encode, error_response
 from ordo.rpc.errors import INVALID_REQUEST, RpcError
 from ordo.rpc.event_feed import EventFeed
@@ -39,11 +40,6 @@ ALL_METHODS: MethodTable = {
     **NODE_METHODS, **STATE_METHODS, **BLOCK_METHODS, **FEE_METHODS, **LOG_METHODS,
     **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS, **SIMULATION_METHODS, **OUTPUT_METHODS,
 }
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
-}
 READ_CHUNK = 64 * 1024
 
 
@@ -56,6 +52,9 @@ class RpcService:
     filters: FilterRegistry
     limits: RpcLimits
     connections: set[WebSocketConnection]
+    cors: CorsPolicy = OPEN_TO_ANY_PAGE
+    refused_origins: int = 0
+    """Requests refused because their browser Origin is not allowed (counted, never run)."""
 
 
 SERVICE = web.AppKey("ordo_rpc_service", RpcService)
@@ -85,7 +84,8 @@ def _observed(methods: MethodTable, observer: MethodObserver) -> MethodTable:
 
 def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
                    clock: Clock = time.monotonic,
-                   observer: MethodObserver | None = None) -> web.Application:
+                   observer: MethodObserver | None = None,
+                   cors: CorsPolicy = OPEN_TO_ANY_PAGE) -> web.Application:
     """Build the application and register its listeners with the backend (call once per app)."""
     limits = limits or RpcLimits()
     filters = FilterRegistry(clock, limits.max_filters, limits.filter_idle_seconds,
@@ -95,7 +95,7 @@ def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
     backend.add_new_block_listener(feed.on_new_block)
     backend.add_pending_transaction_listener(feed.on_pending_transaction)
     methods = ALL_METHODS if observer is None else _observed(ALL_METHODS, observer)
-    service = RpcService(Dispatcher(context, methods), feed, filters, limits, set())
+    service = RpcService(Dispatcher(context, methods), feed, filters, limits, set(), cors)
     # The body limit is enforced by our own reader (to answer with a JSON-RPC error body);
     # aiohttp's own cap is set just above it so it never answers first.
     app = web.Application(client_max_size=limits.max_body_bytes + 1)
@@ -111,11 +111,30 @@ def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
     return app
 
 
-def _too_large(limit: int) -> web.Response:
+def _too_large(limit: int, headers: dict[str, str]) -> web.Response:
     body = encode(error_response(RpcError(
         INVALID_REQUEST, f"request body too large: more than {limit} bytes")))
     return web.Response(status=413, text=body, content_type="application/json",
-                        headers=CORS_HEADERS)
+                        headers=headers)
+
+
+def _refused_origin(request: web.Request) -> web.Response | None:
+    """A 403 for a browser page whose Origin the policy does not allow (counted), else None.
+    Checked before anything is read or run: CORS headers alone would let the call happen."""
+    service = request.app[SERVICE]
+    origin = request.headers.get("Origin")
+    if service.cors.allows(origin, request.headers.get("Host")):
+        return None
+    service.refused_origins += 1
+    body = encode(error_response(RpcError(
+        INVALID_REQUEST, f"origin {origin} is not allowed to call this server (its CORS "
+                         "origins are configured by its operator)")))
+    return web.Response(status=403, text=body, content_type="application/json")
+
+
+def _cors_headers(request: web.Request) -> dict[str, str]:
+    return request.app[SERVICE].cors.response_headers(request.headers.get("Origin"),
+                                                      request.headers.get("Host"))
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
@@ -136,16 +155,23 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 
 async def _handle_http(request: web.Request) -> web.StreamResponse:
     service = request.app[SERVICE]
+    refused = _refused_origin(request)
+    if refused is not None:
+        return refused
+    headers = _cors_headers(request)
     body = await _read_body(request, service.limits.max_body_bytes)
     if body is None:
-        return _too_large(service.limits.max_body_bytes)
+        return _too_large(service.limits.max_body_bytes, headers)
     response = await service.dispatcher.handle(body, None)
     return web.Response(text=response or "", content_type="application/json",
-                        headers=CORS_HEADERS)
+                        headers=headers)
 
 
 async def _handle_get(request: web.Request) -> web.StreamResponse:
     service = request.app[SERVICE]
+    refused = _refused_origin(request)
+    if refused is not None:
+        return refused
     socket = web.WebSocketResponse(max_msg_size=service.limits.max_body_bytes, heartbeat=30.0)
     if not socket.can_prepare(request).ok:
         return web.Response(status=405, text="use POST for JSON-RPC or upgrade to a WebSocket\n",
@@ -162,7 +188,10 @@ async def _handle_get(request: web.Request) -> web.StreamResponse:
 
 
 async def _handle_preflight(request: web.Request) -> web.StreamResponse:
-    return web.Response(status=204, headers=CORS_HEADERS)
+    refused = _refused_origin(request)
+    if refused is not None:
+        return refused
+    return web.Response(status=204, headers=_cors_headers(request))
 
 
 async def _handle_health(request: web.Request) -> web.StreamResponse:
@@ -216,9 +245,16 @@ class RpcServer:
 
 async def start_rpc_server(backend: RpcBackend, host: str = "127.0.0.1", port: int = 8545,
                            limits: RpcLimits | None = None,
-                           observer: MethodObserver | None = None) -> RpcServer:
+                           observer: MethodObserver | None = None,
+                           cors: CorsPolicy = OPEN_TO_ANY_PAGE) -> RpcServer:
     """Serve on host:port (port 0 picks a free port; the bound one is on the result)."""
-    runner = web.AppRunner(create_rpc_app(backend, limits, observer=observer), access_log=None)
+    app = create_rpc_app(backend, limits, observer=observer, cors=cors)
+    return await serve_app(app, host, port)
+
+
+async def serve_app(app: web.Application, host: str, port: int) -> RpcServer:
+    """Run a built application on host:port (port 0 picks a free port)."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -23,6 +23,7 @@ from ordo.l1.dev_chain.ready_marker import (
 )
 from ordo.l1.dev_chain.server import start_dev_server
 from ordo.node.chain import GenesisMismatchError
+from ordo.rpc.cors import CorsConfigError, parse_origins
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,7 +41,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--finality-depth", type=int, default=2,
                         help="blocks by which safe/finalized lag the head (default 2)")
     parser.add_argument("--chain-id", type=int, default=DEV_L1_CHAIN_ID)
+    parser.add_argument("--cors-origins", default="",
+                        help="comma-separated browser origins allowed to call it, or '*' "
+                             "(default: none; its accounts sign for any caller)")
     arguments = parser.parse_args(argv)
+    try:
+        arguments.cors = parse_origins(arguments.cors_origins)
+    except CorsConfigError as error:
+        parser.error(f"--cors-origins: {error}")
     if not 0 <= arguments.port <= 65535:
         parser.error(f"--port {arguments.port}: use 0 to 65535")
     if arguments.no_interval_mining and not arguments.automine:
@@ -60,7 +68,7 @@ async def run(arguments: argparse.Namespace) -> None:
     dev = DevChain.open(config)
     try:
         await dev.start()
-        server = await start_dev_server(dev, arguments.host, arguments.port)
+        server = await start_dev_server(dev, arguments.host, arguments.port, arguments.cors)
         try:
             document = ready_document(server.url, config.chain_id, dev.node.head_number())
             write_ready_file(config.data_dir, document)
