@@ -26,6 +26,7 @@ from ordo.batcher.blob_packing import unpack_blobs
 from ordo.batcher.block_encoding import BatchBlock, encode_blocks
 from ordo.core.block import Block
 from ordo.execution.block_assembly import make_header
+from ordo.faultproof.batch_inputs import inputs_root
 from tests.batcher.final_chain import final_chain
 
 BUILDERS = [bytes([0x10 * (index + 1)]) * 20 for index in range(4)]
@@ -110,6 +111,7 @@ def test_headers_commit_to_the_payload_blocks_and_producers() -> None:
         assert (header.index, header.first_block, header.last_block) == (4, 1, 6)
         assert header.last_block_hash == blocks[-1].block_hash
         assert header.output_root == blocks[-1].output_root
+        assert header.inputs_root == inputs_root(decompress_blocks(planned.payload))
         assert (header.epoch, header.forced_through) == (2, 5)
         assert header.producers == tuple(Producer(builder, 2) for builder in BUILDERS[:3])
     assert planned.header(DataKind.BLOBS) is blobs and planned.index == 4

@@ -86,6 +86,10 @@ def test_a_withdrawal_finalizes_through_a_self_posted_batch_with_every_sequencer
         time.sleep(2)
     assert posted["transactions"] == 1, "the forced withdrawal, and nothing else"
     assert posted["bond"] == str(10**17)
+    stored = rpc(ticking_anvil, "eth_call", {"to": inbox, "data": "0x" + keccak(
+        b"inputs_roots(uint256)")[:4].hex() + posted["batchIndex"].to_bytes(32, "big").hex()},
+        "latest")
+    assert stored == posted["inputsRoot"], "the inbox stores the inputs root the poster built"
 
     # Prove and finalize from the chain derived from L1 alone (which re-checks the fallback
     # batch by derivation's rules before anything is read from it).

@@ -213,6 +213,7 @@ def self_post_command(**options: Any) -> None:
     _print(options, {"txHash": _hex(posted.receipt.transaction_hash),
                      "l1Block": posted.receipt.block_number, "batchIndex": header.index,
                      "l2Block": header.last_block, "outputRoot": _hex(header.output_root),
+                     "inputsRoot": _hex(header.inputs_root),
                      "forcedThrough": header.forced_through,
                      "transactions": block.transactions, "bond": str(posted.bond)},
            f"fallback batch {header.index} posted in L1 block {posted.receipt.block_number} "
