@@ -47,11 +47,31 @@ def default_cache_dir() -> Path:
 
 
 def contract_source(name: str) -> str:
+    """The source of contract ``name``. A name with a folder (``step/StepRouter``) is a contract
+    that imports Vyper modules from its folder: its source, for the cache key, is the folder's
+    every ``.vy`` file, so an edited module compiles the contract again."""
+    if "/" in name:
+        return _folder_source(name)
     if name not in CONTRACT_NAMES:
         raise ContractCompileError(
             f"unknown contract {name!r}; known: {', '.join(CONTRACT_NAMES)}"
         )
     return (CONTRACTS_DIR / f"{name}.vy").read_text(encoding="utf-8")
+
+
+def _folder_path(name: str) -> Path:
+    path = (CONTRACTS_DIR / f"{name}.vy").resolve()
+    if CONTRACTS_DIR not in path.parents or not path.is_file():
+        raise ContractCompileError(f"unknown contract {name!r}: no {name}.vy under {CONTRACTS_DIR}")
+    return path
+
+
+def _folder_source(name: str) -> str:
+    path = _folder_path(name)
+    parts = [f"# {name}\n{path.read_text(encoding='utf-8')}"]
+    for module in sorted(path.parent.glob("*.vy")):
+        parts.append(f"# module {module.name}\n{module.read_text(encoding='utf-8')}")
+    return "\n".join(parts)
 
 
 def _compiler_version() -> str:
@@ -67,9 +87,18 @@ def source_hash(source: str, compiler_version: str) -> str:
 def _compile(name: str, source: str) -> tuple[list[dict[str, Any]], bytes, bytes]:
     import vyper
 
+    formats = ["abi", "bytecode", "bytecode_runtime"]
     try:
-        output = vyper.compile_code(source,
-                                    output_formats=["abi", "bytecode", "bytecode_runtime"])
+        if "/" in name:  # imports modules from its folder: compile the file, not the text
+            from vyper.compiler import compile_from_file_input
+            from vyper.compiler.input_bundle import FilesystemInputBundle
+
+            path = _folder_path(name)
+            bundle = FilesystemInputBundle([path.parent, CONTRACTS_DIR])
+            output = compile_from_file_input(bundle.load_file(path), input_bundle=bundle,
+                                             output_formats=formats)
+        else:
+            output = vyper.compile_code(source, output_formats=formats)
     except Exception as error:  # vyper raises many exception types, all mean "refused"
         raise ContractCompileError(f"{name}: vyper refused the source: {error}") from error
     return (list(output["abi"]), bytes.fromhex(str(output["bytecode"]).removeprefix("0x")),
