@@ -30,9 +30,8 @@ MAX_NODE_BYTES = 600
 """A branch with 16 hashed children is 532 bytes, the largest node of these tries."""
 MAX_VALUE_BYTES = 128
 """An account's RLP is at most 110 bytes, a storage or transient value 33."""
-MAX_PROOF_NODES = 65
-"""Each branch or extension consumes at least one of the 64 nibbles, then the leaf: 65 nodes."""
 MAX_WALK_STEPS = KEY_NIBBLES + 1
+"""Each branch or extension consumes at least one of the 64 nibbles, then the leaf: 65 nodes."""
 BRANCH_ITEMS = 17
 EMPTY_STRING = b"\x80"
 BLANK_ROOT = keccak(EMPTY_STRING)
@@ -249,33 +248,58 @@ def key_nibbles(path: bytes) -> tuple[int, ...]:
     return tuple(n for byte in path for n in (byte >> 4, byte & 15))
 
 
-def walk(root: bytes, path: bytes, proof: Sequence[bytes]) -> Walk:
-    """Follow ``path`` from ``root`` through ``proof`` (the hashed nodes, root first), checking
-    every node; every proof node must be used."""
+def pack_proof(proof: bytes | Sequence[bytes]) -> bytes:
+    """The proof as the verifier reads it: its nodes concatenated, root first (each node's RLP
+    header says where it ends). Bytes are taken as already packed."""
+    if isinstance(proof, bytes | bytearray):
+        return bytes(proof)
+    return b"".join(proof)
+
+
+def proof_node(blob: bytes, position: int) -> bytes:
+    """The node starting at ``position`` of a packed proof: an RLP list header (canonical form
+    is checked later, with the node's items) and the bytes it announces."""
+    _require(position < len(blob), "proof ends before the key's node")
+    prefix = blob[position]
+    _require(prefix >= 0xC0, "proof node is not an RLP list")
+    _require(prefix <= 0xF9, "node longer than 600 bytes")
+    if prefix <= 0xF7:
+        size = 1 + prefix - 0xC0
+    elif prefix == 0xF8:
+        _require(position + 2 <= len(blob), "proof node runs past the end of the proof")
+        size = 2 + blob[position + 1]
+    else:
+        _require(position + 3 <= len(blob), "proof node runs past the end of the proof")
+        size = 3 + blob[position + 1] * 256 + blob[position + 2]
+    _require(size <= MAX_NODE_BYTES, "node longer than 600 bytes")
+    _require(position + size <= len(blob), "proof node runs past the end of the proof")
+    return blob[position:position + size]
+
+
+def walk(root: bytes, path: bytes, proof: bytes | Sequence[bytes]) -> Walk:
+    """Follow ``path`` from ``root`` through ``proof`` (the hashed nodes, root first, as a list
+    or packed), checking every node; every byte of the proof must be used."""
     key = key_nibbles(path)
     _require(len(root) == 32, "root is not 32 bytes")
-    _require(len(proof) <= MAX_PROOF_NODES, "proof has more than 65 nodes")
+    blob = pack_proof(proof)
     if root == BLANK_ROOT:
-        _require(len(proof) == 0, "proof of the empty trie has nodes")
+        _require(len(blob) == 0, "proof of the empty trie has nodes")
         return Walk(key, (), End.EMPTY_TRIE, 0)
-    _require(len(proof) > 0, "proof is empty")
     depth = 0
-    used = 0
+    position = 0
     expected = root
     embedded: bytes | None = None
     nodes: list[Node] = []
     for _ in range(MAX_WALK_STEPS):
         if embedded is None:
-            _require(used < len(proof), "proof ends before the key's node")
-            encoded = proof[used]
-            _require(len(encoded) <= MAX_NODE_BYTES, "node longer than 600 bytes")
-            if used == 0:
+            encoded = proof_node(blob, position)
+            if position == 0:
                 _require(keccak(encoded) == expected, "first proof node does not hash to the root")
             else:
                 _require(keccak(encoded) == expected,
                          "proof node does not hash to its parent's reference")
                 _require(len(encoded) >= 32, "hashed node shorter than 32 bytes")
-            used += 1
+            position += len(encoded)
         else:
             encoded = embedded
         node = check_node(encoded, depth)
@@ -285,7 +309,7 @@ def walk(root: bytes, path: bytes, proof: Sequence[bytes]) -> Walk:
         if node.kind is Kind.BRANCH:
             child = node.items[key[depth]]
             if not child.is_list and child.length == 0:
-                return _ended(key, nodes, End.BRANCH_EMPTY, 0, used, proof)
+                return _ended(key, nodes, End.BRANCH_EMPTY, 0, position, blob)
             depth += 1
         else:
             common = 0
@@ -293,9 +317,9 @@ def walk(root: bytes, path: bytes, proof: Sequence[bytes]) -> Walk:
                 common += 1
             if node.kind is Kind.LEAF:
                 end = End.FOUND if common == len(node.path) else End.LEAF_DIFFERS
-                return _ended(key, nodes, end, common, used, proof)
+                return _ended(key, nodes, end, common, position, blob)
             if common < len(node.path):
-                return _ended(key, nodes, End.EXTENSION_DIFFERS, common, used, proof)
+                return _ended(key, nodes, End.EXTENSION_DIFFERS, common, position, blob)
             depth += len(node.path)
             child = node.items[1]
         if child.is_list:
@@ -306,16 +330,19 @@ def walk(root: bytes, path: bytes, proof: Sequence[bytes]) -> Walk:
     raise MptProofError("Mpt: walk did not end")  # unreachable: each step consumes a nibble
 
 
-def _ended(key: tuple[int, ...], nodes: list[Node], end: End, common: int, used: int,
-           proof: Sequence[bytes]) -> Walk:
-    _require(used == len(proof), "proof has nodes after the key's node")
+def _ended(key: tuple[int, ...], nodes: list[Node], end: End, common: int, position: int,
+           blob: bytes) -> Walk:
+    _require(position == len(blob), "proof has bytes after the key's node")
     return Walk(key, tuple(nodes), end, common)
 
 
-def read(root: bytes, path: bytes, proof: Sequence[bytes]) -> bytes | None:
+def read(root: bytes, path: bytes, proof: bytes | Sequence[bytes]) -> bytes | None:
     """The value stored at ``path`` (the leaf's string, e.g. an account's RLP or a storage
     value's RLP), or None when the proof shows the key absent."""
-    result = walk(root, path, proof)
+    return _found_value(walk(root, path, proof))
+
+
+def _found_value(result: Walk) -> bytes | None:
     if result.end is not End.FOUND:
         return None
     leaf = result.nodes[-1]
@@ -389,18 +416,26 @@ def _rehash(nodes: Sequence[Node], key: Sequence[int], top: int, new: bytes | No
 # ---------------------------------------------------------------------------------------------
 
 
-def write(root: bytes, path: bytes, value: bytes | None, proof: Sequence[bytes],
+def write(root: bytes, path: bytes, value: bytes | None, proof: bytes | Sequence[bytes],
           extra: bytes = b"") -> bytes:
     """The root after setting ``path`` to ``value`` (None or empty: deleting it) in the trie
     ``root``; ``proof`` is the read proof of ``path``. ``extra`` is empty except for a deletion
     that leaves the deleted leaf's branch with one child referenced by hash: then it is that
-    child's node (see ``needed_extra``)."""
+    child's node (``build_write_witness`` finds it)."""
+    return update(root, path, value, proof, extra)[1]
+
+
+def update(root: bytes, path: bytes, value: bytes | None, proof: bytes | Sequence[bytes],
+           extra: bytes = b"") -> tuple[bytes | None, bytes]:
+    """``write`` that also returns the value it replaces (None: the key was absent): one walk
+    for a read-modify-write such as SSTORE or a balance change."""
     result = walk(root, path, proof)
+    old = _found_value(result)
     if not value:
-        return _delete(root, result, extra)
+        return old, _delete(root, result, extra)
     _require(len(value) <= MAX_VALUE_BYTES, "value longer than 128 bytes")
     _require(len(extra) == 0, "extra node given for a write that needs none")
-    return _set(result, _encode_string(value))
+    return old, _set(result, _encode_string(value))
 
 
 def _set(result: Walk, value_item: bytes) -> bytes:
@@ -450,29 +485,24 @@ def _only_sibling(result: Walk) -> tuple[int, Item] | None:
 
 def _delete(root: bytes, result: Walk, extra: bytes) -> bytes:
     key, nodes = result.key, result.nodes
-    if result.end is not End.FOUND:
-        _require(len(extra) == 0, "extra node given for a write that needs none")
-        return root
-    if len(nodes) == 1:
-        _require(len(extra) == 0, "extra node given for a write that needs none")
-        return BLANK_ROOT
-    branch = nodes[-2]
     sibling = _only_sibling(result)
-    if sibling is None:
+    if sibling is None or sibling[1].is_list:
         _require(len(extra) == 0, "extra node given for a write that needs none")
-        emptied = _replace(branch, branch.items[key[branch.depth]], EMPTY_STRING)
-        return _rehash(nodes, key, len(nodes) - 3, emptied)
+    if result.end is not End.FOUND:
+        return root
+    if sibling is None:  # the leaf is the root, or its branch keeps two children or more
+        return _rehash(nodes, key, len(nodes) - 2, None)
+    branch = nodes[-2]
     nibble, item = sibling
     if item.is_list:
-        _require(len(extra) == 0, "extra node given for a write that needs none")
         encoded = branch.raw(item)
     else:
         _require(len(extra) > 0, "deletion needs the remaining sibling node as extra")
-        _require(len(extra) <= MAX_NODE_BYTES, "node longer than 600 bytes")
-        _require(keccak(extra) == branch.payload(item),
+        encoded = proof_node(extra, 0)
+        _require(len(encoded) == len(extra), "extra has bytes after its node")
+        _require(keccak(encoded) == branch.payload(item),
                  "extra node does not hash to the sibling's reference")
-        _require(len(extra) >= 32, "hashed node shorter than 32 bytes")
-        encoded = extra
+        _require(len(encoded) >= 32, "hashed node shorter than 32 bytes")
     child = check_node(encoded, branch.depth + 1)
     prefix: tuple[int, ...] = (nibble,)
     top = len(nodes) - 3
@@ -534,13 +564,13 @@ def build_proof(db: Mapping[bytes, bytes], root: bytes, path: bytes) -> tuple[by
 
 
 def needed_extra(db: Mapping[bytes, bytes], root: bytes, path: bytes,
-                 proof: Sequence[bytes]) -> bytes:
+                 proof: bytes | Sequence[bytes]) -> bytes:
     """The ``extra`` node a deletion of ``path`` needs: the hashed sibling that the branch
     above the deleted leaf folds into, or empty when it needs none."""
-    sibling = _only_sibling(walk(root, path, proof))
+    result = walk(root, path, proof)
+    sibling = _only_sibling(result)
     if sibling is None or sibling[1].is_list:
         return b""
-    result = walk(root, path, proof)
     return db[result.nodes[-2].payload(sibling[1])]
 
 
