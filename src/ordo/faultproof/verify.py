@@ -1,0 +1,130 @@
+"""``verify_step``: what the on-chain step verifier does, in Python (docs/fault_proofs.md 3.1).
+
+From a pre-state commitment and a witness alone it computes the post-state commitment, or
+raises: :class:`InvalidWitness` when an item does not match the pre-state (a wrong proof, a
+field that should be unused, a list longer than the step reads), :class:`UnsupportedStep` when
+the step is outside version 1. It runs the same :func:`ordo.faultproof.step.execute` as the
+tracer, fed from the witness, so the Vyper verifier has one reference to match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ordo.faultproof.machine_state import PHASE_EVM, ZERO_FRAME
+from ordo.faultproof.step import InvalidWitness, Tree, TrieField, execute
+from ordo.faultproof.witness import (
+    NO_CELL,
+    NO_SNAPSHOT,
+    NO_TRIE,
+    CellProof,
+    Proofs,
+    Snapshot,
+    StackProof,
+    TrieProof,
+    WitnessError,
+    decode_witness,
+)
+
+_UNUSED = {
+    "code": NO_CELL, "code_next": NO_CELL, "stack": StackProof(), "jumpdest": NO_CELL,
+    "account": NO_TRIE, "accessed": NO_TRIE, "storage": NO_TRIE, "original_account": NO_TRIE,
+    "original_storage": NO_TRIE, "transient": NO_TRIE, "ext_code": b"",
+    "snapshot": NO_SNAPSHOT, "parent": ZERO_FRAME,
+}
+
+
+class WitnessReader:
+    """A :class:`ordo.faultproof.step.StepIO` that hands out a witness's items in the order the
+    step asks for them and remembers which fields it used."""
+
+    def __init__(self, proofs: Proofs) -> None:
+        self.proofs = proofs
+        self.used: set[str] = set()
+        self.memory_read = 0
+        self.source_read = 0
+
+    def _take(self, name: str) -> object:
+        if name in self.used:
+            raise InvalidWitness(f"the step reads {name} twice")
+        self.used.add(name)
+        return getattr(self.proofs, name)
+
+    def code(self, index: int) -> CellProof:
+        return self._take("code")  # type: ignore[return-value]
+
+    def code_next(self, index: int) -> CellProof:
+        return self._take("code_next")  # type: ignore[return-value]
+
+    def stack(self, count: int) -> StackProof:
+        return self._take("stack")  # type: ignore[return-value]
+
+    def memory(self, index: int) -> CellProof:
+        if self.memory_read >= len(self.proofs.memory):
+            raise InvalidWitness("the witness has too few memory cells")
+        self.memory_read += 1
+        return self.proofs.memory[self.memory_read - 1]
+
+    def source(self, tree: Tree, index: int) -> CellProof:
+        if self.source_read >= len(self.proofs.source):
+            raise InvalidWitness("the witness has too few source cells")
+        self.source_read += 1
+        return self.proofs.source[self.source_read - 1]
+
+    def jumpdest(self, index: int) -> CellProof:
+        return self._take("jumpdest")  # type: ignore[return-value]
+
+    def trie(self, field: TrieField, root: bytes, key: bytes, deleting: bool) -> TrieProof:
+        return self._take(field.value)  # type: ignore[return-value]
+
+    def ext_code(self, code_hash: bytes) -> bytes:
+        return self._take("ext_code")  # type: ignore[return-value]
+
+    def snapshot(self) -> Snapshot:
+        return self._take("snapshot")  # type: ignore[return-value]
+
+    def wrote_memory(self, index: int, cell: bytes) -> None:
+        return None
+
+    def wrote_trie(self, field: TrieField, root: bytes, key: bytes, value: bytes | None,
+                   new_root: bytes) -> None:
+        return None
+
+    def stack_changed(self, removed: int, pushed: Sequence[int]) -> None:
+        return None
+
+    def memory_grew(self, size: int) -> None:
+        return None
+
+    def logged(self, address: bytes, topics: Sequence[bytes], data: bytes) -> None:
+        return None
+
+    def ended(self, output: bytes) -> None:
+        return None
+
+    def finish(self) -> None:
+        """Refuse a witness with items the step did not read: one pre-state, one witness."""
+        if self.memory_read != len(self.proofs.memory):
+            raise InvalidWitness("the witness has more memory cells than the step reads")
+        if self.source_read != len(self.proofs.source):
+            raise InvalidWitness("the witness has more source cells than the step reads")
+        for name, unused in _UNUSED.items():
+            if name not in self.used and getattr(self.proofs, name) != unused:
+                raise InvalidWitness(f"the step does not read {name}, but it is not zero")
+
+
+def verify_step(pre_commitment: bytes, witness: bytes) -> bytes:
+    """The post-state commitment of the step from the state ``pre_commitment`` with
+    ``witness``; raises instead of ever returning a commitment the witness does not prove."""
+    try:
+        pre_state, proofs = decode_witness(witness)
+    except WitnessError as error:
+        raise InvalidWitness(str(error)) from error
+    if pre_state.commitment() != pre_commitment:
+        raise InvalidWitness("the witness's pre-state is not the committed pre-state")
+    if pre_state.phase != PHASE_EVM:
+        raise InvalidWitness(f"phase {pre_state.phase} is not an EVM step")
+    reader = WitnessReader(proofs)
+    post_state = execute(pre_state, reader)
+    reader.finish()
+    return post_state.commitment()
