@@ -1,4 +1,5 @@
-"""Each upon-rule of CONSENSUS.md, driven through the real step function one event at a time."""
+"""Each upon-rule of docs/consensus.md §8, driven through the real step function one event at a
+time."""
 
 from __future__ import annotations
 

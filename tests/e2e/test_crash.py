@@ -1,7 +1,8 @@
 """Crash safety of a real node: SIGKILL under load, restart on the same data dir, nothing lost.
 
-DESIGN.md promises that a node killed at any instant restarts from its disk without repair, that
-final blocks never change, and that every acknowledged transaction is mined or still pending.
+docs/design.md §3 promises that a node killed at any instant restarts from its disk without
+repair, that final blocks never change, and that every acknowledged transaction is mined or still
+pending.
 """
 
 from __future__ import annotations

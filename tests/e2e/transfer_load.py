@@ -1,8 +1,9 @@
 """A background stream of signed transfers that remembers every hash the node acknowledged.
 
-An acknowledged hash is a promise (DESIGN.md, "nothing acknowledged is lost"): whatever happens
-to the node afterwards, that transaction must end up mined or still pending. The stream keeps
-sending through node restarts: while the node is down, sends fail and are simply not remembered.
+An acknowledged hash is a promise (docs/design.md §3, "nothing acknowledged is lost"): whatever
+happens to the node afterwards, that transaction must end up mined or still pending. The stream
+keeps sending through node restarts: while the node is down, sends fail and are simply not
+remembered.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The upon-rules of Tendermint's Algorithm 1 (CONSENSUS.md numbering), stake-weighted.
+"""The upon-rules of Tendermint's Algorithm 1 (docs/consensus.md §8 numbering), stake-weighted.
 
 Each rule is a function of the state alone that returns None when its condition does not hold.
 :func:`apply_rules` fires them until none applies, so a quorum completed by our own vote is seen

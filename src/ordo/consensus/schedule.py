@@ -8,10 +8,11 @@ stake-weighted order. The producer is ``order[offset]``; round r falls back to
 of the committed block's builder, so when round r's proposer replaced a dead producer it stays
 the producer for the rest of the epoch (``offset + r`` for a block freshly proposed in round r).
 
-Why the builder and not the certificate's round, as CONSENSUS.md words it: one block can be
-committed in several rounds (a locked value re-proposed), so two correct nodes can hold
-certificates of different rounds for the same block and would then disagree on the schedule
-(the simulator found exactly this). The builder is part of the block, so all nodes agree.
+Why the builder and not the certificate's round, as the first design worded it
+(docs/consensus.md §18, departure 1): one block can be committed in several rounds (a locked
+value re-proposed), so two correct nodes can hold certificates of different rounds for the same
+block and would then disagree on the schedule (the simulator found exactly this). The builder
+is part of the block, so all nodes agree.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class GenesisValidator:
 
 @dataclass(frozen=True)
 class ConsensusRules:
-    """Consensus parameters every node of the network must share (see CONSENSUS.md).
+    """Consensus parameters every node of the network must share (docs/consensus.md §17).
 
     Timeouts grow linearly with the round: base + round * delta, in milliseconds.
     """

@@ -23,7 +23,7 @@ def seconds_until_next_block(
 def next_block_timestamp(now: float, parent_timestamp: int) -> int:
     """Header timestamp in whole seconds: the wall clock, but never before the parent's.
 
-    Several blocks may share one second (Ordo's rule; see CONSENSUS.md), so equality is allowed.
+    Several blocks may share one second (docs/state_transition.md §2.3), so equality is allowed.
     """
     return max(int(now), parent_timestamp)
 

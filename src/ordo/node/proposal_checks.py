@@ -1,8 +1,8 @@
 """Consensus-level validity of a proposed block, before the EVM re-executes it.
 
-These are the rules of CONSENSUS.md that need no state: the block is the value it claims to be,
-extends our head, names its builder, and its timestamp is plausible. Pure: the local clock is
-passed in.
+These are the rules of docs/consensus.md §14 that need no state: the block is the value it
+claims to be, extends our head, names its builder, and its timestamp is plausible. Pure: the
+local clock is passed in.
 """
 
 from __future__ import annotations
