@@ -95,7 +95,8 @@ def test_unknown_contracts_are_refused() -> None:
     with pytest.raises(ContractCompileError, match="unknown contract 'Inbox'"):
         compile_contract("Inbox")
     assert CONTRACT_NAMES == ("GovernanceToken", "LockingPool", "RollupInbox",
-                              "ForcedInclusionQueue", "WithdrawalPortal", "L2ToL1MessagePasser")
+                              "ForcedInclusionQueue", "WithdrawalPortal", "L2ToL1MessagePasser",
+                              "DisputeGame")
 
 
 def test_cache_directory_follows_the_environment(

@@ -16,6 +16,8 @@ output_roots: public(HashMap[uint256, bytes32])
 landed_at: public(HashMap[uint256, uint256])
 dispute_status: public(HashMap[uint256, uint8])
 vetoed: public(HashMap[uint256, bool])
+# As the inbox: batches at or past next_index were removed (with a disproved earlier batch).
+next_index: public(uint256)
 
 
 @deploy
@@ -29,6 +31,7 @@ def land(index: uint256, root: bytes32):
     self.output_roots[index] = root
     self.landed_at[index] = block.timestamp
     self.dispute_status[index] = 0
+    self.next_index = max(self.next_index, index + 1)
 
 
 @external

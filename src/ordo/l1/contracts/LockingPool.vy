@@ -168,6 +168,18 @@ event InboxSet:
     inbox: indexed(address)
 
 
+event DisputeGameSet:
+    game: indexed(address)
+    slash_bps: uint256
+
+
+event DisputeSlashed:
+    owner: indexed(address)
+    signer: indexed(address)
+    game: indexed(address)
+    slashed: uint256
+
+
 event AllowlistEnabled:
     enabled: bool
 
@@ -190,6 +202,9 @@ reporter_bps: public(uint256)
 mrr_schedule: public(DynArray[uint256, MAX_SCHEDULE_YEARS])
 rewards_start: public(uint256)
 inbox: public(address)
+# The dispute game may slash every signer of a disproved batch header by this share.
+dispute_game: public(address)
+dispute_slash_bps: public(uint256)
 
 allowlist_enabled: public(bool)
 allowed: public(HashMap[address, bool])
@@ -278,6 +293,22 @@ def set_inbox(inbox: address):
     assert inbox != empty(address), "LockingPool: inbox is the zero address"
     self.inbox = inbox
     log InboxSet(inbox=inbox)
+
+
+@external
+def set_dispute_game(game: address, slash_bps: uint256):
+    """
+    @notice Name, once, the dispute game and the share of its locked stake each signer of a
+            disproved batch header loses (large: signing a wrong root must cost more than any
+            gain from it; 5000 = 50% in Ordo's deployments).
+    """
+    self._only_owner()
+    assert self.dispute_game == empty(address), "LockingPool: dispute game already set"
+    assert game != empty(address), "LockingPool: dispute game is the zero address"
+    assert slash_bps > 0 and slash_bps <= BPS, "LockingPool: dispute slash share must be 1..10000 bps"
+    self.dispute_game = game
+    self.dispute_slash_bps = slash_bps
+    log DisputeGameSet(game=game, slash_bps=slash_bps)
 
 
 @external
@@ -703,3 +734,35 @@ def report_equivocation(vote_a: Vote, vote_b: Vote):
         round=vote_a.round,
         vote_type=vote_a.vote_type,
     )
+
+
+@external
+def slash_signers(signers: DynArray[address, MAX_SEQUENCERS]) -> uint256:
+    """
+    @notice The dispute game slashes every signer of a header whose output root lost:
+            `dispute_slash_bps` of each one's remaining stake (exiting or not, as long as it was
+            not withdrawn: the exit delay outlasts window + longest game), starting the exit
+            of an active one; the slashed tokens go to the game for the winner's credit.
+    @return The tokens sent to the game.
+    """
+    assert msg.sender == self.dispute_game and msg.sender != empty(address), (
+        "LockingPool: only the dispute game slashes signers"
+    )
+    total: uint256 = 0
+    for signer: address in signers:
+        owner: address = self.signer_owner[signer]
+        if owner == empty(address):
+            continue
+        record: Sequencer = self.sequencers[owner]
+        slashed: uint256 = record.amount * self.dispute_slash_bps // BPS
+        if slashed == 0:
+            continue
+        self.sequencers[owner].amount = record.amount - slashed
+        self.total_locked -= slashed
+        total += slashed
+        if record.status == STATUS_ACTIVE:
+            self._start_exit(owner)
+        log DisputeSlashed(owner=owner, signer=signer, game=msg.sender, slashed=slashed)
+    if total > 0:
+        self._push(msg.sender, total)
+    return total

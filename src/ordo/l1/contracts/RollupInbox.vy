@@ -52,6 +52,8 @@ MAX_PRODUCERS: public(constant(uint256)) = 64
 MAX_BLOBS: public(constant(uint256)) = 16
 # 120 000 bytes of calldata: under the 128 KiB transaction size limit of geth's pool.
 MAX_PAYLOAD: public(constant(uint256)) = 120_000
+# The dispute game bisects a batch's blocks over 2^SPLIT_DEPTH leaves (SPLIT_DEPTH = 10).
+MAX_BATCH_BLOCKS: public(constant(uint256)) = 1024
 DATA_CALLDATA: public(constant(uint8)) = 0
 DATA_BLOBS: public(constant(uint8)) = 1
 BATCH_DOMAIN: public(constant(bytes32)) = keccak256("ordo.batch.v2")
@@ -99,6 +101,10 @@ interface DisputeGame:
     def dispute_status(index: uint256, output_root: bytes32) -> uint8: view
 
 
+interface DisputeGameBound:
+    def max_game_duration() -> uint256: view
+
+
 interface ForcedInclusionQueue:
     def length() -> uint256: view
     def deadline_of(index: uint256) -> uint256: view
@@ -124,6 +130,16 @@ event BatchAccepted:
 struct FallbackBond:
     poster: address
     amount: uint256
+
+
+event BatchesRemoved:
+    index: indexed(uint256)
+    header_hash: indexed(bytes32)
+    removed: uint256
+
+
+event DisputesSet:
+    disputes: indexed(address)
 
 
 # What the dispute hook says of a batch's output root.
@@ -152,6 +168,13 @@ fallback_bond: public(uint256)
 last_landing: public(uint256)
 fallback_bonds: public(HashMap[uint256, FallbackBond])
 fallback_batches: public(HashMap[uint256, bool])
+# Per batch, for the dispute game: keccak256(abi.encode(ascending signer addresses)) of a signed
+# batch (of the empty list for a fallback batch), and last_block | forced_through << 64 |
+# epoch << 128, what the inbox goes back to when a disproved batch and those after it go.
+signers_hashes: public(HashMap[uint256, bytes32])
+batch_records: public(HashMap[uint256, uint256])
+disproved: public(HashMap[bytes32, bool])
+deployer: public(address)
 
 
 @deploy
@@ -191,6 +214,26 @@ def __init__(
     self.sequencer_timeout = sequencer_timeout
     self.fallback_bond = fallback_bond
     self.last_landing = block.timestamp
+    self.deployer = msg.sender
+
+
+@external
+def set_disputes(disputes: DisputeGame):
+    """
+    @notice Name the dispute game once, after deploying it (it needs this inbox's address):
+            only the deployer, only while none is set, and only a game whose longest game fits
+            in `max_dispute_duration` (so the pool's exit delay outlasts every dispute).
+    """
+    assert msg.sender == self.deployer, "RollupInbox: only the deployer names the dispute game"
+    assert self.disputes.address == empty(address), "RollupInbox: dispute game already set"
+    assert disputes.address != empty(address), "RollupInbox: dispute game is the zero address"
+    longest: uint256 = staticcall DisputeGameBound(disputes.address).max_game_duration()
+    assert longest <= self.max_dispute_duration, concat(
+        "RollupInbox: the game can last ", uint2str(longest),
+        " s, more than max_dispute_duration"
+    )
+    self.disputes = disputes
+    log DisputesSet(disputes=disputes.address)
 
 
 # ---------------------------------------------------------------- digest and signatures
@@ -245,9 +288,11 @@ def _signer(digest: bytes32, signature: Bytes[65]) -> address:
 
 @internal
 @view
-def _check_quorum(digest: bytes32, epoch: uint256, signatures: DynArray[Bytes[65], MAX_SIGNATURES]):
+def _check_quorum(digest: bytes32, epoch: uint256,
+                  signatures: DynArray[Bytes[65], MAX_SIGNATURES]) -> bytes32:
     """More than 2/3 of the epoch's stake signed `digest`. Signers must come in strictly
-    ascending address order: that rejects a repeated signer without a seen-set."""
+    ascending address order: that rejects a repeated signer without a seen-set. Returns the
+    hash of the signer list, which the dispute game checks before slashing them."""
     assert epoch <= staticcall self.pool.current_epoch(), "RollupInbox: epoch has not started"
     members: DynArray[Member, MAX_SEQUENCERS] = staticcall self.pool.get_epoch_set(epoch)
     total: uint256 = 0
@@ -256,8 +301,10 @@ def _check_quorum(digest: bytes32, epoch: uint256, signatures: DynArray[Bytes[65
     assert total > 0, "RollupInbox: epoch has no stake"
     signed: uint256 = 0
     previous: uint256 = 0
+    signers: DynArray[address, MAX_SIGNATURES] = []
     for signature: Bytes[65] in signatures:
         signer: address = self._signer(digest, signature)
+        signers.append(signer)
         assert convert(signer, uint256) > previous, (
             "RollupInbox: signers not in strictly ascending order (repeated signer?)"
         )
@@ -270,6 +317,7 @@ def _check_quorum(digest: bytes32, epoch: uint256, signatures: DynArray[Bytes[65
         assert stake > 0, "RollupInbox: signer is not in the epoch's set"
         signed += stake
     assert 3 * signed > 2 * total, "RollupInbox: signatures carry 2/3 of the stake or less"
+    return keccak256(abi_encode(signers))
 
 
 # ---------------------------------------------------------------- data
@@ -332,6 +380,9 @@ def _check_blocks(header: BatchHeader):
         "RollupInbox: first_block does not follow the previous batch"
     )
     assert header.last_block >= header.first_block, "RollupInbox: last_block before first_block"
+    assert convert(header.last_block - header.first_block, uint256) < MAX_BATCH_BLOCKS, (
+        "RollupInbox: a batch carries at most 1024 blocks"
+    )
     produced: uint256 = 0
     for producer: Producer in header.producers:
         assert producer.blocks > 0, "RollupInbox: producer with no blocks"
@@ -374,6 +425,9 @@ def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32,
     self.output_roots[index] = header.output_root
     self.inputs_roots[index] = header.inputs_root
     self.landed_at[index] = block.timestamp
+    self.batch_records[index] = convert(header.last_block, uint256) | (
+        convert(convert(header.forced_through, uint64), uint256) << 64) | (
+        convert(convert(header.epoch, uint64), uint256) << 128)
     if not fallback:
         # Only signed batches show the sequencers alive: once they are silent, fallback
         # batches may follow each other until a signed batch lands again.
@@ -412,6 +466,7 @@ def submit_batch(
     digest: bytes32 = self._header_hash(header)
     if self._is_repeat(header, digest):
         return
+    assert not self.disproved[digest], "RollupInbox: that header's output root was disproved"
     self._check_blocks(header)
     assert header.output_root != empty(bytes32), "RollupInbox: output root is zero"
     assert header.epoch >= self.last_epoch, "RollupInbox: epoch older than the previous batch's"
@@ -421,8 +476,9 @@ def submit_batch(
     blob_hashes: DynArray[bytes32, MAX_BLOBS] = self._check_data(
         header, len(payload), keccak256(payload)
     )
-    self._check_quorum(digest, header.epoch, signatures)
+    signers_hash: bytes32 = self._check_quorum(digest, header.epoch, signatures)
     self._accept(header, digest, blob_hashes, False)
+    self.signers_hashes[header.index] = signers_hash
     for producer: Producer in header.producers:
         extcall self.pool.credit_reward(producer.signer, producer.blocks)
 
@@ -469,6 +525,10 @@ def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
         "RollupInbox: first_block does not follow the previous batch"
     )
     assert header.last_block >= header.first_block, "RollupInbox: last_block before first_block"
+    assert convert(header.last_block - header.first_block, uint256) < MAX_BATCH_BLOCKS, (
+        "RollupInbox: a batch carries at most 1024 blocks"
+    )
+    assert not self.disproved[digest], "RollupInbox: that header's output root was disproved"
     assert len(header.producers) == 0, "RollupInbox: a fallback batch credits no producer"
     assert header.epoch == self.last_epoch, "RollupInbox: a fallback batch keeps the last epoch"
     assert header.output_root != empty(bytes32), "RollupInbox: output root is zero"
@@ -479,6 +539,7 @@ def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
     self.fallback_bonds[header.index] = FallbackBond(poster=msg.sender, amount=msg.value)
     self.fallback_batches[header.index] = True
     self._accept(header, digest, blob_hashes, True)
+    self.signers_hashes[header.index] = keccak256(abi_encode(empty(DynArray[address, MAX_SIGNATURES])))
 
 
 @external
@@ -488,12 +549,72 @@ def reclaim_fallback_bond(index: uint256):
     final; a disproved output keeps it (for the dispute game's winner)."""
     bond: FallbackBond = self.fallback_bonds[index]
     assert bond.amount > 0, "RollupInbox: no bond to reclaim for that batch"
-    assert self._is_output_final(index), "RollupInbox: the batch's output is not final"
+    # A batch removed because an earlier one was disproved (index at or past next_index; the
+    # disproved one's bond went to the game) was not judged: its poster gets the bond back.
+    assert self._is_output_final(index) or index >= self.next_index, (
+        "RollupInbox: the batch's output is not final"
+    )
     self.fallback_bonds[index] = empty(FallbackBond)
     send(bond.poster, bond.amount)
 
 
+# ---------------------------------------------------------------- a disproved batch
+
+
+@external
+def remove_batches(index: uint256, header_hash: bytes32) -> uint256:
+    """
+    @notice Called by the dispute game when the output root of batch `index` (header
+            `header_hash`) lost: that batch and every later one are removed (O(1): next_index,
+            last_block, forced_through and last_epoch go back to what batch `index - 1` left;
+            entries at or past next_index are stale until overwritten and never final), the
+            header can never be accepted again, and a fallback batch's bond goes to the game.
+    @return The wei sent to the game (the fallback bond; 0 for a signed batch).
+    """
+    assert msg.sender == self.disputes.address and msg.sender != empty(address), (
+        "RollupInbox: only the dispute game removes batches"
+    )
+    assert index < self.next_index and self.batch_hash[index] == header_hash, (
+        "RollupInbox: no batch with that header at that index"
+    )
+    removed: uint256 = self.next_index - index
+    self.disproved[header_hash] = True
+    self.next_index = index
+    record: uint256 = 0
+    if index > 0:
+        record = self.batch_records[index - 1]
+    self.last_block = convert(record & convert(max_value(uint64), uint256), uint64)
+    self.forced_through = (record >> 64) & convert(max_value(uint64), uint256)
+    self.last_epoch = record >> 128
+    # The portal sees the removal: a proof against this root no longer matches any batch.
+    self.output_roots[index] = empty(bytes32)
+    bond: FallbackBond = self.fallback_bonds[index]
+    self.fallback_bonds[index] = empty(FallbackBond)
+    log BatchesRemoved(index=index, header_hash=header_hash, removed=removed)
+    if bond.amount > 0:
+        send(msg.sender, bond.amount)
+    return bond.amount
+
+
+@external
+@view
+def batch_block_count(index: uint256) -> uint256:
+    """@notice How many L2 blocks batch `index` carries (it must have landed)."""
+    assert self._landed(index), "RollupInbox: batch has not landed"
+    previous: uint256 = 0
+    if index > 0:
+        previous = self.batch_records[index - 1] & convert(max_value(uint64), uint256)
+    return (self.batch_records[index] & convert(max_value(uint64), uint256)) - previous
+
+
 # ---------------------------------------------------------------- settlement
+
+
+@internal
+@view
+def _landed(index: uint256) -> bool:
+    """Accepted and not removed: entries past next_index are what a removal left behind."""
+    return index < self.next_index and self.output_roots[index] != empty(bytes32)
 
 
 @internal
@@ -510,7 +631,7 @@ def _dispute_status(index: uint256) -> uint8:
 @view
 def dispute_status(index: uint256) -> uint8:
     """@notice 0 none, 1 open, 2 lost (the root was disproved), 3 defended."""
-    assert self.output_roots[index] != empty(bytes32), "RollupInbox: batch has not landed"
+    assert self._landed(index), "RollupInbox: batch has not landed"
     return self._dispute_status(index)
 
 
@@ -518,7 +639,7 @@ def dispute_status(index: uint256) -> uint8:
 @view
 def finalizable_at(index: uint256) -> uint256:
     """@notice The L1 timestamp from which batch `index`'s output is final if undisputed."""
-    assert self.output_roots[index] != empty(bytes32), "RollupInbox: batch has not landed"
+    assert self._landed(index), "RollupInbox: batch has not landed"
     return self.landed_at[index] + self.challenge_window
 
 
@@ -533,7 +654,7 @@ def is_output_final(index: uint256) -> bool:
 @internal
 @view
 def _is_output_final(index: uint256) -> bool:
-    if self.output_roots[index] == empty(bytes32):
+    if not self._landed(index):
         return False
     if block.timestamp < self.landed_at[index] + self.challenge_window:
         return False

@@ -24,6 +24,7 @@
 
 interface RollupInbox:
     def output_roots(index: uint256) -> bytes32: view
+    def next_index() -> uint256: view
     def landed_at(index: uint256) -> uint256: view
     def finalizable_at(index: uint256) -> uint256: view
     def dispute_status(index: uint256) -> uint8: view
@@ -201,6 +202,9 @@ def _proof_invalidated(proven: ProvenWithdrawal) -> bool:
     """An earlier proof no longer counts when its output root was removed or replaced at its
     index, or lost a dispute: then the withdrawal may be proved again against another batch."""
     inbox: RollupInbox = RollupInbox(self.inbox)
+    # At or past next_index: removed with a disproved earlier batch (entries there are stale).
+    if proven.batch_index >= staticcall inbox.next_index():
+        return True
     if staticcall inbox.output_roots(proven.batch_index) != proven.output_root:
         return True
     return staticcall inbox.dispute_status(proven.batch_index) == DISPUTE_LOST
@@ -277,7 +281,8 @@ def finalize_withdrawal(withdrawal: Withdrawal):
     assert proven.timestamp != 0, "WithdrawalPortal: withdrawal not proven"
 
     inbox: RollupInbox = RollupInbox(self.inbox)
-    assert staticcall inbox.output_roots(proven.batch_index) == proven.output_root, \
+    assert proven.batch_index < staticcall inbox.next_index() and \
+        staticcall inbox.output_roots(proven.batch_index) == proven.output_root, \
         "WithdrawalPortal: output was removed; prove the withdrawal again"
     status: uint8 = staticcall inbox.dispute_status(proven.batch_index)
     assert status != DISPUTE_LOST, "WithdrawalPortal: output was disproved"
