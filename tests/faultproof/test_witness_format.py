@@ -3,6 +3,7 @@ pre-state whose commitment the verifier checks, and the type string is the docum
 
 from __future__ import annotations
 
+import pytest
 from eth_abi import encode
 from eth_hash.auto import keccak
 
@@ -23,9 +24,10 @@ from ordo.faultproof.witness import (
     Snapshot,
     StackProof,
     TrieProof,
-    decode_witness,
-    encode_witness,
+    decode_witness_abi,
+    encode_witness_abi,
 )
+from ordo.faultproof.witness_codec import CodecError, decode_witness, encode_witness
 
 
 def _state() -> MachineState:
@@ -61,9 +63,41 @@ def test_witness_round_trips() -> None:
                           b"\x06" * 32, 7),
     )
     data = encode_witness(state, proofs)
+    assert data == encode_witness_abi(state, proofs)
+    assert decode_witness_abi(data) == (state, proofs)
     decoded_state, decoded_proofs = decode_witness(data)
     assert decoded_state == state
     assert decoded_proofs == proofs
+
+
+def test_codec_equals_eth_abi_on_every_shape() -> None:
+    state = _state()
+    sibling = tuple(bytes([i]) * 32 for i in range(32))
+    shapes = [
+        Proofs(),
+        Proofs(memory=tuple(CellProof(i, bytes([i]) * 32, sibling) for i in range(3)),
+               source=(CellProof(9, b"\x09" * 32, sibling),)),
+        Proofs(account=TrieProof((b"\x01" * 33, b"\x02" * 532, b""), b"\x03" * 70),
+               transient=TrieProof((), b"\x04"), ext_code=bytes(range(256)) * 3,
+               stack=StackProof(tuple(range(17)), b"\x05" * 32),
+               parent=state.frame),
+    ]
+    for proofs in shapes:
+        data = encode_witness(state, proofs)
+        assert data == encode_witness_abi(state, proofs)
+        assert decode_witness(data) == (state, proofs)
+
+
+def test_codec_refuses_non_canonical_bytes() -> None:
+    data = encode_witness(_state(), Proofs(ext_code=b"\x01"))
+    for mutated in (
+        data + bytes(32),                                   # trailing words
+        data[:-32],                                         # cut short
+        data[:32 * 3 + 11] + b"\x01" + data[32 * 3 + 12:],   # coinbase with a high byte set
+        data[:32 * 45] + (32 * 47).to_bytes(32, "big") + data[32 * 46:],  # moved tail
+    ):
+        with pytest.raises(CodecError):
+            decode_witness(mutated)
 
 
 def test_layout_is_the_documented_tuple() -> None:
@@ -83,3 +117,9 @@ def test_outcome_part() -> None:
     assert outcome.hash() == keccak(encode(
         ["bool", "uint256", "bytes32", "uint256", "bytes32"],
         [True, 5, EMPTY_ROOT, 0, b"\x01" * 32]))
+
+
+def test_part_words_are_abi_encode() -> None:
+    state = _state()
+    for part in (state.block, state.tx, state.context, state.frame):
+        assert part.encoded() == encode(part.abi_types(), list(part.as_tuple()))

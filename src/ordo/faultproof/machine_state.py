@@ -51,6 +51,25 @@ def _bool() -> Any:
 PartT = TypeVar("PartT", bound="_Part")
 
 
+def _word(abi_type: str, value: Any) -> bytes:
+    """One ABI word; refuses what ``abi.encode`` would refuse (wrong widths, out of range)."""
+    if abi_type == "uint256":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 256:
+            raise ValueError(f"not a uint256: {value!r}")
+        return value.to_bytes(32, "big")
+    if abi_type == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"not a bool: {value!r}")
+        return int(value).to_bytes(32, "big")
+    if abi_type == "address":
+        if not isinstance(value, bytes) or len(value) != 20:
+            raise ValueError(f"not a 20-byte address: {value!r}")
+        return bytes(12) + value
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ValueError(f"not a bytes32: {value!r}")
+    return value
+
+
 class _Part:
     """A part of the machine state: a fixed tuple of ABI words with a hash."""
 
@@ -61,11 +80,18 @@ class _Part:
         return astuple(self)  # type: ignore[call-overload, no-any-return]
 
     def encoded(self) -> bytes:
-        """``abi(...)`` of the fields: what the part's hash is taken of."""
-        return encode(self.abi_types(), list(self.as_tuple()))
+        """``abi(...)`` of the fields: what the part's hash is taken of. Every field is one
+        static word, so this is the words side by side (the same bytes as ``eth_abi.encode``,
+        which a test checks; written out because a trace hashes parts at every step)."""
+        return b"".join(_word(f.metadata["abi"], getattr(self, f.name))
+                        for f in fields(self))  # type: ignore[arg-type]
 
     def hash(self) -> bytes:
-        return keccak(self.encoded())
+        cached: bytes | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = keccak(self.encoded())
+            self.__dict__["_hash"] = cached  # a frozen part's hash never changes
+        return cached
 
 
 @dataclass(frozen=True)

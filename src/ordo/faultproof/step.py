@@ -276,6 +276,8 @@ class _Run:
     def trie_read(self, field: TrieField, root: bytes, key: bytes,
                   deleting: bool = False) -> tuple[bytes | None, TrieProof]:
         proof = self.io.trie(field, root, key, deleting)
+        _require(deleting or not proof.extra,
+                 f"{field.value}: an extra node for a proof that deletes nothing")
         try:
             return mpt_proof.read(root, key, proof.nodes), proof
         except mpt_proof.MptProofError as error:

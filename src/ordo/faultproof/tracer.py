@@ -32,7 +32,8 @@ from ordo.faultproof.machine_state import (
 )
 from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.faultproof.step import ACCESSED_VALUE, execute
-from ordo.faultproof.witness import Snapshot, encode_witness
+from ordo.faultproof.witness import Snapshot
+from ordo.faultproof.witness_codec import encode_witness
 from ordo.faultproof.world import Log, NodeStore, Recorder, World, jumpdest_bitmap, trie_with
 
 MAX_TRACE_STEPS = 1_000_000
@@ -64,7 +65,8 @@ class BlockEnv:
 
 @dataclass(frozen=True)
 class MessageCall:
-    """A depth-0 call: ``origin`` is the caller unless given."""
+    """A depth-0 call: ``origin`` is the caller unless given; ``is_static`` runs the frame in
+    static mode (as a STATICCALL's callee, to exercise its refusals)."""
 
     caller: bytes
     to: bytes
@@ -73,6 +75,7 @@ class MessageCall:
     value: int = 0
     gas_price: int = 0
     origin: bytes | None = None
+    is_static: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ def initial_state(block: BlockEnv, call: MessageCall, start_root: bytes, entered
                          0, ZERO32).snapshot()
     frame = Frame(
         parent_frame=ZERO32, depth=0, address=call.to, caller=call.caller, value=call.value,
-        is_static=False, code_root=world.code.root, code_size=code_size,
+        is_static=call.is_static, code_root=world.code.root, code_size=code_size,
         jumpdests_root=world.jumpdests.root, calldata_root=world.calldata.root,
         calldata_size=len(call.data), pc=0, gas=call.gas, stack_hash=ZERO32, stack_size=0,
         memory_root=EMPTY_ROOT, memory_size=0, returndata_root=EMPTY_ROOT, returndata_size=0,

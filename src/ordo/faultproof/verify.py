@@ -23,8 +23,8 @@ from ordo.faultproof.witness import (
     StackProof,
     TrieProof,
     WitnessError,
-    decode_witness,
 )
+from ordo.faultproof.witness_codec import decode_witness
 
 _UNUSED = {
     "code": NO_CELL, "code_next": NO_CELL, "stack": StackProof(), "jumpdest": NO_CELL,

@@ -177,16 +177,17 @@ class WitnessError(ValueError):
     """A witness that does not decode, or exceeds the verifier's size bound."""
 
 
-def encode_witness(pre_state: MachineState, proofs: Proofs) -> bytes:
-    """``abi.encode(pre_state_preimage, proofs)``: the verifier's ``witness`` argument."""
+def encode_witness_abi(pre_state: MachineState, proofs: Proofs) -> bytes:
+    """``abi.encode(pre_state_preimage, proofs)`` by eth_abi: the definition that
+    :mod:`witness_codec`'s faster encoder is tested against."""
     data = encode(WITNESS_TYPES, [pre_state.as_tuple(), proofs.as_tuple()])
     if len(data) > MAX_WITNESS_BYTES:
         raise WitnessError(f"a witness of {len(data)} bytes exceeds {MAX_WITNESS_BYTES}")
     return data
 
 
-def decode_witness(data: bytes) -> tuple[MachineState, Proofs]:
-    """The pre-state preimage and proofs of an encoded witness."""
+def decode_witness_abi(data: bytes) -> tuple[MachineState, Proofs]:
+    """eth_abi's decoding of a witness (the reference for :mod:`witness_codec`)."""
     if len(data) > MAX_WITNESS_BYTES:
         raise WitnessError(f"a witness of {len(data)} bytes exceeds {MAX_WITNESS_BYTES}")
     try:
