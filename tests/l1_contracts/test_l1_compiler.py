@@ -4,6 +4,7 @@ hash, and an edited source or a damaged entry is compiled again."""
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,27 @@ def test_cache_directory_follows_the_environment(
     monkeypatch.delenv("ORDO_VYPER_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "ordo" / "vyper"
+
+
+@pytest.mark.parametrize("loose", ["entry", "directory"])
+def test_an_entry_others_could_have_written_is_never_deployed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose: str
+) -> None:
+    """Bytecode planted under the right name in a cache others can write is compiled over."""
+    cache_dir = tmp_path / "cache"
+    compiled = compile_contract("GovernanceToken", cache_dir)
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    path = cache_dir / f"GovernanceToken-{compiled.source_hash}.json"
+    entry = json.loads(path.read_text())
+    entry["bytecode"] = "fe" * 64  # what an attacker would deploy in our name
+    path.write_text(json.dumps(entry))
+    compiler._compile_cached.cache_clear()
+    assert compile_contract("GovernanceToken", cache_dir).bytecode.hex() == "fe" * 64  # private
+    (path if loose == "entry" else cache_dir).chmod(0o666 if loose == "entry" else 0o777)
+    compiler._compile_cached.cache_clear()
+    assert compile_contract("GovernanceToken", cache_dir) == compiled
+    if loose == "directory":  # nothing is written into a cache others can write
+        assert json.loads(path.read_text())["bytecode"] == "fe" * 64
+    else:  # the loose entry in our private directory is replaced by a private, true one
+        assert bytes.fromhex(json.loads(path.read_text())["bytecode"]) == compiled.bytecode
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -4,6 +4,12 @@ Artifacts are not committed: a fresh clone compiles with the vyper from PyPI, an
 is named by the sha256 of (compiler version, source), so an edited source or another compiler
 can never be served a stale bytecode. The cache is an optimisation only: when its directory
 cannot be written the contract is compiled in memory and the caller never sees the difference.
+
+The name only says which source an entry claims to be compiled from; anyone who can write the
+cache could plant other bytecode under it, and that bytecode is what gets deployed. So an entry
+is served only when neither it nor any directory from it up to the cache root can be written by
+anyone but this user (owned by us, no group or other write bit); otherwise the contract is
+compiled in memory and nothing is written there. The cache directories are created 0700.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -105,6 +112,28 @@ def _compile(name: str, source: str) -> tuple[list[dict[str, Any]], bytes, bytes
             bytes.fromhex(str(output["bytecode_runtime"]).removeprefix("0x")))
 
 
+def _is_private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else (a missing path is not)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not stat.S_IMODE(status.st_mode) & 0o022
+
+
+def _is_trusted(path: Path, cache_dir: Path) -> bool:
+    """``path`` and every directory from its parent up to ``cache_dir`` are private."""
+    if not _is_private(path):
+        return False
+    directory = path.parent
+    while True:
+        if not _is_private(directory):
+            return False
+        if directory == cache_dir or directory == directory.parent:
+            return True
+        directory = directory.parent
+
+
 def _read_cached(path: Path, name: str, digest: str) -> CompiledContract | None:
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
@@ -125,7 +154,7 @@ def _write_cached(path: Path, contract: CompiledContract) -> None:
         "runtime_bytecode": contract.runtime_bytecode.hex(),
     }
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # write then rename, so a concurrent reader sees either nothing or a whole entry
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
@@ -147,10 +176,12 @@ def compile_contract(name: str, cache_dir: Path | None = None) -> CompiledContra
 @cache
 def _compile_cached(name: str, source: str, digest: str, cache_dir: Path) -> CompiledContract:
     path = cache_dir / f"{name}-{digest}.json"
-    cached = _read_cached(path, name, digest)
-    if cached is not None:
-        return cached
+    if path.exists() and _is_trusted(path, cache_dir):
+        cached = _read_cached(path, name, digest)
+        if cached is not None:
+            return cached
     abi, bytecode, runtime = _compile(name, source)
     contract = CompiledContract(name, abi, bytecode, digest, runtime)
-    _write_cached(path, contract)
+    if not cache_dir.exists() or _is_private(cache_dir):
+        _write_cached(path, contract)
     return contract
