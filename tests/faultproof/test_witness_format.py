@@ -57,7 +57,7 @@ def test_witness_round_trips() -> None:
         code=CellProof(0, b"\x60" + bytes(31), tuple(bytes([i]) * 32 for i in range(32))),
         stack=StackProof((1, 2, 3), b"\x11" * 32),
         memory=(CellProof(2, b"\x22" * 32, (ZERO32,) * 32),),
-        storage=TrieProof((b"\xc1\x80",), b""),
+        storage=TrieProof(b"\xc1\x80", b""),
         ext_code=b"\x60\x00",
         snapshot=Snapshot(b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, b"\x04" * 32, 5,
                           b"\x06" * 32, 7),
@@ -77,8 +77,8 @@ def test_codec_equals_eth_abi_on_every_shape() -> None:
         Proofs(),
         Proofs(memory=tuple(CellProof(i, bytes([i]) * 32, sibling) for i in range(3)),
                source=(CellProof(9, b"\x09" * 32, sibling),)),
-        Proofs(account=TrieProof((b"\x01" * 33, b"\x02" * 532, b""), b"\x03" * 70),
-               transient=TrieProof((), b"\x04"), ext_code=bytes(range(256)) * 3,
+        Proofs(account=TrieProof(b"\x01" * 33 + b"\x02" * 532, b"\x03" * 70),
+               transient=TrieProof(b"", b"\x04"), ext_code=bytes(range(256)) * 3,
                stack=StackProof(tuple(range(17)), b"\x05" * 32),
                parent=state.frame),
     ]
@@ -102,7 +102,7 @@ def test_codec_refuses_non_canonical_bytes() -> None:
 
 def test_layout_is_the_documented_tuple() -> None:
     cell = "(uint256,bytes32,bytes32[32])"
-    trie = "(bytes[],bytes)"
+    trie = "(bytes,bytes)"
     assert (
         f"({cell},{cell},(uint256[],bytes32),{cell}[],{cell}[],{cell},"
         f"{trie},{trie},{trie},{trie},{trie},{trie},bytes,"

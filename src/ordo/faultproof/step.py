@@ -279,14 +279,14 @@ class _Run:
         _require(deleting or not proof.extra,
                  f"{field.value}: an extra node for a proof that deletes nothing")
         try:
-            return mpt_proof.read(root, key, proof.nodes), proof
+            return mpt_proof.read(root, key, proof.proof), proof
         except mpt_proof.MptProofError as error:
             raise InvalidWitness(f"{field.value}: {error}") from error
 
     def trie_write(self, field: TrieField, root: bytes, key: bytes, value: bytes | None,
                    proof: TrieProof) -> bytes:
         try:
-            new_root = mpt_proof.write(root, key, value, proof.nodes, proof.extra)
+            new_root = mpt_proof.write(root, key, value, proof.proof, proof.extra)
         except mpt_proof.MptProofError as error:
             raise InvalidWitness(f"{field.value} write: {error}") from error
         self.io.wrote_trie(field, root, key, value, new_root)

@@ -31,7 +31,7 @@ MAX_WITNESS_BYTES = 262_144
 
 CELL_TYPE = f"(uint256,bytes32,bytes32[{CELL_DEPTH}])"
 STACK_TYPE = "(uint256[],bytes32)"
-TRIE_TYPE = "(bytes[],bytes)"
+TRIE_TYPE = "(bytes,bytes)"
 SNAPSHOT_TYPE = "(bytes32,bytes32,bytes32,bytes32,uint256,bytes32,uint256)"
 PROOFS_TYPE = (
     f"({CELL_TYPE},{CELL_TYPE},{STACK_TYPE},{CELL_TYPE}[],{CELL_TYPE}[],{CELL_TYPE},"
@@ -68,18 +68,19 @@ NO_CELL = CellProof(0, ZERO32, ZERO_SIBLINGS)
 @dataclass(frozen=True)
 class TrieProof:
     """A Merkle-Patricia proof as :mod:`ordo.faultproof.mpt_proof` reads and writes with it:
-    the hashed nodes along the key, root first, and ``extra``, the node a deletion's collapsing
-    branch folds into (empty unless a deletion needs it)."""
+    ``proof`` the hashed nodes along the key concatenated, root first (``mpt_proof.pack_proof``,
+    as Mpt.vy reads it in place), and ``extra``, the node a deletion's collapsing branch folds
+    into (empty unless a deletion needs it)."""
 
-    nodes: tuple[bytes, ...] = ()
+    proof: bytes = b""
     extra: bytes = b""
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return (list(self.nodes), self.extra)
+        return (self.proof, self.extra)
 
     @staticmethod
     def from_tuple(value: tuple[Any, ...]) -> TrieProof:
-        return TrieProof(tuple(bytes(n) for n in value[0]), bytes(value[1]))
+        return TrieProof(bytes(value[0]), bytes(value[1]))
 
 
 NO_TRIE = TrieProof()

@@ -76,10 +76,6 @@ def _tuple_of_tails(heads: Sequence[bytes | None], tails: Sequence[bytes]) -> by
     return b"".join(out) + b"".join(laid)
 
 
-def _bytes_list(items: Sequence[bytes]) -> bytes:
-    return _u(len(items)) + _tuple_of_tails([None] * len(items), [_bytes(i) for i in items])
-
-
 def encode_proofs(proofs: Proofs) -> bytes:
     p = proofs
     stack = _tuple_of_tails(
@@ -91,7 +87,7 @@ def encode_proofs(proofs: Proofs) -> bytes:
         return _u(len(values)) + b"".join(encode_cell(c) for c in values)
 
     def trie(t: TrieProof) -> bytes:
-        return _tuple_of_tails([None, None], [_bytes_list(t.nodes), _bytes(t.extra)])
+        return _tuple_of_tails([None, None], [_bytes(t.proof), _bytes(t.extra)])
 
     snapshot = p.snapshot
     snapshot_words = (snapshot.state_root + snapshot.accessed_root + snapshot.created_root
@@ -202,11 +198,8 @@ def decode_witness(data: bytes) -> tuple[MachineState, Proofs]:
     tries = []
     for _ in range(6):
         trie_at = r.offset(base, base + 32 * head)
-        nodes_at = r.offset(trie_at, trie_at)
-        count = r.length(nodes_at, 32)
-        nodes = tuple(r.bytes_at(r.offset(nodes_at + 32, nodes_at + 32 + 32 * i))
-                      for i in range(count))
-        tries.append(TrieProof(nodes, r.bytes_at(r.offset(trie_at, trie_at + 32))))
+        tries.append(TrieProof(r.bytes_at(r.offset(trie_at, trie_at)),
+                               r.bytes_at(r.offset(trie_at, trie_at + 32))))
         head += 1
     ext_code = r.bytes_at(r.offset(base, base + 32 * head))
     head += 1

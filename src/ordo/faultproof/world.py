@@ -151,7 +151,7 @@ class Recorder(StepIO):
         extra = b""
         if deleting and mpt_proof.read(root, key, nodes) is not None:
             extra = mpt_proof.needed_extra(self.world.nodes, root, key, nodes)
-        proof = TrieProof(nodes, extra)
+        proof = TrieProof(mpt_proof.pack_proof(nodes), extra)
         self._fields[field.value] = proof
         return proof
 
