@@ -1,0 +1,750 @@
+# pragma version 0.4.3
+"""
+@title Merkle-Patricia reads and writes through proofs (docs/fault_proofs.md 1.3.1)
+@notice The step verifier holds only state roots: it reads an account, a storage slot or an
+        entry of the accessed / created / transient sets through a proof, and writes by
+        computing the new root from the same proof. This module mirrors
+        src/ordo/faultproof/mpt_proof.py check for check, message for message and byte for
+        byte: whatever the tracer proves there is accepted here, and whatever either refuses
+        the other refuses.
+
+        A proof is read where it lies in the calldata (`proof_at`, `proof_size`): its hashed
+        nodes concatenated, root first, each ending where its RLP header says. Keys are 32-byte
+        paths (64 nibbles, already hashed for a secure trie); a node shorter than 32 bytes is
+        embedded in its parent and is read there. Only the canonical trie of its leaves is
+        accepted: a branch with a value or fewer than two children, an extension to anything
+        but a branch, a leaf that does not end the key, an embedded node of 32 bytes or more or
+        a hashed one of fewer, non-canonical RLP are all refused with a reason.
+"""
+
+KEY_NIBBLES: constant(uint256) = 64
+MAX_NODE_BYTES: constant(uint256) = 600
+# A loaded node buffer: 19 words hold the largest node.
+NODE_BUFFER: constant(uint256) = 608
+MAX_VALUE_BYTES: constant(uint256) = 128
+# Each branch or extension consumes at least one of the 64 nibbles, then the leaf: 65 nodes.
+MAX_WALK_STEPS: constant(uint256) = 65
+BRANCH_ITEMS: constant(uint256) = 17
+BLANK_ROOT: constant(bytes32) = 0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421
+EMPTIES: constant(Bytes[17]) = b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+EMPTY_REFERENCE: constant(Bytes[1]) = b"\x80"
+
+KIND_BRANCH: constant(uint256) = 0
+KIND_EXTENSION: constant(uint256) = 1
+KIND_LEAF: constant(uint256) = 2
+KIND_NONE: constant(uint256) = 3
+
+END_EMPTY_TRIE: constant(uint256) = 0
+END_FOUND: constant(uint256) = 1
+END_LEAF_DIFFERS: constant(uint256) = 2
+END_EXTENSION_DIFFERS: constant(uint256) = 3
+END_BRANCH_EMPTY: constant(uint256) = 4
+
+
+# One RLP item inside a buffer: where its header starts, where its payload starts and how long
+# it is, whether it is a list, and where the next item starts.
+struct Item:
+    start: uint256
+    offset: uint256
+    length: uint256
+    is_list: bool
+    end: uint256
+
+
+# A checked node: its items, its kind, and for a leaf or an extension the nibbles of its path
+# (the low 4 * path_len bits of `path`).
+struct Node:
+    items: DynArray[Item, BRANCH_ITEMS]
+    kind: uint256
+    path: uint256
+    path_len: uint256
+
+
+# Where the walk along the key went. Each level is one node, packed in a word (see _level):
+# the calldata offset and size of the hashed node holding it, its range inside that node, where
+# its list payload starts, the range of the item the walk follows (a branch's slot for the
+# key's nibble, an extension's child, a leaf's value), its kind, depth and path length; `paths`
+# holds the leaf or extension path of each level.
+struct Walk:
+    levels: DynArray[uint256, MAX_WALK_STEPS]
+    paths: DynArray[uint256, MAX_WALK_STEPS]
+    end: uint256
+    common: uint256
+
+
+# ---------------------------------------------------------------------------------------------
+# Calldata and bytes
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@view
+def _word(at: uint256) -> bytes32:
+    """@notice The 32 calldata bytes at `at`, zero past the calldata's end."""
+    size: uint256 = len(msg.data)
+    if at + 32 <= size:
+        return extract32(slice(msg.data, at, 32), 0)
+    if at >= size:
+        return empty(bytes32)
+    tail: uint256 = convert(extract32(slice(msg.data, size - 32, 32), 0), uint256)
+    return convert(tail << (8 * (at + 32 - size)), bytes32)
+
+
+@internal
+@view
+def _load(at: uint256, size: uint256) -> Bytes[NODE_BUFFER]:
+    """@notice The `size` (at most 600) calldata bytes at `at`."""
+    if at + NODE_BUFFER <= len(msg.data):
+        whole: Bytes[NODE_BUFFER] = slice(msg.data, at, NODE_BUFFER)
+        return slice(whole, 0, size)
+    words: bytes32[19] = empty(bytes32[19])
+    for index: uint256 in range(19):
+        if 32 * index >= size:
+            break
+        words[index] = self._word(at + 32 * index)
+    joined: Bytes[NODE_BUFFER] = concat(
+        words[0], words[1], words[2], words[3], words[4], words[5], words[6], words[7],
+        words[8], words[9], words[10], words[11], words[12], words[13], words[14], words[15],
+        words[16], words[17], words[18])
+    return slice(joined, 0, size)
+
+
+@internal
+@pure
+def _byte_at(data: Bytes[NODE_BUFFER], position: uint256) -> uint256:
+    return convert(slice(data, position, 1), uint256)
+
+
+@internal
+@pure
+def _byte(number: uint256) -> Bytes[1]:
+    return slice(convert(number, bytes32), 31, 1)
+
+
+@internal
+@pure
+def _short(data: Bytes[NODE_BUFFER], start: uint256, size: uint256) -> Bytes[33]:
+    """@notice `size` (at most 33) bytes of `data` from `start`, as a short byte string."""
+    padded: Bytes[NODE_BUFFER + 33] = concat(data, empty(bytes32), b"\x00")
+    return slice(concat(extract32(padded, start), slice(padded, start + 32, 1)), 0, size)
+
+
+@internal
+@pure
+def _value(data: Bytes[NODE_BUFFER], start: uint256, size: uint256) -> Bytes[MAX_VALUE_BYTES]:
+    """@notice `size` (at most 128) bytes of `data` from `start`."""
+    padded: Bytes[NODE_BUFFER + 128] = concat(data, empty(bytes32), empty(bytes32),
+                                              empty(bytes32), empty(bytes32))
+    return slice(concat(extract32(padded, start), extract32(padded, start + 32),
+                        extract32(padded, start + 64), extract32(padded, start + 96)), 0, size)
+
+
+# ---------------------------------------------------------------------------------------------
+# RLP items and nodes
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _rlp_item(data: Bytes[NODE_BUFFER], start: uint256, limit: uint256) -> Item:
+    """
+    @notice The canonical RLP item whose header starts at `start` (before `limit`: every
+            caller reads items only while bytes are left) and that ends by `limit`.
+    """
+    prefix: uint256 = self._byte_at(data, start)
+    if prefix < 128:
+        return Item(start=start, offset=start, length=1, is_list=False, end=start + 1)
+    is_list: bool = prefix >= 192
+    short_base: uint256 = 128
+    long_base: uint256 = 183
+    if is_list:
+        short_base = 192
+        long_base = 247
+    offset: uint256 = 0
+    length: uint256 = 0
+    if prefix <= long_base:
+        length = prefix - short_base
+        offset = start + 1
+        if length == 1 and not is_list:
+            assert offset < limit, "Mpt: RLP item runs past the end of its list"
+            assert self._byte_at(data, offset) >= 128, \
+                "Mpt: non-canonical RLP: a byte below 0x80 with a string prefix"
+    else:
+        length_bytes: uint256 = prefix - long_base
+        assert length_bytes <= 2, "Mpt: RLP length is longer than a node can be"
+        assert start + 1 + length_bytes <= limit, "Mpt: RLP length runs past the end of its list"
+        length = self._byte_at(data, start + 1)
+        assert length != 0, "Mpt: non-canonical RLP: length with a leading zero"
+        if length_bytes == 2:
+            length = length * 256 + self._byte_at(data, start + 2)
+        assert length >= 56, "Mpt: non-canonical RLP: long form for a short payload"
+        offset = start + 1 + length_bytes
+    assert offset + length <= limit, "Mpt: RLP item runs past the end of its list"
+    return Item(start=start, offset=offset, length=length, is_list=is_list, end=offset + length)
+
+
+@internal
+@pure
+def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> DynArray[Item, BRANCH_ITEMS]:
+    """
+    @notice The items of the node at `start`..`end` of `data`: 17 (branch) or 2 (leaf or
+            extension). The node's list header was read before (a proof node's by _proof_node,
+            an embedded node's as its parent's item), so it spans `start`..`end` exactly.
+    """
+    head: Item = self._rlp_item(data, start, end)
+    items: DynArray[Item, BRANCH_ITEMS] = []
+    position: uint256 = head.offset
+    for _: uint256 in range(BRANCH_ITEMS + 1):
+        if position == end:
+            break
+        assert len(items) < BRANCH_ITEMS, "Mpt: node has more than 17 items"
+        item: Item = self._rlp_item(data, position, end)
+        items.append(item)
+        position = item.end
+    assert len(items) == BRANCH_ITEMS or len(items) == 2, \
+        "Mpt: node is neither a branch nor a leaf or extension"
+    return items
+
+
+@internal
+@pure
+def _nibble_at(data: Bytes[NODE_BUFFER], item: Item, index: uint256) -> uint256:
+    byte: uint256 = self._byte_at(data, item.offset + index // 2)
+    if index % 2 == 0:
+        return byte >> 4
+    return byte & 15
+
+
+@internal
+@pure
+def _check_reference(item: Item, allow_empty: bool):
+    """@notice A child reference: empty (absent; branches only), a 32-byte hash, or a node
+            embedded because its encoding is shorter than 32 bytes."""
+    if item.is_list:
+        assert item.end - item.start < 32, "Mpt: embedded node of 32 bytes or more"
+        return
+    if item.length == 0:
+        assert allow_empty, "Mpt: extension has an empty child"
+        return
+    assert item.length == 32, "Mpt: child reference is neither a hash nor an embedded node"
+
+
+@internal
+@pure
+def _present(item: Item) -> bool:
+    return item.is_list or item.length != 0
+
+
+@internal
+@pure
+def _check_node(data: Bytes[NODE_BUFFER], start: uint256, end: uint256, depth: uint256) -> Node:
+    """@notice Parse and check the node at `start`..`end` of `data`, met `depth` nibbles down
+            the key (the checks of mpt_proof.check_node, in the same order)."""
+    items: DynArray[Item, BRANCH_ITEMS] = self._node_items(data, start, end)
+    if len(items) == BRANCH_ITEMS:
+        assert depth < KEY_NIBBLES, "Mpt: branch at the end of the key"
+        slot: Item = items[16]
+        assert not slot.is_list and slot.length == 0, "Mpt: branch holds a value"
+        present: uint256 = 0
+        for index: uint256 in range(16):
+            self._check_reference(items[index], True)
+            if self._present(items[index]):
+                present += 1
+        assert present >= 2, "Mpt: branch has fewer than two children"
+        return Node(items=items, kind=KIND_BRANCH, path=0, path_len=0)
+    hp: Item = items[0]
+    assert not hp.is_list, "Mpt: node path is not an RLP string"
+    assert hp.length > 0, "Mpt: node path is empty"
+    flag: uint256 = self._nibble_at(data, hp, 0)
+    assert flag <= 3, "Mpt: invalid hex-prefix flag"
+    first: uint256 = 2
+    if flag % 2 == 1:
+        first = 1
+    else:
+        assert self._nibble_at(data, hp, 1) == 0, "Mpt: hex-prefix padding nibble is not zero"
+    count: uint256 = 2 * hp.length - first
+    path: uint256 = 0
+    # a node path is at most 33 bytes (65 nibbles) inside a node; longer fails the checks below
+    if count <= KEY_NIBBLES:
+        for index: uint256 in range(KEY_NIBBLES):
+            if index == count:
+                break
+            path = (path << 4) | self._nibble_at(data, hp, first + index)
+    if flag >= 2:
+        assert depth + count == KEY_NIBBLES, "Mpt: leaf path does not end at the key's end"
+        value: Item = items[1]
+        assert not value.is_list, "Mpt: leaf value is not an RLP string"
+        assert value.length > 0, "Mpt: leaf value is empty"
+        assert value.length <= MAX_VALUE_BYTES, "Mpt: leaf value longer than 128 bytes"
+        return Node(items=items, kind=KIND_LEAF, path=path, path_len=count)
+    assert count > 0, "Mpt: extension path is empty"
+    assert depth + count < KEY_NIBBLES, "Mpt: extension path reaches the key's end"
+    self._check_reference(items[1], False)
+    return Node(items=items, kind=KIND_EXTENSION, path=path, path_len=count)
+
+
+@internal
+@view
+def _proof_node(blob_at: uint256, blob_size: uint256, position: uint256) -> uint256:
+    """@notice The size of the node starting at `position` of the packed proof at `blob_at`:
+            an RLP list header and the bytes it announces (canonical form is checked with the
+            node's items)."""
+    assert position < blob_size, "Mpt: proof ends before the key's node"
+    head: uint256 = convert(self._word(blob_at + position), uint256)
+    prefix: uint256 = head >> 248
+    assert prefix >= 192, "Mpt: proof node is not an RLP list"
+    assert prefix <= 249, "Mpt: node longer than 600 bytes"
+    size: uint256 = 0
+    if prefix <= 247:
+        size = 1 + prefix - 192
+    elif prefix == 248:
+        assert position + 2 <= blob_size, "Mpt: proof node runs past the end of the proof"
+        size = 2 + ((head >> 240) & 255)
+    else:
+        assert position + 3 <= blob_size, "Mpt: proof node runs past the end of the proof"
+        size = 3 + ((head >> 232) & 65535)
+    assert size <= MAX_NODE_BYTES, "Mpt: node longer than 600 bytes"
+    assert position + size <= blob_size, "Mpt: proof node runs past the end of the proof"
+    return size
+
+
+# ---------------------------------------------------------------------------------------------
+# Levels of a walk (packed: calldata offsets below 2^32, positions inside a node below 2^16)
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _level(at: uint256, size: uint256, start: uint256, end: uint256, payload: uint256,
+           child: Item, kind: uint256, depth: uint256, path_len: uint256) -> uint256:
+    # `at` is a calldata offset: no call can pay for 4 GiB of calldata
+    return (at | (size << 32) | (start << 48) | (end << 64) | (payload << 80)
+            | (child.start << 96) | (child.end << 112) | (kind << 128) | (depth << 136)
+            | (path_len << 144))
+
+
+@internal
+@pure
+def _field(level: uint256, offset: uint256) -> uint256:
+    if offset == 0:
+        return level & (2**32 - 1)
+    if offset >= 128:
+        return (level >> offset) & 255
+    return (level >> offset) & 65535
+
+
+@internal
+@view
+def _level_node(level: uint256) -> Bytes[NODE_BUFFER]:
+    """@notice The hashed node holding a level's node, loaded from the calldata again."""
+    return self._load(self._field(level, 0), self._field(level, 32))
+
+
+@internal
+@pure
+def _key_nibble(key: bytes32, index: uint256) -> uint256:
+    return (convert(key, uint256) >> (4 * (KEY_NIBBLES - 1 - index))) & 15
+
+
+@internal
+@pure
+def _key_suffix(key: bytes32, start: uint256) -> uint256:
+    """@notice The key's nibbles from `start` on (the low 4 * (64 - start) bits)."""
+    if start == 0:
+        return convert(key, uint256)
+    return convert(key, uint256) & ((1 << (4 * (KEY_NIBBLES - start))) - 1)
+
+
+@internal
+@view
+def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -> Walk:
+    """@notice Follow `key` from `root` through the packed proof, checking every node; every
+            byte of the proof must be used."""
+    result: Walk = empty(Walk)
+    if root == BLANK_ROOT:
+        assert proof_size == 0, "Mpt: proof of the empty trie has nodes"
+        result.end = END_EMPTY_TRIE
+        return result
+    depth: uint256 = 0
+    position: uint256 = 0
+    expected: bytes32 = root
+    embedded: bool = False
+    holder_at: uint256 = 0
+    holder_size: uint256 = 0
+    data: Bytes[NODE_BUFFER] = b""
+    start: uint256 = 0
+    end: uint256 = 0
+    previous: uint256 = KIND_NONE
+    for _: uint256 in range(MAX_WALK_STEPS):
+        if not embedded:
+            holder_size = self._proof_node(proof_at, proof_size, position)
+            holder_at = proof_at + position
+            data = self._load(holder_at, holder_size)
+            if position == 0:
+                assert keccak256(data) == expected, "Mpt: first proof node does not hash to the root"
+            else:
+                assert keccak256(data) == expected, \
+                    "Mpt: proof node does not hash to its parent's reference"
+                assert holder_size >= 32, "Mpt: hashed node shorter than 32 bytes"
+            position += holder_size
+            start = 0
+            end = holder_size
+        node: Node = self._check_node(data, start, end, depth)
+        if previous == KIND_EXTENSION:
+            assert node.kind == KIND_BRANCH, "Mpt: extension does not lead to a branch"
+        previous = node.kind
+        payload: uint256 = node.items[0].start
+        child: Item = empty(Item)
+        if node.kind == KIND_BRANCH:
+            child = node.items[self._key_nibble(key, depth)]
+            result.levels.append(self._level(holder_at, holder_size, start, end, payload, child,
+                                             node.kind, depth, 0))
+            result.paths.append(0)
+            if not self._present(child):
+                result.end = END_BRANCH_EMPTY
+                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                return result
+            depth += 1
+        else:
+            child = node.items[1]
+            result.levels.append(self._level(holder_at, holder_size, start, end, payload, child,
+                                             node.kind, depth, node.path_len))
+            result.paths.append(node.path)
+            common: uint256 = 0
+            for index: uint256 in range(KEY_NIBBLES):
+                if index == node.path_len:
+                    break
+                nibble: uint256 = (node.path >> (4 * (node.path_len - 1 - index))) & 15
+                if nibble != self._key_nibble(key, depth + index):
+                    break
+                common += 1
+            result.common = common
+            if node.kind == KIND_LEAF:
+                result.end = END_LEAF_DIFFERS
+                if common == node.path_len:
+                    result.end = END_FOUND
+                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                return result
+            if common < node.path_len:
+                result.end = END_EXTENSION_DIFFERS
+                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                return result
+            depth += node.path_len
+        if child.is_list:
+            embedded = True
+            start = child.start
+            end = child.end
+        else:
+            embedded = False
+            expected = extract32(data, child.offset)
+    raise "Mpt: walk did not end"
+
+
+# ---------------------------------------------------------------------------------------------
+# Building nodes
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _list_header(length: uint256) -> Bytes[3]:
+    if length < 56:
+        return self._byte(192 + length)
+    if length < 256:
+        return concat(b"\xf8", self._byte(length))
+    return concat(b"\xf9", self._byte(length >> 8), self._byte(length & 255))
+
+
+@internal
+@pure
+def _encode_value(stored: Bytes[MAX_VALUE_BYTES]) -> Bytes[MAX_VALUE_BYTES + 2]:
+    """@notice The RLP string of a value (1 to 128 bytes)."""
+    size: uint256 = len(stored)
+    if size == 1 and convert(slice(stored, 0, 1), uint256) < 128:
+        return stored
+    if size < 56:
+        return concat(self._byte(128 + size), stored)
+    return concat(b"\xb8", self._byte(size), stored)
+
+
+@internal
+@pure
+def _hex_prefix(path: uint256, count: uint256, leaf: bool) -> Bytes[35]:
+    """@notice The RLP string of the hex-prefix encoding of `count` nibbles."""
+    flag: uint256 = 0
+    if leaf:
+        flag = 2
+    first: uint256 = flag << 4
+    rest: uint256 = path
+    rest_bytes: uint256 = count // 2
+    if count % 2 == 1:
+        first = ((flag + 1) << 4) | (path >> (4 * (count - 1)))
+        rest = path & ((1 << (4 * (count - 1))) - 1)
+    encoded: Bytes[33] = self._byte(first)
+    if rest_bytes > 0:
+        encoded = concat(self._byte(first), slice(convert(rest, bytes32), 32 - rest_bytes,
+                                                  rest_bytes))
+    if rest_bytes == 0:
+        return encoded  # one byte below 0x80 (flags are at most 3): its own encoding
+    return concat(self._byte(128 + len(encoded)), encoded)
+
+
+@internal
+@pure
+def _leaf(path: uint256, count: uint256, value_item: Bytes[NODE_BUFFER]) -> Bytes[NODE_BUFFER + 38]:
+    """@notice A leaf node; `value_item` is the value's RLP string as written in the leaf."""
+    hp: Bytes[35] = self._hex_prefix(path, count, True)
+    return concat(self._list_header(len(hp) + len(value_item)), hp, value_item)
+
+
+@internal
+@pure
+def _extension(path: uint256, count: uint256, child: Bytes[33]) -> Bytes[71]:
+    hp: Bytes[35] = self._hex_prefix(path, count, False)
+    return concat(self._list_header(len(hp) + len(child)), hp, child)
+
+
+@internal
+@pure
+def _branch(first: uint256, first_child: Bytes[33], second: uint256,
+            second_child: Bytes[33]) -> Bytes[120]:
+    """@notice A branch with two children (`first` < `second`) and no value."""
+    payload: Bytes[117] = concat(slice(EMPTIES, 0, first), first_child,
+                                 slice(EMPTIES, 0, second - first - 1), second_child,
+                                 slice(EMPTIES, 0, 16 - second))
+    return concat(self._list_header(len(payload)), payload)
+
+
+@internal
+@pure
+def _reference(node: Bytes[1300]) -> Bytes[33]:
+    """@notice How a parent refers to a node: the node itself when its encoding is shorter
+            than 32 bytes, otherwise the RLP string of its hash."""
+    if len(node) < 32:
+        return slice(extract32(concat(node, empty(bytes32)), 0), 0, len(node))
+    return concat(b"\xa0", keccak256(node))
+
+
+@internal
+@view
+def _rehash(walk: Walk, count: uint256, replacement: Bytes[1300], removed: bool) -> bytes32:
+    """@notice The root after replacing the node below level `count - 1` of the walk with
+            `replacement` (`removed`: with nothing) and updating every level above it."""
+    node: Bytes[1300] = replacement
+    gone: bool = removed
+    for step: uint256 in range(MAX_WALK_STEPS):
+        if step == count:
+            break
+        level: uint256 = walk.levels[count - 1 - step]
+        data: Bytes[NODE_BUFFER] = self._level_node(level)
+        reference: Bytes[33] = EMPTY_REFERENCE
+        if not gone:
+            reference = self._reference(node)
+        payload: uint256 = self._field(level, 80)
+        child_start: uint256 = self._field(level, 96)
+        child_end: uint256 = self._field(level, 112)
+        end: uint256 = self._field(level, 64)
+        before: Bytes[NODE_BUFFER] = slice(data, payload, child_start - payload)
+        after: Bytes[NODE_BUFFER] = slice(data, child_end, end - child_end)
+        node = concat(self._list_header(len(before) + len(reference) + len(after)), before,
+                      reference, after)
+        gone = False
+    if gone:
+        return BLANK_ROOT
+    return keccak256(node)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads and writes
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@view
+def _found_value(walk: Walk) -> Bytes[MAX_VALUE_BYTES]:
+    level: uint256 = walk.levels[len(walk.levels) - 1]
+    data: Bytes[NODE_BUFFER] = self._level_node(level)
+    item: Item = self._rlp_item(data, self._field(level, 96), self._field(level, 112))
+    return self._value(data, item.offset, item.length)
+
+
+@internal
+@view
+def read(root: bytes32, key: bytes32, proof_at: uint256,
+         proof_size: uint256) -> (bool, Bytes[MAX_VALUE_BYTES]):
+    """
+    @notice The value stored at `key` in the trie `root` (the leaf's string: an account's RLP,
+            a storage value's RLP), or (False, b"") when the proof shows the key absent.
+    @param proof_at Calldata offset of the packed proof (its nodes concatenated, root first).
+    @param proof_size Its length in bytes.
+    """
+    walk: Walk = self._walk(root, key, proof_at, proof_size)
+    if walk.end != END_FOUND:
+        return False, b""
+    return True, self._found_value(walk)
+
+
+@internal
+@view
+def write(root: bytes32, key: bytes32, stored: Bytes[MAX_VALUE_BYTES], proof_at: uint256,
+          proof_size: uint256, extra_at: uint256, extra_size: uint256) -> bytes32:
+    """
+    @notice The root after setting `key` to `stored` (empty: deleting it); `proof` is the read
+            proof of `key`, `extra` (calldata offset and size) is empty except for a deletion
+            that leaves the deleted leaf's branch with one child referenced by hash: then it is
+            that child's node.
+    """
+    found: bool = False
+    old: Bytes[MAX_VALUE_BYTES] = b""
+    new_root: bytes32 = empty(bytes32)
+    found, old, new_root = self.update(root, key, stored, proof_at, proof_size, extra_at,
+                                       extra_size)
+    return new_root
+
+
+@internal
+@view
+def update(root: bytes32, key: bytes32, stored: Bytes[MAX_VALUE_BYTES], proof_at: uint256,
+           proof_size: uint256, extra_at: uint256,
+           extra_size: uint256) -> (bool, Bytes[MAX_VALUE_BYTES], bytes32):
+    """
+    @notice `write` that also returns the value it replaces (found, value): one walk for a
+            read-modify-write such as SSTORE or a balance change.
+    """
+    walk: Walk = self._walk(root, key, proof_at, proof_size)
+    found: bool = walk.end == END_FOUND
+    old: Bytes[MAX_VALUE_BYTES] = b""
+    if found:
+        old = self._found_value(walk)
+    if len(stored) == 0:
+        return found, old, self._delete(root, key, walk, extra_at, extra_size)
+    assert extra_size == 0, "Mpt: extra node given for a write that needs none"
+    return found, old, self._set(key, walk, self._encode_value(stored))
+
+
+@internal
+@view
+def _set(key: bytes32, walk: Walk, value_item: Bytes[MAX_VALUE_BYTES + 2]) -> bytes32:
+    count: uint256 = len(walk.levels)
+    if walk.end == END_EMPTY_TRIE:
+        return self._rehash(walk, 0, self._leaf(convert(key, uint256), KEY_NIBBLES, value_item),
+                            False)
+    level: uint256 = walk.levels[count - 1]
+    path: uint256 = walk.paths[count - 1]
+    path_len: uint256 = self._field(level, 144)
+    depth: uint256 = self._field(level, 136)
+    if walk.end == END_FOUND:
+        return self._rehash(walk, count - 1, self._leaf(path, path_len, value_item), False)
+    if walk.end == END_BRANCH_EMPTY:
+        return self._rehash(walk, count,
+                            self._leaf(self._key_suffix(key, depth + 1),
+                                       KEY_NIBBLES - depth - 1, value_item), False)
+    common: uint256 = walk.common
+    split: uint256 = depth + common
+    rest_len: uint256 = path_len - common - 1
+    old_nibble: uint256 = (path >> (4 * rest_len)) & 15
+    rest: uint256 = path & ((1 << (4 * rest_len)) - 1)
+    data: Bytes[NODE_BUFFER] = self._level_node(level)
+    child_start: uint256 = self._field(level, 96)
+    child: Bytes[33] = b""
+    old_reference: Bytes[33] = b""
+    if walk.end == END_LEAF_DIFFERS:
+        value_size: uint256 = self._field(level, 112) - child_start
+        old_reference = self._reference(self._leaf(rest, rest_len,
+                                                   slice(data, child_start, value_size)))
+    else:
+        child = self._short(data, child_start, self._field(level, 112) - child_start)
+        if rest_len > 0:
+            old_reference = self._reference(self._extension(rest, rest_len, child))
+        else:
+            old_reference = child
+    new_reference: Bytes[33] = self._reference(
+        self._leaf(self._key_suffix(key, split + 1), KEY_NIBBLES - split - 1, value_item))
+    new_nibble: uint256 = self._key_nibble(key, split)
+    branch: Bytes[120] = b""
+    if old_nibble < new_nibble:
+        branch = self._branch(old_nibble, old_reference, new_nibble, new_reference)
+    else:
+        branch = self._branch(new_nibble, new_reference, old_nibble, old_reference)
+    if common > 0:
+        return self._rehash(walk, count - 1,
+                            self._extension(path >> (4 * (path_len - common)), common,
+                                            self._reference(branch)), False)
+    return self._rehash(walk, count - 1, branch, False)
+
+
+@internal
+@view
+def _delete(root: bytes32, key: bytes32, walk: Walk, extra_at: uint256,
+            extra_size: uint256) -> bytes32:
+    count: uint256 = len(walk.levels)
+    # the branch above the deleted leaf, and its one remaining child when only one remains
+    branch_level: uint256 = 0
+    data: Bytes[NODE_BUFFER] = b""
+    sibling: Item = empty(Item)
+    sibling_nibble: uint256 = 0
+    collapses: bool = False
+    if walk.end == END_FOUND and count >= 2:
+        branch_level = walk.levels[count - 2]
+        data = self._level_node(branch_level)
+        items: DynArray[Item, BRANCH_ITEMS] = self._node_items(
+            data, self._field(branch_level, 48), self._field(branch_level, 64))
+        taken: uint256 = self._key_nibble(key, self._field(branch_level, 136))
+        others: uint256 = 0
+        for index: uint256 in range(16):
+            if index != taken and self._present(items[index]):
+                others += 1
+                sibling = items[index]
+                sibling_nibble = index
+        collapses = others == 1
+    if not collapses or sibling.is_list:
+        assert extra_size == 0, "Mpt: extra node given for a write that needs none"
+    if walk.end != END_FOUND:
+        return root
+    if not collapses:  # the leaf is the root, or its branch keeps two children or more
+        return self._rehash(walk, count - 1, b"", True)
+    depth: uint256 = self._field(branch_level, 136) + 1
+    child: Node = empty(Node)
+    child_data: Bytes[NODE_BUFFER] = data
+    if sibling.is_list:
+        child = self._check_node(data, sibling.start, sibling.end, depth)
+    else:
+        assert extra_size > 0, "Mpt: deletion needs the remaining sibling node as extra"
+        size: uint256 = self._proof_node(extra_at, extra_size, 0)
+        assert size == extra_size, "Mpt: extra has bytes after its node"
+        child_data = self._load(extra_at, size)
+        assert keccak256(child_data) == extract32(data, sibling.offset), \
+            "Mpt: extra node does not hash to the sibling's reference"
+        assert size >= 32, "Mpt: hashed node shorter than 32 bytes"
+        child = self._check_node(child_data, 0, size, depth)
+    prefix: uint256 = sibling_nibble
+    prefix_len: uint256 = 1
+    top: uint256 = count - 2
+    if top >= 1:
+        above: uint256 = walk.levels[top - 1]
+        if self._field(above, 128) == KIND_EXTENSION:
+            above_len: uint256 = self._field(above, 144)
+            prefix = (walk.paths[top - 1] << 4) | sibling_nibble
+            prefix_len = above_len + 1
+            top -= 1
+    item: Item = empty(Item)
+    if child.kind == KIND_LEAF:
+        item = child.items[1]
+        return self._rehash(walk, top,
+                            self._leaf((prefix << (4 * child.path_len)) | child.path,
+                                       prefix_len + child.path_len,
+                                       slice(child_data, item.start, item.end - item.start)),
+                            False)
+    if child.kind == KIND_EXTENSION:
+        item = child.items[1]
+        return self._rehash(walk, top,
+                            self._extension((prefix << (4 * child.path_len)) | child.path,
+                                            prefix_len + child.path_len,
+                                            self._short(child_data, item.start,
+                                                        item.end - item.start)),
+                            False)
+    return self._rehash(walk, top,
+                        self._extension(prefix, prefix_len,
+                                        self._short(data, sibling.start,
+                                                    sibling.end - sibling.start)),
+                        False)

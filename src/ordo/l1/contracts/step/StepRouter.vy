@@ -1,0 +1,56 @@
+# pragma version 0.4.3
+"""
+@title The one-step verifier's entry point (docs/fault_proofs.md 3, 3.5)
+@notice step(pre_state, witness) returns the commitment of the state after the one instruction
+        at the pre-state's pc, or reverts with a reason. L1 limits a contract's code to 24,576
+        bytes, so the instructions are verified by parts, each a contract of its own; the
+        router reads the opcode from the witness without checking it, only to choose the part,
+        and forwards its calldata unchanged. Each part checks the whole witness itself (the
+        pre-state preimage, the code cell the opcode is read from, every item) and reverts on
+        an opcode that is not its own, so a witness that lies about the opcode gains nothing.
+"""
+
+import core
+import witness as w
+
+# part of each opcode: 0 not verifiable yet, 1 StepFlow, 2 StepArith, 3 StepMemory,
+# 4 StepCopy (generated from the routing in tests/l1_step/verifier.py, checked there)
+ROUTES: constant(Bytes[256]) = x"01020202020202020202020201010101020202020202020202020202020201010301010101010101010101010101010101000101010401040104010000010400040101010101010001040101010101010103030300000101010101010000040101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101030303030301010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010100000003000001010101000101030100"
+
+flow: public(immutable(address))
+arith: public(immutable(address))
+memory: public(immutable(address))
+copy: public(immutable(address))
+
+
+@deploy
+def __init__(flow_part: address, arith_part: address, memory_part: address,
+             copy_part: address):
+    flow = flow_part
+    arith = arith_part
+    memory = memory_part
+    copy = copy_part
+
+
+@external
+@view
+def step(pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
+    # the opcode as the witness claims it: frame.pc and the code cell (checked by the part)
+    pc: uint256 = w.uint(core.FRAME_AT + 11 * 32)
+    cell: bytes32 = w.word(w.uint(core.STATE_WORDS * 32) + core.CODE_AT + 32)
+    op: uint256 = convert(slice(cell, pc % 32, 1), uint256)
+    part: uint256 = convert(slice(ROUTES, op, 1), uint256)
+    target: address = empty(address)
+    if part == 1:
+        target = flow
+    elif part == 2:
+        target = arith
+    elif part == 3:
+        target = memory
+    elif part == 4:
+        target = copy
+    else:
+        core.not_yet(op)
+    result: Bytes[32] = raw_call(target, msg.data, max_outsize=32, is_static_call=True)
+    assert len(result) == 32, "StepVerifier: a part returned no commitment"
+    return convert(result, bytes32)
