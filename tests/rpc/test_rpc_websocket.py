@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import Any
 
+import aiohttp
+import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from ordo.rpc import RpcLimits
@@ -211,3 +213,36 @@ async def test_oversized_websocket_message_closes_connection(make_rpc: RpcFactor
     assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
     assert ws.socket.close_code == 1009
     assert await rpc.call("eth_blockNumber") == "0x4"
+
+
+async def test_websocket_connections_are_bounded_per_address_and_in_all(
+        make_rpc: RpcFactory) -> None:
+    rpc = await make_rpc(RpcLimits(max_ws_connections=3, max_ws_connections_per_ip=2))
+    service = rpc.http.server.app[SERVICE]
+    first, second = await connect(rpc), await connect(rpc)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as per_address:
+        await rpc.http.ws_connect("/")
+    assert per_address.value.status == 503
+    assert service.refused_websockets == 1
+    # The refusal says which bound, so a client knows to wait or to use HTTP.
+    answer = await rpc.http.get("/", headers={"Connection": "Upgrade", "Upgrade": "websocket",
+                                              "Sec-WebSocket-Version": "13",
+                                              "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert answer.status == 503
+    assert "too many WebSocket connections from 127.0.0.1: at most 2 per address" in \
+        await answer.text()
+    assert await first.call("eth_blockNumber") == "0x4"  # the held ones keep working
+    await second.socket.close()
+    for _ in range(100):
+        if len(service.connections) == 1:
+            break
+        await asyncio.sleep(0.01)
+    again = await connect(rpc)
+    assert await again.call("eth_blockNumber") == "0x4"
+    assert service.refused_websockets == 2
+
+    whole = await make_rpc(RpcLimits(max_ws_connections=1, max_ws_connections_per_ip=5))
+    await connect(whole)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as server_full:
+        await whole.http.ws_connect("/")
+    assert server_full.value.status == 503

@@ -25,6 +25,11 @@ class RpcLimits:
     max_fee_history_percentiles: int = 100
     max_proof_slots: int = 1000
     ws_send_queue: int = 1024
+    max_ws_connections: int = 1000
+    """Open WebSocket connections the server holds at once: each keeps a send queue and
+    subscriptions, so their number bounds the memory clients can pin."""
+    max_ws_connections_per_ip: int = 64
+    """Of those, from one remote address: one client cannot take every slot."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -55,6 +55,8 @@ class RpcService:
     cors: CorsPolicy = OPEN_TO_ANY_PAGE
     refused_origins: int = 0
     """Requests refused because their browser Origin is not allowed (counted, never run)."""
+    refused_websockets: int = 0
+    """WebSocket upgrades refused because the server or the client's address is at its bound."""
 
 
 SERVICE = web.AppKey("ordo_rpc_service", RpcService)
@@ -176,6 +178,10 @@ async def _handle_get(request: web.Request) -> web.StreamResponse:
     if not socket.can_prepare(request).ok:
         return web.Response(status=405, text="use POST for JSON-RPC or upgrade to a WebSocket\n",
                             headers={"Allow": "POST, OPTIONS"})
+    full = _websocket_bound_reached(service, str(request.remote))
+    if full is not None:
+        service.refused_websockets += 1
+        return web.Response(status=503, text=full + "\n", headers={"Retry-After": "5"})
     await socket.prepare(request)
     connection = WebSocketConnection(socket, service.dispatcher, service.feed,
                                      service.limits.ws_send_queue, str(request.remote))
@@ -185,6 +191,19 @@ async def _handle_get(request: web.Request) -> web.StreamResponse:
     finally:
         service.connections.discard(connection)
     return socket
+
+
+def _websocket_bound_reached(service: RpcService, remote: str) -> str | None:
+    """Why one more WebSocket from ``remote`` would exceed a bound, or None."""
+    limits = service.limits
+    if len(service.connections) >= limits.max_ws_connections:
+        return (f"too many WebSocket connections: the server holds {limits.max_ws_connections}; "
+                "retry later or use HTTP")
+    from_remote = sum(1 for connection in service.connections if connection.peer == remote)
+    if from_remote >= limits.max_ws_connections_per_ip:
+        return (f"too many WebSocket connections from {remote}: at most "
+                f"{limits.max_ws_connections_per_ip} per address")
+    return None
 
 
 async def _handle_preflight(request: web.Request) -> web.StreamResponse:

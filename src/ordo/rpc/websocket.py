@@ -32,6 +32,11 @@ class WebSocketConnection:
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
         self._closing = False
 
+    @property
+    def peer(self) -> str:
+        """The client's remote address, as the server's per-address bound counts it."""
+        return self._peer
+
     # --- Session -------------------------------------------------------------------------------
     def subscribe(self, kind: str, criteria: LogCriteria | None, full_transactions: bool) -> str:
         return self._feed.subscribe(self, kind, criteria, full_transactions)
