@@ -11,7 +11,14 @@ from eth_typing import Address
 
 from ordo.execution.evm_state import make_context, open_state
 from ordo.faultproof.mpt_proof import BLANK_ROOT
-from ordo.faultproof.tracer import BlockEnv, MessageCall, warm_addresses
+from ordo.faultproof.tracer import (
+    BlockEnv,
+    MessageCall,
+    Trace,
+    trace_message_call,
+    warm_addresses,
+)
+from ordo.faultproof.verify import verify_step
 
 CALLER = bytes.fromhex("aa" * 20)
 TARGET = bytes.fromhex("c0" * 19 + "01")
@@ -135,3 +142,24 @@ def asm(*parts: str | int | bytes) -> bytes:
         else:
             out.append(OPCODES[part])
     return bytes(out)
+
+
+EXERCISED: set[int] = set()
+"""Every opcode some differential test stepped (read by the coverage test)."""
+
+
+def check_against_py_evm(accounts: dict[bytes, Account], call: MessageCall) -> Trace:
+    """Trace ``call`` and run it in py-evm on the same state: the outcome, gas left, output,
+    logs, refund and state root must agree, and every step must verify from its witness."""
+    db, root = make_state(accounts)
+    trace = trace_message_call(db, root, BLOCK, call)
+    reference = run_reference(db, root, call)
+    assert (trace.success, trace.gas_left, trace.output) == (
+        reference.success, reference.gas_left, reference.output), reference.error
+    assert [(log.address, log.topics, log.data) for log in trace.logs] == list(reference.logs)
+    assert trace.refund == reference.refund
+    assert trace.state_root == reference.state_root
+    for step in trace.steps:
+        assert verify_step(step.pre, step.witness) == step.post
+    EXERCISED.update(step.opcode for step in trace.steps)
+    return trace

@@ -7,19 +7,15 @@ from __future__ import annotations
 import pytest
 
 from ordo.faultproof.opcodes import OPS
-from ordo.faultproof.tracer import MessageCall, Trace, trace_message_call
-from ordo.faultproof.verify import verify_step
+from ordo.faultproof.tracer import MessageCall, Trace
 from tests.faultproof.corpus import CASES, Case
 from tests.faultproof.evm_reference import (
-    BLOCK,
     CALLER,
+    EXERCISED,
     TARGET,
     Account,
-    make_state,
-    run_reference,
+    check_against_py_evm,
 )
-
-EXERCISED: set[int] = set()
 
 
 def run_case(case: Case) -> Trace:
@@ -28,21 +24,10 @@ def run_case(case: Case) -> Trace:
         CALLER: Account(balance=10**18),
         **case.others,
     }
-    db, root = make_state(accounts)
     call = MessageCall(caller=CALLER, to=TARGET, data=case.data, gas=case.gas,
                        value=case.value, gas_price=case.gas_price, origin=case.origin,
                        is_static=case.is_static)
-    trace = trace_message_call(db, root, BLOCK, call)
-    reference = run_reference(db, root, call)
-    assert (trace.success, trace.gas_left, trace.output) == (
-        reference.success, reference.gas_left, reference.output), reference.error
-    assert [(log.address, log.topics, log.data) for log in trace.logs] == list(reference.logs)
-    assert trace.refund == reference.refund
-    assert trace.state_root == reference.state_root
-    for step in trace.steps:
-        assert verify_step(step.pre, step.witness) == step.post
-    EXERCISED.update(step.opcode for step in trace.steps)
-    return trace
+    return check_against_py_evm(accounts, call)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
