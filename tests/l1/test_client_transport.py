@@ -25,12 +25,14 @@ Script = Callable[[dict[str, Any], int], web.StreamResponse | Any]
 class ScriptedNode:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
+        self.request: web.Request | None = None
         self.script: Script = lambda request, attempt: web.json_response(
             {"jsonrpc": "2.0", "id": request["id"], "result": "0x1"})
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = json.loads(await request.text())
         self.calls.append(body)
+        self.request = request
         answer = self.script(body, len(self.calls))
         if asyncio.iscoroutine(answer):
             answer = await answer
@@ -170,3 +172,32 @@ def test_client_refuses_bad_configuration() -> None:
                 {"backoff_initial": 3.0, "backoff_max": 1.0}):
         with pytest.raises(ValueError):
             ClientConfig(**bad)  # type: ignore[arg-type]
+
+
+async def test_an_oversized_answer_is_refused_not_read(node: tuple[ScriptedNode, str]) -> None:
+    """A hostile or broken L1 endpoint cannot make the node hold an unbounded body."""
+    scripted, url = node
+    capped = ClientConfig(request_timeout=2, max_attempts=3, backoff_initial=0.01,
+                          backoff_max=0.02, max_response_bytes=100_000)
+    scripted.script = lambda request, attempt: result(request, "0x" + "00" * 60_000)
+    async with L1Client(url, capped) as client:
+        with pytest.raises(L1ResponseError, match=r"eth_blockNumber from .*: response of "
+                                                  r"\d+ bytes exceeds the 100000-byte cap"):
+            await client.block_number()
+
+    async def streamed(request: dict[str, Any], attempt: int) -> web.StreamResponse:
+        # No Content-Length: chunked, so the cap must cut it off while reading.
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        assert scripted.request is not None
+        await response.prepare(scripted.request)
+        await response.write(b'{"jsonrpc":"2.0","id":1,"result":"0x' + b"00" * 60_000)
+        await response.write(b'"}')
+        return response
+
+    scripted.script = streamed
+    async with L1Client(url, capped) as client:
+        with pytest.raises(L1ResponseError, match="response exceeds the 100000-byte cap"):
+            await client.block_number()
+    assert len(scripted.calls) == 2  # refused at once, never retried
+    assert ClientConfig().max_response_bytes == 64 * 1024 * 1024

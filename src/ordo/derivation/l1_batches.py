@@ -21,6 +21,7 @@ older batches needs an archive serving the same endpoint.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -35,11 +36,13 @@ from ordo.derivation.inbox_batches import (
     batch_accepted_topic,
     calldata_payload,
 )
+from ordo.l1.capped_body import read_capped
 from ordo.l1.chain_records import LogFilter
 from ordo.l1.client import L1Client
 from ordo.l1.wire_values import data, object_of
 
 BEACON_TIMEOUT_S = 30.0
+MAX_BEACON_RESPONSE_BYTES = 16 * 1024 * 1024
 ZERO_ROOT = "0x" + "00" * 32
 
 
@@ -96,7 +99,9 @@ class L1BatchReader:
                 if response.status != 200:
                     raise DerivationError(f"batch {batch.index}: beacon node answered HTTP "
                                           f"{response.status} for {url}")
-                answer = await response.json(content_type=None)
+                # Six blobs are 1.5 MB as hex: the cap leaves room and stops a hostile node.
+                answer = json.loads(await read_capped(response, MAX_BEACON_RESPONSE_BYTES,
+                                                      f"beacon node {self.beacon_url}"))
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise DerivationError(f"batch {batch.index}: beacon node {self.beacon_url}: "
                                   f"{error}") from error

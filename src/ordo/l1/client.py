@@ -20,6 +20,7 @@ import aiohttp
 from eth_hash.auto import keccak
 
 from ordo.core.call import CallRequest
+from ordo.l1.capped_body import ResponseTooLarge, read_capped
 from ordo.l1.chain_records import (
     BlockTag,
     L1Block,
@@ -55,6 +56,8 @@ class ClientConfig:
     backoff_max: float = 2.0
     log_range: int = 2_000
     """Blocks per eth_getLogs request (halved when the node refuses a range)."""
+    max_response_bytes: int = 64 * 1024 * 1024
+    """Largest JSON-RPC answer read into memory (a full L1 block is a few MB)."""
 
     def __post_init__(self) -> None:
         if self.request_timeout <= 0:
@@ -65,6 +68,8 @@ class ClientConfig:
             raise ValueError("backoff: need 0 <= backoff_initial <= backoff_max")
         if self.log_range < 1:
             raise ValueError(f"log_range: {self.log_range!r} must be at least 1")
+        if self.max_response_bytes < 1:
+            raise ValueError(f"max_response_bytes: {self.max_response_bytes!r} must be positive")
 
 
 class L1Client:
@@ -120,7 +125,14 @@ class L1Client:
             ) as response:
                 if response.status in RETRIED_HTTP_STATUSES:
                     raise L1TransportError(f"{method}: HTTP {response.status} from {self.url}")
-                text = await response.text()
+                try:
+                    text = (await read_capped(response, self.config.max_response_bytes,
+                                              f"{method} from {self.url}")).decode()
+                except ResponseTooLarge as error:
+                    raise L1ResponseError(str(error)) from None
+                except UnicodeDecodeError:
+                    raise L1ResponseError(f"{method}: HTTP {response.status}, not UTF-8 "
+                                          "text") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise L1TransportError(f"{method}: {type(error).__name__}: {error} "
                                    f"({self.url})") from error
