@@ -66,8 +66,8 @@ class Item:
 
 
 def rlp_item(data: bytes, start: int, limit: int) -> Item:
-    """The canonical RLP item whose header starts at ``start`` and that ends by ``limit``."""
-    _require(start < limit, "RLP item starts at the end of its list")
+    """The canonical RLP item whose header starts at ``start`` (before ``limit``: every caller
+    reads items only while bytes are left) and that ends by ``limit``."""
     prefix = data[start]
     if prefix < 0x80:
         return Item(start, start, 1, False, start + 1)
@@ -94,20 +94,17 @@ def rlp_item(data: bytes, start: int, limit: int) -> Item:
     return Item(start, offset, length, is_list, offset + length)
 
 
-def node_items(node: bytes) -> tuple[Item, ...]:
-    """The items of a trie node: one RLP list spanning the node exactly, of 17 items (branch)
-    or 2 (leaf or extension)."""
-    size = len(node)
-    _require(size > 0, "empty node")
-    _require(size <= MAX_NODE_BYTES, "node longer than 600 bytes")
-    head = rlp_item(node, 0, size)
-    _require(head.is_list, "node is not an RLP list")
-    _require(head.end == size, "node has bytes after its RLP list")
+def node_items(node: bytes, start: int = 0, end: int | None = None) -> tuple[Item, ...]:
+    """The items of the node at ``start``..``end`` of ``node``: 17 (branch) or 2 (leaf or
+    extension). The node's list header was read before (a proof node's by ``proof_node``, an
+    embedded node's as its parent's item), so it spans ``start``..``end`` exactly."""
+    end = len(node) if end is None else end
+    head = rlp_item(node, start, end)
     items: list[Item] = []
     position = head.offset
-    while position != size:
+    while position != end:
         _require(len(items) < BRANCH_ITEMS, "node has more than 17 items")
-        item = rlp_item(node, position, size)
+        item = rlp_item(node, position, end)
         items.append(item)
         position = item.end
     _require(len(items) in (BRANCH_ITEMS, 2), "node is neither a branch nor a leaf or extension")
