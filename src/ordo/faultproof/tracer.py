@@ -80,10 +80,13 @@ class MessageCall:
 
 @dataclass(frozen=True)
 class TraceStep:
+    """One step: the commitments around it, its witness, the opcode and the post-state."""
+
     pre: bytes
     post: bytes
     witness: bytes
     opcode: int
+    post_state: MachineState
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,13 @@ def trace_message_call(db: AtomicDatabaseAPI, state_root: bytes, block: BlockEnv
                        call: MessageCall, max_steps: int = MAX_TRACE_STEPS) -> Trace:
     """Trace ``call`` on the state ``state_root`` of ``db`` (only new trie nodes are added to
     ``db``, by py-evm's persist of the value transfer)."""
+    first, world = open_frame(db, state_root, block, call)
+    return run_frame(first, world, max_steps)
+
+
+def open_frame(db: AtomicDatabaseAPI, state_root: bytes, block: BlockEnv,
+               call: MessageCall) -> tuple[MachineState, World]:
+    """The state at the first instruction of ``call``'s frame and the world under it."""
     context = make_context(
         coinbase=block.coinbase, timestamp=block.timestamp, block_number=block.number,
         gas_limit=block.gas_limit, base_fee=block.base_fee, chain_id=block.chain_id,
@@ -146,6 +156,11 @@ def trace_message_call(db: AtomicDatabaseAPI, state_root: bytes, block: BlockEnv
     )
     first = initial_state(block, call, state_root, bytes(evm.state_root), accessed_root, world,
                           len(code))
+    return first, world
+
+
+def run_frame(first: MachineState, world: World, max_steps: int = MAX_TRACE_STEPS) -> Trace:
+    """Step from ``first`` until the frame halts."""
     state = first
     steps: list[TraceStep] = []
     while state.phase == PHASE_EVM:
@@ -155,7 +170,7 @@ def trace_message_call(db: AtomicDatabaseAPI, state_root: bytes, block: BlockEnv
         assert isinstance(frame, Frame)
         opcode = world.code.read(frame.pc, 1)[0]
         post, witness = step(state, world)
-        steps.append(TraceStep(state.commitment(), post.commitment(), witness, opcode))
+        steps.append(TraceStep(state.commitment(), post.commitment(), witness, opcode, post))
         state = post
     outcome = state.frame
     assert isinstance(outcome, Outcome)
