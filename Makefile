@@ -49,8 +49,12 @@ install: $(PY_STAMP) $(NPM_STAMP)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalls only when the dependency list changes; the editable install picks up code edits.
-$(PY_STAMP): pyproject.toml | $(BIN)/python
+# Reinstalls only when the dependency list or the native engine's sources change; the editable
+# install picks up Python edits. Without cargo the native engine is skipped (py-evm runs blocks).
+NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+
+$(PY_STAMP): pyproject.toml $(NATIVE_SOURCES) | $(BIN)/python
+	@command -v cargo >/dev/null || echo "cargo not found: installing without the native engine (blocks run on py-evm)"
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 

@@ -205,32 +205,8 @@ class PyEvmEngine:
         self, parent: BlockHeaderAPI, block: Block, forced: tuple[ForcedItem, ...] = ()
     ) -> tuple[ExecutedBlock, dict[bytes, bytes]]:
         """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
+        self._check_proposal(parent, block)
         header = block.header
-        if bytes(header.parent_hash) != bytes(parent.hash):
-            raise InvalidBlock(
-                f"parent_hash mismatch: expected 0x{bytes(parent.hash).hex()}, "
-                f"got 0x{bytes(header.parent_hash).hex()}"
-            )
-        if int(header.block_number) != int(parent.block_number) + 1:
-            raise InvalidBlock(
-                f"block_number mismatch: expected {int(parent.block_number) + 1}, "
-                f"got {header.block_number}"
-            )
-        problem = environment_error(
-            parent,
-            timestamp=int(header.timestamp),
-            gas_limit=int(header.gas_limit),
-            extra_data=bytes(header.extra_data),
-        )
-        if problem is not None:
-            raise InvalidBlock(problem)
-        self._check_senders(block)
-        expected_tx_root = transactions_root(block.transactions)
-        if expected_tx_root != bytes(header.transaction_root):
-            raise InvalidBlock(
-                f"transaction_root mismatch: expected 0x{expected_tx_root.hex()}, "
-                f"got 0x{bytes(header.transaction_root).hex()}"
-            )
         env = BlockEnvironment(
             coinbase=bytes(header.coinbase),
             timestamp=int(header.timestamp),
@@ -428,6 +404,35 @@ class PyEvmEngine:
             gas_used=run.gas_used,
             mix_hash=env.prev_randao,
         )
+
+    def _check_proposal(self, parent: BlockHeaderAPI, block: Block) -> None:
+        """The checks a proposed block must pass before it is executed (2.2-2.4, 2.6, 2.7)."""
+        header = block.header
+        if bytes(header.parent_hash) != bytes(parent.hash):
+            raise InvalidBlock(
+                f"parent_hash mismatch: expected 0x{bytes(parent.hash).hex()}, "
+                f"got 0x{bytes(header.parent_hash).hex()}"
+            )
+        if int(header.block_number) != int(parent.block_number) + 1:
+            raise InvalidBlock(
+                f"block_number mismatch: expected {int(parent.block_number) + 1}, "
+                f"got {header.block_number}"
+            )
+        problem = environment_error(
+            parent,
+            timestamp=int(header.timestamp),
+            gas_limit=int(header.gas_limit),
+            extra_data=bytes(header.extra_data),
+        )
+        if problem is not None:
+            raise InvalidBlock(problem)
+        self._check_senders(block)
+        expected_tx_root = transactions_root(block.transactions)
+        if expected_tx_root != bytes(header.transaction_root):
+            raise InvalidBlock(
+                f"transaction_root mismatch: expected 0x{expected_tx_root.hex()}, "
+                f"got 0x{bytes(header.transaction_root).hex()}"
+            )
 
     @staticmethod
     def _check_senders(block: Block) -> None:

@@ -1,0 +1,273 @@
+//! `ordo._native`: Ordo's block executor on revm, called by `ordo.execution.native_engine`.
+//!
+//! The Python side passes plain values (bytes, ints, tuples) and a `get(key) -> bytes | None`
+//! callable over the node's committed store; this side runs the whole block and hands back
+//! receipts, roots and the block's new trie nodes and code, for the node to commit.
+
+mod block;
+mod rlp;
+mod rules;
+mod state;
+mod trie;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use revm::primitives::{Address, Bytes, B256, U256};
+
+use block::{BlockError, BlockInput, Forced, Transactions};
+use rules::{Auth, Big, Tx};
+
+pub const SENDER_ALREADY_SKIPPED: &str =
+    "an earlier transaction of this sender was skipped in this block";
+
+create_exception!(_native, InvalidBlock, PyException, "The block breaks a state-transition rule.");
+create_exception!(_native, MissingState, PyException, "The store lacks a node the block reads.");
+
+/// The node's store, read through the Python callable the engine was given.
+struct PySource<'py> {
+    get: Bound<'py, PyAny>,
+}
+
+impl trie::NodeSource for PySource<'_> {
+    fn node(&mut self, hash: &[u8; 32]) -> Result<Vec<u8>, String> {
+        let py = self.get.py();
+        let found = self
+            .get
+            .call1((PyBytes::new(py, hash),))
+            .map_err(|e| format!("store read failed: {e}"))?;
+        if found.is_none() {
+            return Err(format!("missing trie node 0x{}", rules::hex(hash)));
+        }
+        found.extract::<Vec<u8>>().map_err(|e| format!("store read failed: {e}"))
+    }
+}
+
+fn big(value: &Bound<'_, PyAny>) -> PyResult<Big> {
+    if let Ok(small) = value.extract::<u128>() {
+        return Ok(Big { value: Some(U256::from(small)), text: String::new() });
+    }
+    match value.call_method1("to_bytes", (32, "big")) {
+        Ok(bytes) => {
+            let bytes: Vec<u8> = bytes.extract()?;
+            Ok(Big { value: Some(U256::from_be_slice(&bytes)), text: String::new() })
+        }
+        Err(_) => Ok(Big { value: None, text: value.str()?.to_string() }),
+    }
+}
+
+fn address(value: &Bound<'_, PyAny>) -> PyResult<Address> {
+    let bytes: Vec<u8> = value.extract()?;
+    if bytes.len() != 20 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "address must be 20 bytes, got {}",
+            bytes.len()
+        )));
+    }
+    Ok(Address::from_slice(&bytes))
+}
+
+fn hash32(value: &Bound<'_, PyAny>) -> PyResult<[u8; 32]> {
+    let bytes: Vec<u8> = value.extract()?;
+    bytes.try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("hash must be 32 bytes"))
+}
+
+/// (type, chain_id | None, nonce, gas, max_fee, tip, to | b"", value, data, access_list,
+///  authorizations, sender, encoded)
+fn transaction(item: &Bound<'_, PyAny>) -> PyResult<Tx> {
+    let fields = item.cast::<PyTuple>()?;
+    let to: Vec<u8> = fields.get_item(6)?.extract()?;
+    let chain_id = fields.get_item(1)?;
+    let mut access_list = Vec::new();
+    for entry in fields.get_item(9)?.try_iter()? {
+        let entry = entry?;
+        let account = address(&entry.get_item(0)?)?;
+        let mut slots = Vec::new();
+        for slot in entry.get_item(1)?.try_iter()? {
+            slots.push(big(&slot?)?.value.unwrap_or(U256::MAX));
+        }
+        access_list.push((account, slots));
+    }
+    let mut auths = Vec::new();
+    for entry in fields.get_item(10)?.try_iter()? {
+        let entry = entry?;
+        auths.push(Auth {
+            chain_id: big(&entry.get_item(0)?)?,
+            address: address(&entry.get_item(1)?)?,
+            nonce: big(&entry.get_item(2)?)?,
+            y_parity: big(&entry.get_item(3)?)?,
+            r: big(&entry.get_item(4)?)?,
+            s: big(&entry.get_item(5)?)?,
+        });
+    }
+    Ok(Tx {
+        type_id: fields.get_item(0)?.extract()?,
+        chain_id: if chain_id.is_none() { None } else { Some(big(&chain_id)?) },
+        nonce: big(&fields.get_item(2)?)?,
+        gas: big(&fields.get_item(3)?)?,
+        max_fee: big(&fields.get_item(4)?)?,
+        tip: big(&fields.get_item(5)?)?,
+        to: if to.is_empty() { None } else { Some(Address::from_slice(&to)) },
+        value: big(&fields.get_item(7)?)?,
+        data: Bytes::from(fields.get_item(8)?.extract::<Vec<u8>>()?),
+        access_list,
+        auths,
+        sender: address(&fields.get_item(11)?)?,
+        encoded: fields.get_item(12)?.extract()?,
+    })
+}
+
+/// (parent_root, parent_hash, number, coinbase, timestamp, gas_limit, base_fee, prev_randao,
+///  chain_id, ancestors, beacon_roots_address, beacon_roots_code_hash, history_address,
+///  history_code_hash)
+fn block_input(item: &Bound<'_, PyAny>) -> PyResult<BlockInput> {
+    let f = item.cast::<PyTuple>()?;
+    let mut ancestors = Vec::new();
+    for hash in f.get_item(9)?.try_iter()? {
+        ancestors.push(B256::from(hash32(&hash?)?));
+    }
+    Ok(BlockInput {
+        parent_root: hash32(&f.get_item(0)?)?,
+        parent_hash: B256::from(hash32(&f.get_item(1)?)?),
+        number: f.get_item(2)?.extract()?,
+        coinbase: address(&f.get_item(3)?)?,
+        timestamp: f.get_item(4)?.extract()?,
+        gas_limit: f.get_item(5)?.extract()?,
+        base_fee: f.get_item(6)?.extract()?,
+        prev_randao: B256::from(hash32(&f.get_item(7)?)?),
+        chain_id: f.get_item(8)?.extract()?,
+        ancestors,
+        beacon_roots: (address(&f.get_item(10)?)?, B256::from(hash32(&f.get_item(11)?)?)),
+        history: (address(&f.get_item(12)?)?, B256::from(hash32(&f.get_item(13)?)?)),
+    })
+}
+
+/// Each item: ("deposit", recipient, amount) or ("transaction", tx tuple | None).
+fn forced_items(items: &Bound<'_, PyAny>) -> PyResult<Vec<Forced>> {
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let item = item?;
+        let kind: String = item.get_item(0)?.extract()?;
+        if kind == "deposit" {
+            let amount = big(&item.get_item(2)?)?.value.unwrap_or(U256::MAX);
+            out.push(Forced::Deposit(address(&item.get_item(1)?)?, amount));
+        } else {
+            let tx = item.get_item(1)?;
+            out.push(Forced::Transaction(if tx.is_none() { None } else { Some(transaction(&tx)?) }));
+        }
+    }
+    Ok(out)
+}
+
+fn output<'py>(py: Python<'py>, out: block::BlockOutput) -> PyResult<Bound<'py, PyDict>> {
+    let result = PyDict::new(py);
+    result.set_item("included", out.included)?;
+    result.set_item("forced_included", out.forced_included)?;
+    result.set_item("skipped", out.skipped)?;
+    let receipts = PyList::empty(py);
+    for receipt in out.receipts {
+        let logs = PyList::empty(py);
+        for log in receipt.logs {
+            let topics: Vec<Bound<'py, PyBytes>> =
+                log.topics().iter().map(|t| PyBytes::new(py, t.as_slice())).collect();
+            logs.append((
+                PyBytes::new(py, log.address.as_slice()),
+                topics,
+                PyBytes::new(py, &log.data.data),
+            ))?;
+        }
+        receipts.append((receipt.success, receipt.cumulative_gas, logs, PyBytes::new(py, &receipt.bloom)))?;
+    }
+    result.set_item("receipts", receipts)?;
+    result.set_item("gas_used", out.gas_used)?;
+    result.set_item("bloom", PyBytes::new(py, &out.bloom))?;
+    result.set_item("state_root", PyBytes::new(py, &out.state_root))?;
+    result.set_item("transactions_root", PyBytes::new(py, &out.transactions_root))?;
+    result.set_item("receipts_root", PyBytes::new(py, &out.receipts_root))?;
+    let writes = PyDict::new(py);
+    for (key, value) in out.writes {
+        writes.set_item(PyBytes::new(py, &key), PyBytes::new(py, &value))?;
+    }
+    result.set_item("writes", writes)?;
+    Ok(result)
+}
+
+fn raise(error: BlockError) -> PyErr {
+    match error {
+        BlockError::Invalid(reason) => InvalidBlock::new_err(reason),
+        BlockError::Failed(reason) => MissingState::new_err(reason),
+    }
+}
+
+/// Re-executes a proposed block; raises InvalidBlock on the first broken rule.
+#[pyfunction]
+fn execute_block<'py>(
+    py: Python<'py>,
+    get: Bound<'py, PyAny>,
+    input: Bound<'py, PyAny>,
+    forced: Bound<'py, PyAny>,
+    transactions: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let input = block_input(&input)?;
+    let forced = forced_items(&forced)?;
+    let mut txs = Vec::new();
+    for tx in transactions.try_iter()? {
+        txs.push(transaction(&tx?)?);
+    }
+    let out = block::run_block(PySource { get }, &input, &forced, Transactions::Execute(txs))
+        .map_err(raise)?;
+    output(py, out)
+}
+
+/// Builds a block from `candidates` (an iterator of transaction tuples), read only while gas
+/// for another transaction is left.
+#[pyfunction]
+fn build_block<'py>(
+    py: Python<'py>,
+    get: Bound<'py, PyAny>,
+    input: Bound<'py, PyAny>,
+    forced: Bound<'py, PyAny>,
+    candidates: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let input = block_input(&input)?;
+    let forced = forced_items(&forced)?;
+    let iterator = candidates.try_iter()?;
+    let mut pending_error: Option<PyErr> = None;
+    let mut next = || -> Result<Option<Tx>, String> {
+        let step = || -> PyResult<Option<Tx>> {
+            match iterator.clone().next() {
+                None => Ok(None),
+                Some(item) => Ok(Some(transaction(&item?)?)),
+            }
+        };
+        step().map_err(|e| {
+            let text = e.to_string();
+            pending_error = Some(e);
+            text
+        })
+    };
+    let result = block::run_block(PySource { get }, &input, &forced, Transactions::Build(&mut next));
+    drop(next);
+    if let Some(error) = pending_error {
+        return Err(error);
+    }
+    output(py, result.map_err(raise)?)
+}
+
+/// Root of the list trie `rlp(i) -> items[i]` (transactions and receipts roots).
+#[pyfunction]
+fn ordered_trie_root<'py>(py: Python<'py>, items: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &trie::ordered_root(&items))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(execute_block, m)?)?;
+    m.add_function(wrap_pyfunction!(build_block, m)?)?;
+    m.add_function(wrap_pyfunction!(ordered_trie_root, m)?)?;
+    m.add("InvalidBlock", m.py().get_type::<InvalidBlock>())?;
+    m.add("MissingState", m.py().get_type::<MissingState>())?;
+    m.add("REVM_VERSION", "43.0.3")?;
+    Ok(())
+}

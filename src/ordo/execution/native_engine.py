@@ -1,0 +1,249 @@
+"""The native engine: blocks built and re-executed by revm in Rust (``ordo._native``).
+
+:class:`NativeEngine` is a :class:`PyEvmEngine` whose ``build_block`` and ``execute_block`` run
+in the extension; everything else (genesis, state reads, calls, gas estimates, access lists,
+``eth_simulateV1``, proofs) is still py-evm's, over the same committed state, so both engines
+answer every read from the same trie nodes. The extension reads committed nodes through the
+same ``KeyValueReader`` py-evm uses and hands back the block's new nodes and code in py-evm's
+layout (docs/native_engine.md), so the node commits either engine's writes the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
+from eth.rlp.logs import Log
+from eth.rlp.receipts import Receipt
+from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
+from eth.vm.forks.prague.constants import (
+    HISTORY_STORAGE_ADDRESS,
+    HISTORY_STORAGE_CONTRACT_CODE,
+)
+from eth_utils import keccak
+
+from ordo.core.block import Block, ExecutedBlock
+from ordo.core.errors import RejectedTransaction
+from ordo.core.forced_item import ForcedDeposit, ForcedItem
+from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.execution.block_assembly import make_header
+from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
+from ordo.execution.errors import InvalidBlock
+from ordo.execution.evm_state import MAX_ANCESTOR_HASHES
+from ordo.execution.header_rules import environment_error, header_mismatch
+from ordo.execution.native_loader import native_module
+
+SET_CODE_TRANSACTION_TYPE = 4
+STATUS_SUCCESS = b"\x01"
+STATUS_FAILURE = b""
+
+# 5.2: the system contracts are updated only where py-evm's exact code is deployed.
+_SYSTEM = (
+    bytes(BEACON_ROOTS_ADDRESS),
+    keccak(BEACON_ROOTS_CONTRACT_CODE),
+    bytes(HISTORY_STORAGE_ADDRESS),
+    keccak(HISTORY_STORAGE_CONTRACT_CODE),
+)
+
+TxFields = tuple[Any, ...]
+
+
+def transaction_fields(tx: SignedTransactionAPI, sender: bytes) -> TxFields:
+    """The plain values the extension reads from one transaction (see native/src/lib.rs)."""
+    type_id = tx.type_id or 0
+    authorizations: list[tuple[int, bytes, int, int, int, int]] = []
+    if type_id == SET_CODE_TRANSACTION_TYPE:
+        authorizations = [
+            (a.chain_id, bytes(a.address), a.nonce, a.y_parity, a.r, a.s)
+            for a in tx.authorization_list
+        ]
+    access_list = [] if type_id == 0 else [
+        (bytes(address), list(slots)) for address, slots in tx.access_list
+    ]
+    return (
+        type_id,
+        tx.chain_id,
+        tx.nonce,
+        tx.gas,
+        tx.max_fee_per_gas,
+        tx.max_priority_fee_per_gas,
+        bytes(tx.to),
+        tx.value,
+        bytes(tx.data),
+        access_list,
+        authorizations,
+        sender,
+        tx.encode(),
+    )
+
+
+def _forced_fields(
+    items: Sequence[ForcedItem],
+) -> tuple[list[tuple[Any, ...]], list[DecodedTransaction | None]]:
+    """The forced items as the extension takes them, and each one's decoded transaction."""
+    fields: list[tuple[Any, ...]] = []
+    decoded: list[DecodedTransaction | None] = []
+    for item in items:
+        if isinstance(item, ForcedDeposit):
+            fields.append(("deposit", item.recipient, item.amount))
+            decoded.append(None)
+            continue
+        try:
+            forced = decode_transaction(item.raw)
+        except RejectedTransaction:
+            fields.append(("transaction", None))
+            decoded.append(None)
+            continue
+        fields.append(("transaction", transaction_fields(forced.tx, forced.sender)))
+        decoded.append(forced)
+    return fields, decoded
+
+
+def _receipt(tx: SignedTransactionAPI, outcome: tuple[Any, ...]) -> ReceiptAPI:
+    """A py-evm receipt from the extension's (success, cumulative gas, logs, bloom)."""
+    success, cumulative_gas, logs, bloom = outcome
+    inner = Receipt(
+        state_root=STATUS_SUCCESS if success else STATUS_FAILURE,
+        gas_used=cumulative_gas,
+        logs=[
+            Log(address, tuple(int.from_bytes(topic, "big") for topic in topics), data)
+            for address, topics, data in logs
+        ],
+        bloom=int.from_bytes(bloom, "big"),
+    )
+    if not tx.type_id:
+        return inner
+    builder = type(tx).receipt_builder  # type: ignore[attr-defined]  # typed transactions only
+    typed: ReceiptAPI = builder.typed_receipt_class(tx.type_id, inner)
+    return typed
+
+
+class NativeEngine(PyEvmEngine):
+    """Blocks on revm (Rust); reads, calls, estimates, simulation and proofs on py-evm."""
+
+    def build_block(
+        self,
+        parent: BlockHeaderAPI,
+        candidates: Iterable[DecodedTransaction],
+        env: BlockEnvironment,
+    ) -> BuildResult:
+        problem = environment_error(
+            parent, timestamp=env.timestamp, gas_limit=env.gas_limit, extra_data=env.extra_data
+        )
+        if problem is not None:
+            raise ValueError(problem)
+        if len(env.coinbase) != 20:
+            raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
+        if len(env.prev_randao) != 32:
+            raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
+        forced, forced_decoded = _forced_fields(env.forced)
+        taken: list[DecodedTransaction] = []
+
+        def feed() -> Iterator[TxFields]:
+            for candidate in candidates:
+                taken.append(candidate)
+                yield transaction_fields(candidate.tx, candidate.sender)
+
+        out = native_module().build_block(
+            self._reader.get, self._block_input(parent, env), forced, feed()
+        )
+        chosen = [forced_decoded[i] for i in out["forced_included"]]
+        included = [c for c in chosen if c is not None] + [taken[i] for i in out["included"]]
+        header, executed = self._assemble(parent, env, included, out)
+        self._remember(header)
+        return BuildResult(
+            executed=executed,
+            state_writes=out["writes"],
+            skipped=tuple((taken[i].hash, reason) for i, reason in out["skipped"]),
+        )
+
+    def execute_block(
+        self, parent: BlockHeaderAPI, block: Block, forced: tuple[ForcedItem, ...] = ()
+    ) -> tuple[ExecutedBlock, dict[bytes, bytes]]:
+        """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
+        self._check_proposal(parent, block)
+        header = block.header
+        env = BlockEnvironment(
+            coinbase=bytes(header.coinbase),
+            timestamp=int(header.timestamp),
+            gas_limit=int(header.gas_limit),
+            extra_data=bytes(header.extra_data),
+            prev_randao=bytes(header.mix_hash),
+        )
+        forced_fields, _decoded = _forced_fields(forced)
+        native = native_module()
+        try:
+            out = native.execute_block(
+                self._reader.get,
+                self._block_input(parent, env),
+                forced_fields,
+                [transaction_fields(tx, sender)
+                 for tx, sender in zip(block.transactions, block.senders, strict=True)],
+            )
+        except native.InvalidBlock as error:
+            raise InvalidBlock(str(error)) from error
+        receipts = tuple(
+            _receipt(tx, outcome)
+            for tx, outcome in zip(block.transactions, out["receipts"], strict=True)
+        )
+        expected = self._header(parent, env, out)
+        mismatch = header_mismatch(expected, header)
+        if mismatch is not None:
+            raise InvalidBlock(mismatch)
+        self._remember(header)
+        return ExecutedBlock(block=block, receipts=receipts), out["writes"]
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _block_input(self, parent: BlockHeaderAPI, env: BlockEnvironment) -> tuple[Any, ...]:
+        ancestors = tuple(self._ancestor_hashes(bytes(parent.hash)))[:MAX_ANCESTOR_HASHES]
+        return (
+            bytes(parent.state_root),
+            bytes(parent.hash),
+            int(parent.block_number) + 1,
+            env.coinbase,
+            env.timestamp,
+            env.gas_limit,
+            self.next_base_fee(parent),
+            env.prev_randao,
+            self.genesis.chain_id,
+            [bytes(h) for h in ancestors],
+            *_SYSTEM,
+        )
+
+    def _header(
+        self, parent: BlockHeaderAPI, env: BlockEnvironment, out: dict[str, Any]
+    ) -> BlockHeaderAPI:
+        return make_header(
+            parent_hash=bytes(parent.hash),
+            block_number=int(parent.block_number) + 1,
+            coinbase=env.coinbase,
+            timestamp=env.timestamp,
+            gas_limit=env.gas_limit,
+            extra_data=env.extra_data,
+            base_fee=self.next_base_fee(parent),
+            state_root=out["state_root"],
+            transaction_root=out["transactions_root"],
+            receipt_root=out["receipts_root"],
+            bloom=int.from_bytes(out["bloom"], "big"),
+            gas_used=out["gas_used"],
+            mix_hash=env.prev_randao,
+        )
+
+    def _assemble(
+        self,
+        parent: BlockHeaderAPI,
+        env: BlockEnvironment,
+        included: Sequence[DecodedTransaction],
+        out: dict[str, Any],
+    ) -> tuple[BlockHeaderAPI, ExecutedBlock]:
+        header = self._header(parent, env, out)
+        transactions = tuple(d.tx for d in included)
+        receipts = tuple(
+            _receipt(tx, outcome) for tx, outcome in zip(transactions, out["receipts"], strict=True)
+        )
+        block = Block(
+            header=header, transactions=transactions, senders=tuple(d.sender for d in included)
+        )
+        return header, ExecutedBlock(block=block, receipts=receipts)
