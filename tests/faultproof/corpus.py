@@ -3,7 +3,7 @@ version 1 (edge values, every halt), run by py-evm and by the step tracer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tests.faultproof.evm_reference import CALLER, OTHER, TARGET, Account, asm
 
@@ -38,6 +38,7 @@ class Case:
     is_static: bool = False
     storage: tuple[tuple[int, int], ...] = ()
     others: dict[bytes, Account] = field(default_factory=dict)
+    succeeds: bool = True
 
 
 def _binary(op: str, a: int, b: int) -> tuple[str | int | bytes, ...]:
@@ -155,7 +156,7 @@ BASE_CASES: tuple[Case, ...] = (
     Case("transient", TRANSIENT),
     Case("control", CONTROL),
     Case("logs", LOGS),
-    Case("revert", REVERTING, storage=((1, 3),)),
+    Case("revert", REVERTING, storage=((1, 3),), succeeds=False),
     Case("stop", asm("STOP")),
     Case("empty code", b""),
     Case("past the end", asm(1, 2)),
@@ -196,4 +197,5 @@ HALTS: tuple[Case, ...] = (
     Case("revert with empty data", asm(0, 0, "REVERT"), storage=((2, 2),)),
 )
 
+HALTS = tuple(c if c.name == "static reads" else replace(c, succeeds=False) for c in HALTS)
 CASES = BASE_CASES + HALTS

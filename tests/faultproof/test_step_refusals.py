@@ -11,7 +11,14 @@ import pytest
 
 from ordo.faultproof.machine_state import MachineState
 from ordo.faultproof.step import InvalidWitness, UnsupportedStep, execute
-from ordo.faultproof.tracer import MessageCall, TraceStep, open_frame, run_frame, step
+from ordo.faultproof.tracer import (
+    MessageCall,
+    TraceStep,
+    open_frame,
+    run_frame,
+    step,
+    trace_message_call,
+)
 from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import CellProof, Proofs, StackProof, TrieProof
 from ordo.faultproof.witness_codec import decode_witness, encode_witness
@@ -29,11 +36,13 @@ from tests.faultproof.evm_reference import (
 
 
 def _trace(case: Case) -> tuple[TraceStep, ...]:
+    """The steps of a corpus case (test_step_differential holds them to py-evm)."""
     accounts = {TARGET: Account(balance=1000, code=case.code, storage=case.storage),
                 CALLER: Account(balance=10**18), **case.others}
     call = MessageCall(CALLER, TARGET, case.data, case.gas, case.value, case.gas_price,
                        case.origin, case.is_static)
-    return check_against_py_evm(accounts, call).steps
+    db, root = make_state(accounts)
+    return trace_message_call(db, root, BLOCK, call).steps
 
 
 def _steps_of(case_name: str, opcodes: set[int]) -> list[TraceStep]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 
 import rlp
@@ -106,6 +107,13 @@ Handler = Callable[["_Run", int], MachineState]
 
 class _Halt(Exception):
     """An exceptional halt (3): all gas consumed, context rolled back to the entry snapshot."""
+
+
+@lru_cache(maxsize=8192)
+def proves(index: int, cell: bytes, siblings: tuple[bytes, ...], root: bytes) -> bool:
+    """Whether the cell proof leads to ``root``. Pure, so memoized: a trace proves the same
+    code cell at step after step."""
+    return root_from_proof(index, cell, siblings) == root
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -228,7 +236,7 @@ class _Run:
     def _memory_cell(self, index: int) -> CellProof:
         proof = self.io.memory(index)
         _require(proof.index == index, f"memory cell {proof.index} given, {index} expected")
-        _require(root_from_proof(index, proof.cell, proof.siblings) == self.memory_root,
+        _require(proves(index, proof.cell, proof.siblings, self.memory_root),
                  f"memory cell {index} does not prove against the memory root")
         return proof
 
@@ -264,7 +272,7 @@ class _Run:
             proof = self.io.source(tree, index)
             _require(proof.index == index, f"{tree.value} cell {proof.index} given, {index} "
                      "expected")
-            _require(root_from_proof(index, proof.cell, proof.siblings) == root,
+            _require(proves(index, proof.cell, proof.siblings, root),
                      f"{tree.value} cell {index} does not prove against its root")
             parts.append(proof.cell)
         data = b"".join(parts)
@@ -365,7 +373,7 @@ def exceptional_halt(state: MachineState, frame: Frame, io: StepIO) -> MachineSt
 
 def _checked_code(io_cell: CellProof, index: int, root: bytes) -> bytes:
     _require(io_cell.index == index, f"code cell {io_cell.index} given, {index} expected")
-    _require(root_from_proof(index, io_cell.cell, io_cell.siblings) == root,
+    _require(proves(index, io_cell.cell, io_cell.siblings, root),
              f"code cell {index} does not prove against the code root")
     return io_cell.cell
 
@@ -753,7 +761,7 @@ def _jump(run: _Run, immediate: int) -> MachineState:
     index = destination // 256
     cell = run.io.jumpdest(index)
     _require(cell.index == index, f"jumpdest cell {cell.index} given, {index} expected")
-    _require(root_from_proof(index, cell.cell, cell.siblings) == frame.jumpdests_root,
+    _require(proves(index, cell.cell, cell.siblings, frame.jumpdests_root),
              "the jumpdest cell does not prove against the bitmap root")
     byte = cell.cell[(destination % 256) // 8]
     if not (byte >> (7 - destination % 8)) & 1:
