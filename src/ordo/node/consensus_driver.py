@@ -138,6 +138,13 @@ UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
 STALL_SECONDS = 1.0
 BAD_MESSAGE_PENALTY = 20.0
 STATUS_ANSWER_INTERVAL = 0.5
+MAX_QUEUED_PEER_ITEMS = 10_000
+"""Peer events and block responses waiting for the driver; past it new ones are dropped and
+counted (a flood of votes must not grow memory without bound; timers and builds still queue)."""
+MAX_BLOCK_SERVES = 32
+MAX_BLOCK_SERVES_PER_PEER = 4
+"""Block requests being answered at once, in all and per peer: each holds a thread and up to
+MAX_RESPONSE_BYTES of blocks, so a peer asking faster than we answer is refused, not queued."""
 
 
 class Transport(Protocol):
@@ -196,6 +203,12 @@ class Tick:
 WorkItem = PeerEvent | SyncedBlocks | BuildNow | Tick
 
 
+def _is_from_peer(item: WorkItem) -> bool:
+    """Counted against MAX_QUEUED_PEER_ITEMS (what a peer can make us queue)."""
+    return isinstance(item, SyncedBlocks) or (isinstance(item, PeerEvent) and
+                                              item.peer is not None)
+
+
 class ConsensusDriver:
     def __init__(self, node: Node, params: ConsensusParams, epoch_sets: EpochSetSource,
                  signer_key: bytes | None, pacing: Pacing,
@@ -233,6 +246,8 @@ class ConsensusDriver:
         """Timeouts that fired while their (height, round, step) was current, by step."""
         self.blocks_committed = 0
         self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        self._queued_from_peers = 0
+        self._serving: Counter[bytes] = Counter()
         self._followups: deque[PeerEvent] = deque()
         self._prepared: dict[bytes, Executed] = {}
         self._decoded: dict[bytes, Block] = {}
@@ -275,6 +290,8 @@ class ConsensusDriver:
         try:
             while True:
                 item = await self._queue.get()
+                if _is_from_peer(item):
+                    self._queued_from_peers -= 1
                 try:
                     await self._handle(item)
                 except Exception:
@@ -331,9 +348,9 @@ class ConsensusDriver:
                 self.planner.set_head(peer, decode_status(payload).head)
                 self._request_sync()
             elif kind == MessageKind.BLOCK_REQUEST:
-                self._spawn(self._serve_blocks(peer, decode_request(payload)))
+                self._serve_if_free(peer, decode_request(payload))
             elif kind == MessageKind.BLOCK_RESPONSE:
-                self._queue.put_nowait(SyncedBlocks(peer, decode_response(payload)))
+                self._put_from_peer(SyncedBlocks(peer, decode_response(payload)))
             elif kind == MessageKind.CERTIFICATE:
                 self._on_certificate(peer, decode_certificate(payload))
             elif kind == MessageKind.EVIDENCE:
@@ -381,7 +398,25 @@ class ConsensusDriver:
         self.planner.forget(peer)
 
     def _enqueue(self, event: Event, peer: bytes | None) -> None:
-        self._queue.put_nowait(PeerEvent(event, peer))
+        if peer is None:  # our own (a resolved set): never dropped
+            self._queue.put_nowait(PeerEvent(event, None))
+        else:
+            self._put_from_peer(PeerEvent(event, peer))
+
+    def _put_from_peer(self, item: PeerEvent | SyncedBlocks) -> None:
+        if self._queued_from_peers >= MAX_QUEUED_PEER_ITEMS:
+            self.ignored["driver queue full"] += 1
+            return
+        self._queued_from_peers += 1
+        self._queue.put_nowait(item)
+
+    def _serve_if_free(self, peer: bytes, request: BlockRequest) -> None:
+        if sum(self._serving.values()) >= MAX_BLOCK_SERVES or \
+                self._serving[peer] >= MAX_BLOCK_SERVES_PER_PEER:
+            self.ignored["block request while busy"] += 1
+            return
+        self._serving[peer] += 1
+        self._spawn(self._serve_blocks(peer, request))
 
     def _on_transaction_admitted(self, tx_hash: bytes) -> None:
         decoded = self.node.mempool.get(tx_hash)
@@ -795,9 +830,14 @@ class ConsensusDriver:
                 entries.append((encoded, certificate))
             return BlockResponse(tuple(entries))
 
-        response = await asyncio.to_thread(collect)
-        if response.entries and self.transport is not None:
-            self.transport.send(peer, MessageKind.BLOCK_RESPONSE, encode_response(response))
+        try:
+            response = await asyncio.to_thread(collect)
+            if response.entries and self.transport is not None:
+                self.transport.send(peer, MessageKind.BLOCK_RESPONSE, encode_response(response))
+        finally:
+            self._serving[peer] -= 1
+            if self._serving[peer] <= 0:
+                del self._serving[peer]
 
     async def _apply_synced(self, item: SyncedBlocks) -> None:
         self.planner.on_response(item.peer, delivered=bool(item.response.entries))
