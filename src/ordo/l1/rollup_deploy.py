@@ -5,6 +5,14 @@ The inbox reads the pool's epoch sets and is the one caller the pool lets credit
 pool's owner names the inbox (``set_inbox``, which the pool allows once). The portal pays
 withdrawals against the inbox's final outputs and holds every deposited ETH, so the queue's
 owner names it (``set_portal``, once): from then on the queue forwards each deposit to it.
+
+The dispute game needs the inbox, the pool, the step verifier and the L2 genesis output root
+(the agreed start of batch 0, known only once the genesis exists), so it is deployed after them
+(``deploy_dispute_game``) and named to the inbox (``set_disputes``, deployer only, once) and to
+the pool (``set_dispute_game``, owner only, once, with the share of stake a signer of a disproved
+header loses). Its longest game must fit the inbox's ``max_dispute_duration``, which the pool's
+exit delay already exceeds together with the window: checked here before anything is sent, and
+again by the inbox on chain.
 """
 
 from __future__ import annotations
@@ -26,8 +34,23 @@ DEFAULT_FORCED_FEE = 10**14
 """0.0001 ETH per forced item: small for a user, enough that flooding the queue costs."""
 DEFAULT_CHALLENGE_WINDOW = 7 * 86_400
 """A week, as OP Stack and Arbitrum: time for one honest party to notice and dispute."""
-DEFAULT_MAX_DISPUTE_DURATION = 7 * 86_400
-"""Two chess clocks of 3.5 days (OP's). With the window, 14 days < the 21-day exit delay."""
+DEFAULT_MAX_CLOCK_DURATION = 302_400
+"""3.5 days per side, as OP Stack."""
+DEFAULT_CLOCK_EXTENSION = 7_200
+"""Two hours: a side whose clock is nearly out still gets this long to answer each claim."""
+DEFAULT_MAX_STEP_DEPTH = 32
+"""2^32 steps per block: one per EVM instruction (at least 1 gas each) plus the block, transaction
+and copy sub-steps, for any block gas limit below about 4 billion."""
+DEFAULT_BASE_BOND = 8 * 10**16
+"""0.08 ETH at depth 1 (OP's 400k gas at 200 gwei): what a counter-move costs at high gas."""
+DEFAULT_BOND_GROWTH_BPS = 11_500
+"""x1.15 per level: 0.08 ETH at depth 1 up to about 28 ETH at depth 43, where the counter is a
+step (millions of gas)."""
+DEFAULT_DISPUTE_SLASH_BPS = 5_000
+"""Half the locked stake of every signer of a disproved header."""
+DEFAULT_MAX_DISPUTE_DURATION = 11 * 86_400
+"""At least the longest game of the default parameters (2 x 3.5 days + 45 x 2 h = 10.75 days);
+with the 7-day window, 18 days < the 21-day exit delay."""
 DEFAULT_SEQUENCER_TIMEOUT = 3 * 86_400
 """Three days without a landed batch before anyone may post a fallback batch: far longer than
 any L1 outage the batcher rides out, short enough that users are not locked in for long."""
@@ -37,8 +60,70 @@ DEVNET_CHALLENGE_WINDOW = 30
 DEVNET_SEQUENCER_TIMEOUT = 300
 """Five minutes on a devnet."""
 DEVNET_FALLBACK_BOND = 10**17
-DEVNET_MAX_DISPUTE_DURATION = 20
-"""Devnet: window + longest dispute (50 s) stays under the devnet pool's 60 s exit delay."""
+DEVNET_MAX_CLOCK_DURATION = 60
+DEVNET_CLOCK_EXTENSION = 2
+DEVNET_BASE_BOND = 10**15
+DEVNET_MAX_DISPUTE_DURATION = 2 * DEVNET_MAX_CLOCK_DURATION + \
+    (10 + 1 + DEFAULT_MAX_STEP_DEPTH + 2) * DEVNET_CLOCK_EXTENSION
+"""Devnet: the longest game of 60 s clocks with 2 s extensions (210 s); the devnet pool's exit
+delay is raised past window + this."""
+
+
+@dataclass(frozen=True)
+class DisputeGameParams:
+    """The DisputeGame's constructor parameters (docs/fault_proofs.md section 6)."""
+
+    max_step_depth: int = DEFAULT_MAX_STEP_DEPTH
+    max_clock_duration: int = DEFAULT_MAX_CLOCK_DURATION
+    clock_extension: int = DEFAULT_CLOCK_EXTENSION
+    base_bond: int = DEFAULT_BASE_BOND
+    bond_growth_bps: int = DEFAULT_BOND_GROWTH_BPS
+    dispute_slash_bps: int = DEFAULT_DISPUTE_SLASH_BPS
+
+    def __post_init__(self) -> None:
+        for name in ("max_step_depth", "max_clock_duration", "clock_extension", "base_bond",
+                     "bond_growth_bps", "dispute_slash_bps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name}: {value!r} must be a non-negative integer")
+        if not 1 <= self.max_step_depth <= MAX_STEP_DEPTH_LIMIT:
+            raise ValueError(f"max_step_depth: {self.max_step_depth} must be 1.."
+                             f"{MAX_STEP_DEPTH_LIMIT}")
+        if self.max_clock_duration == 0 or 2 * self.clock_extension > self.max_clock_duration:
+            raise ValueError(f"clock: {self.max_clock_duration} s per side must be positive and "
+                             f"at least twice the {self.clock_extension} s extension")
+        if self.base_bond == 0 or not 10_000 <= self.bond_growth_bps <= 20_000:
+            raise ValueError("bonds: the base bond must be positive and the growth 10000..20000 "
+                             "bps per level")
+        if not 1 <= self.dispute_slash_bps <= 10_000:
+            raise ValueError(f"dispute_slash_bps: {self.dispute_slash_bps} must be 1..10000")
+
+    @property
+    def max_game_depth(self) -> int:
+        return SPLIT_DEPTH + 1 + self.max_step_depth
+
+    def max_game_duration(self) -> int:
+        """The contract's ``max_game_duration()``: both clocks, one extension per level, two
+        to spare."""
+        return 2 * self.max_clock_duration + (self.max_game_depth + 2) * self.clock_extension
+
+    def constructor_args(self, inbox: bytes, pool: bytes, verifier: bytes,
+                         genesis_output_root: bytes) -> tuple[Any, ...]:
+        return (inbox, pool, verifier, genesis_output_root, self.max_step_depth,
+                self.max_clock_duration, self.clock_extension, self.base_bond,
+                self.bond_growth_bps)
+
+
+SPLIT_DEPTH = 10
+"""The game bisects a batch's blocks over 2^10 leaves: the inbox's MAX_BATCH_BLOCKS (1024)."""
+MAX_STEP_DEPTH_LIMIT = 51
+
+
+def devnet_dispute_params() -> DisputeGameParams:
+    """Seconds instead of days and small bonds; the real trace depth."""
+    return DisputeGameParams(max_clock_duration=DEVNET_MAX_CLOCK_DURATION,
+                             clock_extension=DEVNET_CLOCK_EXTENSION,
+                             base_bond=DEVNET_BASE_BOND)
 
 
 @dataclass(frozen=True)
@@ -55,6 +140,8 @@ class RollupParams:
     sequencer_timeout: int = DEFAULT_SEQUENCER_TIMEOUT
     """Seconds without a landed batch before anyone may post a fallback batch."""
     fallback_bond: int = DEFAULT_FALLBACK_BOND
+    game: DisputeGameParams | None = None
+    """The dispute game ``deploy_dispute_game`` deploys for this inbox; None: none."""
 
     def __post_init__(self) -> None:
         for name, least in (("challenge_window", 1), ("max_dispute_duration", 0),
@@ -74,6 +161,10 @@ class RollupParams:
             raise ValueError(f"forced_fee: {self.forced_fee!r} must be a non-negative wei amount")
         if self.fee_recipient is not None and len(self.fee_recipient) != 20:
             raise ValueError(f"fee_recipient: {self.fee_recipient!r} is not a 20-byte address")
+        if self.game is not None and self.game.max_game_duration() > self.max_dispute_duration:
+            raise ValueError(f"max_dispute_duration: {self.max_dispute_duration} s is shorter "
+                             f"than the dispute game's longest game "
+                             f"({self.game.max_game_duration()} s)")
 
 
 def devnet_rollup_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW,
@@ -81,7 +172,8 @@ def devnet_rollup_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW,
     """Seconds instead of days, for pools with the devnet exit delay."""
     return RollupParams(challenge_window=challenge_window,
                         max_dispute_duration=DEVNET_MAX_DISPUTE_DURATION,
-                        sequencer_timeout=sequencer_timeout, fallback_bond=DEVNET_FALLBACK_BOND)
+                        sequencer_timeout=sequencer_timeout, fallback_bond=DEVNET_FALLBACK_BOND,
+                        game=devnet_dispute_params())
 
 
 @dataclass(frozen=True)
@@ -116,6 +208,15 @@ def inbox_abi() -> ContractAbi:
 @cache
 def queue_abi() -> ContractAbi:
     return ContractAbi.parse(compile_contract("ForcedInclusionQueue").abi)
+
+
+@cache
+def game_abi() -> ContractAbi:
+    return ContractAbi.parse(compile_contract("DisputeGame").abi)
+
+
+def game_at(client: L1Client, address: bytes) -> ContractHandle:
+    return ContractHandle(client, address, game_abi())
 
 
 @cache
@@ -167,3 +268,42 @@ async def _owner_step(client: L1Client, deployer: LocalAccount, handle: Contract
     if not receipt.succeeded:
         raise StakingStepFailed(f"{function} from 0x{deployer.address.hex()} reverted in block "
                                 f"{receipt.block_number} (transaction 0x{sent.tx_hash.hex()})")
+
+
+class DisputeGameMismatch(StakingStepFailed):
+    """The inbox on chain cannot take the game: its max_dispute_duration is shorter than the
+    game's longest game, or it names a dispute game already."""
+
+
+async def deploy_dispute_game(client: L1Client, deployer: LocalAccount,
+                              staking: StakingDeployment, rollup: RollupDeployment,
+                              verifier: bytes, genesis_output_root: bytes,
+                              params: DisputeGameParams) -> bytes:
+    """Deploy the DisputeGame for ``rollup``'s inbox, then ``inbox.set_disputes(game)`` and
+    ``pool.set_dispute_game(game, dispute_slash_bps)``; ``deployer`` must have deployed the
+    inbox and own the pool. Returns the game's address."""
+    if len(verifier) != 20 or len(genesis_output_root) != 32:
+        raise ValueError("the verifier is a 20-byte address and the genesis output root 32 bytes")
+    inbox = inbox_at(client, rollup.inbox)
+    allowed = int(await inbox.call("max_dispute_duration"))
+    if params.max_game_duration() > allowed:
+        raise DisputeGameMismatch(
+            f"the game can last {params.max_game_duration()} s but inbox 0x{rollup.inbox.hex()} "
+            f"allows disputes of {allowed} s (max_dispute_duration)")
+    if int(str(await inbox.call("disputes")), 16) != 0:
+        raise DisputeGameMismatch(f"inbox 0x{rollup.inbox.hex()} names a dispute game already")
+    contract = compile_contract("DisputeGame")
+    game, _ = await ContractHandle.deploy(
+        client, deployer, contract.abi, contract.bytecode,
+        *params.constructor_args(rollup.inbox, staking.locking_pool, verifier,
+                                 genesis_output_root),
+        timeout=RECEIPT_TIMEOUT)
+    await _owner_step(client, deployer, inbox, "set_disputes", game.address)
+    sent = await pool_handle(client, staking).transact(deployer, "set_dispute_game", game.address,
+                                                       params.dispute_slash_bps)
+    receipt = await client.wait_for_receipt(sent.tx_hash, timeout=RECEIPT_TIMEOUT)
+    if not receipt.succeeded:
+        raise StakingStepFailed(f"set_dispute_game from 0x{deployer.address.hex()} reverted in "
+                                f"block {receipt.block_number} (transaction "
+                                f"0x{sent.tx_hash.hex()})")
+    return game.address

@@ -1,0 +1,81 @@
+"""deploy_dispute_game over Ordo's own L1 client: the game is deployed after the inbox and named
+to it and to the pool once; a game longer than the inbox's max_dispute_duration is refused off
+chain and on chain; every contract deployed stays under the EIP-170 code size limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from ordo.core.genesis import dev_private_keys
+from ordo.l1.client import L1Client
+from ordo.l1.compiler import compile_contract
+from ordo.l1.deploy import deploy_staking, pool_handle
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import (
+    DEVNET_MAX_DISPUTE_DURATION,
+    DisputeGameMismatch,
+    DisputeGameParams,
+    RollupParams,
+    deploy_dispute_game,
+    deploy_rollup,
+    devnet_dispute_params,
+    devnet_rollup_params,
+    game_at,
+    inbox_at,
+)
+from ordo.l1.staking_params import StakingParams
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .game_setup import deploy_verifier
+
+EIP170_LIMIT = 24_576
+GENESIS = b"\x4e" * 32
+
+
+def test_every_rollup_contract_fits_the_code_size_limit() -> None:
+    for name in ("GovernanceToken", "LockingPool", "RollupInbox", "ForcedInclusionQueue",
+                 "WithdrawalPortal", "DisputeGame"):
+        size = len(compile_contract(name).runtime_bytecode)
+        assert 0 < size <= EIP170_LIMIT, f"{name}: {size} bytes of runtime code"
+
+
+def test_parameters_are_checked_before_anything_is_sent() -> None:
+    assert devnet_rollup_params().game == devnet_dispute_params()
+    assert devnet_dispute_params().max_game_duration() == DEVNET_MAX_DISPUTE_DURATION
+    defaults = DisputeGameParams()
+    assert defaults.max_game_depth == 43
+    assert defaults.max_game_duration() <= RollupParams().max_dispute_duration
+    with pytest.raises(ValueError, match="shorter than the dispute game's longest game"):
+        RollupParams(max_dispute_duration=7 * 86_400, game=DisputeGameParams())
+    with pytest.raises(ValueError, match="at least twice"):
+        DisputeGameParams(max_clock_duration=10, clock_extension=6)
+    with pytest.raises(ValueError, match="max_step_depth"):
+        DisputeGameParams(max_step_depth=0)
+
+
+async def test_deploys_the_game_and_names_it_once(chain: AnvilChain) -> None:
+    url = str(chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+    verifier = bytes.fromhex(deploy_verifier(chain).address[2:])
+    async with L1Client(url) as client:
+        deployer = LocalAccount(client, dev_private_keys(1)[0])
+        staking = await deploy_staking(client, deployer, StakingParams(903))
+        rollup = await deploy_rollup(client, deployer, staking)
+        params = DisputeGameParams()
+        game = await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
+                                         params)
+        inbox = inbox_at(client, rollup.inbox)
+        assert await inbox.call("disputes") == "0x" + game.hex()
+        pool = pool_handle(client, staking)
+        assert await pool.call("dispute_game") == "0x" + game.hex()
+        assert await pool.call("dispute_slash_bps") == params.dispute_slash_bps
+        handle = game_at(client, game)
+        assert await handle.call("max_game_duration") == params.max_game_duration()
+        assert await handle.call("max_game_depth") == 43
+        assert bytes(await handle.call("genesis_output_root")) == GENESIS
+        with pytest.raises(DisputeGameMismatch, match="names a dispute game already"):
+            await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
+                                      params)
+        longer = DisputeGameParams(max_clock_duration=7 * 86_400)
+        with pytest.raises(DisputeGameMismatch, match="allows disputes of"):
+            await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
+                                      longer)
