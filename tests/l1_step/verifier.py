@@ -5,6 +5,7 @@ step's post-state."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
@@ -18,6 +19,13 @@ from tests.l1_contracts.anvil_chain import AnvilChain
 from .routes import ARITH, COPY, FLOW, MEMORY, PART_NAMES
 
 ROUTER = "step/StepRouter"
+STEP_ABI: list[dict[str, Any]] = [{
+    "type": "function", "name": "step", "stateMutability": "view",
+    "inputs": [{"name": "pre_state", "type": "bytes32"}, {"name": "witness", "type": "bytes"}],
+    "outputs": [{"name": "", "type": "bytes32"}],
+}]
+"""IStepVerifier.vyi: the router and the parts take it in __default__ (their compiled ABI lists
+only a fallback), so the callers' ABI names it."""
 STEP_GAS = 29_000_000
 """eth_call's gas for a step: an L1 block's worth (a step that needs more is a finding)."""
 
@@ -32,9 +40,9 @@ def deploy_verifier(chain: AnvilChain) -> Verifier:
     parts = {}
     for part, name in PART_NAMES.items():
         compiled = compile_contract(name)
-        parts[part] = chain.deploy_code(compiled.abi, compiled.bytecode)
+        parts[part] = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode)
     compiled = compile_contract(ROUTER)
-    router = chain.deploy_code(compiled.abi, compiled.bytecode, parts[FLOW].address,
+    router = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, parts[FLOW].address,
                                parts[ARITH].address, parts[MEMORY].address, parts[COPY].address)
     return Verifier(router, parts)
 

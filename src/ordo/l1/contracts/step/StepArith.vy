@@ -2,7 +2,8 @@
 """
 @title Step verifier part: arithmetic, comparison and bitwise instructions (ADD ... SAR),
        EXP with its per-byte gas
-@notice Called by StepRouter with the router's own calldata; checks everything itself. The
+@notice Called by StepRouter with the router's own calldata (any selector reaches
+        __default__); checks everything itself. The
         division family maps onto the EVM's own (unsafe_div / unsafe_mod are DIV, SDIV, MOD,
         SMOD: zero for a zero divisor, SDIV(-2^255, -1) = -2^255), so the semantics are the
         host EVM's where they coincide and spelled out (py-evm's) where Vyper checks.
@@ -15,8 +16,10 @@ EXP_PER_BYTE: constant(uint256) = 50
 
 @external
 @view
-def step(pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
-    r: core.Run = core.start(pre_state)
+def __default__() -> bytes32:
+    """@notice step(bytes32 pre_state, bytes witness) as StepRouter forwards it (see witness.vy
+            on why the calldata is read by hand)."""
+    r: core.Run = core.start()
     if r.halting:
         return core.halt(r)
     op: uint256 = r.op

@@ -2,7 +2,8 @@
 """
 @title Step verifier part: reads from other byte strings and lists (CALLDATALOAD,
        CALLDATACOPY, CODECOPY, RETURNDATACOPY, MCOPY, BLOCKHASH, BLOBHASH)
-@notice Called by StepRouter with the router's own calldata; checks everything itself. Source
+@notice Called by StepRouter with the router's own calldata (any selector reaches
+        __default__); checks everything itself. Source
         cells are proved against the tree's root before the step; bytes past a string's size
         read as zero without a proof; a copy of over 32 cells that does not halt first is
         refused as not verifiable yet (3.3).
@@ -18,8 +19,10 @@ LIST_BYTES: constant(uint256) = 2**32 * 32  # a list of 2^32 hashes (block and b
 
 @external
 @view
-def step(pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
-    r: core.Run = core.start(pre_state)
+def __default__() -> bytes32:
+    """@notice step(bytes32 pre_state, bytes witness) as StepRouter forwards it (see witness.vy
+            on why the calldata is read by hand)."""
+    r: core.Run = core.start()
     if r.halting:
         return core.halt(r)
     op: uint256 = r.op

@@ -3,7 +3,8 @@
 @title Step verifier part: stack, control flow and the frame's, transaction's and block's
        constants (PUSH0-32, DUP, SWAP, POP, JUMP, JUMPI, JUMPDEST, PC, GAS, MSIZE, STOP,
        ADDRESS ... BLOBBASEFEE), and every undefined opcode (an exceptional halt)
-@notice Called by StepRouter with the router's own calldata; checks everything itself.
+@notice Called by StepRouter with the router's own calldata (any selector reaches
+        __default__); checks everything itself.
 """
 
 import cells
@@ -16,8 +17,10 @@ BLOB_BASE_FEE: constant(uint256) = 1
 
 @external
 @view
-def step(pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
-    r: core.Run = core.start(pre_state)
+def __default__() -> bytes32:
+    """@notice step(bytes32 pre_state, bytes witness) as StepRouter forwards it (see witness.vy
+            on why the calldata is read by hand)."""
+    r: core.Run = core.start()
     if r.halting:
         return core.halt(r)
     op: uint256 = r.op

@@ -1,7 +1,8 @@
 # pragma version 0.4.3
 """
 @title Step verifier part: memory (MLOAD, MSTORE, MSTORE8), KECCAK256, LOG0-4, RETURN, REVERT
-@notice Called by StepRouter with the router's own calldata; checks everything itself. Memory
+@notice Called by StepRouter with the router's own calldata (any selector reaches
+        __default__); checks everything itself. Memory
         expansion is charged on the full 256-bit offsets and sizes (an offset at 2^64 or more is
         an out-of-gas halt, never a wrap); a range over 32 cells that does not halt first is
         refused as not verifiable yet (3.3).
@@ -18,8 +19,10 @@ MAX_TOPICS: constant(uint256) = 4
 
 @external
 @view
-def step(pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
-    r: core.Run = core.start(pre_state)
+def __default__() -> bytes32:
+    """@notice step(bytes32 pre_state, bytes witness) as StepRouter forwards it (see witness.vy
+            on why the calldata is read by hand)."""
+    r: core.Run = core.start()
     if r.halting:
         return core.halt(r)
     op: uint256 = r.op

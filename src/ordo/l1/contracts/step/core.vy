@@ -149,12 +149,14 @@ def code_cell(at: uint256, index: uint256, root: bytes32) -> bytes32:
 
 @internal
 @view
-def begin(pre_state: bytes32) -> Run:
+def begin() -> Run:
     """
     @notice Check the pre-state preimage and the code cell; decode the opcode and its PUSH
             immediate. Stack items are read by stack(), once the opcode's group has checked
             the stack size (an underflow reads none).
     """
+    w.check_calldata()
+    pre_state: bytes32 = w.pre_state()
     phase: uint256 = w.uint(0)
     block_h: bytes32 = machine.block_hash(self.block())
     tx_h: bytes32 = machine.tx_hash(self.tx())
@@ -208,13 +210,13 @@ def not_yet(op: uint256):
 
 @internal
 @view
-def start(pre_state: bytes32) -> Run:
+def start() -> Run:
     """
     @notice begin(), then the checks of step.py's execute() in its order: undefined opcode,
             stack underflow, the stack items, overflow, a write in a static frame, the static
             gas. `halting` is set when one of them is an exceptional halt.
     """
-    r: Run = self.begin(pre_state)
+    r: Run = self.begin()
     if r.info.reads == opcodes.FRAME_OPCODE:
         self.not_yet(r.op)
     if r.info.reads == opcodes.UNDEFINED or r.frame.stack_size < r.info.reads:

@@ -4,7 +4,36 @@
 @notice Every contract of the verifier is called with the same calldata (the router forwards
         its own), so a word of the witness is read by its offset in the witness, never copied
         as a whole: a step reads a few hundred words of a witness that may be much longer.
+        check_calldata() first: the functions below assume the witness lies in the calldata.
 """
+
+
+MAX_WITNESS: constant(uint256) = 262144
+
+
+@internal
+@view
+def check_calldata():
+    """
+    @notice The calldata is step(bytes32 pre_state, bytes witness) with the witness inside it
+            and at most 262,144 bytes: the checks Vyper's ABI decoder would make. The verifier
+            takes its calldata by hand (a `Bytes[262144]` argument is copied to memory, and
+            Vyper places every local after that buffer: 155,000 gas of memory expansion).
+    """
+    n: uint256 = len(msg.data)
+    assert n >= 100, "StepVerifier: calldata is not step(bytes32,bytes)"
+    head: uint256 = convert(slice(msg.data, 36, 32), uint256)
+    assert head <= n, "StepVerifier: calldata is not step(bytes32,bytes)"
+    assert 4 + head + 32 <= n, "StepVerifier: calldata is not step(bytes32,bytes)"
+    length: uint256 = convert(slice(msg.data, 4 + head, 32), uint256)
+    assert length <= MAX_WITNESS, "StepVerifier: witness over 262,144 bytes"
+    assert 4 + head + 32 + length <= n, "StepVerifier: calldata is not step(bytes32,bytes)"
+
+
+@internal
+@view
+def pre_state() -> bytes32:
+    return extract32(slice(msg.data, 4, 32), 0)
 
 
 @internal

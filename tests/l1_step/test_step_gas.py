@@ -1,0 +1,20 @@
+"""What verifying one step costs on L1: the costliest selected step of every verifiable opcode
+stays far inside an L1 block (a step whose proof would not fit is a known failure mode)."""
+
+from __future__ import annotations
+
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .step_gas import gas_table
+from .verifier import deploy_verifier
+
+STEP_GAS_BOUND = 2_000_000
+
+
+def test_every_step_kind_fits_well_inside_an_l1_block(chain: AnvilChain) -> None:
+    table = gas_table(deploy_verifier(chain))
+    assert len(table) >= 100
+    worst = max(table.items(), key=lambda item: item[1][0])
+    assert worst[1][0] < STEP_GAS_BOUND, worst
+    # the cheapest steps still pay for the pre-state, the code cell and the stack chain
+    assert min(gas for gas, _ in table.values()) > 30_000

@@ -1,0 +1,100 @@
+"""The verifier's parts: every deployed contract fits L1's 24,576-byte code limit, the router's
+and the instruction tables are the Python ones byte for byte, and every refusal of the shared
+code path (a state that is not phase 3, a short witness, a halt at depth > 0, a step over 32
+cells, a part called with another part's opcode) reverts with its reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from ordo.faultproof.opcodes import FRAME_OPCODES, OPS
+from ordo.faultproof.step import stack_fold
+from ordo.faultproof.witness_codec import encode_witness
+from ordo.l1.compiler import CONTRACTS_DIR, compile_contract
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .routes import ARITH, PART_NAMES, routes_table
+from .steps import Step, first_step
+from .verifier import ROUTER, STEP_GAS, Verifier, deploy_verifier, on_chain
+
+EIP170_LIMIT = 24_576
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain) -> Iterator[Verifier]:
+    yield deploy_verifier(chain)
+
+
+def test_every_part_fits_the_code_size_limit() -> None:
+    for name in (*PART_NAMES.values(), ROUTER):
+        size = len(compile_contract(name).runtime_bytecode)
+        assert 0 < size < EIP170_LIMIT, (name, size)
+
+
+def _hex_constant(file: str, name: str) -> bytes:
+    source = (CONTRACTS_DIR / "step" / file).read_text()
+    match = re.search(rf'{name}: constant\(Bytes\[\d+\]\) = x"([0-9a-f]*)"', source)
+    assert match is not None
+    return bytes.fromhex(match.group(1))
+
+
+def test_the_tables_are_the_python_ones() -> None:
+    assert _hex_constant("StepRouter.vy", "ROUTES") == routes_table()
+    table = _hex_constant("opcodes.vy", "TABLE")
+    for opcode in range(256):
+        entry = table[4 * opcode:4 * opcode + 4]
+        if opcode in OPS:
+            op = OPS[opcode]
+            assert entry == bytes([op.reads, op.pushes]) + op.gas.to_bytes(2, "big")
+        else:
+            assert entry[0] == (0xFE if opcode in FRAME_OPCODES else 0xFF), hex(opcode)
+
+
+def _call(verifier: Verifier, step: Step, pre: object, proofs: object | None = None) -> object:
+    state = pre  # a MachineState
+    witness = encode_witness(state, proofs or step.proofs)  # type: ignore[arg-type]
+    return on_chain(verifier, state.commitment(), witness)  # type: ignore[attr-defined]
+
+
+def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
+    add = first_step(0x01)
+    assert _call(verifier, add, replace(add.pre, phase=4)) == \
+        "StepVerifier: not a phase-3 (EVM) state"
+    short = add.step.witness[:32 * 60]
+    assert on_chain(verifier, add.step.pre, short) == "StepVerifier: witness too short"
+    stop = first_step(0x00)
+    deep = replace(stop.pre, frame=replace(stop.pre.frame, depth=1))
+    assert _call(verifier, stop, deep) == \
+        "StepVerifier: a halt at depth > 0 returns to a caller: not verifiable yet"
+    halt = first_step(0x01, "underflow")
+    deep = replace(halt.pre, frame=replace(halt.pre.frame, depth=1))
+    assert _call(verifier, halt, deep) == \
+        "StepVerifier: an exceptional halt at depth > 0 returns to a caller: not verifiable yet"
+    # a part called directly with an opcode of another part (a witness lying to the router)
+    push = first_step(0x60)
+    result = verifier.parts[ARITH].functions.step(push.step.pre, push.step.witness)
+    assert _reason(result) == "StepVerifier: opcode routed to the wrong part"
+    # a KECCAK256 of 2,000 bytes the frame can pay for touches 63 cells: not verifiable yet
+    keccak = first_step(0x20)
+    frame = keccak.pre.frame
+    below = keccak.proofs.stack.below
+    big = replace(keccak.pre, frame=replace(frame, gas=10**7,
+                                            stack_hash=stack_fold(below, [2000, 0])))
+    proofs = replace(keccak.proofs, stack=replace(keccak.proofs.stack, items=(0, 2000)),
+                     memory=())
+    assert _call(verifier, keccak, big, proofs) == \
+        "StepVerifier: the step touches more than 32 cells: not verifiable yet"
+
+
+def _reason(call: object) -> str:
+    from web3.exceptions import ContractLogicError
+
+    try:
+        call.call({"gas": STEP_GAS})  # type: ignore[attr-defined]
+    except ContractLogicError as error:
+        return str(error.message).removeprefix("execution reverted: ")
+    raise AssertionError("the call did not revert")
