@@ -168,9 +168,14 @@ def decode_account(value: bytes | None) -> Account | None:
     if value is None:
         return None
     try:
-        nonce, balance, storage_root, code_hash = rlp.decode(value)
+        items = rlp.decode(value)
     except Exception as error:  # rlp raises several types for malformed input
-        raise InvalidWitness(f"an account that is not RLP of four items: {error}") from error
+        raise InvalidWitness(f"an account that is not RLP: {error}") from error
+    _require(isinstance(items, list) and len(items) == 4
+             and all(isinstance(item, bytes) for item in items)
+             and len(items[2]) == 32 and len(items[3]) == 32,
+             "an account that is not [nonce, balance, storage_root, code_hash]")
+    nonce, balance, storage_root, code_hash = items
     return Account(int.from_bytes(nonce, "big"), int.from_bytes(balance, "big"),
                    bytes(storage_root), bytes(code_hash))
 
@@ -187,9 +192,11 @@ def decode_word(value: bytes | None) -> int:
     if value is None:
         return 0
     try:
-        return int.from_bytes(rlp.decode(value), "big")
-    except Exception as error:
+        item = rlp.decode(value)
+    except Exception as error:  # rlp raises several types for malformed input
         raise InvalidWitness(f"a stored value that is not RLP: {error}") from error
+    _require(isinstance(item, bytes) and len(item) <= 32, "a stored value that is not a word")
+    return int.from_bytes(item, "big")
 
 
 class _Run:
