@@ -322,19 +322,25 @@ def test_a_signer_that_starts_its_exit_is_still_slashed(setup: DisputeSetup) -> 
 
 
 def test_a_disproved_fallback_batch_pays_its_bond_to_the_winner(setup: DisputeSetup) -> None:
-    chain = setup.chain
+    chain, poster = setup.chain, setup.rollup.poster
     chain.increase_time(SEQUENCER_TIMEOUT)
-    header = setup.rollup.header(0, 1, 2, output_root=keccak(b"fallback"),
-                                 inputs_root=INPUTS_ROOT, producers=(), epoch=0)
     inbox = setup.inbox.functions
-    too_long = setup.rollup.header(0, 1, 1025, inputs_root=INPUTS_ROOT, producers=())
+
+    def fallback(index: int, first: int, last: int, root: bytes) -> bytes:
+        header = setup.rollup.header(index, first, last, output_root=root,
+                                     inputs_root=INPUTS_ROOT, producers=(), epoch=0)
+        send_one(chain, inbox.submit_fallback_batch(header.as_abi_tuple(), PAYLOAD), poster,
+                 FALLBACK_BOND)
+        return setup.rollup.digest(header)
+
+    too_long = setup.rollup.header(0, 1, 1025, inputs_root=INPUTS_ROOT, producers=(), epoch=0)
     assert revert_reason_paying(chain, inbox.submit_fallback_batch(too_long.as_abi_tuple(),
                                                                    PAYLOAD),
-                                setup.rollup.poster, FALLBACK_BOND) == \
+                                poster, FALLBACK_BOND) == \
         "RollupInbox: a batch carries at most 1024 blocks"
-    send_one(chain, inbox.submit_fallback_batch(header.as_abi_tuple(), PAYLOAD),
-             setup.rollup.poster, FALLBACK_BOND)
-    header_hash = setup.rollup.digest(header)
+    header_hash = fallback(0, 1, 2, keccak(b"fallback"))
+    fallback(1, 3, 3, keccak(b"later 1"))
+    fallback(2, 4, 4, keccak(b"later 2"))
     game_id = opened(setup, header_hash)
     chain.increase_time(MAX_CLOCK + 1)
     for index in (1, 0):
@@ -342,8 +348,17 @@ def test_a_disproved_fallback_batch_pays_its_bond_to_the_winner(setup: DisputeSe
     send_one(chain, setup.game.functions.resolve(game_id, []), chain.accounts[6])
     winner = chain.accounts[4].address
     assert setup.game.functions.credit(winner).call() == FALLBACK_BOND + setup.bond(1)
-    assert setup.reason(inbox.reclaim_fallback_bond(0), setup.rollup.poster) == \
+    assert setup.reason(inbox.reclaim_fallback_bond(0), poster) == \
         "RollupInbox: no bond to reclaim for that batch"
+    # the later fallback batches were removed, not judged: their bonds go back to the poster,
+    # by reclaim or when a new fallback batch takes the index
+    assert chain.w3.eth.get_balance(setup.inbox.address) == 2 * FALLBACK_BOND
+    send_one(chain, inbox.reclaim_fallback_bond(1), poster)
+    assert chain.w3.eth.get_balance(setup.inbox.address) == FALLBACK_BOND
+    fallback(0, 1, 2, keccak(b"again 0"))
+    fallback(1, 3, 3, keccak(b"again 1"))
+    fallback(2, 4, 4, keccak(b"again 2"))
+    assert chain.w3.eth.get_balance(setup.inbox.address) == 3 * FALLBACK_BOND
     with pytest.raises(Exception, match="only the inbox sends ETH"):
         chain.w3.eth.call({"from": chain.accounts[6].address, "to": setup.game.address,
                            "value": 1})  # type: ignore[typeddict-item]

@@ -54,6 +54,8 @@ MAX_BLOBS: public(constant(uint256)) = 16
 MAX_PAYLOAD: public(constant(uint256)) = 120_000
 # The dispute game bisects a batch's blocks over 2^SPLIT_DEPTH leaves (SPLIT_DEPTH = 10).
 MAX_BATCH_BLOCKS: public(constant(uint256)) = 1024
+# Gas given to a removed fallback batch's poster when its bond is returned on overwrite.
+STALE_BOND_GAS: constant(uint256) = 30_000
 DATA_CALLDATA: public(constant(uint8)) = 0
 DATA_BLOBS: public(constant(uint8)) = 1
 BATCH_DOMAIN: public(constant(bytes32)) = keccak256("ordo.batch.v2")
@@ -536,10 +538,19 @@ def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
     blob_hashes: DynArray[bytes32, MAX_BLOBS] = self._check_data(
         header, len(payload), keccak256(payload)
     )
+    # A bond still here belongs to a fallback batch removed with a disproved earlier one and
+    # not reclaimed: it goes back to its poster now (a poster that cannot take it with this
+    # much gas loses it), before this batch's bond takes its place.
+    stale: FallbackBond = self.fallback_bonds[header.index]
     self.fallback_bonds[header.index] = FallbackBond(poster=msg.sender, amount=msg.value)
     self.fallback_batches[header.index] = True
     self._accept(header, digest, blob_hashes, True)
-    self.signers_hashes[header.index] = keccak256(abi_encode(empty(DynArray[address, MAX_SIGNATURES])))
+    self.signers_hashes[header.index] = keccak256(
+        abi_encode(empty(DynArray[address, MAX_SIGNATURES]))
+    )
+    if stale.amount > 0:
+        returned: bool = raw_call(stale.poster, b"", value=stale.amount, gas=STALE_BOND_GAS,
+                                  revert_on_failure=False)
 
 
 @external
