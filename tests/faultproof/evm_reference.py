@@ -78,7 +78,8 @@ def run_reference(db: AtomicDB, root: bytes, call: MessageCall,
     for address in warm_addresses(call, block):
         state.mark_address_warm(Address(address))
     message = Message(gas=call.gas, to=Address(call.to), sender=Address(call.caller),
-                      value=call.value, data=call.data, code=state.get_code(Address(call.to)),
+                      value=call.value, data=call.data,
+                      code=call.code if call.code is not None else state.get_code(Address(call.to)),
                       is_static=call.is_static)
     origin = Address(call.origin or call.caller)
     context = state.get_transaction_context_class()(gas_price=call.gas_price, origin=origin)

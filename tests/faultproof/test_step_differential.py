@@ -14,6 +14,7 @@ from tests.faultproof.evm_reference import (
     EXERCISED,
     TARGET,
     Account,
+    asm,
     check_against_py_evm,
 )
 
@@ -50,3 +51,13 @@ def test_corpus_exercises_every_instruction() -> None:
     missing = sorted(OPS[code].name for code in set(OPS) - EXERCISED)
     assert not missing, missing
     assert {0xFE, 0x0C, 0xEF} <= EXERCISED
+
+
+def test_code_given_with_the_call_runs_at_the_address() -> None:
+    """The frame runs the call's code at ``to`` (as for a creation's init code); EXTCODESIZE of
+    ``to`` still reads the state's code."""
+    code = asm("ADDRESS", "EXTCODESIZE", "CODESIZE", "ADD", 0, "MSTORE", 5, 2, "SSTORE", 32, 0,
+               "RETURN")
+    accounts = {TARGET: Account(code=asm("STOP")), CALLER: Account(balance=10**18)}
+    trace = check_against_py_evm(accounts, MessageCall(CALLER, TARGET, b"", 100_000, code=code))
+    assert int.from_bytes(trace.output, "big") == len(code) + 1

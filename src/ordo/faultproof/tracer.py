@@ -66,7 +66,8 @@ class BlockEnv:
 @dataclass(frozen=True)
 class MessageCall:
     """A depth-0 call: ``origin`` is the caller unless given; ``is_static`` runs the frame in
-    static mode (as a STATICCALL's callee, to exercise its refusals)."""
+    static mode (as a STATICCALL's callee, to exercise its refusals); ``code`` runs that code
+    at ``to`` instead of the code ``to`` holds (py-evm's ``Message.code``)."""
 
     caller: bytes
     to: bytes
@@ -76,6 +77,7 @@ class MessageCall:
     gas_price: int = 0
     origin: bytes | None = None
     is_static: bool = False
+    code: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def open_frame(db: AtomicDatabaseAPI, state_root: bytes, block: BlockEnv,
         evm.delta_balance(Address(call.caller), -call.value)
         evm.delta_balance(Address(call.to), call.value)
         evm.persist()
-    code = bytes(evm.get_code(Address(call.to)))
+    code = call.code if call.code is not None else bytes(evm.get_code(Address(call.to)))
     nodes = NodeStore(db)
     accessed_root = trie_with(nodes, [(keccak(a), ACCESSED_VALUE)
                                       for a in warm_addresses(call, block)])
