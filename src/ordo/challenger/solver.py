@@ -159,6 +159,10 @@ def respond(game: Game, trace: BatchTrace, rules: GameRules, now: int) -> Plan:
         return Plan()
     flags = honest_flags(game, trace, rules)
     existing = {(claim.parent_index, claim.position, claim.value) for claim in game.claims[1:]}
+    answered = [False] * len(game.claims)
+    for claim in game.claims[1:]:
+        if flags[claim.index]:
+            answered[claim.parent_index] = True
     actions: list[Action] = []
     blocked: list[Blocked] = []
     for claim in game.claims:
@@ -169,8 +173,9 @@ def respond(game: Game, trace: BatchTrace, rules: GameRules, now: int) -> Plan:
         if claim.depth >= rules.max_game_depth and claim.stepped_on:
             continue
         if not game.can_counter(claim.index, now, rules):
-            blocked.append(Blocked(game.game_id, claim.index, "its clock ran out before it "
-                                   "was answered"))
+            if not answered[claim.index]:
+                blocked.append(Blocked(game.game_id, claim.index, "its clock ran out before "
+                                       "it was answered"))
             continue
         try:
             action = _answer(game, claim, trace, rules, existing)

@@ -1,0 +1,235 @@
+"""The challenger/defender loop: each round re-reads the inbox and the dispute game from L1,
+asks the solver what an honest player does, and sends it with the player's key.
+
+Rounds are stateless (L1 is the only record of a game), so a restart mid-game loses nothing.
+Every action is logged; a step the tracer cannot give yet is logged as an error each round it
+blocks (the rest of the game, clocks and resolution included, goes on). Bonds come from the
+player's own key; it needs no stake in the sequencer set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ordo.challenger.game_model import STATUS_NAMES, Game, GameRules
+from ordo.challenger.honest_trace import BatchTrace
+from ordo.challenger.l1_game import DisputeChain, L1Moment, NoDisputeGame
+from ordo.challenger.solver import (
+    Action,
+    Blocked,
+    ClaimCredit,
+    Move,
+    Open,
+    Resolve,
+    ResolveClaim,
+    Step,
+    credit_claims,
+    describe,
+    game_side,
+    has_stake,
+    resolutions,
+    respond,
+    should_open,
+)
+from ordo.challenger.trace_source import TraceSource
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.rpc_errors import L1Error
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 2.0
+ACTION_KINDS = {Open: "open", Move: "move", Step: "step", ResolveClaim: "resolve_claim",
+                Resolve: "resolve", ClaimCredit: "claim_credit"}
+
+
+@dataclass(frozen=True)
+class GameSummary:
+    """One game as ``ordo_status.l1.disputes`` shows it."""
+
+    game_id: int
+    batch_index: int
+    status: str
+    side: str | None
+    """``challenger`` or ``defender`` for this node's honest view; None when the batch's
+    blocks are not known here yet."""
+    claims: int
+    own_claims: int
+    own_bonds: int
+    """Wei this player has bonded in the game."""
+    seconds_to_answer: int | None
+    """Least time left on a claim this player must answer (None: nothing to answer)."""
+    seconds_to_resolve: int
+    """Until every clock of the game has run out (0: resolvable now)."""
+    blocked: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"gameId": self.game_id, "batchIndex": self.batch_index, "status": self.status,
+                "side": self.side, "claims": self.claims, "ownClaims": self.own_claims,
+                "ownBonds": str(self.own_bonds), "secondsToAnswer": self.seconds_to_answer,
+                "secondsToResolve": self.seconds_to_resolve, "blocked": list(self.blocked)}
+
+
+@dataclass
+class ChallengerStatus:
+    player: bytes
+    rounds: int = 0
+    l1_block: int | None = None
+    games: tuple[GameSummary, ...] = ()
+    sent: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    blocked: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        open_games = [game for game in self.games if game.status == "open"]
+        return {
+            "player": "0x" + self.player.hex(),
+            "rounds": self.rounds,
+            "l1Block": self.l1_block,
+            "open": len(open_games),
+            "challenging": sum(1 for game in open_games if game.side == "challenger"),
+            "defending": sum(1 for game in open_games if game.side == "defender"),
+            "games": [game.to_json() for game in self.games],
+            "sent": dict(self.sent),
+            "failed": self.failed,
+            "blocked": self.blocked,
+            "error": self.error,
+        }
+
+
+class ChallengerService:
+    def __init__(self, chain: DisputeChain, account: LocalAccount, traces: TraceSource,
+                 interval: float = DEFAULT_INTERVAL_S, receipt_timeout: float = 60.0) -> None:
+        self.chain = chain
+        self.account = account
+        self.traces = traces
+        self.interval = interval
+        self.receipt_timeout = receipt_timeout
+        self.state = ChallengerStatus(account.address)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="challenger")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        log.info("challenger 0x%s plays the dispute game of inbox 0x%s",
+                 self.account.address.hex(), self.chain.inbox.address.hex())
+        while True:
+            try:
+                await self.round()
+                self.state.error = None
+            except NoDisputeGame as error:
+                self.state.error = str(error)
+                log.info("challenger idle: %s", error)
+            except (L1Error, OSError, TimeoutError, RuntimeError) as error:
+                self.state.error = str(error)
+                log.warning("challenger round failed: %s", error)
+            await asyncio.sleep(self.interval)
+
+    async def round(self) -> list[Action]:
+        """One look at L1 and the actions it calls for, sent one after another; returns the
+        actions that landed."""
+        rules = await self.chain.rules()
+        moment = await self.chain.moment()
+        planned, summaries = await self._plan(rules, moment)
+        self.state.rounds += 1
+        self.state.l1_block = moment.block
+        self.state.games = tuple(summaries)
+        landed: list[Action] = []
+        for action, line in zip(planned, describe(planned), strict=True):
+            try:
+                receipt = await self.chain.send(self.account, action, self.receipt_timeout)
+            except L1Error as error:
+                # Another honest player may have made the same move first; the next round
+                # re-reads the game and decides again.
+                self.state.failed += 1
+                log.warning("challenger: %s failed: %s", line, error)
+                continue
+            self.state.sent[ACTION_KINDS[type(action)]] += 1
+            landed.append(action)
+            log.info("challenger: %s (L1 block %d, gas %d)", line, receipt.block_number,
+                     receipt.gas_used)
+        return landed
+
+    async def _plan(self, rules: GameRules, moment: L1Moment
+                    ) -> tuple[list[Action], list[GameSummary]]:
+        actions: list[Action] = []
+        for batch in await self.chain.batches_in_window(moment):
+            if batch.game_id != 0:
+                continue
+            trace = await self.traces.batch_trace(batch, rules.max_step_depth)
+            if trace is None:
+                continue
+            opened = should_open(batch.index, batch.header_hash, batch.output_root, trace, rules)
+            if opened is not None:
+                log.warning("challenger: batch %d (L2 blocks %d..%d) landed with output root "
+                            "0x%s; the honest root is 0x%s: disputing it", batch.index,
+                            batch.first_block, batch.last_block, batch.output_root.hex(),
+                            trace.root.hex())
+                actions.append(opened)
+        summaries: list[GameSummary] = []
+        for game_id in range(1, await self.chain.game_count(moment.block) + 1):
+            if await self.chain.game_status(game_id, moment.block) != 1:
+                continue
+            game = await self.chain.read_game(game_id, moment.block)
+            trace = await self._trace_of(game, rules, moment)
+            summary, moves = self._play(game, trace, rules, moment)
+            summaries.append(summary)
+            actions.extend(moves)
+        if not any(isinstance(action, ResolveClaim | Resolve) for action in actions):
+            # Each resolved subgame credits its winner: claim once resolution is done, not
+            # after every level of it.
+            eth, tokens = await self.chain.credits(self.account.address, moment.block)
+            actions.extend(credit_claims(self.account.address, eth, tokens))
+        return actions, summaries
+
+    async def _trace_of(self, game: Game, rules: GameRules,
+                        moment: L1Moment) -> BatchTrace | None:
+        if not await self.chain.batch_still_landed(game):
+            return None
+        batch = await self.chain.batch(game.batch_index, moment.block)
+        return await self.traces.batch_trace(batch, rules.max_step_depth)
+
+    def _play(self, game: Game, trace: BatchTrace | None, rules: GameRules,
+              moment: L1Moment) -> tuple[GameSummary, list[Action]]:
+        moves: list[Action] = []
+        blocked: tuple[Blocked, ...] = ()
+        side = None
+        if trace is not None:
+            plan = respond(game, trace, rules, moment.timestamp)
+            moves.extend(plan.actions)
+            blocked = plan.blocked
+            side = game_side(game, trace)
+            for item in blocked:
+                self.state.blocked += 1
+                log.error("challenger: game %d claim %d cannot be answered: %s", item.game_id,
+                          item.claim_index, item.reason)
+        player = self.account.address
+        if has_stake(game, player) or side == "challenger":
+            moves.extend(resolutions(game, rules, moment.timestamp))
+        own = [claim for claim in game.claims[1:] if claim.claimant == player]
+        to_answer = [game.seconds_to_counter(action.parent_index, moment.timestamp, rules)
+                     for action in plan_moves(moves)]
+        summary = GameSummary(
+            game.game_id, game.batch_index, STATUS_NAMES[game.status], side, len(game.claims),
+            len(own), sum(claim.bond for claim in own), min(to_answer, default=None),
+            max(game.seconds_to_counter(claim.index, moment.timestamp, rules)
+                for claim in game.claims),
+            tuple(f"claim {item.claim_index}: {item.reason}" for item in blocked))
+        return summary, moves
+
+
+def plan_moves(actions: list[Action]) -> list[Move]:
+    return [action for action in actions if isinstance(action, Move)]

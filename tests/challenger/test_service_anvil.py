@@ -1,0 +1,219 @@
+"""The challenger service alone against colluders and griefers on anvil, with the real
+DisputeGame, inbox and pool of tests/l1_dispute (its toy step verifier decides steps): it
+opens the game against a wrong root and wins it, defends a right root, steps at the max depth,
+survives a restart mid-game, resolves and claims its credit; without a step tracer it still
+wins a game the opponent abandons, and says loudly what it cannot answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+
+from eth_account.signers.local import LocalAccount as Web3Account
+
+from ordo.challenger.l1_game import DisputeChain
+from ordo.challenger.service import ChallengerService
+from ordo.challenger.solver import Open
+from ordo.l1.client import L1Client
+from ordo.l1.local_account import LocalAccount
+from tests.l1_contracts.anvil_chain import AnvilChain
+from tests.l1_dispute.game_setup import (
+    DEFENDED,
+    DISPUTE_SLASH_BPS,
+    LOST,
+    MAX_CLOCK,
+    ClaimView,
+    DisputeSetup,
+    deploy_dispute_setup,
+    send_many,
+    send_one,
+)
+from tests.l1_dispute.players import Opponent, Strategy, attack_wrong, every_counter, wrong
+from tests.l1_dispute.toy_trace import SPLIT_DEPTH, ToyBatch, depth
+from tests.l1_inbox.rollup_setup import STAKES
+
+from .toy_source import ToyTraceSource
+
+HONEST_KEY_INDEX = 4
+
+
+def output_half(strategy: Strategy) -> Strategy:
+    """``strategy`` on output claims only: the opponent stops at the split depth."""
+    def play(claim: ClaimView, batch: ToyBatch) -> Iterable[tuple[bool, bytes]]:
+        if depth(claim.position) >= SPLIT_DEPTH:
+            return ()
+        return strategy(claim, batch)
+    return play
+
+
+@asynccontextmanager
+async def challenger(chain: AnvilChain, setup: DisputeSetup, source: ToyTraceSource
+                     ) -> AsyncIterator[ChallengerService]:
+    url = str(chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+    async with L1Client(url) as client:
+        key = bytes(chain.accounts[HONEST_KEY_INDEX].key)
+        dispute_chain = DisputeChain(client, bytes.fromhex(setup.inbox.address[2:]))
+        yield ChallengerService(dispute_chain, LocalAccount(client, key), source, interval=0)
+
+
+async def play_out(setup: DisputeSetup, service: ChallengerService,
+                   opponent_of: Callable[[int], Opponent | None], rounds: int = 40) -> int:
+    """Service rounds and opponent rounds until neither moves; returns the game id."""
+    game_id = 0
+    for _ in range(rounds):
+        sent = await service.round()
+        if game_id == 0:
+            game_id = int(setup.game.functions.game_count().call())
+        opponent = opponent_of(game_id) if game_id else None
+        countered = [] if opponent is None else opponent.moves(setup.claims(game_id))
+        send_many(setup.chain, countered, opponent.account if opponent else setup.chain.accounts[0])
+        if not sent and not countered:
+            return game_id
+    raise AssertionError("the game did not settle")
+
+
+async def finish(setup: DisputeSetup, service: ChallengerService, game_id: int) -> int:
+    """Let the clocks run out; the service alone resolves and claims."""
+    setup.chain.increase_time(MAX_CLOCK + 1)
+    for _ in range(3 * setup.max_step_depth + 3 * SPLIT_DEPTH):
+        sent = await service.round()
+        if setup.status(game_id) != 1 and not sent:
+            return setup.status(game_id)
+    raise AssertionError("the service did not finish the game")
+
+
+def colluding_batch(setup: DisputeSetup) -> tuple[dict[int, ToyBatch], bytes]:
+    """Batch 0 right; batch 1 signed by a > 2/3 majority with a wrong output root."""
+    first = setup.toy(0, 3)
+    setup.land(0, 1, 3, first.root())
+    batch = setup.toy(1, 5)
+    header = setup.land(1, 4, 5, wrong(batch.root(), 99), signers=(0, 1, 2))
+    return {0: first, 1: batch}, setup.rollup.digest(header)
+
+
+def opponent(setup: DisputeSetup, batch: ToyBatch, colluder: Web3Account, honest: Web3Account,
+             header_hash: bytes, strategy: Strategy) -> Callable[[int], Opponent]:
+    made: dict[int, Opponent] = {}
+
+    def get(game_id: int) -> Opponent:
+        if game_id not in made:
+            made[game_id] = Opponent(setup, batch, colluder, honest, game_id, header_hash,
+                                     strategy)
+        return made[game_id]
+    return get
+
+
+async def test_alone_it_disputes_a_wrong_root_and_wins_against_colluders(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
+    source = ToyTraceSource(batches)
+    async with challenger(chain, setup, source) as service:
+        first = await service.round()
+        assert [type(action) for action in first] == [Open]
+        assert first[0].batch_index == 1  # type: ignore[union-attr]
+        game_id = await play_out(setup, service, opponent(
+            setup, batches[1], colluder, honest, header_hash, every_counter))
+        claims = setup.claims(game_id)
+        assert len(claims) > 20
+        assert all(claim.claimant != colluder.address or claim.countered_by != "0x" + "00" * 20
+                   or any(child.parent == claim.index and child.claimant == honest.address
+                          for child in claims) for claim in claims[1:])
+        status = service.state.to_json()
+        assert status["open"] == 1 and status["challenging"] == 1
+        assert status["games"][0]["ownBonds"] != "0"
+        before = chain.w3.eth.get_balance(honest.address)
+        assert await finish(setup, service, game_id) == LOST
+        assert service.state.sent["claim_credit"] == 1
+        assert chain.w3.eth.get_balance(honest.address) > before
+    inbox = setup.inbox.functions
+    assert inbox.next_index().call() == 1, "the wrong batch is removed"
+    pools = setup.rollup.pools
+    for index, stake in enumerate(STAKES):
+        record = pools.sequencer(pools.account(index + 1).address)
+        expected = stake - stake * DISPUTE_SLASH_BPS // 10_000 if index < 3 else stake
+        assert record["amount"] == expected, f"sequencer {index}"
+    assert setup.game.functions.credit(colluder.address).call() == 0
+    assert setup.game.functions.credit(honest.address).call() == 0  # claimed
+    assert pools.token.functions.balanceOf(honest.address).call() == \
+        sum(stake * DISPUTE_SLASH_BPS // 10_000 for stake in STAKES[:3])
+
+
+async def test_without_a_step_tracer_it_wins_the_output_half_by_the_clock(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
+    source = ToyTraceSource(batches, with_steps=False)
+    async with challenger(chain, setup, source) as service:
+        game_id = await play_out(setup, service, opponent(
+            setup, batches[1], colluder, honest, header_hash, output_half(attack_wrong)))
+        deepest = max(depth(claim.position) for claim in setup.claims(game_id))
+        assert deepest == SPLIT_DEPTH + 1, "the honest step root, made without a tracer"
+        assert await finish(setup, service, game_id) == LOST
+
+
+async def test_without_a_step_tracer_a_step_claim_is_reported_not_guessed(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
+    source = ToyTraceSource(batches, with_steps=False)
+    async with challenger(chain, setup, source) as service:
+        game_id = await play_out(setup, service, opponent(
+            setup, batches[1], colluder, honest, header_hash, attack_wrong))
+        status = service.state.to_json()
+        assert status["blocked"] > 0
+        assert "no whole-block step tracer" in status["games"][0]["blocked"][0]
+        assert max(depth(claim.position) for claim in setup.claims(game_id)) == SPLIT_DEPTH + 2
+
+
+async def test_it_defends_a_right_root_against_a_griefer_stepping_at_the_max_depth(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    first = setup.toy(0, 4)
+    header = setup.land(0, 1, 4, first.root())
+    header_hash = setup.rollup.digest(header)
+    honest, griefer = chain.accounts[HONEST_KEY_INDEX], chain.accounts[7]
+    send_one(chain, setup.open_call(0, header_hash, wrong(first.truth(2), 5)), griefer,
+             setup.bond(1))
+    game_id = int(setup.game.functions.game_of(header_hash).call())
+    griefer_bonds = chain.w3.eth.get_balance(setup.game.address)
+    source = ToyTraceSource({0: first})
+    async with challenger(chain, setup, source) as service:
+        await play_out(setup, service, opponent(setup, first, griefer, honest, header_hash,
+                                                attack_wrong))
+        assert service.state.sent["step"] >= 1, "the griefer's leaves are stepped on"
+        assert service.state.to_json()["defending"] == 1
+        paid = chain.w3.eth.get_balance(setup.game.address) - griefer_bonds
+        before = chain.w3.eth.get_balance(honest.address)
+        assert await finish(setup, service, game_id) == DEFENDED
+    assert chain.w3.eth.get_balance(setup.game.address) == 0
+    assert chain.w3.eth.get_balance(honest.address) > before + paid // 2
+    assert setup.game.functions.credit(griefer.address).call() == 0
+    chain.increase_time(1000)
+    assert setup.inbox.functions.is_output_final(0).call() is True
+
+
+async def test_killed_and_restarted_mid_game_it_finishes_the_game(chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
+    get_opponent = opponent(setup, batches[1], colluder, honest, header_hash, attack_wrong)
+    async with challenger(chain, setup, ToyTraceSource(batches)) as service:
+        await service.round()
+        game_id = int(setup.game.functions.game_count().call())
+        for _ in range(4):
+            send_many(chain, get_opponent(game_id).moves(setup.claims(game_id)), colluder)
+            await service.round()
+        halfway = len(setup.claims(game_id))
+    # a new process: nothing carried over but the key
+    async with challenger(chain, setup, ToyTraceSource(batches)) as restarted:
+        await play_out(setup, restarted, get_opponent)
+        assert len(setup.claims(game_id)) > halfway
+        claims = setup.claims(game_id)
+        honest_claims = [(c.parent, c.position, c.claim) for c in claims
+                         if c.claimant == honest.address]
+        assert len(honest_claims) == len(set(honest_claims)), "no move made twice"
+        assert await finish(setup, restarted, game_id) == LOST
