@@ -3,12 +3,13 @@ inbox, portal, the test step verifier and the DisputeGame, wired as rollup_deplo
 the verbs the dispute tests need (land a toy batch, read claims, send many moves at once).
 
 Delays are seconds: window 120 s, clocks 300 s per side with a 10 s extension, so the longest
-game (2 * 300 + (max depth + 2) * 10) fits the inbox's 800 s and the pool's 1000 s exit delay.
+game (2 * 300 + (max depth + 2) * 10, up to 1050 s at depth 43) fits the inbox's 1100 s and the
+pool's 1500 s exit delay.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ from .toy_trace import ToyBatch
 
 VERIFIER_SOURCE = Path(__file__).with_name("CountingStepVerifier.vy")
 CHALLENGE_WINDOW = 120
-MAX_DISPUTE_DURATION = 800
-EXIT_DELAY = 1000
+MAX_DISPUTE_DURATION = 1100
+EXIT_DELAY = 1500
 MAX_CLOCK = 300
 CLOCK_EXTENSION = 10
 BASE_BOND = 10**15
@@ -48,7 +49,7 @@ BOND_GROWTH_BPS = 12_000
 DISPUTE_SLASH_BPS = 5_000
 GENESIS_OUTPUT = keccak(b"toy genesis output")
 INPUTS_ROOT = keccak(b"toy inputs")
-MOVE_GAS = 1_500_000
+MOVE_GAS = 5_000_000
 NONE, OPEN, LOST, DEFENDED = 0, 1, 2, 3
 
 
@@ -72,6 +73,8 @@ class DisputeSetup:
     verifier: Contract
     portal: Contract
     max_step_depth: int
+    _claims: dict[int, list[ClaimView]] = field(default_factory=dict)
+    _bonds: dict[int, int] = field(default_factory=dict)
 
     @property
     def chain(self) -> AnvilChain:
@@ -101,16 +104,30 @@ class DisputeSetup:
         return sorted((to_checksum_address(self.rollup.keys[i].address) for i in signers),
                       key=lambda address: int(address, 16))
 
-    def claims(self, game_id: int) -> list[ClaimView]:
+    def claims(self, game_id: int, fresh: bool = False) -> list[ClaimView]:
+        """Every claim of the game. While a game is played a claim changes only by the counter
+        a step records on a max-depth claim, so only new and max-depth claims are read again
+        (a full read per round makes long games slow); ``fresh`` reads all (resolution records
+        counters on every claim)."""
         count = int(self.game.functions.games(game_id).call()[6])
-        return [ClaimView(i, *self.game.functions.claims(game_id, i).call())
-                for i in range(count)]
+        if fresh:
+            self._claims.pop(game_id, None)
+        known = self._claims.setdefault(game_id, [])
+        max_depth = 10 + 1 + self.max_step_depth
+        for index, claim in enumerate(known):
+            if claim.position.bit_length() - 1 == max_depth:
+                known[index] = ClaimView(index, *self.game.functions.claims(game_id, index).call())
+        known.extend(ClaimView(i, *self.game.functions.claims(game_id, i).call())
+                     for i in range(len(known), count))
+        return list(known)
 
     def status(self, game_id: int) -> int:
         return int(self.game.functions.games(game_id).call()[7])
 
     def bond(self, depth: int) -> int:
-        return int(self.game.functions.required_bond(depth).call())
+        if depth not in self._bonds:
+            self._bonds[depth] = int(self.game.functions.required_bond(depth).call())
+        return self._bonds[depth]
 
     def open_call(self, index: int, header_hash: bytes, claim: bytes) -> ContractFunction:
         return self.game.functions.open(index, header_hash, claim)

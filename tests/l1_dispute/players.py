@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.contract.contract import ContractFunction
+from web3.types import TxReceipt
 
 from .game_setup import ClaimView, DisputeSetup, send_many
 from .toy_trace import SPLIT_DEPTH, ToyBatch, depth
@@ -150,13 +151,21 @@ class Opponent:
         return True
 
 
-def play(setup: DisputeSetup, honest: Honest, opponent: Opponent, max_rounds: int = 60) -> int:
-    """Alternate rounds until neither side has a move; returns the number of claims."""
+Sent = list[tuple[ContractFunction, TxReceipt]]
+
+
+def play(setup: DisputeSetup, honest: Honest, opponent: Opponent, max_rounds: int = 60,
+         sent: Sent | None = None) -> int:
+    """Alternate rounds until neither side has a move; returns the number of claims. Every
+    transaction and its receipt is appended to ``sent`` when given (for gas)."""
     for _ in range(max_rounds):
         honest_moves = honest.moves(setup.claims(honest.game_id))
-        send_many(setup.chain, honest_moves, honest.account)
+        receipts = send_many(setup.chain, honest_moves, honest.account)
         opponent_moves = opponent.moves(setup.claims(honest.game_id))
-        send_many(setup.chain, opponent_moves, opponent.account)
+        receipts += send_many(setup.chain, opponent_moves, opponent.account)
+        if sent is not None:
+            calls = [call for call, _ in honest_moves + opponent_moves]
+            sent.extend(zip(calls, receipts, strict=True))
         if not honest_moves and not opponent_moves:
             return len(setup.claims(honest.game_id))
     raise AssertionError("the game did not settle")

@@ -19,6 +19,7 @@ from .game_setup import (
     BOND_GROWTH_BPS,
     CHALLENGE_WINDOW,
     CLOCK_EXTENSION,
+    EXIT_DELAY,
     GENESIS_OUTPUT,
     INPUTS_ROOT,
     LOST,
@@ -277,7 +278,7 @@ def test_resolution_in_chunks_and_its_refusals(setup: DisputeSetup) -> None:
     send_one(chain, game.resolve_claim(game_id, 0, 2), resolver)
     assert game.resolved(game_id, 0).call() is True
     # the leftmost uncountered child (claim 2, position 2, made first) wins the root
-    assert setup.claims(game_id)[0].countered_by == chain.accounts[5].address
+    assert setup.claims(game_id, fresh=True)[0].countered_by == chain.accounts[5].address
     assert setup.reason(game.resolve(game_id, setup.signer_list((0, 1))), resolver) == \
         "DisputeGame: the signer list is not the batch's"
     assert setup.reason(game.resolve(9, []), resolver) == "DisputeGame: no such game"
@@ -314,7 +315,7 @@ def test_a_signer_that_starts_its_exit_is_still_slashed(setup: DisputeSetup) -> 
                        chain.accounts[6])
     assert receipt["gasUsed"] < 400_000
     assert pools.sequencer(owner.address)["amount"] == stake // 2
-    chain.increase_time(1000)
+    chain.increase_time(EXIT_DELAY)
     pools.advance_epoch()
     before = pools.token.functions.balanceOf(owner.address).call()
     chain.send(pools.pool.functions.withdraw(), owner)
