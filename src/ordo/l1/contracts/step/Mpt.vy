@@ -51,10 +51,20 @@ struct Item:
     end: uint256
 
 
-# A checked node: its items, its kind, and for a leaf or an extension the nibbles of its path
+# The items of a node (packed, see _pack), how many, and for a branch how many of its 16 child
+# references are present and the first malformed one (1: embedded but 32 bytes or more, 2: a
+# string neither empty nor 32 bytes).
+struct Items:
+    items: uint256[BRANCH_ITEMS]
+    count: uint256
+    present: uint256
+    bad_reference: uint256
+
+
+# A checked node: its items (packed), its kind, and for a leaf or an extension the nibbles of its path
 # (the low 4 * path_len bits of `path`).
 struct Node:
-    items: DynArray[Item, BRANCH_ITEMS]
+    items: uint256[BRANCH_ITEMS]
     kind: uint256
     path: uint256
     path_len: uint256
@@ -111,12 +121,6 @@ def _load(at: uint256, size: uint256) -> Bytes[NODE_BUFFER]:
 
 @internal
 @pure
-def _byte_at(data: Bytes[NODE_BUFFER], position: uint256) -> uint256:
-    return convert(slice(data, position, 1), uint256)
-
-
-@internal
-@pure
 def _byte(number: uint256) -> Bytes[1]:
     return slice(convert(number, bytes32), 31, 1)
 
@@ -146,12 +150,13 @@ def _value(data: Bytes[NODE_BUFFER], start: uint256, size: uint256) -> Bytes[MAX
 
 @internal
 @pure
-def _rlp_item(data: Bytes[NODE_BUFFER], start: uint256, limit: uint256) -> Item:
+def _rlp_item(head: uint256, start: uint256, limit: uint256) -> Item:
     """
     @notice The canonical RLP item whose header starts at `start` (before `limit`: every
-            caller reads items only while bytes are left) and that ends by `limit`.
+            caller reads items only while bytes are left) and that ends by `limit`; `head` is
+            the 32 bytes from `start` on (a header and the byte after it are all it reads).
     """
-    prefix: uint256 = self._byte_at(data, start)
+    prefix: uint256 = head >> 248
     if prefix < 128:
         return Item(start=start, offset=start, length=1, is_list=False, end=start + 1)
     is_list: bool = prefix >= 192
@@ -167,16 +172,16 @@ def _rlp_item(data: Bytes[NODE_BUFFER], start: uint256, limit: uint256) -> Item:
         offset = start + 1
         if length == 1 and not is_list:
             assert offset < limit, "Mpt: RLP item runs past the end of its list"
-            assert self._byte_at(data, offset) >= 128, \
+            assert (head >> 240) & 255 >= 128, \
                 "Mpt: non-canonical RLP: a byte below 0x80 with a string prefix"
     else:
         length_bytes: uint256 = prefix - long_base
         assert length_bytes <= 2, "Mpt: RLP length is longer than a node can be"
         assert start + 1 + length_bytes <= limit, "Mpt: RLP length runs past the end of its list"
-        length = self._byte_at(data, start + 1)
+        length = (head >> 240) & 255
         assert length != 0, "Mpt: non-canonical RLP: length with a leading zero"
         if length_bytes == 2:
-            length = length * 256 + self._byte_at(data, start + 2)
+            length = length * 256 + ((head >> 232) & 255)
         assert length >= 56, "Mpt: non-canonical RLP: long form for a short payload"
         offset = start + 1 + length_bytes
     assert offset + length <= limit, "Mpt: RLP item runs past the end of its list"
@@ -185,34 +190,87 @@ def _rlp_item(data: Bytes[NODE_BUFFER], start: uint256, limit: uint256) -> Item:
 
 @internal
 @pure
-def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> DynArray[Item, BRANCH_ITEMS]:
-    """
-    @notice The items of the node at `start`..`end` of `data`: 17 (branch) or 2 (leaf or
-            extension). The node's list header was read before (a proof node's by _proof_node,
-            an embedded node's as its parent's item), so it spans `start`..`end` exactly.
-    """
-    head: Item = self._rlp_item(data, start, end)
-    items: DynArray[Item, BRANCH_ITEMS] = []
-    position: uint256 = head.offset
-    for _: uint256 in range(BRANCH_ITEMS + 1):
-        if position == end:
-            break
-        assert len(items) < BRANCH_ITEMS, "Mpt: node has more than 17 items"
-        item: Item = self._rlp_item(data, position, end)
-        items.append(item)
-        position = item.end
-    assert len(items) == BRANCH_ITEMS or len(items) == 2, \
-        "Mpt: node is neither a branch nor a leaf or extension"
-    return items
+def _pack(item: Item) -> uint256:
+    """@notice An item in one word: positions inside a node are below 2^16."""
+    flag: uint256 = 0
+    if item.is_list:
+        flag = 1
+    return item.start | (item.offset << 16) | (item.length << 32) | (flag << 48) | (item.end << 64)
 
 
 @internal
 @pure
-def _nibble_at(data: Bytes[NODE_BUFFER], item: Item, index: uint256) -> uint256:
-    byte: uint256 = self._byte_at(data, item.offset + index // 2)
-    if index % 2 == 0:
-        return byte >> 4
-    return byte & 15
+def _unpack(packed: uint256) -> Item:
+    return Item(start=packed & 65535, offset=(packed >> 16) & 65535,
+                length=(packed >> 32) & 65535, is_list=(packed >> 48) & 1 == 1,
+                end=(packed >> 64) & 65535)
+
+
+@internal
+@pure
+def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items:
+    """
+    @notice The items of the node at `start`..`end` of `data`: 17 (branch) or 2 (leaf or
+            extension), packed; the node's list header was read before (a proof node's by
+            _proof_node, an embedded node's as its parent's item), so it spans `start`..`end`
+            exactly. For a branch it also classifies the 16 child references in the same pass
+            (the checks themselves are made by _check_node, in mpt_proof's order).
+    """
+    padded: Bytes[NODE_BUFFER + 32] = concat(data, empty(bytes32))
+    result: Items = empty(Items)
+    first: uint256 = convert(extract32(padded, start), uint256)
+    position: uint256 = 0
+    # the list header: a short one read here, a long one checked for canonical form
+    if first >> 248 < 248:
+        position = unsafe_add(start, 1)
+    else:
+        position = self._rlp_item(first, start, end).offset
+    count: uint256 = 0
+    for _: uint256 in range(BRANCH_ITEMS + 1):
+        if position == end:
+            break
+        assert count < BRANCH_ITEMS, "Mpt: node has more than 17 items"
+        word: uint256 = convert(extract32(padded, position), uint256)
+        prefix: uint256 = word >> 248
+        # the items of a branch are read here as _rlp_item would read them: the empty string,
+        # a 32-byte hash, a short list (an embedded node); anything else by _rlp_item itself
+        packed: uint256 = 0
+        next: uint256 = 0
+        if prefix == 128:
+            next = unsafe_add(position, 1)
+            packed = position | (next << 16) | (next << 64)
+        elif prefix == 160 and unsafe_add(position, 33) <= end:
+            next = unsafe_add(position, 33)
+            packed = position | (unsafe_add(position, 1) << 16) | (32 << 32) | (next << 64)
+            if count < 16:
+                result.present = unsafe_add(result.present, 1)
+        elif prefix >= 192 and prefix < 248 and unsafe_sub(unsafe_add(position, prefix), 191) <= end:
+            next = unsafe_sub(unsafe_add(position, prefix), 191)
+            packed = (position | (unsafe_add(position, 1) << 16) | ((prefix - 192) << 32)
+                      | (1 << 48) | (next << 64))
+            if count < 16:
+                result.present = unsafe_add(result.present, 1)
+                if prefix >= 224 and result.bad_reference == 0:  # 32 bytes or more
+                    result.bad_reference = 1
+        else:
+            item: Item = self._rlp_item(word, position, end)
+            next = item.end
+            packed = self._pack(item)
+            if count < 16:
+                if item.is_list or item.length != 0:
+                    result.present = unsafe_add(result.present, 1)
+                if result.bad_reference == 0:
+                    if item.is_list and item.end - item.start >= 32:
+                        result.bad_reference = 1
+                    elif not item.is_list and item.length != 0 and item.length != 32:
+                        result.bad_reference = 2
+        result.items[count] = packed
+        count = unsafe_add(count, 1)
+        position = next
+    assert count == BRANCH_ITEMS or count == 2, \
+        "Mpt: node is neither a branch nor a leaf or extension"
+    result.count = count
+    return result
 
 
 @internal
@@ -240,47 +298,48 @@ def _present(item: Item) -> bool:
 def _check_node(data: Bytes[NODE_BUFFER], start: uint256, end: uint256, depth: uint256) -> Node:
     """@notice Parse and check the node at `start`..`end` of `data`, met `depth` nibbles down
             the key (the checks of mpt_proof.check_node, in the same order)."""
-    items: DynArray[Item, BRANCH_ITEMS] = self._node_items(data, start, end)
-    if len(items) == BRANCH_ITEMS:
+    parsed: Items = self._node_items(data, start, end)
+    if parsed.count == BRANCH_ITEMS:
         assert depth < KEY_NIBBLES, "Mpt: branch at the end of the key"
-        slot: Item = items[16]
+        slot: Item = self._unpack(parsed.items[16])
         assert not slot.is_list and slot.length == 0, "Mpt: branch holds a value"
-        present: uint256 = 0
-        for index: uint256 in range(16):
-            self._check_reference(items[index], True)
-            if self._present(items[index]):
-                present += 1
-        assert present >= 2, "Mpt: branch has fewer than two children"
-        return Node(items=items, kind=KIND_BRANCH, path=0, path_len=0)
-    hp: Item = items[0]
+        assert parsed.bad_reference != 1, "Mpt: embedded node of 32 bytes or more"
+        assert parsed.bad_reference != 2, \
+            "Mpt: child reference is neither a hash nor an embedded node"
+        assert parsed.present >= 2, "Mpt: branch has fewer than two children"
+        return Node(items=parsed.items, kind=KIND_BRANCH, path=0, path_len=0)
+    items: uint256[BRANCH_ITEMS] = parsed.items
+    hp: Item = self._unpack(items[0])
     assert not hp.is_list, "Mpt: node path is not an RLP string"
     assert hp.length > 0, "Mpt: node path is empty"
-    flag: uint256 = self._nibble_at(data, hp, 0)
+    padded: Bytes[NODE_BUFFER + 64] = concat(data, empty(bytes32), empty(bytes32))
+    word: uint256 = convert(extract32(padded, hp.offset), uint256)
+    flag: uint256 = word >> 252
     assert flag <= 3, "Mpt: invalid hex-prefix flag"
     first: uint256 = 2
     if flag % 2 == 1:
         first = 1
     else:
-        assert self._nibble_at(data, hp, 1) == 0, "Mpt: hex-prefix padding nibble is not zero"
-    count: uint256 = 2 * hp.length - first
+        assert (word >> 248) & 15 == 0, "Mpt: hex-prefix padding nibble is not zero"
+    nibbles: uint256 = 2 * hp.length - first
+    # the path's nibbles: the hex-prefix string after its flag (and padding) nibble; a path of
+    # more than 64 nibbles fails the checks below, whatever it is read as
     path: uint256 = 0
-    # a node path is at most 33 bytes (65 nibbles) inside a node; longer fails the checks below
-    if count <= KEY_NIBBLES:
-        for index: uint256 in range(KEY_NIBBLES):
-            if index == count:
-                break
-            path = (path << 4) | self._nibble_at(data, hp, first + index)
+    if hp.length <= 32:
+        path = (word >> (8 * (32 - hp.length))) & ((1 << (4 * nibbles)) - 1)
+    elif nibbles == KEY_NIBBLES:
+        path = convert(extract32(padded, hp.offset + 1), uint256)
     if flag >= 2:
-        assert depth + count == KEY_NIBBLES, "Mpt: leaf path does not end at the key's end"
-        value: Item = items[1]
+        assert depth + nibbles == KEY_NIBBLES, "Mpt: leaf path does not end at the key's end"
+        value: Item = self._unpack(items[1])
         assert not value.is_list, "Mpt: leaf value is not an RLP string"
         assert value.length > 0, "Mpt: leaf value is empty"
         assert value.length <= MAX_VALUE_BYTES, "Mpt: leaf value longer than 128 bytes"
-        return Node(items=items, kind=KIND_LEAF, path=path, path_len=count)
-    assert count > 0, "Mpt: extension path is empty"
-    assert depth + count < KEY_NIBBLES, "Mpt: extension path reaches the key's end"
-    self._check_reference(items[1], False)
-    return Node(items=items, kind=KIND_EXTENSION, path=path, path_len=count)
+        return Node(items=items, kind=KIND_LEAF, path=path, path_len=nibbles)
+    assert nibbles > 0, "Mpt: extension path is empty"
+    assert depth + nibbles < KEY_NIBBLES, "Mpt: extension path reaches the key's end"
+    self._check_reference(self._unpack(items[1]), False)
+    return Node(items=items, kind=KIND_EXTENSION, path=path, path_len=nibbles)
 
 
 @internal
@@ -348,6 +407,13 @@ def _key_nibble(key: bytes32, index: uint256) -> uint256:
 
 @internal
 @pure
+def _key_slice(key: bytes32, start: uint256, count: uint256) -> uint256:
+    """@notice The key's `count` nibbles from `start` on (the low 4 * count bits)."""
+    return self._key_suffix(key, start) >> (4 * (KEY_NIBBLES - start - count))
+
+
+@internal
+@pure
 def _key_suffix(key: bytes32, start: uint256) -> uint256:
     """@notice The key's nibbles from `start` on (the low 4 * (64 - start) bits)."""
     if start == 0:
@@ -393,10 +459,10 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
         if previous == KIND_EXTENSION:
             assert node.kind == KIND_BRANCH, "Mpt: extension does not lead to a branch"
         previous = node.kind
-        payload: uint256 = node.items[0].start
+        payload: uint256 = node.items[0] & 65535
         child: Item = empty(Item)
         if node.kind == KIND_BRANCH:
-            child = node.items[self._key_nibble(key, depth)]
+            child = self._unpack(node.items[self._key_nibble(key, depth)])
             result.levels.append(self._level(holder_at, holder_size, start, end, payload, child,
                                              node.kind, depth, 0))
             result.paths.append(0)
@@ -406,18 +472,19 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
                 return result
             depth += 1
         else:
-            child = node.items[1]
+            child = self._unpack(node.items[1])
             result.levels.append(self._level(holder_at, holder_size, start, end, payload, child,
                                              node.kind, depth, node.path_len))
             result.paths.append(node.path)
+            # the nibbles the path shares with the key: the leading zero nibbles of their XOR
+            differ: uint256 = node.path ^ self._key_slice(key, depth, node.path_len)
             common: uint256 = 0
             for index: uint256 in range(KEY_NIBBLES):
                 if index == node.path_len:
                     break
-                nibble: uint256 = (node.path >> (4 * (node.path_len - 1 - index))) & 15
-                if nibble != self._key_nibble(key, depth + index):
+                if (differ >> unsafe_mul(4, unsafe_sub(unsafe_sub(node.path_len, 1), index))) & 15 != 0:
                     break
-                common += 1
+                common = unsafe_add(common, 1)
             result.common = common
             if node.kind == KIND_LEAF:
                 result.end = END_LEAF_DIFFERS
@@ -564,7 +631,10 @@ def _rehash(walk: Walk, count: uint256, replacement: Bytes[1300], removed: bool)
 def _found_value(walk: Walk) -> Bytes[MAX_VALUE_BYTES]:
     level: uint256 = walk.levels[len(walk.levels) - 1]
     data: Bytes[NODE_BUFFER] = self._level_node(level)
-    item: Item = self._rlp_item(data, self._field(level, 96), self._field(level, 112))
+    padded: Bytes[NODE_BUFFER + 32] = concat(data, empty(bytes32))
+    start: uint256 = self._field(level, 96)
+    item: Item = self._rlp_item(convert(extract32(padded, start), uint256), start,
+                                self._field(level, 112))
     return self._value(data, item.offset, item.length)
 
 
@@ -687,14 +757,15 @@ def _delete(root: bytes32, key: bytes32, walk: Walk, extra_at: uint256,
     if walk.end == END_FOUND and count >= 2:
         branch_level = walk.levels[count - 2]
         data = self._level_node(branch_level)
-        items: DynArray[Item, BRANCH_ITEMS] = self._node_items(
-            data, self._field(branch_level, 48), self._field(branch_level, 64))
+        items: uint256[BRANCH_ITEMS] = self._node_items(
+            data, self._field(branch_level, 48), self._field(branch_level, 64)).items
         taken: uint256 = self._key_nibble(key, self._field(branch_level, 136))
         others: uint256 = 0
         for index: uint256 in range(16):
-            if index != taken and self._present(items[index]):
+            other: Item = self._unpack(items[index])
+            if index != taken and self._present(other):
                 others += 1
-                sibling = items[index]
+                sibling = other
                 sibling_nibble = index
         collapses = others == 1
     if not collapses or sibling.is_list:
@@ -729,14 +800,14 @@ def _delete(root: bytes32, key: bytes32, walk: Walk, extra_at: uint256,
             top -= 1
     item: Item = empty(Item)
     if child.kind == KIND_LEAF:
-        item = child.items[1]
+        item = self._unpack(child.items[1])
         return self._rehash(walk, top,
                             self._leaf((prefix << (4 * child.path_len)) | child.path,
                                        prefix_len + child.path_len,
                                        slice(child_data, item.start, item.end - item.start)),
                             False)
     if child.kind == KIND_EXTENSION:
-        item = child.items[1]
+        item = self._unpack(child.items[1])
         return self._rehash(walk, top,
                             self._extension((prefix << (4 * child.path_len)) | child.path,
                                             prefix_len + child.path_len,
