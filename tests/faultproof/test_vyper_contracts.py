@@ -44,6 +44,8 @@ LEDGER_CALLS = [
     ("digest", calldata("digest(uint256,int128)", ["uint256", "int128"], [7, -3]), True),
     ("a selector that does not exist", b"\x12\x34\x56\x78", False),
     ("a getter", calldata("balances(address)", ["address"], ["0x" + CALLER.hex()]), True),
+    ("a bytes getter", calldata("note()", [], []), True),
+    ("calldata too short for the argument", calldata("deposit(uint256)", [], []), False),
 ]
 
 
