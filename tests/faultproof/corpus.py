@@ -121,6 +121,14 @@ STORAGE = asm(
     3, "SLOAD", 7, "SLOAD", "ADD", "ADD", "ADD", 0, "MSTORE", 32, 0, "RETURN",
 )
 
+STORAGE_DELETIONS = asm(
+    # clear slots in a 40-slot trie of 32-byte values (hashed leaves: deletions that fold a
+    # branch need the sibling as ``extra``), set new ones, read some back
+    *[part for slot in (1, 17, 23, 40, 2, 3) for part in (0, slot, "SSTORE")],
+    5, 1000, "SSTORE", MAX, 1001, "SSTORE", 0, 1000, "SSTORE",
+    4, "SLOAD", 17, "SLOAD", "ADD", 0, "MSTORE", 32, 0, "RETURN",
+)
+
 TRANSIENT = asm(
     1, 0, "TLOAD", "ADD", 7, "TSTORE", 7, "TLOAD", 8, 9, "TSTORE", 0, 9, "TSTORE",
     9, "TLOAD", 0, 7, "TSTORE", 7, "TLOAD", 3, 7, "TSTORE", 7, "TLOAD",
@@ -154,6 +162,9 @@ BASE_CASES: tuple[Case, ...] = (
     Case("copies", COPIES, data=bytes(range(200, 250))),
     Case("storage", STORAGE, storage=((1, 5), (3, 7), (6, 11))),
     Case("transient", TRANSIENT),
+    Case("storage deletions", STORAGE_DELETIONS, storage=tuple((i, MAX - i) for i in range(1, 41))),
+    Case("two slots, one deleted", asm(0, 1, "SSTORE", 2, "SLOAD", 0, "MSTORE", 32, 0, "RETURN"),
+         storage=((1, MAX), (2, MAX - 1))),
     Case("control", CONTROL),
     Case("logs", LOGS),
     Case("revert", REVERTING, storage=((1, 3),), succeeds=False),

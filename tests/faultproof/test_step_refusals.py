@@ -56,6 +56,7 @@ def _steps_of(case_name: str, opcodes: set[int]) -> list[TraceStep]:
 
 
 SAMPLE = [
+    *_steps_of("storage deletions", {0x55}),  # an SSTORE deleting with an extra node
     *_steps_of("storage", {0x54, 0x55}),  # SLOAD, SSTORE
     *_steps_of("copies", {0x37, 0x39, 0x5E, 0x52, 0x53, 0x20, 0x51}),
     *_steps_of("control", {0x57, 0x7F, 0x8F, 0x9F}),  # JUMPI, PUSH32, DUP16, SWAP16
