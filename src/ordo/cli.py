@@ -35,6 +35,8 @@ from ordo.devnet.provision import (
     DevnetSetupError,
     parse_stakes,
 )
+from ordo.execution.engine_choice import resolve_engine
+from ordo.execution.native_loader import NativeUnavailable
 from ordo.keys.commands import keys_group
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordError, PasswordSource
@@ -100,11 +102,18 @@ def main() -> None:
 @click.option("--rpc-cors-origins", metavar="ORIGINS", default=None,
               help="Browser origins allowed to call the JSON-RPC server, comma-separated, or "
                    "'*'; empty: no web page [default: *].")
+@click.option("--no-challenger", is_flag=True,
+              help="Do not play the dispute game (by default a node with an L1 signer key "
+                   "disputes wrong batch roots and defends right ones, bonding from that key).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-format", default="text", show_default=True,
               type=click.Choice(["text", "json"]),
               help="text: readable lines; json: one JSON object per line.")
+@click.option("--engine", default="auto", show_default=True,
+              type=click.Choice(["auto", "native", "py-evm"]),
+              help="Block executor: native (revm, built at install where cargo was present), "
+                   "py-evm (the reference), auto: native where built.")
 @click.pass_context
 def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          genesis_path: Path | None, rpc_host: str, rpc_port: int,
@@ -112,7 +121,7 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
          l1_rpc: str | None, rpc_cors_origins: str | None, log_level: str,
-         log_format: LogFormat) -> None:
+         log_format: LogFormat, no_challenger: bool, engine: str) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -131,12 +140,16 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
                                    signer_key_path, fee_recipient,
                                    P2pOptions(p2p_host, p2p_port, peers, node_key_path))
         config = dataclasses.replace(config, password_file=password_file,
-                                     password_env=password_env, metrics_port=metrics_port)
+                                     password_env=password_env, metrics_port=metrics_port,
+                                     engine=engine)
         config = dataclasses.replace(config, **file_only)
+        check_engine(config.engine)
         if l1_rpc is not None:
             config = dataclasses.replace(config, l1_rpc=l1_rpc)
         if rpc_cors_origins is not None:
             config = dataclasses.replace(config, rpc_cors_origins=rpc_cors_origins)
+        if no_challenger:
+            config = dataclasses.replace(config, challenger=False)
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)
@@ -165,6 +178,14 @@ def merge_config_file(ctx: click.Context, settings: dict[str, Any]
         elif target in node_fields and not typed:
             file_only[target] = value
     return merged, file_only
+
+
+def check_engine(name: str) -> None:
+    """Refuse an engine this machine cannot run before anything starts."""
+    try:
+        resolve_engine(name)
+    except (NativeUnavailable, ValueError) as error:
+        raise ConfigError(f"engine: {error}") from None
 
 
 def check_node_key_files(config: NodeConfig) -> None:
@@ -206,6 +227,9 @@ def check_node_key_files(config: NodeConfig) -> None:
               help=f"Blocks per epoch (producer rotation) [default: {DEVNET_EPOCH_LENGTH}].")
 @click.option("--block-time", type=float, default=None,
               help="Passed to every node (default: the node's own default).")
+@click.option("--engine", type=click.Choice(["auto", "native", "py-evm"]), default=None,
+              help="Block executor of every node [default: the node's own, auto: native where "
+                   "built, else py-evm].")
 @click.option("--challenge-window", type=int, default=None, metavar="S",
               help="Seconds after a batch lands before withdrawals proved against it can be "
                    f"finalized [default: {DEVNET_CHALLENGE_WINDOW}].")
@@ -230,7 +254,7 @@ def check_node_key_files(config: NodeConfig) -> None:
               help="Environment variable holding that hex private key instead.")
 def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
            stakes: str | None, epoch_length: int | None, block_time: float | None,
-           challenge_window: int | None, sequencer_timeout: int | None,
+           engine: str | None, challenge_window: int | None, sequencer_timeout: int | None,
            ready_timeout: float, l1_mode: str,
            l1_rpc: str | None, l1_port: int | None,
            l1_deployer_key_file: Path | None, l1_deployer_key_env: str | None) -> None:
@@ -242,7 +266,7 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
         _fail(str(error), EXIT_CONFIG)
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
                             p2p_base_port=p2p_base_port, stakes=parsed_stakes,
-                            epoch_length=epoch_length, block_time=block_time,
+                            epoch_length=epoch_length, block_time=block_time, engine=engine,
                             challenge_window=challenge_window,
                             sequencer_timeout=sequencer_timeout, ready_timeout=ready_timeout,
                             l1=l1)

@@ -81,6 +81,8 @@ class DevnetOptions:
     stakes: tuple[int, ...] | None = None
     epoch_length: int | None = None
     block_time: float | None = None
+    engine: str | None = None
+    """Block executor of every node (native, py-evm, auto); None: the node's default (auto)."""
     challenge_window: int | None = None
     """Seconds; None: what the data dir holds, or the devnet default for a new one."""
     sequencer_timeout: int | None = None
@@ -98,7 +100,8 @@ class DevnetOptions:
                            sequencer_timeout=self.sequencer_timeout)
 
 
-def ordo_node_command(block_time: float | None, l1_rpc: str | None = None) -> NodeCommand:
+def ordo_node_command(block_time: float | None, l1_rpc: str | None = None,
+                      engine: str | None = None) -> NodeCommand:
     def command(node: ProvisionedNode, genesis_path: Path, addresses: NodeAddresses
                 ) -> list[str]:
         line = [sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
@@ -112,6 +115,8 @@ def ordo_node_command(block_time: float | None, l1_rpc: str | None = None) -> No
             line += ["--block-time", repr(block_time)]
         if l1_rpc is not None:
             line += ["--l1-rpc", l1_rpc]
+        if engine is not None:
+            line += ["--engine", engine]
         return line
 
     return command
@@ -170,7 +175,8 @@ def run_devnet(options: DevnetOptions, console: Console,
                     len(devnet.nodes), options.base_port, options.p2p_base_port)}
                 _check_ports_free(addresses)
                 command = node_command or ordo_node_command(
-                    options.block_time, None if l1_devnet is None else l1_devnet.url)
+                    options.block_time, None if l1_devnet is None else l1_devnet.url,
+                    options.engine)
                 specs = [ChildSpec(index=node.index,
                                    command=tuple(command(node, devnet.genesis_path,
                                                          addresses[node.index])),

@@ -14,7 +14,7 @@ from eth.abc import BlockHeaderAPI
 
 from ordo.core.errors import UnknownBlock
 from ordo.core.genesis import Genesis
-from ordo.execution.engine import PyEvmEngine
+from ordo.execution.engine_choice import PY_EVM, make_engine
 from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,12 @@ class GenesisMismatchError(Exception):
 
 
 class Chain:
-    def __init__(self, store: ChainStore, genesis: Genesis) -> None:
+    def __init__(self, store: ChainStore, genesis: Genesis, engine: str = PY_EVM) -> None:
+        """``engine`` names the block executor (ordo.execution.engine_choice): a node passes its
+        configured one; readers, derivation and the dev L1 keep the py-evm reference."""
         self.store = store
         self.genesis = genesis
-        self.engine = PyEvmEngine(genesis, store.state_reader(), self.ancestor_hashes)
+        self.engine = make_engine(engine, genesis, store.state_reader(), self.ancestor_hashes)
         self._ensure_genesis()
 
     def _ensure_genesis(self) -> None:

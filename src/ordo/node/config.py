@@ -50,9 +50,15 @@ class NodeConfig:
     rpc_cors_origins: str = "*"
     """Browser origins allowed to call the JSON-RPC server, comma-separated, or ``*`` (the
     default: like a public endpoint, it signs nothing for its callers); empty allows no page."""
+    engine: str = "auto"
+    """Execution engine for blocks: ``native`` (revm, where it was built at install), ``py-evm``
+    (the reference) or ``auto`` (native where built, else py-evm, saying so once)."""
     batch_takeover: float = 20.0
     """Seconds this sequencer waits, per rank after the epoch's producer, before it posts a
     ready batch that has not landed (the producer posts at once)."""
+    challenger: bool = True
+    """Play the dispute game for this node's chain (``ordo.challenger``): dispute wrong batch
+    roots, defend right ones, bonding from the signer key; ``--no-challenger`` turns it off."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)

@@ -131,6 +131,9 @@ def _cors_origins(key: str, value: Any, base: Path) -> str:
     return value
 
 
+ENGINE_NAMES = ("auto", "native", "py-evm")
+
+
 def _node_keys() -> tuple[ConfigKey, ...]:
     keys = [
         ConfigKey("node", "data_dir", "data_dir", "Directory of this node's database (created "
@@ -170,6 +173,9 @@ def _node_keys() -> tuple[ConfigKey, ...]:
                   ", ".join(LOG_LEVELS), "INFO", _choice(LOG_LEVELS)),
         ConfigKey("node", "log_format", "log_format", "text: readable lines; json: one JSON "
                   "object per line.", ", ".join(LOG_FORMATS), "text", _choice(LOG_FORMATS)),
+        ConfigKey("node", "engine", "engine", "Block executor: native (revm, built at install "
+                  "where cargo was present), py-evm (the reference), auto: native where built.",
+                  ", ".join(ENGINE_NAMES), "auto", _choice(ENGINE_NAMES)),
     ]
     if "l1_rpc" in {field.name for field in dataclasses.fields(NodeConfig)}:
         keys.append(ConfigKey("node", "l1_rpc", "l1_rpc", "Ethereum (L1) JSON-RPC URL; "

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from ordo.challenger.node_outputs import ChainOutputs
 from ordo.core.genesis import Genesis
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
@@ -95,7 +96,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
     node_key = load_configured_node_key(config)
     store = ChainStore(config.data_dir / "chain")
     try:
-        chain = Chain(store, genesis)
+        chain = Chain(store, genesis, config.engine)
         if config.l1_rpc is not None:
             # Before the journal is replayed: blocks L1 replaced return their transactions to it.
             await adopt_l1_chain(store, genesis, config.l1_rpc, params.epoch_length)
@@ -134,6 +135,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
                 batcher.on_chain_replaced = replaced.replace
+            l1.attach_challenger(ChainOutputs(chain), config.challenger)
             l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message
