@@ -79,3 +79,31 @@ async def test_deploys_the_game_and_names_it_once(chain: AnvilChain) -> None:
         with pytest.raises(DisputeGameMismatch, match="allows disputes of"):
             await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
                                       longer)
+
+
+def test_the_game_refuses_bad_parameters(chain: AnvilChain) -> None:
+    from tests.l1_contracts.pool_deployment import deploy_pool
+
+    pool = deploy_pool(chain).pool.address
+    someone = chain.accounts[8].address
+    zero = "0x" + "00" * 20
+    good = [someone, pool, someone, GENESIS, 32, 600, 10, 10**15, 12_000]
+    cases = [
+        (0, zero, "DisputeGame: inbox is the zero address"),
+        (1, zero, "DisputeGame: pool is the zero address"),
+        (2, zero, "DisputeGame: verifier is the zero address"),
+        (3, b"\x00" * 32, "DisputeGame: genesis output root is zero"),
+        (4, 0, "DisputeGame: max step depth must be 1..51"),
+        (4, 52, "DisputeGame: max step depth must be 1..51"),
+        (5, 0, "DisputeGame: max clock duration must be positive"),
+        (6, 301, "DisputeGame: clock extension above half the max clock duration"),
+        (7, 0, "DisputeGame: base bond must be positive"),
+        (8, 9_999, "DisputeGame: bond growth must be 10000..20000 bps per level"),
+        (8, 20_001, "DisputeGame: bond growth must be 10000..20000 bps per level"),
+        (7, 10**26, "DisputeGame: the bond at the max depth exceeds 2^96 wei"),
+    ]
+    for position, value, reason in cases:
+        args = list(good)
+        args[position] = value
+        assert chain.deploy_revert_reason("DisputeGame", *args) == reason, reason
+    chain.deploy("DisputeGame", *good)

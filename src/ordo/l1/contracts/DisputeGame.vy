@@ -34,6 +34,7 @@ MAX_SIGNERS: public(constant(uint256)) = 64
 # Children looked at by one resolve_claim call at most: resolution never runs out of gas.
 MAX_RESOLVE_CHUNK: public(constant(uint256)) = 256
 BPS: constant(uint256) = 10_000
+MASK64: constant(uint256) = 2**64 - 1
 
 STATUS_NONE: public(constant(uint8)) = 0
 STATUS_OPEN: public(constant(uint8)) = 1
@@ -89,6 +90,16 @@ struct Claim:
     position: uint256
     clock_duration: uint256
     clock_timestamp: uint256
+
+
+# A claim as stored: four slots, three written by a move (countered_by is set later).
+#   claimant_bond = claimant | bond << 160
+#   meta = position | parent_index << 64 | clock_duration << 128 | clock_timestamp << 192
+struct StoredClaim:
+    claim: bytes32
+    claimant_bond: uint256
+    countered_by: address
+    meta: uint256
 
 
 struct Checkpoint:
@@ -151,7 +162,7 @@ bond_growth_bps: public(uint256)
 game_count: public(uint256)
 games: public(HashMap[uint256, Game])
 game_of: public(HashMap[bytes32, uint256])
-claims: public(HashMap[uint256, HashMap[uint256, Claim]])
+stored: HashMap[uint256, HashMap[uint256, StoredClaim]]
 child_count: public(HashMap[uint256, HashMap[uint256, uint256]])
 children: public(HashMap[uint256, HashMap[uint256, HashMap[uint256, uint256]]])
 claim_made: HashMap[bytes32, bool]
@@ -207,6 +218,60 @@ def __init__(
     self.clock_extension = clock_extension
     self.base_bond = base_bond
     self.bond_growth_bps = bond_growth_bps
+    # A claim's bond is stored in 96 bits: more wei than exist, unless misconfigured.
+    assert self._bond(SPLIT_DEPTH + 1 + max_step_depth) < 2**96, (
+        "DisputeGame: the bond at the max depth exceeds 2^96 wei"
+    )
+
+
+# ---------------------------------------------------------------- claims in storage
+
+
+@internal
+@view
+def _load(game_id: uint256, index: uint256) -> Claim:
+    stored: StoredClaim = self.stored[game_id][index]
+    return Claim(
+        parent_index=(stored.meta >> 64) & MASK64,
+        countered_by=stored.countered_by,
+        claimant=convert(convert(stored.claimant_bond & convert(max_value(uint160), uint256),
+                                 uint160), address),
+        bond=stored.claimant_bond >> 160,
+        claim=stored.claim,
+        position=stored.meta & MASK64,
+        clock_duration=(stored.meta >> 128) & MASK64,
+        clock_timestamp=stored.meta >> 192,
+    )
+
+
+@internal
+def _save(game_id: uint256, index: uint256, claim: Claim):
+    """Positions stay below 2^63 (max_game_depth <= 62), indexes, durations and timestamps
+    below 2^64 and bonds below 2^96 wei, so the packing never truncates."""
+    self.stored[game_id][index].claim = claim.claim
+    self.stored[game_id][index].claimant_bond = convert(convert(claim.claimant, uint160),
+                                                        uint256) | (claim.bond << 160)
+    self.stored[game_id][index].meta = claim.position | (claim.parent_index << 64) | (
+        claim.clock_duration << 128) | (claim.clock_timestamp << 192)
+
+
+@internal
+@view
+def _position(game_id: uint256, index: uint256) -> uint256:
+    return self.stored[game_id][index].meta & MASK64
+
+
+@internal
+@view
+def _parent(game_id: uint256, index: uint256) -> uint256:
+    return (self.stored[game_id][index].meta >> 64) & MASK64
+
+
+@external
+@view
+def claims(game_id: uint256, index: uint256) -> Claim:
+    """@notice Claim `index` of game `game_id` (zero fields past the last claim)."""
+    return self._load(game_id, index)
 
 
 # ---------------------------------------------------------------- positions
@@ -253,9 +318,9 @@ def _find_ancestor(game_id: uint256, position: uint256, start: uint256) -> uint2
     target: uint256 = self._trace_ancestor(position)
     index: uint256 = start
     for _: uint256 in range(MAX_DEPTH_BOUND):
-        if self.claims[game_id][index].position == target:
+        if self._position(game_id, index) == target:
             return index
-        index = self.claims[game_id][index].parent_index
+        index = self._parent(game_id, index)
     raise "DisputeGame: no claim commits to that trace index"
 
 
@@ -293,11 +358,11 @@ def max_game_duration() -> uint256:
 @view
 def _challenger_duration(game_id: uint256, index: uint256) -> uint256:
     """Seconds the side that would counter claim `index` has used along its path."""
-    subject: Claim = self.claims[game_id][index]
+    meta: uint256 = self.stored[game_id][index].meta
     used: uint256 = 0
     if index != 0:
-        used = self.claims[game_id][subject.parent_index].clock_duration
-    used += block.timestamp - subject.clock_timestamp
+        used = (self.stored[game_id][(meta >> 64) & MASK64].meta >> 128) & MASK64
+    used += block.timestamp - (meta >> 192)
     return min(used, self.max_clock_duration)
 
 
@@ -338,7 +403,7 @@ def _check_step_root(game_id: uint256, parent_index: uint256, parent: Claim, cla
         )
         return
     disputed: uint256 = self._find_ancestor(game_id, parent.position + 1, parent_index)
-    disputed_claim: Claim = self.claims[game_id][disputed]
+    disputed_claim: Claim = self._load(game_id, disputed)
     final: bytes32 = keccak256(abi_encode(PHASE_DONE, disputed_claim.claim))
     if self._depth(disputed_claim.position) % 2 == SPLIT_DEPTH % 2:
         assert claim != final, (
@@ -354,7 +419,7 @@ def _check_step_root(game_id: uint256, parent_index: uint256, parent: Claim, cla
 def _move(game_id: uint256, game: Game, parent_index: uint256, disputed: bytes32,
           claim: bytes32, is_attack: bool, bond: uint256):
     assert parent_index < game.claim_count, "DisputeGame: no such claim"
-    parent: Claim = self.claims[game_id][parent_index]
+    parent: Claim = self._load(game_id, parent_index)
     assert parent.claim == disputed, "DisputeGame: the disputed claim differs"
     depth: uint256 = self._depth(parent.position) + 1
     if not is_attack:
@@ -377,7 +442,7 @@ def _move(game_id: uint256, game: Game, parent_index: uint256, disputed: bytes32
     assert not self.claim_made[key], "DisputeGame: the same claim is already made there"
     self.claim_made[key] = True
     index: uint256 = game.claim_count
-    self.claims[game_id][index] = Claim(
+    self._save(game_id, index, Claim(
         parent_index=parent_index,
         countered_by=empty(address),
         claimant=msg.sender,
@@ -386,7 +451,7 @@ def _move(game_id: uint256, game: Game, parent_index: uint256, disputed: bytes32
         position=position,
         clock_duration=duration,
         clock_timestamp=block.timestamp,
-    )
+    ))
     self.games[game_id].claim_count = index + 1
     children: uint256 = self.child_count[game_id][parent_index]
     self.children[game_id][parent_index][children] = index
@@ -435,7 +500,7 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
         status=STATUS_OPEN,
     )
     self.games[game_id] = game
-    self.claims[game_id][0] = Claim(
+    self._save(game_id, 0, Claim(
         parent_index=0,
         countered_by=empty(address),
         claimant=empty(address),
@@ -444,7 +509,7 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
         position=1,
         clock_duration=0,
         clock_timestamp=block.timestamp,
-    )
+    ))
     log GameOpened(game_id=game_id, batch_index=batch_index, batch_hash=batch_hash,
                    root_claim=root, challenger=msg.sender)
     self._move(game_id, game, 0, root, claim, True, msg.value)
@@ -476,21 +541,20 @@ def _first_state(game_id: uint256, game: Game, leaf_index: uint256) -> bytes32:
     index: uint256 = leaf_index
     step_root: uint256 = leaf_index
     for _: uint256 in range(MAX_DEPTH_BOUND):
-        position: uint256 = self.claims[game_id][index].position
-        if self._depth(position) <= SPLIT_DEPTH:
+        if self._depth(self._position(game_id, index)) <= SPLIT_DEPTH:
             break
         step_root = index
-        index = self.claims[game_id][index].parent_index
-    output: Claim = self.claims[game_id][index]
+        index = self._parent(game_id, index)
+    output: Claim = self._load(game_id, index)
     start: bytes32 = empty(bytes32)
     k: uint256 = 0
-    if self.claims[game_id][step_root].position == 2 * output.position:
+    if self._position(game_id, step_root) == 2 * output.position:
         # The subgame attacked the output leaf: the disputed block is its trace index.
         k = self._trace_index(output.position, SPLIT_DEPTH, SPLIT_DEPTH)
         if k == 0:
             start = game.start_root
         else:
-            start = self.claims[game_id][
+            start = self.stored[game_id][
                 self._find_ancestor(game_id, output.position - 1, index)
             ].claim
     else:
@@ -512,7 +576,7 @@ def step(game_id: uint256, batch_hash: bytes32, claim_index: uint256, is_attack:
     """
     game: Game = self._live_game(game_id, batch_hash)
     assert claim_index < game.claim_count, "DisputeGame: no such claim"
-    parent: Claim = self.claims[game_id][claim_index]
+    parent: Claim = self._load(game_id, claim_index)
     max_depth: uint256 = self.max_game_depth
     assert self._depth(parent.position) == max_depth, (
         "DisputeGame: only a claim at the max depth is countered by step"
@@ -525,18 +589,19 @@ def step(game_id: uint256, batch_hash: bytes32, claim_index: uint256, is_attack:
         if step_position % (1 << (max_depth - SPLIT_DEPTH)) == 0:
             pre = self._first_state(game_id, game, claim_index)
         else:
-            pre = self.claims[game_id][
+            pre = self.stored[game_id][
                 self._find_ancestor(game_id, parent.position - 1, parent.parent_index)
             ].claim
     else:
         pre = parent.claim
         post_index = self._find_ancestor(game_id, parent.position + 1, parent.parent_index)
-    post: Claim = self.claims[game_id][post_index]
+    post_claim: bytes32 = self.stored[game_id][post_index].claim
+    post_depth: uint256 = self._depth(self._position(game_id, post_index))
     result: bytes32 = staticcall self.verifier.step(pre, witness)
-    valid: bool = result == post.claim
-    parent_post_agree: bool = (max_depth - self._depth(post.position)) % 2 == 0
+    valid: bool = result == post_claim
+    parent_post_agree: bool = (max_depth - post_depth) % 2 == 0
     assert parent_post_agree != valid, "DisputeGame: the step does not counter the claim"
-    self.claims[game_id][claim_index].countered_by = msg.sender
+    self.stored[game_id][claim_index].countered_by = msg.sender
     log Stepped(game_id=game_id, claim_index=claim_index, stepper=msg.sender)
 
 
@@ -560,7 +625,7 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
     assert self._challenger_duration(game_id, claim_index) >= self.max_clock_duration, (
         "DisputeGame: the clock to counter that claim has not run out"
     )
-    subject: Claim = self.claims[game_id][claim_index]
+    subject: Claim = self._load(game_id, claim_index)
     count: uint256 = self.child_count[game_id][claim_index]
     if count == 0:
         recipient: address = subject.countered_by
@@ -582,16 +647,18 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
         assert self.resolved[game_id][child_index], (
             "DisputeGame: resolve the claim's children first"
         )
-        child: Claim = self.claims[game_id][child_index]
-        if child.countered_by == empty(address) and child.position < checkpoint.leftmost:
-            checkpoint.countered_by = child.claimant
-            checkpoint.leftmost = child.position
+        child: StoredClaim = self.stored[game_id][child_index]
+        position: uint256 = child.meta & MASK64
+        if child.countered_by == empty(address) and position < checkpoint.leftmost:
+            checkpoint.countered_by = convert(convert(
+                child.claimant_bond & convert(max_value(uint160), uint256), uint160), address)
+            checkpoint.leftmost = position
     checkpoint.cursor = last
     self.checkpoints[game_id][claim_index] = checkpoint
     if last < count:
         return
     self.resolved[game_id][claim_index] = True
-    self.claims[game_id][claim_index].countered_by = checkpoint.countered_by
+    self.stored[game_id][claim_index].countered_by = checkpoint.countered_by
     recipient: address = checkpoint.countered_by
     if recipient == empty(address):
         recipient = subject.claimant
@@ -614,7 +681,7 @@ def resolve(game_id: uint256, signers: DynArray[address, MAX_SIGNERS]) -> uint8:
     assert game.status != STATUS_NONE, "DisputeGame: no such game"
     assert game.status == STATUS_OPEN, "DisputeGame: the game is resolved"
     assert self.resolved[game_id][0], "DisputeGame: the root claim is not resolved yet"
-    winner: address = self.claims[game_id][0].countered_by
+    winner: address = self.stored[game_id][0].countered_by
     if winner == empty(address):
         self.games[game_id].status = STATUS_DEFENDED
         log GameResolved(game_id=game_id, batch_index=game.batch_index, status=STATUS_DEFENDED,
