@@ -21,6 +21,7 @@ from .game_setup import (
     NONE,
     DisputeSetup,
     deploy_dispute_setup,
+    send_many,
     send_one,
 )
 from .players import (
@@ -35,6 +36,7 @@ from .players import (
     resolve_all,
     wrong,
 )
+from .toy_trace import ToyBatch
 
 ZERO = "0x" + "00" * 20
 
@@ -170,3 +172,33 @@ def test_a_griefer_against_a_right_root_loses_its_bond(chain: AnvilChain) -> Non
     pools = setup.rollup.pools
     for index, stake in enumerate(STAKES):
         assert pools.sequencer(pools.account(index + 1).address)["amount"] == stake
+
+
+def test_a_root_of_one_block_more_loses_at_the_padding(chain: AnvilChain) -> None:
+    """Players disagreeing on the trace length: the signers' root is the output after a block
+    the batch does not carry. Both sides play by their own view; the dispute narrows to the
+    first position past the batch's last block, whose trace starts in the final state of the
+    last block's output (nothing to run), and the honest step from it wins."""
+    setup = deploy_dispute_setup(chain, max_step_depth=3)
+    honest_account, believer = chain.accounts[4], chain.accounts[5]
+    batch = setup.toy(0, 4)
+    longer = ToyBatch(batch.start, batch.inputs_root, 5, batch.max_step_depth)
+    header = setup.land(0, 1, 4, longer.root())
+    header_hash = setup.rollup.digest(header)
+    game_id = open_game(setup, 0, header_hash, batch.truth(2), honest_account)
+    honest = Honest(setup, batch, honest_account, game_id, header_hash)
+    other_view = Honest(setup, longer, believer, game_id, header_hash)
+    for _ in range(60):
+        moves = honest.moves(setup.claims(game_id))
+        send_many(chain, moves, honest_account)
+        answers = other_view.moves(setup.claims(game_id))
+        send_many(chain, answers, believer)
+        if not moves and not answers:
+            break
+    claims = setup.claims(game_id)
+    leaves = [claim for claim in claims if claim.position.bit_length() - 1 == batch.max_depth]
+    assert any(claim.countered_by == honest_account.address for claim in leaves)
+    disputed_blocks = {batch.block_of(claim.position) for claim in leaves}
+    assert disputed_blocks == {4}, "the first position past the batch's 4 blocks"
+    assert settle(setup, game_id, setup.signer_list()) == LOST
+    assert setup.game.functions.credit(believer.address).call() == 0
