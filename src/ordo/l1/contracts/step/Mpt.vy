@@ -83,6 +83,102 @@ struct Walk:
 
 
 # ---------------------------------------------------------------------------------------------
+# Reasons
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _reason(code: uint256) -> String[64]:
+    """@notice The reason numbered `code`: one table and one revert (_fail) instead of an
+            encoded message at every check keeps the module small."""
+    if code == 1:
+        return "Mpt: RLP item runs past the end of its list"
+    if code == 2:
+        return "Mpt: non-canonical RLP: a byte below 0x80 with a string prefix"
+    if code == 3:
+        return "Mpt: RLP length is longer than a node can be"
+    if code == 4:
+        return "Mpt: RLP length runs past the end of its list"
+    if code == 5:
+        return "Mpt: non-canonical RLP: length with a leading zero"
+    if code == 6:
+        return "Mpt: non-canonical RLP: long form for a short payload"
+    if code == 7:
+        return "Mpt: node has more than 17 items"
+    if code == 8:
+        return "Mpt: node is neither a branch nor a leaf or extension"
+    if code == 9:
+        return "Mpt: embedded node of 32 bytes or more"
+    if code == 10:
+        return "Mpt: extension has an empty child"
+    if code == 11:
+        return "Mpt: child reference is neither a hash nor an embedded node"
+    if code == 12:
+        return "Mpt: branch at the end of the key"
+    if code == 13:
+        return "Mpt: branch holds a value"
+    if code == 14:
+        return "Mpt: branch has fewer than two children"
+    if code == 15:
+        return "Mpt: node path is not an RLP string"
+    if code == 16:
+        return "Mpt: node path is empty"
+    if code == 17:
+        return "Mpt: invalid hex-prefix flag"
+    if code == 18:
+        return "Mpt: hex-prefix padding nibble is not zero"
+    if code == 19:
+        return "Mpt: leaf path does not end at the key's end"
+    if code == 20:
+        return "Mpt: leaf value is not an RLP string"
+    if code == 21:
+        return "Mpt: leaf value is empty"
+    if code == 22:
+        return "Mpt: leaf value longer than 128 bytes"
+    if code == 23:
+        return "Mpt: extension path is empty"
+    if code == 24:
+        return "Mpt: extension path reaches the key's end"
+    if code == 25:
+        return "Mpt: proof ends before the key's node"
+    if code == 26:
+        return "Mpt: proof node is not an RLP list"
+    if code == 27:
+        return "Mpt: node longer than 600 bytes"
+    if code == 28:
+        return "Mpt: proof node runs past the end of the proof"
+    if code == 29:
+        return "Mpt: proof of the empty trie has nodes"
+    if code == 30:
+        return "Mpt: first proof node does not hash to the root"
+    if code == 31:
+        return "Mpt: proof node does not hash to its parent's reference"
+    if code == 32:
+        return "Mpt: hashed node shorter than 32 bytes"
+    if code == 33:
+        return "Mpt: extension does not lead to a branch"
+    if code == 34:
+        return "Mpt: proof has bytes after the key's node"
+    if code == 35:
+        return "Mpt: extra node given for a write that needs none"
+    if code == 36:
+        return "Mpt: deletion needs the remaining sibling node as extra"
+    if code == 37:
+        return "Mpt: extra has bytes after its node"
+    if code == 38:
+        return "Mpt: extra node does not hash to the sibling's reference"
+    return "Mpt: walk did not end"
+
+
+@internal
+@pure
+def _fail(code: uint256):
+    """@notice Revert with reason `code` of _reason."""
+    raise self._reason(code)
+
+
+# ---------------------------------------------------------------------------------------------
 # Calldata and bytes
 # ---------------------------------------------------------------------------------------------
 
@@ -171,20 +267,26 @@ def _rlp_item(head: uint256, start: uint256, limit: uint256) -> Item:
         length = prefix - short_base
         offset = start + 1
         if length == 1 and not is_list:
-            assert offset < limit, "Mpt: RLP item runs past the end of its list"
-            assert (head >> 240) & 255 >= 128, \
-                "Mpt: non-canonical RLP: a byte below 0x80 with a string prefix"
+            if not (offset < limit):
+                self._fail(1)  # RLP item runs past the end of its list
+            if not ((head >> 240) & 255 >= 128):
+                self._fail(2)  # non-canonical RLP: a byte below 0x80 with a string prefix
     else:
         length_bytes: uint256 = prefix - long_base
-        assert length_bytes <= 2, "Mpt: RLP length is longer than a node can be"
-        assert start + 1 + length_bytes <= limit, "Mpt: RLP length runs past the end of its list"
+        if not (length_bytes <= 2):
+            self._fail(3)  # RLP length is longer than a node can be
+        if not (start + 1 + length_bytes <= limit):
+            self._fail(4)  # RLP length runs past the end of its list
         length = (head >> 240) & 255
-        assert length != 0, "Mpt: non-canonical RLP: length with a leading zero"
+        if not (length != 0):
+            self._fail(5)  # non-canonical RLP: length with a leading zero
         if length_bytes == 2:
             length = length * 256 + ((head >> 232) & 255)
-        assert length >= 56, "Mpt: non-canonical RLP: long form for a short payload"
+        if not (length >= 56):
+            self._fail(6)  # non-canonical RLP: long form for a short payload
         offset = start + 1 + length_bytes
-    assert offset + length <= limit, "Mpt: RLP item runs past the end of its list"
+    if not (offset + length <= limit):
+        self._fail(1)  # RLP item runs past the end of its list
     return Item(start=start, offset=offset, length=length, is_list=is_list, end=offset + length)
 
 
@@ -229,7 +331,8 @@ def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items
     for _: uint256 in range(BRANCH_ITEMS + 1):
         if position == end:
             break
-        assert count < BRANCH_ITEMS, "Mpt: node has more than 17 items"
+        if not (count < BRANCH_ITEMS):
+            self._fail(7)  # node has more than 17 items
         word: uint256 = convert(extract32(padded, position), uint256)
         prefix: uint256 = word >> 248
         # the items of a branch are read here as _rlp_item would read them: the empty string,
@@ -267,8 +370,8 @@ def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items
         result.items[count] = packed
         count = unsafe_add(count, 1)
         position = next
-    assert count == BRANCH_ITEMS or count == 2, \
-        "Mpt: node is neither a branch nor a leaf or extension"
+    if not (count == BRANCH_ITEMS or count == 2):
+        self._fail(8)  # node is neither a branch nor a leaf or extension
     result.count = count
     return result
 
@@ -279,12 +382,15 @@ def _check_reference(item: Item, allow_empty: bool):
     """@notice A child reference: empty (absent; branches only), a 32-byte hash, or a node
             embedded because its encoding is shorter than 32 bytes."""
     if item.is_list:
-        assert item.end - item.start < 32, "Mpt: embedded node of 32 bytes or more"
+        if not (item.end - item.start < 32):
+            self._fail(9)  # embedded node of 32 bytes or more
         return
     if item.length == 0:
-        assert allow_empty, "Mpt: extension has an empty child"
+        if not (allow_empty):
+            self._fail(10)  # extension has an empty child
         return
-    assert item.length == 32, "Mpt: child reference is neither a hash nor an embedded node"
+    if not (item.length == 32):
+        self._fail(11)  # child reference is neither a hash nor an embedded node
 
 
 @internal
@@ -300,27 +406,35 @@ def _check_node(data: Bytes[NODE_BUFFER], start: uint256, end: uint256, depth: u
             the key (the checks of mpt_proof.check_node, in the same order)."""
     parsed: Items = self._node_items(data, start, end)
     if parsed.count == BRANCH_ITEMS:
-        assert depth < KEY_NIBBLES, "Mpt: branch at the end of the key"
+        if not (depth < KEY_NIBBLES):
+            self._fail(12)  # branch at the end of the key
         slot: Item = self._unpack(parsed.items[16])
-        assert not slot.is_list and slot.length == 0, "Mpt: branch holds a value"
-        assert parsed.bad_reference != 1, "Mpt: embedded node of 32 bytes or more"
-        assert parsed.bad_reference != 2, \
-            "Mpt: child reference is neither a hash nor an embedded node"
-        assert parsed.present >= 2, "Mpt: branch has fewer than two children"
+        if not (not slot.is_list and slot.length == 0):
+            self._fail(13)  # branch holds a value
+        if not (parsed.bad_reference != 1):
+            self._fail(9)  # embedded node of 32 bytes or more
+        if not (parsed.bad_reference != 2):
+            self._fail(11)  # child reference is neither a hash nor an embedded node
+        if not (parsed.present >= 2):
+            self._fail(14)  # branch has fewer than two children
         return Node(items=parsed.items, kind=KIND_BRANCH, path=0, path_len=0)
     items: uint256[BRANCH_ITEMS] = parsed.items
     hp: Item = self._unpack(items[0])
-    assert not hp.is_list, "Mpt: node path is not an RLP string"
-    assert hp.length > 0, "Mpt: node path is empty"
+    if not (not hp.is_list):
+        self._fail(15)  # node path is not an RLP string
+    if not (hp.length > 0):
+        self._fail(16)  # node path is empty
     padded: Bytes[NODE_BUFFER + 64] = concat(data, empty(bytes32), empty(bytes32))
     word: uint256 = convert(extract32(padded, hp.offset), uint256)
     flag: uint256 = word >> 252
-    assert flag <= 3, "Mpt: invalid hex-prefix flag"
+    if not (flag <= 3):
+        self._fail(17)  # invalid hex-prefix flag
     first: uint256 = 2
     if flag % 2 == 1:
         first = 1
     else:
-        assert (word >> 248) & 15 == 0, "Mpt: hex-prefix padding nibble is not zero"
+        if not ((word >> 248) & 15 == 0):
+            self._fail(18)  # hex-prefix padding nibble is not zero
     nibbles: uint256 = 2 * hp.length - first
     # the path's nibbles: the hex-prefix string after its flag (and padding) nibble; a path of
     # more than 64 nibbles fails the checks below, whatever it is read as
@@ -330,14 +444,20 @@ def _check_node(data: Bytes[NODE_BUFFER], start: uint256, end: uint256, depth: u
     elif nibbles == KEY_NIBBLES:
         path = convert(extract32(padded, hp.offset + 1), uint256)
     if flag >= 2:
-        assert depth + nibbles == KEY_NIBBLES, "Mpt: leaf path does not end at the key's end"
+        if not (depth + nibbles == KEY_NIBBLES):
+            self._fail(19)  # leaf path does not end at the key's end
         value: Item = self._unpack(items[1])
-        assert not value.is_list, "Mpt: leaf value is not an RLP string"
-        assert value.length > 0, "Mpt: leaf value is empty"
-        assert value.length <= MAX_VALUE_BYTES, "Mpt: leaf value longer than 128 bytes"
+        if not (not value.is_list):
+            self._fail(20)  # leaf value is not an RLP string
+        if not (value.length > 0):
+            self._fail(21)  # leaf value is empty
+        if not (value.length <= MAX_VALUE_BYTES):
+            self._fail(22)  # leaf value longer than 128 bytes
         return Node(items=items, kind=KIND_LEAF, path=path, path_len=nibbles)
-    assert nibbles > 0, "Mpt: extension path is empty"
-    assert depth + nibbles < KEY_NIBBLES, "Mpt: extension path reaches the key's end"
+    if not (nibbles > 0):
+        self._fail(23)  # extension path is empty
+    if not (depth + nibbles < KEY_NIBBLES):
+        self._fail(24)  # extension path reaches the key's end
     self._check_reference(self._unpack(items[1]), False)
     return Node(items=items, kind=KIND_EXTENSION, path=path, path_len=nibbles)
 
@@ -348,22 +468,29 @@ def _proof_node(blob_at: uint256, blob_size: uint256, position: uint256) -> uint
     """@notice The size of the node starting at `position` of the packed proof at `blob_at`:
             an RLP list header and the bytes it announces (canonical form is checked with the
             node's items)."""
-    assert position < blob_size, "Mpt: proof ends before the key's node"
+    if not (position < blob_size):
+        self._fail(25)  # proof ends before the key's node
     head: uint256 = convert(self._word(blob_at + position), uint256)
     prefix: uint256 = head >> 248
-    assert prefix >= 192, "Mpt: proof node is not an RLP list"
-    assert prefix <= 249, "Mpt: node longer than 600 bytes"
+    if not (prefix >= 192):
+        self._fail(26)  # proof node is not an RLP list
+    if not (prefix <= 249):
+        self._fail(27)  # node longer than 600 bytes
     size: uint256 = 0
     if prefix <= 247:
         size = 1 + prefix - 192
     elif prefix == 248:
-        assert position + 2 <= blob_size, "Mpt: proof node runs past the end of the proof"
+        if not (position + 2 <= blob_size):
+            self._fail(28)  # proof node runs past the end of the proof
         size = 2 + ((head >> 240) & 255)
     else:
-        assert position + 3 <= blob_size, "Mpt: proof node runs past the end of the proof"
+        if not (position + 3 <= blob_size):
+            self._fail(28)  # proof node runs past the end of the proof
         size = 3 + ((head >> 232) & 65535)
-    assert size <= MAX_NODE_BYTES, "Mpt: node longer than 600 bytes"
-    assert position + size <= blob_size, "Mpt: proof node runs past the end of the proof"
+    if not (size <= MAX_NODE_BYTES):
+        self._fail(27)  # node longer than 600 bytes
+    if not (position + size <= blob_size):
+        self._fail(28)  # proof node runs past the end of the proof
     return size
 
 
@@ -428,7 +555,8 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
             byte of the proof must be used."""
     result: Walk = empty(Walk)
     if root == BLANK_ROOT:
-        assert proof_size == 0, "Mpt: proof of the empty trie has nodes"
+        if not (proof_size == 0):
+            self._fail(29)  # proof of the empty trie has nodes
         result.end = END_EMPTY_TRIE
         return result
     depth: uint256 = 0
@@ -447,17 +575,20 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
             holder_at = proof_at + position
             data = self._load(holder_at, holder_size)
             if position == 0:
-                assert keccak256(data) == expected, "Mpt: first proof node does not hash to the root"
+                if not (keccak256(data) == expected):
+                    self._fail(30)  # first proof node does not hash to the root
             else:
-                assert keccak256(data) == expected, \
-                    "Mpt: proof node does not hash to its parent's reference"
-                assert holder_size >= 32, "Mpt: hashed node shorter than 32 bytes"
+                if not (keccak256(data) == expected):
+                    self._fail(31)  # proof node does not hash to its parent's reference
+                if not (holder_size >= 32):
+                    self._fail(32)  # hashed node shorter than 32 bytes
             position += holder_size
             start = 0
             end = holder_size
         node: Node = self._check_node(data, start, end, depth)
         if previous == KIND_EXTENSION:
-            assert node.kind == KIND_BRANCH, "Mpt: extension does not lead to a branch"
+            if not (node.kind == KIND_BRANCH):
+                self._fail(33)  # extension does not lead to a branch
         previous = node.kind
         payload: uint256 = node.items[0] & 65535
         child: Item = empty(Item)
@@ -468,7 +599,8 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
             result.paths.append(0)
             if not self._present(child):
                 result.end = END_BRANCH_EMPTY
-                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                if not (position == proof_size):
+                    self._fail(34)  # proof has bytes after the key's node
                 return result
             depth += 1
         else:
@@ -490,11 +622,13 @@ def _walk(root: bytes32, key: bytes32, proof_at: uint256, proof_size: uint256) -
                 result.end = END_LEAF_DIFFERS
                 if common == node.path_len:
                     result.end = END_FOUND
-                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                if not (position == proof_size):
+                    self._fail(34)  # proof has bytes after the key's node
                 return result
             if common < node.path_len:
                 result.end = END_EXTENSION_DIFFERS
-                assert position == proof_size, "Mpt: proof has bytes after the key's node"
+                if not (position == proof_size):
+                    self._fail(34)  # proof has bytes after the key's node
                 return result
             depth += node.path_len
         if child.is_list:
@@ -558,17 +692,14 @@ def _hex_prefix(path: uint256, count: uint256, leaf: bool) -> Bytes[35]:
 
 @internal
 @pure
-def _leaf(path: uint256, count: uint256, value_item: Bytes[NODE_BUFFER]) -> Bytes[NODE_BUFFER + 38]:
-    """@notice A leaf node; `value_item` is the value's RLP string as written in the leaf."""
-    hp: Bytes[35] = self._hex_prefix(path, count, True)
-    return concat(self._list_header(len(hp) + len(value_item)), hp, value_item)
-
-
-@internal
-@pure
-def _extension(path: uint256, count: uint256, child: Bytes[33]) -> Bytes[71]:
-    hp: Bytes[35] = self._hex_prefix(path, count, False)
-    return concat(self._list_header(len(hp) + len(child)), hp, child)
+def _kv_node(path: uint256, count: uint256, leaf: bool,
+             tail: Bytes[NODE_BUFFER]) -> Bytes[NODE_BUFFER + 38]:
+    """
+    @notice A leaf (`tail` is the value's RLP string as written in the leaf) or an extension
+            (`tail` is the child's reference) of `count` nibbles.
+    """
+    hp: Bytes[35] = self._hex_prefix(path, count, leaf)
+    return concat(self._list_header(len(hp) + len(tail)), hp, tail)
 
 
 @internal
@@ -594,18 +725,17 @@ def _reference(node: Bytes[1300]) -> Bytes[33]:
 
 @internal
 @view
-def _rehash(walk: Walk, count: uint256, replacement: Bytes[1300], removed: bool) -> bytes32:
+def _rehash(walk: Walk, count: uint256, replacement: Bytes[1300]) -> bytes32:
     """@notice The root after replacing the node below level `count - 1` of the walk with
-            `replacement` (`removed`: with nothing) and updating every level above it."""
+            `replacement` (empty: with nothing) and updating every level above it."""
     node: Bytes[1300] = replacement
-    gone: bool = removed
     for step: uint256 in range(MAX_WALK_STEPS):
         if step == count:
             break
         level: uint256 = walk.levels[count - 1 - step]
         data: Bytes[NODE_BUFFER] = self._level_node(level)
         reference: Bytes[33] = EMPTY_REFERENCE
-        if not gone:
+        if len(node) > 0:
             reference = self._reference(node)
         payload: uint256 = self._field(level, 80)
         child_start: uint256 = self._field(level, 96)
@@ -615,8 +745,7 @@ def _rehash(walk: Walk, count: uint256, replacement: Bytes[1300], removed: bool)
         after: Bytes[NODE_BUFFER] = slice(data, child_end, end - child_end)
         node = concat(self._list_header(len(before) + len(reference) + len(after)), before,
                       reference, after)
-        gone = False
-    if gone:
+    if len(node) == 0:
         return BLANK_ROOT
     return keccak256(node)
 
@@ -686,50 +815,63 @@ def update(root: bytes32, key: bytes32, stored: Bytes[MAX_VALUE_BYTES], proof_at
     old: Bytes[MAX_VALUE_BYTES] = b""
     if found:
         old = self._found_value(walk)
+    count: uint256 = 0
+    replacement: Bytes[1300] = b""
     if len(stored) == 0:
-        return found, old, self._delete(root, key, walk, extra_at, extra_size)
-    assert extra_size == 0, "Mpt: extra node given for a write that needs none"
-    return found, old, self._set(key, walk, self._encode_value(stored))
+        collapses: bool = False
+        sibling: Item = empty(Item)
+        nibble: uint256 = 0
+        collapses, sibling, nibble = self._sibling(key, walk)
+        if not collapses or sibling.is_list:
+            if not (extra_size == 0):
+                self._fail(35)  # extra node given for a write that needs none
+        if not found:
+            return found, old, root
+        if not collapses:  # the leaf is the root, or its branch keeps two children or more
+            return found, old, self._rehash(walk, len(walk.levels) - 1, b"")
+        count, replacement = self._fold(walk, sibling, nibble, extra_at, extra_size)
+    else:
+        if not (extra_size == 0):
+            self._fail(35)  # extra node given for a write that needs none
+        count, replacement = self._set(key, walk, self._encode_value(stored))
+    return found, old, self._rehash(walk, count, replacement)
 
 
 @internal
 @view
-def _set(key: bytes32, walk: Walk, value_item: Bytes[MAX_VALUE_BYTES + 2]) -> bytes32:
+def _set(key: bytes32, walk: Walk,
+         value_item: Bytes[MAX_VALUE_BYTES + 2]) -> (uint256, Bytes[1300]):
+    """@notice The node that replaces the one below level `count - 1`, and `count`."""
     count: uint256 = len(walk.levels)
     if walk.end == END_EMPTY_TRIE:
-        return self._rehash(walk, 0, self._leaf(convert(key, uint256), KEY_NIBBLES, value_item),
-                            False)
+        return 0, self._kv_node(convert(key, uint256), KEY_NIBBLES, True, value_item)
     level: uint256 = walk.levels[count - 1]
     path: uint256 = walk.paths[count - 1]
     path_len: uint256 = self._field(level, 144)
     depth: uint256 = self._field(level, 136)
     if walk.end == END_FOUND:
-        return self._rehash(walk, count - 1, self._leaf(path, path_len, value_item), False)
-    if walk.end == END_BRANCH_EMPTY:
-        return self._rehash(walk, count,
-                            self._leaf(self._key_suffix(key, depth + 1),
-                                       KEY_NIBBLES - depth - 1, value_item), False)
+        return count - 1, self._kv_node(path, path_len, True, value_item)
+    if walk.end == END_BRANCH_EMPTY:  # the new leaf goes into the branch's empty slot
+        return count, self._kv_node(self._key_suffix(key, depth + 1), KEY_NIBBLES - depth - 1,
+                                    True, value_item)
+    # a leaf or an extension parts from the key after `common` nibbles: a branch there
     common: uint256 = walk.common
     split: uint256 = depth + common
     rest_len: uint256 = path_len - common - 1
     old_nibble: uint256 = (path >> (4 * rest_len)) & 15
-    rest: uint256 = path & ((1 << (4 * rest_len)) - 1)
     data: Bytes[NODE_BUFFER] = self._level_node(level)
     child_start: uint256 = self._field(level, 96)
-    child: Bytes[33] = b""
+    tail: Bytes[NODE_BUFFER] = slice(data, child_start, self._field(level, 112) - child_start)
     old_reference: Bytes[33] = b""
-    if walk.end == END_LEAF_DIFFERS:
-        value_size: uint256 = self._field(level, 112) - child_start
-        old_reference = self._reference(self._leaf(rest, rest_len,
-                                                   slice(data, child_start, value_size)))
+    if walk.end == END_EXTENSION_DIFFERS and rest_len == 0:
+        old_reference = self._short(data, child_start, len(tail))
     else:
-        child = self._short(data, child_start, self._field(level, 112) - child_start)
-        if rest_len > 0:
-            old_reference = self._reference(self._extension(rest, rest_len, child))
-        else:
-            old_reference = child
+        old_reference = self._reference(self._kv_node(path & ((1 << (4 * rest_len)) - 1),
+                                                      rest_len, walk.end == END_LEAF_DIFFERS,
+                                                      tail))
     new_reference: Bytes[33] = self._reference(
-        self._leaf(self._key_suffix(key, split + 1), KEY_NIBBLES - split - 1, value_item))
+        self._kv_node(self._key_suffix(key, split + 1), KEY_NIBBLES - split - 1, True,
+                      value_item))
     new_nibble: uint256 = self._key_nibble(key, split)
     branch: Bytes[120] = b""
     if old_nibble < new_nibble:
@@ -737,85 +879,78 @@ def _set(key: bytes32, walk: Walk, value_item: Bytes[MAX_VALUE_BYTES + 2]) -> by
     else:
         branch = self._branch(new_nibble, new_reference, old_nibble, old_reference)
     if common > 0:
-        return self._rehash(walk, count - 1,
-                            self._extension(path >> (4 * (path_len - common)), common,
-                                            self._reference(branch)), False)
-    return self._rehash(walk, count - 1, branch, False)
+        return count - 1, self._kv_node(path >> (4 * (path_len - common)), common, False,
+                                        self._reference(branch))
+    return count - 1, branch
 
 
 @internal
 @view
-def _delete(root: bytes32, key: bytes32, walk: Walk, extra_at: uint256,
-            extra_size: uint256) -> bytes32:
+def _sibling(key: bytes32, walk: Walk) -> (bool, Item, uint256):
+    """
+    @notice For a deletion of a present key under a branch: whether deleting leaves the branch
+            one child, and that child's reference (inside the branch's hashed node) and nibble.
+    """
     count: uint256 = len(walk.levels)
-    # the branch above the deleted leaf, and its one remaining child when only one remains
-    branch_level: uint256 = 0
-    data: Bytes[NODE_BUFFER] = b""
+    if walk.end != END_FOUND or count < 2:
+        return False, empty(Item), 0
+    level: uint256 = walk.levels[count - 2]
+    items: uint256[BRANCH_ITEMS] = self._node_items(
+        self._level_node(level), self._field(level, 48), self._field(level, 64)).items
+    taken: uint256 = self._key_nibble(key, self._field(level, 136))
+    others: uint256 = 0
     sibling: Item = empty(Item)
-    sibling_nibble: uint256 = 0
-    collapses: bool = False
-    if walk.end == END_FOUND and count >= 2:
-        branch_level = walk.levels[count - 2]
-        data = self._level_node(branch_level)
-        items: uint256[BRANCH_ITEMS] = self._node_items(
-            data, self._field(branch_level, 48), self._field(branch_level, 64)).items
-        taken: uint256 = self._key_nibble(key, self._field(branch_level, 136))
-        others: uint256 = 0
-        for index: uint256 in range(16):
-            other: Item = self._unpack(items[index])
-            if index != taken and self._present(other):
-                others += 1
-                sibling = other
-                sibling_nibble = index
-        collapses = others == 1
-    if not collapses or sibling.is_list:
-        assert extra_size == 0, "Mpt: extra node given for a write that needs none"
-    if walk.end != END_FOUND:
-        return root
-    if not collapses:  # the leaf is the root, or its branch keeps two children or more
-        return self._rehash(walk, count - 1, b"", True)
+    nibble: uint256 = 0
+    for index: uint256 in range(16):
+        other: Item = self._unpack(items[index])
+        if index != taken and self._present(other):
+            others += 1
+            sibling = other
+            nibble = index
+    return others == 1, sibling, nibble
+
+
+@internal
+@view
+def _fold(walk: Walk, sibling: Item, nibble: uint256, extra_at: uint256,
+          extra_size: uint256) -> (uint256, Bytes[1300]):
+    """@notice The node that replaces the branch (or the extension above it) when deleting the
+            key's leaf leaves the branch one child, `sibling` at `nibble`; and `count`."""
+    count: uint256 = len(walk.levels)
+    branch_level: uint256 = walk.levels[count - 2]
+    data: Bytes[NODE_BUFFER] = self._level_node(branch_level)
     depth: uint256 = self._field(branch_level, 136) + 1
     child: Node = empty(Node)
     child_data: Bytes[NODE_BUFFER] = data
     if sibling.is_list:
         child = self._check_node(data, sibling.start, sibling.end, depth)
     else:
-        assert extra_size > 0, "Mpt: deletion needs the remaining sibling node as extra"
+        if not (extra_size > 0):
+            self._fail(36)  # deletion needs the remaining sibling node as extra
         size: uint256 = self._proof_node(extra_at, extra_size, 0)
-        assert size == extra_size, "Mpt: extra has bytes after its node"
+        if not (size == extra_size):
+            self._fail(37)  # extra has bytes after its node
         child_data = self._load(extra_at, size)
-        assert keccak256(child_data) == extract32(data, sibling.offset), \
-            "Mpt: extra node does not hash to the sibling's reference"
-        assert size >= 32, "Mpt: hashed node shorter than 32 bytes"
+        if not (keccak256(child_data) == extract32(data, sibling.offset)):
+            self._fail(38)  # extra node does not hash to the sibling's reference
+        if not (size >= 32):
+            self._fail(32)  # hashed node shorter than 32 bytes
         child = self._check_node(child_data, 0, size, depth)
-    prefix: uint256 = sibling_nibble
+    # the branch folds into its child: the child's path gets the branch's nibble in front, and
+    # the path of an extension above it in front of that
+    prefix: uint256 = nibble
     prefix_len: uint256 = 1
     top: uint256 = count - 2
     if top >= 1:
         above: uint256 = walk.levels[top - 1]
         if self._field(above, 128) == KIND_EXTENSION:
-            above_len: uint256 = self._field(above, 144)
-            prefix = (walk.paths[top - 1] << 4) | sibling_nibble
-            prefix_len = above_len + 1
+            prefix = (walk.paths[top - 1] << 4) | nibble
+            prefix_len = self._field(above, 144) + 1
             top -= 1
-    item: Item = empty(Item)
-    if child.kind == KIND_LEAF:
-        item = self._unpack(child.items[1])
-        return self._rehash(walk, top,
-                            self._leaf((prefix << (4 * child.path_len)) | child.path,
-                                       prefix_len + child.path_len,
-                                       slice(child_data, item.start, item.end - item.start)),
-                            False)
-    if child.kind == KIND_EXTENSION:
-        item = self._unpack(child.items[1])
-        return self._rehash(walk, top,
-                            self._extension((prefix << (4 * child.path_len)) | child.path,
-                                            prefix_len + child.path_len,
-                                            self._short(child_data, item.start,
-                                                        item.end - item.start)),
-                            False)
-    return self._rehash(walk, top,
-                        self._extension(prefix, prefix_len,
-                                        self._short(data, sibling.start,
-                                                    sibling.end - sibling.start)),
-                        False)
+    if child.kind == KIND_BRANCH:  # a new extension of the prefix to the branch
+        return top, self._kv_node(prefix, prefix_len, False,
+                                  slice(data, sibling.start, sibling.end - sibling.start))
+    item: Item = self._unpack(child.items[1])
+    return top, self._kv_node((prefix << (4 * child.path_len)) | child.path,
+                              prefix_len + child.path_len, child.kind == KIND_LEAF,
+                              slice(child_data, item.start, item.end - item.start))
