@@ -114,6 +114,9 @@ def main() -> None:
               type=click.Choice(["auto", "native", "py-evm"]),
               help="Block executor: native (revm, built at install where cargo was present), "
                    "py-evm (the reference), auto: native where built.")
+@click.option("--shadow-check", default=0, show_default=True, type=click.IntRange(min=0),
+              metavar="N", help="Re-execute every Nth native block with py-evm and log any "
+                                "difference at ERROR; 0: off.")
 @click.pass_context
 def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          genesis_path: Path | None, rpc_host: str, rpc_port: int,
@@ -121,7 +124,7 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
          l1_rpc: str | None, rpc_cors_origins: str | None, log_level: str,
-         log_format: LogFormat, no_challenger: bool, engine: str) -> None:
+         log_format: LogFormat, no_challenger: bool, engine: str, shadow_check: int) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -141,7 +144,7 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
                                    P2pOptions(p2p_host, p2p_port, peers, node_key_path))
         config = dataclasses.replace(config, password_file=password_file,
                                      password_env=password_env, metrics_port=metrics_port,
-                                     engine=engine)
+                                     engine=engine, shadow_check=shadow_check)
         config = dataclasses.replace(config, **file_only)
         check_engine(config.engine)
         if l1_rpc is not None:

@@ -188,8 +188,8 @@ NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
     (NODE_HEAD + "rpc_prot = 1\n",
      "unknown key 'rpc_prot' in [node]; allowed: data_dir, genesis, rpc_host, rpc_port, "
      "rpc_cors_origins, block_time, heartbeat_interval, fee_recipient, signer_key, "
-     "password_file, password_env, metrics_port, log_level, log_format, engine, l1_rpc, "
-     "batch_takeover"),
+     "password_file, password_env, metrics_port, log_level, log_format, engine, shadow_check, "
+     "l1_rpc, batch_takeover"),
     (NODE_HEAD + "batch_takeover = 0.5\n",
      "[node] batch_takeover: 0.5 is not allowed; use seconds between 1 and 3600"),
     (NODE_HEAD + "[p2p]\nprt = 1\n",

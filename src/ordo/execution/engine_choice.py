@@ -10,6 +10,7 @@ from ordo.execution.ancestry import AncestorHashes
 from ordo.execution.engine import PyEvmEngine
 from ordo.execution.native_engine import NativeEngine
 from ordo.execution.native_loader import native_available, native_module
+from ordo.execution.shadow_check import ShadowCheckedEngine
 from ordo.execution.state_source import KeyValueReader
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,16 @@ def make_engine(
     genesis: Genesis,
     state: KeyValueReader,
     ancestor_hashes: AncestorHashes | None = None,
+    shadow_check: int = 0,
 ) -> PyEvmEngine:
-    """The engine ``name`` (native, py-evm or auto) over ``state``."""
+    """The engine ``name`` (native, py-evm or auto) over ``state``; with ``shadow_check`` N > 0
+    a native engine has py-evm re-execute every Nth block (ordo.execution.shadow_check)."""
+    if shadow_check < 0:
+        raise ValueError(f"shadow check interval must be 0 (off) or more, got {shadow_check}")
     if resolve_engine(name) == NATIVE:
+        if shadow_check:
+            return ShadowCheckedEngine(genesis, state, ancestor_hashes, every=shadow_check)
         return NativeEngine(genesis, state, ancestor_hashes)
+    if shadow_check:
+        log.info("shadow check needs the native engine; py-evm executes blocks, nothing to check")
     return PyEvmEngine(genesis, state, ancestor_hashes)

@@ -28,12 +28,15 @@ class GenesisMismatchError(Exception):
 
 
 class Chain:
-    def __init__(self, store: ChainStore, genesis: Genesis, engine: str = PY_EVM) -> None:
+    def __init__(self, store: ChainStore, genesis: Genesis, engine: str = PY_EVM,
+                 shadow_check: int = 0) -> None:
         """``engine`` names the block executor (ordo.execution.engine_choice): a node passes its
-        configured one; readers, derivation and the dev L1 keep the py-evm reference."""
+        configured one; readers, derivation and the dev L1 keep the py-evm reference.
+        ``shadow_check`` N > 0 re-executes every Nth native block with py-evm."""
         self.store = store
         self.genesis = genesis
-        self.engine = make_engine(engine, genesis, store.state_reader(), self.ancestor_hashes)
+        self.engine = make_engine(engine, genesis, store.state_reader(), self.ancestor_hashes,
+                                  shadow_check)
         self._ensure_genesis()
 
     def _ensure_genesis(self) -> None:

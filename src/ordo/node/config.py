@@ -53,6 +53,9 @@ class NodeConfig:
     engine: str = "auto"
     """Execution engine for blocks: ``native`` (revm, where it was built at install), ``py-evm``
     (the reference) or ``auto`` (native where built, else py-evm, saying so once)."""
+    shadow_check: int = 0
+    """Re-execute every Nth block of the native engine with py-evm and log any difference at
+    ERROR (0: off)."""
     batch_takeover: float = 20.0
     """Seconds this sequencer waits, per rank after the epoch's producer, before it posts a
     ready batch that has not landed (the producer posts at once)."""

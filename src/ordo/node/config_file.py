@@ -61,6 +61,12 @@ def _port(key: str, value: Any, base: Path) -> int:
     return value
 
 
+def _count(key: str, value: Any, base: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key}: {value!r} is not allowed; use a whole number, 0 or more")
+    return value
+
+
 def _seconds(low: float, high: float) -> Callable[[str, Any, Path], float]:
     def parse(key: str, value: Any, base: Path) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or \
@@ -176,6 +182,9 @@ def _node_keys() -> tuple[ConfigKey, ...]:
         ConfigKey("node", "engine", "engine", "Block executor: native (revm, built at install "
                   "where cargo was present), py-evm (the reference), auto: native where built.",
                   ", ".join(ENGINE_NAMES), "auto", _choice(ENGINE_NAMES)),
+        ConfigKey("node", "shadow_check", "shadow_check", "Re-execute every Nth native block "
+                  "with py-evm and log any difference at ERROR.", "a whole number; 0 is off", 0,
+                  _count),
     ]
     if "l1_rpc" in {field.name for field in dataclasses.fields(NodeConfig)}:
         keys.append(ConfigKey("node", "l1_rpc", "l1_rpc", "Ethereum (L1) JSON-RPC URL; "

@@ -96,7 +96,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
     node_key = load_configured_node_key(config)
     store = ChainStore(config.data_dir / "chain")
     try:
-        chain = Chain(store, genesis, config.engine)
+        chain = Chain(store, genesis, config.engine, config.shadow_check)
         if config.l1_rpc is not None:
             # Before the journal is replayed: blocks L1 replaced return their transactions to it.
             await adopt_l1_chain(store, genesis, config.l1_rpc, params.epoch_length)
