@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from ordo.network import MessageKind, NodeKey
-from ordo.network.handshake import Handshake, auth_digest
+from ordo.network.frame_codec import encode_frame
+from ordo.network.handshake import INITIATOR, Initiator, signing_digest
 from ordo.network.peer_network import SessionError
 from ordo.network.rate_limit import RateLimit
+from ordo.network.transcript import encrypt_and_hash
 from tests.network.conftest import CHAIN_ID, eventually
 from tests.network.network_test_peer import RawPeer, RefusedError
 
@@ -45,15 +47,18 @@ async def test_wrong_chain_id_is_refused_on_both_sides(make_node: Any) -> None:
 
 
 async def test_bad_signature_is_refused(make_node: Any) -> None:
+    """The AUTH announces our key but is signed by another: refused, though it opens."""
     a = await make_node()
     raw = await RawPeer.open(a.port)
-    handshake = Handshake(raw.key, CHAIN_ID, os.urandom(32))
-    raw.send(MessageKind.HELLO, handshake.hello())
-    hello = await raw.read()
-    handshake.on_peer_hello(hello.payload)
+    initiator = Initiator(raw.key, CHAIN_ID, os.urandom(32))
+    raw.send(MessageKind.HELLO, initiator.hello())
+    initiator.on_hello((await raw.read()).payload)
     impostor = NodeKey.generate()
-    raw.send(MessageKind.AUTH, impostor.sign_digest(auth_digest(CHAIN_ID, hello.payload[-32:],
-                                                                raw.key.address)))
+    transcript = initiator._transcript  # the impostor signs the very transcript of this session
+    forged = raw.key.public_key + impostor.sign_digest(
+        signing_digest(INITIATOR, transcript.hash, raw.key.public_key))
+    _, sealed = encrypt_and_hash(transcript, forged)
+    raw.writer.write(encode_frame(MessageKind.AUTH, sealed))
     frames = await raw.read_until_closed()
     assert frames[-1].kind is MessageKind.DISCONNECT and frames[-1].payload == b"bad_signature"
     assert a.network.handshake_failures["bad_signature"] == 1
@@ -65,16 +70,18 @@ async def test_self_connection_is_refused(make_node: Any) -> None:
     with pytest.raises(SessionError) as caught:
         await a.network.connect("127.0.0.1", a.port)
     assert caught.value.reason in {"self_connection", "remote_refused:self_connection"}
-    await eventually(lambda: a.network.handshake_failures["self_connection"] == 2)
+    # the dialler sees its own key in the responder's HELLO; the responder is told so
+    await eventually(lambda: a.network.handshake_failures["remote_refused"] == 1)
+    assert a.network.handshake_failures["self_connection"] == 1
     assert a.network.peers() == []
 
 
 async def test_self_listed_static_peer_stops_dialling(make_node: Any) -> None:
     a = await make_node()
     a.network.add_static_peer("127.0.0.1", a.port)
-    await eventually(lambda: a.network.handshake_failures["self_connection"] >= 2)
+    await eventually(lambda: a.network.handshake_failures["self_connection"] >= 1)
     await asyncio.sleep(0.3)
-    assert a.network.handshake_failures["self_connection"] == 2
+    assert a.network.handshake_failures["self_connection"] == 1
 
 
 async def test_duplicate_connection_is_refused_and_the_first_kept(make_node: Any) -> None:
@@ -115,7 +122,7 @@ async def test_silent_connection_times_out_in_handshake(make_node: Any) -> None:
     started = time.monotonic()
     frames = await raw.read_until_closed(timeout=3)
     assert time.monotonic() - started < 2
-    assert [f.kind for f in frames] == [MessageKind.HELLO, MessageKind.DISCONNECT]
+    assert [f.kind for f in frames] == [MessageKind.DISCONNECT]  # the initiator speaks first
     assert a.network.handshake_failures["handshake_timeout"] == 1
 
 
@@ -186,7 +193,7 @@ async def test_junk_disconnects_and_scores_while_others_keep_working(make_node: 
     raw = await RawPeer.open(a.port)
     await raw.handshake(CHAIN_ID)
     await eventually(lambda: a.network.is_connected(raw.key.address))
-    raw.send_raw(JUNK[case])
+    raw.send_wire(JUNK[case])
     await raw.read_until_closed()
     reason = EXPECTED_DROP.get(case, case)
     await eventually(lambda: a.network.drops[reason] == 1)
@@ -200,7 +207,7 @@ async def test_truncated_frame_at_end_of_stream(make_node: Any) -> None:
     a = await make_node()
     raw = await RawPeer.open(a.port)
     await raw.handshake(CHAIN_ID)
-    raw.send_raw(struct.pack(">IB", 100, MessageKind.TX) + b"only ten b")
+    raw.send_wire(struct.pack(">IB", 100, MessageKind.TX) + b"only ten b")
     raw.writer.write_eof()
     await eventually(lambda: a.network.drops["truncated"] == 1)
     assert a.network.scores.score(raw.key.address) < -15
@@ -210,7 +217,7 @@ async def test_stalled_frame_times_out_as_truncated(make_node: Any) -> None:
     a = await make_node(frame_timeout=0.2)
     raw = await RawPeer.open(a.port)
     await raw.handshake(CHAIN_ID)
-    raw.send_raw(struct.pack(">IB", 100, MessageKind.TX) + b"partial")
+    raw.send_wire(struct.pack(">IB", 100, MessageKind.TX) + b"partial")
     await raw.read_until_closed(timeout=3)
     assert a.network.drops["truncated"] == 1
 

@@ -32,6 +32,9 @@ class Penalties:
     be resynchronised."""
 
     malformed_frame: float = 50.0
+    frame_auth_failed: float = 50.0
+    """A sealed frame that does not open. Not an instant ban: a man in the middle can forge these,
+    and should not be able to get an honest peer banned with one flipped byte."""
     unknown_kind: float = 50.0
     oversized: float = 50.0
     truncated: float = 20.0

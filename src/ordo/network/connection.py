@@ -1,6 +1,10 @@
 """One authenticated session with a peer: a reader task, a writer task fed by a bounded queue,
 and keepalive pings. Everything it reads goes to its owner; it decides nothing about content.
 
+Every frame is sealed on its way out and opened on its way in with the session's ciphers (see
+``sealed_frames``); the queue holds plaintext frames and the writer seals them in queue order,
+so the counter nonces follow the byte order on the wire.
+
 Sending never waits: frames are queued, and a peer whose queue overflows or whose socket does not
 drain within the write timeout is disconnected rather than allowed to stall the broadcaster.
 """
@@ -14,10 +18,13 @@ from collections import deque
 from typing import Protocol
 
 from ordo.network.config import NetworkConfig
-from ordo.network.frame_codec import Frame, FrameError, encode_frame
+from ordo.network.frame_codec import HEADER_SIZE, Frame, FrameError
+from ordo.network.handshake import Session
 from ordo.network.message_kind import MessageKind
 from ordo.network.node_key import PeerId
+from ordo.network.sealed_frames import NonceExhaustedError, seal_frame
 from ordo.network.stream_frames import PeerClosedError, read_frame
+from ordo.network.transcript import TAG_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +32,8 @@ GRACEFUL_CLOSE_SECONDS = 1.0
 """How long a politely closed socket may take to flush its DISCONNECT before it is aborted."""
 NOTIFY_BUFFER_LIMIT = 256 * 1024
 """Above this many unsent bytes the peer is not reading: abort instead of queueing a goodbye."""
+DRAIN_SECONDS = 2.0
+"""How long a retired duplicate session keeps reading what the peer sent before it learnt."""
 
 
 class ConnectionOwner(Protocol):
@@ -38,22 +47,28 @@ class ConnectionOwner(Protocol):
 class PeerConnection:
     def __init__(self, owner: ConnectionOwner, config: NetworkConfig,
                  reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, session: int,
-                 peer: PeerId, direction: str, host: str, port: int,
+                 keys: Session, direction: str, host: str, port: int,
                  connected_since: float) -> None:
         self._owner = owner
         self._config = config
         self._reader = reader
         self._writer = writer
         self.session = session
-        self.peer = peer
+        self.gossip_id = session
+        """Whose gossip memory this session uses: a duplicate's successor inherits it, so what the
+        peer saw on one session of a simultaneous dial is not sent to it again on the other."""
+        self.peer: PeerId = keys.peer
+        self._send_cipher = keys.send
+        self._receive_cipher = keys.receive
         self.direction = direction
         self.host = host
         self.port = port
         self.connected_since = connected_since
         self.rtt: float | None = None
         self.closed = False
+        self.retired = False
         self.close_reason: str | None = None
-        self._queue: deque[bytes] = deque()
+        self._queue: deque[Frame] = deque()
         self._queued_bytes = 0
         self._has_frames = asyncio.Event()
         self._pong_nonce: bytes | None = None
@@ -73,18 +88,41 @@ class PeerConnection:
     def queued_frames(self) -> int:
         return len(self._queue)
 
-    def enqueue(self, frame: bytes) -> bool:
-        """Queue an encoded frame; False (and the session closed) if the peer cannot keep up."""
-        if self.closed:
+    def enqueue(self, frame: Frame) -> bool:
+        """Queue a frame (its payload already checked against the cap); False (and the session
+        closed) if the peer cannot keep up."""
+        if self.closed or self.retired:
             return False
+        size = HEADER_SIZE + len(frame.payload) + TAG_SIZE
         if (len(self._queue) >= self._config.outbound_queue_frames
-                or self._queued_bytes + len(frame) > self._config.outbound_queue_bytes):
+                or self._queued_bytes + size > self._config.outbound_queue_bytes):
             self.close("outbound_queue_full", notify_peer=False)
             return False
         self._queue.append(frame)
-        self._queued_bytes += len(frame)
+        self._queued_bytes += size
         self._has_frames.set()
         return True
+
+    def retire(self, reason: str, successor: PeerConnection) -> None:
+        """Stop sending on this session in favour of ``successor`` (the one both sides keep of a
+        simultaneous dial), without losing traffic: frames not yet written move to the successor,
+        a sealed DISCONNECT follows what was written, and frames the peer sent before it learnt
+        are still read and delivered until it closes its end or DRAIN_SECONDS pass."""
+        if self.closed or self.retired:
+            return
+        pending = list(self._queue)
+        self._queue.clear()
+        self._queued_bytes = 0
+        for frame in pending:
+            successor.enqueue(frame)
+        for task in self._tasks[2:]:
+            task.cancel()  # no more pings: the successor carries the keepalive
+        goodbye = reason.encode("ascii", "replace")[:self._config.frame_limits.cap(
+            MessageKind.DISCONNECT)]
+        self._queue.append(Frame(MessageKind.DISCONNECT, goodbye))
+        self._has_frames.set()
+        self.retired = True
+        asyncio.get_running_loop().call_later(DRAIN_SECONDS, self.close, reason)
 
     def pong_received(self, payload: bytes) -> bool:
         """True if this answers our outstanding ping."""
@@ -110,9 +148,12 @@ class PeerConnection:
                 and transport.get_write_buffer_size() < NOTIFY_BUFFER_LIMIT):
             goodbye = reason.encode("ascii", "replace")[:self._config.frame_limits.cap(
                 MessageKind.DISCONNECT)]
-            transport.write(encode_frame(MessageKind.DISCONNECT, goodbye))
-            transport.close()
-            asyncio.get_running_loop().call_later(GRACEFUL_CLOSE_SECONDS, transport.abort)
+            try:
+                transport.write(seal_frame(self._send_cipher, MessageKind.DISCONNECT, goodbye))
+                transport.close()
+                asyncio.get_running_loop().call_later(GRACEFUL_CLOSE_SECONDS, transport.abort)
+            except NonceExhaustedError:
+                transport.abort()
         else:
             transport.abort()
         self._queue.clear()
@@ -124,12 +165,15 @@ class PeerConnection:
         limits = self._config.frame_limits
         try:
             while not self.closed:
-                frame = await read_frame(self._reader, limits, self._config.frame_timeout)
+                frame = await read_frame(self._reader, limits, self._config.frame_timeout,
+                                         cipher=self._receive_cipher)
                 if self.closed:
                     return
                 self._owner.frame_received(self, frame)
         except FrameError as error:
             self._owner.framing_failed(self, error)
+        except NonceExhaustedError:
+            self.close("nonce_exhausted", notify_peer=False)
         except PeerClosedError:
             self.close("peer_closed", notify_peer=False)
         except (ConnectionError, OSError):
@@ -147,7 +191,8 @@ class PeerConnection:
                 self._has_frames.clear()
                 if not self._queue:
                     continue
-                batch = b"".join(self._queue)
+                batch = b"".join(seal_frame(self._send_cipher, frame.kind, frame.payload)
+                                 for frame in self._queue)
                 self._queue.clear()
                 self._queued_bytes = 0
                 self._writer.write(batch)
@@ -158,6 +203,8 @@ class PeerConnection:
                     self.close("write_timeout", notify_peer=False)
         except asyncio.CancelledError:
             raise
+        except NonceExhaustedError:
+            self.close("nonce_exhausted", notify_peer=False)
         except (ConnectionError, OSError):
             self.close("connection_lost", notify_peer=False)
         except Exception:
@@ -171,7 +218,7 @@ class PeerConnection:
             self._pong_nonce = os.urandom(8)
             self._pong.clear()
             sent_at = loop.time()
-            if not self.enqueue(encode_frame(MessageKind.PING, self._pong_nonce)):
+            if not self.enqueue(Frame(MessageKind.PING, self._pong_nonce)):
                 return
             try:
                 async with asyncio.timeout(self._config.pong_timeout):

@@ -62,11 +62,20 @@ def encode_frame(kind: MessageKind, payload: bytes, limits: FrameLimits = DEFAUL
     if len(payload) > cap:
         raise FrameError("oversized", f"{kind.name} payload of {len(payload)} bytes exceeds the "
                                       f"cap of {cap}")
-    return _HEADER.pack(len(payload), int(kind)) + payload
+    return frame_header(len(payload), kind) + payload
 
 
-def decode_header(header: bytes, limits: FrameLimits = DEFAULT_LIMITS) -> tuple[MessageKind, int]:
-    """Kind and payload length of a 5-byte header, checked against the kind's cap."""
+def frame_header(length: int, kind: MessageKind) -> bytes:
+    return _HEADER.pack(length, int(kind))
+
+
+def decode_header(header: bytes, limits: FrameLimits = DEFAULT_LIMITS,
+                  overhead: int = 0) -> tuple[MessageKind, int]:
+    """Kind and body length of a 5-byte header, checked against the kind's cap.
+
+    ``overhead`` is what a sealed frame adds to its payload (the authentication tag), so the cap
+    still bounds the payload, exactly as for a cleartext frame.
+    """
     if len(header) != HEADER_SIZE:
         raise FrameError("truncated", f"frame header has {len(header)} of {HEADER_SIZE} bytes")
     length, kind_byte = _HEADER.unpack(header)
@@ -74,8 +83,9 @@ def decode_header(header: bytes, limits: FrameLimits = DEFAULT_LIMITS) -> tuple[
     if kind is None:
         raise FrameError("unknown_kind", f"message kind {kind_byte} is not defined")
     cap = limits.cap(kind)
-    if length > cap:
-        raise FrameError("oversized", f"{kind.name} frame announces {length} bytes, cap is {cap}")
+    if length > cap + overhead:
+        raise FrameError("oversized", f"{kind.name} frame announces {length} bytes, cap is "
+                                      f"{cap + overhead}")
     return kind, length
 
 

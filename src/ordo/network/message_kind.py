@@ -45,8 +45,8 @@ STATUS and the block sync pair are point-to-point answers: a repeat is a fresh a
 """
 
 DEFAULT_PAYLOAD_CAPS: dict[MessageKind, int] = {
-    MessageKind.HELLO: 75,
-    MessageKind.AUTH: 65,
+    MessageKind.HELLO: 156,  # the responder's HELLO: 42 bytes plus its sealed identity (114)
+    MessageKind.AUTH: 114,  # the initiator's sealed identity: key, signature, tag
     MessageKind.STATUS: 1024,
     MessageKind.TX: 128 * 1024,
     MessageKind.PROPOSAL: 16 * 1024 * 1024,

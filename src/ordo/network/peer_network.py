@@ -23,7 +23,13 @@ from ordo.network.backoff import reconnect_delay
 from ordo.network.config import NetworkConfig
 from ordo.network.connection import PeerConnection
 from ordo.network.frame_codec import Frame, FrameError, encode_frame
-from ordo.network.handshake import Handshake, HandshakeError, NonceLedger
+from ordo.network.handshake import (
+    EphemeralLedger,
+    HandshakeError,
+    Initiator,
+    Responder,
+    Session,
+)
 from ordo.network.message_kind import (
     APPLICATION_KINDS,
     GOSSIP_KINDS,
@@ -33,6 +39,7 @@ from ordo.network.message_kind import (
 from ordo.network.node_key import NodeKey, PeerId
 from ordo.network.peer_score import ScoreBook
 from ordo.network.rate_limit import Clock, RateLimiter
+from ordo.network.sealed_frames import seal_frame
 from ordo.network.seen_cache import SeenCache, message_id
 from ordo.network.stream_frames import PeerClosedError, read_frame
 
@@ -93,8 +100,10 @@ class PeerNetwork:
         self.scores = ScoreBook(config.scoring, clock)
         self._limiter = RateLimiter(config.rate_limits, clock)
         self._seen = SeenCache(config.seen_cache_size)
-        self._nonces = NonceLedger()
+        self._ephemerals = EphemeralLedger()
         self._sessions: dict[PeerId, PeerConnection] = {}
+        self._retired: set[PeerConnection] = set()
+        """Duplicate sessions still draining what the peer sent on them (see ``retire``)."""
         self._session_counter = 0
         self._handshaking = 0
         self._server: asyncio.Server | None = None
@@ -126,7 +135,7 @@ class PeerNetwork:
             self._server.close()
         for task in list(self._tasks):
             task.cancel()
-        for connection in list(self._sessions.values()):
+        for connection in [*self._sessions.values(), *self._retired]:
             connection.close("shutting_down")
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
@@ -155,7 +164,7 @@ class PeerNetwork:
         if connection is None or not connection.enqueue(frame):
             return False
         if kind in GOSSIP_KINDS:
-            self._seen.observe(message_id(kind, payload), connection.session)
+            self._seen.observe(message_id(kind, payload), connection.gossip_id)
         return True
 
     def report_misbehaviour(self, peer_id: PeerId, reason: str, penalty: float) -> None:
@@ -198,6 +207,7 @@ class PeerNetwork:
     # ---- connection owner callbacks ---------------------------------------------------------
 
     def frame_received(self, connection: PeerConnection, frame: Frame) -> None:
+        """A frame that opened under the session's key: it is from the peer, unaltered."""
         kind, payload = frame.kind, frame.payload
         if kind in HANDSHAKE_KINDS:
             self.drops["protocol_violation"] += 1
@@ -226,6 +236,7 @@ class PeerNetwork:
             "unknown_kind": self.config.penalties.unknown_kind,
             "oversized": self.config.penalties.oversized,
             "truncated": self.config.penalties.truncated,
+            "frame_auth_failed": self.config.penalties.frame_auth_failed,
         }.get(error.reason, self.config.penalties.malformed_frame)
         log.info("peer 0x%s sent a bad frame: %s", connection.peer.hex(), error)
         self._penalize(connection.peer, error.reason, penalty)
@@ -234,6 +245,7 @@ class PeerNetwork:
     def connection_closed(self, connection: PeerConnection, reason: str) -> None:
         self.disconnects[reason.split(":", 1)[0] if reason.startswith("remote:") else reason] += 1
         self._limiter.forget(connection.session)
+        self._retired.discard(connection)
         if self._sessions.get(connection.peer) is not connection:
             return
         del self._sessions[connection.peer]
@@ -250,7 +262,7 @@ class PeerNetwork:
         msg_id: bytes | None = None
         if kind in GOSSIP_KINDS:
             msg_id = message_id(kind, payload)
-            if not self._seen.observe(msg_id, connection.session):
+            if not self._seen.observe(msg_id, connection.gossip_id):
                 self.drops["duplicate"] += 1
                 return
         verdict: bool | None = None
@@ -262,20 +274,19 @@ class PeerNetwork:
                 log.exception("on_message handler failed for %s", kind.name)
                 return
         if msg_id is not None and kind in self.config.relay_kinds and verdict is not False:
-            self._fan_out(encode_frame(kind, payload, self.config.frame_limits), msg_id,
-                          exclude=connection.session)
+            self._fan_out(Frame(kind, payload), msg_id, exclude=connection.gossip_id)
 
-    def _fan_out(self, frame: bytes, msg_id: bytes | None, exclude: int | None) -> int:
+    def _fan_out(self, frame: Frame, msg_id: bytes | None, exclude: int | None) -> int:
         queued = 0
         for connection in list(self._sessions.values()):
-            if connection.session == exclude:
+            if connection.gossip_id == exclude:
                 continue
-            if msg_id is not None and self._seen.has(msg_id, connection.session):
+            if msg_id is not None and self._seen.has(msg_id, connection.gossip_id):
                 continue
             if connection.enqueue(frame):
                 queued += 1
                 if msg_id is not None:
-                    self._seen.observe(msg_id, connection.session)
+                    self._seen.observe(msg_id, connection.gossip_id)
         return queued
 
     def _answer_ping(self, connection: PeerConnection, payload: bytes) -> None:
@@ -285,17 +296,18 @@ class PeerNetwork:
                            self.config.penalties.malformed_frame)
             connection.close("malformed_frame")
             return
-        connection.enqueue(encode_frame(MessageKind.PONG, payload))
+        connection.enqueue(Frame(MessageKind.PONG, payload))
 
-    def _outbound_frame(self, kind: MessageKind, payload: bytes) -> bytes:
+    def _outbound_frame(self, kind: MessageKind, payload: bytes) -> Frame:
         if not isinstance(kind, MessageKind) or kind not in APPLICATION_KINDS:
             raise OutboundMessageError(f"{kind!r} is not a kind the node may send")
         if not isinstance(payload, bytes | bytearray | memoryview):
             raise OutboundMessageError(f"payload must be bytes, got {type(payload).__name__}")
-        try:
-            return encode_frame(kind, bytes(payload), self.config.frame_limits)
-        except FrameError as error:
-            raise OutboundMessageError(str(error)) from error
+        cap = self.config.frame_limits.cap(kind)
+        if len(payload) > cap:
+            raise OutboundMessageError(f"oversized: {kind.name} payload of {len(payload)} bytes "
+                                       f"exceeds the cap of {cap}")
+        return Frame(kind, bytes(payload))
 
     def _penalize(self, peer: PeerId, reason: str, penalty: float) -> None:
         if self.scores.penalize(peer, reason, penalty):
@@ -340,80 +352,123 @@ class PeerNetwork:
                          direction: str) -> PeerConnection:
         peername = writer.get_extra_info("peername") or ("?", 0)
         host, port = str(peername[0]), int(peername[1])
-        handshake = Handshake(self.key, self.config.chain_id, os.urandom(32), self._nonces)
+        role: Initiator | Responder
+        if direction == OUTBOUND:
+            role = Initiator(self.key, self.config.chain_id, os.urandom(32), self._ephemerals)
+        else:
+            role = Responder(self.key, self.config.chain_id, os.urandom(32), self._ephemerals)
         self._handshaking += 1
         try:
             async with asyncio.timeout(self.config.handshake_timeout):
-                peer = await self._run_handshake(handshake, reader, writer)
+                if isinstance(role, Initiator):
+                    keys = await self._run_initiator(role, reader, writer)
+                else:
+                    keys = await self._run_responder(role, reader, writer)
         except HandshakeError as error:
-            self._refuse(writer, error.reason, handshake.peer)
-            raise SessionError(error.reason, error.detail, handshake.peer) from error
+            self._refuse(writer, error.reason, role.peer)
+            raise SessionError(error.reason, error.detail, role.peer) from error
         except FrameError as error:
-            self._refuse(writer, error.reason, handshake.peer)
-            raise SessionError(error.reason, error.detail, handshake.peer) from error
+            self._refuse(writer, error.reason, role.peer)
+            raise SessionError(error.reason, error.detail, role.peer) from error
         except TimeoutError as error:
-            self._refuse(writer, "handshake_timeout", handshake.peer)
+            self._refuse(writer, "handshake_timeout", role.peer)
             raise SessionError("handshake_timeout", "handshake did not finish in time",
-                                  handshake.peer) from error
+                               role.peer) from error
         except (PeerClosedError, ConnectionError, OSError) as error:
-            self._refuse(writer, "connection_lost", handshake.peer, notify=False)
-            raise SessionError("connection_lost", str(error), handshake.peer) from error
+            self._refuse(writer, "connection_lost", role.peer, notify=False)
+            raise SessionError("connection_lost", str(error), role.peer) from error
         finally:
             self._handshaking -= 1
-        return self._register(reader, writer, peer, direction, host, port)
+        return self._register(reader, writer, keys, direction, host, port)
 
-    async def _run_handshake(self, handshake: Handshake, reader: asyncio.StreamReader,
-                             writer: asyncio.StreamWriter) -> PeerId:
-        limits, frame_timeout = self.config.frame_limits, self.config.frame_timeout
-        writer.write(encode_frame(MessageKind.HELLO, handshake.hello()))
-        frame = await read_frame(reader, limits, frame_timeout, HANDSHAKE_REPLIES)
-        _expect(frame, MessageKind.HELLO)
-        answer = handshake.on_peer_hello(frame.payload)
-        claimed = handshake.peer
-        assert claimed is not None
-        if self.config.allowlist is not None and claimed not in self.config.allowlist:
-            raise HandshakeError("not_allowlisted", f"0x{claimed.hex()} is not in the allowlist")
-        if self.scores.is_banned(claimed):
-            raise HandshakeError("banned", f"0x{claimed.hex()} is banned")
-        writer.write(encode_frame(MessageKind.AUTH, answer))
-        frame = await read_frame(reader, limits, frame_timeout, HANDSHAKE_REPLIES)
-        _expect(frame, MessageKind.AUTH)
-        return handshake.on_peer_auth(frame.payload)
+    async def _read_handshake_frame(self, reader: asyncio.StreamReader,
+                                    expected: MessageKind) -> Frame:
+        frame = await read_frame(reader, self.config.frame_limits, self.config.frame_timeout,
+                                 HANDSHAKE_REPLIES)
+        _expect(frame, expected)
+        return frame
+
+    def _admit(self, peer: PeerId) -> None:
+        """The sentry rule and bans, applied to both directions once the peer's key is proven."""
+        if self.config.allowlist is not None and peer not in self.config.allowlist:
+            raise HandshakeError("not_allowlisted", f"0x{peer.hex()} is not in the allowlist")
+        if self.scores.is_banned(peer):
+            raise HandshakeError("banned", f"0x{peer.hex()} is banned")
+
+    async def _run_initiator(self, role: Initiator, reader: asyncio.StreamReader,
+                             writer: asyncio.StreamWriter) -> Session:
+        writer.write(encode_frame(MessageKind.HELLO, role.hello()))
+        frame = await self._read_handshake_frame(reader, MessageKind.HELLO)
+        self._admit(role.on_hello(frame.payload))
+        writer.write(encode_frame(MessageKind.AUTH, role.auth()))
+        frame = await self._read_handshake_frame(reader, MessageKind.AUTH)
+        return role.on_accept(frame.payload)
+
+    async def _run_responder(self, role: Responder, reader: asyncio.StreamReader,
+                             writer: asyncio.StreamWriter) -> Session:
+        frame = await self._read_handshake_frame(reader, MessageKind.HELLO)
+        writer.write(encode_frame(MessageKind.HELLO, role.on_hello(frame.payload)))
+        frame = await self._read_handshake_frame(reader, MessageKind.AUTH)
+        peer = role.on_auth(frame.payload)
+        self._admit(peer)
+        self._check_duplicate(peer, INBOUND)
+        accept, keys = role.accept()
+        writer.write(accept)
+        return keys
 
     def _refuse(self, writer: asyncio.StreamWriter, reason: str, peer: PeerId | None,
-                *, notify: bool = True) -> None:
+                *, notify: bool = True, keys: Session | None = None) -> None:
+        """Count and close. During the handshake the DISCONNECT goes in the clear (there are no
+        keys yet); once both sides hold keys (``keys``) it is sealed like every other frame."""
         # a peer-supplied refusal text is not a counter key: hostile peers could mint millions
         self.handshake_failures[reason.split(":", 1)[0]] += 1
         log.info("handshake with %s failed: %s", f"0x{peer.hex()}" if peer else "unknown peer",
                  reason)
         transport = writer.transport
         if notify and not transport.is_closing() and not reason.startswith("remote_refused"):
-            transport.write(encode_frame(MessageKind.DISCONNECT, reason.encode()[:200]))
+            goodbye = reason.encode()[:200]
+            transport.write(encode_frame(MessageKind.DISCONNECT, goodbye) if keys is None
+                            else seal_frame(keys.send, MessageKind.DISCONNECT, goodbye))
             transport.close()
             asyncio.get_running_loop().call_later(1.0, transport.abort)
         else:
             transport.abort()
 
-    def _register(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: PeerId,
-                  direction: str, host: str, port: int) -> PeerConnection:
+    def _check_duplicate(self, peer: PeerId, direction: str) -> None:
+        """Refuse, before any key is used, a session the pair would not keep."""
         existing = self._sessions.get(peer)
-        if existing is not None:
-            if self._preferred(peer, direction) and not self._preferred(peer, existing.direction):
-                existing.close("replaced_by_duplicate", notify_peer=False)
-            else:
-                self._refuse(writer, "duplicate_connection", peer)
-                raise SessionError("duplicate_connection", "already connected", peer)
+        if existing is not None and not (self._preferred(peer, direction)
+                                         and not self._preferred(peer, existing.direction)):
+            raise HandshakeError("duplicate_connection", "already connected")
+
+    def _register(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                  keys: Session, direction: str, host: str, port: int) -> PeerConnection:
+        peer = keys.peer
         if self._stopped:
-            self._refuse(writer, "stopped", peer)
+            self._refuse(writer, "stopped", peer, keys=keys)
             raise SessionError("stopped", "network is stopped", peer)
         self._session_counter += 1
         connection = PeerConnection(self, self.config, reader, writer,
-                                    session=self._session_counter, peer=peer, direction=direction,
+                                    session=self._session_counter, keys=keys, direction=direction,
                                     host=host, port=port, connected_since=self._wall_clock())
-        self._sessions[peer] = connection
         connection.start()
+        existing = self._sessions.get(peer)
+        if existing is not None:
+            # Both ends keep the session dialled by the lower address; the other one is retired
+            # (drained, not dropped), so nothing either side sent on it is lost.
+            if self._preferred(peer, direction) and not self._preferred(peer, existing.direction):
+                connection.gossip_id = existing.gossip_id
+                existing.retire("replaced_by_duplicate", connection)
+                self._retired.add(existing)
+            else:
+                self.handshake_failures["duplicate_connection"] += 1
+                connection.gossip_id = existing.gossip_id
+                connection.retire("duplicate_connection", existing)
+                self._retired.add(connection)
+                raise SessionError("duplicate_connection", "already connected", peer)
+        self._sessions[peer] = connection
         log.info("peer 0x%s connected (%s)", peer.hex(), direction)
-        if self.on_peer_connected is not None:
+        if self.on_peer_connected is not None and existing is None:
             try:
                 self.on_peer_connected(peer)
             except Exception:

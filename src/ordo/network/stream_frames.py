@@ -7,6 +7,8 @@ from collections.abc import Collection
 
 from ordo.network.frame_codec import HEADER_SIZE, Frame, FrameError, FrameLimits, decode_header
 from ordo.network.message_kind import MessageKind
+from ordo.network.sealed_frames import CipherState, open_frame
+from ordo.network.transcript import TAG_SIZE
 
 
 class PeerClosedError(Exception):
@@ -14,7 +16,8 @@ class PeerClosedError(Exception):
 
 
 async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits, frame_timeout: float,
-                     allowed: Collection[MessageKind] | None = None) -> Frame:
+                     allowed: Collection[MessageKind] | None = None,
+                     cipher: CipherState | None = None) -> Frame:
     """Next frame; the header is checked before the payload is read, so caps bound memory.
 
     ``allowed`` restricts the kinds accepted, checked from the header too: an unauthenticated
@@ -22,7 +25,11 @@ async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits, frame_ti
 
     Waiting for a header is unbounded (keepalive handles idle peers); once a header has arrived
     the rest must follow within ``frame_timeout`` or the frame counts as truncated.
+
+    With ``cipher`` (every frame after the handshake) the body is sealed: the cap allows for the
+    tag, and a body that does not open raises FrameError('frame_auth_failed').
     """
+    overhead = 0 if cipher is None else TAG_SIZE
     try:
         first = await reader.readexactly(1)
     except asyncio.IncompleteReadError as error:
@@ -30,7 +37,7 @@ async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits, frame_ti
     try:
         async with asyncio.timeout(frame_timeout):
             header = first + await reader.readexactly(HEADER_SIZE - 1)
-            kind, length = decode_header(header, limits)
+            kind, length = decode_header(header, limits, overhead)
             if allowed is not None and kind not in allowed:
                 raise FrameError("protocol_violation", f"{kind.name} is not allowed here")
             payload = await reader.readexactly(length) if length else b""
@@ -38,4 +45,6 @@ async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits, frame_ti
         raise FrameError("truncated", "stream ended inside a frame") from error
     except TimeoutError as error:
         raise FrameError("truncated", f"frame incomplete after {frame_timeout} s") from error
+    if cipher is not None:
+        payload = open_frame(cipher, kind, payload)
     return Frame(kind, payload)
