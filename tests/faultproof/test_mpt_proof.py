@@ -6,6 +6,8 @@ corrupted proof is refused with its reason (the same texts Mpt.vy reverts with).
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 import rlp
@@ -188,3 +190,22 @@ def test_every_corruption_is_refused_with_its_reason(refusal: Refusal) -> None:
     with pytest.raises(MptProofError) as raised:
         run_python(refusal)()
     assert str(raised.value) == refusal.reason
+
+
+def test_both_sides_have_the_same_reasons_and_each_has_a_refusal_test() -> None:
+    """Mpt.vy's reason table and mpt_proof's checks are the same list, and every reason is
+    produced by one of the corruptions above: no refusal path goes untested. The exceptions:
+    the walk's end (unreachable: every step consumes a nibble), and on the Python side the
+    sizes of the key, the root and the value, which on L1 are the ABI's types."""
+    root = Path(__file__).resolve().parents[2]
+    vyper_reasons = set(re.findall(r'return "(Mpt: [^"]+)"',
+                                   (root / "src/ordo/l1/contracts/step/Mpt.vy").read_text()))
+    python_source = (root / "src/ordo/faultproof/mpt_proof.py").read_text()
+    python_reasons = {f"Mpt: {reason}" for reason in re.findall(
+        r'(?<!def )_require\([^"]*?"([^"]+)"', python_source)}
+    python_only = {"Mpt: key path is not 32 bytes", "Mpt: root is not 32 bytes",
+                   "Mpt: value longer than 128 bytes"}
+    unreachable = {"Mpt: walk did not end"}
+    assert vyper_reasons - unreachable == python_reasons - python_only
+    tested = {refusal.reason for refusal in all_refusals()}
+    assert vyper_reasons - unreachable <= tested
