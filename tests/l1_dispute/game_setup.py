@@ -109,7 +109,7 @@ class DisputeSetup:
         a step records on a max-depth claim, so only new and max-depth claims are read again
         (a full read per round makes long games slow); ``fresh`` reads all (resolution records
         counters on every claim)."""
-        count = int(self.game.functions.games(game_id).call()[6])
+        count = int(self.game.functions.games(game_id).call()[7])
         if fresh:
             self._claims.pop(game_id, None)
         known = self._claims.setdefault(game_id, [])
@@ -122,7 +122,7 @@ class DisputeSetup:
         return list(known)
 
     def status(self, game_id: int) -> int:
-        return int(self.game.functions.games(game_id).call()[7])
+        return int(self.game.functions.games(game_id).call()[8])
 
     def bond(self, depth: int) -> int:
         if depth not in self._bonds:

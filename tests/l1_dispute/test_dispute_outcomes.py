@@ -44,7 +44,7 @@ ZERO = "0x" + "00" * 20
 def open_game(setup: DisputeSetup, index: int, header_hash: bytes, claim: bytes,
               challenger: LocalAccount) -> int:
     send_one(setup.chain, setup.open_call(index, header_hash, claim), challenger, setup.bond(1))
-    return int(setup.game.functions.game_of(header_hash).call())
+    return int(setup.game.functions.game_of_batch(index).call())
 
 
 def settle(setup: DisputeSetup, game_id: int, signers: list[str]) -> int:

@@ -439,3 +439,44 @@ def test_a_credit_that_cannot_be_paid_stays_owed(setup: DisputeSetup) -> None:
         "DisputeGame: ETH transfer failed"
     assert game.credit(player.address).call() == setup.bond(1)
     assert game.token_credit(player.address).call() > 0
+
+
+def test_a_game_whose_batch_left_the_inbox_is_void(setup: DisputeSetup) -> None:
+    """Batch 1 is disputed while batch 0 is; batch 0 loses, which removes batch 1: its game
+    can take no more moves, returns every bond to its claimant and decides nothing; the same
+    header landing again is a new landing with no game."""
+    chain, game = setup.chain, setup.game.functions
+    header_hash, batch = landed(setup)
+    opened(setup, header_hash)
+    later = setup.land(1, 4, 2, b"\x81" * 32)
+    later_hash = setup.rollup.digest(later)
+    griefer, answer = chain.accounts[7], chain.accounts[8]
+    send_one(chain, setup.open_call(1, later_hash, b"\x82" * 32), griefer, setup.bond(1))
+    assert game.game_of_batch(1).call() == 2
+    opener = setup.claims(2)[1]
+    send_one(chain, game.move(2, later_hash, 1, opener.claim, b"\x83" * 32, True), answer,
+             setup.bond(2))
+    chain.increase_time(MAX_CLOCK + 1)
+    for index in (1, 0):
+        send_one(chain, game.resolve_claim(1, index, 0), chain.accounts[6])
+    send_one(chain, game.resolve(1, setup.signer_list()), chain.accounts[6])
+    assert setup.inbox.functions.next_index().call() == 0
+
+    claim = setup.claims(2)[2]
+    assert setup.reason(game.move(2, later_hash, 2, claim.claim, b"\x84" * 32, True), griefer,
+                        setup.bond(3)) == "DisputeGame: the game's batch is no longer in the inbox"
+    for index in (1, 2, 0):  # any order: nothing is decided
+        send_one(chain, game.resolve_claim(2, index, 0), chain.accounts[6])
+    send_one(chain, game.resolve(2, []), chain.accounts[6])
+    assert setup.status(2) == 4
+    assert game.credit(griefer.address).call() == setup.bond(1)
+    assert game.credit(answer.address).call() == setup.bond(2)
+
+    # batch 0 lands right, then the old header of batch 1 again: a new landing, no game yet
+    setup.land(0, 1, 3, batch.root())
+    setup.rollup.submit(later)
+    assert setup.inbox.functions.batch_hash(1).call() == later_hash
+    assert game.game_of_batch(1).call() == 0
+    assert setup.inbox.functions.dispute_status(1).call() == 0
+    send_one(chain, setup.open_call(1, later_hash, b"\x82" * 32), griefer, setup.bond(1))
+    assert game.game_of_batch(1).call() == 3

@@ -40,6 +40,9 @@ STATUS_NONE: public(constant(uint8)) = 0
 STATUS_OPEN: public(constant(uint8)) = 1
 STATUS_LOST: public(constant(uint8)) = 2
 STATUS_DEFENDED: public(constant(uint8)) = 3
+# The game's batch left the inbox (an earlier batch lost) before the game was decided: every
+# claim's bond goes back to its claimant. The inbox never sees it (the batch is gone).
+STATUS_VOID: public(constant(uint8)) = 4
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_DONE: constant(uint256) = 6
@@ -73,6 +76,7 @@ interface Token:
 struct Game:
     batch_index: uint256
     batch_hash: bytes32
+    landed_at: uint256
     root_claim: bytes32
     start_root: bytes32
     inputs_root: bytes32
@@ -161,6 +165,7 @@ bond_growth_bps: public(uint256)
 
 game_count: public(uint256)
 games: public(HashMap[uint256, Game])
+# keccak256(abi.encode(header hash, landing time)) -> game id: one game per landing of a header.
 game_of: public(HashMap[bytes32, uint256])
 stored: HashMap[uint256, HashMap[uint256, StoredClaim]]
 child_count: public(HashMap[uint256, HashMap[uint256, uint256]])
@@ -376,6 +381,30 @@ def challenger_duration(game_id: uint256, index: uint256) -> uint256:
 
 
 @internal
+@pure
+def _game_key(batch_hash: bytes32, landed_at: uint256) -> bytes32:
+    return keccak256(abi_encode(batch_hash, landed_at))
+
+
+@internal
+@view
+def _batch_live(game: Game) -> bool:
+    """The inbox still holds the game's batch, as the same landing of the same header."""
+    index: uint256 = game.batch_index
+    return index < staticcall self.inbox.next_index() and \
+        staticcall self.inbox.batch_hash(index) == game.batch_hash and \
+        staticcall self.inbox.landed_at(index) == game.landed_at
+
+
+@external
+@view
+def game_of_batch(index: uint256) -> uint256:
+    """@notice The game of the batch now at `index` (0: none)."""
+    return self.game_of[self._game_key(staticcall self.inbox.batch_hash(index),
+                                       staticcall self.inbox.landed_at(index))]
+
+
+@internal
 @view
 def _live_game(game_id: uint256, batch_hash: bytes32) -> Game:
     game: Game = self.games[game_id]
@@ -383,10 +412,10 @@ def _live_game(game_id: uint256, batch_hash: bytes32) -> Game:
     assert game.status == STATUS_OPEN, "DisputeGame: the game is resolved"
     # Bound to the header: after an L1 reorg or a removal, a move meant for one batch can
     # never land in the game of another.
-    assert batch_hash == game.batch_hash and \
-        staticcall self.inbox.batch_hash(game.batch_index) == batch_hash, (
-            "DisputeGame: the move names another batch header than the game's"
-        )
+    assert batch_hash == game.batch_hash, (
+        "DisputeGame: the move names another batch header than the game's"
+    )
+    assert self._batch_live(game), "DisputeGame: the game's batch is no longer in the inbox"
     return game
 
 
@@ -475,10 +504,11 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
         staticcall self.inbox.batch_hash(batch_index) == batch_hash, (
             "DisputeGame: no batch with that header at that index"
         )
-    existing: uint256 = self.game_of[batch_hash]
+    landed: uint256 = staticcall self.inbox.landed_at(batch_index)
+    key: bytes32 = self._game_key(batch_hash, landed)
+    existing: uint256 = self.game_of[key]
     assert existing == 0, concat("DisputeGame: that batch is already disputed in game ",
                                  uint2str(existing))
-    landed: uint256 = staticcall self.inbox.landed_at(batch_index)
     assert block.timestamp < landed + staticcall self.inbox.challenge_window(), (
         "DisputeGame: the batch's challenge window is over"
     )
@@ -487,11 +517,12 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
         start = staticcall self.inbox.output_roots(batch_index - 1)
     game_id: uint256 = self.game_count + 1
     self.game_count = game_id
-    self.game_of[batch_hash] = game_id
+    self.game_of[key] = game_id
     root: bytes32 = staticcall self.inbox.output_roots(batch_index)
     game: Game = Game(
         batch_index=batch_index,
         batch_hash=batch_hash,
+        landed_at=landed,
         root_claim=root,
         start_root=start,
         inputs_root=staticcall self.inbox.inputs_roots(batch_index),
@@ -622,6 +653,13 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
     assert game.status == STATUS_OPEN, "DisputeGame: the game is resolved"
     assert claim_index < game.claim_count, "DisputeGame: no such claim"
     assert not self.resolved[game_id][claim_index], "DisputeGame: the claim is already resolved"
+    if not self._batch_live(game):
+        # Void: the batch is gone, nothing is decided; the claim's bond goes back.
+        stored: StoredClaim = self.stored[game_id][claim_index]
+        self.credit[convert(convert(stored.claimant_bond & convert(max_value(uint160), uint256),
+                                    uint160), address)] += stored.claimant_bond >> 160
+        self.resolved[game_id][claim_index] = True
+        return
     assert self._challenger_duration(game_id, claim_index) >= self.max_clock_duration, (
         "DisputeGame: the clock to counter that claim has not run out"
     )
@@ -671,15 +709,22 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
 def resolve(game_id: uint256, signers: DynArray[address, MAX_SIGNERS]) -> uint8:
     """
     @notice Decide the game once the root claim's subgame is resolved. Root uncountered:
-            defended (3). Root countered: lost (2); while the batch is still in the inbox,
-            the inbox removes it and every later batch, and every signer of its header (the
-            ascending `signers` list, checked against the inbox's record) loses the pool's
-            dispute slash share, credited in tokens to the root's winner together with a
-            fallback batch's bond. `signers` is ignored for a defended root.
+            defended (3). Root countered: lost (2): the inbox removes the batch and every
+            later one, and every signer of its header (the ascending `signers` list, checked
+            against the inbox's record) loses the pool's dispute slash share, credited in
+            tokens to the root's winner together with a fallback batch's bond. `signers` is
+            ignored for a defended root. A game whose batch already left the inbox is void (4).
     """
     game: Game = self.games[game_id]
     assert game.status != STATUS_NONE, "DisputeGame: no such game"
     assert game.status == STATUS_OPEN, "DisputeGame: the game is resolved"
+    if not self._batch_live(game):
+        # An earlier batch's loss removed this one: its start output was not agreed, so
+        # nothing is judged; resolve_claim returns every bond to its claimant.
+        self.games[game_id].status = STATUS_VOID
+        log GameResolved(game_id=game_id, batch_index=game.batch_index, status=STATUS_VOID,
+                         winner=empty(address), slashed=0, fallback_bond=0)
+        return STATUS_VOID
     assert self.resolved[game_id][0], "DisputeGame: the root claim is not resolved yet"
     winner: address = self.stored[game_id][0].countered_by
     if winner == empty(address):
@@ -689,20 +734,15 @@ def resolve(game_id: uint256, signers: DynArray[address, MAX_SIGNERS]) -> uint8:
         return STATUS_DEFENDED
     self.games[game_id].status = STATUS_LOST
     slashed: uint256 = 0
-    bond: uint256 = 0
     index: uint256 = game.batch_index
-    if index < staticcall self.inbox.next_index() and \
-            staticcall self.inbox.batch_hash(index) == game.batch_hash:
-        assert keccak256(abi_encode(signers)) == staticcall self.inbox.signers_hashes(index), (
-            "DisputeGame: the signer list is not the batch's"
-        )
-        bond = extcall self.inbox.remove_batches(index, game.batch_hash)
-        if len(signers) > 0:
-            slashed = extcall self.pool.slash_signers(signers)
-        self.credit[winner] += bond
-        self.token_credit[winner] += slashed
-    # else: an earlier batch's loss removed this one already; its start root was not agreed,
-    # so its signers are not slashed for it.
+    assert keccak256(abi_encode(signers)) == staticcall self.inbox.signers_hashes(index), (
+        "DisputeGame: the signer list is not the batch's"
+    )
+    bond: uint256 = extcall self.inbox.remove_batches(index, game.batch_hash)
+    if len(signers) > 0:
+        slashed = extcall self.pool.slash_signers(signers)
+    self.credit[winner] += bond
+    self.token_credit[winner] += slashed
     log GameResolved(game_id=game_id, batch_index=index, status=STATUS_LOST, winner=winner,
                      slashed=slashed, fallback_bond=bond)
     return STATUS_LOST
@@ -712,12 +752,14 @@ def resolve(game_id: uint256, signers: DynArray[address, MAX_SIGNERS]) -> uint8:
 @view
 def dispute_status(index: uint256, output_root: bytes32) -> uint8:
     """@notice The inbox's hook: 0 none, 1 open, 2 lost, 3 defended, for the batch now at
-    `index` (its game is found by its header hash)."""
-    game_id: uint256 = self.game_of[staticcall self.inbox.batch_hash(index)]
+    `index` (its game is found by its header hash and landing time)."""
+    game_id: uint256 = self.game_of[self._game_key(staticcall self.inbox.batch_hash(index),
+                                                   staticcall self.inbox.landed_at(index))]
     if game_id == 0:
         return STATUS_NONE
     game: Game = self.games[game_id]
-    if game.batch_index != index or game.root_claim != output_root:
+    if game.batch_index != index or game.root_claim != output_root or \
+            game.status == STATUS_VOID:
         return STATUS_NONE
     return game.status
 
