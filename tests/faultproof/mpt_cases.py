@@ -397,3 +397,46 @@ def run_python(refusal: Refusal) -> Callable[[], object]:
         return lambda: mpt_proof.read(refusal.root, refusal.key, refusal.proof)
     return lambda: mpt_proof.write(refusal.root, refusal.key, refusal.value, refusal.proof,
                                    refusal.extra)
+
+
+def corrupt(rng: random.Random, op: Op) -> tuple[bytes, bytes]:
+    """The operation's proof and extra with one random byte-level corruption: a byte changed,
+    inserted or removed, the proof cut, a node repeated or two nodes swapped, or the extra
+    node corrupted (given where none is needed, cut, changed)."""
+    proof, extra = bytearray(op.proof), bytearray(op.extra)
+    kind = rng.randrange(7)
+    target = extra if (kind == 6 and extra) else proof
+    if kind == 6 and not extra:
+        return bytes(proof), bytes([rng.randrange(256)]) + bytes(rng.randrange(256)
+                                                                for _ in range(40))
+    if not target:
+        return bytes([rng.randrange(256)]), bytes(extra)
+    at = rng.randrange(len(target))
+    if kind in (0, 6):
+        target[at] ^= rng.randrange(1, 256)
+    elif kind == 1:
+        target.insert(at, rng.randrange(256))
+    elif kind == 2:
+        del target[at]
+    elif kind == 3:
+        del target[at:]
+    else:
+        nodes = list(mpt_proof_nodes(bytes(proof)))
+        if kind == 4 or len(nodes) < 2:
+            nodes.insert(rng.randrange(len(nodes) + 1), rng.choice(nodes))
+        else:
+            first, second = rng.sample(range(len(nodes)), 2)
+            nodes[first], nodes[second] = nodes[second], nodes[first]
+        proof = bytearray(b"".join(nodes))
+    return bytes(proof), bytes(extra)
+
+
+def mpt_proof_nodes(blob: bytes) -> list[bytes]:
+    """A well-formed packed proof split back into its nodes."""
+    nodes = []
+    position = 0
+    while position < len(blob):
+        node = mpt_proof.proof_node(blob, position)
+        nodes.append(node)
+        position += len(node)
+    return nodes

@@ -25,6 +25,7 @@ from .mpt_cases import (
     Refusal,
     all_refusals,
     comb_trie,
+    corrupt,
     nibbles_of,
     random_ops,
     run_python,
@@ -209,3 +210,21 @@ def test_both_sides_have_the_same_reasons_and_each_has_a_refusal_test() -> None:
     assert vyper_reasons - unreachable == python_reasons - python_only
     tested = {refusal.reason for refusal in all_refusals()}
     assert vyper_reasons - unreachable <= tested
+
+
+def test_random_byte_corruptions_are_all_refused() -> None:
+    """A byte changed, inserted or removed, a cut, a node repeated or swapped, a corrupted or
+    needless extra node: never accepted (a swap of two identical nodes leaves the proof
+    intact, and then the result must be the true one)."""
+    rng = random.Random(99)
+    refused = 0
+    for op in random_ops(5, 300):
+        proof, extra = corrupt(rng, op)
+        try:
+            result = mpt_proof.update(op.root, op.key, op.value, proof, extra)
+        except MptProofError:
+            refused += 1
+            continue
+        assert (proof, extra) == (op.proof, op.extra)
+        assert result == (op.read, op.new_root)
+    assert refused >= 290

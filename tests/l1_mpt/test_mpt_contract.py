@@ -3,15 +3,20 @@ reads and writes on tries of every shape, the same reason for every refused proo
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from web3.contract import Contract
 
+from ordo.faultproof import mpt_proof
+from ordo.faultproof.mpt_proof import MptProofError
 from tests.faultproof.mpt_cases import (
     KEY,
     Op,
     Refusal,
     all_refusals,
     comb_trie,
+    corrupt,
     nibbles_of,
     random_ops,
     witness_op,
@@ -60,3 +65,28 @@ def test_every_corruption_is_refused_with_the_python_reason(chain: AnvilChain, p
         call = probe.functions.update(refusal.root, refusal.key, refusal.value, refusal.proof,
                                       refusal.extra)
     assert chain.revert_reason(call, chain.accounts[0]) == refusal.reason
+
+
+def _python_reason(op: Op, proof: bytes, extra: bytes) -> str:
+    try:
+        mpt_proof.update(op.root, op.key, op.value, proof, extra)
+    except MptProofError as error:
+        return str(error)
+    raise AssertionError("the corruption was accepted")
+
+
+def test_random_byte_corruptions_are_refused_with_the_python_reason(chain: AnvilChain,
+                                                                    probe: Contract) -> None:
+    rng = random.Random(2)
+    ops = random_ops(12, 40)
+    checked = 0
+    for op in ops:
+        proof, extra = corrupt(rng, op)
+        if (proof, extra) == (op.proof, op.extra):
+            continue  # two equal nodes swapped: nothing changed
+        call = probe.functions.update(op.root, op.key, op.value or b"", proof, extra)
+        assert chain.revert_reason(call, chain.accounts[0]) == _python_reason(op, proof, extra)
+        checked += 1
+        if checked == 16:
+            break
+    assert checked == 16
