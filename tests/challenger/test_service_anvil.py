@@ -32,6 +32,7 @@ from tests.l1_dispute.players import Opponent, Strategy, attack_wrong, every_cou
 from tests.l1_dispute.toy_trace import SPLIT_DEPTH, ToyBatch, depth
 from tests.l1_inbox.rollup_setup import STAKES
 
+from .status_checks import dispute_row, dispute_samples, l1_status_of
 from .toy_source import ToyTraceSource
 
 HONEST_KEY_INDEX = 4
@@ -178,7 +179,7 @@ async def test_it_defends_a_right_root_against_a_griefer_stepping_at_the_max_dep
     honest, griefer = chain.accounts[HONEST_KEY_INDEX], chain.accounts[7]
     send_one(chain, setup.open_call(0, header_hash, wrong(first.truth(2), 5)), griefer,
              setup.bond(1))
-    game_id = int(setup.game.functions.game_of(header_hash).call())
+    game_id = int(setup.game.functions.game_count().call())
     griefer_bonds = chain.w3.eth.get_balance(setup.game.address)
     source = ToyTraceSource({0: first})
     async with challenger(chain, setup, source) as service:
@@ -186,6 +187,13 @@ async def test_it_defends_a_right_root_against_a_griefer_stepping_at_the_max_dep
                                                 attack_wrong))
         assert service.state.sent["step"] >= 1, "the griefer's leaves are stepped on"
         assert service.state.to_json()["defending"] == 1
+        l1 = l1_status_of(service)
+        samples = dispute_samples(l1)
+        assert samples[("ordo_disputes_open_games", (("side", "defender"),))] == 1
+        assert samples[("ordo_disputes_open_games", (("side", "challenger"),))] == 0
+        assert samples[("ordo_disputes_actions_total", (("action", "step"),))] >= 1
+        assert samples[("ordo_disputes_bonded_eth", ())] > 0
+        assert dispute_row(l1).startswith("1 open (0 challenging, 1 defending), 0.")
         paid = chain.w3.eth.get_balance(setup.game.address) - griefer_bonds
         before = chain.w3.eth.get_balance(honest.address)
         assert await finish(setup, service, game_id) == DEFENDED

@@ -293,7 +293,8 @@ def open_command(batch_index: int, value: str | None, **options: Any) -> None:
             claim = trace.value(attack_position(1), rules.max_game_depth)
         document = await _send(chain, key, Open(batch_index, batch.header_hash, claim,
                                                 rules.bond(1)))
-        game_id = int(await (await chain.game()).call("game_of", batch.header_hash))
+        game_id = await chain.game_id_of(batch_index, batch.header_hash,
+                                         await chain.client.block_number())
         return {**document, "gameId": game_id}
 
     document = _run(options, run)

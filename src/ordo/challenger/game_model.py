@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from ordo.challenger.positions import SPLIT_DEPTH, depth
 
 ZERO_ADDRESS = bytes(20)
-STATUS_NONE, STATUS_OPEN, STATUS_LOST, STATUS_DEFENDED = 0, 1, 2, 3
-STATUS_NAMES = ("none", "open", "lost", "defended")
+STATUS_NONE, STATUS_OPEN, STATUS_LOST, STATUS_DEFENDED, STATUS_VOID = 0, 1, 2, 3, 4
+STATUS_NAMES = ("none", "open", "lost", "defended", "void")
+"""DisputeGame's statuses; void: the batch left the inbox (an earlier batch lost) first."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Game:
     block_count: int
     status: int
     claims: tuple[Claim, ...]
+    landed_at: int = 0
+    """L1 time the batch landed (0 where the contract does not record it in the game)."""
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from eth_keys import keys
@@ -26,6 +27,7 @@ from ordo.challenger.solver import (
 from ordo.derivation.inbox_batches import accepted_batch, batch_accepted_topic, decode_submit_batch
 from ordo.l1.chain_records import L1Receipt, LogFilter
 from ordo.l1.client import L1Client
+from ordo.l1.compiler import compile_contract
 from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.contract_transactions import wait_for_success
 from ordo.l1.local_account import LocalAccount
@@ -112,8 +114,7 @@ class DisputeChain:
             ask("batch_records", index - 1) if index > 0 else _zero())
         last = int(record) & UINT64_MASK
         first = (int(previous) & UINT64_MASK) + 1
-        game = await self.game()
-        game_id = int(await game.call("game_of", bytes(header_hash), block=block))
+        game_id = await self.game_id_of(index, bytes(header_hash), block)
         return LandedBatch(index, bytes(header_hash), bytes(root), bytes(inputs), int(landed),
                            first, last - first + 1, game_id)
 
@@ -154,22 +155,35 @@ class DisputeChain:
     async def game_count(self, block: int) -> int:
         return int(await (await self.game()).call("game_count", block=block))
 
-    async def game_status(self, game_id: int, block: int) -> int:
+    async def game_id_of(self, batch_index: int, header_hash: bytes, block: int) -> int:
+        """The game of the batch now at ``batch_index`` (0: none). A game is keyed by the
+        header and, where the contract records it, the landing (``game_of_batch``)."""
+        game = await self.game()
+        if "game_of_batch" in game.abi.functions:
+            return int(await game.call("game_of_batch", batch_index, block=block))
+        return int(await game.call("game_of", header_hash, block=block))
+
+    async def _game_fields(self, game_id: int, block: int) -> dict[str, Any]:
         raw = await (await self.game()).call("games", game_id, block=block)
-        return int(raw[7])
+        return dict(zip(_game_field_names(), raw, strict=True))
+
+    async def game_status(self, game_id: int, block: int) -> int:
+        return int((await self._game_fields(game_id, block))["status"])
 
     async def read_game(self, game_id: int, block: int) -> Game:
         game = await self.game()
-        raw = await game.call("games", game_id, block=block)
-        count = int(raw[6])
+        fields = await self._game_fields(game_id, block)
+        count = int(fields["claim_count"])
         claims_raw, resolved = await asyncio.gather(
             asyncio.gather(*(game.call("claims", game_id, i, block=block) for i in range(count))),
             asyncio.gather(*(game.call("resolved", game_id, i, block=block)
                              for i in range(count))))
         claims = tuple(_claim(i, value, bool(done))
                        for i, (value, done) in enumerate(zip(claims_raw, resolved, strict=True)))
-        return Game(game_id, int(raw[0]), bytes(raw[1]), bytes(raw[2]), bytes(raw[3]),
-                    bytes(raw[4]), int(raw[5]), int(raw[7]), claims)
+        return Game(game_id, int(fields["batch_index"]), bytes(fields["batch_hash"]),
+                    bytes(fields["root_claim"]), bytes(fields["start_root"]),
+                    bytes(fields["inputs_root"]), int(fields["block_count"]),
+                    int(fields["status"]), claims, int(fields.get("landed_at", 0)))
 
     async def credits(self, player: bytes, block: int) -> tuple[int, int]:
         game = await self.game()
@@ -178,10 +192,15 @@ class DisputeChain:
         return int(eth), int(tokens)
 
     async def batch_still_landed(self, game: Game) -> bool:
+        """The inbox still holds the game's batch (the same landing, where the game records
+        it): else the game is void, nothing to play."""
         count = int(await self.inbox.call("next_index"))
         if game.batch_index >= count:
             return False
-        return bytes(await self.inbox.call("batch_hash", game.batch_index)) == game.batch_hash
+        if bytes(await self.inbox.call("batch_hash", game.batch_index)) != game.batch_hash:
+            return False
+        return game.landed_at == 0 or \
+            int(await self.inbox.call("landed_at", game.batch_index)) == game.landed_at
 
     # --- sending ------------------------------------------------------------------------------
     async def send(self, account: LocalAccount, action: Action,
@@ -214,6 +233,15 @@ class DisputeChain:
         if isinstance(action, ClaimCredit):
             return "claim_credit", (action.recipient,), 0
         raise TypeError(f"not an action: {action!r}")
+
+
+@cache
+def _game_field_names() -> tuple[str, ...]:
+    """The fields of DisputeGame's ``Game`` struct, in the order ``games()`` returns them."""
+    for entry in compile_contract("DisputeGame").abi:
+        if entry.get("type") == "function" and entry.get("name") == "games":
+            return tuple(str(part["name"]) for part in entry["outputs"][0]["components"])
+    raise RuntimeError("DisputeGame's ABI has no games() view")
 
 
 async def _zero() -> int:

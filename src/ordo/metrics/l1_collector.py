@@ -1,7 +1,8 @@
 """Series read from the node's ``ordo_status.l1`` at scrape time: the L1 head and origin, this
 sequencer's lock and rewards (from the staking view), batches posted and L1 gas spent (from
 ``l1.batcher``, once the node reports one), and the latest landed batch and the time left in its
-challenge window (from ``l1.settlement``: alert when batches stop landing, or watch a window).
+challenge window (from ``l1.settlement``: alert when batches stop landing, or watch a window),
+and this node's dispute games (from ``l1.disputes``: alert on any unanswered claim).
 
 The same object ordo_status shows, read through the same checks as ``ordo status``, so the
 dashboard, the CLI and Prometheus cannot disagree. A series whose source field is absent is not
@@ -66,6 +67,7 @@ class L1StatusCollector(Collector):
             yield GaugeMetricFamily("ordo_sequencer_in_set", "1 if this sequencer votes in the "
                                     "current L1 epoch.", value=1 if own.in_set else 0)
         yield from _settlement_series(summary)
+        yield from _dispute_series(summary)
         batcher = summary.batcher
         if batcher is None:
             return
@@ -98,6 +100,30 @@ def _settlement_series(summary: L1Summary) -> Iterator[Metric]:
     if settlement.final is not None:
         yield GaugeMetricFamily("ordo_settlement_output_final", "1 if the inbox says the latest "
                                 "landed output is final.", value=1 if settlement.final else 0)
+
+
+def _dispute_series(summary: L1Summary) -> Iterator[Metric]:
+    """This node's challenger: nothing when it is off (no key, --no-challenger)."""
+    disputes = summary.disputes
+    if disputes is None or not disputes.enabled:
+        return
+    games = GaugeMetricFamily("ordo_disputes_open_games", "Open dispute games this node "
+                              "plays, by its side.", labels=["side"])
+    games.add_metric(["challenger"], disputes.challenging)
+    games.add_metric(["defender"], disputes.defending)
+    yield games
+    yield GaugeMetricFamily("ordo_disputes_bonded_eth", "ETH this node has bonded in open "
+                            "dispute games.", value=disputes.own_bonds / 10**18)
+    actions = CounterMetricFamily("ordo_disputes_actions", "Dispute game transactions this "
+                                  "node landed, by action.", labels=["action"])
+    for kind in ("open", "move", "step", "resolve_claim", "resolve", "claim_credit"):
+        actions.add_metric([kind], disputes.sent.get(kind, 0))
+    yield actions
+    yield CounterMetricFamily("ordo_disputes_failed_actions", "Dispute game transactions "
+                              "that failed (refused or reverted).", value=disputes.failed)
+    yield CounterMetricFamily("ordo_disputes_unanswered_claims", "Times a claim this node "
+                              "had to answer could not be (clock out, no step tracer).",
+                              value=disputes.blocked)
 
 
 def _tokens(name: str, documentation: str, units: int) -> GaugeMetricFamily:

@@ -16,6 +16,9 @@ from typing import Any
 
 from eth.abc import BlockHeaderAPI
 
+from ordo.challenger.l1_game import DisputeChain
+from ordo.challenger.service import ChallengerService
+from ordo.challenger.trace_source import L2TraceSource, OutputSource
 from ordo.consensus import Equivocation
 from ordo.core.genesis import GenesisL1
 from ordo.l1.client import L1Client
@@ -57,10 +60,12 @@ class L1Services:
         self.reporter: EvidenceReporter | None = None
         self.keeper: EpochKeeper | None = None
         self.staking: StakingViewCache | None = None
+        self._account: LocalAccount | None = None
         if signer_key is not None:
             # The signer pays for reports (and gets the reporter's share): the operator funds
             # it with a little L1 ETH, as the devnet does.
             account = LocalAccount(self.client, signer_key)
+            self._account = account
             self.reporter = EvidenceReporter(self.client, anchor.locking_pool, account,
                                              self._is_reported, self._mark_reported)
             # advance_epoch() is permissionless and someone must call it for set changes to
@@ -75,6 +80,8 @@ class L1Services:
                                                anchor.confirmations)
         self._tasks: list[asyncio.Task[None]] = []
         self.batcher: BatcherService | None = None
+        self.challenger: ChallengerService | None = None
+        self._challenger_off: str | None = "not started"
 
     async def check_chain(self) -> None:
         """Refuse an endpoint of another chain; an endpoint that is down only gets a warning
@@ -102,10 +109,27 @@ class L1Services:
                                       takeover_after)
         return self.batcher
 
+    def attach_challenger(self, outputs: OutputSource, enabled: bool) -> None:
+        """Every node with an L1 key plays the dispute game for its own chain (bonds from that
+        key; ``--no-challenger`` turns it off). Without a key it cannot bond: off, and
+        ``l1.disputes`` says why."""
+        if not enabled:
+            self._challenger_off = "turned off (--no-challenger)"
+        elif self.anchor.inbox is None:
+            self._challenger_off = "the genesis names no inbox: no batches to dispute"
+        elif self._account is None:
+            self._challenger_off = "no L1 key to bond with (--signer-key)"
+        else:
+            chain = DisputeChain(self.client, self.anchor.inbox, self.anchor.origin_number)
+            self.challenger = ChallengerService(chain, self._account, L2TraceSource(outputs))
+            self._challenger_off = None
+
     def start(self, stored_evidence: list[Equivocation]) -> None:
         self.watch.start()
         if self.batcher is not None:
             self.batcher.start()
+        if self.challenger is not None:
+            self.challenger.start()
         if self.reporter is not None:
             for evidence in stored_evidence:
                 self._evidence.put_nowait(evidence)
@@ -134,9 +158,14 @@ class L1Services:
             fields["batcher"] = self.batcher.status()
         if self.settlement is not None:
             fields["settlement"] = settlement_status(self.settlement.current())
+        fields["disputes"] = {"enabled": False, "reason": self._challenger_off} \
+            if self.challenger is None else \
+            {"enabled": True, **self.challenger.state.to_json()}
         return fields
 
     async def stop(self) -> None:
+        if self.challenger is not None:
+            await self.challenger.stop()
         if self.batcher is not None:
             await self.batcher.stop()
         for task in self._tasks:

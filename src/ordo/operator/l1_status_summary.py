@@ -75,6 +75,28 @@ class SettlementProgress:
 
 
 @dataclass(frozen=True)
+class DisputeProgress:
+    """``l1.disputes``: this node's challenger (``ordo.challenger.service``)."""
+
+    enabled: bool
+    reason: str | None
+    """Why it is off; None when on."""
+    open_games: int
+    challenging: int
+    """Open games where this node disputes the batch's root."""
+    defending: int
+    own_bonds: int
+    """Wei this node has bonded in open games."""
+    sent: dict[str, int]
+    """Transactions that landed, by action (open, move, step, resolve_claim, resolve,
+    claim_credit)."""
+    failed: int
+    blocked: int
+    """Claims it had to answer and could not (clock out, no step tracer), counted per round."""
+    error: str | None
+
+
+@dataclass(frozen=True)
 class L1Summary:
     rpc: str
     head: int | None
@@ -90,6 +112,8 @@ class L1Summary:
     batcher: BatcherProgress | None
     settlement: SettlementProgress | None = None
     """None when the node reports none (its genesis names no inbox and queue)."""
+    disputes: DisputeProgress | None = None
+    """None when the node reports none (a node from before the challenger)."""
 
 
 def read_l1_summary(l1: Any) -> L1Summary:
@@ -116,6 +140,7 @@ def read_l1_summary(l1: Any) -> L1Summary:
                                 bool(view.get("own_in_set")))
     batcher = fields.get("batcher")
     settlement = fields.get("settlement")
+    disputes = fields.get("disputes")
     return L1Summary(
         rpc=_optional_text(fields.get("rpc"), "l1.rpc") or "",
         head=_optional_integer(fields.get("head"), "l1.head"),
@@ -130,7 +155,30 @@ def read_l1_summary(l1: Any) -> L1Summary:
         batcher=None if batcher is None else _batcher(_object(batcher, "l1.batcher")),
         settlement=None if settlement is None else _settlement(
             _object(settlement, "l1.settlement")),
+        disputes=None if disputes is None else _disputes(_object(disputes, "l1.disputes")),
     )
+
+
+def _disputes(disputes: dict[str, Any]) -> DisputeProgress:
+    where = "l1.disputes"
+    if not disputes.get("enabled"):
+        return DisputeProgress(False, _optional_text(disputes.get("reason"), f"{where}.reason"),
+                               0, 0, 0, 0, {}, 0, 0, None)
+    games = disputes.get("games")
+    if not isinstance(games, list):
+        raise L1StatusError(f"{where}.games: {_shown(games)} is not a list")
+    bonds = sum(_integer(_object(game, f"{where}.games[]").get("ownBonds"),
+                         f"{where}.games[].ownBonds") for game in games
+                if game.get("status") == "open")
+    sent = _object(disputes.get("sent"), f"{where}.sent")
+    return DisputeProgress(
+        True, None, _integer(disputes.get("open"), f"{where}.open"),
+        _integer(disputes.get("challenging"), f"{where}.challenging"),
+        _integer(disputes.get("defending"), f"{where}.defending"), bonds,
+        {str(kind): _integer(count, f"{where}.sent.{kind}") for kind, count in sent.items()},
+        _integer(disputes.get("failed"), f"{where}.failed"),
+        _integer(disputes.get("blocked"), f"{where}.blocked"),
+        _optional_text(disputes.get("error"), f"{where}.error"))
 
 
 def _own_standing(own: dict[str, Any], in_set: bool) -> OwnStanding:

@@ -12,6 +12,7 @@ from typing import Any
 from ordo.operator.l1_status_summary import (
     TOKEN_DECIMALS,
     BatcherProgress,
+    DisputeProgress,
     L1StatusError,
     L1Summary,
     OwnStanding,
@@ -60,6 +61,7 @@ def l1_rows(l1: Any, now: float) -> list[Row]:
         *_staking_rows(summary),
         *_batcher_rows(summary.batcher, now),
         *_settlement_rows(summary.settlement),
+        *_dispute_rows(summary.disputes),
     ]
 
 
@@ -139,6 +141,19 @@ def _settlement_rows(settlement: SettlementProgress | None) -> list[Row]:
                            f"{_or_dash(settlement.l2_block)}), output root "
                            f"{settlement.output_root}: {window}{failed}"),
             ("portal balance", portal)]
+
+
+def _dispute_rows(disputes: DisputeProgress | None) -> list[Row]:
+    if disputes is None:
+        return []
+    if not disputes.enabled:
+        return [("disputes", f"{DASH} (challenger off: {disputes.reason})")]
+    failed = "" if disputes.error is None else f"; last round failed: {disputes.error}"
+    unanswered = f", {disputes.blocked} unanswered" if disputes.blocked else ""
+    return [("disputes", f"{disputes.open_games} open ({disputes.challenging} challenging, "
+                         f"{disputes.defending} defending), "
+                         f"{format_token_amount(disputes.own_bonds, 18)} ETH bonded"
+                         f"{unanswered}{failed}")]
 
 
 def tokens(units: int) -> str:
