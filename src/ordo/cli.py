@@ -105,9 +105,6 @@ def main() -> None:
 @click.option("--no-challenger", is_flag=True,
               help="Do not play the dispute game (by default a node with an L1 signer key "
                    "disputes wrong batch roots and defends right ones, bonding from that key).")
-@click.option("--no-challenger", is_flag=True,
-              help="Do not play the dispute game (by default a node with an L1 signer key "
-                   "disputes wrong batch roots and defends right ones, bonding from that key).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-format", default="text", show_default=True,
@@ -127,7 +124,7 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
          l1_rpc: str | None, rpc_cors_origins: str | None, log_level: str,
-         log_format: LogFormat, no_challenger: bool, no_challenger: bool, engine: str, shadow_check: int) -> None:
+         log_format: LogFormat, no_challenger: bool, engine: str, shadow_check: int) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -154,8 +151,6 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
             config = dataclasses.replace(config, l1_rpc=l1_rpc)
         if rpc_cors_origins is not None:
             config = dataclasses.replace(config, rpc_cors_origins=rpc_cors_origins)
-        if no_challenger:
-            config = dataclasses.replace(config, challenger=False)
         if no_challenger:
             config = dataclasses.replace(config, challenger=False)
         check_node_key_files(config)
