@@ -62,9 +62,6 @@ class NodeConfig:
     challenger: bool = True
     """Play the dispute game for this node's chain (``ordo.challenger``): dispute wrong batch
     roots, defend right ones, bonding from the signer key; ``--no-challenger`` turns it off."""
-    challenger: bool = True
-    """Play the dispute game for this node's chain (``ordo.challenger``): dispute wrong batch
-    roots, defend right ones, bonding from the signer key; ``--no-challenger`` turns it off."""
 
     def __post_init__(self) -> None:
         check_port("rpc_port", self.rpc_port)
