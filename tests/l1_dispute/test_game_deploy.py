@@ -12,7 +12,7 @@ from ordo.l1.compiler import compile_contract
 from ordo.l1.deploy import deploy_staking, pool_handle
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import (
-    DEVNET_MAX_DISPUTE_DURATION,
+    DEVNET_GAME_MAX_DISPUTE_DURATION,
     DisputeGameMismatch,
     DisputeGameParams,
     RollupParams,
@@ -40,8 +40,9 @@ def test_every_rollup_contract_fits_the_code_size_limit() -> None:
 
 
 def test_parameters_are_checked_before_anything_is_sent() -> None:
-    assert devnet_rollup_params().game == devnet_dispute_params()
-    assert devnet_dispute_params().max_game_duration() == DEVNET_MAX_DISPUTE_DURATION
+    assert devnet_rollup_params().game is None
+    with_game = devnet_rollup_params(game=devnet_dispute_params())
+    assert with_game.max_dispute_duration == DEVNET_GAME_MAX_DISPUTE_DURATION == 210
     defaults = DisputeGameParams()
     assert defaults.max_game_depth == 43
     assert defaults.max_game_duration() <= RollupParams().max_dispute_duration

@@ -63,10 +63,13 @@ DEVNET_FALLBACK_BOND = 10**17
 DEVNET_MAX_CLOCK_DURATION = 60
 DEVNET_CLOCK_EXTENSION = 2
 DEVNET_BASE_BOND = 10**15
-DEVNET_MAX_DISPUTE_DURATION = 2 * DEVNET_MAX_CLOCK_DURATION + \
+DEVNET_MAX_DISPUTE_DURATION = 20
+"""Devnet without a game: window + longest dispute (50 s) stays under the devnet pool's 60 s exit
+delay."""
+DEVNET_GAME_MAX_DISPUTE_DURATION = 2 * DEVNET_MAX_CLOCK_DURATION + \
     (10 + 1 + DEFAULT_MAX_STEP_DEPTH + 2) * DEVNET_CLOCK_EXTENSION
-"""Devnet: the longest game of 60 s clocks with 2 s extensions (210 s); the devnet pool's exit
-delay is raised past window + this."""
+"""Devnet with a game: the longest game of 60 s clocks with 2 s extensions (210 s); such a
+devnet's pool must exit later than window + this."""
 
 
 @dataclass(frozen=True)
@@ -168,12 +171,15 @@ class RollupParams:
 
 
 def devnet_rollup_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW,
-                         sequencer_timeout: int = DEVNET_SEQUENCER_TIMEOUT) -> RollupParams:
-    """Seconds instead of days, for pools with the devnet exit delay."""
+                         sequencer_timeout: int = DEVNET_SEQUENCER_TIMEOUT,
+                         game: DisputeGameParams | None = None) -> RollupParams:
+    """Seconds instead of days, for pools with the devnet exit delay; with ``game`` the
+    inbox's max_dispute_duration is that game's longest game (the pool must exit later)."""
     return RollupParams(challenge_window=challenge_window,
-                        max_dispute_duration=DEVNET_MAX_DISPUTE_DURATION,
+                        max_dispute_duration=DEVNET_MAX_DISPUTE_DURATION if game is None
+                        else game.max_game_duration(),
                         sequencer_timeout=sequencer_timeout, fallback_bond=DEVNET_FALLBACK_BOND,
-                        game=devnet_dispute_params())
+                        game=game)
 
 
 @dataclass(frozen=True)
