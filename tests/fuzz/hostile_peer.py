@@ -10,11 +10,11 @@ import struct
 from dataclasses import dataclass
 
 from ordo.network.frame_codec import Frame
-from ordo.network.handshake import Handshake
+from ordo.network.handshake import Initiator
 from ordo.network.message_kind import MessageKind
 from ordo.network.node_key import NodeKey
-from ordo.network.stream_frames import PeerClosedError, read_frame
-from tests.network.network_test_peer import LIMITS, RawPeer
+from ordo.network.stream_frames import PeerClosedError
+from tests.network.network_test_peer import RawPeer
 
 HEADER = struct.Struct(">IB")
 
@@ -43,8 +43,7 @@ async def read_to_end(peer: RawPeer, timeout: float) -> Ending:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return Ending(False, None, tuple(frames))
-            frames.append(await asyncio.wait_for(read_frame(peer.reader, LIMITS, remaining),
-                                                 remaining))
+            frames.append(await peer.read(remaining))
             if frames[-1].kind is MessageKind.DISCONNECT:
                 return Ending(True, frames[-1].payload.decode(), tuple(frames))
     except (PeerClosedError, ConnectionError, asyncio.IncompleteReadError):
@@ -74,7 +73,7 @@ async def send_frames_and_watch(port: int, chain_id: int, frames: list[bytes],
                                 wait_for_close: float) -> Ending:
     peer = await authenticated(port, chain_id)
     for frame in frames:
-        peer.send_raw(frame)
+        peer.send_wire(frame)  # sealed, as an authenticated peer's frames are
     with contextlib.suppress(ConnectionError):
         await peer.writer.drain()
     return await read_to_end(peer, wait_for_close)
@@ -84,6 +83,6 @@ def fresh_nonce() -> bytes:
     return os.urandom(32)
 
 
-def hello_of(key: NodeKey, chain_id: int) -> tuple[Handshake, bytes]:
-    handshake = Handshake(key, chain_id, fresh_nonce())
+def hello_of(key: NodeKey, chain_id: int) -> tuple[Initiator, bytes]:
+    handshake = Initiator(key, chain_id, fresh_nonce())
     return handshake, handshake.hello()

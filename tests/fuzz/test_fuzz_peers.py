@@ -33,9 +33,17 @@ from ordo.consensus.codec import (
 from ordo.consensus.messages import ProposedValue, Vote, VoteType, sign_proposal, sign_vote
 from ordo.core.genesis import dev_private_keys
 from ordo.network.frame_codec import encode_frame
-from ordo.network.handshake import Hello, auth_digest
+from ordo.network.handshake import (
+    AUTH_SIZE,
+    INITIATOR,
+    PROTOCOL_VERSION,
+    Hello,
+    Initiator,
+    signing_digest,
+)
 from ordo.network.message_kind import DEFAULT_PAYLOAD_CAPS, MessageKind
 from ordo.network.node_key import NodeKey
+from ordo.network.transcript import encrypt_and_hash
 from ordo.node.sync_codec import (
     ChainStatus,
     decode_request,
@@ -128,45 +136,51 @@ def test_consensus_went_on_after_pre_handshake_junk(live: LiveCluster) -> None:
 # ---- broken handshakes ----------------------------------------------------------------------
 
 async def broken_handshake(port: int, chain_id: int, case: str) -> Ending:
+    """Protocol 2 (see ordo.network.handshake): we dial, so we are the initiator."""
     key = NodeKey.generate()
     peer = await RawPeer.open(port, key)
-    nonce = os.urandom(32)
-    hello = Hello(chain_id, 1, key.public_key, nonce)
+    initiator = Initiator(key, chain_id, os.urandom(32))
+    hello = initiator.hello()
     if case == "wrong_chain_id":
-        hello = Hello(chain_id + 1, 1, key.public_key, nonce)
+        hello = Hello(chain_id + 1, PROTOCOL_VERSION, hello[10:]).encode()
     elif case == "wrong_version":
-        hello = Hello(chain_id, 2, key.public_key, nonce)
-    elif case == "bad_public_key":
-        hello = Hello(chain_id, 1, b"\x02" + b"\xff" * 32, nonce)
+        hello = Hello(chain_id, PROTOCOL_VERSION + 1, hello[10:]).encode()
+    elif case == "obsolete_protocol":  # protocol 1's cleartext HELLO: a downgrade attempt
+        hello = (chain_id.to_bytes(8, "big") + (1).to_bytes(2, "big") + key.public_key
+                 + os.urandom(32))
+    elif case == "bad_ephemeral":
+        hello = Hello(chain_id, PROTOCOL_VERSION, b"\x00" * 32).encode()
     if case == "short_hello":
-        peer.send(MessageKind.HELLO, hello.encode()[:-1])
+        peer.send(MessageKind.HELLO, hello[:-1])
     elif case == "auth_first":
-        peer.send(MessageKind.AUTH, b"\x00" * 65)
+        peer.send(MessageKind.AUTH, b"\x00" * AUTH_SIZE)
     else:
-        peer.send(MessageKind.HELLO, hello.encode())
+        peer.send(MessageKind.HELLO, hello)
     if case in ("forged_auth", "auth_by_other_key", "second_hello", "short_auth"):
         theirs = await peer.read()
         assert theirs.kind is MessageKind.HELLO
-        their_nonce = theirs.payload[-32:]
+        initiator.on_hello(theirs.payload)
         if case == "forged_auth":
-            peer.send(MessageKind.AUTH, os.urandom(65))
+            peer.send(MessageKind.AUTH, os.urandom(AUTH_SIZE))
         elif case == "auth_by_other_key":
+            transcript = initiator._transcript
             other = NodeKey.generate()
-            peer.send(MessageKind.AUTH, other.sign_digest(auth_digest(chain_id, their_nonce,
-                                                                      key.address)))
+            forged = key.public_key + other.sign_digest(
+                signing_digest(INITIATOR, transcript.hash, key.public_key))
+            peer.send(MessageKind.AUTH, encrypt_and_hash(transcript, forged)[1])
         elif case == "short_auth":
-            peer.send(MessageKind.AUTH, key.sign_digest(auth_digest(chain_id, their_nonce,
-                                                                    key.address))[:64])
+            peer.send(MessageKind.AUTH, initiator.auth()[:-1])
         else:
-            peer.send(MessageKind.HELLO, hello.encode())
+            peer.send(MessageKind.HELLO, hello)
     return await read_to_end(peer, 6.0)
 
 
 @pytest.mark.parametrize(("case", "reason"), [
     ("wrong_chain_id", "wrong_chain_id"), ("wrong_version", "wrong_version"),
-    ("bad_public_key", "malformed_hello"), ("short_hello", "malformed_hello"),
-    ("auth_first", "protocol_violation"), ("forged_auth", "bad_signature"),
-    ("auth_by_other_key", "bad_signature"), ("short_auth", "bad_signature"),
+    ("obsolete_protocol", "obsolete_protocol"), ("bad_ephemeral", "bad_ephemeral"),
+    ("short_hello", "malformed_hello"),
+    ("auth_first", "protocol_violation"), ("forged_auth", "handshake_auth_failed"),
+    ("auth_by_other_key", "bad_signature"), ("short_auth", "malformed_auth"),
     ("second_hello", "protocol_violation"),
 ])
 def test_broken_handshakes_are_refused_with_a_reason(live: LiveCluster, case: str,
@@ -176,9 +190,9 @@ def test_broken_handshakes_are_refused_with_a_reason(live: LiveCluster, case: st
 
 
 async def replayed_hello(port: int, chain_id: int) -> Ending:
-    """The same HELLO (same nonce) on a second connection: a recording, not a fresh peer."""
+    """The same HELLO (same ephemeral key) on a second connection: a recording."""
     key = NodeKey.generate()
-    hello = Hello(chain_id, 1, key.public_key, os.urandom(32)).encode()
+    hello = Initiator(key, chain_id, os.urandom(32)).hello()
     first = await RawPeer.open(port, key)
     first.send(MessageKind.HELLO, hello)
     await first.read()
@@ -188,9 +202,9 @@ async def replayed_hello(port: int, chain_id: int) -> Ending:
     return await read_to_end(second, 6.0)
 
 
-def test_replayed_hello_nonce_is_refused(live: LiveCluster) -> None:
+def test_replayed_hello_is_refused(live: LiveCluster) -> None:
     ending = live.loop.run(replayed_hello(live.p2p_ports[1], live.chain_id))
-    assert ending.closed and ending.reason == "replayed_nonce", ending
+    assert ending.closed and ending.reason == "replayed_hello", ending
 
 
 # ---- an authenticated outsider sending junk -------------------------------------------------
@@ -260,7 +274,7 @@ def test_junk_frames_from_an_authenticated_outsider(
 
 async def truncated_frame(port: int, chain_id: int) -> Ending:
     peer = await authenticated(port, chain_id)
-    peer.send_raw(header(100, MessageKind.VOTE) + b"\x01" * 10)
+    peer.send_wire(header(100, MessageKind.VOTE) + b"\x01" * 10)
     await peer.writer.drain()
     peer.writer.write_eof()
     return await read_to_end(peer, 5.0)

@@ -12,6 +12,7 @@ drain within the write timeout is disconnected rather than allowed to stall the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections import deque
@@ -148,12 +149,10 @@ class PeerConnection:
                 and transport.get_write_buffer_size() < NOTIFY_BUFFER_LIMIT):
             goodbye = reason.encode("ascii", "replace")[:self._config.frame_limits.cap(
                 MessageKind.DISCONNECT)]
-            try:
+            with contextlib.suppress(NonceExhaustedError):  # then close without a goodbye
                 transport.write(seal_frame(self._send_cipher, MessageKind.DISCONNECT, goodbye))
-                transport.close()
-                asyncio.get_running_loop().call_later(GRACEFUL_CLOSE_SECONDS, transport.abort)
-            except NonceExhaustedError:
-                transport.abort()
+            transport.close()
+            asyncio.get_running_loop().call_later(GRACEFUL_CLOSE_SECONDS, transport.abort)
         else:
             transport.abort()
         self._queue.clear()
@@ -191,11 +190,20 @@ class PeerConnection:
                 self._has_frames.clear()
                 if not self._queue:
                     continue
-                batch = b"".join(seal_frame(self._send_cipher, frame.kind, frame.payload)
-                                 for frame in self._queue)
+                sealed: list[bytes] = []
+                exhausted = False
+                for frame in self._queue:
+                    try:
+                        sealed.append(seal_frame(self._send_cipher, frame.kind, frame.payload))
+                    except NonceExhaustedError:
+                        exhausted = True
+                        break
                 self._queue.clear()
                 self._queued_bytes = 0
-                self._writer.write(batch)
+                self._writer.write(b"".join(sealed))
+                if exhausted:  # what was sealed is flushed by the graceful close
+                    self.close("nonce_exhausted")
+                    return
                 try:
                     async with asyncio.timeout(self._config.write_timeout):
                         await self._writer.drain()
@@ -203,8 +211,6 @@ class PeerConnection:
                     self.close("write_timeout", notify_peer=False)
         except asyncio.CancelledError:
             raise
-        except NonceExhaustedError:
-            self.close("nonce_exhausted", notify_peer=False)
         except (ConnectionError, OSError):
             self.close("connection_lost", notify_peer=False)
         except Exception:
