@@ -245,7 +245,7 @@ def ordo_target_name(nodes: int) -> str:
 
 
 def ordo_devnet_command(data_dir: Path, nodes: int, block_time: float | None,
-                        l1: str) -> list[str]:
+                        l1: str, engine: str | None = None) -> list[str]:
     """``ordo devnet`` on free ports; the dev L1 (``l1 == "dev"``) gets a free port of its own,
     since base port + 200 may be taken."""
     command = [sys.executable, "-m", "ordo", "devnet", "--nodes", str(nodes),
@@ -255,14 +255,16 @@ def ordo_devnet_command(data_dir: Path, nodes: int, block_time: float | None,
         command += ["--l1-port", str(free_port())]
     if block_time is not None:
         command += ["--block-time", str(block_time)]
+    if engine is not None:
+        command += ["--engine", engine]
     return command
 
 
 async def start_ordo_devnet(block_time: float | None, nodes: int = 1,
-                            l1: str = "none") -> Target:
+                            l1: str = "none", engine: str | None = None) -> Target:
     workdir = tempfile.TemporaryDirectory(prefix="ordo-loadgen-")
     data_dir = Path(workdir.name) / "devnet"
-    command = ordo_devnet_command(data_dir, nodes, block_time, l1)
+    command = ordo_devnet_command(data_dir, nodes, block_time, l1, engine)
     log = (Path(workdir.name) / "devnet.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     target = Target(ordo_target_name(nodes), "", 0, process, signal.SIGINT, workdir,
@@ -303,7 +305,8 @@ async def running_target(name: str, arguments: argparse.Namespace,
     if name == "anvil":
         target = await start_anvil(Path(arguments.anvil))
     else:
-        target = await start_ordo_devnet(arguments.ordo_block_time, nodes, arguments.l1)
+        target = await start_ordo_devnet(arguments.ordo_block_time, nodes, arguments.l1,
+                                         arguments.engine)
     try:
         yield target
     finally:
@@ -609,6 +612,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seconds to wait for the last transactions after the load")
     parser.add_argument("--anvil", default=str(ANVIL_BINARY), help="anvil binary")
     parser.add_argument("--ordo-block-time", type=float, help="--block-time for the Ordo node")
+    parser.add_argument("--engine", choices=("auto", "native", "py-evm"),
+                        help="--engine of the Ordo nodes (default: theirs, auto)")
     parser.add_argument("--l1", choices=("none", "dev"), default="none",
                         help="--l1 for the Ordo devnet: none (default; L2 throughput, "
                              "comparable with earlier runs) or dev (the embedded dev L1, "

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from eth.abc import AtomicDatabaseAPI, BlockHeaderAPI
+from eth.abc import AtomicDatabaseAPI, BlockHeaderAPI, SignedTransactionAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.account import AccountDB
 from eth.vm.interrupt import EVMMissingData
@@ -427,12 +427,15 @@ class PyEvmEngine:
         if problem is not None:
             raise InvalidBlock(problem)
         self._check_senders(block)
-        expected_tx_root = transactions_root(block.transactions)
+        expected_tx_root = self._transactions_root(block.transactions)
         if expected_tx_root != bytes(header.transaction_root):
             raise InvalidBlock(
                 f"transaction_root mismatch: expected 0x{expected_tx_root.hex()}, "
                 f"got 0x{bytes(header.transaction_root).hex()}"
             )
+
+    def _transactions_root(self, transactions: Sequence[SignedTransactionAPI]) -> bytes:
+        return transactions_root(transactions)
 
     @staticmethod
     def _check_senders(block: Block) -> None:

@@ -196,6 +196,10 @@ class NativeEngine(PyEvmEngine):
 
     # --- internals ---------------------------------------------------------------------------
 
+    def _transactions_root(self, transactions: Sequence[SignedTransactionAPI]) -> bytes:
+        root: bytes = native_module().ordered_trie_root([tx.encode() for tx in transactions])
+        return root
+
     def _block_input(self, parent: BlockHeaderAPI, env: BlockEnvironment) -> tuple[Any, ...]:
         ancestors = tuple(self._ancestor_hashes(bytes(parent.hash)))[:MAX_ANCESTOR_HASHES]
         return (
