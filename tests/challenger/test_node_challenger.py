@@ -4,6 +4,7 @@ reaches the node's config."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from eth.abc import BlockHeaderAPI
@@ -69,3 +70,21 @@ def test_no_challenger_flag_reaches_the_node_config(
 
 
 __all__ = ["captured_config"]  # the fixture, imported for the flag test
+
+
+def test_the_dashboard_lists_the_games_of_the_status() -> None:
+    from tests.dashboard.test_dashboard_script import run_js
+
+    game = {"gameId": 3, "batchIndex": 7, "status": "open", "side": "defender", "claims": 9,
+            "ownBonds": "2500000000000000", "secondsToAnswer": 42, "secondsToResolve": 0,
+            "blocked": ["claim 4: no whole-block step tracer"]}
+    l1 = l1_status_of(None)
+    l1["disputes"] = {"enabled": True, "games": [game], "error": None}
+    assert run_js(f"page.disputeRows({json.dumps(l1)})") == {
+        "off": None, "error": None, "rows": [{
+            "game": 3, "batch": 7, "status": "open", "side": "defender", "claims": 9,
+            "bonds": "0.0025 ETH", "answer": "42 s", "resolve": "now", "blocked": 1}]}
+    off = l1_status_of(None, "no L1 key to bond with (--signer-key)")
+    assert run_js(f"page.disputeRows({json.dumps(off)})") == {
+        "off": "no L1 key to bond with (--signer-key)", "rows": []}
+    assert run_js("page.disputeRows({})") is None

@@ -225,6 +225,34 @@ function windowState(settlement, elapsed) {
     : { kind: "closing", text: "window over; final once L1 confirms it" };
 }
 
+// ---- dispute games (pure) -----------------------------------------------------------------
+
+// ordo_status.l1.disputes as table rows: this node's challenger's open games (side, claims,
+// its bonds, the least time left to answer, until every clock ran out, what it cannot answer);
+// {off: reason} when the challenger does not run, null when the node reports none.
+function disputeRows(l1) {
+  const d = l1 && l1.disputes;
+  if (!d || typeof d !== "object") return null;
+  if (d.enabled !== true) return { off: typeof d.reason === "string" ? d.reason : "off", rows: [] };
+  const games = Array.isArray(d.games) ? d.games : [];
+  return {
+    off: null,
+    error: typeof d.error === "string" ? d.error : null,
+    rows: games.map((g) => ({
+      game: hexToInt(g.gameId), batch: hexToInt(g.batchIndex),
+      status: typeof g.status === "string" ? g.status : "—",
+      side: typeof g.side === "string" ? g.side : "—",
+      claims: hexToInt(g.claims) ?? "—",
+      bonds: formatEth(g.ownBonds),
+      answer: hexToInt(g.secondsToAnswer) === null ? "—"
+        : formatDuration(hexToInt(g.secondsToAnswer)),
+      resolve: hexToInt(g.secondsToResolve) === null ? "—"
+        : hexToInt(g.secondsToResolve) === 0 ? "now" : formatDuration(hexToInt(g.secondsToResolve)),
+      blocked: Array.isArray(g.blocked) ? g.blocked.length : 0,
+    })),
+  };
+}
+
 // ---- JSON-RPC over the WebSocket ----------------------------------------------------------
 
 function call(method, params) {
@@ -592,6 +620,27 @@ function renderSettlement(status) {
       (settlement.error ? " Last refresh failed: " + settlement.error : "");
   }
   setText("settlement-note", note);
+  renderDisputes(status);
+}
+
+function renderDisputes(status) {
+  const table = document.getElementById("disputes");
+  const body = table.querySelector("tbody");
+  body.replaceChildren();
+  const disputes = disputeRows(status.l1);
+  for (const row of disputes ? disputes.rows : []) {
+    body.append(el("tr", { "data-game": row.game, "data-side": row.side },
+      el("td", {}, row.game ?? "—"), el("td", {}, row.batch ?? "—"), el("td", {}, row.side),
+      el("td", {}, row.claims), el("td", {}, row.bonds), el("td", {}, row.answer),
+      el("td", {}, row.resolve), el("td", {}, row.blocked ? row.blocked + " unanswered" : "")));
+  }
+  table.hidden = !disputes || disputes.rows.length === 0;
+  let note = "";
+  if (!disputes) note = "This node reports no challenger.";
+  else if (disputes.off) note = "Challenger off: " + disputes.off + ".";
+  else if (disputes.rows.length === 0) note = "No open dispute games.";
+  if (disputes && disputes.error) note += " Last round failed: " + disputes.error;
+  setText("disputes-note", note.trim());
 }
 
 // Between status answers the countdown still ticks (a timer calls this every second).
@@ -628,5 +677,5 @@ if (typeof window !== "undefined" && typeof document !== "undefined") {
 if (typeof module !== "undefined") {
   module.exports = { hexToInt, formatEth, formatStake, builderOf, rateSeries, shortHash,
     formatTokens, stakingView, standingOf, sequencerRows, batchOf, batchTotals, slashingRows,
-    settlementOf, formatDuration, windowState };
+    settlementOf, formatDuration, windowState, disputeRows };
 }
