@@ -342,6 +342,13 @@ def node_refusals() -> list[Refusal]:
     deep_branch = branch({K[0]: hash_ref(tiny), (K[0] + 1) % 16: child_hash})
     cases.append(_two_level("hashed node shorter than 32 bytes", deep_branch, tiny,
                             "Mpt: hashed node shorter than 32 bytes"))
+    # an embedded node of exactly 32 bytes, met as a branch's child at depth 40
+    exactly_32 = leaf(K[41:], b"\x07" * 17)
+    assert len(exactly_32) == 32
+    wide = branch({K[40]: exactly_32, (K[40] + 1) % 16: child_hash})
+    over = extension(K[:40], hash_ref(wide))
+    cases.append(_two_level("embedded node of exactly 32 bytes", over, wide,
+                            "Mpt: embedded node of 32 bytes or more"))
     # a branch met after all 64 nibbles: extension of 63, a branch, then a branch below it
     inner = branch({0: inline_leaf, 1: inline_leaf})
     last = branch({K[63]: ref(inner), (K[63] + 1) % 16: inline_leaf})

@@ -319,7 +319,6 @@ def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items
             (the checks themselves are made by _check_node, in mpt_proof's order).
     """
     padded: Bytes[NODE_BUFFER + 32] = concat(data, empty(bytes32))
-    result: Items = empty(Items)
     first: uint256 = convert(extract32(padded, start), uint256)
     position: uint256 = 0
     # the list header: a short one read here, a long one checked for canonical form
@@ -327,53 +326,53 @@ def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items
         position = unsafe_add(start, 1)
     else:
         position = self._rlp_item(first, start, end).offset
+    items: uint256[BRANCH_ITEMS] = empty(uint256[BRANCH_ITEMS])
     count: uint256 = 0
-    for _: uint256 in range(BRANCH_ITEMS + 1):
+    present: uint256 = 0
+    bad_reference: uint256 = 0
+    for index: uint256 in range(BRANCH_ITEMS + 1):
         if position == end:
             break
-        if not (count < BRANCH_ITEMS):
+        if index == BRANCH_ITEMS:
             self._fail(7)  # node has more than 17 items
         word: uint256 = convert(extract32(padded, position), uint256)
         prefix: uint256 = word >> 248
         # the items of a branch are read here as _rlp_item would read them: the empty string,
         # a 32-byte hash, a short list (an embedded node); anything else by _rlp_item itself
-        packed: uint256 = 0
         next: uint256 = 0
         if prefix == 128:
             next = unsafe_add(position, 1)
-            packed = position | (next << 16) | (next << 64)
+            items[index] = position | (next << 16) | (next << 64)
         elif prefix == 160 and unsafe_add(position, 33) <= end:
             next = unsafe_add(position, 33)
-            packed = position | (unsafe_add(position, 1) << 16) | (32 << 32) | (next << 64)
-            if count < 16:
-                result.present = unsafe_add(result.present, 1)
+            items[index] = position | (unsafe_add(position, 1) << 16) | (32 << 32) | (next << 64)
+            present = unsafe_add(present, 1)
         elif prefix >= 192 and prefix < 248 and unsafe_sub(unsafe_add(position, prefix), 191) <= end:
             next = unsafe_sub(unsafe_add(position, prefix), 191)
-            packed = (position | (unsafe_add(position, 1) << 16) | ((prefix - 192) << 32)
-                      | (1 << 48) | (next << 64))
-            if count < 16:
-                result.present = unsafe_add(result.present, 1)
-                if prefix >= 224 and result.bad_reference == 0:  # 32 bytes or more
-                    result.bad_reference = 1
+            items[index] = (position | (unsafe_add(position, 1) << 16)
+                            | (unsafe_sub(prefix, 192) << 32) | (1 << 48) | (next << 64))
+            present = unsafe_add(present, 1)
+            if prefix >= 223 and bad_reference == 0 and index < 16:  # 32 bytes or more
+                bad_reference = 1
         else:
             item: Item = self._rlp_item(word, position, end)
             next = item.end
-            packed = self._pack(item)
-            if count < 16:
-                if item.is_list or item.length != 0:
-                    result.present = unsafe_add(result.present, 1)
-                if result.bad_reference == 0:
-                    if item.is_list and item.end - item.start >= 32:
-                        result.bad_reference = 1
-                    elif not item.is_list and item.length != 0 and item.length != 32:
-                        result.bad_reference = 2
-        result.items[count] = packed
-        count = unsafe_add(count, 1)
+            items[index] = self._pack(item)
+            if item.is_list or item.length != 0:
+                present = unsafe_add(present, 1)
+            if bad_reference == 0 and index < 16:
+                if item.is_list and item.end - item.start >= 32:
+                    bad_reference = 1
+                elif not item.is_list and item.length != 0 and item.length != 32:
+                    bad_reference = 2
+        count = unsafe_add(index, 1)
         position = next
     if not (count == BRANCH_ITEMS or count == 2):
         self._fail(8)  # node is neither a branch nor a leaf or extension
-    result.count = count
-    return result
+    # the value (item 16) is not a child: a present one is refused as a value, not counted
+    if count == BRANCH_ITEMS and self._present(self._unpack(items[16])):
+        present = unsafe_sub(present, 1)
+    return Items(items=items, count=count, present=present, bad_reference=bad_reference)
 
 
 @internal
