@@ -43,7 +43,13 @@ from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.keys.signer_key_file import check_key_file
 from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW, DEVNET_SEQUENCER_TIMEOUT
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
-from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
+from ordo.node.config import (
+    ConfigError,
+    NodeConfig,
+    check_port,
+    parse_allowed_peers,
+    parse_peer,
+)
 from ordo.node.config_file import read_config_file
 from ordo.operator.init_command import init_command
 from ordo.operator.stake_commands import stake_group
@@ -93,6 +99,10 @@ def main() -> None:
               help="TCP port of the peer-to-peer transport.")
 @click.option("--peer", "peers", multiple=True, metavar="HOST:PORT",
               help="A static peer's p2p address; repeat for several.")
+@click.option("--peer-allow", "peer_allow", multiple=True, metavar="KEY",
+              help="Sentry restriction: admit only this peer (0x node address or public key), "
+                   "inbound and outbound; repeat for the sequencer set's nodes and each "
+                   "follower [default: any peer; config: [p2p] allowed_peers].")
 @click.option("--node-key", "node_key_path", type=click.Path(path_type=Path), default=None,
               help="File holding this node's p2p identity key (hex); created if missing "
                    "[default: DATA_DIR/node.key].")
@@ -122,9 +132,10 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          genesis_path: Path | None, rpc_host: str, rpc_port: int,
          block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
          password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
-         p2p_host: str, p2p_port: int, peers: tuple[str, ...], node_key_path: Path | None,
-         l1_rpc: str | None, rpc_cors_origins: str | None, log_level: str,
-         log_format: LogFormat, no_challenger: bool, engine: str, shadow_check: int) -> None:
+         p2p_host: str, p2p_port: int, peers: tuple[str, ...], peer_allow: tuple[str, ...],
+         node_key_path: Path | None, l1_rpc: str | None, rpc_cors_origins: str | None,
+         log_level: str, log_format: LogFormat, no_challenger: bool, engine: str,
+         shadow_check: int) -> None:
     """Run one sequencer node until SIGINT or SIGTERM."""
     try:
         file_only: dict[str, Any] = {}
@@ -153,6 +164,9 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
             config = dataclasses.replace(config, rpc_cors_origins=rpc_cors_origins)
         if no_challenger:
             config = dataclasses.replace(config, challenger=False)
+        if peer_allow:
+            config = dataclasses.replace(
+                config, allowed_peers=parse_allowed_peers("peer_allow", peer_allow))
         check_node_key_files(config)
     except ConfigError as error:
         _fail(str(error), EXIT_CONFIG)

@@ -193,7 +193,7 @@ NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
     (NODE_HEAD + "batch_takeover = 0.5\n",
      "[node] batch_takeover: 0.5 is not allowed; use seconds between 1 and 3600"),
     (NODE_HEAD + "[p2p]\nprt = 1\n",
-     "unknown key 'prt' in [p2p]; allowed: host, port, peers, node_key"),
+     "unknown key 'prt' in [p2p]; allowed: host, port, peers, node_key, allowed_peers"),
     ("[nodes]\nrpc_port = 1\n", "unknown section [nodes]; allowed: [node], [p2p], [stake]"),
     ("node = 5\n", "node = 5 is not allowed; [node] must be a table of keys"),
     (NODE_HEAD + "rpc_port = 70000\n",

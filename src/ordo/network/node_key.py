@@ -34,3 +34,23 @@ class NodeKey:
 
     def __repr__(self) -> str:
         return f"NodeKey(0x{self.address.hex()})"
+
+
+def parse_peer_key(text: str) -> PeerId:
+    """A peer named by an operator: its node address (0x + 20 bytes, as the node logs it at
+    start) or its node public key (0x + 33 compressed or 65 uncompressed bytes). ValueError
+    says what is allowed."""
+    digits = text.strip().removeprefix("0x").removeprefix("0X")
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raw = b""
+    if len(raw) == 20:
+        return raw
+    if len(raw) in (33, 65):
+        try:
+            return address_of(PublicKey(raw))
+        except Exception as error:  # coincurve raises ValueError or plain Exception
+            raise ValueError(f"{text!r} is not a secp256k1 public key") from error
+    raise ValueError(f"{text!r} is not a node key; use the 0x-prefixed 20-byte node address or "
+                     "33-byte compressed public key")

@@ -6,9 +6,11 @@ allowed, because an operator's typo must never surface as a stack trace minutes 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ordo.network.node_key import parse_peer_key
 from ordo.rpc.cors import CorsConfigError, CorsPolicy, parse_origins
 
 
@@ -38,6 +40,10 @@ class NodeConfig:
     node_key_path: Path | None = None
     """Hex secp256k1 key file of this node's p2p identity; created (mode 0600) if missing.
     None keeps it at data_dir/node.key."""
+    allowed_peers: frozenset[bytes] | None = None
+    """Sentry restriction: node addresses of the only peers admitted, inbound and outbound
+    (``--peer-allow`` / ``[p2p] allowed_peers``). None admits any peer on this chain. The
+    validator set names signer addresses, not node keys, so the set's nodes are listed here too."""
     password_file: Path | None = None
     """File whose first line unlocks an encrypted keystore signer key."""
     password_env: str | None = None
@@ -71,6 +77,10 @@ class NodeConfig:
             if self.metrics_port == self.rpc_port:
                 raise ConfigError(f"metrics_port: {self.metrics_port} is the rpc_port; allowed "
                                   "is any other free TCP port")
+        if self.allowed_peers is not None and (
+                not self.allowed_peers or any(len(peer) != 20 for peer in self.allowed_peers)):
+            raise ConfigError("allowed_peers: must name at least one 20-byte node address (an "
+                              "empty allow-list would refuse every peer)")
         for index, (host, port) in enumerate(self.peers):
             if not host:
                 raise ConfigError(f"peers[{index}]: empty host; use host:port")
@@ -108,6 +118,17 @@ class NodeConfig:
 def check_port(key: str, port: int) -> None:
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise ConfigError(f"{key}: {port!r} is not allowed; use a TCP port from 1 to 65535")
+
+
+def parse_allowed_peers(key: str, texts: Iterable[str]) -> frozenset[bytes]:
+    """Node addresses or public keys -> node addresses; ConfigError names the bad entry."""
+    peers: set[bytes] = set()
+    for index, text in enumerate(texts):
+        try:
+            peers.add(parse_peer_key(text))
+        except ValueError as error:
+            raise ConfigError(f"{key}[{index}]: {error}") from None
+    return frozenset(peers)
 
 
 def parse_peer(text: str) -> tuple[str, int]:

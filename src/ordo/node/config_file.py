@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ordo.node.config import ConfigError, NodeConfig, check_port, parse_peer
+from ordo.node.config import (
+    ConfigError,
+    NodeConfig,
+    check_port,
+    parse_allowed_peers,
+    parse_peer,
+)
 from ordo.rpc.cors import CorsConfigError, parse_origins
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -110,6 +116,14 @@ def _peers(key: str, value: Any, base: Path) -> tuple[str, ...]:
             raise ConfigError(f"{key}[{index}]: {entry!r} is not allowed; use host:port, e.g. "
                               "127.0.0.1:30303") from None
     return tuple(value)
+
+
+def _allowed_peers(key: str, value: Any, base: Path) -> frozenset[bytes]:
+    if not isinstance(value, list) or not value or \
+            not all(isinstance(entry, str) for entry in value):
+        raise ConfigError(f"{key}: {value!r} is not allowed; use a non-empty list of node "
+                          "addresses or public keys, e.g. [\"0x5a1e...\"]")
+    return parse_allowed_peers(key, value)
 
 
 def _url(key: str, value: Any, base: Path) -> str:
@@ -207,6 +221,11 @@ P2P_KEYS = (
     ConfigKey("p2p", "node_key", "node_key_path", "File holding this node's p2p identity key; "
               "created (mode 0600) if missing.", "a path; unset means DATA_DIR/node.key", None,
               _path),
+    ConfigKey("p2p", "allowed_peers", "allowed_peers", "Sentry restriction: admit only these "
+              "peers, inbound and outbound (the sequencer set's nodes and your followers; the "
+              "set names signer addresses, not node keys, so list its nodes here).",
+              "a list of 0x node addresses or public keys; unset admits any peer", None,
+              _allowed_peers),
 )
 
 STAKE_KEYS = (

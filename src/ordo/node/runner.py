@@ -144,7 +144,8 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
             node.add_new_block_listener(metrics.events.on_block)
             on_message = metrics.events.counting(driver.on_peer_message)
         network = PeerNetwork(
-            node_key, NetworkConfig(chain_id=genesis.chain_id, static_peers=config.peers),
+            node_key, NetworkConfig(chain_id=genesis.chain_id, static_peers=config.peers,
+                                    allowlist=config.allowed_peers),
             on_message=on_message, on_peer_connected=driver.on_peer_connected,
             on_peer_disconnected=driver.on_peer_disconnected,
         )
