@@ -7,16 +7,21 @@ FLOW = 1
 ARITH = 2
 MEMORY = 3
 COPY = 4
+STORAGE = 5
+ACCOUNT = 6
 
 PART_NAMES = {FLOW: "step/StepFlow", ARITH: "step/StepArith", MEMORY: "step/StepMemory",
-              COPY: "step/StepCopy"}
+              COPY: "step/StepCopy", STORAGE: "step/StepStorage", ACCOUNT: "step/StepAccount"}
+MPT_SERVICE = "step/StepMpt"
+"""Mpt.vy in a contract of its own, which the storage and account parts call."""
 
 ARITH_OPS = frozenset([*range(0x01, 0x0C), *range(0x10, 0x1E)])
 MEMORY_OPS = frozenset([0x20, 0x51, 0x52, 0x53, *range(0xA0, 0xA5), 0xF3, 0xFD])
 COPY_OPS = frozenset([0x35, 0x37, 0x39, 0x3E, 0x40, 0x49, 0x5E])
-NOT_YET_OPS = frozenset([0x31, 0x3B, 0x3C, 0x3F, 0x47, 0x54, 0x55, 0x5C, 0x5D,
-                         0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA, 0xFF])
-"""Account, storage and transient instructions wait for Mpt.vy; the frame family for CALL."""
+STORAGE_OPS = frozenset([0x54, 0x55, 0x5C, 0x5D])
+ACCOUNT_OPS = frozenset([0x31, 0x3B, 0x3C, 0x3F, 0x47])
+NOT_YET_OPS = frozenset([0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA, 0xFF])
+"""The frame family (CALL, CREATE, SELFDESTRUCT): docs/fault_proofs.md 3.4."""
 
 
 def part_of(opcode: int) -> int:
@@ -28,6 +33,10 @@ def part_of(opcode: int) -> int:
         return MEMORY
     if opcode in COPY_OPS:
         return COPY
+    if opcode in STORAGE_OPS:
+        return STORAGE
+    if opcode in ACCOUNT_OPS:
+        return ACCOUNT
     return FLOW  # stack, flow, constants, and every undefined opcode (an exceptional halt)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ordo.faultproof.machine_state import MachineState
+from ordo.faultproof.machine_state import Frame, MachineState
 from ordo.faultproof.tracer import TraceStep
 from ordo.faultproof.witness import Proofs
 from ordo.faultproof.witness_codec import decode_witness
@@ -34,6 +34,13 @@ class Step:
     @property
     def opcode(self) -> int:
         return self.step.opcode
+
+    @property
+    def frame(self) -> Frame:
+        """The pre-state's frame (a phase-3 state always has one)."""
+        frame = self.pre.frame
+        assert isinstance(frame, Frame)
+        return frame
 
 
 def _kind(step: TraceStep, proofs: Proofs) -> tuple[object, ...]:

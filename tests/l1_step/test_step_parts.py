@@ -11,13 +11,15 @@ from dataclasses import replace
 
 import pytest
 
+from ordo.faultproof.cells import cell_proof, cell_root
 from ordo.faultproof.opcodes import FRAME_OPCODES, OPS
 from ordo.faultproof.step import stack_fold
+from ordo.faultproof.witness import CellProof
 from ordo.faultproof.witness_codec import encode_witness
 from ordo.l1.compiler import CONTRACTS_DIR, compile_contract
 from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .routes import ARITH, PART_NAMES, routes_table
+from .routes import ARITH, FLOW, MPT_SERVICE, PART_NAMES, routes_table
 from .steps import Step, first_step
 from .verifier import ROUTER, STEP_GAS, Verifier, deploy_verifier, on_chain
 
@@ -30,7 +32,7 @@ def verifier(chain: AnvilChain) -> Iterator[Verifier]:
 
 
 def test_every_part_fits_the_code_size_limit() -> None:
-    for name in (*PART_NAMES.values(), ROUTER):
+    for name in (*PART_NAMES.values(), ROUTER, MPT_SERVICE):
         size = len(compile_contract(name).runtime_bytecode)
         assert 0 < size < EIP170_LIMIT, (name, size)
 
@@ -67,11 +69,11 @@ def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
     short = add.step.witness[:32 * 60]
     assert on_chain(verifier, add.step.pre, short) == "StepVerifier: witness too short"
     stop = first_step(0x00)
-    deep = replace(stop.pre, frame=replace(stop.pre.frame, depth=1))
+    deep = replace(stop.pre, frame=replace(stop.frame, depth=1))
     assert _call(verifier, stop, deep) == \
         "StepVerifier: a halt at depth > 0 returns to a caller: not verifiable yet"
     halt = first_step(0x01, "underflow")
-    deep = replace(halt.pre, frame=replace(halt.pre.frame, depth=1))
+    deep = replace(halt.pre, frame=replace(halt.frame, depth=1))
     assert _call(verifier, halt, deep) == \
         "StepVerifier: an exceptional halt at depth > 0 returns to a caller: not verifiable yet"
     # a part called directly with an opcode of another part (a witness lying to the router)
@@ -80,7 +82,7 @@ def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
     assert _reason(result) == "StepVerifier: opcode routed to the wrong part"
     # a KECCAK256 of 2,000 bytes the frame can pay for touches 63 cells: not verifiable yet
     keccak = first_step(0x20)
-    frame = keccak.pre.frame
+    frame = keccak.frame
     below = keccak.proofs.stack.below
     big = replace(keccak.pre, frame=replace(frame, gas=10**7,
                                             stack_hash=stack_fold(below, [2000, 0])))
@@ -98,3 +100,19 @@ def _reason(call: object) -> str:
     except ContractLogicError as error:
         return str(error.message).removeprefix("execution reverted: ")
     raise AssertionError("the call did not revert")
+
+
+def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
+    """CALL, CREATE, SELFDESTRUCT and the rest (3.4): the router refuses them by the opcode the
+    witness names, and a part given one directly refuses it after checking the code cell."""
+    base = first_step(0x00)
+    for opcode in FRAME_OPCODES:
+        code = bytes([opcode])
+        frame = replace(base.frame, code_root=cell_root(code), code_size=1, pc=0)
+        pre = replace(base.pre, frame=frame)
+        proofs = replace(base.proofs, code=CellProof(0, code + bytes(31), cell_proof(code, 0)))
+        reason = f"StepVerifier: opcode 0x{opcode:02x} not verifiable yet"
+        assert _call(verifier, base, pre, proofs) == reason
+        witness = encode_witness(pre, proofs)
+        direct = verifier.parts[FLOW].functions.step(pre.commitment(), witness)
+        assert _reason(direct) == reason

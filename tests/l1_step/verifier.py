@@ -14,9 +14,9 @@ from ordo.faultproof.tracer import MessageCall, Trace, trace_message_call
 from ordo.l1.compiler import compile_contract
 from tests.faultproof.corpus import Case
 from tests.faultproof.evm_reference import BLOCK, CALLER, TARGET, Account, make_state
-from tests.l1_contracts.anvil_chain import AnvilChain
+from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, AnvilChain
 
-from .routes import ARITH, COPY, FLOW, MEMORY, PART_NAMES
+from .routes import ACCOUNT, MPT_SERVICE, PART_NAMES, STORAGE
 
 ROUTER = "step/StepRouter"
 STEP_ABI: list[dict[str, Any]] = [{
@@ -34,17 +34,41 @@ STEP_GAS = 29_000_000
 class Verifier:
     router: Contract
     parts: dict[int, Contract]
+    mpt: Contract
+
+
+DEPLOY_GAS = 8_000_000
+"""A part near the 24,576-byte limit costs about 5.4 M gas to deploy (200 per byte of code plus
+its init code as calldata): more than the shared fixture's fixed allowance."""
+
+
+def _deploy(chain: AnvilChain, abi: list[dict[str, Any]], bytecode: bytes,
+            *args: object) -> Contract:
+    sender = chain.accounts[0]
+    factory = chain.w3.eth.contract(abi=abi, bytecode=bytecode)
+    transaction = factory.constructor(*args).build_transaction({
+        "from": sender.address, "gas": DEPLOY_GAS, "chainId": ANVIL_CHAIN_ID,
+        "nonce": chain.w3.eth.get_transaction_count(sender.address, "pending"),
+    })
+    signed = sender.sign_transaction(transaction)
+    receipt = chain.w3.eth.wait_for_transaction_receipt(
+        chain.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=30)
+    assert receipt["status"] == 1 and receipt["contractAddress"] is not None, receipt
+    return chain.w3.eth.contract(address=receipt["contractAddress"], abi=abi)
 
 
 def deploy_verifier(chain: AnvilChain) -> Verifier:
+    compiled = compile_contract(MPT_SERVICE)
+    mpt = _deploy(chain, compiled.abi, compiled.bytecode)
     parts = {}
     for part, name in PART_NAMES.items():
         compiled = compile_contract(name)
-        parts[part] = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode)
+        args = (mpt.address,) if part in (STORAGE, ACCOUNT) else ()
+        parts[part] = _deploy(chain, compiled.abi + STEP_ABI, compiled.bytecode, *args)
     compiled = compile_contract(ROUTER)
-    router = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, parts[FLOW].address,
-                               parts[ARITH].address, parts[MEMORY].address, parts[COPY].address)
-    return Verifier(router, parts)
+    router = _deploy(chain, compiled.abi + STEP_ABI, compiled.bytecode,
+                               *(parts[part].address for part in sorted(PART_NAMES)))
+    return Verifier(router, parts, mpt)
 
 
 def trace_case(case: Case) -> Trace:

@@ -67,72 +67,25 @@ struct Run:
 
 @internal
 @view
-def _frame_at(at: uint256) -> machine.Frame:
-    return machine.Frame(
-        parent_frame=w.word(at + 0),
-        depth=w.uint(at + 32),
-        address=w.uint(at + 64),
-        caller=w.uint(at + 96),
-        value=w.uint(at + 128),
-        is_static=w.uint(at + 160),
-        code_root=w.word(at + 192),
-        code_size=w.uint(at + 224),
-        jumpdests_root=w.word(at + 256),
-        calldata_root=w.word(at + 288),
-        calldata_size=w.uint(at + 320),
-        pc=w.uint(at + 352),
-        gas=w.uint(at + 384),
-        stack_hash=w.word(at + 416),
-        stack_size=w.uint(at + 448),
-        memory_root=w.word(at + 480),
-        memory_size=w.uint(at + 512),
-        returndata_root=w.word(at + 544),
-        returndata_size=w.uint(at + 576),
-        entry_snapshot=w.word(at + 608))
+def _part(at: uint256, words: uint256) -> Bytes[STATE_WORDS * 32]:
+    """@notice `words` words of the pre-state preimage from word `at` (checked to be there)."""
+    w.need(STATE_WORDS * 32)
+    whole: Bytes[STATE_WORDS * 32] = slice(msg.data, w.base(), STATE_WORDS * 32)
+    return slice(whole, 32 * at, 32 * words)
 
 
 @internal
 @view
 def block() -> machine.Block:
-    """@notice The block part of the pre-state (already checked by begin())."""
-    return machine.Block(
-        number=w.uint(32),
-        timestamp=w.uint(64),
-        coinbase=w.uint(96),
-        gas_limit=w.uint(128),
-        base_fee=w.uint(160),
-        prev_randao=w.word(192),
-        chain_id=w.uint(224),
-        parent_output_root=w.word(256),
-        inputs_hash=w.word(288),
-        block_hashes_root=w.word(320))
+    """@notice The block part of the pre-state (checked by begin())."""
+    return abi_decode(self._part(1, 10), machine.Block)
 
 
 @internal
 @view
 def tx() -> machine.Tx:
-    """@notice The transaction part of the pre-state (already checked by begin())."""
-    return machine.Tx(
-        origin=w.uint(352),
-        gas_price=w.uint(384),
-        tx_index=w.uint(416),
-        tx_start_state_root=w.word(448),
-        blob_hashes_root=w.word(480))
-
-
-@internal
-@view
-def _context() -> machine.Context:
-    return machine.Context(
-        state_root=w.word(512),
-        accessed_root=w.word(544),
-        created_root=w.word(576),
-        transient_root=w.word(608),
-        refund=w.uint(640),
-        logs_hash=w.word(672),
-        logs_count=w.uint(704),
-        cumulative_gas=w.uint(736),
-        receipts_root=w.word(768))
+    """@notice The transaction part of the pre-state (checked by begin())."""
+    return abi_decode(self._part(11, 5), machine.Tx)
 
 
 @internal
@@ -157,14 +110,17 @@ def begin() -> Run:
     """
     w.check_calldata()
     pre_state: bytes32 = w.pre_state()
+    # the parts are hashed as they lie (each is abi(...) of its words) and decoded once
     phase: uint256 = w.uint(0)
-    block_h: bytes32 = machine.block_hash(self.block())
-    tx_h: bytes32 = machine.tx_hash(self.tx())
-    ctx: machine.Context = self._context()
-    frame: machine.Frame = self._frame_at(FRAME_AT)
-    assert machine.state_hash(phase, block_h, tx_h, machine.context_hash(ctx),
-                              machine.frame_hash(frame)) == pre_state, \
+    block_h: bytes32 = keccak256(self._part(1, 10))
+    tx_h: bytes32 = keccak256(self._part(11, 5))
+    context_words: Bytes[STATE_WORDS * 32] = self._part(16, 9)
+    frame_words: Bytes[STATE_WORDS * 32] = self._part(25, 20)
+    assert machine.state_hash(phase, block_h, tx_h, keccak256(context_words),
+                              keccak256(frame_words)) == pre_state, \
         "StepVerifier: the witness's pre-state does not hash to pre_state"
+    ctx: machine.Context = abi_decode(context_words, machine.Context)
+    frame: machine.Frame = abi_decode(frame_words, machine.Frame)
     assert phase == PHASE_EVM, "StepVerifier: not a phase-3 (EVM) state"
     proofs: uint256 = w.uint(STATE_WORDS * 32)
     pc: uint256 = frame.pc
