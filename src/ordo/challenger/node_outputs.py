@@ -4,14 +4,28 @@ holds, computed where the batcher and ``ordo_outputAtBlock`` compute it
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from eth.abc import BlockHeaderAPI
+
 from ordo.core.output_root import OutputRoot
-from ordo.execution.output_roots import output_root_at
-from ordo.node.chain import Chain
+from ordo.execution.output_roots import ProofSource, output_root_at
 from ordo.settlement.l2_readers import L2Unavailable
 
 
+class ChainView(Protocol):
+    """What of ``ordo.node.chain.Chain`` the challenger reads."""
+
+    @property
+    def engine(self) -> ProofSource: ...
+
+    def head_number(self) -> int: ...
+
+    def header_at(self, number: int) -> BlockHeaderAPI: ...
+
+
 class ChainOutputs:
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: ChainView) -> None:
         self.chain = chain
         self.where = "this node's chain"
 
