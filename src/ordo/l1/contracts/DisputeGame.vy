@@ -11,8 +11,9 @@
 @dev Model: OP Stack's FaultDisputeGame (positions as generalized indexes, attack = 2p,
      defend = 2(p + 1), trace ancestors, subgame resolution in bounded chunks with the leftmost
      uncountered child as the winner, pull payments). Differences: one contract holds the game
-     of every batch (game id per batch header hash, one tree per header so challengers never
-     queue behind each other); moves name the batch header hash; a clock extension is uniform
+     of every batch (one tree per landing of a header, so challengers never queue behind each
+     other; void once the batch leaves the inbox); moves name the batch header hash; claims are
+     packed in four storage slots; a clock extension is uniform
      (no doubling at the split) so the longest game has the closed bound `max_game_duration()`;
      the root claim is bonded by the signers' stake, not by ETH.
 
