@@ -72,6 +72,8 @@ def test_a_wrong_root_loses_to_one_honest_player(chain: AnvilChain, strategy: St
     honest = Honest(setup, batch, honest_account, game_id, header_hash)
     opponent = Opponent(setup, batch, colluder, honest_account, game_id, header_hash, strategy)
     claims = play(setup, honest, opponent)
+    steps = sum(1 for claim in setup.claims(game_id) if claim.countered_by != ZERO)
+    print(f"{strategy.__name__}: {claims} claims, {steps} steps")
     assert claims > 10
     bonds = chain.w3.eth.get_balance(setup.game.address)
     signers = setup.signer_list()
