@@ -27,6 +27,12 @@
 
      A signer address stays bound to the owner that first registered it, even after
      `update_signer`, so votes signed with an old key can still be reported against its owner.
+
+     Disproved roots. The dispute game named once by the owner (`set_dispute_game`, with the
+     share `dispute_slash_bps`) slashes every signer of a batch header whose output root lost
+     (`slash_signers`), and receives the tokens for the winner. The exit delay exceeds the
+     inbox's window plus its longest dispute, so a signer that starts its exit when it signs
+     is still here when the game ends.
 """
 
 from ethereum.ercs import IERC20
