@@ -6,6 +6,7 @@ wins a game the opponent abandons, and says loudly what it cannot answer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
@@ -48,11 +49,11 @@ def output_half(strategy: Strategy) -> Strategy:
 
 
 @asynccontextmanager
-async def challenger(chain: AnvilChain, setup: DisputeSetup, source: ToyTraceSource
-                     ) -> AsyncIterator[ChallengerService]:
+async def challenger(chain: AnvilChain, setup: DisputeSetup, source: ToyTraceSource,
+                     key_index: int = HONEST_KEY_INDEX) -> AsyncIterator[ChallengerService]:
     url = str(chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
     async with L1Client(url) as client:
-        key = bytes(chain.accounts[HONEST_KEY_INDEX].key)
+        key = bytes(chain.accounts[key_index].key)
         dispute_chain = DisputeChain(client, bytes.fromhex(setup.inbox.address[2:]))
         yield ChallengerService(dispute_chain, LocalAccount(client, key), source, interval=0)
 
@@ -225,3 +226,31 @@ async def test_killed_and_restarted_mid_game_it_finishes_the_game(chain: AnvilCh
                          if c.claimant == honest.address]
         assert len(honest_claims) == len(set(honest_claims)), "no move made twice"
         assert await finish(setup, restarted, game_id) == LOST
+
+
+async def test_two_honest_nodes_play_as_one_and_never_repeat_a_move(chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
+    get_opponent = opponent(setup, batches[1], colluder, honest, header_hash, attack_wrong)
+    async with challenger(chain, setup, ToyTraceSource(batches)) as first, \
+            challenger(chain, setup, ToyTraceSource(batches), key_index=6) as second:
+        opened = await asyncio.gather(first.round(), second.round())  # the same L1 state
+        assert sorted(len(sent) for sent in opened) == [0, 1], "one open lands"
+        assert first.state.raced + second.state.raced == 1
+        assert first.state.failed == second.state.failed == 0
+        game_id = int(setup.game.functions.game_count().call())
+        for _ in range(30):
+            sent = await asyncio.gather(first.round(), second.round())
+            countered = get_opponent(game_id).moves(setup.claims(game_id))
+            send_many(chain, countered, colluder)
+            if not any(sent) and not countered:
+                break
+        claims = setup.claims(game_id)
+        made = [(c.parent, c.position, c.claim) for c in claims
+                if c.claimant in (honest.address, chain.accounts[6].address)]
+        assert len(made) == len(set(made)), "no honest move landed twice"
+        assert {c.claimant for c in claims[1:]} >= {honest.address, colluder.address}
+        # a repeat that both sent in the same block reverts on chain and is told apart
+        assert first.state.failed == second.state.failed == 0
+        assert await finish(setup, first, game_id) == LOST

@@ -24,14 +24,16 @@ from ordo.challenger.solver import (
     ResolveClaim,
     Step,
 )
+from ordo.core.call import CallRequest
 from ordo.derivation.inbox_batches import accepted_batch, batch_accepted_topic, decode_submit_batch
 from ordo.l1.chain_records import L1Receipt, LogFilter
 from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
 from ordo.l1.contract_handle import ContractHandle
-from ordo.l1.contract_transactions import wait_for_success
+from ordo.l1.contract_transactions import TransactionReverted, wait_for_success
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import game_at, inbox_at
+from ordo.l1.rpc_errors import L1RpcError
 
 UINT64_MASK = (1 << 64) - 1
 RESOLVE_CHUNK = 0
@@ -210,7 +212,27 @@ class DisputeChain:
         game = await self.game()
         function, arguments, value = await self._call_of(action)
         sent = await game.transact(account, function, *arguments, value=value)
-        return await wait_for_success(game, account, function, sent.tx_hash, timeout=timeout)
+        try:
+            return await wait_for_success(game, account, function, sent.tx_hash,
+                                          timeout=timeout)
+        except TransactionReverted as error:
+            # Usually another player's same move landed first in the block: say why, from the
+            # state after that block.
+            reason = await self._reason_after(game, account, function, arguments, value,
+                                              error.receipt.block_number)
+            raise TransactionReverted(f"{error}: {reason}", error.tx_hash, error.receipt) \
+                from error
+
+    async def _reason_after(self, game: ContractHandle, account: LocalAccount, function: str,
+                            arguments: tuple[Any, ...], value: int, block: int) -> str:
+        try:
+            await self.client.call(CallRequest(sender=account.address, to=game.address,
+                                               value=value,
+                                               data=game.encode_call(function, *arguments)),
+                                   block)
+        except L1RpcError as error:
+            return error.revert_reason or error.message
+        return "no revert when replayed after its block"
 
     async def _call_of(self, action: Action) -> tuple[str, tuple[Any, ...], int]:
         if isinstance(action, Open):

@@ -82,6 +82,8 @@ class ChallengerStatus:
     games: tuple[GameSummary, ...] = ()
     sent: Counter[str] = field(default_factory=Counter)
     failed: int = 0
+    raced: int = 0
+    """Actions another player made first (the contract refused ours as a repeat)."""
     blocked: int = 0
     error: str | None = None
 
@@ -97,6 +99,7 @@ class ChallengerStatus:
             "games": [game.to_json() for game in self.games],
             "sent": dict(self.sent),
             "failed": self.failed,
+            "raced": self.raced,
             "blocked": self.blocked,
             "error": self.error,
         }
@@ -131,8 +134,9 @@ class ChallengerService:
                 await self.round()
                 self.state.error = None
             except NoDisputeGame as error:
+                if self.state.error != str(error):  # once, not every round
+                    log.info("challenger idle: %s", error)
                 self.state.error = str(error)
-                log.info("challenger idle: %s", error)
             except (L1Error, OSError, TimeoutError, RuntimeError) as error:
                 self.state.error = str(error)
                 log.warning("challenger round failed: %s", error)
@@ -152,10 +156,14 @@ class ChallengerService:
             try:
                 receipt = await self.chain.send(self.account, action, self.receipt_timeout)
             except L1Error as error:
-                # Another honest player may have made the same move first; the next round
-                # re-reads the game and decides again.
-                self.state.failed += 1
-                log.warning("challenger: %s failed: %s", line, error)
+                # The next round re-reads the game and decides again.
+                if _done_by_another(error):
+                    # Every node runs a challenger: another honest player was first.
+                    self.state.raced += 1
+                    log.info("challenger: %s: done by another player first (%s)", line, error)
+                else:
+                    self.state.failed += 1
+                    log.warning("challenger: %s failed: %s", line, error)
                 continue
             self.state.sent[ACTION_KINDS[type(action)]] += 1
             landed.append(action)
@@ -229,6 +237,16 @@ class ChallengerService:
                 for claim in game.claims),
             tuple(f"claim {item.claim_index}: {item.reason}" for item in blocked))
         return summary, moves
+
+
+REPEAT_REASONS = ("the same claim is already made there", "is already disputed in game",
+                  "the claim is already stepped on", "the claim is already resolved",
+                  "the game is resolved", "no credit for that recipient")
+"""DisputeGame's refusals of something already done (by another honest node, usually)."""
+
+
+def _done_by_another(error: L1Error) -> bool:
+    return any(text in str(error) for text in REPEAT_REASONS)
 
 
 def plan_moves(actions: list[Action]) -> list[Move]:
