@@ -250,7 +250,8 @@ def _rlp_item(head: uint256, start: uint256, limit: uint256) -> Item:
     """
     @notice The canonical RLP item whose header starts at `start` (before `limit`: every
             caller reads items only while bytes are left) and that ends by `limit`; `head` is
-            the 32 bytes from `start` on (a header and the byte after it are all it reads).
+            the 32 bytes from `start` on (a header is at most 3 bytes, and a one-byte string's
+            byte follows its header).
     """
     prefix: uint256 = head >> 248
     if prefix < 128:
@@ -377,17 +378,16 @@ def _node_items(data: Bytes[NODE_BUFFER], start: uint256, end: uint256) -> Items
 
 @internal
 @pure
-def _check_reference(item: Item, allow_empty: bool):
-    """@notice A child reference: empty (absent; branches only), a 32-byte hash, or a node
-            embedded because its encoding is shorter than 32 bytes."""
+def _check_extension_child(item: Item):
+    """@notice An extension's child reference: a 32-byte hash, or a node embedded because its
+            encoding is shorter than 32 bytes (a branch's references are checked as its items
+            are read, _node_items)."""
     if item.is_list:
         if not (item.end - item.start < 32):
             self._fail(9)  # embedded node of 32 bytes or more
         return
-    if item.length == 0:
-        if not (allow_empty):
-            self._fail(10)  # extension has an empty child
-        return
+    if not (item.length != 0):
+        self._fail(10)  # extension has an empty child
     if not (item.length == 32):
         self._fail(11)  # child reference is neither a hash nor an embedded node
 
@@ -457,7 +457,7 @@ def _check_node(data: Bytes[NODE_BUFFER], start: uint256, end: uint256, depth: u
         self._fail(23)  # extension path is empty
     if not (depth + nibbles < KEY_NIBBLES):
         self._fail(24)  # extension path reaches the key's end
-    self._check_reference(self._unpack(items[1]), False)
+    self._check_extension_child(self._unpack(items[1]))
     return Node(items=items, kind=KIND_EXTENSION, path=path, path_len=nibbles)
 
 
