@@ -4,8 +4,8 @@ tracer is checked on against py-evm (tests/faultproof/corpus.py), one per kind.
 The corpus has about 1,900 steps; most repeat a kind already seen (a PUSH1 that continues, the
 thousand DUP1s of the overflow case). A kind is the opcode with what the witness holds (a halt's
 snapshot, the number of memory and source cells, a PUSH's second code cell, a jump-destination
-cell), and for arithmetic the operands themselves, since there every edge value is its own
-case. That keeps a few hundred calls on anvil, every instruction and halt of the corpus among
+cell, which trie proofs and extra nodes), and for arithmetic the operands themselves, since
+there every edge value is its own case. That keeps a few hundred calls on anvil, every instruction and halt of the corpus among
 them.
 """
 
@@ -46,9 +46,12 @@ class Step:
 def _kind(step: TraceStep, proofs: Proofs) -> tuple[object, ...]:
     if step.opcode in ARITH_OPS:
         return (step.opcode, tuple(proofs.stack.items))
+    tries = (proofs.account, proofs.accessed, proofs.storage, proofs.original_account,
+             proofs.original_storage, proofs.transient)
     return (step.opcode, proofs.snapshot.state_root != bytes(32), len(proofs.memory),
             len(proofs.source), proofs.code_next.index, proofs.jumpdest.index > 0,
-            bool(proofs.jumpdest.cell != bytes(32)))
+            bool(proofs.jumpdest.cell != bytes(32)),
+            tuple((len(t.proof) > 0, len(t.extra) > 0) for t in tries))
 
 
 @cache
