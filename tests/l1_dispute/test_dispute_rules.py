@@ -480,3 +480,29 @@ def test_a_game_whose_batch_left_the_inbox_is_void(setup: DisputeSetup) -> None:
     assert setup.inbox.functions.dispute_status(1).call() == 0
     send_one(chain, setup.open_call(1, later_hash, b"\x82" * 32), griefer, setup.bond(1))
     assert game.game_of_batch(1).call() == 3
+
+
+def test_a_lost_batch_rewinds_the_forced_queue_position_and_the_epoch(
+        setup: DisputeSetup) -> None:
+    chain, inbox = setup.chain, setup.inbox.functions
+    rollup = setup.rollup
+    first_epoch = rollup.epoch
+    rollup.submit(rollup.header(0, 1, 2, output_root=b"\x91" * 32, inputs_root=INPUTS_ROOT))
+    rollup.enqueue()
+    rollup.pools.advance_epoch()
+    later_epoch = int(rollup.pools.pool.functions.current_epoch().call())
+    header = rollup.header(1, 3, 4, output_root=b"\x92" * 32, inputs_root=INPUTS_ROOT,
+                           forced_through=1, epoch=later_epoch)
+    rollup.submit(header)
+    assert (inbox.forced_through().call(), inbox.last_epoch().call()) == (1, later_epoch)
+    game_id = 1
+    send_one(chain, setup.open_call(1, rollup.digest(header), b"\x93" * 32), chain.accounts[4],
+             setup.bond(1))
+    chain.increase_time(MAX_CLOCK + 1)
+    for index in (1, 0):
+        send_one(chain, setup.game.functions.resolve_claim(game_id, index, 0), chain.accounts[6])
+    send_one(chain, setup.game.functions.resolve(game_id, setup.signer_list()),
+             chain.accounts[6])
+    assert (inbox.next_index().call(), inbox.last_block().call()) == (1, 2)
+    assert (inbox.forced_through().call(), inbox.last_epoch().call()) == (0, first_epoch)
+    assert first_epoch != later_epoch
