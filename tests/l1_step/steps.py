@@ -5,8 +5,8 @@ The corpus has about 1,900 steps; most repeat a kind already seen (a PUSH1 that 
 thousand DUP1s of the overflow case). A kind is the opcode with what the witness holds (a halt's
 snapshot, the number of memory and source cells, a PUSH's second code cell, a jump-destination
 cell, which trie proofs and extra nodes), and for arithmetic the operands themselves, since
-there every edge value is its own case. That keeps a few hundred calls on anvil, every instruction and halt of the corpus among
-them.
+there every edge value is its own case. That keeps a few hundred calls on anvil, every
+instruction and halt of the corpus among them.
 """
 
 from __future__ import annotations

@@ -105,6 +105,14 @@ def test_a_tampered_witness_is_refused(verifier: Verifier) -> None:
              "memory cells given that the step does not read")
     _refused(verifier, add, _witness(add, parent=replace(add.frame, pc=1)),
              "parent frame given (no step of version 1 reads it)")
+    _refused(verifier, add, _witness(add, code_next=add.proofs.code),
+             "code_next given but not read")
+    _refused(verifier, add, _witness(add, code=replace(add.proofs.code,
+                                                       index=add.proofs.code.index + 1)),
+             "code cell index is not the one the pc needs")
+    underflow = first_step(0x01, "underflow")
+    _refused(verifier, underflow, _witness(underflow, stack=add.proofs.stack),
+             "stack given but not read")
 
 
 def test_tampered_memory_and_source_cells_are_refused(verifier: Verifier) -> None:
@@ -126,6 +134,10 @@ def test_tampered_memory_and_source_cells_are_refused(verifier: Verifier) -> Non
              "source cell does not prove against its root")
     _refused(verifier, load, _witness(load, source=(*load.proofs.source, load.proofs.code)),
              "source cells given that the step does not read")
+    _refused(verifier, load, _witness(load, source=()), "too few source cells")
+    _refused(verifier, load, _witness(load, source=(replace(load.proofs.source[0], index=7),
+                                                   *load.proofs.source[1:])),
+             "source cell index is not the one the step needs")
 
 
 def test_tampered_halts_and_jumps_are_refused(verifier: Verifier) -> None:

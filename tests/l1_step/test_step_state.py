@@ -12,11 +12,12 @@ import pytest
 from web3.exceptions import ContractLogicError
 
 from ordo.faultproof.witness import TrieProof
-from ordo.faultproof.witness_codec import encode_witness
+from ordo.faultproof.witness_codec import decode_witness, encode_witness
+from tests.faultproof.corpus import CASES
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .steps import Step, selected_steps
-from .verifier import STEP_GAS, Verifier, deploy_verifier, on_chain
+from .verifier import STEP_GAS, Verifier, deploy_verifier, on_chain, trace_case
 
 TRIE_FIELDS = ("account", "accessed", "storage", "original_account", "original_storage",
                "transient")
@@ -107,3 +108,21 @@ def test_calldata_that_is_not_step_is_refused(verifier: Verifier) -> None:
     service = verifier.mpt.functions.read(bytes(32), bytes(32), 100)
     with pytest.raises(ContractLogicError, match="trie proof cut short"):
         service.call({"gas": STEP_GAS})
+
+
+def test_a_refund_counter_that_would_go_below_zero_is_refused(verifier: Verifier) -> None:
+    """Slot 1 (original 5) written 5 -> 0 -> 5: the second SSTORE takes back the 4,800 the first
+    added. From a pre-state whose refund counter is 0 that is refused, never wrapped."""
+    case = next(c for c in CASES if c.name == "storage")
+    restore = [s for s in trace_case(case).steps if s.opcode == 0x55][1]
+    pre, proofs = decode_witness(restore.witness)
+    assert pre.context.refund == 4800
+    broke = replace(pre, context=replace(pre.context, refund=0))
+    assert on_chain(verifier, broke.commitment(), encode_witness(broke, proofs)) == \
+        "StepVerifier: the refund counter would go below zero"
+
+
+def test_the_mpt_service_refuses_a_stored_value_over_128_bytes(verifier: Verifier) -> None:
+    call = verifier.mpt.functions.write(bytes(32), bytes(32), [bytes(32)] * 4, 129, 0, 0)
+    with pytest.raises(ContractLogicError, match="a stored value over 128 bytes"):
+        call.call({"gas": STEP_GAS})
