@@ -25,6 +25,7 @@ from ordo.challenger.solver import (
     Resolve,
     ResolveClaim,
     Step,
+    countered,
     credit_claims,
     honest_flags,
     resolutions,
@@ -222,20 +223,39 @@ def test_the_step_half_without_a_tracer_is_blocked_loudly_and_the_rest_is_played
 
 def test_resolution_goes_bottom_up_once_clocks_run_out() -> None:
     trace = synthetic_trace()
+    depth_max = RULES.max_game_depth
     sim = game_with(wrong(trace.root))
     for action in respond(sim.view(), trace, RULES, sim.now).actions:
         sim.apply(action)
+    dishonest = sim.move(1, wrong(trace.value(4, depth_max)), True, OPPONENT)
+    sim.now += 10
+    for action in respond(sim.view(), trace, RULES, sim.now).actions:
+        sim.apply(action)
     assert resolutions(sim.view(), RULES, sim.now) == ()
+    # the deepest claim's clock runs out first: only it is ready
+    first_out = sim.now + MAX_CLOCK - 10
+    assert resolutions(sim.view(), RULES, first_out) == ()
     later = sim.now + MAX_CLOCK
-    assert resolutions(sim.view(), RULES, later) == (ResolveClaim(1, 1),)
+    assert resolutions(sim.view(), RULES, later) == (
+        ResolveClaim(1, 3), ResolveClaim(1, dishonest), ResolveClaim(1, 1),
+        ResolveClaim(1, 0), Resolve(1, root_lost=True))
     from dataclasses import replace
+    sim.claims[3] = replace(sim.claims[3], resolved=True)
+    sim.claims[2] = replace(sim.claims[2], resolved=True, countered_by=HONEST)
+    assert resolutions(sim.view(), RULES, later)[0] == ResolveClaim(1, 1)
     sim.claims[1] = replace(sim.claims[1], resolved=True)
-    assert resolutions(sim.view(), RULES, later) == (ResolveClaim(1, 0),)
     sim.claims[0] = replace(sim.claims[0], resolved=True, countered_by=HONEST)
     assert resolutions(sim.view(), RULES, later) == (Resolve(1, root_lost=True),)
     assert credit_claims(HONEST, 0, 0) == ()
     assert credit_claims(HONEST, 1, 0) == (ClaimCredit(HONEST),)
     assert credit_claims(HONEST, 0, 5) == (ClaimCredit(HONEST),)
+
+
+def test_the_predicted_verdict_is_the_simulated_contracts() -> None:
+    for seed in range(40):
+        sim = play_random(seed, seed % 2 == 0, 1 + seed % 7, 1 + seed % 12)
+        assert countered(sim.view())[0] is sim.root_countered()
+        assert countered(sim.view())[0] is (seed % 2 != 0)
 
 
 def test_the_root_claims_clock_starts_at_the_opening() -> None:

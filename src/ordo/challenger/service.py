@@ -152,7 +152,11 @@ class ChallengerService:
         self.state.l1_block = moment.block
         self.state.games = tuple(summaries)
         landed: list[Action] = []
+        stalled: set[int] = set()
         for action, line in zip(planned, describe(planned), strict=True):
+            resolving = action.game_id if isinstance(action, ResolveClaim | Resolve) else None
+            if resolving is not None and resolving in stalled:
+                continue  # its parents' resolution needs the one that failed
             try:
                 receipt = await self.chain.send(self.account, action, self.receipt_timeout)
             except L1Error as error:
@@ -164,6 +168,8 @@ class ChallengerService:
                 else:
                     self.state.failed += 1
                     log.warning("challenger: %s failed: %s", line, error)
+                if resolving is not None:
+                    stalled.add(resolving)
                 continue
             self.state.sent[ACTION_KINDS[type(action)]] += 1
             landed.append(action)

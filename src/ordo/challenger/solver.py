@@ -223,18 +223,44 @@ def _step(game: Game, claim: Claim, trace: BatchTrace, rules: GameRules, attack:
 
 
 def resolutions(game: Game, rules: GameRules, now: int) -> tuple[Action, ...]:
-    """The ``resolve_claim`` calls that can succeed now (clock out, every child resolved),
-    deepest first, then ``resolve`` once the root is resolved."""
+    """Every ``resolve_claim`` that will succeed when sent in this order (children before
+    parents: a claim is ready when its clock ran out and every child is resolved or ready),
+    then ``resolve`` once the root is. One round resolves the whole game."""
     if not game.is_open:
         return ()
-    if game.claims[0].resolved:
-        return (Resolve(game.game_id, root_lost=game.claims[0].stepped_on),)
-    unresolved_parents = {claim.parent_index for claim in game.claims[1:] if not claim.resolved}
-    ready = [claim for claim in game.claims
-             if not claim.resolved and claim.index not in unresolved_parents
-             and not game.can_counter(claim.index, now, rules)]
-    ready.sort(key=lambda claim: (-claim.depth, claim.index))
-    return tuple(ResolveClaim(game.game_id, claim.index) for claim in ready)
+    children = _children(game)
+    ready = [False] * len(game.claims)
+    for claim in reversed(game.claims):
+        ready[claim.index] = claim.resolved or (
+            not game.can_counter(claim.index, now, rules)
+            and all(ready[child] for child in children[claim.index]))
+    pending = sorted((claim for claim in game.claims if ready[claim.index] and not claim.resolved),
+                     key=lambda claim: (-claim.depth, claim.index))
+    actions: list[Action] = [ResolveClaim(game.game_id, claim.index) for claim in pending]
+    if ready[0]:
+        actions.append(Resolve(game.game_id, root_lost=countered(game)[0]))
+    return tuple(actions)
+
+
+def countered(game: Game) -> tuple[bool, ...]:
+    """The contract's verdict on each claim once everything is resolved: countered when
+    stepped on or when any child stands uncountered (a resolved claim records its winner)."""
+    children = _children(game)
+    verdict = [False] * len(game.claims)
+    for claim in reversed(game.claims):
+        if claim.resolved:
+            verdict[claim.index] = claim.stepped_on
+        else:
+            verdict[claim.index] = claim.stepped_on or any(
+                not verdict[child] for child in children[claim.index])
+    return tuple(verdict)
+
+
+def _children(game: Game) -> list[list[int]]:
+    children: list[list[int]] = [[] for _ in game.claims]
+    for claim in game.claims[1:]:
+        children[claim.parent_index].append(claim.index)
+    return children
 
 
 def has_stake(game: Game, player: bytes) -> bool:
@@ -276,5 +302,5 @@ def _describe(action: Action) -> str:
 
 
 __all__ = ["ZERO_ADDRESS", "Action", "Blocked", "ClaimCredit", "Move", "Open", "Plan",
-           "Resolve", "ResolveClaim", "Step", "credit_claims", "describe", "game_side",
+           "Resolve", "ResolveClaim", "Step", "countered", "credit_claims", "describe", "game_side",
            "has_stake", "honest_flags", "resolutions", "respond", "should_open"]
