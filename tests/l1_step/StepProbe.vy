@@ -3,6 +3,7 @@
 
 import cells
 import machine
+import state
 
 
 @external
@@ -40,3 +41,27 @@ def block_hash(b: machine.Block) -> bytes32:
 @pure
 def tx_hash(t: machine.Tx) -> bytes32:
     return machine.tx_hash(t)
+
+
+@external
+@pure
+def decode_account(found: bool, data: Bytes[128]) -> state.Account:
+    return state.decode_account(found, data)
+
+
+@external
+@pure
+def encode_account(a: state.Account) -> Bytes[128]:
+    return state.encode_account(a)
+
+
+@external
+@pure
+def decode_word(found: bool, data: Bytes[128]) -> uint256:
+    return state.decode_word(found, data)
+
+
+@external
+@pure
+def encode_word(number: uint256) -> Bytes[128]:
+    return state.encode_word(number)

@@ -7,6 +7,8 @@ from eth_hash.auto import keccak
 
 from ordo.faultproof.cells import cell_proof, cell_root, root_from_proof, split_cells
 from ordo.faultproof.machine_state import Block, Context, Frame, Tx
+from ordo.faultproof.mpt_proof import BLANK_ROOT
+from ordo.faultproof.step import EMPTY_CODE_HASH, Account, decode_word, encode_word
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .probe import deploy_probe
@@ -60,3 +62,43 @@ def test_state_parts_hash_as_in_python(chain: AnvilChain) -> None:
     assert probe.functions.tx_hash(words(tx)).call() == tx.hash()
     assert probe.functions.context_hash(words(context)).call() == context.hash()
     assert probe.functions.frame_hash(words(frame)).call() == frame.hash()
+
+
+ACCOUNTS = [
+    Account(0, 0, BLANK_ROOT, EMPTY_CODE_HASH), Account(1, 10**18, keccak(b"s"), keccak(b"c")),
+    Account(2**64 - 1, 2**256 - 1, BLANK_ROOT, EMPTY_CODE_HASH), Account(127, 128, keccak(b"x"),
+                                                                        keccak(b"y")),
+]
+
+
+def test_accounts_and_stored_words_as_the_tracer_encodes_them(chain: AnvilChain) -> None:
+    """state.vy's RLP of accounts and stored words equals step.py's, both ways, and refuses
+    what is not one (never reads it as zero)."""
+    probe = deploy_probe(chain)
+    for account in ACCOUNTS:
+        encoded = account.encoded()
+        fields = (True, account.nonce, account.balance, account.storage_root, account.code_hash)
+        assert tuple(probe.functions.decode_account(True, encoded).call()) == fields
+        assert probe.functions.encode_account(fields).call() == encoded
+    exists, *_ = probe.functions.decode_account(False, b"").call()
+    assert exists is False
+    for number in (1, 127, 128, 255, 256, 2**255, 2**256 - 1):
+        stored = encode_word(number)
+        assert stored is not None and probe.functions.encode_word(number).call() == stored
+        assert probe.functions.decode_word(True, stored).call() == decode_word(stored) == number
+    assert probe.functions.encode_word(0).call() == b""
+    assert probe.functions.decode_word(False, b"").call() == 0
+    refused: dict[str, list[tuple[str, object]]] = {
+        "StepVerifier: an account that is not RLP of four items": [
+            ("decode_account", ACCOUNTS[1].encoded()[:-1]), ("decode_account", b"\xc0"),
+            ("decode_account", ACCOUNTS[1].encoded() + b"\x00"), ("decode_word", b"\x81\x05"),
+        ],
+        "StepVerifier: a stored value that is not RLP": [("decode_word", b"\x05\x05")],
+        "StepVerifier: a nonce of 2^64 or more": [
+            ("encode_account", (True, 2**64, 0, BLANK_ROOT, EMPTY_CODE_HASH))],
+    }
+    for reason, calls in refused.items():
+        for name, argument in calls:
+            function = getattr(probe.functions, name)
+            call = function(argument) if name == "encode_account" else function(True, argument)
+            assert chain.revert_reason(call, chain.accounts[0]) == reason, (name, argument)
