@@ -7,6 +7,7 @@
 mod block;
 mod rlp;
 mod rules;
+mod sender;
 mod state;
 mod trie;
 
@@ -255,6 +256,16 @@ fn build_block<'py>(
     output(py, result.map_err(raise)?)
 }
 
+/// Each transaction's sender recovered from its canonical encoding, or None where py-evm's
+/// own path must decide (see native/src/sender.rs).
+#[pyfunction]
+fn recover_senders<'py>(py: Python<'py>, encodings: Vec<Vec<u8>>) -> Vec<Option<Bound<'py, PyBytes>>> {
+    encodings
+        .iter()
+        .map(|encoded| sender::recover(encoded).map(|address| PyBytes::new(py, &address)))
+        .collect()
+}
+
 /// Root of the list trie `rlp(i) -> items[i]` (transactions and receipts roots).
 #[pyfunction]
 fn ordered_trie_root<'py>(py: Python<'py>, items: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
@@ -266,6 +277,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_block, m)?)?;
     m.add_function(wrap_pyfunction!(build_block, m)?)?;
     m.add_function(wrap_pyfunction!(ordered_trie_root, m)?)?;
+    m.add_function(wrap_pyfunction!(recover_senders, m)?)?;
     m.add("InvalidBlock", m.py().get_type::<InvalidBlock>())?;
     m.add("MissingState", m.py().get_type::<MissingState>())?;
     m.add("REVM_VERSION", "43.0.3")?;

@@ -437,24 +437,28 @@ class PyEvmEngine:
     def _transactions_root(self, transactions: Sequence[SignedTransactionAPI]) -> bytes:
         return transactions_root(transactions)
 
-    @staticmethod
-    def _check_senders(block: Block) -> None:
+    def _check_senders(self, block: Block) -> None:
         if len(block.transactions) != len(block.senders):
             raise InvalidBlock(
                 f"{len(block.transactions)} transactions but {len(block.senders)} senders"
             )
         for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
-            if tx.type_id == BLOB_TRANSACTION_TYPE:
-                raise InvalidBlock(f"transaction {index}: blob transactions are not accepted")
-            try:
-                recovered = recover_sender(tx)
-            except RejectedTransaction as error:
-                raise InvalidBlock(f"transaction {index}: {error.message}") from error
-            if recovered != bytes(sender):
-                raise InvalidBlock(
-                    f"transaction {index}: sender 0x{bytes(sender).hex()} does not match "
-                    f"signature (0x{recovered.hex()})"
-                )
+            self._check_sender(index, tx, sender)
+
+    @staticmethod
+    def _check_sender(index: int, tx: SignedTransactionAPI, sender: bytes) -> None:
+        """2.7: no blob transaction, and the signature recovers to the sender given."""
+        if tx.type_id == BLOB_TRANSACTION_TYPE:
+            raise InvalidBlock(f"transaction {index}: blob transactions are not accepted")
+        try:
+            recovered = recover_sender(tx)
+        except RejectedTransaction as error:
+            raise InvalidBlock(f"transaction {index}: {error.message}") from error
+        if recovered != bytes(sender):
+            raise InvalidBlock(
+                f"transaction {index}: sender 0x{bytes(sender).hex()} does not match "
+                f"signature (0x{recovered.hex()})"
+            )
 
     def _account_db(self, header: BlockHeaderAPI) -> AccountDB:
         database, _overlay = open_overlay(self._reader)

@@ -35,6 +35,7 @@ from ordo.execution.header_rules import environment_error, header_mismatch
 from ordo.execution.native_loader import native_module
 
 SET_CODE_TRANSACTION_TYPE = 4
+BLOB_TRANSACTION_TYPE = 3
 STATUS_SUCCESS = b"\x01"
 STATUS_FAILURE = b""
 
@@ -195,6 +196,20 @@ class NativeEngine(PyEvmEngine):
         return ExecutedBlock(block=block, receipts=receipts), out["writes"]
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _check_senders(self, block: Block) -> None:
+        """2.7 with the signatures recovered in the extension; any transaction it does not
+        confirm (a blob type, an odd legacy v, a bad signature, another sender) goes through
+        py-evm's path, which decides and words the refusal."""
+        if len(block.transactions) != len(block.senders):
+            super()._check_senders(block)
+            return
+        recovered = native_module().recover_senders([tx.encode() for tx in block.transactions])
+        for index, (tx, sender, found) in enumerate(
+            zip(block.transactions, block.senders, recovered, strict=True)
+        ):
+            if found is None or found != bytes(sender) or tx.type_id == BLOB_TRANSACTION_TYPE:
+                self._check_sender(index, tx, sender)
 
     def _transactions_root(self, transactions: Sequence[SignedTransactionAPI]) -> bytes:
         root: bytes = native_module().ordered_trie_root([tx.encode() for tx in transactions])
