@@ -11,9 +11,14 @@ from dataclasses import replace
 import pytest
 from web3.exceptions import ContractLogicError
 
-from ordo.faultproof.witness import TrieProof
+from ordo.faultproof import tracer
+from ordo.faultproof.machine_state import Frame, MachineState
+from ordo.faultproof.step import UnsupportedStep, execute
+from ordo.faultproof.witness import Snapshot, TrieProof
 from ordo.faultproof.witness_codec import decode_witness, encode_witness
-from tests.faultproof.corpus import CASES
+from ordo.faultproof.world import Recorder, World
+from tests.faultproof.corpus import CASES, Case
+from tests.faultproof.evm_reference import asm
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .steps import Step, selected_steps
@@ -126,3 +131,30 @@ def test_the_mpt_service_refuses_a_stored_value_over_128_bytes(verifier: Verifie
     call = verifier.mpt.functions.write(bytes(32), bytes(32), [bytes(32)] * 4, 129, 0, 0)
     with pytest.raises(ContractLogicError, match="a stored value over 128 bytes"):
         call.call({"gas": STEP_GAS})
+
+
+def test_sstore_to_an_absent_account_is_refused_as_not_verifiable(
+        verifier: Verifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Impossible for a running contract, refused by the tracer (3.5): the frame's address is
+    made absent from the state at an SSTORE, and the witness the tracer's world gives for the
+    reads before the refusal (the accessed set, the account's absence) is refused the same way
+    on chain."""
+    seen: list[tuple[bytes, bytes]] = []
+    original = tracer.step
+
+    def spy(state: MachineState, world: World) -> tuple[MachineState, bytes]:
+        frame = state.frame
+        if isinstance(frame, Frame) and frame.pc == 4:  # the SSTORE, before it runs
+            absent = replace(state, frame=replace(frame, address=b"\xde" * 20))
+            recorder = Recorder(world)  # reads only: the refusal comes before any write
+            with pytest.raises(UnsupportedStep, match="absent"):
+                execute(absent, recorder)
+            proofs = replace(recorder.proofs(), snapshot=Snapshot())
+            seen.append((absent.commitment(), encode_witness(absent, proofs)))
+        return original(state, world)
+
+    monkeypatch.setattr(tracer, "step", spy)
+    trace_case(Case("sstore", asm(1, 1, "SSTORE", "STOP")))
+    [(pre, witness)] = seen
+    assert on_chain(verifier, pre, witness) == \
+        "StepVerifier: SSTORE to an account absent from the state: not verifiable yet"
