@@ -109,12 +109,14 @@ async def test_alone_it_disputes_a_wrong_root_and_wins_against_colluders(
         chain: AnvilChain) -> None:
     setup = deploy_dispute_setup(chain, max_step_depth=2)
     batches, header_hash = colluding_batch(setup)
+    later = setup.toy(2, 2)  # built on the wrong root: wrong too, and removed with it
+    setup.land(2, 9, 2, wrong(later.root(), 7))
     honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
-    source = ToyTraceSource(batches)
+    source = ToyTraceSource({**batches, 2: later})
     async with challenger(chain, setup, source) as service:
         first = await service.round()
         assert [type(action) for action in first] == [Open]
-        assert first[0].batch_index == 1  # type: ignore[union-attr]
+        assert first[0].batch_index == 1, "only the earliest wrong batch"  # type: ignore[union-attr]
         game_id = await play_out(setup, service, opponent(
             setup, batches[1], colluder, honest, header_hash, every_counter))
         claims = setup.claims(game_id)

@@ -331,3 +331,29 @@ def test_against_any_opponent_every_dishonest_claim_stays_countered(
             assert answered, f"dishonest claim {claim.index} at depth {claim.depth} unanswered"
     assert sim.root_countered() is (not right_root)
     assert respond(sim.view(), trace, RULES, sim.now).actions == ()
+
+
+def test_a_true_step_subgame_root_needs_no_answer() -> None:
+    """docs/fault_proofs.md 6.6: it cannot be defended; the game's rules keep one from
+    countering an honest output leaf, so the claim is put in place by hand here."""
+    from dataclasses import replace
+
+    trace = synthetic_trace()
+    depth_max = RULES.max_game_depth
+    sim = game_with(trace.root)  # the honest player holds the even depths
+    sim.move(0, wrong(trace.value(2, depth_max)), True, OPPONENT)
+    leaf = descend(sim, trace, SPLIT_DEPTH)
+    assert leaf.depth == SPLIT_DEPTH and leaf.claimant == HONEST
+    position = attack_position(leaf.position)
+    with pytest.raises(Refused, match="must not end in it"):
+        sim.move(leaf.index, trace.value(position, depth_max), True, OPPONENT)
+    true_root = replace(leaf, index=len(sim.claims), parent_index=leaf.index,
+                        claimant=OPPONENT, position=position,
+                        value=trace.value(position, depth_max))
+    sim.claims.append(true_root)
+    plan = respond(sim.view(), trace, RULES, sim.now)
+    assert plan.actions == () and plan.blocked == ()
+    # a false one there is attacked
+    sim.claims[-1] = replace(true_root, value=wrong(true_root.value))
+    move = only(respond(sim.view(), trace, RULES, sim.now).actions)
+    assert isinstance(move, Move) and move.parent_index == true_root.index and move.is_attack

@@ -180,19 +180,22 @@ class ChallengerService:
     async def _plan(self, rules: GameRules, moment: L1Moment
                     ) -> tuple[list[Action], list[GameSummary]]:
         actions: list[Action] = []
-        for batch in await self.chain.batches_in_window(moment):
-            if batch.game_id != 0:
-                continue
+        # Only the earliest wrong batch is disputed: its loss removes every later batch (their
+        # games would be void), docs/fault_proofs.md 6.6.
+        for batch in reversed(await self.chain.batches_in_window(moment)):
             trace = await self.traces.batch_trace(batch, rules.max_step_depth)
             if trace is None:
-                continue
+                break  # not judged yet: nothing after it is judged either
             opened = should_open(batch.index, batch.header_hash, batch.output_root, trace, rules)
-            if opened is not None:
+            if opened is None:
+                continue
+            if batch.game_id == 0:
                 log.warning("challenger: batch %d (L2 blocks %d..%d) landed with output root "
                             "0x%s; the honest root is 0x%s: disputing it", batch.index,
                             batch.first_block, batch.last_block, batch.output_root.hex(),
                             trace.root.hex())
                 actions.append(opened)
+            break
         summaries: list[GameSummary] = []
         for game_id in range(1, await self.chain.game_count(moment.block) + 1):
             if await self.chain.game_status(game_id, moment.block) != 1:

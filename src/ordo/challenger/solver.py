@@ -182,17 +182,9 @@ def respond(game: Game, trace: BatchTrace, rules: GameRules, now: int) -> Plan:
         except StepTraceUnavailable as error:
             blocked.append(Blocked(game.game_id, claim.index, str(error)))
             continue
-        except _Unanswerable as error:
-            blocked.append(Blocked(game.game_id, claim.index, str(error)))
-            continue
         if action is not None:
             actions.append(action)
     return Plan(tuple(actions), tuple(blocked))
-
-
-class _Unanswerable(ValueError):
-    """The contract's rules leave no honest counter (never expected against honest parents;
-    reported rather than played wrong)."""
 
 
 def _answer(game: Game, claim: Claim, trace: BatchTrace, rules: GameRules,
@@ -203,8 +195,10 @@ def _answer(game: Game, claim: Claim, trace: BatchTrace, rules: GameRules,
     if agree and claim.is_root:
         return None
     if agree and claim.depth == SPLIT_DEPTH + 1:
-        raise _Unanswerable("it roots a step subgame and agrees with the honest trace, and a "
-                            "step subgame's root can only be attacked")
+        # A true step subgame root cannot be defended and needs no answer
+        # (docs/fault_proofs.md 6.6); the game's rules keep one from countering an honest
+        # output claim anyway (6.2).
+        return None
     position = defend_position(claim.position) if agree else attack_position(claim.position)
     value = trace.value(position, rules.max_game_depth)
     if (claim.index, position, value) in existing:
