@@ -116,3 +116,16 @@ def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
         witness = encode_witness(pre, proofs)
         direct = verifier.parts[FLOW].functions.step(pre.commitment(), witness)
         assert _reason(direct) == reason
+
+
+def test_a_router_whose_part_returns_nothing_refuses(chain: AnvilChain) -> None:
+    """A router deployed with an account without code as a part (a broken deployment) reverts
+    instead of reading a commitment that is not there."""
+    from .verifier import STEP_ABI, deploy_contract
+
+    compiled = compile_contract(ROUTER)
+    nobody = chain.accounts[5].address
+    router = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode, *([nobody] * 6))
+    add = first_step(0x01)
+    assert _reason(router.functions.step(add.step.pre, add.step.witness)) == \
+        "StepVerifier: a part returned no commitment"

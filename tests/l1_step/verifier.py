@@ -42,7 +42,7 @@ DEPLOY_GAS = 8_000_000
 its init code as calldata): more than the shared fixture's fixed allowance."""
 
 
-def _deploy(chain: AnvilChain, abi: list[dict[str, Any]], bytecode: bytes,
+def deploy_contract(chain: AnvilChain, abi: list[dict[str, Any]], bytecode: bytes,
             *args: object) -> Contract:
     sender = chain.accounts[0]
     factory = chain.w3.eth.contract(abi=abi, bytecode=bytecode)
@@ -59,14 +59,14 @@ def _deploy(chain: AnvilChain, abi: list[dict[str, Any]], bytecode: bytes,
 
 def deploy_verifier(chain: AnvilChain) -> Verifier:
     compiled = compile_contract(MPT_SERVICE)
-    mpt = _deploy(chain, compiled.abi, compiled.bytecode)
+    mpt = deploy_contract(chain, compiled.abi, compiled.bytecode)
     parts = {}
     for part, name in PART_NAMES.items():
         compiled = compile_contract(name)
         args = (mpt.address,) if part in (STORAGE, ACCOUNT) else ()
-        parts[part] = _deploy(chain, compiled.abi + STEP_ABI, compiled.bytecode, *args)
+        parts[part] = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode, *args)
     compiled = compile_contract(ROUTER)
-    router = _deploy(chain, compiled.abi + STEP_ABI, compiled.bytecode,
+    router = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode,
                                *(parts[part].address for part in sorted(PART_NAMES)))
     return Verifier(router, parts, mpt)
 

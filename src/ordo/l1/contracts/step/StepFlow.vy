@@ -24,7 +24,7 @@ def __default__() -> bytes32:
     if r.halting:
         return core.halt(r)
     op: uint256 = r.op
-    if op >= 96 and op <= 127:
+    if op >= 96 and op <= 127:  # PUSH1-PUSH32
         return core.done_at(r, [r.immediate], r.frame.pc + 1 + op - 95)
     if op >= 128 and op <= 143:  # DUPn: put back the n items, then a copy of the deepest
         n: uint256 = op - 127
@@ -50,9 +50,9 @@ def __default__() -> bytes32:
         return core.done(r, swapped)
     if op == 80 or op == 91:  # POP, JUMPDEST
         return core.done(r, [])
-    if op == 0:
+    if op == 0:  # STOP
         return core.ended(r, True, core.EMPTY_CELL_ROOT, 0, False)
-    if op == 86 or op == 87:
+    if op == 86 or op == 87:  # JUMP, JUMPI
         return self._jump(r)
     return core.done(r, [self._constant(r)])
 
@@ -62,46 +62,46 @@ def __default__() -> bytes32:
 def _constant(r: core.Run) -> uint256:
     op: uint256 = r.op
     f: machine.Frame = r.frame
-    if op == 48:
+    if op == 48:  # ADDRESS
         return f.address
-    if op == 51:
+    if op == 51:  # CALLER
         return f.caller
-    if op == 52:
+    if op == 52:  # CALLVALUE
         return f.value
-    if op == 54:
+    if op == 54:  # CALLDATASIZE
         return f.calldata_size
-    if op == 56:
+    if op == 56:  # CODESIZE
         return f.code_size
-    if op == 61:
+    if op == 61:  # RETURNDATASIZE
         return f.returndata_size
-    if op == 88:
+    if op == 88:  # PC
         return f.pc
-    if op == 89:
+    if op == 89:  # MSIZE
         return f.memory_size
-    if op == 90:
+    if op == 90:  # GAS
         return r.gas
-    if op == 95:
+    if op == 95:  # PUSH0
         return 0
-    if op == 74:
+    if op == 74:  # BLOBBASEFEE
         return BLOB_BASE_FEE
-    if op == 50:
+    if op == 50:  # ORIGIN
         return core.tx().origin
-    if op == 58:
+    if op == 58:  # GASPRICE
         return core.tx().gas_price
     b: machine.Block = core.block()
-    if op == 65:
+    if op == 65:  # COINBASE
         return b.coinbase
-    if op == 66:
+    if op == 66:  # TIMESTAMP
         return b.timestamp
-    if op == 67:
+    if op == 67:  # NUMBER
         return b.number
-    if op == 68:
+    if op == 68:  # PREVRANDAO
         return convert(b.prev_randao, uint256)
-    if op == 69:
+    if op == 69:  # GASLIMIT
         return b.gas_limit
-    if op == 70:
+    if op == 70:  # CHAINID
         return b.chain_id
-    if op == 72:
+    if op == 72:  # BASEFEE
         return b.base_fee
     raise "StepVerifier: opcode routed to the wrong part"
 
@@ -111,7 +111,7 @@ def _constant(r: core.Run) -> uint256:
 def _jump(run: core.Run) -> bytes32:
     r: core.Run = run
     destination: uint256 = r.items[0]
-    if r.op == 87 and r.items[1] == 0:
+    if r.op == 87 and r.items[1] == 0:  # JUMPI not taken
         return core.done(r, [])
     if destination >= r.frame.code_size:
         return core.halt(r)

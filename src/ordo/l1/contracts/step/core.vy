@@ -129,7 +129,7 @@ def begin() -> Run:
     op: uint256 = convert(slice(window, pc % 32, 1), uint256)
     immediate: uint256 = 0
     used: uint256 = 0
-    if op >= 96 and op <= 127:
+    if op >= 96 and op <= 127:  # PUSH1-PUSH32: the immediate, across two cells if need be
         size: uint256 = op - 95
         start: uint256 = pc % 32 + 1
         data: uint256 = convert(window, uint256)
@@ -182,6 +182,7 @@ def start() -> Run:
     if r.frame.stack_size - r.info.reads + r.info.pushes > MAX_STACK:
         r.halting = True
         return r
+    # SSTORE, TSTORE, LOG0-4 in a static frame
     if r.frame.is_static != 0 and (r.op == 85 or r.op == 93 or (r.op >= 160 and r.op <= 164)):
         r.halting = True
         return r
