@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount as Web3Account
 
 from ordo.challenger.l1_game import DisputeChain
 from ordo.challenger.service import ChallengerService
-from ordo.challenger.solver import Open
+from ordo.challenger.solver import Move, Open
 from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from tests.l1_contracts.anvil_chain import AnvilChain
@@ -256,3 +256,32 @@ async def test_two_honest_nodes_play_as_one_and_never_repeat_a_move(chain: Anvil
         # a repeat that both sent in the same block reverts on chain and is told apart
         assert first.state.failed == second.state.failed == 0
         assert await finish(setup, first, game_id) == LOST
+
+
+async def test_a_game_on_a_later_batch_turns_void_and_every_bond_comes_back(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    batches, header_hash = colluding_batch(setup)
+    later = setup.toy(2, 2)
+    later_header = setup.land(2, 9, 2, wrong(later.root(), 7))
+    honest, colluder, other = (chain.accounts[HONEST_KEY_INDEX], chain.accounts[5],
+                               chain.accounts[7])
+    # someone else disputes the later batch first, with a wrong midpoint
+    send_one(chain, setup.open_call(2, setup.rollup.digest(later_header),
+                                    wrong(later.truth(2), 1)), other, setup.bond(1))
+    async with challenger(chain, setup, ToyTraceSource({**batches, 2: later})) as service:
+        sent = await service.round()
+        assert {type(action) for action in sent} == {Open, Move}, \
+            "it opens the earliest wrong batch and attacks the later root where it is"
+        assert int(setup.game.functions.game_count().call()) == 2
+        await play_out(setup, service, opponent(setup, batches[1], colluder, honest,
+                                                header_hash, output_half(attack_wrong)))
+        assert await finish(setup, service, 2) == LOST
+        for _ in range(4):
+            await service.round()
+        assert setup.status(1) == 4, "void: its batch left the inbox"
+        assert service.state.to_json()["open"] == 0
+    assert setup.game.functions.credit(other.address).call() == setup.bond(1), \
+        "the other challenger's bond came back"
+    assert setup.game.functions.credit(honest.address).call() == 0, "claimed"
+    assert chain.w3.eth.get_balance(setup.game.address) == setup.bond(1)

@@ -35,6 +35,7 @@ from ordo.challenger.solver import (
     resolutions,
     respond,
     should_open,
+    void_resolutions,
 )
 from ordo.challenger.trace_source import TraceSource
 from ordo.l1.local_account import LocalAccount
@@ -197,10 +198,19 @@ class ChallengerService:
                 actions.append(opened)
             break
         summaries: list[GameSummary] = []
+        games = []
         for game_id in range(1, await self.chain.game_count(moment.block) + 1):
-            if await self.chain.game_status(game_id, moment.block) != 1:
+            if await self.chain.game_status(game_id, moment.block) == 1:
+                games.append(await self.chain.read_game(game_id, moment.block))
+        # Earliest batch first: its loss removes the later batches, whose games then go void
+        # (bonds back) instead of deciding on a start output nobody agreed.
+        for game in sorted(games, key=lambda game: (game.batch_index, game.game_id)):
+            if not await self.chain.batch_still_landed(game):
+                # Void: an earlier batch lost. Take the bonds back (ours and anyone's).
+                if has_stake(game, self.account.address):
+                    actions.extend(void_resolutions(game))
+                summaries.append(self._void_summary(game, rules, moment))
                 continue
-            game = await self.chain.read_game(game_id, moment.block)
             trace = await self._trace_of(game, rules, moment)
             summary, moves = self._play(game, trace, rules, moment)
             summaries.append(summary)
@@ -212,10 +222,13 @@ class ChallengerService:
             actions.extend(credit_claims(self.account.address, eth, tokens))
         return actions, summaries
 
+    def _void_summary(self, game: Game, rules: GameRules, moment: L1Moment) -> GameSummary:
+        own = [claim for claim in game.claims[1:] if claim.claimant == self.account.address]
+        return GameSummary(game.game_id, game.batch_index, "void", None, len(game.claims),
+                           len(own), sum(claim.bond for claim in own), None, 0)
+
     async def _trace_of(self, game: Game, rules: GameRules,
                         moment: L1Moment) -> BatchTrace | None:
-        if not await self.chain.batch_still_landed(game):
-            return None
         batch = await self.chain.batch(game.batch_index, moment.block)
         return await self.traces.batch_trace(batch, rules.max_step_depth)
 

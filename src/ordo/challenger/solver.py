@@ -236,6 +236,17 @@ def resolutions(game: Game, rules: GameRules, now: int) -> tuple[Action, ...]:
     return tuple(actions)
 
 
+def void_resolutions(game: Game) -> tuple[Action, ...]:
+    """A game whose batch left the inbox is void (docs/fault_proofs.md 6.5): each
+    ``resolve_claim`` returns that claim's bond to its claimant at once, in any order, and
+    must come before ``resolve`` (which closes the game to ``resolve_claim``)."""
+    if not game.is_open:
+        return ()
+    return (*(ResolveClaim(game.game_id, claim.index) for claim in game.claims
+              if not claim.resolved),
+            Resolve(game.game_id, root_lost=False))
+
+
 def countered(game: Game) -> tuple[bool, ...]:
     """The contract's verdict on each claim once everything is resolved: countered when
     stepped on or when any child stands uncountered (a resolved claim records its winner)."""
@@ -297,4 +308,5 @@ def _describe(action: Action) -> str:
 
 __all__ = ["ZERO_ADDRESS", "Action", "Blocked", "ClaimCredit", "Move", "Open", "Plan",
            "Resolve", "ResolveClaim", "Step", "countered", "credit_claims", "describe", "game_side",
-           "has_stake", "honest_flags", "resolutions", "respond", "should_open"]
+           "has_stake", "honest_flags", "resolutions", "respond", "should_open",
+           "void_resolutions"]
