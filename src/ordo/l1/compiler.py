@@ -76,7 +76,8 @@ def _folder_path(name: str) -> Path:
 def _folder_source(name: str) -> str:
     path = _folder_path(name)
     parts = [f"# {name}\n{path.read_text(encoding='utf-8')}"]
-    for module in sorted(path.parent.glob("*.vy")):
+    modules = [*path.parent.glob("*.vy"), *path.parent.glob("*.vyi")]  # modules, interfaces
+    for module in sorted(modules):
         parts.append(f"# module {module.name}\n{module.read_text(encoding='utf-8')}")
     return "\n".join(parts)
 
