@@ -124,7 +124,9 @@ class Tx(_Part):
 @dataclass(frozen=True)
 class Context(_Part):
     """What the transaction changes and a revert may roll back, plus the block's running totals
-    (``context_hash``)."""
+    (``context_hash``): ``cumulative_gas`` and ``totals_hash``, the hash of the receipts root,
+    the transactions root and the bloom so far (:func:`ordo.faultproof.block_parts.totals_hash`;
+    word 9, named ``receipts_root`` before 2026-12-07: phase 3 only carries it)."""
 
     state_root: bytes = _b32()
     accessed_root: bytes = _b32()
@@ -134,7 +136,7 @@ class Context(_Part):
     logs_hash: bytes = _b32()
     logs_count: int = _u()
     cumulative_gas: int = _u()
-    receipts_root: bytes = _b32()
+    totals_hash: bytes = _b32()
 
     def snapshot(self) -> bytes:
         """``entry_snapshot``: the rollback target of a frame entered in this context."""
@@ -198,32 +200,34 @@ EMPTY_CELL_ROOT = EMPTY_ROOT
 @dataclass(frozen=True)
 class MachineState:
     """One point of the step trace: the phase and its four parts. In phase 3 ``frame`` is a
-    :class:`Frame`; in phase 4 it is the :class:`Outcome`."""
+    :class:`Frame`; in phase 4 it is the :class:`Outcome`; in phases 2 and 5 there is none and
+    the fourth word of the commitment is zero (section 2)."""
 
     phase: int
     block: Block
     tx: Tx
     context: Context
-    frame: Frame | Outcome
+    frame: Frame | Outcome | None
 
     def commitment(self) -> bytes:
         """``keccak(abi(phase, block_hash_, tx_hash_, context_hash, frame_hash))``."""
+        frame_hash = ZERO32 if self.frame is None else self.frame.hash()
         return keccak(encode(
             ["uint256", "bytes32", "bytes32", "bytes32", "bytes32"],
-            [self.phase, self.block.hash(), self.tx.hash(), self.context.hash(),
-             self.frame.hash()],
+            [self.phase, self.block.hash(), self.tx.hash(), self.context.hash(), frame_hash],
         ))
 
     def abi_type(self) -> str:
         """The ABI type of :meth:`as_tuple` (the ``pre_state_preimage`` of a witness)."""
-        return "(uint256,{},{},{},{})".format(*(
-            "(" + ",".join(part.abi_types()) + ")"
-            for part in (self.block, self.tx, self.context, self.frame)
-        ))
+        parts: list[_Part] = [self.block, self.tx, self.context]
+        if self.frame is not None:
+            parts.append(self.frame)
+        return "(uint256,{})".format(",".join(
+            "(" + ",".join(part.abi_types()) + ")" for part in parts))
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return (self.phase, self.block.as_tuple(), self.tx.as_tuple(),
-                self.context.as_tuple(), self.frame.as_tuple())
+        head = (self.phase, self.block.as_tuple(), self.tx.as_tuple(), self.context.as_tuple())
+        return head if self.frame is None else (*head, self.frame.as_tuple())
 
 
 BLOCK_TYPE = "(" + ",".join(_abi_types(Block)) + ")"

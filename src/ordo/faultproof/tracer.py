@@ -199,7 +199,7 @@ def initial_state(block: BlockEnv, call: MessageCall, start_root: bytes, entered
     context = Context(
         state_root=entered_root, accessed_root=accessed_root, created_root=entry.created_root,
         transient_root=entry.transient_root, refund=0, logs_hash=ZERO32, logs_count=0,
-        cumulative_gas=0, receipts_root=ZERO32,
+        cumulative_gas=0, totals_hash=ZERO32,
     )
     entry_hash = Context(entry.state_root, entry.accessed_root, entry.created_root,
                          entry.transient_root, entry.refund, entry.logs_hash, entry.logs_count,

@@ -11,7 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ordo.faultproof.machine_state import PHASE_EVM, ZERO_FRAME
+from ordo.faultproof.block_io import WitnessIO
+from ordo.faultproof.block_parts import ChainRules, final_state, first_state
+from ordo.faultproof.block_steps import Post, block_end, block_start, tx_end, tx_start
+from ordo.faultproof.block_witness import (
+    decode_block_start,
+    decode_block_step,
+    decode_done,
+    witness_phase,
+)
+from ordo.faultproof.machine_state import (
+    PHASE_BLOCK_END,
+    PHASE_BLOCK_START,
+    PHASE_DONE,
+    PHASE_EVM,
+    PHASE_TX_END,
+    PHASE_TX_START,
+    ZERO_FRAME,
+)
 from ordo.faultproof.step import InvalidWitness, Tree, TrieField, execute
 from ordo.faultproof.witness import (
     NO_CELL,
@@ -113,9 +130,18 @@ class WitnessReader:
                 raise InvalidWitness(f"the step does not read {name}, but it is not zero")
 
 
-def verify_step(pre_commitment: bytes, witness: bytes) -> bytes:
+def verify_step(pre_commitment: bytes, witness: bytes,
+                rules: ChainRules | None = None) -> bytes:
     """The post-state commitment of the step from the state ``pre_commitment`` with
-    ``witness``; raises instead of ever returning a commitment the witness does not prove."""
+    ``witness``; raises instead of ever returning a commitment the witness does not prove.
+    The first word of every witness is the pre-state's phase (4.1); ``rules`` are the chain's
+    constants, needed by block start only."""
+    try:
+        phase = witness_phase(witness)
+    except WitnessError as error:
+        raise InvalidWitness(str(error)) from error
+    if phase != PHASE_EVM:
+        return verify_block_step(pre_commitment, witness, phase, rules)
     try:
         pre_state, proofs = decode_witness(witness)
     except WitnessError as error:
@@ -128,3 +154,38 @@ def verify_step(pre_commitment: bytes, witness: bytes) -> bytes:
     post_state = execute(pre_state, reader)
     reader.finish()
     return post_state.commitment()
+
+
+def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
+                      rules: ChainRules | None) -> bytes:
+    """Phases 1, 2, 4, 5 and 6 (4.1): decode, check the preimage, run the step, refuse what it
+    did not read."""
+    post: Post
+    try:
+        if phase == PHASE_DONE:
+            root = decode_done(witness)
+            if final_state(root) != pre_commitment:
+                raise InvalidWitness("the output root is not the final state's")
+            return pre_commitment
+        if phase == PHASE_BLOCK_START:
+            first, start_proofs = decode_block_start(witness)
+            if first_state(first.parent_output_root, first.inputs_root,
+                           first.position) != pre_commitment:
+                raise InvalidWitness("the witness's first state is not the committed pre-state")
+            if rules is None:
+                raise InvalidWitness("block start needs the chain's rules")
+            io = WitnessIO(start_proofs)
+            post = block_start(first, io, rules)
+        elif phase in (PHASE_TX_START, PHASE_TX_END, PHASE_BLOCK_END):
+            state, proofs = decode_block_step(witness)
+            if state.commitment() != pre_commitment:
+                raise InvalidWitness("the witness's pre-state is not the committed pre-state")
+            io = WitnessIO(proofs)
+            run = {PHASE_TX_START: tx_start, PHASE_TX_END: tx_end, PHASE_BLOCK_END: block_end}
+            post = run[phase](state, io)
+        else:
+            raise InvalidWitness(f"no step starts in phase {phase}")
+    except WitnessError as error:
+        raise InvalidWitness(str(error)) from error
+    io.finish()
+    return post.commitment()

@@ -110,6 +110,8 @@ def encode_proofs(proofs: Proofs) -> bytes:
 
 def encode_witness(state: MachineState, proofs: Proofs) -> bytes:
     """``abi.encode(pre_state_preimage, proofs)``: the verifier's ``witness`` argument."""
+    if state.frame is None:
+        raise WitnessError("a phase-3 witness is for a state with a frame")
     head = _u(state.phase) + b"".join(
         part.encoded() for part in (state.block, state.tx, state.context, state.frame))
     data = head + _u(32 * (STATE_WORDS + 1)) + encode_proofs(proofs)

@@ -1,0 +1,541 @@
+"""The block-level steps (docs/fault_proofs.md 4): block start (phase 1), transaction start
+(phase 2), transaction end (phase 4), block end (phase 5) and the final state (phase 6).
+
+Like :func:`ordo.faultproof.step.execute`, each step function computes the post-state from the
+pre-state and what a :class:`BlockIO` hands it, checking every item against a commitment of the
+pre-state. The tracer's IO builds the items from the full state (and records the witness); the
+verifier's IO hands out the witness's items and refuses one the step did not read. So the
+decisions live in one place. The transaction rules are the engine's own
+(:mod:`ordo.execution.transaction_rules`, state_transition.md 4.1-4.3), so the reference cannot
+drift from the engine; the on-chain verifier re-implements them from that page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from eth.abc import SignedTransactionAPI
+from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
+from eth_hash.auto import keccak
+from trie import HexaryTrie
+
+from ordo.core.block_extra import decode_anchored_extra
+from ordo.core.errors import RejectedTransaction
+from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
+from ordo.core.transaction import decode_transaction
+from ordo.execution.transaction_rules import (
+    SET_CODE_TRANSACTION_TYPE,
+    SenderAccount,
+    floor_data_gas,
+    inclusion_error,
+    is_delegation,
+    transaction_intrinsic_gas,
+)
+from ordo.faultproof import block_parts as bp
+from ordo.faultproof import index_trie, mpt_proof
+from ordo.faultproof.cells import EMPTY_ROOT, cell_root, list_root, root_from_proof
+from ordo.faultproof.machine_state import (
+    PHASE_BLOCK_END,
+    PHASE_EVM,
+    PHASE_TX_START,
+    ZERO32,
+    ZERO_ADDRESS,
+    Block,
+    Context,
+    Frame,
+    MachineState,
+    Outcome,
+    Tx,
+)
+from ordo.faultproof.step import (
+    ACCESSED_VALUE,
+    EMPTY_CODE_HASH,
+    Account,
+    InvalidWitness,
+    UnsupportedStep,
+    decode_account,
+)
+from ordo.faultproof.witness import TrieProof
+from ordo.faultproof.world import jumpdest_bitmap
+
+MAX_CODE_SIZE = 24_576
+"""EIP-170: the largest code a frame opens (the verifier hashes it whole)."""
+MAX_TX_BYTES = 65_536
+"""Proposed block rule (state_transition.md 4.3, rule 15): a transaction's encoding is at most
+this long, so a transaction-end step (the transaction, a previous receipt and this one) fits in
+one witness."""
+MAX_RECEIPT_LOGS = 64
+"""Proposed block rule (state_transition.md 7.1): at most this many logs per transaction (each
+at most 1,024 data bytes in version 1, 3.3), so a receipt fits in one step."""
+MAX_ACCESS_LIST_KEYS = 32
+"""Version 1: a transaction start inserts at most this many access-list entries (addresses
+plus storage keys) into the accessed set in its one step; above, UnsupportedStep (4.2)."""
+MAX_ANCESTORS = 256
+
+
+def _precompiles() -> tuple[bytes, ...]:
+    return tuple(sorted(bytes(a) for a in PragueComputation.get_precompiles()))
+
+
+PRECOMPILES = _precompiles()
+"""0x01-0x11: warm in every transaction (EIP-2929); a frame is never opened at one."""
+
+
+def _precompiles_trie() -> tuple[bytes, dict[bytes, bytes]]:
+    db: dict[bytes, bytes] = {}
+    trie = HexaryTrie(db)
+    for address in PRECOMPILES:
+        trie.set(keccak(address), ACCESSED_VALUE)
+    return bytes(trie.root_hash), db
+
+
+PRECOMPILES_ACCESSED_ROOT, PRECOMPILES_ACCESSED_NODES = _precompiles_trie()
+"""The accessed set holding the precompiles only: a constant of the verifier, the root every
+transaction start inserts its own warm keys into (and its nodes, for the tracer)."""
+
+EMPTY_ACCOUNT = Account(0, 0, mpt_proof.BLANK_ROOT, EMPTY_CODE_HASH)
+
+
+@dataclass(frozen=True)
+class Final:
+    """Phase 6: the block's output root (:data:`block_parts.INVALID_OUTPUT` for a block that
+    breaks a rule derivation enforces)."""
+
+    output_root: bytes
+
+    def commitment(self) -> bytes:
+        return bp.final_state(self.output_root)
+
+
+Post = MachineState | Final
+
+
+class BlockIO(Protocol):
+    """What a block-level step reads besides its pre-state, and the writes the tracer follows.
+    ``name`` is a field of the phase's proofs dataclass (:mod:`block_witness`)."""
+
+    def item(self, name: str) -> Any: ...
+    def trie(self, name: str, root: bytes, key: bytes) -> TrieProof: ...
+    def extra(self, name: str, root: bytes, key: bytes, proof: bytes) -> bytes: ...
+    def wrote(self, root: bytes, key: bytes, value: bytes | None, new_root: bytes) -> None: ...
+    def index_proof(self, name: str, root: bytes, index: int) -> tuple[bytes, ...]: ...
+    def inserted(self, root: bytes, index: int, value: bytes, new_root: bytes) -> None: ...
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        raise InvalidWitness(reason)
+
+
+class _Tries:
+    """Reads and writes of the world state and the accessed set through ``io``'s proofs."""
+
+    def __init__(self, io: BlockIO) -> None:
+        self.io = io
+
+    def read(self, name: str, root: bytes, key: bytes) -> tuple[bytes | None, TrieProof]:
+        proof = self.io.trie(name, root, key)
+        try:
+            return mpt_proof.read(root, key, proof.proof), proof
+        except mpt_proof.MptProofError as error:
+            raise InvalidWitness(f"{name}: {error}") from error
+
+    def write(self, name: str, root: bytes, key: bytes, value: bytes | None,
+              proof: TrieProof) -> bytes:
+        """Write with the proof read before; a deletion asks for the ``extra`` node (1.3.1)."""
+        extra = self.io.extra(name, root, key, proof.proof) if value is None else b""
+        try:
+            new_root = mpt_proof.write(root, key, value, proof.proof, extra)
+        except mpt_proof.MptProofError as error:
+            raise InvalidWitness(f"{name} write: {error}") from error
+        self.io.wrote(root, key, value, new_root)
+        return new_root
+
+    def account(self, name: str, root: bytes, address: bytes
+                ) -> tuple[Account | None, TrieProof]:
+        value, proof = self.read(name, root, keccak(address))
+        return decode_account(value), proof
+
+    def put_account(self, name: str, root: bytes, address: bytes, account: Account | None,
+                    proof: TrieProof) -> bytes:
+        return self.write(name, root, keccak(address),
+                          None if account is None else account.encoded(), proof)
+
+    def code(self, name: str, account: Account | None) -> bytes:
+        code_hash = account.code_hash if account else EMPTY_CODE_HASH
+        code = self.io.item(name)
+        _require(isinstance(code, bytes) and keccak(code) == code_hash,
+                 f"{name} does not hash to the account's code hash")
+        return bytes(code)
+
+
+def _inputs(io: BlockIO, block: Block) -> bp.BlockInputs:
+    data = io.item("block_inputs")
+    _require(keccak(data) == block.inputs_hash, "block_inputs is not the block's inputs")
+    return bp.decode_block_inputs(data)
+
+
+def _parent(io: BlockIO, parent_output_root: bytes) -> Any:
+    parent = io.item("parent")
+    _require(bp.output_root(parent.state_root, parent.message_passer_root,
+                            parent.block_hash) == parent_output_root,
+             "parent is not the preimage of the parent output root")
+    return parent
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 1: block start
+# ---------------------------------------------------------------------------------------------
+
+
+def _block_hashes(io: BlockIO, parent_hash: bytes, parent_header: bp.ParentHeader,
+                  number: int) -> list[bytes]:
+    """The BLOCKHASH list: ``[P.hash, P.parent_hash, ...]``, ``min(number, 256)`` hashes, each
+    after the second proved by the header of the block before it in the list."""
+    count = min(number, MAX_ANCESTORS)
+    ancestors = io.item("ancestors")
+    _require(len(ancestors) == max(count - 2, 0),
+             f"{len(ancestors)} ancestor headers given, {max(count - 2, 0)} needed")
+    hashes = [parent_hash]
+    if count >= 2:
+        hashes.append(parent_header.parent_hash)
+    for header in ancestors:
+        _require(keccak(header) == hashes[-1], "an ancestor header is not the listed block's")
+        try:
+            hashes.append(bp.header_parent_hash(header))
+        except bp.BlockPartError as error:
+            raise InvalidWitness(str(error)) from error
+    return hashes
+
+
+def _header_rule_error(inputs: bp.BlockInputs, extra: bytes, parent: bp.ParentHeader,
+                       rules: bp.ChainRules) -> str | None:
+    """state_transition.md 2.2-2.4 and 2.6 rules 1-3, 7 ([E] + [D]); None when they hold."""
+    if inputs.number != parent.number + 1:
+        return "the block does not follow its parent"
+    if not parent.timestamp <= inputs.timestamp < bp.UINT64:
+        return "timestamp out of range or before the parent's"
+    limit, parent_limit = inputs.gas_limit, parent.gas_limit
+    if limit >= bp.UINT64 or limit < bp.MIN_GAS_LIMIT:
+        return "gas limit out of range"
+    if limit != parent_limit and abs(limit - parent_limit) >= max(parent_limit // 1024, 1):
+        return "gas limit moves more than 1/1024"
+    if len(extra) > bp.MAX_EXTRA_DATA:
+        return "extra data longer than 32 bytes"
+    if not rules.anchored:
+        if len(extra) != bp.BUILDER_LENGTH or inputs.mix_hash != ZERO32:
+            return "not the layout of a network without L1"
+        return None
+    own = decode_anchored_extra(extra)
+    if own is None:
+        return "not the anchored extra-data layout"
+    before = decode_anchored_extra(parent.extra_data)
+    if before is not None:
+        if own.origin_number < before.origin_number:
+            return "the L1 origin goes back"
+        if own.origin_number == before.origin_number and inputs.mix_hash != parent.mix_hash:
+            return "one L1 origin named with two hashes"
+        if own.forced_through < before.forced_through:
+            return "forced_through goes back"
+        if own.forced_through != before.forced_through:
+            raise UnsupportedStep("forced-queue items are not proved in version 1 (4.1)")
+    return None
+
+
+def block_start(first: Any, io: BlockIO, rules: bp.ChainRules) -> Post:
+    """Phase 1 (4.1): from ``(parent_output_root, inputs_root, k)`` to the first transaction
+    start, or to block end for an empty block."""
+    parent = _parent(io, first.parent_output_root)
+    header_bytes = io.item("parent_header")
+    _require(keccak(header_bytes) == parent.block_hash, "parent_header is not the parent block's")
+    try:
+        header = bp.decode_header(header_bytes)
+    except bp.BlockPartError as error:
+        raise InvalidWitness(str(error)) from error
+    _require(header.state_root == parent.state_root,
+             "the parent header's state root is not the parent output's")
+    inputs_data = io.item("block_inputs")
+    siblings = io.item("inputs_siblings")
+    _require(root_from_proof(first.position, keccak(inputs_data), tuple(siblings))
+             == first.inputs_root, "block_inputs is not leaf k of inputs_root")
+    try:
+        inputs = bp.decode_block_inputs(inputs_data)
+    except bp.BlockPartError as error:
+        raise InvalidWitness(str(error)) from error
+    extra = io.item("extra_data")
+    _require(keccak(extra) == inputs.extra_data_hash, "extra_data is not the block's")
+    problem = _header_rule_error(inputs, extra, header, rules)
+    if problem is not None:
+        return Final(bp.INVALID_OUTPUT)
+    hashes = _block_hashes(io, parent.block_hash, header, inputs.number)
+    tries = _Tries(io)
+    for name, address, code in (
+            ("beacon_roots_account", BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE),
+            ("history_account", HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE)):
+        account, _ = tries.account(name, parent.state_root, bytes(address))
+        if account is not None and account.code_hash == keccak(code):
+            raise UnsupportedStep("a genesis with the EIP-4788 / EIP-2935 contract: its "
+                                  "block-start writes are not in version 1 (4.1)")
+    block = Block(
+        number=inputs.number, timestamp=inputs.timestamp, coinbase=inputs.coinbase,
+        gas_limit=inputs.gas_limit, base_fee=bp.next_base_fee(header, rules),
+        prev_randao=inputs.mix_hash, chain_id=rules.chain_id,
+        parent_output_root=first.parent_output_root, inputs_hash=keccak(inputs_data),
+        block_hashes_root=list_root(hashes))
+    context = Context(parent.state_root, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
+                      mpt_proof.BLANK_ROOT, 0, ZERO32, 0, 0, bp.EMPTY_TOTALS)
+    return between_transactions(block, 0, inputs.tx_count, context)
+
+
+def between_transactions(block: Block, index: int, count: int, context: Context) -> MachineState:
+    """The state before transaction ``index`` (phase 2), or block end (phase 5) after the
+    last: no frame, the per-transaction roots empty, the block's totals kept."""
+    cleared = replace(context, accessed_root=mpt_proof.BLANK_ROOT,
+                      created_root=mpt_proof.BLANK_ROOT, transient_root=mpt_proof.BLANK_ROOT,
+                      refund=0, logs_hash=ZERO32, logs_count=0)
+    if index < count:
+        return MachineState(PHASE_TX_START, block, Tx(ZERO_ADDRESS, 0, index, ZERO32, ZERO32),
+                            cleared, None)
+    return MachineState(PHASE_BLOCK_END, block, Tx(ZERO_ADDRESS, 0, 0, ZERO32, ZERO32),
+                        cleared, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 2: transaction start
+# ---------------------------------------------------------------------------------------------
+
+
+def _transaction(io: BlockIO, state: MachineState) -> tuple[bp.BlockInputs, bytes]:
+    inputs = _inputs(io, state.block)
+    index = state.tx.tx_index
+    _require(index < inputs.tx_count, "no transaction at this index")
+    raw = io.item("raw_tx")
+    siblings = io.item("tx_siblings")
+    _require(root_from_proof(index, keccak(raw), tuple(siblings)) == inputs.txs_root,
+             "raw_tx is not the block's transaction at this index")
+    if len(raw) > MAX_TX_BYTES:
+        raise UnsupportedStep(f"a transaction of {len(raw)} bytes; the proposed rule allows "
+                              f"{MAX_TX_BYTES} (4.2)")
+    return inputs, bytes(raw)
+
+
+def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:
+    return min(int(tx.max_fee_per_gas), int(tx.max_priority_fee_per_gas) + base_fee)
+
+
+def tip_per_gas(tx: SignedTransactionAPI, base_fee: int) -> int:
+    return min(int(tx.max_fee_per_gas) - base_fee, int(tx.max_priority_fee_per_gas))
+
+
+def warm_keys(tx: SignedTransactionAPI, sender: bytes, coinbase: bytes) -> list[bytes]:
+    """The keys a transaction start inserts into the precompiles' accessed set, in order:
+    sender, recipient, coinbase, then each access-list address followed by its storage keys
+    (``keccak(address ‖ slot)``). A key already present is inserted again (no change)."""
+    keys = [keccak(sender), keccak(bytes(tx.to)), keccak(coinbase)]
+    for address, slots in tx.access_list:
+        keys.append(keccak(bytes(address)))
+        keys.extend(keccak(bytes(address) + int(slot).to_bytes(32, "big")) for slot in slots)
+    return keys
+
+
+def tx_start(state: MachineState, io: BlockIO) -> Post:
+    """Phase 2 (4.2): check and start transaction ``tx.tx_index``; open its depth-0 frame."""
+    block, context = state.block, state.context
+    _, raw = _transaction(io, state)
+    try:
+        decoded = decode_transaction(raw)
+    except RejectedTransaction:
+        return Final(bp.INVALID_OUTPUT)
+    tx, sender = decoded.tx, decoded.sender
+    tries = _Tries(io)
+    account, sender_proof = tries.account("sender", context.state_root, sender)
+    code = tries.code("sender_code", account)
+    current = account or EMPTY_ACCOUNT
+    reason = inclusion_error(tx, sender, SenderAccount(current.nonce, current.balance, code),
+                             block.base_fee, block.gas_limit - context.cumulative_gas,
+                             block.chain_id)
+    if reason is not None:
+        return Final(bp.INVALID_OUTPUT)
+    if tx.type_id == SET_CODE_TRANSACTION_TYPE:
+        raise UnsupportedStep("EIP-7702 authorizations are not in version 1 (4.2)")
+    if not tx.to:
+        raise UnsupportedStep("a creation transaction needs the CREATE machinery (4.2)")
+    to = bytes(tx.to)
+    if to in PRECOMPILES:
+        raise UnsupportedStep("a transaction to a precompile is not in version 1 (4.2)")
+    keys = warm_keys(tx, sender, block.coinbase)
+    if len(keys) - 3 > MAX_ACCESS_LIST_KEYS:
+        raise UnsupportedStep(f"an access list of {len(keys) - 3} entries; version 1 inserts "
+                              f"at most {MAX_ACCESS_LIST_KEYS} in one step (4.2)")
+    price = effective_gas_price(tx, block.base_fee)
+    bought = replace(current, balance=current.balance - int(tx.gas) * price,
+                     nonce=current.nonce + 1)
+    entered = tries.put_account("sender", context.state_root, sender, bought, sender_proof)
+    accessed = PRECOMPILES_ACCESSED_ROOT
+    for key in keys:
+        _, proof = tries.read("accessed", accessed, key)
+        accessed = tries.write("accessed", accessed, key, ACCESSED_VALUE, proof)
+    root = entered
+    value = int(tx.value)
+    if value:
+        payer, proof = tries.account("sender_value", root, sender)
+        assert payer is not None
+        root = tries.put_account("sender_value", root, sender,
+                                 replace(payer, balance=payer.balance - value), proof)
+        payee, proof = tries.account("recipient", root, to)
+        payee = payee or EMPTY_ACCOUNT
+        root = tries.put_account("recipient", root, to,
+                                 replace(payee, balance=payee.balance + value), proof)
+    callee, _ = tries.account("callee", root, to)
+    callee_code = tries.code("callee_code", callee)
+    if is_delegation(callee_code):
+        raise UnsupportedStep("a call to an EIP-7702 delegated account runs the delegate's "
+                              "code: not in version 1 (4.2)")
+    if len(callee_code) > MAX_CODE_SIZE:
+        raise UnsupportedStep(f"code of {len(callee_code)} bytes exceeds EIP-170's "
+                              f"{MAX_CODE_SIZE}")
+    snapshot = Context(entered, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT, 0,
+                       ZERO32, 0, 0, ZERO32).snapshot()
+    data = bytes(tx.data)
+    frame = Frame(
+        parent_frame=ZERO32, depth=0, address=to, caller=sender, value=value, is_static=False,
+        code_root=cell_root(callee_code), code_size=len(callee_code),
+        jumpdests_root=cell_root(jumpdest_bitmap(callee_code)), calldata_root=cell_root(data),
+        calldata_size=len(data), pc=0,
+        gas=int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False),
+        stack_hash=ZERO32, stack_size=0, memory_root=EMPTY_ROOT, memory_size=0,
+        returndata_root=EMPTY_ROOT, returndata_size=0, entry_snapshot=snapshot)
+    tx_part = Tx(origin=sender, gas_price=price, tx_index=state.tx.tx_index,
+                 tx_start_state_root=context.state_root, blob_hashes_root=EMPTY_ROOT)
+    new_context = replace(context, state_root=root, accessed_root=accessed)
+    return MachineState(PHASE_EVM, block, tx_part, new_context, frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 4: transaction end
+# ---------------------------------------------------------------------------------------------
+
+
+def _totals(io: BlockIO, context: Context) -> Any:
+    totals = io.item("totals")
+    try:
+        ok = bp.totals_hash(totals.receipts_root, totals.transactions_root,
+                            totals.bloom) == context.totals_hash
+    except bp.BlockPartError as error:
+        raise InvalidWitness(str(error)) from error
+    _require(ok, "totals is not the preimage of the context's totals_hash")
+    return totals
+
+
+def _logs(io: BlockIO, context: Context) -> Sequence[tuple[bytes, Sequence[bytes], bytes]]:
+    if context.logs_count > MAX_RECEIPT_LOGS:
+        raise UnsupportedStep(f"{context.logs_count} logs; the proposed rule allows "
+                              f"{MAX_RECEIPT_LOGS} per transaction (4.3)")
+    logs = io.item("logs")
+    chain = ZERO32
+    for address, topics, data in logs:
+        chain = keccak(chain + bp.log_entry_hash(address, topics, data))
+    _require(len(logs) == context.logs_count and chain == context.logs_hash,
+             "logs are not the transaction's logs")
+    return logs
+
+
+def gas_accounting(gas: int, gas_left: int, refund_counter: int, floor: int
+                   ) -> tuple[int, int, int]:
+    """``(charged, returned, counted)``: the gas paid for (EIP-3529 cap, EIP-7623 floor), the gas
+    returned to the sender, and the block gas py-evm counts (state_transition.md 6.1, 6.3)."""
+    used = gas - gas_left
+    refund = min(refund_counter, used // 5)
+    extra = max(floor - (used - refund), 0)
+    charged = used - refund + extra
+    counted = used + extra - min(refund_counter, (used + extra) // 5)
+    return charged, gas - charged, counted
+
+
+def tx_end(state: MachineState, io: BlockIO) -> Post:
+    """Phase 4 (4.3): fees, EIP-161 clearing, receipt and transaction into the block's tries."""
+    block, context, outcome = state.block, state.context, state.frame
+    assert isinstance(outcome, Outcome)
+    inputs, raw = _transaction(io, state)
+    tx = decode_transaction(raw).tx  # it decoded at its start
+    sender, index = state.tx.origin, state.tx.tx_index
+    refund_counter = context.refund if outcome.success else 0
+    floor = floor_data_gas(bytes(tx.data))
+    charged, returned, counted = gas_accounting(int(tx.gas), outcome.gas_left, refund_counter,
+                                                floor)
+    logs = _logs(io, context)
+    tries = _Tries(io)
+    root = context.state_root
+    payer, proof = tries.account("sender", root, sender)
+    _require(payer is not None, "the sender's account is absent at transaction end")
+    assert payer is not None
+    root = tries.put_account("sender", root, sender,
+                             replace(payer, balance=payer.balance + returned * state.tx.gas_price),
+                             proof)
+    coinbase = block.coinbase
+    tip = charged * tip_per_gas(tx, block.base_fee)
+    before, proof = tries.account("coinbase", root, coinbase)
+    after = replace(before or EMPTY_ACCOUNT, balance=(before or EMPTY_ACCOUNT).balance + tip)
+    if after.is_empty:  # EIP-161: the coinbase is touched, and cleared when empty
+        if before is not None:
+            root = tries.put_account("coinbase", root, coinbase, None, proof)
+    else:
+        root = tries.put_account("coinbase", root, coinbase, after, proof)
+    to = bytes(tx.to)
+    if outcome.success and to != coinbase:
+        touched, proof = tries.account("recipient", root, to)
+        if touched is not None and touched.is_empty:
+            root = tries.put_account("recipient", root, to, None, proof)
+    cumulative = context.cumulative_gas + counted
+    totals = _totals(io, context)
+    receipt = bp.receipt_encoding(None if tx.type_id is None else int(tx.type_id),
+                                  outcome.success, cumulative, logs)
+    receipts_root = _insert(io, "receipt_proof", totals.receipts_root, index, receipt)
+    transactions_root = _insert(io, "transaction_proof", totals.transactions_root, index, raw)
+    bloom = bp.bloom_or(totals.bloom, bp.bloom_of(logs))
+    new_context = replace(context, state_root=root, cumulative_gas=cumulative,
+                          totals_hash=bp.totals_hash(receipts_root, transactions_root, bloom))
+    return between_transactions(block, index + 1, inputs.tx_count, new_context)
+
+
+def _insert(io: BlockIO, name: str, root: bytes, index: int, value: bytes) -> bytes:
+    proof = io.index_proof(name, root, index)
+    try:
+        new_root = index_trie.insert(root, index, value, proof)
+    except index_trie.IndexTrieError as error:
+        raise InvalidWitness(f"{name}: {error}") from error
+    io.inserted(root, index, value, new_root)
+    return new_root
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 5: block end
+# ---------------------------------------------------------------------------------------------
+
+
+def block_end(state: MachineState, io: BlockIO) -> Post:
+    """Phase 5 (4.4): the coinbase touch, the header and its hash, the output root."""
+    block, context = state.block, state.context
+    inputs = _inputs(io, block)
+    extra = io.item("extra_data")
+    _require(keccak(extra) == inputs.extra_data_hash, "extra_data is not the block's")
+    parent = _parent(io, block.parent_output_root)
+    tries = _Tries(io)
+    root = context.state_root
+    coinbase, proof = tries.account("coinbase", root, block.coinbase)
+    if coinbase is None:
+        root = tries.put_account("coinbase", root, block.coinbase, EMPTY_ACCOUNT, proof)
+    passer, _ = tries.account("message_passer", root, MESSAGE_PASSER_ADDRESS)
+    passer_root = passer.storage_root if passer else mpt_proof.BLANK_ROOT
+    totals = _totals(io, context)
+    header = bp.HeaderFields(
+        parent_hash=parent.block_hash, coinbase=block.coinbase, state_root=root,
+        transactions_root=totals.transactions_root, receipts_root=totals.receipts_root,
+        bloom=totals.bloom, number=block.number, gas_limit=block.gas_limit,
+        gas_used=context.cumulative_gas, timestamp=block.timestamp, extra_data=bytes(extra),
+        mix_hash=block.prev_randao, base_fee=block.base_fee)
+    return Final(bp.output_root(root, passer_root, keccak(header.encoded())))

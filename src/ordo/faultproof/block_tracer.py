@@ -1,0 +1,278 @@
+"""``trace_block``: the whole step trace of one L2 block (docs/fault_proofs.md 4.5).
+
+From the parent's state (any ``hash -> node`` store that holds it: the node's store, py-evm's
+database), the parent header and its ancestors' headers, and the batch that holds the block, it
+runs block start, then per transaction a start step, the EVM steps of its depth-0 frame
+(:func:`ordo.faultproof.tracer.run_frame`) and an end step, then block end; each step's witness
+is built from the full data and the post-state is computed by the same step function the
+verifier runs on the witness alone. The trace is kept whole (commitments and witnesses), which
+is what a challenger bisecting one block needs: the commitment at any index of the padded range
+and the witness of the one step the game ends on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_hash.auto import keccak
+from trie import HexaryTrie
+
+from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
+from ordo.core.transaction import decode_transaction
+from ordo.faultproof import block_parts as bp
+from ordo.faultproof.batch_inputs import (
+    block_inputs_encoding,
+    block_inputs_proof,
+    inputs_root,
+    transaction_proof,
+)
+from ordo.faultproof.block_io import TraceIO
+from ordo.faultproof.block_steps import (
+    MAX_ANCESTORS,
+    PRECOMPILES_ACCESSED_NODES,
+    Final,
+    Post,
+    block_end,
+    block_start,
+    tx_end,
+    tx_start,
+)
+from ordo.faultproof.block_witness import (
+    BlockEndProofs,
+    BlockStartProofs,
+    FirstState,
+    ParentOutput,
+    Totals,
+    TxEndProofs,
+    TxStartProofs,
+    encode_block_start,
+    encode_block_step,
+    encode_done,
+)
+from ordo.faultproof.cell_store import CellStore
+from ordo.faultproof.machine_state import (
+    PHASE_BLOCK_END,
+    PHASE_EVM,
+    PHASE_TX_END,
+    PHASE_TX_START,
+    ZERO32,
+    Frame,
+    MachineState,
+)
+from ordo.faultproof.mpt_proof import BLANK_ROOT
+from ordo.faultproof.step import decode_account
+from ordo.faultproof.tracer import MAX_TRACE_STEPS, run_frame
+from ordo.faultproof.witness import Snapshot
+from ordo.faultproof.world import NodeStore, World, jumpdest_bitmap
+
+MAX_STEP_DEPTH = 32
+"""Deployments bisect ``2^32`` steps per block (section 6.2)."""
+
+
+@dataclass(frozen=True)
+class BlockStep:
+    """One step: the commitments around it, its witness and what kind of step it is."""
+
+    pre: bytes
+    post: bytes
+    witness: bytes
+    phase: int
+
+
+@dataclass(frozen=True)
+class BlockTrace:
+    """Every step of one block, from its first state to its final state."""
+
+    first: bytes
+    steps: tuple[BlockStep, ...]
+    output_root: bytes
+    header: bytes = b""
+    """The header RLP the block-end step built (empty for an invalid block)."""
+
+    @property
+    def final(self) -> bytes:
+        return bp.final_state(self.output_root)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def commitment(self, index: int) -> bytes:
+        """State ``s_index`` of the padded trace: ``s_0`` the first state, ``s_len`` the
+        final one, repeated at every index past the end (6.2)."""
+        if index < 0:
+            raise IndexError(index)
+        if index == 0:
+            return self.first
+        if index <= len(self.steps):
+            return self.steps[index - 1].post
+        return self.final
+
+    def witness(self, index: int) -> bytes:
+        """The witness of the step from ``s_index`` to ``s_(index+1)``; past the end, the final
+        state's (it steps to itself)."""
+        if index < 0:
+            raise IndexError(index)
+        if index < len(self.steps):
+            return self.steps[index].witness
+        return encode_done(self.output_root)
+
+
+@dataclass
+class _Totals:
+    receipts_root: bytes = BLANK_ROOT
+    transactions_root: bytes = BLANK_ROOT
+    bloom: bytes = bp.ZERO_BLOOM
+
+    def frozen(self) -> Totals:
+        return Totals(self.receipts_root, self.transactions_root, self.bloom)
+
+
+@dataclass
+class _Run:
+    nodes: NodeStore
+    batch_block: BatchBlock
+    parent: ParentOutput
+    block_hashes: list[bytes]
+    steps: list[BlockStep] = field(default_factory=list)
+    totals: _Totals = field(default_factory=_Totals)
+
+
+def message_passer_root(nodes: Mapping[bytes, bytes], state_root: bytes) -> bytes:
+    """The message passer's storage root in a state (the empty root when absent)."""
+    value = HexaryTrie(nodes, state_root).get(keccak(MESSAGE_PASSER_ADDRESS))
+    account = decode_account(value or None)
+    return account.storage_root if account else BLANK_ROOT
+
+
+def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
+                ancestors: Sequence[bytes], batch: Sequence[BatchBlock], position: int,
+                max_steps: int = MAX_TRACE_STEPS) -> BlockTrace:
+    """The trace of block ``batch[position]`` on its parent (``parent_header``, RLP, whose
+    state ``db`` holds). ``ancestors`` are the RLP headers of the blocks before the parent,
+    newest first, at least ``min(number, 256) - 2`` of them (the rest is ignored)."""
+    nodes = NodeStore(db)
+    nodes.update(PRECOMPILES_ACCESSED_NODES)
+    header = bp.decode_header(parent_header)
+    parent = ParentOutput(header.state_root, message_passer_root(nodes, header.state_root),
+                          keccak(parent_header))
+    parent_output_root = bp.output_root(parent.state_root, parent.message_passer_root,
+                                        parent.block_hash)
+    block = batch[position]
+    count = min(block.number, MAX_ANCESTORS)
+    needed = tuple(ancestors[:max(count - 2, 0)])
+    hashes = [parent.block_hash, header.parent_hash][:count] + \
+        [bp.header_parent_hash(h) for h in needed]
+    first = FirstState(parent_output_root, inputs_root(batch), position)
+    first_commitment = bp.first_state(*_first_words(first))
+    run = _Run(nodes, block, parent, hashes)
+    io = TraceIO(nodes, {
+        "parent": parent, "parent_header": parent_header, "ancestors": needed,
+        "block_inputs": block_inputs_encoding(block),
+        "inputs_siblings": block_inputs_proof(batch, position).siblings,
+        "extra_data": block.extra_data,
+    })
+    post: Post = block_start(first, io, rules)
+    witness = encode_block_start(first, io.proofs(BlockStartProofs))
+    run.steps.append(BlockStep(first_commitment, post.commitment(), witness, 1))
+    header_rlp = b""
+    while not isinstance(post, Final):
+        if len(run.steps) >= max_steps:
+            raise RuntimeError(f"the block did not end within {max_steps} steps")
+        if post.phase == PHASE_TX_START:
+            post = _tx_start(run, post, max_steps)
+        elif post.phase == PHASE_TX_END:
+            raise AssertionError("a transaction end is reached only through its frame")
+        elif post.phase == PHASE_BLOCK_END:
+            post, header_rlp = _block_end(run, post)
+        else:
+            raise AssertionError(f"phase {post.phase}")
+    return BlockTrace(first_commitment, tuple(run.steps), post.output_root, header_rlp)
+
+
+def _first_words(first: FirstState) -> tuple[bytes, bytes, int]:
+    return first.parent_output_root, first.inputs_root, first.position
+
+
+def _tx_items(run: _Run, index: int) -> dict[str, Any]:
+    return {"block_inputs": block_inputs_encoding(run.batch_block),
+            "raw_tx": run.batch_block.transactions[index],
+            "tx_siblings": transaction_proof(run.batch_block, index).siblings}
+
+
+def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
+    index = state.tx.tx_index
+    io = TraceIO(run.nodes, _tx_items(run, index))
+    post = tx_start(state, io)
+    run.steps.append(BlockStep(state.commitment(), post.commitment(),
+                               encode_block_step(state, io.proofs(TxStartProofs)),
+                               PHASE_TX_START))
+    if isinstance(post, Final):
+        return post
+    assert post.phase == PHASE_EVM and isinstance(post.frame, Frame)
+    world = _world(run, io, post)
+    trace = run_frame(post, world, max_steps)
+    for step in trace.steps:
+        run.steps.append(BlockStep(step.pre, step.post, step.witness, PHASE_EVM))
+    end = trace.final
+    assert end.phase == PHASE_TX_END
+    logs = tuple((log.address, log.topics, log.data) for log in trace.logs)
+    return _tx_end(run, end, logs)
+
+
+def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
+    """What lies under the roots of the frame a transaction start opened."""
+    frame = state.frame
+    assert isinstance(frame, Frame)
+    code = io.recorded["callee_code"]
+    data = bytes(decode_transaction(io.recorded["raw_tx"]).tx.data)
+    entered = io.first_write_root
+    snapshot = Snapshot(entered, state.context.accessed_root, BLANK_ROOT, BLANK_ROOT, 0,
+                        ZERO32, 0)
+    world = World(
+        nodes=run.nodes, code=CellStore.of_bytes(code),
+        jumpdests=CellStore.of_bytes(jumpdest_bitmap(code)), calldata=CellStore.of_bytes(data),
+        returndata=CellStore([]), block_hashes=CellStore(list(run.block_hashes)),
+        blob_hashes=CellStore([]), entry_snapshot=snapshot)
+    if (world.code.root, world.calldata.root) != (frame.code_root, frame.calldata_root):
+        raise AssertionError("the world's code or calldata is not the frame's")
+    return world
+
+
+def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...]) -> Post:
+    index = state.tx.tx_index
+    items = _tx_items(run, index)
+    items.update(logs=logs, totals=run.totals.frozen())
+    io = TraceIO(run.nodes, items)
+    post = tx_end(state, io)
+    run.steps.append(BlockStep(state.commitment(), post.commitment(),
+                               encode_block_step(state, io.proofs(TxEndProofs)),
+                               PHASE_TX_END))
+    receipts_root, transactions_root = io.inserted_roots
+    run.totals = _Totals(receipts_root, transactions_root,
+                         bp.bloom_or(run.totals.bloom, bp.bloom_of(logs)))
+    return post
+
+
+def _block_end(run: _Run, state: MachineState) -> tuple[Post, bytes]:
+    block = run.batch_block
+    io = TraceIO(run.nodes, {"block_inputs": block_inputs_encoding(block),
+                             "extra_data": block.extra_data, "parent": run.parent,
+                             "totals": run.totals.frozen()})
+    post = block_end(state, io)
+    run.steps.append(BlockStep(state.commitment(), post.commitment(),
+                               encode_block_step(state, io.proofs(BlockEndProofs)),
+                               PHASE_BLOCK_END))
+    state_root = io.last_state_root(state.context.state_root)
+    totals = run.totals
+    header = bp.HeaderFields(
+        parent_hash=run.parent.block_hash, coinbase=block.coinbase, state_root=state_root,
+        transactions_root=totals.transactions_root, receipts_root=totals.receipts_root,
+        bloom=totals.bloom, number=block.number, gas_limit=block.gas_limit,
+        gas_used=state.context.cumulative_gas, timestamp=block.timestamp,
+        extra_data=block.extra_data, mix_hash=block.mix_hash,
+        base_fee=state.block.base_fee).encoded()
+    return post, header
+
