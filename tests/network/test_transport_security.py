@@ -152,3 +152,18 @@ async def test_counter_at_its_limit_closes_the_session(make_node: Any) -> None:
     await eventually(lambda: not a.network.is_connected(b.address))
     assert a.disconnected[-1][1] == "nonce_exhausted"
     await eventually(lambda: b.payloads(MessageKind.TX) == [b"the last frame this key may seal"])
+
+
+async def test_outsiders_cannot_take_a_sentrys_slots(make_node: Any) -> None:
+    """Without an allow-list any host could fill all peer slots; with one, strangers are turned
+    away after the handshake and the followers still get in."""
+    follower_key = NodeKey.generate()
+    sentry = await make_node(max_peers=2, allowlist=frozenset({follower_key.address}))
+    outsiders = [await make_node() for _ in range(3)]
+    for outsider in outsiders:  # one after another: a handshake in progress holds a slot
+        with pytest.raises(SessionError, match="not_allowlisted"):
+            await outsider.network.connect("127.0.0.1", sentry.port)
+    assert sentry.network.handshake_failures["not_allowlisted"] == 3
+    assert sentry.network.peers() == []
+    follower = await make_node(key=follower_key)
+    assert await follower.network.connect("127.0.0.1", sentry.port) == sentry.address
