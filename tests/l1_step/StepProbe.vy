@@ -2,6 +2,7 @@
 """Test-only: exposes the verifier's modules so their hashing is compared with the Python side."""
 
 import cells
+import IStepVerifier
 import machine
 import state
 
@@ -65,3 +66,10 @@ def decode_word(found: bool, data: Bytes[128]) -> uint256:
 @pure
 def encode_word(number: uint256) -> Bytes[128]:
     return state.encode_word(number)
+
+
+@external
+@view
+def call_step(verifier: address, pre_state: bytes32, witness: Bytes[262144]) -> bytes32:
+    """As the dispute game calls the verifier: through the interface, reverts passed on."""
+    return staticcall IStepVerifier(verifier).step(pre_state, witness)

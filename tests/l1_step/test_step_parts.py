@@ -129,3 +129,18 @@ def test_a_router_whose_part_returns_nothing_refuses(chain: AnvilChain) -> None:
     add = first_step(0x01)
     assert _reason(router.functions.step(add.step.pre, add.step.witness)) == \
         "StepVerifier: a part returned no commitment"
+
+
+def test_a_vyper_caller_reaches_the_router_through_its_interface(
+        chain: AnvilChain, verifier: Verifier) -> None:
+    """IStepVerifier.vyi is what the game calls: a contract calling step() through it gets the
+    commitment, and the verifier's revert reason when it refuses."""
+    from .probe import deploy_probe
+
+    probe = deploy_probe(chain)
+    add = first_step(0x01)
+    router = verifier.router.address
+    assert probe.functions.call_step(router, add.step.pre, add.step.witness).call(
+        {"gas": STEP_GAS}) == add.step.post
+    wrong = probe.functions.call_step(router, bytes(32), add.step.witness)
+    assert _reason(wrong) == "StepVerifier: the witness's pre-state does not hash to pre_state"
