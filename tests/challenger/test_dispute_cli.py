@@ -69,3 +69,16 @@ def test_a_person_opens_lists_shows_and_moves(chain: AnvilChain) -> None:
     assert no_value.exit_code == 2 and "pass --value HEX or --l2-rpc URL" in no_value.output
     no_credit = ordo(chain, inbox, "dispute", "claim", "--dev-account", "6")
     assert no_credit.exit_code == 2 and "has no credit" in no_credit.output
+
+
+def test_the_standalone_challenger_refuses_what_it_cannot_run_with(chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    inbox = setup.inbox.address
+    no_l2 = ordo(chain, inbox, "challenger", "--dev-account", "4")
+    assert no_l2.exit_code == 2 and "the challenger needs the honest chain" in no_l2.output
+    no_key = ordo(chain, inbox, "challenger", "--l2-rpc", "http://127.0.0.1:9")
+    assert no_key.exit_code == 2 and "key: not given" in no_key.output
+    result = CliRunner().invoke(main, ["challenger", "--inbox", inbox, "--dev-account", "4"])
+    assert result.exit_code == 2 and "--inbox needs --l1-rpc URL" in result.output
+    empty = ordo(chain, inbox, "dispute", "list")
+    assert empty.exit_code == 0 and empty.output.strip() == "no open games"
