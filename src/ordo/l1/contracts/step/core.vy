@@ -19,7 +19,6 @@ PHASE_EVM: constant(uint256) = 3
 PHASE_TX_END: constant(uint256) = 4
 MAX_STACK: constant(uint256) = 1024
 MAX_READS: constant(uint256) = 17
-MAX_STEP_CELLS: constant(uint256) = 32
 CELL_ITEM: constant(uint256) = 34 * 32
 # offsets inside the proofs tuple (3.1): the head of abi.encode of Proofs
 CODE_AT: constant(uint256) = 0
