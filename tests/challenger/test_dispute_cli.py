@@ -80,5 +80,8 @@ def test_the_standalone_challenger_refuses_what_it_cannot_run_with(chain: AnvilC
     assert no_key.exit_code == 2 and "key: not given" in no_key.output
     result = CliRunner().invoke(main, ["challenger", "--inbox", inbox, "--dev-account", "4"])
     assert result.exit_code == 2 and "--inbox needs --l1-rpc URL" in result.output
+    derived = ordo(chain, inbox, "challenger", "--l2-data", "/nonexistent", "--dev-account", "4")
+    assert derived.exit_code == 2 and "stops at the first batch that does not derive" in \
+        derived.output
     empty = ordo(chain, inbox, "dispute", "list")
     assert empty.exit_code == 0 and empty.output.strip() == "no open games"

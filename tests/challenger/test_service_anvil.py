@@ -39,6 +39,12 @@ from .toy_source import ToyTraceSource
 HONEST_KEY_INDEX = 4
 
 
+def report_gas(game: str, service: ChallengerService) -> None:
+    """The honest side's whole game, for docs/challenger.md (pytest -s shows it)."""
+    print(f"\n{game}: {dict(service.state.sent)} in {service.state.gas_used} L1 gas")
+    assert service.state.gas_used > 0
+
+
 def output_half(strategy: Strategy) -> Strategy:
     """``strategy`` on output claims only: the opponent stops at the split depth."""
     def play(claim: ClaimView, batch: ToyBatch) -> Iterable[tuple[bool, bytes]]:
@@ -129,6 +135,7 @@ async def test_alone_it_disputes_a_wrong_root_and_wins_against_colluders(
         assert status["games"][0]["ownBonds"] != "0"
         before = chain.w3.eth.get_balance(honest.address)
         assert await finish(setup, service, game_id) == LOST
+        report_gas("colluders (every_counter), challenger side", service)
         assert service.state.sent["claim_credit"] == 1
         assert chain.w3.eth.get_balance(honest.address) > before
     inbox = setup.inbox.functions
@@ -200,6 +207,7 @@ async def test_it_defends_a_right_root_against_a_griefer_stepping_at_the_max_dep
         paid = chain.w3.eth.get_balance(setup.game.address) - griefer_bonds
         before = chain.w3.eth.get_balance(honest.address)
         assert await finish(setup, service, game_id) == DEFENDED
+        report_gas("griefer (attack_wrong), defender side", service)
     assert chain.w3.eth.get_balance(setup.game.address) == 0
     assert chain.w3.eth.get_balance(honest.address) > before + paid // 2
     assert setup.game.functions.credit(griefer.address).call() == 0

@@ -177,6 +177,10 @@ def challenger_command(interval: float, log_level: str, log_format: Any,
     whose output root is wrong, defend each right one, step, resolve and claim the bonds.
     Needs an L2 source (--l2-rpc, --devnet or --l2-data) and an L1 key with ETH for bonds."""
     configure_logging(log_level, log_format)
+    if options["l2_data"] is not None:
+        _fail("l2-data: a chain derived from L1 stops at the first batch that does not derive, "
+              "which is the one to dispute; pass --l2-rpc URL of an Ordo node (or run a node: "
+              "its challenger is on by default)", EXIT_CONFIG)
     key = _or_exit(lambda: _key(options), EXIT_CONFIG)
 
     async def run(chain: DisputeChain, outputs: OutputSource | None) -> None:

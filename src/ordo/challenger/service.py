@@ -82,6 +82,8 @@ class ChallengerStatus:
     l1_block: int | None = None
     games: tuple[GameSummary, ...] = ()
     sent: Counter[str] = field(default_factory=Counter)
+    gas_used: int = 0
+    """L1 gas of the actions that landed."""
     failed: int = 0
     raced: int = 0
     """Actions another player made first (the contract refused ours as a repeat)."""
@@ -99,6 +101,7 @@ class ChallengerStatus:
             "defending": sum(1 for game in open_games if game.side == "defender"),
             "games": [game.to_json() for game in self.games],
             "sent": dict(self.sent),
+            "gasUsed": self.gas_used,
             "failed": self.failed,
             "raced": self.raced,
             "blocked": self.blocked,
@@ -173,6 +176,7 @@ class ChallengerService:
                     stalled.add(resolving)
                 continue
             self.state.sent[ACTION_KINDS[type(action)]] += 1
+            self.state.gas_used += receipt.gas_used
             landed.append(action)
             log.info("challenger: %s (L1 block %d, gas %d)", line, receipt.block_number,
                      receipt.gas_used)
