@@ -10,18 +10,21 @@ deposits, refusals, the EIP-7623 gas quirk and large blocks.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from eth_account import Account
 
 from ordo.core.forced_item import ForcedDeposit, ForcedTransaction
-from ordo.core.genesis import Genesis, dev_private_keys, devnet_genesis
+from ordo.core.genesis import Genesis, GenesisAccount, dev_private_keys, devnet_genesis
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.execution.errors import InvalidBlock
 from tests.native.corpus import (
     CREATE2_FACTORY,
     CREATE_FACTORY,
+    GWEI,
     LOGGER,
     LOOP,
     MEMORY_BOMB,
@@ -294,3 +297,18 @@ def test_native_refuses_what_py_evm_refuses(chain: TwinChain, wallets: list[Wall
     for engine in (chain.reference, chain.native):
         with pytest.raises(InvalidBlock):
             engine.execute_block(parent, replay)
+
+
+def test_values_revm_cannot_hold_run_on_py_evm(
+    wallets: list[Wallet], caplog: pytest.LogCaptureFixture
+) -> None:
+    rich = Wallet(Account.create().key, wallets[0].chain_id)
+    base = devnet_genesis()
+    genesis = replace(base, alloc={**base.alloc, rich.address: GenesisAccount(balance=2**250)})
+    chain = TwinChain(genesis)
+    huge_fee = rich.sign(to=wallets[1].address, value=1, maxFeePerGas=2**130,
+                         maxPriorityFeePerGas=GWEI)
+    with caplog.at_level(logging.INFO, logger="ordo.execution.native_engine"):
+        chain.block([wallets[0].sign(to=rich.address, value=1), huge_fee])
+    assert any("runs on py-evm: fee per gas of 2^128" in r.message for r in caplog.records)
+    chain.block([rich.sign(to=wallets[1].address, value=2)])  # and back on revm

@@ -10,6 +10,8 @@ layout (docs/native_engine.md), so the node commits either engine's writes the s
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -34,6 +36,8 @@ from ordo.execution.evm_state import MAX_ANCESTOR_HASHES
 from ordo.execution.header_rules import environment_error, header_mismatch
 from ordo.execution.native_loader import native_module
 
+log = logging.getLogger(__name__)
+
 SET_CODE_TRANSACTION_TYPE = 4
 BLOB_TRANSACTION_TYPE = 3
 STATUS_SUCCESS = b"\x01"
@@ -47,18 +51,33 @@ _SYSTEM = (
     keccak(HISTORY_STORAGE_CONTRACT_CODE),
 )
 
+# revm holds fees per gas in 128 bits and the base fee in 64
+FEE_CEILING = 2**128
+BASE_FEE_CEILING = 2**64
+
 TxFields = tuple[Any, ...]
+
+
+class NativeUnsupported(Exception):
+    """A block holds a value revm cannot represent exactly (a fee per gas of 2^128 or more, an
+    EIP-7702 authorization whose address is not 20 bytes, a base fee of 2^64 or more): the
+    engine runs that block on py-evm instead, so the result is the reference's."""
 
 
 def transaction_fields(tx: SignedTransactionAPI, sender: bytes) -> TxFields:
     """The plain values the extension reads from one transaction (see native/src/lib.rs)."""
     type_id = tx.type_id or 0
+    if tx.max_fee_per_gas >= FEE_CEILING or tx.max_priority_fee_per_gas >= FEE_CEILING:
+        raise NativeUnsupported(f"fee per gas of 2^128 or more in 0x{bytes(tx.hash).hex()}")
     authorizations: list[tuple[int, bytes, int, int, int, int]] = []
     if type_id == SET_CODE_TRANSACTION_TYPE:
         authorizations = [
             (a.chain_id, bytes(a.address), a.nonce, a.y_parity, a.r, a.s)
             for a in tx.authorization_list
         ]
+        if any(len(auth[1]) != 20 for auth in authorizations):
+            raise NativeUnsupported(f"authorization address not 20 bytes in "
+                                    f"0x{bytes(tx.hash).hex()}")
     access_list = [] if type_id == 0 else [
         (bytes(address), list(slots)) for address, slots in tx.access_list
     ]
@@ -138,17 +157,22 @@ class NativeEngine(PyEvmEngine):
             raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
         if len(env.prev_randao) != 32:
             raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
-        forced, forced_decoded = _forced_fields(env.forced)
         taken: list[DecodedTransaction] = []
+        pending = iter(candidates)
 
         def feed() -> Iterator[TxFields]:
-            for candidate in candidates:
+            for candidate in pending:
                 taken.append(candidate)
                 yield transaction_fields(candidate.tx, candidate.sender)
 
-        out = native_module().build_block(
-            self._reader.get, self._block_input(parent, env), forced, feed()
-        )
+        try:
+            forced, forced_decoded = _forced_fields(env.forced)
+            out = native_module().build_block(
+                self._reader.get, self._block_input(parent, env), forced, feed()
+            )
+        except NativeUnsupported as reason:
+            log.info("block %d runs on py-evm: %s", int(parent.block_number) + 1, reason)
+            return super().build_block(parent, itertools.chain(taken, pending), env)
         chosen = [forced_decoded[i] for i in out["forced_included"]]
         included = [c for c in chosen if c is not None] + [taken[i] for i in out["included"]]
         header, executed = self._assemble(parent, env, included, out)
@@ -172,9 +196,9 @@ class NativeEngine(PyEvmEngine):
             extra_data=bytes(header.extra_data),
             prev_randao=bytes(header.mix_hash),
         )
-        forced_fields, _decoded = _forced_fields(forced)
         native = native_module()
         try:
+            forced_fields, _decoded = _forced_fields(forced)
             out = native.execute_block(
                 self._reader.get,
                 self._block_input(parent, env),
@@ -184,6 +208,9 @@ class NativeEngine(PyEvmEngine):
             )
         except native.InvalidBlock as error:
             raise InvalidBlock(str(error)) from error
+        except NativeUnsupported as reason:
+            log.info("block %d runs on py-evm: %s", int(header.block_number), reason)
+            return super().execute_block(parent, block, forced)
         receipts = tuple(
             _receipt(tx, outcome)
             for tx, outcome in zip(block.transactions, out["receipts"], strict=True)
@@ -216,6 +243,9 @@ class NativeEngine(PyEvmEngine):
         return root
 
     def _block_input(self, parent: BlockHeaderAPI, env: BlockEnvironment) -> tuple[Any, ...]:
+        base_fee = self.next_base_fee(parent)
+        if base_fee >= BASE_FEE_CEILING:
+            raise NativeUnsupported(f"base fee {base_fee} is 2^64 or more")
         ancestors = tuple(self._ancestor_hashes(bytes(parent.hash)))[:MAX_ANCESTOR_HASHES]
         return (
             bytes(parent.state_root),
@@ -224,7 +254,7 @@ class NativeEngine(PyEvmEngine):
             env.coinbase,
             env.timestamp,
             env.gas_limit,
-            self.next_base_fee(parent),
+            base_fee,
             env.prev_randao,
             self.genesis.chain_id,
             [bytes(h) for h in ancestors],
