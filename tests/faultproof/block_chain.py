@@ -4,6 +4,7 @@ ancestors' headers, the state store, the block as a batch carries it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.output_roots import output_root_at
 from ordo.execution.state_source import MemoryKeyValueStore, OverlayDatabase
-from ordo.faultproof.block_parts import ChainRules
+from ordo.faultproof.block_parts import NO_QUEUE, ChainRules, ForcedQueue
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 
 CONTRACTS = Path(__file__).parent / "contracts"
@@ -89,11 +90,12 @@ class DevChain:
         return decode_transaction(bytes(signed.raw_transaction))
 
     def build(self, txs: list[DecodedTransaction], forced: tuple[ForcedItem, ...] = (),
-              coinbase: bytes = COINBASE) -> ExecutedBlock:
+              coinbase: bytes = COINBASE, extra_data: bytes = BUILDER,
+              mix_hash: bytes = bytes(32)) -> ExecutedBlock:
         parent = self.blocks[-1].block.header
         env = BlockEnvironment(coinbase=coinbase, timestamp=int(parent.timestamp) + 2,
-                               gas_limit=int(parent.gas_limit), extra_data=BUILDER,
-                               forced=forced)
+                               gas_limit=int(parent.gas_limit), extra_data=extra_data,
+                               prev_randao=mix_hash, forced=forced)
         result = self.engine.build_block(parent, txs, env)
         assert not result.skipped, result.skipped
         self.store.apply(result.state_writes)
@@ -110,13 +112,16 @@ class DevChain:
     def header_rlp(self, number: int) -> bytes:
         return rlp.encode(self.blocks[number].block.header)
 
-    def trace(self, number: int, batch_from: int | None = None) -> BlockTrace:
+    def trace(self, number: int, batch_from: int | None = None,
+              queue: ForcedQueue = NO_QUEUE,
+              forced_raw: Mapping[int, bytes] | None = None) -> BlockTrace:
         """The trace of block ``number``, in a batch of blocks ``batch_from .. number``."""
         start = number if batch_from is None else batch_from
         batch = [self.batch_block(n) for n in range(start, number + 1)]
         ancestors = [self.header_rlp(n) for n in range(number - 2, -1, -1)]
         return trace_block(OverlayDatabase(self.store), rules_of(self.genesis),
-                           self.header_rlp(number - 1), ancestors, batch, number - start)
+                           self.header_rlp(number - 1), ancestors, batch, number - start,
+                           queue, forced_raw)
 
     def output_root(self, number: int) -> bytes:
         return output_root_at(self.engine, self.blocks[number].block.header).root

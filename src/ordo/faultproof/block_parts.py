@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import rlp
 from eth_abi import encode
@@ -73,16 +74,60 @@ def output_root(state_root: bytes, message_passer_root: bytes, block_hash: bytes
     return keccak(OUTPUT_VERSION + state_root + message_passer_root + block_hash)
 
 
-def totals_hash(receipts_root: bytes, transactions_root: bytes, bloom: bytes) -> bytes:
-    """The context's last word (section 2): ``keccak(receipts_root ‖ transactions_root ‖
-    bloom)``, 320 bytes: the block's receipts and transactions tries so far and the OR of their
-    blooms."""
+def totals_hash(receipts_root: bytes, transactions_root: bytes, bloom: bytes,
+                forced_next: int = 0, forced_end: int = 0) -> bytes:
+    """The context's last word (section 2): ``keccak(receipts_root ‖ transactions_root ‖ bloom
+    ‖ forced_next ‖ forced_end)``, 384 bytes: the block's receipts and transactions tries so
+    far, the OR of their blooms, and the forced-queue items still to take (4.1)."""
     if len(bloom) != BLOOM_BYTES:
         raise BlockPartError("a bloom is 256 bytes")
-    return keccak(receipts_root + transactions_root + bloom)
+    if not 0 <= forced_next <= forced_end < 1 << 256:
+        raise BlockPartError("a forced-item cursor out of order")
+    return keccak(receipts_root + transactions_root + bloom + forced_next.to_bytes(32, "big")
+                  + forced_end.to_bytes(32, "big"))
 
 
 EMPTY_TOTALS = totals_hash(BLANK_ROOT, BLANK_ROOT, ZERO_BLOOM)
+
+KIND_TRANSACTION = 0
+KIND_DEPOSIT = 1
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """``ForcedInclusionQueue.items(i)`` as L1 stores it (the fields a step reads): its kind,
+    the hash of a forced transaction's raw bytes, a deposit's recipient and amount, and the L1
+    block it was enqueued at."""
+
+    kind: int
+    transaction_hash: bytes
+    recipient: bytes
+    amount: int
+    enqueued_block: int
+
+
+class ForcedQueue(Protocol):
+    """The L1 queue as the verifier reads it at step time: the queue only appends and never
+    changes an item, so a later read gives what derivation read."""
+
+    def length(self) -> int: ...
+    def item(self, index: int) -> QueueItem: ...
+
+
+@dataclass(frozen=True)
+class ListQueue:
+    """A queue held in memory (tests, a challenger that read the L1 queue)."""
+
+    items: tuple[QueueItem, ...] = ()
+
+    def length(self) -> int:
+        return len(self.items)
+
+    def item(self, index: int) -> QueueItem:
+        return self.items[index]
+
+
+NO_QUEUE = ListQueue()
 
 
 @dataclass(frozen=True)

@@ -241,12 +241,32 @@ def _header_rule_error(inputs: bp.BlockInputs, extra: bytes, parent: bp.ParentHe
             return "one L1 origin named with two hashes"
         if own.forced_through < before.forced_through:
             return "forced_through goes back"
-        if own.forced_through != before.forced_through:
-            raise UnsupportedStep("forced-queue items are not proved in version 1 (4.1)")
     return None
 
 
-def block_start(first: Any, io: BlockIO, rules: bp.ChainRules) -> Post:
+def forced_range(inputs: bp.BlockInputs, extra: bytes, parent: bp.ParentHeader,
+                 queue: bp.ForcedQueue) -> tuple[int, int] | None:
+    """The queue items the block takes, ``[P.forced_through, H.forced_through)``, or None when
+    ``H.forced_through`` is not the number of items enqueued at L1 blocks up to the block's
+    origin (state_transition.md 2.6 rule 7). Items are appended with non-decreasing L1 block
+    numbers, so two reads of the queue decide it. Without L1 there is no queue: ``(0, 0)``."""
+    own = decode_anchored_extra(extra)
+    if own is None:
+        return 0, 0
+    before = decode_anchored_extra(parent.extra_data)
+    start = before.forced_through if before is not None else 0
+    end, origin = own.forced_through, own.origin_number
+    if end > queue.length():
+        return None
+    if end > 0 and queue.item(end - 1).enqueued_block > origin:
+        return None
+    if end < queue.length() and queue.item(end).enqueued_block <= origin:
+        return None
+    return start, end
+
+
+def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
+                queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
     """Phase 1 (4.1): from ``(parent_output_root, inputs_root, k)`` to the first transaction
     start, or to block end for an empty block."""
     parent = _parent(io, first.parent_output_root)
@@ -269,7 +289,8 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules) -> Post:
     extra = io.item("extra_data")
     _require(keccak(extra) == inputs.extra_data_hash, "extra_data is not the block's")
     problem = _header_rule_error(inputs, extra, header, rules)
-    if problem is not None:
+    forced = None if problem is not None else forced_range(inputs, extra, header, queue)
+    if forced is None:
         return Final(bp.INVALID_OUTPUT)
     hashes = _block_hashes(io, parent.block_hash, header, inputs.number)
     tries = _Tries(io)
@@ -286,18 +307,20 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules) -> Post:
         prev_randao=inputs.mix_hash, chain_id=rules.chain_id,
         parent_output_root=first.parent_output_root, inputs_hash=keccak(inputs_data),
         block_hashes_root=list_root(hashes))
+    totals = bp.totals_hash(mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT, bp.ZERO_BLOOM, *forced)
     context = Context(parent.state_root, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
-                      mpt_proof.BLANK_ROOT, 0, ZERO32, 0, 0, bp.EMPTY_TOTALS)
-    return between_transactions(block, 0, inputs.tx_count, context)
+                      mpt_proof.BLANK_ROOT, 0, ZERO32, 0, 0, totals)
+    return between_transactions(block, 0, inputs.tx_count, context, forced[0] < forced[1])
 
 
-def between_transactions(block: Block, index: int, count: int, context: Context) -> MachineState:
-    """The state before transaction ``index`` (phase 2), or block end (phase 5) after the
-    last: no frame, the per-transaction roots empty, the block's totals kept."""
+def between_transactions(block: Block, index: int, count: int, context: Context,
+                         forced_pending: bool = False) -> MachineState:
+    """The state before transaction ``index`` or the next forced item (phase 2), or block end
+    (phase 5) after the last: no frame, the per-transaction roots empty, the totals kept."""
     cleared = replace(context, accessed_root=mpt_proof.BLANK_ROOT,
                       created_root=mpt_proof.BLANK_ROOT, transient_root=mpt_proof.BLANK_ROOT,
                       refund=0, logs_hash=ZERO32, logs_count=0)
-    if index < count:
+    if forced_pending or index < count:
         return MachineState(PHASE_TX_START, block, Tx(ZERO_ADDRESS, 0, index, ZERO32, ZERO32),
                             cleared, None)
     return MachineState(PHASE_BLOCK_END, block, Tx(ZERO_ADDRESS, 0, 0, ZERO32, ZERO32),
@@ -309,8 +332,11 @@ def between_transactions(block: Block, index: int, count: int, context: Context)
 # ---------------------------------------------------------------------------------------------
 
 
-def _transaction(io: BlockIO, state: MachineState) -> tuple[bp.BlockInputs, bytes]:
-    inputs = _inputs(io, state.block)
+def _transaction(io: BlockIO, state: MachineState,
+                 inputs: bp.BlockInputs | None = None) -> tuple[bp.BlockInputs, bytes]:
+    """The block's transaction at ``tx_index``, proved against its ``txs_root``."""
+    if inputs is None:
+        inputs = _inputs(io, state.block)
     index = state.tx.tx_index
     _require(index < inputs.tx_count, "no transaction at this index")
     raw = io.item("raw_tx")
@@ -342,24 +368,92 @@ def warm_keys(tx: SignedTransactionAPI, sender: bytes, coinbase: bytes) -> list[
     return keys
 
 
-def tx_start(state: MachineState, io: BlockIO) -> Post:
-    """Phase 2 (4.2): check and start transaction ``tx.tx_index``; open its depth-0 frame."""
+@dataclass(frozen=True)
+class _Checked:
+    """A transaction that decoded and passed 4.3 against its sender's account."""
+
+    tx: SignedTransactionAPI
+    sender: bytes
+    account: Account
+    proof: TrieProof
+
+
+def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries,
+                       raw: bytes) -> _Checked | None:
+    """state_transition.md 4.1-4.3 on ``raw`` against the sender's account; None when refused."""
     block, context = state.block, state.context
-    _, raw = _transaction(io, state)
     try:
         decoded = decode_transaction(raw)
     except RejectedTransaction:
-        return Final(bp.INVALID_OUTPUT)
+        return None
     tx, sender = decoded.tx, decoded.sender
-    tries = _Tries(io)
-    account, sender_proof = tries.account("sender", context.state_root, sender)
+    account, proof = tries.account("sender", context.state_root, sender)
     code = tries.code("sender_code", account)
     current = account or EMPTY_ACCOUNT
     reason = inclusion_error(tx, sender, SenderAccount(current.nonce, current.balance, code),
                              block.base_fee, block.gas_limit - context.cumulative_gas,
                              block.chain_id)
-    if reason is not None:
+    return None if reason is not None else _Checked(tx, sender, current, proof)
+
+
+def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
+    """Phase 2 (4.1, 4.2): the next forced-queue item while the block's prelude lasts, else
+    check and start transaction ``tx.tx_index`` and open its depth-0 frame."""
+    totals = _totals(io, state.context)
+    tries = _Tries(io)
+    if totals.forced_next < totals.forced_end:
+        return _forced_item(state, io, tries, queue, totals)
+    _, raw = _transaction(io, state)
+    checked = _check_transaction(state, io, tries, raw)
+    if checked is None:
         return Final(bp.INVALID_OUTPUT)
+    return _start(state, tries, checked)
+
+
+def _forced_item(state: MachineState, io: BlockIO, tries: _Tries, queue: bp.ForcedQueue,
+                 totals: Any) -> Post:
+    """One item of the prelude (state_transition.md 5.3), read from the L1 queue: a deposit
+    credits its recipient; a forced transaction that 4.1-4.3 refuse is a no-op; one they accept
+    must be the block's transaction at ``tx_index`` (derivation's leading-transactions rule)
+    and starts like any other."""
+    block, context = state.block, state.context
+    index = totals.forced_next
+    advanced = bp.totals_hash(totals.receipts_root, totals.transactions_root, totals.bloom,
+                              index + 1, totals.forced_end)
+    record = queue.item(index)
+    inputs = _inputs(io, block)
+    if record.kind == bp.KIND_DEPOSIT:
+        account, proof = tries.account("deposit", context.state_root, record.recipient)
+        credited = replace(account or EMPTY_ACCOUNT,
+                           balance=(account or EMPTY_ACCOUNT).balance + record.amount)
+        root = tries.put_account("deposit", context.state_root, record.recipient, credited,
+                                 proof)
+        return between_transactions(
+            block, state.tx.tx_index, inputs.tx_count,
+            replace(context, state_root=root, totals_hash=advanced),
+            index + 1 < totals.forced_end)
+    raw = io.item("forced_tx")
+    _require(keccak(raw) == record.transaction_hash, "forced_tx is not the queue item's")
+    checked = _check_transaction(state, io, tries, raw)
+    if checked is None:
+        return between_transactions(block, state.tx.tx_index, inputs.tx_count,
+                                    replace(context, totals_hash=advanced),
+                                    index + 1 < totals.forced_end)
+    if state.tx.tx_index >= inputs.tx_count:
+        return Final(bp.INVALID_OUTPUT)
+    _, posted = _transaction(io, state, inputs)
+    if posted != raw:
+        return Final(bp.INVALID_OUTPUT)
+    started = replace(state, context=replace(context, totals_hash=advanced))
+    return _start(started, tries, checked)
+
+
+def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
+    """4.2 steps 4-8: buy gas, raise the nonce, warm the keys, move the value, open the
+    frame."""
+    block, context = state.block, state.context
+    tx, sender, current, sender_proof = checked.tx, checked.sender, checked.account, \
+        checked.proof
     if tx.type_id == SET_CODE_TRANSACTION_TYPE:
         raise UnsupportedStep("EIP-7702 authorizations are not in version 1 (4.2)")
     if not tx.to:
@@ -423,8 +517,8 @@ def tx_start(state: MachineState, io: BlockIO) -> Post:
 def _totals(io: BlockIO, context: Context) -> Any:
     totals = io.item("totals")
     try:
-        ok = bp.totals_hash(totals.receipts_root, totals.transactions_root,
-                            totals.bloom) == context.totals_hash
+        ok = bp.totals_hash(totals.receipts_root, totals.transactions_root, totals.bloom,
+                            totals.forced_next, totals.forced_end) == context.totals_hash
     except bp.BlockPartError as error:
         raise InvalidWitness(str(error)) from error
     _require(ok, "totals is not the preimage of the context's totals_hash")
@@ -498,8 +592,10 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
     transactions_root = _insert(io, "transaction_proof", totals.transactions_root, index, raw)
     bloom = bp.bloom_or(totals.bloom, bp.bloom_of(logs))
     new_context = replace(context, state_root=root, cumulative_gas=cumulative,
-                          totals_hash=bp.totals_hash(receipts_root, transactions_root, bloom))
-    return between_transactions(block, index + 1, inputs.tx_count, new_context)
+                          totals_hash=bp.totals_hash(receipts_root, transactions_root, bloom,
+                                                     totals.forced_next, totals.forced_end))
+    return between_transactions(block, index + 1, inputs.tx_count, new_context,
+                                totals.forced_next < totals.forced_end)
 
 
 def _insert(io: BlockIO, name: str, root: bytes, index: int, value: bytes) -> bytes:
@@ -532,6 +628,7 @@ def block_end(state: MachineState, io: BlockIO) -> Post:
     passer, _ = tries.account("message_passer", root, MESSAGE_PASSER_ADDRESS)
     passer_root = passer.storage_root if passer else mpt_proof.BLANK_ROOT
     totals = _totals(io, context)
+    _require(totals.forced_next == totals.forced_end, "block end with forced items left")
     header = bp.HeaderFields(
         parent_hash=parent.block_hash, coinbase=block.coinbase, state_root=root,
         transactions_root=totals.transactions_root, receipts_root=totals.receipts_root,

@@ -30,6 +30,7 @@ from ordo.faultproof.batch_inputs import (
     transaction_proof,
 )
 from ordo.faultproof.block_io import TraceIO
+from ordo.faultproof.block_parts import decode_block_inputs
 from ordo.faultproof.block_steps import (
     MAX_ANCESTORS,
     PRECOMPILES_ACCESSED_NODES,
@@ -37,6 +38,7 @@ from ordo.faultproof.block_steps import (
     Post,
     block_end,
     block_start,
+    forced_range,
     tx_end,
     tx_start,
 )
@@ -125,9 +127,12 @@ class _Totals:
     receipts_root: bytes = BLANK_ROOT
     transactions_root: bytes = BLANK_ROOT
     bloom: bytes = bp.ZERO_BLOOM
+    forced_next: int = 0
+    forced_end: int = 0
 
     def frozen(self) -> Totals:
-        return Totals(self.receipts_root, self.transactions_root, self.bloom)
+        return Totals(self.receipts_root, self.transactions_root, self.bloom, self.forced_next,
+                      self.forced_end)
 
 
 @dataclass
@@ -136,6 +141,8 @@ class _Run:
     batch_block: BatchBlock
     parent: ParentOutput
     block_hashes: list[bytes]
+    queue: bp.ForcedQueue
+    forced_raw: Mapping[int, bytes]
     steps: list[BlockStep] = field(default_factory=list)
     totals: _Totals = field(default_factory=_Totals)
 
@@ -149,10 +156,13 @@ def message_passer_root(nodes: Mapping[bytes, bytes], state_root: bytes) -> byte
 
 def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
                 ancestors: Sequence[bytes], batch: Sequence[BatchBlock], position: int,
+                queue: bp.ForcedQueue = bp.NO_QUEUE, forced_raw: Mapping[int, bytes] | None = None,
                 max_steps: int = MAX_TRACE_STEPS) -> BlockTrace:
     """The trace of block ``batch[position]`` on its parent (``parent_header``, RLP, whose
     state ``db`` holds). ``ancestors`` are the RLP headers of the blocks before the parent,
-    newest first, at least ``min(number, 256) - 2`` of them (the rest is ignored)."""
+    newest first, at least ``min(number, 256) - 2`` of them (the rest is ignored). ``queue``
+    is the L1 forced-inclusion queue and ``forced_raw`` the raw bytes of its forced
+    transactions by item index (what its ``TransactionEnqueued`` events carry)."""
     nodes = NodeStore(db)
     nodes.update(PRECOMPILES_ACCESSED_NODES)
     header = bp.decode_header(parent_header)
@@ -167,14 +177,18 @@ def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
         [bp.header_parent_hash(h) for h in needed]
     first = FirstState(parent_output_root, inputs_root(batch), position)
     first_commitment = bp.first_state(*_first_words(first))
-    run = _Run(nodes, block, parent, hashes)
+    run = _Run(nodes, block, parent, hashes, queue, forced_raw or {})
     io = TraceIO(nodes, {
         "parent": parent, "parent_header": parent_header, "ancestors": needed,
         "block_inputs": block_inputs_encoding(block),
         "inputs_siblings": block_inputs_proof(batch, position).siblings,
         "extra_data": block.extra_data,
     })
-    post: Post = block_start(first, io, rules)
+    post: Post = block_start(first, io, rules, queue)
+    forced = forced_range(decode_block_inputs(block_inputs_encoding(block)), block.extra_data,
+                          header, queue)
+    if forced is not None:
+        run.totals.forced_next, run.totals.forced_end = forced
     witness = encode_block_start(first, io.proofs(BlockStartProofs))
     run.steps.append(BlockStep(first_commitment, post.commitment(), witness, 1))
     header_rlp = b""
@@ -197,19 +211,26 @@ def _first_words(first: FirstState) -> tuple[bytes, bytes, int]:
 
 
 def _tx_items(run: _Run, index: int) -> dict[str, Any]:
-    return {"block_inputs": block_inputs_encoding(run.batch_block),
-            "raw_tx": run.batch_block.transactions[index],
-            "tx_siblings": transaction_proof(run.batch_block, index).siblings}
+    block = run.batch_block
+    return {"block_inputs": block_inputs_encoding(block),
+            "raw_tx": lambda: block.transactions[index],
+            "tx_siblings": lambda: transaction_proof(block, index).siblings}
 
 
 def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     index = state.tx.tx_index
-    io = TraceIO(run.nodes, _tx_items(run, index))
-    post = tx_start(state, io)
+    items = _tx_items(run, index)
+    totals = run.totals
+    items.update(totals=totals.frozen(),
+                 forced_tx=lambda: run.forced_raw[totals.forced_next])
+    io = TraceIO(run.nodes, items)
+    post = tx_start(state, io, run.queue)
     run.steps.append(BlockStep(state.commitment(), post.commitment(),
                                encode_block_step(state, io.proofs(TxStartProofs)),
                                PHASE_TX_START))
-    if isinstance(post, Final):
+    if "forced_tx" in io.recorded or "deposit" in io.recorded:
+        totals.forced_next += 1
+    if isinstance(post, Final) or post.phase == PHASE_TX_START:
         return post
     assert post.phase == PHASE_EVM and isinstance(post.frame, Frame)
     world = _world(run, io, post)
@@ -250,9 +271,8 @@ def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...]) -> Post:
     run.steps.append(BlockStep(state.commitment(), post.commitment(),
                                encode_block_step(state, io.proofs(TxEndProofs)),
                                PHASE_TX_END))
-    receipts_root, transactions_root = io.inserted_roots
-    run.totals = _Totals(receipts_root, transactions_root,
-                         bp.bloom_or(run.totals.bloom, bp.bloom_of(logs)))
+    run.totals.receipts_root, run.totals.transactions_root = io.inserted_roots
+    run.totals.bloom = bp.bloom_or(run.totals.bloom, bp.bloom_of(logs))
     return post
 
 

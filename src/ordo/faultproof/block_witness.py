@@ -98,6 +98,27 @@ class BlockStartProofs:
 
 
 @dataclass(frozen=True)
+class Totals:
+    """The preimage of the context's ``totals_hash``."""
+
+    receipts_root: bytes = ZERO32
+    transactions_root: bytes = ZERO32
+    bloom: bytes = b""
+    forced_next: int = 0
+    forced_end: int = 0
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return astuple(self)
+
+    @staticmethod
+    def from_tuple(v: tuple[Any, ...]) -> Totals:
+        return Totals(bytes(v[0]), bytes(v[1]), bytes(v[2]), int(v[3]), int(v[4]))
+
+
+TOTALS_TYPE = "(bytes32,bytes32,bytes,uint256,uint256)"
+
+
+@dataclass(frozen=True)
 class TxStartProofs:
     """Phase 2 (4.2). Trie proofs are against the state root as the step has left it when it
     reads them: ``sender`` against the pre-state's (read, then written with the bought gas and
@@ -114,33 +135,28 @@ class TxStartProofs:
     recipient: TrieProof = NO_TRIE
     callee: TrieProof = NO_TRIE
     callee_code: bytes = b""
+    totals: Totals = field(default_factory=Totals)
+    forced_tx: bytes = b""
+    deposit: TrieProof = NO_TRIE
 
     TYPE = (f"(bytes,bytes,{SIBLINGS_TYPE},{TRIE_TYPE},bytes,{TRIE_TYPE}[],{TRIE_TYPE},"
-            f"{TRIE_TYPE},{TRIE_TYPE},bytes)")
+            f"{TRIE_TYPE},{TRIE_TYPE},bytes,{TOTALS_TYPE},bytes,{TRIE_TYPE})")
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (self.block_inputs, self.raw_tx, list(self.tx_siblings), self.sender.as_tuple(),
                 self.sender_code, [a.as_tuple() for a in self.accessed],
                 self.sender_value.as_tuple(), self.recipient.as_tuple(),
-                self.callee.as_tuple(), self.callee_code)
+                self.callee.as_tuple(), self.callee_code, self.totals.as_tuple(),
+                self.forced_tx, self.deposit.as_tuple())
 
     @staticmethod
     def from_tuple(v: tuple[Any, ...]) -> TxStartProofs:
         return TxStartProofs(
             bytes(v[0]), bytes(v[1]), tuple(bytes(s) for s in v[2]), _trie(v[3]), bytes(v[4]),
-            tuple(_trie(a) for a in v[5]), _trie(v[6]), _trie(v[7]), _trie(v[8]), bytes(v[9]))
+            tuple(_trie(a) for a in v[5]), _trie(v[6]), _trie(v[7]), _trie(v[8]), bytes(v[9]),
+            Totals.from_tuple(v[10]), bytes(v[11]), _trie(v[12]))
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The preimage of the context's ``totals_hash``."""
-
-    receipts_root: bytes = ZERO32
-    transactions_root: bytes = ZERO32
-    bloom: bytes = b""
-
-
-TOTALS_TYPE = "(bytes32,bytes32,bytes)"
 
 
 @dataclass(frozen=True)
@@ -167,7 +183,7 @@ class TxEndProofs:
     def as_tuple(self) -> tuple[Any, ...]:
         return (self.block_inputs, self.raw_tx, list(self.tx_siblings),
                 [(a, list(t), d) for a, t, d in self.logs], self.sender.as_tuple(),
-                self.coinbase.as_tuple(), self.recipient.as_tuple(), astuple(self.totals),
+                self.coinbase.as_tuple(), self.recipient.as_tuple(), self.totals.as_tuple(),
                 list(self.receipt_proof), list(self.transaction_proof))
 
     @staticmethod
@@ -176,7 +192,7 @@ class TxEndProofs:
             bytes(v[0]), bytes(v[1]), tuple(bytes(s) for s in v[2]),
             tuple((_address(a), tuple(bytes(t) for t in topics), bytes(d))
                   for a, topics, d in v[3]),
-            _trie(v[4]), _trie(v[5]), _trie(v[6]), Totals(*(bytes(x) for x in v[7])),
+            _trie(v[4]), _trie(v[5]), _trie(v[6]), Totals.from_tuple(v[7]),
             tuple(bytes(n) for n in v[8]), tuple(bytes(n) for n in v[9]))
 
 
@@ -197,12 +213,12 @@ class BlockEndProofs:
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (self.block_inputs, self.extra_data, astuple(self.parent),
-                self.coinbase.as_tuple(), self.message_passer.as_tuple(), astuple(self.totals))
+                self.coinbase.as_tuple(), self.message_passer.as_tuple(), self.totals.as_tuple())
 
     @staticmethod
     def from_tuple(v: tuple[Any, ...]) -> BlockEndProofs:
         return BlockEndProofs(bytes(v[0]), bytes(v[1]), ParentOutput(*(bytes(x) for x in v[2])),
-                              _trie(v[3]), _trie(v[4]), Totals(*(bytes(x) for x in v[5])))
+                              _trie(v[3]), _trie(v[4]), Totals.from_tuple(v[5]))
 
 
 @dataclass(frozen=True)

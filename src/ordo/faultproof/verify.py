@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ordo.faultproof.block_io import WitnessIO
-from ordo.faultproof.block_parts import ChainRules, final_state, first_state
+from ordo.faultproof.block_parts import (
+    NO_QUEUE,
+    ChainRules,
+    ForcedQueue,
+    final_state,
+    first_state,
+)
 from ordo.faultproof.block_steps import Post, block_end, block_start, tx_end, tx_start
 from ordo.faultproof.block_witness import (
     decode_block_start,
@@ -130,18 +136,19 @@ class WitnessReader:
                 raise InvalidWitness(f"the step does not read {name}, but it is not zero")
 
 
-def verify_step(pre_commitment: bytes, witness: bytes,
-                rules: ChainRules | None = None) -> bytes:
+def verify_step(pre_commitment: bytes, witness: bytes, rules: ChainRules | None = None,
+                queue: ForcedQueue = NO_QUEUE) -> bytes:
     """The post-state commitment of the step from the state ``pre_commitment`` with
     ``witness``; raises instead of ever returning a commitment the witness does not prove.
     The first word of every witness is the pre-state's phase (4.1); ``rules`` are the chain's
-    constants, needed by block start only."""
+    constants, needed by block start only; ``queue`` the L1 forced-inclusion queue as the
+    verifier reads it (4.1)."""
     try:
         phase = witness_phase(witness)
     except WitnessError as error:
         raise InvalidWitness(str(error)) from error
     if phase != PHASE_EVM:
-        return verify_block_step(pre_commitment, witness, phase, rules)
+        return verify_block_step(pre_commitment, witness, phase, rules, queue)
     try:
         pre_state, proofs = decode_witness(witness)
     except WitnessError as error:
@@ -157,7 +164,7 @@ def verify_step(pre_commitment: bytes, witness: bytes,
 
 
 def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
-                      rules: ChainRules | None) -> bytes:
+                      rules: ChainRules | None, queue: ForcedQueue = NO_QUEUE) -> bytes:
     """Phases 1, 2, 4, 5 and 6 (4.1): decode, check the preimage, run the step, refuse what it
     did not read."""
     post: Post
@@ -175,14 +182,18 @@ def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
             if rules is None:
                 raise InvalidWitness("block start needs the chain's rules")
             io = WitnessIO(start_proofs)
-            post = block_start(first, io, rules)
+            post = block_start(first, io, rules, queue)
         elif phase in (PHASE_TX_START, PHASE_TX_END, PHASE_BLOCK_END):
             state, proofs = decode_block_step(witness)
             if state.commitment() != pre_commitment:
                 raise InvalidWitness("the witness's pre-state is not the committed pre-state")
             io = WitnessIO(proofs)
-            run = {PHASE_TX_START: tx_start, PHASE_TX_END: tx_end, PHASE_BLOCK_END: block_end}
-            post = run[phase](state, io)
+            if phase == PHASE_TX_START:
+                post = tx_start(state, io, queue)
+            elif phase == PHASE_TX_END:
+                post = tx_end(state, io)
+            else:
+                post = block_end(state, io)
         else:
             raise InvalidWitness(f"no step starts in phase {phase}")
     except WitnessError as error:
