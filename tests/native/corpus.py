@@ -34,6 +34,10 @@ CREATE_FACTORY = bytes.fromhex("365f5f37" "365f34f0" "5f52" "60205ff3")
 SELFDESTRUCT_TO_CALLER = bytes.fromhex("33ff")
 # JUMPDEST PUSH0 JUMP: loops until out of gas
 LOOP = bytes.fromhex("5b5f56")
+# for each 64-byte (slot, value) pair of the call data: SSTORE(slot, value)
+STORE_PAIRS = bytes.fromhex(
+    "5f5b8036111560175780602001358135556040016001565b00"
+)
 # MLOAD at 1 GiB: the memory expansion costs more than any gas limit, out of gas at once
 MEMORY_BOMB = bytes.fromhex("634000000051")
 # REVERT(0, 0)
