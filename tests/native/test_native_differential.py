@@ -15,6 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
+from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from eth_account import Account
 
 from ordo.core.forced_item import ForcedDeposit, ForcedTransaction
@@ -312,3 +314,27 @@ def test_values_revm_cannot_hold_run_on_py_evm(
         chain.block([wallets[0].sign(to=rich.address, value=1), huge_fee])
     assert any("runs on py-evm: fee per gas of 2^128" in r.message for r in caplog.records)
     chain.block([rich.sign(to=wallets[1].address, value=2)])  # and back on revm
+
+
+def test_system_contracts_when_deployed(wallets: list[Wallet]) -> None:
+    """5.2: with py-evm's exact EIP-4788 and EIP-2935 code in the genesis, every block writes
+    their slots at block start; calls read them back (history: the parent's hash)."""
+    base = devnet_genesis()
+    alloc = {
+        **base.alloc,
+        bytes(BEACON_ROOTS_ADDRESS): GenesisAccount(code=BEACON_ROOTS_CONTRACT_CODE),
+        bytes(HISTORY_STORAGE_ADDRESS): GenesisAccount(code=HISTORY_STORAGE_CONTRACT_CODE),
+    }
+    chain = TwinChain(replace(base, alloc=alloc))
+    a = wallets[0]
+    chain.block()
+    number = int(chain.head.block_number)
+    timestamp = int(chain.head.timestamp)
+    chain.block([
+        a.sign(to=bytes(HISTORY_STORAGE_ADDRESS), data=(number - 1).to_bytes(32, "big"),
+               gas=100_000),
+        a.sign(to=bytes(BEACON_ROOTS_ADDRESS), data=timestamp.to_bytes(32, "big"), gas=100_000),
+        a.sign(to=bytes(BEACON_ROOTS_ADDRESS), data=b"\x01" * 31, gas=100_000),  # reverts
+    ], watch=[bytes(BEACON_ROOTS_ADDRESS), bytes(HISTORY_STORAGE_ADDRESS)])
+    stored = chain.native.get_storage_at(chain.head, bytes(HISTORY_STORAGE_ADDRESS), number)
+    assert stored == int.from_bytes(bytes(chain.headers[-2].hash), "big")
