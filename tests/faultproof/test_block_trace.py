@@ -13,6 +13,7 @@ import pytest
 import rlp
 from eth_hash.auto import keccak
 
+from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.execution.state_source import OverlayDatabase
 from ordo.faultproof.block_parts import INVALID_OUTPUT, final_state, first_state
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
@@ -34,6 +35,9 @@ from tests.faultproof.block_chain import DevChain, ledger_init_code, rules_of
 from tests.faultproof.test_vyper_contracts import calldata
 
 FRESH_COINBASE = bytes.fromhex("ce" * 20)
+PROBE = bytes.fromhex("0b" * 20)
+PROBE_CODE = bytes.fromhex("4360029003404355" "436001900340611000430155" "00")
+"""sstore(number, blockhash(number - 2)); sstore(0x1000 + number, blockhash(number - 1))"""
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +46,9 @@ def chain() -> DevChain:
     every kind; 3 is empty; 4 pays a fresh coinbase nothing (EIP-161 keeps it absent, block end
     creates it empty); 5 pays it nothing again (now it is cleared and re-created) and sends 0
     wei to it from another block's view (a touched empty recipient is deleted)."""
-    c = DevChain()
+    genesis = devnet_genesis()
+    c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
+                                                 PROBE: GenesisAccount(code=PROBE_CODE)}))
     c.build([c.sign(0, None, data=ledger_init_code(), gas=2_000_000)])
     ledger = c.contract_address(0, 0)
     deposit = calldata("deposit(uint256)", ["uint256"], [5])
@@ -63,6 +69,7 @@ def chain() -> DevChain:
     c.build([c.sign(9, c.address(1), value=1, tip=0),
              c.sign(8, FRESH_COINBASE, value=0, tip=0)], coinbase=FRESH_COINBASE)
     c.build([c.sign(9, FRESH_COINBASE, value=0)])
+    c.build([c.sign(2, PROBE, gas=100_000)])
     return c
 
 
@@ -92,6 +99,17 @@ def test_a_block_of_calls_transfers_reverts_and_out_of_gas(chain: DevChain) -> N
 @pytest.mark.parametrize("number", [3, 4, 5, 6])
 def test_empty_blocks_and_the_coinbase_touch(chain: DevChain, number: int) -> None:
     _check(chain, chain.trace(number), number)
+
+
+def test_blockhash_reads_the_proved_header_chain(chain: DevChain) -> None:
+    """Block 7 stores BLOCKHASH(5) and BLOCKHASH(6): the list is proved through the parent
+    header and five ancestor headers."""
+    header = chain.blocks[7].block.header
+    assert chain.engine.get_storage_at(header, PROBE, 7) == int.from_bytes(
+        bytes(chain.blocks[5].block.header.hash), "big")
+    assert chain.engine.get_storage_at(header, PROBE, 0x1007) == int.from_bytes(
+        bytes(chain.blocks[6].block.header.hash), "big")
+    _check(chain, chain.trace(7), 7)
 
 
 def test_a_block_inside_a_batch(chain: DevChain) -> None:

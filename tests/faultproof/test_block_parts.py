@@ -1,0 +1,146 @@
+"""The block-level pieces on their own: the index tries' insertion proofs against py-trie and
+their refusals, the BLOCKHASH list past 256 blocks, blooms and receipts against py-evm, and the
+version-1 bounds of a transaction start (docs/fault_proofs.md 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rlp
+from eth.rlp.logs import Log
+from eth.rlp.receipts import Receipt
+from eth_bloom import BloomFilter
+from eth_hash.auto import keccak
+from trie import HexaryTrie
+
+from ordo.faultproof import block_parts as bp
+from ordo.faultproof import index_trie
+from ordo.faultproof.block_steps import MAX_ANCESTORS, _block_hashes
+from ordo.faultproof.mpt_proof import BLANK_ROOT
+from ordo.faultproof.step import InvalidWitness, UnsupportedStep
+from tests.faultproof.block_chain import DevChain
+
+
+def _values(count: int) -> list[bytes]:
+    return [keccak(bytes([i % 256, i // 256])) * (1 + i % 5) for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [1, 2, 17, 130, 300])
+def test_insertions_in_order_give_py_tries_root(count: int) -> None:
+    """Every key ``rlp(0) .. rlp(count - 1)`` inserted through its proof, as a block's receipts
+    are, gives the root of the trie py-trie builds at once."""
+    db: dict[bytes, bytes] = {}
+    root = BLANK_ROOT
+    values = _values(count)
+    for index, value in enumerate(values):
+        proof = index_trie.build_proof(db, root, index)
+        new_root = index_trie.insert(root, index, value, proof)
+        assert index_trie.insert_into(db, root, index, value) == new_root
+        root = new_root
+    whole = HexaryTrie({})
+    for index, value in enumerate(values):
+        whole.set(rlp.encode(index), value)
+    assert root == whole.root_hash
+
+
+def _trie_of(count: int) -> tuple[dict[bytes, bytes], bytes]:
+    db: dict[bytes, bytes] = {}
+    root = BLANK_ROOT
+    for index, value in enumerate(_values(count)):
+        root = index_trie.insert_into(db, root, index, value)
+    return db, root
+
+
+def test_insertion_refusals() -> None:
+    db, root = _trie_of(20)
+    proof = index_trie.build_proof(db, root, 20)
+    assert len(proof) >= 2
+    with pytest.raises(index_trie.IndexTrieError, match="lacks a node"):
+        index_trie.insert(root, 20, b"\x01" * 40, proof[:-1])
+    unrelated = next(node for node in db.values() if node not in proof)
+    with pytest.raises(index_trie.IndexTrieError, match="exactly the key's path"):
+        index_trie.insert(root, 20, b"\x01" * 40, (*proof, unrelated))
+    with pytest.raises(index_trie.IndexTrieError, match="exactly the key's path"):
+        index_trie.insert(root, 20, b"\x01" * 40, proof[::-1])
+    with pytest.raises(index_trie.IndexTrieError, match="twice"):
+        index_trie.insert(root, 20, b"\x01" * 40, (*proof, proof[0]))
+    other = index_trie.build_proof(db, root, 5)
+    with pytest.raises(index_trie.IndexTrieError, match="already"):
+        index_trie.insert(root, 5, b"\x01" * 40, other)
+    with pytest.raises(index_trie.IndexTrieError, match="empty value"):
+        index_trie.insert(root, 20, b"", proof)
+    with pytest.raises(index_trie.IndexTrieError):
+        index_trie.insert(keccak(b"another root"), 20, b"\x01" * 40, proof)
+
+
+class _Headers:
+    """A BlockIO that hands out only ``ancestors``."""
+
+    def __init__(self, ancestors: list[bytes]) -> None:
+        self.ancestors = ancestors
+
+    def item(self, name: str) -> Any:
+        assert name == "ancestors"
+        return self.ancestors
+
+
+def _header(parent_hash: bytes, number: int) -> bytes:
+    fields: list[Any] = [parent_hash, bytes(32), bytes(20), bytes(32), bytes(32), bytes(32),
+                         bytes(256), 0, number, 30_000_000, 0, number, b"", bytes(32),
+                         bytes(8), 7, bytes(32), 0, 0, bytes(32), bytes(32)]
+    return rlp.encode(fields)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 256, 257, 300])
+def test_the_blockhash_list_is_the_header_chain(number: int) -> None:
+    """Block ``number``'s list holds ``min(number, 256)`` hashes, each proved by the header
+    before it; one header too many, too few or out of the chain is refused."""
+    headers = [_header(bytes(32), 0)]
+    for n in range(1, number):
+        headers.append(_header(keccak(headers[-1]), n))
+    parent = headers[-1]
+    count = min(number, MAX_ANCESTORS)
+    ancestors = [headers[n] for n in range(number - 2, number - count, -1)]
+    hashes = _block_hashes(_Headers(ancestors), keccak(parent), bp.decode_header(parent),
+                           number)  # type: ignore[arg-type]
+    assert hashes == [keccak(headers[n]) for n in range(number - 1, number - 1 - count, -1)]
+    if number > 2:
+        with pytest.raises(InvalidWitness, match="ancestor headers given"):
+            _block_hashes(_Headers(ancestors[:-1]), keccak(parent), bp.decode_header(parent),
+                          number)  # type: ignore[arg-type]
+        swapped = [ancestors[-1], *ancestors[:-1]] if len(ancestors) > 1 else [headers[0]]
+        with pytest.raises(InvalidWitness, match="not the listed block"):
+            _block_hashes(_Headers(swapped), keccak(parent), bp.decode_header(parent),
+                          number)  # type: ignore[arg-type]
+
+
+def test_bloom_and_receipt_encoding_are_py_evms() -> None:
+    logs = [(bytes([i]) * 20, tuple(keccak(bytes([i, t])) for t in range(i % 5)),
+             bytes(i * 3)) for i in range(1, 7)]
+    bloom = BloomFilter()
+    for address, topics, _ in logs:
+        bloom.add(address)
+        for topic in topics:
+            bloom.add(topic)
+    assert bp.bloom_of(logs) == int(bloom).to_bytes(256, "big")
+    receipt = Receipt(b"\x01", 123_456,
+                      [Log(a, [int.from_bytes(t, "big") for t in ts], d) for a, ts, d in logs])
+    assert receipt.bloom == int(bloom)
+    assert bp.receipt_encoding(None, True, 123_456, logs) == rlp.encode(receipt)
+
+
+def test_the_version_1_bounds_of_a_transaction_start() -> None:
+    """A transaction over 65,536 bytes and an access list over 32 entries are refused as
+    unprovable (the engine includes both)."""
+    chain = DevChain()
+    big = chain.sign(0, chain.address(1), data=b"\x01" * 70_000, gas=3_000_000)
+    chain.build([big])
+    with pytest.raises(UnsupportedStep, match="65536"):
+        chain.trace(1)
+    entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(), "storageKeys": []}
+               for i in range(33)]
+    chain.build([chain.sign(2, chain.address(3), gas=21_000 + 33 * 2_400,
+                            accessList=entries)])
+    with pytest.raises(UnsupportedStep, match="access list of 33"):
+        chain.trace(2)
