@@ -148,3 +148,18 @@ def test_a_forced_transaction_is_checked_against_the_queue(forced: ForcedChain) 
 
     with pytest.raises(InvalidWitness, match="queue item"):
         verify_step(second.pre, second.witness, rules, ListQueue(tuple(items)))
+
+
+def test_flipped_bytes_of_the_forced_steps_are_refused(forced: ForcedChain) -> None:
+    from ordo.faultproof.step import InvalidWitness
+
+    trace = forced.trace(1)
+    rules = rules_of(forced.chain.genesis)
+    for step in trace.steps:
+        if step.phase == PHASE_EVM:
+            continue
+        for position in range(0, len(step.witness), max(1, len(step.witness) // 23)):
+            tampered = bytearray(step.witness)
+            tampered[position] ^= 0x80
+            with pytest.raises(InvalidWitness):
+                verify_step(step.pre, bytes(tampered), rules, forced.queue)

@@ -15,6 +15,7 @@ from eth_hash.auto import keccak
 
 from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.execution.state_source import OverlayDatabase
+from ordo.execution.transaction_rules import floor_data_gas
 from ordo.faultproof.block_parts import INVALID_OUTPUT, final_state, first_state
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 from ordo.faultproof.block_witness import (
@@ -70,6 +71,9 @@ def chain() -> DevChain:
              c.sign(8, FRESH_COINBASE, value=0, tip=0)], coinbase=FRESH_COINBASE)
     c.build([c.sign(9, FRESH_COINBASE, value=0)])
     c.build([c.sign(2, PROBE, gas=100_000)])
+    junk = b"\x01" * 1000
+    c.build([c.sign(1, ledger, data=calldata("withdraw(uint256)", ["uint256"], [10]) + junk,
+                    gas=100_000)])
     return c
 
 
@@ -110,6 +114,16 @@ def test_blockhash_reads_the_proved_header_chain(chain: DevChain) -> None:
     assert chain.engine.get_storage_at(header, PROBE, 0x1007) == int.from_bytes(
         bytes(chain.blocks[6].block.header.hash), "big")
     _check(chain, chain.trace(7), 7)
+
+
+def test_the_floor_with_a_capped_refund(chain: DevChain) -> None:
+    """Block 8 clears the ledger's balance slot with 1,000 bytes of calldata: the EIP-7623 floor
+    applies and the refund is capped, the case where the engine's block gas (6.3) is below the
+    gas charged (state_transition.md 11.1); the trace counts what the engine counts."""
+    receipt = chain.blocks[8].receipts[0]
+    tx = chain.blocks[8].block.transactions[0]
+    assert int(receipt.gas_used) < floor_data_gas(bytes(tx.data))
+    _check(chain, chain.trace(8), 8)
 
 
 def test_a_block_inside_a_batch(chain: DevChain) -> None:
