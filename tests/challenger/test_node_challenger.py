@@ -10,7 +10,9 @@ from pathlib import Path
 from eth.abc import BlockHeaderAPI
 
 from ordo.challenger.node_outputs import ChainOutputs
-from ordo.core.genesis import GenesisL1, dev_private_keys
+from ordo.challenger.node_steps import chain_steps
+from ordo.challenger.trace_source import L2TraceSource
+from ordo.core.genesis import GenesisL1, dev_private_keys, devnet_genesis
 from ordo.node.config import NodeConfig
 from ordo.node.l1_services import L1Services
 from tests.cli.test_init_and_node_config import captured_config, ordo, write_config
@@ -37,8 +39,12 @@ def outputs() -> ChainOutputs:
 
 async def test_on_by_default_with_a_key_and_an_inbox() -> None:
     l1 = services(dev_private_keys()[0])
-    l1.attach_challenger(outputs(), enabled=True)
+    steps = chain_steps(None, devnet_genesis())  # type: ignore[arg-type]
+    l1.attach_challenger(outputs(), enabled=True, steps=steps)
     assert l1.challenger is not None
+    source = l1.challenger.traces
+    assert isinstance(source, L2TraceSource) and source.steps is steps, \
+        "the node plays the step half with its own chain's tracer"
     assert l1.challenger.chain.inbox.address == INBOX
     disputes = l1.status()["disputes"]
     assert disputes["enabled"] is True and disputes["open"] == 0 and disputes["rounds"] == 0

@@ -121,7 +121,10 @@ class BatchTrace:
         return self.steps.state(block, step)
 
     def witness(self, block: int, step: int) -> bytes:
-        """The witness of the step from state ``step`` of block ``block``."""
+        """The witness of the step from state ``step`` of block ``block``; past the last block
+        the final state of the last output, which steps to itself."""
+        if block >= len(self.outputs):
+            return encode(["uint256", "bytes32"], [PHASE_DONE, self.root])
         return self.steps.witness(block, step)
 
     def value(self, position: int, max_game_depth: int) -> bytes:

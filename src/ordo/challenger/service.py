@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordo.challenger.game_model import STATUS_NAMES, Game, GameRules
-from ordo.challenger.honest_trace import BatchTrace
+from ordo.challenger.honest_trace import BatchTrace, StepTraceUnavailable
 from ordo.challenger.l1_game import DisputeChain, L1Moment, NoDisputeGame
+from ordo.challenger.positions import SPLIT_DEPTH, block_position
 from ordo.challenger.solver import (
     Action,
     Blocked,
@@ -216,6 +217,8 @@ class ChallengerService:
                 summaries.append(self._void_summary(game, rules, moment))
                 continue
             trace = await self._trace_of(game, rules, moment)
+            if trace is not None:
+                await prepare_steps(game, trace)
             summary, moves = self._play(game, trace, rules, moment)
             summaries.append(summary)
             actions.extend(moves)
@@ -263,6 +266,19 @@ class ChallengerService:
                 for claim in game.claims),
             tuple(f"claim {item.claim_index}: {item.reason}" for item in blocked))
         return summary, moves
+
+
+async def prepare_steps(game: Game, trace: BatchTrace) -> None:
+    """Trace, in a worker thread, every block whose step subgame the game has reached, so the
+    solver's reads of the step half never run a trace on the event loop. A block that cannot
+    be traced is left for the solver to report."""
+    prepare = getattr(trace.steps, "prepare", None)
+    blocks = {block_position(claim.position) for claim in game.claims
+              if claim.depth > SPLIT_DEPTH}
+    if prepare is None or not blocks:
+        return
+    with contextlib.suppress(StepTraceUnavailable):
+        await asyncio.to_thread(prepare, blocks)
 
 
 REPEAT_REASONS = ("the same claim is already made there", "is already disputed in game",

@@ -18,7 +18,12 @@ from eth.abc import BlockHeaderAPI
 
 from ordo.challenger.l1_game import DisputeChain
 from ordo.challenger.service import ChallengerService
-from ordo.challenger.trace_source import L2TraceSource, OutputSource
+from ordo.challenger.trace_source import (
+    L2TraceSource,
+    OutputSource,
+    StepTraceFactory,
+    missing_steps,
+)
 from ordo.consensus import Equivocation
 from ordo.core.genesis import GenesisL1
 from ordo.l1.client import L1Client
@@ -109,7 +114,8 @@ class L1Services:
                                       takeover_after)
         return self.batcher
 
-    def attach_challenger(self, outputs: OutputSource, enabled: bool) -> None:
+    def attach_challenger(self, outputs: OutputSource, enabled: bool,
+                          steps: StepTraceFactory = missing_steps) -> None:
         """Every node with an L1 key plays the dispute game for its own chain (bonds from that
         key; ``--no-challenger`` turns it off). Without a key it cannot bond: off, and
         ``l1.disputes`` says why."""
@@ -121,7 +127,8 @@ class L1Services:
             self._challenger_off = "no L1 key to bond with (--signer-key)"
         else:
             chain = DisputeChain(self.client, self.anchor.inbox, self.anchor.origin_number)
-            self.challenger = ChallengerService(chain, self._account, L2TraceSource(outputs))
+            self.challenger = ChallengerService(chain, self._account,
+                                                L2TraceSource(outputs, steps))
             self._challenger_off = None
 
     def start(self, stored_evidence: list[Equivocation]) -> None:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from ordo.challenger.node_outputs import ChainOutputs
+from ordo.challenger.node_steps import chain_steps
 from ordo.core.genesis import Genesis
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
@@ -135,7 +136,8 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
                 batcher.on_chain_replaced = replaced.replace
-            l1.attach_challenger(ChainOutputs(chain), config.challenger)
+            l1.attach_challenger(ChainOutputs(chain), config.challenger,
+                                 chain_steps(store, genesis))
             l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message
