@@ -6,6 +6,7 @@ contract; this model only has to refuse what the contract refuses and decide the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from eth_abi import encode
@@ -74,6 +75,8 @@ class SimGame:
     rules: GameRules
     root_value: bytes
     now: int = 1000
+    verifier: Callable[[bytes, bytes], bytes] | None = None
+    """A real step function (pre-state, witness) -> post-state; None: the synthetic one."""
     claims: list[Claim] = field(default_factory=list)
     made: set[tuple[bytes, int, int]] = field(default_factory=set)
 
@@ -189,7 +192,14 @@ class SimGame:
         else:
             pre = leaf.value
             post = self._ancestor(leaf.position + 1, leaf.parent_index)
-        valid = self._verify(pre, witness) == post.value
+        if self.verifier is None:
+            result = self._verify(pre, witness)
+        else:
+            try:
+                result = self.verifier(pre, witness)
+            except Exception as error:  # the verifier refuses: the step reverts
+                raise Refused(f"verifier: {error}") from error
+        valid = result == post.value
         parent_post_agree = (max_depth - post.depth) % 2 == 0
         if parent_post_agree == valid:
             raise Refused("the step does not counter the claim")

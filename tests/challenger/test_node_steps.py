@@ -12,12 +12,17 @@ from eth.abc import BlockHeaderAPI
 
 from ordo.challenger.honest_trace import BatchTrace, StepTraceUnavailable, final_state
 from ordo.challenger.l1_game import LandedBatch
-from ordo.challenger.node_steps import ChainSteps, batch_block
+from ordo.challenger.node_steps import ChainSteps, batch_block, chain_rules
+from ordo.challenger.positions import SPLIT_DEPTH
+from ordo.challenger.solver import respond
 from ordo.core.block import Block
 from ordo.execution.state_source import KeyValueReader, OverlayDatabase
 from ordo.faultproof.batch_inputs import inputs_root
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.verify import verify_step
 from tests.faultproof.block_chain import DevChain, rules_of
+
+from .game_sim import HONEST, OPPONENT, SimGame, rules_for, wrong
 
 
 @dataclass
@@ -85,3 +90,40 @@ def test_a_block_the_store_lacks_or_other_blocks_are_refused_precisely() -> None
     for _ in range(2):  # refused once, then the same answer from memory
         with pytest.raises(StepTraceUnavailable, match="not the blocks the batch carries"):
             steps.witness(1, 0)
+
+
+@pytest.mark.parametrize("right_root", [False, True], ids=["wrong root", "right root"])
+def test_a_whole_game_on_real_blocks_ends_in_a_step_the_python_verifier_accepts(
+        right_root: bool) -> None:
+    """The honest player bisects engine-built blocks down to one step with ChainSteps and
+    wins with a step that ordo.faultproof.verify_step (every phase) accepts."""
+    chain, batch = dev_chain_with_batch()
+    outputs = tuple(chain.output_root(n) for n in (1, 2, 3))
+    steps = ChainSteps(DevChainStore(chain), chain.genesis, batch)
+    trace = BatchTrace(0, 1, chain.output_root(0), batch.inputs_root, outputs, 6, steps)
+    rules = rules_for(6)
+    sim = SimGame(trace, rules, trace.root if right_root else wrong(trace.root),
+                  verifier=lambda pre, witness: verify_step(pre, witness,
+                                                            chain_rules(chain.genesis)))
+    if right_root:
+        sim.move(0, wrong(trace.value(2, rules.max_game_depth)), True, OPPONENT)
+    for _ in range(2 * rules.max_game_depth):
+        actions = respond(sim.view(), trace, rules, sim.now).actions
+        for action in actions:
+            sim.apply(action)
+        answered = {c.parent_index for c in sim.claims[1:] if c.claimant == OPPONENT}
+        fresh = [c for c in sim.claims if c.claimant == HONEST and c.index not in answered
+                 and c.depth < rules.max_game_depth]
+        for claim in fresh:  # the opponent attacks every new honest claim with a wrong value
+            position = 2 * claim.position
+            value = wrong(trace.value(position, rules.max_game_depth))
+            if claim.depth + 1 == SPLIT_DEPTH + 1 and value == final_state(claim.value):
+                value = wrong(value)
+            sim.move(claim.index, value, True, OPPONENT)
+        if not actions and not fresh:
+            break
+    stepped = [c for c in sim.claims if c.countered_by == HONEST]
+    assert max(c.depth for c in sim.claims) == rules.max_game_depth
+    if right_root:
+        assert stepped, "the opponent's leaves are stepped on, verified by verify_step"
+    assert sim.root_countered() is (not right_root)
