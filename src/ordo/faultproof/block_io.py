@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
 
+from eth_hash.auto import keccak
 from trie import HexaryTrie
 
 from ordo.faultproof import index_trie, mpt_proof
@@ -66,6 +67,9 @@ class WitnessIO:
     def inserted(self, root: bytes, index: int, value: bytes, new_root: bytes) -> None:
         return None
 
+    def code_stored(self, code: bytes) -> None:
+        return None
+
     def finish(self) -> None:
         blank = type(self.proofs)()
         for f in fields(self.proofs):
@@ -94,12 +98,6 @@ class TraceIO:
         self._read: dict[str, bytes | None] = {}
         self.written_roots: list[bytes] = []
         self.inserted_roots: list[bytes] = []
-
-    @property
-    def first_write_root(self) -> bytes:
-        """The root after the step's first trie write (a transaction start: the state with the
-        gas bought and the nonce raised, the frame's entry snapshot)."""
-        return self.written_roots[0]
 
     def last_state_root(self, default: bytes) -> bytes:
         """The root after the step's last write, ``default`` when it wrote nothing."""
@@ -157,6 +155,12 @@ class TraceIO:
         if index_trie.insert_into(self.nodes, root, index, value) != new_root:
             raise AssertionError("py-trie's root after the insertion differs from the proof's")
         self.inserted_roots.append(new_root)
+
+    def code_stored(self, code: bytes) -> None:
+        """A delegation designator set as an account's code: kept by its hash, as py-evm's
+        database keeps code, for later reads."""
+        if code:
+            self.nodes[keccak(code)] = code
 
     def proofs(self, cls: type) -> Any:
         """The recorded items as the phase's proofs dataclass (unread fields zero)."""

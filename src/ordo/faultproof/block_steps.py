@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import rlp
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from eth_hash.auto import keccak
+from eth_keys import keys
 from trie import HexaryTrie
 
 from ordo.core.block_extra import decode_anchored_extra
@@ -28,6 +30,7 @@ from ordo.core.errors import RejectedTransaction
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.core.transaction import decode_transaction
 from ordo.execution.transaction_rules import (
+    DELEGATION_PREFIX,
     SET_CODE_TRANSACTION_TYPE,
     SenderAccount,
     floor_data_gas,
@@ -49,6 +52,7 @@ from ordo.faultproof.machine_state import (
     Frame,
     MachineState,
     Outcome,
+    Pending,
     Tx,
 )
 from ordo.faultproof.step import (
@@ -75,6 +79,9 @@ MAX_ACCESS_LIST_KEYS = 32
 """Version 1: a transaction start inserts at most this many access-list entries (addresses
 plus storage keys) into the accessed set in its one step; above, UnsupportedStep (4.2)."""
 MAX_ANCESTORS = 256
+AUTHORIZATION_MAGIC = b"\x05"
+AUTHORIZATION_REFUND = 25_000 - 12_500
+"""EIP-7702: PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST, refunded for an existing authority."""
 
 
 def _precompiles() -> tuple[bytes, ...]:
@@ -123,6 +130,7 @@ class BlockIO(Protocol):
     def extra(self, name: str, root: bytes, key: bytes, proof: bytes) -> bytes: ...
     def wrote(self, root: bytes, key: bytes, value: bytes | None, new_root: bytes) -> None: ...
     def index_proof(self, name: str, root: bytes, index: int) -> tuple[bytes, ...]: ...
+    def code_stored(self, code: bytes) -> None: ...
     def inserted(self, root: bytes, index: int, value: bytes, new_root: bytes) -> None: ...
 
 
@@ -397,8 +405,15 @@ def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries,
 
 
 def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
-    """Phase 2 (4.1, 4.2): the next forced-queue item while the block's prelude lasts, else
-    check and start transaction ``tx.tx_index`` and open its depth-0 frame."""
+    """Phase 2 (4.1, 4.2): inside a started transaction its next authorization or its frame;
+    else the next forced-queue item while the block's prelude lasts, else check and start
+    transaction ``tx.tx_index``."""
+    if isinstance(state.frame, Pending):
+        tx = _started_transaction(state, io)
+        tries = _Tries(io)
+        if state.frame.next_authorization < len(tx.authorization_list):
+            return _authorize(state, io, tries, tx, state.frame.next_authorization)
+        return _open_frame(state, tries, tx)
     totals = _totals(io, state.context)
     tries = _Tries(io)
     if totals.forced_next < totals.forced_end:
@@ -449,13 +464,11 @@ def _forced_item(state: MachineState, io: BlockIO, tries: _Tries, queue: bp.Forc
 
 
 def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
-    """4.2 steps 4-8: buy gas, raise the nonce, warm the keys, move the value, open the
-    frame."""
+    """4.2 steps 4-6: buy gas, raise the nonce, warm the keys; then the authorizations of an
+    EIP-7702 transaction (one sub-step each), or at once the frame (steps 7-8)."""
     block, context = state.block, state.context
     tx, sender, current, sender_proof = checked.tx, checked.sender, checked.account, \
         checked.proof
-    if tx.type_id == SET_CODE_TRANSACTION_TYPE:
-        raise UnsupportedStep("EIP-7702 authorizations are not in version 1 (4.2)")
     if not tx.to:
         raise UnsupportedStep("a creation transaction needs the CREATE machinery (4.2)")
     to = bytes(tx.to)
@@ -471,12 +484,83 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
     entered = tries.put_account("sender", context.state_root, sender, bought, sender_proof)
     accessed = PRECOMPILES_ACCESSED_ROOT
     for key in keys:
-        _, proof = tries.read("accessed", accessed, key)
-        accessed = tries.write("accessed", accessed, key, ACCESSED_VALUE, proof)
-    root = entered
-    value = int(tx.value)
+        accessed = _warm(tries, accessed, key)
+    tx_part = Tx(origin=sender, gas_price=price, tx_index=state.tx.tx_index,
+                 tx_start_state_root=context.state_root, blob_hashes_root=EMPTY_ROOT)
+    started = replace(state, tx=tx_part,
+                      context=replace(context, state_root=entered, accessed_root=accessed))
+    if tx.type_id == SET_CODE_TRANSACTION_TYPE:
+        return replace(started, frame=Pending(0))
+    return _open_frame(started, tries, tx)
+
+
+def _warm(tries: _Tries, accessed: bytes, key: bytes) -> bytes:
+    _, proof = tries.read("accessed", accessed, key)
+    return tries.write("accessed", accessed, key, ACCESSED_VALUE, proof)
+
+
+def _started_transaction(state: MachineState, io: BlockIO) -> SignedTransactionAPI:
+    """The transaction of a started state, proved again (the state keeps only its hash's
+    position): it decoded when it started."""
+    _, raw = _transaction(io, state)
+    return decode_transaction(raw).tx
+
+
+def _authorize(state: MachineState, io: BlockIO, tries: _Tries, tx: SignedTransactionAPI,
+               index: int) -> MachineState:
+    """EIP-7702 authorization ``index`` (state_transition.md 4.4 step 3, py-evm's
+    ``process_set_code_authorizations``): recover the authority, warm it, and unless its code
+    is another contract's or its nonce differs, set its code to the delegation and raise its
+    nonce (12,500 gas refunded when the account existed). A failure skips this authorization
+    only."""
+    context = state.context
+    after = replace(state, frame=Pending(index + 1))
+    auth = tx.authorization_list[index]
+    try:
+        auth.validate(state.block.chain_id)
+        message = AUTHORIZATION_MAGIC + rlp.encode([auth.chain_id, auth.address, auth.nonce])
+        signature = keys.Signature(vrs=(auth.y_parity, auth.r, auth.s))
+        authority = signature.recover_public_key_from_msg(message).to_canonical_address()
+    except Exception:  # py-evm skips an authorization on any error
+        return after
+    accessed = _warm(tries, context.accessed_root, keccak(authority))
+    after = replace(after, context=replace(context, accessed_root=accessed))
+    account, proof = tries.account("authority", context.state_root, authority)
+    code = tries.code("authority_code", account)
+    if code and not is_delegation(code):
+        return after
+    if (account.nonce if account else 0) != auth.nonce:
+        return after
+    delegate = bytes(auth.address)
+    designation = b"" if delegate == ZERO_ADDRESS else DELEGATION_PREFIX + delegate
+    io.code_stored(designation)
+    current = account or EMPTY_ACCOUNT
+    updated = replace(current, code_hash=keccak(designation), nonce=current.nonce + 1)
+    root = tries.put_account("authority", context.state_root, authority, updated, proof)
+    refund = context.refund + (AUTHORIZATION_REFUND if account is not None else 0)
+    return replace(after, context=replace(after.context, state_root=root, refund=refund))
+
+
+def _open_frame(state: MachineState, tries: _Tries, tx: SignedTransactionAPI) -> MachineState:
+    """4.2 steps 7-8: the callee's code (through a delegation: the delegate's, warmed), the
+    entry snapshot, the value transfer, the depth-0 frame."""
+    context = state.context
+    sender, to, value = state.tx.origin, bytes(tx.to), int(tx.value)
+    root, accessed = context.state_root, context.accessed_root
+    callee, _ = tries.account("callee", root, to)
+    code = tries.code("callee_code", callee)
+    if is_delegation(code):
+        delegate_address = code[3:]
+        accessed = _warm(tries, accessed, keccak(delegate_address))
+        delegate, _ = tries.account("delegate", root, delegate_address)
+        code = tries.code("delegate_code", delegate)
+    if len(code) > MAX_CODE_SIZE:
+        raise UnsupportedStep(f"code of {len(code)} bytes exceeds EIP-170's {MAX_CODE_SIZE}")
+    snapshot = Context(root, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
+                       context.refund, ZERO32, 0, 0, ZERO32).snapshot()
     if value:
         payer, proof = tries.account("sender_value", root, sender)
+        _require(payer is not None, "the sender is absent after buying gas")
         assert payer is not None
         root = tries.put_account("sender_value", root, sender,
                                  replace(payer, balance=payer.balance - value), proof)
@@ -484,29 +568,17 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
         payee = payee or EMPTY_ACCOUNT
         root = tries.put_account("recipient", root, to,
                                  replace(payee, balance=payee.balance + value), proof)
-    callee, _ = tries.account("callee", root, to)
-    callee_code = tries.code("callee_code", callee)
-    if is_delegation(callee_code):
-        raise UnsupportedStep("a call to an EIP-7702 delegated account runs the delegate's "
-                              "code: not in version 1 (4.2)")
-    if len(callee_code) > MAX_CODE_SIZE:
-        raise UnsupportedStep(f"code of {len(callee_code)} bytes exceeds EIP-170's "
-                              f"{MAX_CODE_SIZE}")
-    snapshot = Context(entered, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT, 0,
-                       ZERO32, 0, 0, ZERO32).snapshot()
     data = bytes(tx.data)
     frame = Frame(
         parent_frame=ZERO32, depth=0, address=to, caller=sender, value=value, is_static=False,
-        code_root=cell_root(callee_code), code_size=len(callee_code),
-        jumpdests_root=cell_root(jumpdest_bitmap(callee_code)), calldata_root=cell_root(data),
+        code_root=cell_root(code), code_size=len(code),
+        jumpdests_root=cell_root(jumpdest_bitmap(code)), calldata_root=cell_root(data),
         calldata_size=len(data), pc=0,
         gas=int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False),
         stack_hash=ZERO32, stack_size=0, memory_root=EMPTY_ROOT, memory_size=0,
         returndata_root=EMPTY_ROOT, returndata_size=0, entry_snapshot=snapshot)
-    tx_part = Tx(origin=sender, gas_price=price, tx_index=state.tx.tx_index,
-                 tx_start_state_root=context.state_root, blob_hashes_root=EMPTY_ROOT)
     new_context = replace(context, state_root=root, accessed_root=accessed)
-    return MachineState(PHASE_EVM, block, tx_part, new_context, frame)
+    return MachineState(PHASE_EVM, state.block, state.tx, new_context, frame)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from ordo.faultproof.machine_state import (
     PHASE_TX_END,
     PHASE_TX_START,
     ZERO32,
+    Context,
     Frame,
     MachineState,
 )
@@ -243,15 +244,23 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     return _tx_end(run, end, logs)
 
 
+def _snapshot_hash(snap: Snapshot) -> bytes:
+    return Context(snap.state_root, snap.accessed_root, snap.created_root, snap.transient_root,
+                   snap.refund, snap.logs_hash, snap.logs_count, 0, ZERO32).snapshot()
+
+
 def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
     """What lies under the roots of the frame a transaction start opened."""
     frame = state.frame
     assert isinstance(frame, Frame)
-    code = io.recorded["callee_code"]
+    code: bytes = io.recorded.get("delegate_code", io.recorded["callee_code"])
     data = bytes(decode_transaction(io.recorded["raw_tx"]).tx.data)
-    entered = io.first_write_root
-    snapshot = Snapshot(entered, state.context.accessed_root, BLANK_ROOT, BLANK_ROOT, 0,
-                        ZERO32, 0)
+    context = state.context
+    candidates = (context.state_root, *io.written_roots)
+    snapshot = next(
+        snap for snap in (Snapshot(root, context.accessed_root, BLANK_ROOT, BLANK_ROOT,
+                                   context.refund, ZERO32, 0) for root in candidates)
+        if _snapshot_hash(snap) == frame.entry_snapshot)
     world = World(
         nodes=run.nodes, code=CellStore.of_bytes(code),
         jumpdests=CellStore.of_bytes(jumpdest_bitmap(code)), calldata=CellStore.of_bytes(data),

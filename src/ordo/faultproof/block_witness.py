@@ -30,6 +30,7 @@ from ordo.faultproof.machine_state import (
     Context,
     MachineState,
     Outcome,
+    Pending,
     Tx,
     part_from_tuple,
 )
@@ -138,23 +139,30 @@ class TxStartProofs:
     totals: Totals = field(default_factory=Totals)
     forced_tx: bytes = b""
     deposit: TrieProof = NO_TRIE
+    authority: TrieProof = NO_TRIE
+    authority_code: bytes = b""
+    delegate: TrieProof = NO_TRIE
+    delegate_code: bytes = b""
 
     TYPE = (f"(bytes,bytes,{SIBLINGS_TYPE},{TRIE_TYPE},bytes,{TRIE_TYPE}[],{TRIE_TYPE},"
-            f"{TRIE_TYPE},{TRIE_TYPE},bytes,{TOTALS_TYPE},bytes,{TRIE_TYPE})")
+            f"{TRIE_TYPE},{TRIE_TYPE},bytes,{TOTALS_TYPE},bytes,{TRIE_TYPE},{TRIE_TYPE},bytes,"
+            f"{TRIE_TYPE},bytes)")
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (self.block_inputs, self.raw_tx, list(self.tx_siblings), self.sender.as_tuple(),
                 self.sender_code, [a.as_tuple() for a in self.accessed],
                 self.sender_value.as_tuple(), self.recipient.as_tuple(),
                 self.callee.as_tuple(), self.callee_code, self.totals.as_tuple(),
-                self.forced_tx, self.deposit.as_tuple())
+                self.forced_tx, self.deposit.as_tuple(), self.authority.as_tuple(),
+                self.authority_code, self.delegate.as_tuple(), self.delegate_code)
 
     @staticmethod
     def from_tuple(v: tuple[Any, ...]) -> TxStartProofs:
         return TxStartProofs(
             bytes(v[0]), bytes(v[1]), tuple(bytes(s) for s in v[2]), _trie(v[3]), bytes(v[4]),
             tuple(_trie(a) for a in v[5]), _trie(v[6]), _trie(v[7]), _trie(v[8]), bytes(v[9]),
-            Totals.from_tuple(v[10]), bytes(v[11]), _trie(v[12]))
+            Totals.from_tuple(v[10]), bytes(v[11]), _trie(v[12]), _trie(v[13]), bytes(v[14]),
+            _trie(v[15]), bytes(v[16]))
 
 
 
@@ -246,14 +254,29 @@ def encode_block_start(first: FirstState, proofs: BlockStartProofs) -> bytes:
         proofs.as_tuple()]))
 
 
+PENDING_TYPE = "(bool,uint256)"
+"""A phase-2 witness's fourth part: ``(started, next_authorization)``; not started, the
+state's fourth word is zero (and ``next_authorization`` must be 0)."""
+
+
+def _fourth_type(phase: int) -> list[str]:
+    if phase == PHASE_TX_END:
+        return [OUTCOME_TYPE]
+    return [PENDING_TYPE] if phase == PHASE_TX_START else []
+
+
 def _parts_types(state: MachineState) -> list[str]:
-    return PARTS_TYPES + ([OUTCOME_TYPE] if state.phase == PHASE_TX_END else [])
+    return PARTS_TYPES + _fourth_type(state.phase)
 
 
 def _parts_values(state: MachineState) -> list[Any]:
     values: list[Any] = [state.phase, state.block.as_tuple(), state.tx.as_tuple(),
                          state.context.as_tuple()]
-    if state.frame is not None:
+    if state.phase == PHASE_TX_START:
+        pending = state.frame
+        values.append((True, pending.next_authorization) if isinstance(pending, Pending)
+                      else (False, 0))
+    elif state.frame is not None:
         values.append(state.frame.as_tuple())
     return values
 
@@ -304,9 +327,16 @@ def decode_block_step(data: bytes) -> tuple[MachineState, Any]:
     phase = witness_phase(data)
     if phase not in _PROOFS:
         raise WitnessError(f"phase {phase} has no block-step witness")
-    types = PARTS_TYPES + ([OUTCOME_TYPE] if phase == PHASE_TX_END else [])
-    values = _decode([*types, _PROOFS[phase].TYPE], data)
-    frame = part_from_tuple(Outcome, values[4]) if phase == PHASE_TX_END else None
+    values = _decode([*PARTS_TYPES, *_fourth_type(phase), _PROOFS[phase].TYPE], data)
+    frame: Outcome | Pending | None = None
+    if phase == PHASE_TX_END:
+        frame = part_from_tuple(Outcome, values[4])
+    elif phase == PHASE_TX_START:
+        started, next_authorization = values[4]
+        if started:
+            frame = Pending(int(next_authorization))
+        elif next_authorization:
+            raise WitnessError("a transaction not started has no next authorization")
     state = MachineState(int(values[0]), part_from_tuple(Block, values[1]),
                          part_from_tuple(Tx, values[2]), part_from_tuple(Context, values[3]),
                          frame)

@@ -186,6 +186,15 @@ class Outcome(_Part):
     entry_snapshot: bytes = _b32()
 
 
+@dataclass(frozen=True)
+class Pending(_Part):
+    """The fourth part of a phase-2 state between the sub-steps of a started transaction
+    (4.2): its gas is bought and its warm set made, authorization ``next_authorization`` of an
+    EIP-7702 transaction is the next to process (the frame opens after the last)."""
+
+    next_authorization: int = _u()
+
+
 ZERO_FRAME = Frame(
     parent_frame=ZERO32, depth=0, address=ZERO_ADDRESS, caller=ZERO_ADDRESS, value=0,
     is_static=False, code_root=ZERO32, code_size=0, jumpdests_root=ZERO32, calldata_root=ZERO32,
@@ -200,14 +209,15 @@ EMPTY_CELL_ROOT = EMPTY_ROOT
 @dataclass(frozen=True)
 class MachineState:
     """One point of the step trace: the phase and its four parts. In phase 3 ``frame`` is a
-    :class:`Frame`; in phase 4 it is the :class:`Outcome`; in phases 2 and 5 there is none and
-    the fourth word of the commitment is zero (section 2)."""
+    :class:`Frame`; in phase 4 it is the :class:`Outcome`; in phase 2 it is :class:`Pending`
+    inside a started transaction, else there is none (phases 2 and 5) and the fourth word of
+    the commitment is zero (section 2)."""
 
     phase: int
     block: Block
     tx: Tx
     context: Context
-    frame: Frame | Outcome | None
+    frame: Frame | Outcome | Pending | None
 
     def commitment(self) -> bytes:
         """``keccak(abi(phase, block_hash_, tx_hash_, context_hash, frame_hash))``."""
