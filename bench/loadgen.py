@@ -305,8 +305,9 @@ async def running_target(name: str, arguments: argparse.Namespace,
     if name == "anvil":
         target = await start_anvil(Path(arguments.anvil))
     else:
+        # bench/failover.py shares this with its own options, which have no --engine
         target = await start_ordo_devnet(arguments.ordo_block_time, nodes, arguments.l1,
-                                         arguments.engine)
+                                         getattr(arguments, "engine", None))
     try:
         yield target
     finally:
