@@ -41,7 +41,11 @@ from ordo.keys.commands import keys_group
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.keys.signer_key_file import check_key_file
-from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW, DEVNET_SEQUENCER_TIMEOUT
+from ordo.l1.rollup_deploy import (
+    DEVNET_CHALLENGE_WINDOW,
+    DEVNET_MAX_CLOCK_DURATION,
+    DEVNET_SEQUENCER_TIMEOUT,
+)
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
 from ordo.node.config import (
     ConfigError,
@@ -253,6 +257,9 @@ def check_node_key_files(config: NodeConfig) -> None:
 @click.option("--sequencer-timeout", type=int, default=None, metavar="S",
               help="Seconds without a signed batch before anyone may post a fallback batch "
                    f"(ordo bridge self-post) [default: {DEVNET_SEQUENCER_TIMEOUT}].")
+@click.option("--dispute-clock", type=int, default=None, metavar="S",
+              help="Seconds per side of the dispute game's chess clock (a new devnet on an "
+                   f"L1) [default: {DEVNET_MAX_CLOCK_DURATION}].")
 @click.option("--ready-timeout", default=120.0, show_default=True, type=float,
               help="Seconds to wait for each node to answer eth_blockNumber.")
 @click.option("--l1", "l1_mode", default="dev", show_default=True,
@@ -272,7 +279,7 @@ def check_node_key_files(config: NodeConfig) -> None:
 def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
            stakes: str | None, epoch_length: int | None, block_time: float | None,
            engine: str | None, challenge_window: int | None, sequencer_timeout: int | None,
-           ready_timeout: float, l1_mode: str,
+           dispute_clock: int | None, ready_timeout: float, l1_mode: str,
            l1_rpc: str | None, l1_port: int | None,
            l1_deployer_key_file: Path | None, l1_deployer_key_env: str | None) -> None:
     """Start a local devnet and keep it running in the foreground (Ctrl-C stops it)."""
@@ -286,7 +293,7 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
                             epoch_length=epoch_length, block_time=block_time, engine=engine,
                             challenge_window=challenge_window,
                             sequencer_timeout=sequencer_timeout, ready_timeout=ready_timeout,
-                            l1=l1)
+                            dispute_clock=dispute_clock, l1=l1)
     # Piped output (a log file, CI) gets lines wide enough for URLs and addresses to stay whole.
     console = Console() if sys.stdout.isatty() else Console(width=200)
     sys.exit(run_devnet(options, console))

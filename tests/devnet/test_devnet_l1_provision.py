@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from ordo.cli import main
-from ordo.core.genesis import GenesisL1, devnet_genesis
+from ordo.core.genesis import Genesis, GenesisL1, devnet_genesis
+from ordo.execution.genesis_output import genesis_output_root
+from ordo.devnet.dispute_provision import devnet_game_params
 from ordo.devnet.l1_provision import provision_on_l1
 from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
@@ -19,7 +21,7 @@ from ordo.devnet.provision import DevnetSetupError, DevnetShape, provision
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import devnet_operator_keys, pool_handle
 from ordo.l1.local_account import LocalAccount
-from ordo.l1.rollup_deploy import inbox_at
+from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW, game_at, inbox_at
 from ordo.l1.staking_params import TOKEN
 from tests.l1.conftest import (  # noqa: F401  (fixtures pytest finds by name)
     Endpoint,
@@ -66,6 +68,7 @@ async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
             assert await inbox_at(reader, rollup.inbox).call("pool") == "0x" + pool.hex()
             assert await pool_handle(reader, created.record.deployment).call("inbox") == \
                 "0x" + rollup.inbox.hex()
+            await _check_dispute_game(reader, created.record, created.devnet.genesis)
 
         for shape, problem in ((DevnetShape(nodes=3), "--nodes 3: "),
                                (DevnetShape(stakes=(20_000, 20_000)),
@@ -150,3 +153,25 @@ def test_a_damaged_l1_record_is_named(tmp_path: Path) -> None:
     path.write_text("{")
     with pytest.raises(DevnetSetupError, match="not valid JSON"):
         load_record(path)
+
+
+async def _check_dispute_game(reader: L1Client, record: DevnetL1Record,
+                              genesis: Genesis) -> None:
+    """The inbox and the pool name the game; it starts from the genesis output root, calls the
+    real verifier (whose router answers a step), and its longest game fits the pool's exit."""
+    rollup = record.rollup
+    assert rollup is not None and rollup.dispute_game is not None
+    assert rollup.step_verifier is not None
+    game = game_at(reader, rollup.dispute_game)
+    assert await inbox_at(reader, rollup.inbox).call("disputes") == \
+        "0x" + rollup.dispute_game.hex()
+    assert await pool_handle(reader, record.deployment).call("dispute_game") == \
+        "0x" + rollup.dispute_game.hex()
+    assert bytes(await game.call("genesis_output_root")) == genesis_output_root(genesis)
+    assert await game.call("verifier") == "0x" + rollup.step_verifier.hex()
+    params = devnet_game_params(None)
+    assert int(await game.call("max_clock_duration")) == params.max_clock_duration
+    assert int(await game.call("max_game_duration")) == params.max_game_duration()
+    assert await reader.get_code(rollup.step_verifier)
+    exit_delay = int(await pool_handle(reader, record.deployment).call("exit_delay"))
+    assert exit_delay > DEVNET_CHALLENGE_WINDOW + params.max_game_duration()

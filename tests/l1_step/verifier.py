@@ -4,21 +4,31 @@ step's post-state."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import to_checksum_address
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
 from ordo.faultproof.tracer import MessageCall, Trace, trace_message_call
+from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
+from ordo.l1.local_account import LocalAccount as OrdoAccount
+from ordo.l1.step_verifier_deploy import (
+    ROUTER,
+    STEP_PARTS,
+    StepVerifierDeployment,
+    deploy_step_verifier,
+)
 from tests.faultproof.corpus import Case
 from tests.faultproof.evm_reference import BLOCK, CALLER, TARGET, Account, make_state
-from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, AnvilChain
+from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .routes import ACCOUNT, MPT_SERVICE, PART_NAMES, STORAGE
+from .routes import MPT_SERVICE, PART_NAMES
 
-ROUTER = "step/StepRouter"
 STEP_ABI: list[dict[str, Any]] = [{
     "type": "function", "name": "step", "stateMutability": "view",
     "inputs": [{"name": "pre_state", "type": "bytes32"}, {"name": "witness", "type": "bytes"}],
@@ -37,38 +47,28 @@ class Verifier:
     mpt: Contract
 
 
-DEPLOY_GAS = 8_000_000
-"""A part near the 24,576-byte limit costs about 5.4 M gas to deploy (200 per byte of code plus
-its init code as calldata): more than the shared fixture's fixed allowance."""
-
-
-def deploy_contract(chain: AnvilChain, abi: list[dict[str, Any]], bytecode: bytes,
-            *args: object) -> Contract:
-    sender = chain.accounts[0]
-    factory = chain.w3.eth.contract(abi=abi, bytecode=bytecode)
-    transaction = factory.constructor(*args).build_transaction({
-        "from": sender.address, "gas": DEPLOY_GAS, "chainId": ANVIL_CHAIN_ID,
-        "nonce": chain.w3.eth.get_transaction_count(sender.address, "pending"),
-    })
-    signed = sender.sign_transaction(transaction)
-    receipt = chain.w3.eth.wait_for_transaction_receipt(
-        chain.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=30)
-    assert receipt["status"] == 1 and receipt["contractAddress"] is not None, receipt
-    return chain.w3.eth.contract(address=receipt["contractAddress"], abi=abi)
-
-
 def deploy_verifier(chain: AnvilChain) -> Verifier:
-    compiled = compile_contract(MPT_SERVICE)
-    mpt = deploy_contract(chain, compiled.abi, compiled.bytecode)
-    parts = {}
-    for part, name in PART_NAMES.items():
-        compiled = compile_contract(name)
-        args = (mpt.address,) if part in (STORAGE, ACCOUNT) else ()
-        parts[part] = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode, *args)
-    compiled = compile_contract(ROUTER)
-    router = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode,
-                               *(parts[part].address for part in sorted(PART_NAMES)))
-    return Verifier(router, parts, mpt)
+    """The verifier as ``ordo devnet`` deploys it (``ordo.l1.step_verifier_deploy``), from
+    account 0, wrapped as web3 contracts for the tests' calls. Run in a thread of its own so it
+    works from async tests too (their loop is running)."""
+    url = str(chain.w3.provider.endpoint_uri)
+    key = bytes(chain.accounts[0].key)
+
+    async def deploy() -> StepVerifierDeployment:
+        async with L1Client(url) as client:
+            return await deploy_step_verifier(client, OrdoAccount(client, key))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        deployed = pool.submit(asyncio.run, deploy()).result()
+
+    def contract(address: bytes, abi: list[dict[str, Any]]) -> Contract:
+        return chain.w3.eth.contract(address=to_checksum_address(address), abi=abi)
+
+    parts = {part: contract(address, compile_contract(PART_NAMES[part]).abi + STEP_ABI)
+             for part, address in zip(sorted(PART_NAMES), deployed.parts, strict=True)}
+    assert tuple(PART_NAMES[part] for part in sorted(PART_NAMES)) == STEP_PARTS
+    return Verifier(contract(deployed.router, compile_contract(ROUTER).abi + STEP_ABI), parts,
+                    contract(deployed.mpt, compile_contract(MPT_SERVICE).abi))
 
 
 def trace_case(case: Case) -> Trace:

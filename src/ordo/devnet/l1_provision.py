@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ordo.core.genesis import DEVNET_CHAIN_ID, ConsensusRules, Genesis, GenesisL1, devnet_genesis
+from ordo.devnet.dispute_provision import deploy_devnet_game, devnet_game_params
 from ordo.devnet.key_file import key_address, write_new_file
 from ordo.devnet.l1_record import DevnetL1Record, load_record, save_record
 from ordo.devnet.layout import DevnetLayout
@@ -47,6 +48,7 @@ from ordo.l1.rollup_deploy import (
     DEVNET_CHALLENGE_WINDOW,
     DEVNET_MAX_DISPUTE_DURATION,
     DEVNET_SEQUENCER_TIMEOUT,
+    DisputeGameParams,
     deploy_rollup,
     devnet_rollup_params,
 )
@@ -84,10 +86,13 @@ class L1Devnet:
     url: str
 
 
-def staking_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW) -> StakingParams:
+def staking_params(challenge_window: int = DEVNET_CHALLENGE_WINDOW,
+                   game: DisputeGameParams | None = None) -> StakingParams:
     """Devnet delays; the exit delay grows past the challenge window plus the longest dispute
-    when a long window is asked for (the inbox refuses a pool whose exit is quicker)."""
-    least_exit = challenge_window + DEVNET_MAX_DISPUTE_DURATION + EXIT_MARGIN
+    (the dispute game's longest game when there is one) when they are long (the inbox refuses a
+    pool whose exit is quicker: a signer must not leave before a game over its batch ends)."""
+    longest = DEVNET_MAX_DISPUTE_DURATION if game is None else game.max_game_duration()
+    least_exit = challenge_window + longest + EXIT_MARGIN
     return devnet_staking_params(DEVNET_CHAIN_ID,
                                  exit_delay=max(DEVNET_EXIT_DELAY, least_exit))
 
@@ -152,11 +157,12 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
                                f"{chain_id} ({url}); fund it or give another deployer key")
     progress(f"L1: deploying the staking contracts from 0x{deployer.address.hex()}")
     window = shape.challenge_window or DEVNET_CHALLENGE_WINDOW
-    deployment = await deploy_staking(client, deployer, staking_params(window))
+    game = devnet_game_params(shape.dispute_clock)
+    deployment = await deploy_staking(client, deployer, staking_params(window, game))
     progress(f"L1: token 0x{deployment.token.hex()}, locking pool "
              f"0x{deployment.locking_pool.hex()} (L1 block {deployment.deploy_block})")
     rollup = await deploy_rollup(client, deployer, deployment, devnet_rollup_params(
-        window, shape.sequencer_timeout or DEVNET_SEQUENCER_TIMEOUT))
+        window, shape.sequencer_timeout or DEVNET_SEQUENCER_TIMEOUT, game))
     progress(f"L1: rollup inbox 0x{rollup.inbox.hex()}, forced-inclusion queue "
              f"0x{rollup.queue.hex()}, withdrawal portal 0x{(rollup.portal or b'').hex()} "
              f"(L1 block {rollup.deploy_block}, challenge window {window} s)")
@@ -174,15 +180,21 @@ async def _create(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
     if block is None:
         raise DevnetSetupError(f"L1 block {origin} vanished from {url}")
     await _check_set(client, deployment.locking_pool, origin, staking.sequencers)
-    record = DevnetL1Record(chain_id, deployment, staking.sequencers, staking.live_epoch,
-                            origin, block.hash, rollup)
-    save_record(layout.l1_record_path, record)
     genesis = devnet_genesis(
         consensus=ConsensusRules(epoch_length=shape.epoch_length or DEVNET_EPOCH_LENGTH),
         l1=GenesisL1(chain_id=chain_id, locking_pool=deployment.locking_pool,
                      origin_number=origin, origin_hash=block.hash,
                      confirmations=ORIGIN_CONFIRMATIONS, inbox=rollup.inbox,
                      forced_queue=rollup.queue))
+    progress("L1: deploying the one-step verifier and the dispute game "
+             f"({game.max_clock_duration} s per side)")
+    rollup = await deploy_devnet_game(client, deployer, deployment, rollup, genesis, game)
+    progress(f"L1: dispute game 0x{(rollup.dispute_game or b'').hex()}, step verifier "
+             f"0x{(rollup.step_verifier or b'').hex()} (longest game "
+             f"{game.max_game_duration()} s)")
+    record = DevnetL1Record(chain_id, deployment, staking.sequencers, staking.live_epoch,
+                            origin, block.hash, rollup)
+    save_record(layout.l1_record_path, record)
     # The genesis last: its presence is what makes the devnet resumable.
     write_new_file(layout.genesis_path, json.dumps(genesis.to_json(), indent=2) + "\n",
                    mode=0o644)
@@ -255,6 +267,9 @@ def _check_resumable(layout: DevnetLayout, genesis: Genesis, record: DevnetL1Rec
     if shape.epoch_length is not None and shape.epoch_length != epoch_length:
         raise DevnetSetupError(f"--epoch-length {shape.epoch_length}: {layout.genesis_path} "
                                f"fixes it at {epoch_length}; {resume_hint}")
+    if shape.dispute_clock is not None:
+        raise DevnetSetupError(f"--dispute-clock {shape.dispute_clock}: the dispute game of "
+                               f"this devnet is deployed already; {resume_hint}")
     if shape.sequencer_timeout is not None:
         raise DevnetSetupError(f"--sequencer-timeout {shape.sequencer_timeout}: the inbox of "
                                f"this devnet is deployed already; {resume_hint}")

@@ -31,7 +31,8 @@ class DevnetL1Record:
     origin_number: int
     origin_hash: bytes
     rollup: RollupDeployment | None = None
-    """The inbox and forced-inclusion queue; None for a devnet made before they were deployed."""
+    """The inbox, forced-inclusion queue, portal and dispute game; None for a devnet made before
+    they were deployed."""
 
     def to_json(self) -> dict[str, Any]:
         rollup = {} if self.rollup is None else self.rollup.record_fields()
@@ -101,7 +102,11 @@ def _rollup(document: dict[str, Any]) -> RollupDeployment | None:
                             None if document.get("portal") is None
                             else _hex_bytes(document["portal"], 20, "portal"),
                             None if document.get("challengeWindow") is None
-                            else _number(document["challengeWindow"], "challengeWindow"))
+                            else _number(document["challengeWindow"], "challengeWindow"),
+                            None if document.get("disputeGame") is None
+                            else _hex_bytes(document["disputeGame"], 20, "disputeGame"),
+                            None if document.get("stepVerifier") is None
+                            else _hex_bytes(document["stepVerifier"], 20, "stepVerifier"))
 
 
 def _sequencer(entry: Any, index: int) -> StakedSequencer:

@@ -87,6 +87,8 @@ class DevnetOptions:
     """Seconds; None: what the data dir holds, or the devnet default for a new one."""
     sequencer_timeout: int | None = None
     """Seconds (a new devnet on an L1 only); None: the devnet default."""
+    dispute_clock: int | None = None
+    """Seconds per side of the dispute game (a new devnet on an L1 only); None: the default."""
     ready_timeout: float = 120.0
     stop_grace: float = 10.0
     restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
@@ -97,7 +99,8 @@ class DevnetOptions:
     def shape(self) -> DevnetShape:
         return DevnetShape(nodes=self.nodes, stakes=self.stakes, epoch_length=self.epoch_length,
                            challenge_window=self.challenge_window,
-                           sequencer_timeout=self.sequencer_timeout)
+                           sequencer_timeout=self.sequencer_timeout,
+                           dispute_clock=self.dispute_clock)
 
 
 def ordo_node_command(block_time: float | None, l1_rpc: str | None = None,

@@ -34,6 +34,8 @@ class DevnetSetupError(Exception):
 
 MAX_DEVNET_CHALLENGE_WINDOW = 86_400
 """A day: a devnet's sequencers would otherwise wait days to exit."""
+MIN_DISPUTE_CLOCK = 4
+"""The game's clock must hold at least two extensions of at least a second each."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,15 @@ class DevnetShape:
     """Seconds (devnets on an L1 only)."""
     sequencer_timeout: int | None = None
     """Seconds (new devnets on an L1 only)."""
+    dispute_clock: int | None = None
+    """Seconds per side of the dispute game (new devnets on an L1 only); None: the devnet's."""
 
     def __post_init__(self) -> None:
+        if self.dispute_clock is not None and not \
+                MIN_DISPUTE_CLOCK <= self.dispute_clock <= MAX_DEVNET_CHALLENGE_WINDOW:
+            raise DevnetSetupError(f"--dispute-clock {self.dispute_clock}: use "
+                                   f"{MIN_DISPUTE_CLOCK} to {MAX_DEVNET_CHALLENGE_WINDOW} "
+                                   "seconds on a devnet")
         if self.sequencer_timeout is not None and not \
                 1 <= self.sequencer_timeout <= MAX_DEVNET_CHALLENGE_WINDOW:
             raise DevnetSetupError(f"--sequencer-timeout {self.sequencer_timeout}: use 1 to "

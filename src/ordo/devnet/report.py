@@ -42,6 +42,9 @@ def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
         rollup_text = "" if l1.rollup is None else (
             f"; batches are posted to the rollup inbox 0x{l1.rollup.inbox.hex()}, forced "
             f"items come from the queue 0x{l1.rollup.queue.hex()}")
+        if l1.rollup is not None and l1.rollup.dispute_game is not None:
+            rollup_text += (f"; the dispute game 0x{l1.rollup.dispute_game.hex()} decides "
+                            "disputed output roots (ordo dispute list)")
         console.print(f"L1: {l1.url} (chain id {l1.chain_id}), locking pool "
                       f"0x{l1.locking_pool.hex()}, token 0x{l1.token.hex()}{rollup_text}",
                       highlight=False, soft_wrap=True)

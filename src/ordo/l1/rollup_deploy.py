@@ -191,19 +191,32 @@ class RollupDeployment:
     portal: bytes | None = None
     """The WithdrawalPortal; None for a record made before withdrawals existed."""
     challenge_window: int | None = None
+    dispute_game: bytes | None = None
+    """The DisputeGame the inbox names (``deploy_dispute_game``); None: no game deployed."""
+    step_verifier: bytes | None = None
+    """The game's one-step verifier (its StepRouter); None with no game."""
 
     def to_json(self) -> dict[str, Any]:
         return {"inbox": "0x" + self.inbox.hex(), "forced_queue": "0x" + self.queue.hex(),
                 "inbox_deploy_block": self.deploy_block,
                 **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
-                                                   "challenge_window": self.challenge_window})}
+                                                   "challenge_window": self.challenge_window}),
+                **self._game_fields("dispute_game", "step_verifier")}
 
     def record_fields(self) -> dict[str, Any]:
         """The camelCase fields l1.json and devnet.json carry."""
         return {"inbox": "0x" + self.inbox.hex(), "forcedQueue": "0x" + self.queue.hex(),
                 "inboxDeployBlock": self.deploy_block,
                 **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
-                                                   "challengeWindow": self.challenge_window})}
+                                                   "challengeWindow": self.challenge_window}),
+                **self._game_fields("disputeGame", "stepVerifier")}
+
+    def _game_fields(self, game_name: str, verifier_name: str) -> dict[str, Any]:
+        if self.dispute_game is None:
+            return {}
+        return {game_name: "0x" + self.dispute_game.hex(),
+                verifier_name: None if self.step_verifier is None
+                else "0x" + self.step_verifier.hex()}
 
 
 @cache

@@ -1,0 +1,55 @@
+"""Deploy the on-chain one-step verifier: StepMpt, the six parts, and the StepRouter.
+
+The router is what the DisputeGame calls (``IStepVerifier.step``); it sends each opcode to the
+part that checks it (docs/fault_proofs.md 3.7). The parts are near the 24,576-byte code limit, so
+each costs about 5.4 M gas to deploy: one per transaction, each well under the 30 M block gas of
+anvil and the dev L1. The parts do not depend on one another, so they are sent together (the
+account keeps their nonces in order) and land in as few blocks as the gas allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ordo.l1.client import L1Client
+from ordo.l1.compiler import compile_contract
+from ordo.l1.contract_handle import ContractHandle
+from ordo.l1.deploy import RECEIPT_TIMEOUT
+from ordo.l1.local_account import LocalAccount
+
+MPT_SERVICE = "step/StepMpt"
+"""Mpt.vy in a contract of its own, which the storage and account parts call."""
+ROUTER = "step/StepRouter"
+STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
+              "step/StepStorage", "step/StepAccount")
+"""In the order of the router's constructor (and of its part numbers, 1..6)."""
+PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount"})
+"""They take the StepMpt address: Merkle-Patricia proofs against the state root."""
+
+
+@dataclass(frozen=True)
+class StepVerifierDeployment:
+    router: bytes
+    """The address the dispute game calls."""
+    parts: tuple[bytes, ...]
+    """In STEP_PARTS order."""
+    mpt: bytes
+
+
+async def deploy_step_verifier(client: L1Client,
+                               deployer: LocalAccount) -> StepVerifierDeployment:
+    """StepMpt, then the six parts at once, then the router naming them."""
+    mpt = await _deploy(client, deployer, MPT_SERVICE)
+    parts = await asyncio.gather(*(
+        _deploy(client, deployer, name, *((mpt,) if name in PARTS_THAT_READ_STATE else ()))
+        for name in STEP_PARTS))
+    router = await _deploy(client, deployer, ROUTER, *parts)
+    return StepVerifierDeployment(router, tuple(parts), mpt)
+
+
+async def _deploy(client: L1Client, deployer: LocalAccount, name: str, *args: bytes) -> bytes:
+    compiled = compile_contract(name)
+    handle, _ = await ContractHandle.deploy(client, deployer, compiled.abi, compiled.bytecode,
+                                            *args, timeout=RECEIPT_TIMEOUT)
+    return handle.address
