@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 from ordo.cli import main
 from ordo.core.genesis import Genesis, GenesisL1, devnet_genesis
-from ordo.execution.genesis_output import genesis_output_root
 from ordo.devnet.dispute_provision import devnet_game_params
 from ordo.devnet.l1_provision import provision_on_l1
 from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.provision import DevnetSetupError, DevnetShape, provision
+from ordo.execution.genesis_output import genesis_output_root
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import devnet_operator_keys, pool_handle
 from ordo.l1.local_account import LocalAccount
