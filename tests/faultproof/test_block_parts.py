@@ -17,9 +17,11 @@ from trie import HexaryTrie
 from ordo.faultproof import block_parts as bp
 from ordo.faultproof import index_trie
 from ordo.faultproof.block_steps import MAX_ANCESTORS, _block_hashes
+from ordo.faultproof.machine_state import PHASE_TX_START
 from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.faultproof.step import InvalidWitness, UnsupportedStep
-from tests.faultproof.block_chain import DevChain
+from ordo.faultproof.verify import verify_step
+from tests.faultproof.block_chain import DevChain, rules_of
 
 
 def _values(count: int) -> list[bytes]:
@@ -130,17 +132,29 @@ def test_bloom_and_receipt_encoding_are_py_evms() -> None:
     assert bp.receipt_encoding(None, True, 123_456, logs) == rlp.encode(receipt)
 
 
-def test_the_version_1_bounds_of_a_transaction_start() -> None:
-    """A transaction over 65,536 bytes and an access list over 32 entries are refused as
-    unprovable (the engine includes both)."""
+def test_the_version_1_bound_of_a_transaction() -> None:
+    """A transaction over 65,536 bytes is refused as unprovable (the engine includes it)."""
     chain = DevChain()
     big = chain.sign(0, chain.address(1), data=b"\x01" * 70_000, gas=3_000_000)
     chain.build([big])
     with pytest.raises(UnsupportedStep, match="65536"):
         chain.trace(1)
-    entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(), "storageKeys": []}
+
+
+def test_a_long_access_list_is_warmed_in_sub_steps() -> None:
+    """33 addresses with two keys each (99 keys): 32 in the start step, then 32, 32 and 3, then
+    the frame opens; the trace ends in the engine's output root."""
+    chain = DevChain()
+    entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(),
+                "storageKeys": ["0x" + bytes([i]).rjust(32, b"\x00").hex(),
+                                "0x" + bytes([i, 1]).rjust(32, b"\x00").hex()]}
                for i in range(33)]
-    chain.build([chain.sign(2, chain.address(3), gas=21_000 + 33 * 2_400,
+    chain.build([chain.sign(2, chain.address(3), gas=21_000 + 33 * 2_400 + 66 * 1_900,
                             accessList=entries)])
-    with pytest.raises(UnsupportedStep, match="access list of 33"):
-        chain.trace(2)
+    trace = chain.trace(1)
+    assert trace.output_root == chain.output_root(1)
+    assert sum(s.phase == PHASE_TX_START for s in trace.steps) == 5
+    rules = rules_of(chain.genesis)
+    for index in range(len(trace)):
+        assert verify_step(trace.commitment(index), trace.witness(index), rules) == \
+            trace.commitment(index + 1)

@@ -75,9 +75,10 @@ one witness."""
 MAX_RECEIPT_LOGS = 64
 """Proposed block rule (state_transition.md 7.1): at most this many logs per transaction (each
 at most 1,024 data bytes in version 1, 3.3), so a receipt fits in one step."""
-MAX_ACCESS_LIST_KEYS = 32
-"""Version 1: a transaction start inserts at most this many access-list entries (addresses
-plus storage keys) into the accessed set in its one step; above, UnsupportedStep (4.2)."""
+WARM_KEYS_PER_STEP = 32
+"""A transaction start inserts the sender, recipient and coinbase and at most this many
+access-list keys (addresses and storage keys) into the accessed set; each later sub-step at
+most this many more (4.2)."""
 MAX_ANCESTORS = 256
 AUTHORIZATION_MAGIC = b"\x05"
 AUTHORIZATION_REFUND = 25_000 - 12_500
@@ -408,11 +409,17 @@ def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUE
     """Phase 2 (4.1, 4.2): inside a started transaction its next authorization or its frame;
     else the next forced-queue item while the block's prelude lasts, else check and start
     transaction ``tx.tx_index``."""
-    if isinstance(state.frame, Pending):
+    pending = state.frame
+    if isinstance(pending, Pending):
         tx = _started_transaction(state, io)
         tries = _Tries(io)
-        if state.frame.next_authorization < len(tx.authorization_list):
-            return _authorize(state, io, tries, tx, state.frame.next_authorization)
+        keys = warm_keys(tx, state.tx.origin, state.block.coinbase)
+        if pending.next_key < len(keys):
+            return _warm_more(state, tries, keys, pending)
+        authorizations = (len(tx.authorization_list)
+                          if tx.type_id == SET_CODE_TRANSACTION_TYPE else 0)
+        if pending.next_authorization < authorizations:
+            return _authorize(state, io, tries, tx, pending.next_authorization)
         return _open_frame(state, tries, tx)
     totals = _totals(io, state.context)
     tries = _Tries(io)
@@ -475,23 +482,33 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
     if to in PRECOMPILES:
         raise UnsupportedStep("a transaction to a precompile is not in version 1 (4.2)")
     keys = warm_keys(tx, sender, block.coinbase)
-    if len(keys) - 3 > MAX_ACCESS_LIST_KEYS:
-        raise UnsupportedStep(f"an access list of {len(keys) - 3} entries; version 1 inserts "
-                              f"at most {MAX_ACCESS_LIST_KEYS} in one step (4.2)")
     price = effective_gas_price(tx, block.base_fee)
     bought = replace(current, balance=current.balance - int(tx.gas) * price,
                      nonce=current.nonce + 1)
     entered = tries.put_account("sender", context.state_root, sender, bought, sender_proof)
     accessed = PRECOMPILES_ACCESSED_ROOT
-    for key in keys:
+    first = keys[:3 + WARM_KEYS_PER_STEP]
+    for key in first:
         accessed = _warm(tries, accessed, key)
     tx_part = Tx(origin=sender, gas_price=price, tx_index=state.tx.tx_index,
                  tx_start_state_root=context.state_root, blob_hashes_root=EMPTY_ROOT)
     started = replace(state, tx=tx_part,
                       context=replace(context, state_root=entered, accessed_root=accessed))
-    if tx.type_id == SET_CODE_TRANSACTION_TYPE:
-        return replace(started, frame=Pending(0))
+    if len(first) < len(keys) or tx.type_id == SET_CODE_TRANSACTION_TYPE:
+        return replace(started, frame=Pending(len(first), 0))
     return _open_frame(started, tries, tx)
+
+
+def _warm_more(state: MachineState, tries: _Tries, keys: Sequence[bytes],
+               pending: Pending) -> MachineState:
+    """The next access-list keys of a started transaction, at most
+    :data:`WARM_KEYS_PER_STEP`."""
+    accessed = state.context.accessed_root
+    end = min(pending.next_key + WARM_KEYS_PER_STEP, len(keys))
+    for key in keys[pending.next_key:end]:
+        accessed = _warm(tries, accessed, key)
+    return replace(state, context=replace(state.context, accessed_root=accessed),
+                   frame=replace(pending, next_key=end))
 
 
 def _warm(tries: _Tries, accessed: bytes, key: bytes) -> bytes:
@@ -514,7 +531,9 @@ def _authorize(state: MachineState, io: BlockIO, tries: _Tries, tx: SignedTransa
     nonce (12,500 gas refunded when the account existed). A failure skips this authorization
     only."""
     context = state.context
-    after = replace(state, frame=Pending(index + 1))
+    pending = state.frame
+    assert isinstance(pending, Pending)
+    after = replace(state, frame=replace(pending, next_authorization=index + 1))
     auth = tx.authorization_list[index]
     try:
         auth.validate(state.block.chain_id)

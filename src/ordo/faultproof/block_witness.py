@@ -254,9 +254,9 @@ def encode_block_start(first: FirstState, proofs: BlockStartProofs) -> bytes:
         proofs.as_tuple()]))
 
 
-PENDING_TYPE = "(bool,uint256)"
-"""A phase-2 witness's fourth part: ``(started, next_authorization)``; not started, the
-state's fourth word is zero (and ``next_authorization`` must be 0)."""
+PENDING_TYPE = "(bool,uint256,uint256)"
+"""A phase-2 witness's fourth part: ``(started, next_key, next_authorization)``; not started,
+the state's fourth word is zero (and both counters must be 0)."""
 
 
 def _fourth_type(phase: int) -> list[str]:
@@ -274,8 +274,8 @@ def _parts_values(state: MachineState) -> list[Any]:
                          state.context.as_tuple()]
     if state.phase == PHASE_TX_START:
         pending = state.frame
-        values.append((True, pending.next_authorization) if isinstance(pending, Pending)
-                      else (False, 0))
+        values.append((True, pending.next_key, pending.next_authorization)
+                      if isinstance(pending, Pending) else (False, 0, 0))
     elif state.frame is not None:
         values.append(state.frame.as_tuple())
     return values
@@ -332,11 +332,11 @@ def decode_block_step(data: bytes) -> tuple[MachineState, Any]:
     if phase == PHASE_TX_END:
         frame = part_from_tuple(Outcome, values[4])
     elif phase == PHASE_TX_START:
-        started, next_authorization = values[4]
+        started, next_key, next_authorization = values[4]
         if started:
-            frame = Pending(int(next_authorization))
-        elif next_authorization:
-            raise WitnessError("a transaction not started has no next authorization")
+            frame = Pending(int(next_key), int(next_authorization))
+        elif next_key or next_authorization:
+            raise WitnessError("a transaction not started has no next key or authorization")
     state = MachineState(int(values[0]), part_from_tuple(Block, values[1]),
                          part_from_tuple(Tx, values[2]), part_from_tuple(Context, values[3]),
                          frame)

@@ -189,9 +189,11 @@ class Outcome(_Part):
 @dataclass(frozen=True)
 class Pending(_Part):
     """The fourth part of a phase-2 state between the sub-steps of a started transaction
-    (4.2): its gas is bought and its warm set made, authorization ``next_authorization`` of an
-    EIP-7702 transaction is the next to process (the frame opens after the last)."""
+    (4.2): its gas is bought; warm key ``next_key`` (of sender, recipient, coinbase and the
+    access list's) is the next to insert, then authorization ``next_authorization`` of an
+    EIP-7702 transaction (the frame opens after the last)."""
 
+    next_key: int = _u()
     next_authorization: int = _u()
 
 
