@@ -184,7 +184,10 @@ def test_settlement_rows_show_the_latest_output_and_its_window() -> None:
         "0x1fe0c16408a4fae3143bb2d0536e7fc283337bd44677468c5e8a32eef45e9448: window ends in "
         "30 s")
     assert rows["portal balance"] == "0.25 ETH"
+    assert "dispute game" not in rows, "the recorded node's inbox names no game"
     settlement = answer["l1"]["settlement"]
+    settlement["disputeGame"] = "0x" + "ab" * 20
+    assert rows_of(answer)["dispute game"] == "0x" + "ab" * 20
     settlement.update(secondsLeft=0, dispute="open", disputeStatus=1)
     assert rows_of(answer)["settlement"].endswith(": window over; dispute open")
     settlement.update(final=True, dispute="defended", disputeStatus=3,

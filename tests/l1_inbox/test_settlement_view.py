@@ -82,7 +82,8 @@ async def test_the_view_is_the_inbox_and_portal_at_the_block_read(chain: AnvilCh
             "batchIndex": 1, "outputRoot": "0x" + "0b" * 32, "l2Block": 9, "landedAt": landed,
             "finalizableAt": landed + CHALLENGE_WINDOW, "disputeStatus": 0, "dispute": "none",
             "final": False, "challengeWindow": CHALLENGE_WINDOW, "l1Block": landed_block,
-            "l1Time": landed, "portal": portal.address.lower(), "portalBalance": str(DEPOSIT)}
+            "l1Time": landed, "portal": portal.address.lower(), "portalBalance": str(DEPOSIT),
+                "disputeGame": double.address.lower()}
 
         # Past the window with a dispute open: over, yet not final; defended: final.
         chain.send(double.functions.set_status(1, OPEN), chain.accounts[0])

@@ -72,6 +72,8 @@ class SettlementProgress:
     """The confirmed L1 block the view was read at; None before the first read."""
     error: str | None
     """Why the node's last read of L1 failed, None if it worked."""
+    dispute_game: str | None = None
+    """The inbox's dispute game (0x address); None: none, or a node older than the field."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ def _settlement(settlement: dict[str, Any]) -> SettlementProgress:
                                          f"{where}.portalBalance"),
         l1_block=_optional_integer(settlement.get("l1Block"), f"{where}.l1Block"),
         error=_optional_text(settlement.get("error"), f"{where}.error"),
+        dispute_game=_optional_text(settlement.get("disputeGame"), f"{where}.disputeGame"),
     )
 
 

@@ -140,7 +140,9 @@ def _settlement_rows(settlement: SettlementProgress | None) -> list[Row]:
     return [("settlement", f"batch #{settlement.batch_index} (L2 block "
                            f"{_or_dash(settlement.l2_block)}), output root "
                            f"{settlement.output_root}: {window}{failed}"),
-            ("portal balance", portal)]
+            ("portal balance", portal),
+            *([] if settlement.dispute_game is None
+              else [("dispute game", settlement.dispute_game)])]
 
 
 def _dispute_rows(disputes: DisputeProgress | None) -> list[Row]:

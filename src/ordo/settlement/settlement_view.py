@@ -58,6 +58,8 @@ class SettlementView:
     portal_balance: int | None
     latest: LandedOutput | None
     """None while no batch has landed."""
+    dispute_game: bytes | None = None
+    """The DisputeGame the inbox names (``disputes``); None: none (the window alone)."""
 
     def seconds_left(self, l1_now: int | float) -> int | float | None:
         """Time until the latest output's window ends, at L1 time ``l1_now`` (0 once over);
@@ -84,6 +86,7 @@ class SettlementView:
             "l1Time": self.l1_time,
             "portal": None if self.portal is None else "0x" + self.portal.hex(),
             "portalBalance": None if self.portal_balance is None else str(self.portal_balance),
+            "disputeGame": None if self.dispute_game is None else "0x" + self.dispute_game.hex(),
         }
 
 
@@ -106,10 +109,12 @@ async def read_settlement(client: L1Client, inbox: bytes, queue: bytes,
 async def _read_at(client: L1Client, inbox: bytes, queue: bytes, block: int,
                    l1_time: int) -> SettlementView:
     inbox_handle = inbox_at(client, inbox)
-    landed, window, portal_word = await asyncio.gather(
+    landed, window, portal_word, game_word = await asyncio.gather(
         inbox_handle.call("next_index", block=block),
         inbox_handle.call("challenge_window", block=block),
-        queue_at(client, queue).call("portal", block=block))
+        queue_at(client, queue).call("portal", block=block),
+        inbox_handle.call("disputes", block=block))
+    game = bytes.fromhex(str(game_word)[2:])
     portal = bytes.fromhex(str(portal_word)[2:])
     portal_address = None if portal == bytes(20) else portal
     balance = None if portal_address is None else await client.get_balance(portal_address,
@@ -127,7 +132,8 @@ async def _read_at(client: L1Client, inbox: bytes, queue: bytes, block: int,
             ask("is_output_final", index))
         latest = LandedOutput(index, bytes(root), int(last_block), int(landed_at),
                               int(finalizable_at), int(dispute), bool(final))
-    return SettlementView(block, l1_time, int(window), portal_address, balance, latest)
+    return SettlementView(block, l1_time, int(window), portal_address, balance, latest,
+                          None if game == bytes(20) else game)
 
 
 def confirmed_settlement_reader(client: L1Client, inbox: bytes, queue: bytes,
