@@ -84,3 +84,18 @@ def test_a_call_to_a_delegated_account(chain: DevChain) -> None:
 def test_a_delegation_cleared(chain: DevChain) -> None:
     assert chain.engine.get_code(chain.blocks[3].block.header, chain.address(1)) == b""
     _check(chain, 3)
+
+
+def test_flipped_bytes_of_the_authorization_steps_are_refused(chain: DevChain) -> None:
+    from ordo.faultproof.step import InvalidWitness
+
+    trace = chain.trace(1)
+    rules = rules_of(chain.genesis)
+    for step in trace.steps:
+        if step.phase != PHASE_TX_START:
+            continue
+        for position in range(0, len(step.witness), max(1, len(step.witness) // 29)):
+            tampered = bytearray(step.witness)
+            tampered[position] ^= 0x04
+            with pytest.raises(InvalidWitness):
+                verify_step(step.pre, bytes(tampered), rules)
