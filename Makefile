@@ -29,6 +29,7 @@ lint: $(PY_STAMP)
 
 bench: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/python bench/loadgen.py $(BENCH_ARGS)
+	$(BIN)/python bench/native_engine.py
 
 # The deterministic network simulator over as many seeds as asked: make simulate SEEDS=0-9999
 simulate: $(PY_STAMP)
