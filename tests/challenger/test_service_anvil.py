@@ -19,6 +19,7 @@ from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from tests.l1_contracts.anvil_chain import AnvilChain
 from tests.l1_dispute.game_setup import (
+    CHALLENGE_WINDOW,
     DEFENDED,
     DISPUTE_SLASH_BPS,
     LOST,
@@ -138,8 +139,15 @@ async def test_alone_it_disputes_a_wrong_root_and_wins_against_colluders(
         report_gas("colluders (every_counter), challenger side", service)
         assert service.state.sent["claim_credit"] == 1
         assert chain.w3.eth.get_balance(honest.address) > before
+        # the right batch 1 lands in the removed one's place: read afresh, judged right
+        assert sorted(service.book.batches) == []
+        again = setup.land(1, 4, 5, batches[1].root())
+        assert await service.round() == []
+        assert [b.header_hash for b in service.book.batches.values()] == \
+            [setup.rollup.digest(again)]
+        assert int(setup.game.functions.game_count().call()) == 1
     inbox = setup.inbox.functions
-    assert inbox.next_index().call() == 1, "the wrong batch is removed"
+    assert inbox.next_index().call() == 2, "batches 1 and 2 removed, the right 1 landed again"
     pools = setup.rollup.pools
     for index, stake in enumerate(STAKES):
         record = pools.sequencer(pools.account(index + 1).address)
@@ -149,6 +157,25 @@ async def test_alone_it_disputes_a_wrong_root_and_wins_against_colluders(
     assert setup.game.functions.credit(honest.address).call() == 0  # claimed
     assert pools.token.functions.balanceOf(honest.address).call() == \
         sum(stake * DISPUTE_SLASH_BPS // 10_000 for stake in STAKES[:3])
+
+
+async def test_the_book_reads_each_batch_once_and_only_within_its_window(
+        chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    first = setup.toy(0, 3)
+    setup.land(0, 1, 3, first.root())
+    source = ToyTraceSource({0: first, 1: setup.toy(1, 2)})
+    async with challenger(chain, setup, source) as service:
+        assert await service.round() == []
+        held = service.book.batches[0]
+        setup.land(1, 4, 2, setup.toy(1, 2).root())
+        assert await service.round() == []
+        assert service.book.batches[0] is held, "not read again"
+        assert sorted(service.book.batches) == [0, 1]
+        assert source.asked == [0, 1], "each batch judged once"
+        chain.increase_time(CHALLENGE_WINDOW + 1)
+        await service.round()
+        assert service.book.batches == {}
 
 
 async def test_without_a_step_tracer_it_wins_the_output_half_by_the_clock(

@@ -120,19 +120,6 @@ class DisputeChain:
         return LandedBatch(index, bytes(header_hash), bytes(root), bytes(inputs), int(landed),
                            first, last - first + 1, game_id)
 
-    async def batches_in_window(self, moment: L1Moment) -> list[LandedBatch]:
-        """The landed batches a game may still be opened against, newest first."""
-        count, window = await asyncio.gather(
-            self.inbox.call("next_index", block=moment.block),
-            self.inbox.call("challenge_window", block=moment.block))
-        found: list[LandedBatch] = []
-        for index in range(int(count) - 1, -1, -1):
-            batch = await self.batch(index, moment.block)
-            if batch.landed_at + int(window) <= moment.timestamp:
-                break
-            found.append(batch)
-        return found
-
     async def signers(self, batch_index: int, header_hash: bytes) -> list[bytes]:
         """The signers of header ``header_hash`` in the inbox's order (ascending): recovered
         from the submit_batch call that landed it, as the inbox did."""

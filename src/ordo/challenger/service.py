@@ -16,9 +16,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordo.challenger.game_model import STATUS_NAMES, Game, GameRules
+from ordo.challenger.batch_book import BatchBook
+from ordo.challenger.game_model import (
+    STATUS_LOST,
+    STATUS_NAMES,
+    STATUS_OPEN,
+    Game,
+    GameRules,
+)
 from ordo.challenger.honest_trace import BatchTrace, StepTraceUnavailable
-from ordo.challenger.l1_game import DisputeChain, L1Moment, NoDisputeGame
+from ordo.challenger.l1_game import DisputeChain, L1Moment, LandedBatch, NoDisputeGame
 from ordo.challenger.positions import SPLIT_DEPTH, block_position
 from ordo.challenger.solver import (
     Action,
@@ -119,6 +126,10 @@ class ChallengerService:
         self.interval = interval
         self.receipt_timeout = receipt_timeout
         self.state = ChallengerStatus(account.address)
+        self.book = BatchBook(chain)
+        self._verdicts: dict[bytes, bool] = {}
+        """Header hash -> the landed root is the honest one (judged once per batch)."""
+        self._lost_seen: set[int] = set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -186,27 +197,27 @@ class ChallengerService:
     async def _plan(self, rules: GameRules, moment: L1Moment
                     ) -> tuple[list[Action], list[GameSummary]]:
         actions: list[Action] = []
-        # Only the earliest wrong batch is disputed: its loss removes every later batch (their
-        # games would be void), docs/fault_proofs.md 6.6.
-        for batch in reversed(await self.chain.batches_in_window(moment)):
-            trace = await self.traces.batch_trace(batch, rules.max_step_depth)
-            if trace is None:
-                break  # not judged yet: nothing after it is judged either
-            opened = should_open(batch.index, batch.header_hash, batch.output_root, trace, rules)
-            if opened is None:
-                continue
-            if batch.game_id == 0:
-                log.warning("challenger: batch %d (L2 blocks %d..%d) landed with output root "
-                            "0x%s; the honest root is 0x%s: disputing it", batch.index,
-                            batch.first_block, batch.last_block, batch.output_root.hex(),
-                            trace.root.hex())
-                actions.append(opened)
-            break
+        statuses = {game_id: await self.chain.game_status(game_id, moment.block)
+                    for game_id in range(1, await self.chain.game_count(moment.block) + 1)}
+        removed_from: int | None = None
+        for game_id, status in statuses.items():
+            if status == STATUS_LOST and game_id not in self._lost_seen:
+                self._lost_seen.add(game_id)
+                index = (await self.chain.read_game(game_id, moment.block)).batch_index
+                removed_from = index if removed_from is None else min(removed_from, index)
+        batches = await self.book.refresh(moment, removed_from)
+        opened = await self._open_earliest_wrong(batches, rules, moment)
+        actions.extend(opened)
+        games = [await self.chain.read_game(game_id, moment.block)
+                 for game_id, status in statuses.items() if status == STATUS_OPEN]
+        keep = {batch.header_hash for batch in batches if not self._verdicts.get(
+            batch.header_hash, False)} | {game.batch_hash for game in games}
+        self._verdicts = {key: value for key, value in self._verdicts.items()
+                          if key in {batch.header_hash for batch in batches}}
+        retain = getattr(self.traces, "retain", None)
+        if retain is not None:
+            retain(keep)  # traces of right batches are not needed again
         summaries: list[GameSummary] = []
-        games = []
-        for game_id in range(1, await self.chain.game_count(moment.block) + 1):
-            if await self.chain.game_status(game_id, moment.block) == 1:
-                games.append(await self.chain.read_game(game_id, moment.block))
         # Earliest batch first: its loss removes the later batches, whose games then go void
         # (bonds back) instead of deciding on a start output nobody agreed.
         for game in sorted(games, key=lambda game: (game.batch_index, game.game_id)):
@@ -228,6 +239,33 @@ class ChallengerService:
             eth, tokens = await self.chain.credits(self.account.address, moment.block)
             actions.extend(credit_claims(self.account.address, eth, tokens))
         return actions, summaries
+
+    async def _open_earliest_wrong(self, batches: list[LandedBatch], rules: GameRules,
+                                   moment: L1Moment) -> list[Action]:
+        """Only the earliest wrong batch is disputed: its loss removes every later batch
+        (their games would be void), docs/fault_proofs.md 6.6. Each batch is judged once."""
+        for batch in batches:
+            right = self._verdicts.get(batch.header_hash)
+            if right is None:
+                trace = await self.traces.batch_trace(batch, rules.max_step_depth)
+                if trace is None:
+                    return []  # not judged yet: nothing after it is judged either
+                right = batch.output_root == trace.root
+                self._verdicts[batch.header_hash] = right
+                if not right:
+                    log.warning("challenger: batch %d (L2 blocks %d..%d) landed with output "
+                                "root 0x%s; the honest root is 0x%s", batch.index,
+                                batch.first_block, batch.last_block, batch.output_root.hex(),
+                                trace.root.hex())
+            if right:
+                continue
+            if await self.chain.game_id_of(batch.index, batch.header_hash, moment.block) != 0:
+                return []  # disputed already: played below with the other games
+            trace = await self.traces.batch_trace(batch, rules.max_step_depth)
+            opened = None if trace is None else should_open(
+                batch.index, batch.header_hash, batch.output_root, trace, rules)
+            return [] if opened is None else [opened]
+        return []
 
     def _void_summary(self, game: Game, rules: GameRules, moment: L1Moment) -> GameSummary:
         own = [claim for claim in game.claims[1:] if claim.claimant == self.account.address]

@@ -50,6 +50,12 @@ class L2TraceSource:
         self.steps = steps
         self._cache: dict[bytes, BatchTrace] = {}
 
+    def retain(self, header_hashes: set[bytes]) -> None:
+        """Forget the traces of every other batch (the service keeps the batches it may still
+        play: a wrong one in its window, the ones with open games)."""
+        self._cache = {key: trace for key, trace in self._cache.items()
+                       if key in header_hashes}
+
     async def batch_trace(self, batch: LandedBatch, max_step_depth: int) -> BatchTrace | None:
         cached = self._cache.get(batch.header_hash)
         if cached is not None:
