@@ -133,11 +133,11 @@ def test_bloom_and_receipt_encoding_are_py_evms() -> None:
 
 
 def test_the_version_1_bound_of_a_transaction() -> None:
-    """A transaction over 65,536 bytes is refused as unprovable (the engine includes it)."""
+    """A transaction over 49,152 bytes is refused as unprovable (the engine includes it)."""
     chain = DevChain()
     big = chain.sign(0, chain.address(1), data=b"\x01" * 70_000, gas=3_000_000)
     chain.build([big])
-    with pytest.raises(UnsupportedStep, match="65536"):
+    with pytest.raises(UnsupportedStep, match="49152"):
         chain.trace(1)
 
 

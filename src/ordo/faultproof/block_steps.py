@@ -68,13 +68,14 @@ from ordo.faultproof.world import jumpdest_bitmap
 
 MAX_CODE_SIZE = 24_576
 """EIP-170: the largest code a frame opens (the verifier hashes it whole)."""
-MAX_TX_BYTES = 65_536
+MAX_TX_BYTES = 49_152
 """Proposed block rule (state_transition.md 4.3, rule 15): a transaction's encoding is at most
-this long, so a transaction-end step (the transaction, a previous receipt and this one) fits in
-one witness."""
-MAX_RECEIPT_LOGS = 64
+this long (EIP-3860's initcode bound), so a transaction-end step fits in one witness: the
+transaction, a previous transaction's trie leaf, a previous receipt's leaf and this receipt's
+logs, about 230 KB at worst (docs/fault_proofs.md 4.3)."""
+MAX_RECEIPT_LOGS = 48
 """Proposed block rule (state_transition.md 7.1): at most this many logs per transaction (each
-at most 1,024 data bytes in version 1, 3.3), so a receipt fits in one step."""
+at most 1,024 data bytes in version 1, 3.3): a receipt of at most about 58 KB."""
 WARM_KEYS_PER_STEP = 32
 """A transaction start inserts the sender, recipient and coinbase and at most this many
 access-list keys (addresses and storage keys) into the accessed set; each later sub-step at
