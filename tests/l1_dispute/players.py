@@ -98,6 +98,12 @@ def attack_right(claim: ClaimView, batch: ToyBatch) -> Iterable[tuple[bool, byte
     yield True, batch.truth(2 * claim.position)
 
 
+def defend_right(claim: ClaimView, batch: ToyBatch) -> Iterable[tuple[bool, bytes]]:
+    """Defend with the true value: down the right edge of the tree, where a claim's trace
+    ancestor is the root (the audit's rightmost-position case)."""
+    yield False, batch.truth(2 * (claim.position + 1))
+
+
 def every_counter(claim: ClaimView, batch: ToyBatch) -> Iterable[tuple[bool, bytes]]:
     """Attack and defend, each with the right and a wrong value, where the tree stays small:
     at the first and the last two levels (elsewhere a wrong attack)."""

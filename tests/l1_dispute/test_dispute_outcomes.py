@@ -30,6 +30,7 @@ from .players import (
     Strategy,
     attack_right,
     attack_wrong,
+    defend_right,
     defend_wrong,
     every_counter,
     play,
@@ -55,7 +56,8 @@ def settle(setup: DisputeSetup, game_id: int, signers: list[str]) -> int:
     return setup.status(game_id)
 
 
-@pytest.mark.parametrize("strategy", [attack_wrong, defend_wrong, attack_right, every_counter],
+@pytest.mark.parametrize("strategy", [attack_wrong, defend_wrong, attack_right, defend_right,
+                                      every_counter],
                          ids=lambda strategy: strategy.__name__)
 def test_a_wrong_root_loses_to_one_honest_player(chain: AnvilChain, strategy: Strategy) -> None:
     setup = deploy_dispute_setup(chain, max_step_depth=3)

@@ -307,12 +307,16 @@ def _trace_index(position: uint256, depth: uint256, to_depth: uint256) -> uint25
 @pure
 def _trace_ancestor(position: uint256) -> uint256:
     """The highest ancestor committing to the same trace index: strip the trailing ones (a
-    right child commits to its parent's rightmost leaf)."""
+    right child commits to its parent's rightmost leaf). An all-ones position (the right edge,
+    2047 at the split depth) strips to 0: its ancestor is the root, which commits to the last
+    trace index (OP clamps the same way)."""
     p: uint256 = position
     for _: uint256 in range(MAX_DEPTH_BOUND):
         if p & 1 == 0:
             break
         p = p >> 1
+    if p == 0:
+        return 1
     return p
 
 
