@@ -1,7 +1,8 @@
-"""The challenger/defender loop: each round re-reads the inbox and the dispute game from L1,
-asks the solver what an honest player does, and sends it with the player's key.
+"""The challenger/defender loop: each round reads the dispute games from L1 (and the batches
+landed since the last round, ``batch_book``), asks the solver what an honest player does, and
+sends it with the player's key.
 
-Rounds are stateless (L1 is the only record of a game), so a restart mid-game loses nothing.
+Rounds keep nothing about a game (L1 is its only record), so a restart mid-game loses nothing.
 Every action is logged; a step the tracer cannot give yet is logged as an error each round it
 blocks (the rest of the game, clocks and resolution included, goes on). Bonds come from the
 player's own key; it needs no stake in the sequencer set.
