@@ -17,7 +17,7 @@ from trie import HexaryTrie
 from ordo.faultproof import block_parts as bp
 from ordo.faultproof import index_trie
 from ordo.faultproof.block_steps import MAX_ANCESTORS, _block_hashes
-from ordo.faultproof.machine_state import PHASE_TX_START
+from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_START
 from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.faultproof.step import InvalidWitness, UnsupportedStep
 from ordo.faultproof.verify import verify_step
@@ -158,3 +158,41 @@ def test_a_long_access_list_is_warmed_in_sub_steps() -> None:
     for index in range(len(trace)):
         assert verify_step(trace.commitment(index), trace.witness(index), rules) == \
             trace.commitment(index + 1)
+
+
+LOGGER = bytes.fromhex("10" * 20)
+
+
+def _logger_code(count: int) -> bytes:
+    """``count`` times: LOG4 of the 1,024 zero bytes at memory 0 with four equal topics."""
+    one = bytes([0x7F]) + keccak(b"topic") + bytes([0x80, 0x80, 0x80, 0x61, 0x04, 0x00,
+                                                   0x60, 0x00, 0xA4])
+    return one * count + b"\x00"
+
+
+def test_the_largest_transaction_end_fits_one_witness() -> None:
+    """Three transactions of 49,000 bytes that each log 48 times 1,024 bytes: the third one's
+    end inserts its receipt and itself next to the second's leaves (the insertions split them),
+    the worst case of the proposed bounds; its witness stays under the verifier's 262,144
+    bytes and the block still ends in the engine's output root."""
+    from dataclasses import replace as dc_replace
+
+    from ordo.core.genesis import GenesisAccount, devnet_genesis
+    from ordo.faultproof.machine_state import PHASE_TX_END
+    from ordo.faultproof.witness import MAX_WITNESS_BYTES
+
+    genesis = devnet_genesis()
+    chain = DevChain(genesis=dc_replace(genesis, alloc={
+        **genesis.alloc, LOGGER: GenesisAccount(code=_logger_code(48))}))
+    data = b"\x07" * 49_000
+    chain.build([chain.sign(i, LOGGER, data=data, gas=2_000_000) for i in range(3)])
+    assert all(len(r.logs) == 48 for r in chain.blocks[1].receipts)
+    trace = chain.trace(1)
+    assert trace.output_root == chain.output_root(1)
+    ends = [len(s.witness) for s in trace.steps if s.phase == PHASE_TX_END]
+    assert max(ends) == ends[2] > 200_000
+    assert max(ends) < MAX_WITNESS_BYTES
+    rules = rules_of(chain.genesis)
+    for step in trace.steps:
+        if step.phase != PHASE_EVM:
+            assert verify_step(step.pre, step.witness, rules) == step.post
