@@ -196,3 +196,18 @@ def test_the_largest_transaction_end_fits_one_witness() -> None:
     for step in trace.steps:
         if step.phase != PHASE_EVM:
             assert verify_step(step.pre, step.witness, rules) == step.post
+
+
+def test_block_start_past_256_blocks() -> None:
+    """Block 258 proves its 256 block hashes through the parent header and 254 ancestor
+    headers: the largest block-start witness, under the verifier's bound."""
+    from ordo.faultproof.witness import MAX_WITNESS_BYTES
+
+    chain = DevChain()
+    for _ in range(258):
+        chain.build([])
+    trace = chain.trace(258)
+    assert trace.output_root == chain.output_root(258)
+    assert 150_000 < len(trace.witness(0)) < MAX_WITNESS_BYTES
+    assert verify_step(trace.commitment(0), trace.witness(0), rules_of(chain.genesis)) == \
+        trace.commitment(1)
