@@ -5,6 +5,7 @@
 //! receipts, roots and the block's new trie nodes and code, for the node to commit.
 
 mod block;
+mod decode;
 mod rlp;
 mod rules;
 mod sender;
@@ -15,16 +16,17 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
-use revm::primitives::{Address, Bytes, B256, U256};
+use revm::primitives::{Address, B256, U256};
 
 use block::{BlockError, BlockInput, Forced, Transactions};
-use rules::{Auth, Big, Tx};
+use rules::{Big, Tx};
 
 pub const SENDER_ALREADY_SKIPPED: &str =
     "an earlier transaction of this sender was skipped in this block";
 
 create_exception!(_native, InvalidBlock, PyException, "The block breaks a state-transition rule.");
 create_exception!(_native, MissingState, PyException, "The store lacks a node the block reads.");
+create_exception!(_native, Unsupported, PyException, "A value revm cannot represent exactly.");
 
 /// The node's store, read through the Python callable the engine was given.
 struct PySource<'py> {
@@ -74,49 +76,13 @@ fn hash32(value: &Bound<'_, PyAny>) -> PyResult<[u8; 32]> {
     bytes.try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("hash must be 32 bytes"))
 }
 
-/// (type, chain_id | None, nonce, gas, max_fee, tip, to | b"", value, data, access_list,
-///  authorizations, sender, encoded)
+/// (encoded, sender): the canonical encoding and the recovered sender.
 fn transaction(item: &Bound<'_, PyAny>) -> PyResult<Tx> {
     let fields = item.cast::<PyTuple>()?;
-    let to: Vec<u8> = fields.get_item(6)?.extract()?;
-    let chain_id = fields.get_item(1)?;
-    let mut access_list = Vec::new();
-    for entry in fields.get_item(9)?.try_iter()? {
-        let entry = entry?;
-        let account = address(&entry.get_item(0)?)?;
-        let mut slots = Vec::new();
-        for slot in entry.get_item(1)?.try_iter()? {
-            slots.push(big(&slot?)?.value.unwrap_or(U256::MAX));
-        }
-        access_list.push((account, slots));
-    }
-    let mut auths = Vec::new();
-    for entry in fields.get_item(10)?.try_iter()? {
-        let entry = entry?;
-        auths.push(Auth {
-            chain_id: big(&entry.get_item(0)?)?,
-            address: address(&entry.get_item(1)?)?,
-            nonce: big(&entry.get_item(2)?)?,
-            y_parity: big(&entry.get_item(3)?)?,
-            r: big(&entry.get_item(4)?)?,
-            s: big(&entry.get_item(5)?)?,
-        });
-    }
-    Ok(Tx {
-        type_id: fields.get_item(0)?.extract()?,
-        chain_id: if chain_id.is_none() { None } else { Some(big(&chain_id)?) },
-        nonce: big(&fields.get_item(2)?)?,
-        gas: big(&fields.get_item(3)?)?,
-        max_fee: big(&fields.get_item(4)?)?,
-        tip: big(&fields.get_item(5)?)?,
-        to: if to.is_empty() { None } else { Some(Address::from_slice(&to)) },
-        value: big(&fields.get_item(7)?)?,
-        data: Bytes::from(fields.get_item(8)?.extract::<Vec<u8>>()?),
-        access_list,
-        auths,
-        sender: address(&fields.get_item(11)?)?,
-        encoded: fields.get_item(12)?.extract()?,
-    })
+    let encoded = fields.get_item(0)?;
+    let encoded = encoded.cast::<PyBytes>()?.as_bytes();
+    let sender = address(&fields.get_item(1)?)?;
+    decode::transaction(encoded, sender).map_err(Unsupported::new_err)
 }
 
 /// (parent_root, parent_hash, number, coinbase, timestamp, gas_limit, base_fee, prev_randao,
@@ -280,6 +246,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(recover_senders, m)?)?;
     m.add("InvalidBlock", m.py().get_type::<InvalidBlock>())?;
     m.add("MissingState", m.py().get_type::<MissingState>())?;
+    m.add("Unsupported", m.py().get_type::<Unsupported>())?;
     m.add("REVM_VERSION", "43.0.3")?;
     Ok(())
 }

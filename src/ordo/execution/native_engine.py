@@ -51,51 +51,23 @@ _SYSTEM = (
     keccak(HISTORY_STORAGE_CONTRACT_CODE),
 )
 
-# revm holds fees per gas in 128 bits and the base fee in 64
-FEE_CEILING = 2**128
+# revm holds the base fee in 64 bits
 BASE_FEE_CEILING = 2**64
 
-TxFields = tuple[Any, ...]
+TxFields = tuple[bytes, bytes]
 
 
 class NativeUnsupported(Exception):
     """A block holds a value revm cannot represent exactly (a fee per gas of 2^128 or more, an
     EIP-7702 authorization whose address is not 20 bytes, a base fee of 2^64 or more): the
-    engine runs that block on py-evm instead, so the result is the reference's."""
+    engine runs that block on py-evm instead, so the result is the reference's. The extension
+    raises its own ``Unsupported`` for what it finds in a transaction's encoding."""
 
 
 def transaction_fields(tx: SignedTransactionAPI, sender: bytes) -> TxFields:
-    """The plain values the extension reads from one transaction (see native/src/lib.rs)."""
-    type_id = tx.type_id or 0
-    if tx.max_fee_per_gas >= FEE_CEILING or tx.max_priority_fee_per_gas >= FEE_CEILING:
-        raise NativeUnsupported(f"fee per gas of 2^128 or more in 0x{bytes(tx.hash).hex()}")
-    authorizations: list[tuple[int, bytes, int, int, int, int]] = []
-    if type_id == SET_CODE_TRANSACTION_TYPE:
-        authorizations = [
-            (a.chain_id, bytes(a.address), a.nonce, a.y_parity, a.r, a.s)
-            for a in tx.authorization_list
-        ]
-        if any(len(auth[1]) != 20 for auth in authorizations):
-            raise NativeUnsupported(f"authorization address not 20 bytes in "
-                                    f"0x{bytes(tx.hash).hex()}")
-    access_list = [] if type_id == 0 else [
-        (bytes(address), list(slots)) for address, slots in tx.access_list
-    ]
-    return (
-        type_id,
-        tx.chain_id,
-        tx.nonce,
-        tx.gas,
-        tx.max_fee_per_gas,
-        tx.max_priority_fee_per_gas,
-        bytes(tx.to),
-        tx.value,
-        bytes(tx.data),
-        access_list,
-        authorizations,
-        sender,
-        tx.encode(),
-    )
+    """What the extension takes for one transaction: its canonical encoding (py-evm caches it)
+    and its recovered sender; the extension reads the fields itself (native/src/decode.rs)."""
+    return tx.encode(), sender
 
 
 def _forced_fields(
@@ -170,7 +142,7 @@ class NativeEngine(PyEvmEngine):
             out = native_module().build_block(
                 self._reader.get, self._block_input(parent, env), forced, feed()
             )
-        except NativeUnsupported as reason:
+        except (NativeUnsupported, native_module().Unsupported) as reason:
             log.info("block %d runs on py-evm: %s", int(parent.block_number) + 1, reason)
             return super().build_block(parent, itertools.chain(taken, pending), env)
         chosen = [forced_decoded[i] for i in out["forced_included"]]
@@ -208,7 +180,7 @@ class NativeEngine(PyEvmEngine):
             )
         except native.InvalidBlock as error:
             raise InvalidBlock(str(error)) from error
-        except NativeUnsupported as reason:
+        except (NativeUnsupported, native.Unsupported) as reason:
             log.info("block %d runs on py-evm: %s", int(header.block_number), reason)
             return super().execute_block(parent, block, forced)
         receipts = tuple(
