@@ -16,43 +16,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-import rlp
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from eth_hash.auto import keccak
-from eth_keys import keys
 from trie import HexaryTrie
 
 from ordo.core.block_extra import decode_anchored_extra
-from ordo.core.errors import RejectedTransaction
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.core.transaction import decode_transaction
 from ordo.execution.transaction_rules import (
-    DELEGATION_PREFIX,
-    SET_CODE_TRANSACTION_TYPE,
-    SenderAccount,
     floor_data_gas,
-    inclusion_error,
-    is_delegation,
-    transaction_intrinsic_gas,
 )
 from ordo.faultproof import block_parts as bp
 from ordo.faultproof import index_trie, mpt_proof
-from ordo.faultproof.cells import EMPTY_ROOT, cell_root, list_root, root_from_proof
+from ordo.faultproof.cells import list_root, root_from_proof
 from ordo.faultproof.machine_state import (
     PHASE_BLOCK_END,
-    PHASE_EVM,
     PHASE_TX_START,
     ZERO32,
     ZERO_ADDRESS,
     Block,
     Context,
-    Frame,
     MachineState,
     Outcome,
-    Pending,
     Tx,
 )
 from ordo.faultproof.step import (
@@ -64,10 +52,7 @@ from ordo.faultproof.step import (
     decode_account,
 )
 from ordo.faultproof.witness import TrieProof
-from ordo.faultproof.world import jumpdest_bitmap
 
-MAX_CODE_SIZE = 24_576
-"""EIP-170: the largest code a frame opens (the verifier hashes it whole)."""
 MAX_TX_BYTES = 49_152
 """Proposed block rule (state_transition.md 4.3, rule 15): a transaction's encoding is at most
 this long (EIP-3860's initcode bound), so a transaction-end step fits in one witness: the
@@ -76,15 +61,7 @@ logs, about 230 KB at worst (docs/fault_proofs.md 4.3)."""
 MAX_RECEIPT_LOGS = 48
 """Proposed block rule (state_transition.md 7.1): at most this many logs per transaction (each
 at most 1,024 data bytes in version 1, 3.3): a receipt of at most about 58 KB."""
-WARM_KEYS_PER_STEP = 32
-"""A transaction start inserts the sender, recipient and coinbase and at most this many
-access-list keys (addresses and storage keys) into the accessed set; each later sub-step at
-most this many more (4.2)."""
 MAX_ANCESTORS = 256
-AUTHORIZATION_MAGIC = b"\x05"
-AUTHORIZATION_REFUND = 25_000 - 12_500
-"""EIP-7702: PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST, refunded for an existing authority."""
-
 
 def _precompiles() -> tuple[bytes, ...]:
     return tuple(sorted(bytes(a) for a in PragueComputation.get_precompiles()))
@@ -338,7 +315,7 @@ def between_transactions(block: Block, index: int, count: int, context: Context,
 
 
 # ---------------------------------------------------------------------------------------------
-# Phase 2: transaction start
+# Shared by transaction start and end
 # ---------------------------------------------------------------------------------------------
 
 
@@ -376,229 +353,6 @@ def warm_keys(tx: SignedTransactionAPI, sender: bytes, coinbase: bytes) -> list[
         keys.append(keccak(bytes(address)))
         keys.extend(keccak(bytes(address) + int(slot).to_bytes(32, "big")) for slot in slots)
     return keys
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """A transaction that decoded and passed 4.3 against its sender's account."""
-
-    tx: SignedTransactionAPI
-    sender: bytes
-    account: Account
-    proof: TrieProof
-
-
-def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries,
-                       raw: bytes) -> _Checked | None:
-    """state_transition.md 4.1-4.3 on ``raw`` against the sender's account; None when refused."""
-    block, context = state.block, state.context
-    try:
-        decoded = decode_transaction(raw)
-    except RejectedTransaction:
-        return None
-    tx, sender = decoded.tx, decoded.sender
-    account, proof = tries.account("sender", context.state_root, sender)
-    code = tries.code("sender_code", account)
-    current = account or EMPTY_ACCOUNT
-    reason = inclusion_error(tx, sender, SenderAccount(current.nonce, current.balance, code),
-                             block.base_fee, block.gas_limit - context.cumulative_gas,
-                             block.chain_id)
-    return None if reason is not None else _Checked(tx, sender, current, proof)
-
-
-def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
-    """Phase 2 (4.1, 4.2): inside a started transaction its next authorization or its frame;
-    else the next forced-queue item while the block's prelude lasts, else check and start
-    transaction ``tx.tx_index``."""
-    pending = state.frame
-    if isinstance(pending, Pending):
-        tx = _started_transaction(state, io)
-        tries = _Tries(io)
-        keys = warm_keys(tx, state.tx.origin, state.block.coinbase)
-        if pending.next_key < len(keys):
-            return _warm_more(state, tries, keys, pending)
-        authorizations = (len(tx.authorization_list)
-                          if tx.type_id == SET_CODE_TRANSACTION_TYPE else 0)
-        if pending.next_authorization < authorizations:
-            return _authorize(state, io, tries, tx, pending.next_authorization)
-        return _open_frame(state, tries, tx)
-    totals = _totals(io, state.context)
-    tries = _Tries(io)
-    if totals.forced_next < totals.forced_end:
-        return _forced_item(state, io, tries, queue, totals)
-    _, raw = _transaction(io, state)
-    checked = _check_transaction(state, io, tries, raw)
-    if checked is None:
-        return Final(bp.INVALID_OUTPUT)
-    return _start(state, tries, checked)
-
-
-def _forced_item(state: MachineState, io: BlockIO, tries: _Tries, queue: bp.ForcedQueue,
-                 totals: Any) -> Post:
-    """One item of the prelude (state_transition.md 5.3), read from the L1 queue: a deposit
-    credits its recipient; a forced transaction that 4.1-4.3 refuse is a no-op; one they accept
-    must be the block's transaction at ``tx_index`` (derivation's leading-transactions rule)
-    and starts like any other."""
-    block, context = state.block, state.context
-    index = totals.forced_next
-    advanced = bp.totals_hash(totals.receipts_root, totals.transactions_root, totals.bloom,
-                              index + 1, totals.forced_end)
-    record = queue.item(index)
-    inputs = _inputs(io, block)
-    if record.kind == bp.KIND_DEPOSIT:
-        account, proof = tries.account("deposit", context.state_root, record.recipient)
-        credited = replace(account or EMPTY_ACCOUNT,
-                           balance=(account or EMPTY_ACCOUNT).balance + record.amount)
-        root = tries.put_account("deposit", context.state_root, record.recipient, credited,
-                                 proof)
-        return between_transactions(
-            block, state.tx.tx_index, inputs.tx_count,
-            replace(context, state_root=root, totals_hash=advanced),
-            index + 1 < totals.forced_end)
-    raw = io.item("forced_tx")
-    _require(keccak(raw) == record.transaction_hash, "forced_tx is not the queue item's")
-    checked = _check_transaction(state, io, tries, raw)
-    if checked is None:
-        return between_transactions(block, state.tx.tx_index, inputs.tx_count,
-                                    replace(context, totals_hash=advanced),
-                                    index + 1 < totals.forced_end)
-    if state.tx.tx_index >= inputs.tx_count:
-        return Final(bp.INVALID_OUTPUT)
-    _, posted = _transaction(io, state, inputs)
-    if posted != raw:
-        return Final(bp.INVALID_OUTPUT)
-    started = replace(state, context=replace(context, totals_hash=advanced))
-    return _start(started, tries, checked)
-
-
-def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
-    """4.2 steps 4-6: buy gas, raise the nonce, warm the keys; then the authorizations of an
-    EIP-7702 transaction (one sub-step each), or at once the frame (steps 7-8)."""
-    block, context = state.block, state.context
-    tx, sender, current, sender_proof = checked.tx, checked.sender, checked.account, \
-        checked.proof
-    if not tx.to:
-        raise UnsupportedStep("a creation transaction needs the CREATE machinery (4.2)")
-    to = bytes(tx.to)
-    if to in PRECOMPILES:
-        raise UnsupportedStep("a transaction to a precompile is not in version 1 (4.2)")
-    keys = warm_keys(tx, sender, block.coinbase)
-    price = effective_gas_price(tx, block.base_fee)
-    bought = replace(current, balance=current.balance - int(tx.gas) * price,
-                     nonce=current.nonce + 1)
-    entered = tries.put_account("sender", context.state_root, sender, bought, sender_proof)
-    accessed = PRECOMPILES_ACCESSED_ROOT
-    first = keys[:3 + WARM_KEYS_PER_STEP]
-    for key in first:
-        accessed = _warm(tries, accessed, key)
-    tx_part = Tx(origin=sender, gas_price=price, tx_index=state.tx.tx_index,
-                 tx_start_state_root=context.state_root, blob_hashes_root=EMPTY_ROOT)
-    started = replace(state, tx=tx_part,
-                      context=replace(context, state_root=entered, accessed_root=accessed))
-    if len(first) < len(keys) or tx.type_id == SET_CODE_TRANSACTION_TYPE:
-        return replace(started, frame=Pending(len(first), 0))
-    return _open_frame(started, tries, tx)
-
-
-def _warm_more(state: MachineState, tries: _Tries, keys: Sequence[bytes],
-               pending: Pending) -> MachineState:
-    """The next access-list keys of a started transaction, at most
-    :data:`WARM_KEYS_PER_STEP`."""
-    accessed = state.context.accessed_root
-    end = min(pending.next_key + WARM_KEYS_PER_STEP, len(keys))
-    for key in keys[pending.next_key:end]:
-        accessed = _warm(tries, accessed, key)
-    return replace(state, context=replace(state.context, accessed_root=accessed),
-                   frame=replace(pending, next_key=end))
-
-
-def _warm(tries: _Tries, accessed: bytes, key: bytes) -> bytes:
-    _, proof = tries.read("accessed", accessed, key)
-    return tries.write("accessed", accessed, key, ACCESSED_VALUE, proof)
-
-
-def _started_transaction(state: MachineState, io: BlockIO) -> SignedTransactionAPI:
-    """The transaction of a started state, proved again (the state keeps only its hash's
-    position): it decoded when it started."""
-    _, raw = _transaction(io, state)
-    return decode_transaction(raw).tx
-
-
-def _authorize(state: MachineState, io: BlockIO, tries: _Tries, tx: SignedTransactionAPI,
-               index: int) -> MachineState:
-    """EIP-7702 authorization ``index`` (state_transition.md 4.4 step 3, py-evm's
-    ``process_set_code_authorizations``): recover the authority, warm it, and unless its code
-    is another contract's or its nonce differs, set its code to the delegation and raise its
-    nonce (12,500 gas refunded when the account existed). A failure skips this authorization
-    only."""
-    context = state.context
-    pending = state.frame
-    assert isinstance(pending, Pending)
-    after = replace(state, frame=replace(pending, next_authorization=index + 1))
-    auth = tx.authorization_list[index]
-    try:
-        auth.validate(state.block.chain_id)
-        message = AUTHORIZATION_MAGIC + rlp.encode([auth.chain_id, auth.address, auth.nonce])
-        signature = keys.Signature(vrs=(auth.y_parity, auth.r, auth.s))
-        authority = signature.recover_public_key_from_msg(message).to_canonical_address()
-    except Exception:  # py-evm skips an authorization on any error
-        return after
-    accessed = _warm(tries, context.accessed_root, keccak(authority))
-    after = replace(after, context=replace(context, accessed_root=accessed))
-    account, proof = tries.account("authority", context.state_root, authority)
-    code = tries.code("authority_code", account)
-    if code and not is_delegation(code):
-        return after
-    if (account.nonce if account else 0) != auth.nonce:
-        return after
-    delegate = bytes(auth.address)
-    designation = b"" if delegate == ZERO_ADDRESS else DELEGATION_PREFIX + delegate
-    io.code_stored(designation)
-    current = account or EMPTY_ACCOUNT
-    updated = replace(current, code_hash=keccak(designation), nonce=current.nonce + 1)
-    root = tries.put_account("authority", context.state_root, authority, updated, proof)
-    refund = context.refund + (AUTHORIZATION_REFUND if account is not None else 0)
-    return replace(after, context=replace(after.context, state_root=root, refund=refund))
-
-
-def _open_frame(state: MachineState, tries: _Tries, tx: SignedTransactionAPI) -> MachineState:
-    """4.2 steps 7-8: the callee's code (through a delegation: the delegate's, warmed), the
-    entry snapshot, the value transfer, the depth-0 frame."""
-    context = state.context
-    sender, to, value = state.tx.origin, bytes(tx.to), int(tx.value)
-    root, accessed = context.state_root, context.accessed_root
-    callee, _ = tries.account("callee", root, to)
-    code = tries.code("callee_code", callee)
-    if is_delegation(code):
-        delegate_address = code[3:]
-        accessed = _warm(tries, accessed, keccak(delegate_address))
-        delegate, _ = tries.account("delegate", root, delegate_address)
-        code = tries.code("delegate_code", delegate)
-    if len(code) > MAX_CODE_SIZE:
-        raise UnsupportedStep(f"code of {len(code)} bytes exceeds EIP-170's {MAX_CODE_SIZE}")
-    snapshot = Context(root, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
-                       context.refund, ZERO32, 0, 0, ZERO32).snapshot()
-    if value:
-        payer, proof = tries.account("sender_value", root, sender)
-        _require(payer is not None, "the sender is absent after buying gas")
-        assert payer is not None
-        root = tries.put_account("sender_value", root, sender,
-                                 replace(payer, balance=payer.balance - value), proof)
-        payee, proof = tries.account("recipient", root, to)
-        payee = payee or EMPTY_ACCOUNT
-        root = tries.put_account("recipient", root, to,
-                                 replace(payee, balance=payee.balance + value), proof)
-    data = bytes(tx.data)
-    frame = Frame(
-        parent_frame=ZERO32, depth=0, address=to, caller=sender, value=value, is_static=False,
-        code_root=cell_root(code), code_size=len(code),
-        jumpdests_root=cell_root(jumpdest_bitmap(code)), calldata_root=cell_root(data),
-        calldata_size=len(data), pc=0,
-        gas=int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False),
-        stack_hash=ZERO32, stack_size=0, memory_root=EMPTY_ROOT, memory_size=0,
-        returndata_root=EMPTY_ROOT, returndata_size=0, entry_snapshot=snapshot)
-    new_context = replace(context, state_root=root, accessed_root=accessed)
-    return MachineState(PHASE_EVM, state.block, state.tx, new_context, frame)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,6 @@ from ordo.faultproof.block_steps import (
     block_start,
     forced_range,
     tx_end,
-    tx_start,
 )
 from ordo.faultproof.block_witness import (
     BlockEndProofs,
@@ -68,6 +67,7 @@ from ordo.faultproof.machine_state import (
 from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.faultproof.step import decode_account
 from ordo.faultproof.tracer import MAX_TRACE_STEPS, run_frame
+from ordo.faultproof.tx_start import tx_start
 from ordo.faultproof.witness import Snapshot
 from ordo.faultproof.world import NodeStore, World, jumpdest_bitmap
 

@@ -19,7 +19,7 @@ from ordo.faultproof.block_parts import (
     final_state,
     first_state,
 )
-from ordo.faultproof.block_steps import Post, block_end, block_start, tx_end, tx_start
+from ordo.faultproof.block_steps import Post, block_end, block_start, tx_end
 from ordo.faultproof.block_witness import (
     decode_block_start,
     decode_block_step,
@@ -36,6 +36,7 @@ from ordo.faultproof.machine_state import (
     ZERO_FRAME,
 )
 from ordo.faultproof.step import InvalidWitness, Tree, TrieField, execute
+from ordo.faultproof.tx_start import tx_start
 from ordo.faultproof.witness import (
     NO_CELL,
     NO_SNAPSHOT,
