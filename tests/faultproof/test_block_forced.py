@@ -163,3 +163,15 @@ def test_flipped_bytes_of_the_forced_steps_are_refused(forced: ForcedChain) -> N
             tampered[position] ^= 0x80
             with pytest.raises(InvalidWitness):
                 verify_step(step.pre, bytes(tampered), rules, forced.queue)
+
+
+def test_an_anchored_block_without_the_queue_is_not_guessed(forced: ForcedChain) -> None:
+    """Tracing or verifying block start of an anchored network needs the L1 queue: without it
+    the step raises rather than read an empty queue (and call a right block invalid)."""
+    from ordo.faultproof.block_parts import QueueUnavailable
+
+    with pytest.raises(QueueUnavailable):
+        forced.chain.trace(2)
+    trace = forced.trace(2)
+    with pytest.raises(QueueUnavailable):
+        verify_step(trace.first, trace.witness(0), rules_of(forced.chain.genesis))

@@ -127,7 +127,24 @@ class ListQueue:
         return self.items[index]
 
 
-NO_QUEUE = ListQueue()
+class QueueUnavailable(RuntimeError):
+    """A step of an L1-anchored network needs the forced queue and none was given: the step
+    cannot be decided (never guessed as an empty queue)."""
+
+
+class NoQueue:
+    """The default queue: a network without L1 never reads it; an anchored one raises
+    :class:`QueueUnavailable` instead of seeing an empty queue."""
+
+    def length(self) -> int:
+        raise QueueUnavailable("block start of an L1-anchored network reads the forced queue; "
+                               "none was given")
+
+    def item(self, index: int) -> QueueItem:
+        raise QueueUnavailable(f"forced-queue item {index} is needed; no queue was given")
+
+
+NO_QUEUE: ForcedQueue = NoQueue()
 
 
 @dataclass(frozen=True)
