@@ -269,7 +269,10 @@ async def test_two_honest_nodes_play_as_one_and_never_repeat_a_move(chain: Anvil
     setup = deploy_dispute_setup(chain, max_step_depth=2)
     batches, header_hash = colluding_batch(setup)
     honest, colluder = chain.accounts[HONEST_KEY_INDEX], chain.accounts[5]
-    get_opponent = opponent(setup, batches[1], colluder, honest, header_hash, attack_wrong)
+    other = chain.accounts[6]
+    # the colluders counter every honest claim, whichever honest node made it
+    against_first = opponent(setup, batches[1], colluder, honest, header_hash, attack_wrong)
+    against_second = opponent(setup, batches[1], colluder, other, header_hash, attack_wrong)
     async with challenger(chain, setup, ToyTraceSource(batches)) as first, \
             challenger(chain, setup, ToyTraceSource(batches), key_index=6) as second:
         opened = await asyncio.gather(first.round(), second.round())  # the same L1 state
@@ -279,15 +282,18 @@ async def test_two_honest_nodes_play_as_one_and_never_repeat_a_move(chain: Anvil
         game_id = int(setup.game.functions.game_count().call())
         for _ in range(30):
             sent = await asyncio.gather(first.round(), second.round())
-            countered = get_opponent(game_id).moves(setup.claims(game_id))
+            claims = setup.claims(game_id)
+            countered = against_first(game_id).moves(claims) + \
+                against_second(game_id).moves(claims)
             send_many(chain, countered, colluder)
             if not any(sent) and not countered:
                 break
         claims = setup.claims(game_id)
         made = [(c.parent, c.position, c.claim) for c in claims
-                if c.claimant in (honest.address, chain.accounts[6].address)]
+                if c.claimant in (honest.address, other.address)]
         assert len(made) == len(set(made)), "no honest move landed twice"
-        assert {c.claimant for c in claims[1:]} >= {honest.address, colluder.address}
+        assert len(made) == 7, "one honest claim at each odd depth, down to the max depth 13"
+        assert colluder.address in {c.claimant for c in claims[1:]}
         # a repeat that both sent in the same block reverts on chain and is told apart
         assert first.state.failed == second.state.failed == 0
         assert await finish(setup, first, game_id) == LOST
