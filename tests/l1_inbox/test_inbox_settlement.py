@@ -81,8 +81,12 @@ def test_the_dispute_hook_decides_finality_after_the_window(chain: AnvilChain) -
     chain.increase_time(CHALLENGE_WINDOW + 1)
     assert [inbox.dispute_status(index).call() for index in range(4)] == \
         [OPEN, LOST, DEFENDED, NONE]
+    # ordered finality: batch 0's open dispute holds every later batch back
     assert [inbox.is_output_final(index).call() for index in range(4)] == \
-        [False, False, True, True]
+        [False, False, False, False]
+    for index, status in enumerate((DEFENDED, NONE)):
+        chain.send(double.functions.set_status(index, status), chain.accounts[0])
+    assert [inbox.is_output_final(index).call() for index in range(4)] == [True] * 4
     chain.send(double.functions.set_status(3, 9), chain.accounts[0])
     assert chain.revert_reason(inbox.is_output_final(3), rollup.poster) == \
         "RollupInbox: dispute game answered an unknown status"

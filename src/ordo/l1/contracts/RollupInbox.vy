@@ -54,6 +54,9 @@ MAX_BLOBS: public(constant(uint256)) = 16
 MAX_PAYLOAD: public(constant(uint256)) = 120_000
 # The dispute game bisects a batch's blocks over 2^SPLIT_DEPTH leaves (SPLIT_DEPTH = 10).
 MAX_BATCH_BLOCKS: public(constant(uint256)) = 1024
+# Ordered finality: is_output_final looks at most this many batches past final_through, and
+# one advance_finality call moves final_through at most this far (both bounded for gas).
+MAX_FINALITY_SCAN: public(constant(uint256)) = 64
 # Gas given to a removed fallback batch's poster when its bond is returned on overwrite.
 STALE_BOND_GAS: constant(uint256) = 30_000
 DATA_CALLDATA: public(constant(uint8)) = 0
@@ -177,6 +180,9 @@ signers_hashes: public(HashMap[uint256, bytes32])
 batch_records: public(HashMap[uint256, uint256])
 disproved: public(HashMap[bytes32, bool])
 deployer: public(address)
+# Batches 0 .. final_through - 1 are final, each and all before it (ordered finality): a batch
+# is built on every earlier one's output, so it is final only when they all are.
+final_through: public(uint256)
 
 
 @deploy
@@ -591,6 +597,9 @@ def remove_batches(index: uint256, header_hash: bytes32) -> uint256:
     removed: uint256 = self.next_index - index
     self.disproved[header_hash] = True
     self.next_index = index
+    # A final batch is never disputed again (its window is over and its game, if any, was
+    # defended), so this never lowers it; kept so final_through <= next_index always holds.
+    self.final_through = min(self.final_through, index)
     record: uint256 = 0
     if index > 0:
         record = self.batch_records[index - 1]
@@ -657,17 +666,56 @@ def finalizable_at(index: uint256) -> uint256:
 @external
 @view
 def is_output_final(index: uint256) -> bool:
-    """@notice Batch `index` landed, its challenge window is over and no dispute on its output
-    is open or lost."""
+    """@notice Batch `index` and every earlier batch landed, their challenge windows are over
+    and no dispute on their outputs is open or lost. Batches below `final_through` are known
+    final; past it at most MAX_FINALITY_SCAN batches are looked at, so an index further ahead
+    answers False until `advance_finality` moved the pointer up."""
     return self._is_output_final(index)
 
 
 @internal
 @view
-def _is_output_final(index: uint256) -> bool:
+def _is_settled(index: uint256) -> bool:
+    """Batch `index` alone: landed, window over, no open or lost dispute on its output."""
     if not self._landed(index):
         return False
     if block.timestamp < self.landed_at[index] + self.challenge_window:
         return False
     status: uint8 = self._dispute_status(index)
     return status == DISPUTE_NONE or status == DISPUTE_DEFENDED
+
+
+@internal
+@view
+def _is_output_final(index: uint256) -> bool:
+    """Ordered finality: a batch is final only when every earlier one is (a later batch starts
+    from the earlier outputs, and a lost earlier batch removes it)."""
+    if index < self.final_through:
+        return self._landed(index)
+    first: uint256 = self.final_through
+    if index - first >= MAX_FINALITY_SCAN:
+        return False
+    for i: uint256 in range(first, first + MAX_FINALITY_SCAN, bound=MAX_FINALITY_SCAN):
+        if not self._is_settled(i):
+            return False
+        if i == index:
+            return True
+    return False
+
+
+@external
+def advance_finality(through: uint256) -> uint256:
+    """
+    @notice Move `final_through` up in index order over settled batches (each landed, window
+            over, no open or lost dispute), until batch `through` is covered, a batch is not
+            settled, or MAX_FINALITY_SCAN batches were looked at. Anyone may call it; the
+            portal calls it before paying.
+    @return The new final_through.
+    """
+    pointer: uint256 = self.final_through
+    for _: uint256 in range(MAX_FINALITY_SCAN):
+        if pointer > through or not self._is_settled(pointer):
+            break
+        pointer += 1
+    self.final_through = pointer
+    return pointer

@@ -29,6 +29,7 @@ interface RollupInbox:
     def finalizable_at(index: uint256) -> uint256: view
     def dispute_status(index: uint256) -> uint8: view
     def is_output_final(index: uint256) -> bool: view
+    def advance_finality(through: uint256) -> uint256: nonpayable
     def queue() -> address: view
 
 
@@ -289,6 +290,9 @@ def finalize_withdrawal(withdrawal: Withdrawal):
     assert status != DISPUTE_OPEN, "WithdrawalPortal: output is disputed"
     assert block.timestamp >= staticcall inbox.finalizable_at(proven.batch_index), \
         "WithdrawalPortal: challenge window not over (see finalizable_at)"
+    # Finality is ordered (every earlier batch final too): move the inbox's pointer up first
+    # (bounded there), so a withdrawal needs no separate call when the batches before it settled.
+    extcall inbox.advance_finality(proven.batch_index)
     assert staticcall inbox.is_output_final(proven.batch_index), \
         "WithdrawalPortal: the inbox does not hold the output final"
 
