@@ -38,6 +38,14 @@ class BatchSequence:
         self.next_index = batch.index + 1
         self.next_block = batch.last_block + 1
 
+    def rewind(self, removed: AcceptedBatch) -> None:
+        """L1 removed ``removed`` and every later batch (a lost dispute): its index is due
+        again, starting at its first block. A removal of batches not reached yet changes
+        nothing."""
+        if removed.index < self.next_index:
+            self.next_index = removed.index
+            self.next_block = removed.first_block
+
 
 def in_index_order(batches: Iterable[AcceptedBatch]) -> list[AcceptedBatch]:
     """Events sorted by index; two events for one index cannot both be real (the inbox logs an

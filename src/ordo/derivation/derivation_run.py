@@ -1,8 +1,10 @@
 """The derivation loop: read accepted batches from L1, check and replay them into the data
 directory's chain, optionally compare every derived block with a live L2 node.
 
-It stops at the first invalid batch (every later one builds on it) and at any error reading L1;
-with ``follow`` it keeps polling L1 for new batches until ``stop`` is set. When the genesis (or
+It stops at the first invalid batch (every later one builds on it) and at any error reading L1,
+unless L1 removes that batch (its root lost a dispute game, ``BatchesRemoved``): then it goes on
+with the batches accepted at its index after the removal. With ``follow`` it keeps polling L1
+for new batches (and removals) until ``stop`` is set. When the genesis (or
 the caller) names a ForcedInclusionQueue, its items are read from the same L1, up to each batch's
 latest L1 origin, with the node's own ForcedQueueReader.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 from ordo.core.block import Block
 from ordo.core.genesis import Genesis
 from ordo.derivation.batch_data import decode_batch
-from ordo.derivation.batch_sequence import BatchSequence, in_index_order
+from ordo.derivation.batch_sequence import BatchSequence
 from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.forced_rules import ForcedQueueItems, latest_origin
@@ -28,6 +30,7 @@ from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.l1_origins import L1BlockHashes
 from ordo.derivation.l2_comparison import block_mismatches
 from ordo.derivation.origin_rules import batch_origins, l1_origin_error
+from ordo.derivation.removed_batches import RemovedBatches, apply_removal
 from ordo.derivation.summary import DerivationSummary
 from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
@@ -168,11 +171,30 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                   summary: DerivationSummary, stop: asyncio.Event) -> None:
     scan_from = options.from_block
     sequence: BatchSequence | None = None
+    standing: list[AcceptedBatch] = []
+    """Accepted batches L1 has not removed: derived, refused, or waiting behind a refused one."""
+    refused: AcceptedBatch | None = None
+    """The invalid batch: nothing after it is derived unless L1 removes it."""
     while True:
         confirmed = await reader.client.confirmed_block_number(options.confirmations)
         if confirmed is not None and confirmed >= scan_from:
-            batches = in_index_order(await reader.accepted_between(scan_from, confirmed))
-            for batch in batches:
+            for event in await reader.events_between(scan_from, confirmed):
+                if isinstance(event, RemovedBatches):
+                    removed = next((batch for batch in standing
+                                    if batch.index == event.index), None)
+                    standing = apply_removal(standing, event)
+                    if sequence is not None and removed is not None:
+                        sequence.rewind(removed)
+                    if refused is not None and refused.index >= event.index:
+                        refused = None
+                    summary.remove(event)
+                    log.info("batches %d.. (%d) removed by L1 in block %d (a lost dispute)",
+                             event.index, event.count, event.l1_block_number)
+                    continue
+                batch = event
+                standing.append(batch)
+                if refused is not None:
+                    continue  # builds on the refused batch: derived only if that is removed
                 if sequence is None:
                     sequence = BatchSequence(batch.index, batch.first_block) if batch.index \
                         else BatchSequence()
@@ -181,7 +203,10 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                     committed = await derive_batch(reader, chain, origins, forced, batch)
                 except InvalidBatch as error:
                     summary.refuse(batch, error)
-                    return
+                    refused = batch
+                    log.warning("batch %d refused (%s): waiting for L1 to remove it", batch.index,
+                                error)
+                    continue
                 summary.add_batch(committed)
                 log.info("batch %d (L1 block %d): blocks %d..%d, %d newly derived", batch.index,
                          batch.l1_block_number, batch.first_block, batch.last_block,
@@ -190,6 +215,8 @@ async def _derive(reader: L1BatchReader, chain: DerivedChain, l2: L1Client | Non
                     await _compare(l2, committed, summary)
             summary.l1_to_block = confirmed
             scan_from = confirmed + 1
+            if refused is not None and not options.follow:
+                return
         if not options.follow or stop.is_set():
             return
         with contextlib.suppress(TimeoutError):

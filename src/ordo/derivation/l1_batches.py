@@ -36,6 +36,12 @@ from ordo.derivation.inbox_batches import (
     batch_accepted_topic,
     calldata_payload,
 )
+from ordo.derivation.removed_batches import (
+    InboxEvent,
+    batches_removed_topic,
+    in_l1_order,
+    removed_batches,
+)
 from ordo.l1.capped_body import read_capped
 from ordo.l1.chain_records import LogFilter
 from ordo.l1.client import L1Client
@@ -61,6 +67,18 @@ class L1BatchReader:
         logs = await self.client.get_logs(LogFilter(from_block, to_block, (self.inbox,),
                                                     (batch_accepted_topic(),)))
         return [accepted_batch(log) for log in logs]
+
+    async def events_between(self, from_block: int, to_block: int) -> list[InboxEvent]:
+        """BatchAccepted and BatchesRemoved events in ``from_block..to_block``, in L1 order:
+        a batch whose root lost its dispute is removed with every later one, and the indexes
+        are accepted again (``removed_batches``)."""
+        accepted_topic, removed_topic = batch_accepted_topic(), batches_removed_topic()
+        logs = await self.client.get_logs(LogFilter(from_block, to_block, (self.inbox,),
+                                                    ((accepted_topic, removed_topic),)))
+        return in_l1_order((accepted_batch(log) for log in logs
+                            if log.topics[:1] == (accepted_topic,)),
+                           (removed_batches(log) for log in logs
+                            if log.topics[:1] == (removed_topic,)))
 
     async def payload(self, batch: AcceptedBatch) -> bytes:
         """The batch's compressed payload, checked against its header's data commitment."""

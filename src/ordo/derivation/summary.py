@@ -8,6 +8,7 @@ from typing import Any
 from ordo.core.block import Block
 from ordo.derivation.errors import InvalidBatch
 from ordo.derivation.inbox_batches import AcceptedBatch
+from ordo.derivation.removed_batches import RemovedBatches
 
 
 @dataclass
@@ -22,6 +23,8 @@ class DerivationSummary:
     compared_blocks: int = 0
     mismatches: list[str] = field(default_factory=list)
     invalid_batch: dict[str, Any] | None = None
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    """BatchesRemoved events read: batches whose root lost a dispute, with every later one."""
     error: str | None = None
     head_number: int = 0
     head_hash: bytes = b""
@@ -43,6 +46,19 @@ class DerivationSummary:
             "l1_block": batch.l1_block_number,
         }
 
+    def remove(self, removal: RemovedBatches) -> None:
+        """A refused batch that L1 removed is no longer a failure of the chain: it is kept in
+        the removal's entry (``refused``) and the run goes on with what lands after it."""
+        refused = self.invalid_batch
+        if refused is not None and refused["index"] >= removal.index:
+            self.invalid_batch = None
+        else:
+            refused = None
+        self.removed.append({"index": removal.index,
+                             "header_hash": "0x" + removal.header_hash.hex(),
+                             "count": removal.count, "l1_block": removal.l1_block_number,
+                             "refused": refused})
+
     @property
     def ok(self) -> bool:
         return self.invalid_batch is None and self.error is None and not self.mismatches
@@ -60,6 +76,7 @@ class DerivationSummary:
             "compared_blocks": self.compared_blocks,
             "mismatches": self.mismatches,
             "invalid_batch": self.invalid_batch,
+            "removed": self.removed,
             "error": self.error,
             "seconds": round(self.seconds, 3),
             "blocks_per_second": round(self.blocks / self.seconds, 1) if self.seconds else 0.0,

@@ -31,13 +31,14 @@ import logging
 from dataclasses import dataclass
 
 from ordo.core.genesis import Genesis
-from ordo.derivation.batch_sequence import BatchSequence, in_index_order
+from ordo.derivation.batch_sequence import BatchSequence
 from ordo.derivation.derivation_run import derive_batch
 from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.l1_origins import L1BlockHashes
+from ordo.derivation.removed_batches import standing_batches
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.forced_queue_reader import ForcedQueueReader
@@ -131,11 +132,13 @@ async def adopt_l1_chain(store: ChainStore, genesis: Genesis, l1_rpc: str,
 
 async def _accepted_batches(reader: L1BatchReader, from_block: int, confirmations: int
                             ) -> list[AcceptedBatch]:
-    """Every batch accepted up to the confirmed L1 block, checked to follow each other."""
+    """Every batch accepted up to the confirmed L1 block and not removed since (a batch whose
+    root lost its dispute is never adopted, nor anything after it), checked to follow each
+    other."""
     confirmed = await reader.client.confirmed_block_number(confirmations)
     if confirmed is None or confirmed < from_block:
         return []
-    batches = in_index_order(await reader.accepted_between(from_block, confirmed))
+    batches = standing_batches(await reader.events_between(from_block, confirmed))
     sequence = BatchSequence()
     for batch in batches:
         sequence.accept(batch)
