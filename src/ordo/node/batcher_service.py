@@ -7,6 +7,11 @@ producer posts it at once, the others only after their takeover turn (``posting_
 racing posters are harmless because the inbox ignores a re-posted header. The inbox at the
 confirmed L1 block is the truth: a restart reads the next index there, so a crash at any point
 leaves no gap and no duplicate.
+
+A signed batch that is not this node's chain (a wrong output root) stops the batcher: it is for
+the dispute game, never for this node to build on. When the game removes it (the inbox's
+``next_index`` goes back), the batcher forgets what it planned from there and posts its own
+chain's batches again from the inbox's position.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from ordo.batcher.batch_plan import (
     plan_next_batch,
 )
 from ordo.batcher.batch_poster import (
+    BatchConflict,
     BatchPoster,
     BatchPosterError,
     PosterConfig,
@@ -100,6 +106,11 @@ class BatcherService:
         self.last_batch: dict[str, Any] | None = None
         self.conflict: str | None = None
         """Why this node stopped batching: the inbox holds another chain than its own."""
+        self._disputed: int | None = None
+        """The index of the signed batch behind ``conflict`` (None for a fallback conflict):
+        once the inbox removes it, batching resumes."""
+        self.rewinds = 0
+        """How often the inbox's next index went back (batches removed by a lost dispute)."""
         self.on_chain_replaced: Callable[[str], None] | None = None
         """Told the conflict once it is found: the runner stops the node, whose next start
         adopts L1's chain (``l1_chain_adoption``)."""
@@ -250,6 +261,9 @@ class BatcherService:
             except (TimeoutError, BatchPosterError, L1Error, OSError) as error:
                 log.warning("batcher: batch %d not posted yet: %s", batch.index, error)
                 await asyncio.sleep(RETRY_S)
+                if isinstance(error, BatchConflict):
+                    # Another header holds the index: read the inbox, which names the conflict.
+                    posted = await self._catch_up_with_inbox(posted)
                 continue
             self._last_landing = time.monotonic()
             await self._record_landing(planned, batch)
@@ -263,7 +277,10 @@ class BatcherService:
             position = await self.poster.position()
         except (TimeoutError, L1Error, OSError):
             return posted
-        if position.next_index <= posted:
+        if position.next_index < posted:
+            self._rewind(position.next_index, position.last_block)
+            return position.next_index
+        if position.next_index == posted:
             return posted
         landed = [index for index in self._planned if index < position.next_index]
         if landed:
@@ -275,6 +292,27 @@ class BatcherService:
                            "lastBlock": position.last_block, "l1Tx": None, "l1Block": None,
                            "landedAt": time.time()}
         return position.next_index
+
+    def _rewind(self, next_index: int, last_block: int) -> None:
+        """The inbox removed batches ``next_index``.. (their root, or an earlier one's, lost a
+        dispute): plan and post this node's chain again from there. A conflict over a removed
+        batch is over: the inbox no longer holds it."""
+        log.warning("batcher: the inbox went back to batch %d (after L2 block %d): batches were "
+                    "removed by a lost dispute; posting this node's chain from there",
+                    next_index, last_block)
+        self.rewinds += 1
+        for stale in [index for index in self._planned if index >= next_index]:
+            self._planned.pop(stale, None)
+            self._collectors.pop(stale, None)
+            self._ready_at.pop(stale, None)
+        for stale in [index for index in self._own if index >= next_index]:
+            del self._own[stale]
+        if self._disputed is not None and self._disputed >= next_index:
+            self.conflict, self._disputed = None, None
+        self._next_index, self._next_block = next_index, last_block + 1
+        self._unchecked = None
+        self._last_landing = time.monotonic()
+        self._wake.set()
 
     async def _check_inbox_chain(self, next_index: int, last_block: int) -> None:
         """Stop planning and posting when the inbox's last output is not ours: L1 then holds
@@ -310,7 +348,9 @@ class BatcherService:
             # A quorum signed another chain than this node's final one: that is for a dispute
             # (fault proofs), never for this node to adopt.
             self.conflict = (f"{where}: a quorum signed a batch this node's final chain "
-                             "disagrees with; it must be disputed; batches are not posted")
+                             "disagrees with; it must be disputed; batches are not posted "
+                             "until the inbox removes it")
+            self._disputed = next_index - 1
             log.error("batcher: %s", self.conflict)
             return
         self.conflict = (f"{where}: L1 went on with a fallback batch while the sequencers were "
@@ -374,7 +414,7 @@ class BatcherService:
                 "lastBatchLastBlock": last.get("lastBlock"),
                 "batchesPosted": self.batches_posted, "l1GasSpent": self.l1_gas_spent,
                 "lastPostedAt": _whole_seconds(last.get("landedAt")),
-                "conflict": self.conflict}
+                "conflict": self.conflict, "rewinds": self.rewinds}
 
 
 def _whole_seconds(moment: float | None) -> int | None:
