@@ -29,7 +29,7 @@ from ordo.faultproof.machine_state import (
     PHASE_TX_END,
     PHASE_TX_START,
 )
-from ordo.faultproof.step import InvalidWitness, UnsupportedStep
+from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import TrieProof
 from tests.faultproof.block_chain import DevChain, ledger_init_code, rules_of
@@ -195,9 +195,9 @@ def test_a_field_the_step_does_not_read_must_be_zero(chain: DevChain) -> None:
         verify_step(begin.pre, stuffed, rules)
 
 
-def test_a_creation_is_refused_not_guessed(chain: DevChain) -> None:
-    with pytest.raises(UnsupportedStep, match="creation"):
-        chain.trace(1)
+def test_the_ledgers_creation(chain: DevChain) -> None:
+    """Block 1 deploys the Vyper ledger: the init code's frame, the code deposit."""
+    _check(chain, chain.trace(1), 1)
 
 
 def _trace_posted(chain: DevChain, number: int, transactions: tuple[bytes, ...]) -> BlockTrace:

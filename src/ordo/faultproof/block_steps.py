@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import rlp
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
 from eth.vm.forks.prague.computation import PragueComputation
@@ -31,7 +32,7 @@ from ordo.execution.transaction_rules import (
 )
 from ordo.faultproof import block_parts as bp
 from ordo.faultproof import index_trie, mpt_proof
-from ordo.faultproof.cells import list_root, root_from_proof
+from ordo.faultproof.cells import cell_root, list_root, root_from_proof
 from ordo.faultproof.machine_state import (
     PHASE_BLOCK_END,
     PHASE_TX_START,
@@ -62,6 +63,9 @@ MAX_RECEIPT_LOGS = 48
 """Proposed block rule (state_transition.md 7.1): at most this many logs per transaction (each
 at most 1,024 data bytes in version 1, 3.3): a receipt of at most about 58 KB."""
 MAX_ANCESTORS = 256
+MAX_CODE_SIZE = 24_576
+"""EIP-170: the largest code a frame opens or a creation deposits (hashed whole)."""
+CODE_DEPOSIT_GAS = 200
 
 def _precompiles() -> tuple[bytes, ...]:
     return tuple(sorted(bytes(a) for a in PragueComputation.get_precompiles()))
@@ -344,11 +348,19 @@ def tip_per_gas(tx: SignedTransactionAPI, base_fee: int) -> int:
     return min(int(tx.max_fee_per_gas) - base_fee, int(tx.max_priority_fee_per_gas))
 
 
+def target_of(tx: SignedTransactionAPI, sender: bytes) -> bytes:
+    """The recipient, or for a creation the new contract's address
+    ``keccak(rlp([sender, nonce]))[12:]`` (the nonce the transaction carries, the sender's)."""
+    if tx.to:
+        return bytes(tx.to)
+    return keccak(rlp.encode([sender, int(tx.nonce)]))[12:]
+
+
 def warm_keys(tx: SignedTransactionAPI, sender: bytes, coinbase: bytes) -> list[bytes]:
     """The keys a transaction start inserts into the precompiles' accessed set, in order:
     sender, recipient, coinbase, then each access-list address followed by its storage keys
     (``keccak(address ‖ slot)``). A key already present is inserted again (no change)."""
-    keys = [keccak(sender), keccak(bytes(tx.to)), keccak(coinbase)]
+    keys = [keccak(sender), keccak(target_of(tx, sender)), keccak(coinbase)]
     for address, slots in tx.access_list:
         keys.append(keccak(bytes(address)))
         keys.extend(keccak(bytes(address) + int(slot).to_bytes(32, "big")) for slot in slots)
@@ -403,12 +415,15 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
     inputs, raw = _transaction(io, state)
     tx = decode_transaction(raw).tx  # it decoded at its start
     sender, index = state.tx.origin, state.tx.tx_index
-    refund_counter = context.refund if outcome.success else 0
-    floor = floor_data_gas(bytes(tx.data))
-    charged, returned, counted = gas_accounting(int(tx.gas), outcome.gas_left, refund_counter,
-                                                floor)
-    logs = _logs(io, context)
     tries = _Tries(io)
+    success, gas_left = outcome.success, outcome.gas_left
+    if not tx.to and success:
+        context, success, gas_left = _deposit_code(io, tries, context, outcome,
+                                                   target_of(tx, sender))
+    refund_counter = context.refund if success else 0
+    floor = floor_data_gas(bytes(tx.data))
+    charged, returned, counted = gas_accounting(int(tx.gas), gas_left, refund_counter, floor)
+    logs = _logs(io, context)
     root = context.state_root
     payer, proof = tries.account("sender", root, sender)
     _require(payer is not None, "the sender's account is absent at transaction end")
@@ -426,14 +441,14 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
     else:
         root = tries.put_account("coinbase", root, coinbase, after, proof)
     to = bytes(tx.to)
-    if outcome.success and to != coinbase:
+    if success and tx.to and to != coinbase:
         touched, proof = tries.account("recipient", root, to)
         if touched is not None and touched.is_empty:
             root = tries.put_account("recipient", root, to, None, proof)
     cumulative = context.cumulative_gas + counted
     totals = _totals(io, context)
     receipt = bp.receipt_encoding(None if tx.type_id is None else int(tx.type_id),
-                                  outcome.success, cumulative, logs)
+                                  success, cumulative, logs)
     receipts_root = _insert(io, "receipt_proof", totals.receipts_root, index, receipt)
     transactions_root = _insert(io, "transaction_proof", totals.transactions_root, index, raw)
     bloom = bp.bloom_or(totals.bloom, bp.bloom_of(logs))
@@ -442,6 +457,36 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
                                                      totals.forced_next, totals.forced_end))
     return between_transactions(block, index + 1, inputs.tx_count, new_context,
                                 totals.forced_next < totals.forced_end)
+
+
+def _deposit_code(io: BlockIO, tries: _Tries, context: Context, outcome: Outcome,
+                  address: bytes) -> tuple[Context, bool, int]:
+    """A creation's code deposit (py-evm's ``apply_create_message``): the init code's output
+    becomes the code at ``address`` for 200 gas a byte; over 24,576 bytes (EIP-170), starting
+    with ``0xef`` (EIP-3541) or with too little gas left, the creation fails instead: all gas
+    used, the context rolled back to the frame's entry snapshot (3.2 keeps it for this)."""
+    output = io.item("output")
+    _require(len(output) == outcome.output_size and cell_root(output) == outcome.output_root,
+             "output is not the frame's return data")
+    cost = CODE_DEPOSIT_GAS * len(output)
+    if len(output) > MAX_CODE_SIZE or output[:1] == b"\xef" or cost > outcome.gas_left:
+        snap = io.item("snapshot")
+        restored = replace(
+            context, state_root=snap.state_root, accessed_root=snap.accessed_root,
+            created_root=snap.created_root, transient_root=snap.transient_root,
+            refund=snap.refund, logs_hash=snap.logs_hash, logs_count=snap.logs_count)
+        _require(restored.snapshot() == outcome.entry_snapshot,
+                 "snapshot is not the preimage of the frame's entry snapshot")
+        return restored, False, 0
+    if not output:
+        return context, True, outcome.gas_left
+    account, proof = tries.account("created", context.state_root, address)
+    _require(account is not None, "the created account is absent at its code deposit")
+    assert account is not None
+    io.code_stored(output)
+    root = tries.put_account("created", context.state_root, address,
+                             replace(account, code_hash=keccak(output)), proof)
+    return replace(context, state_root=root), True, outcome.gas_left - cost
 
 
 def _insert(io: BlockIO, name: str, root: bytes, index: int, value: bytes) -> bytes:

@@ -233,6 +233,8 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
         totals.forced_next += 1
     if isinstance(post, Final) or post.phase == PHASE_TX_START:
         return post
+    if post.phase == PHASE_TX_END:  # a creation's address collision: no frame
+        return _tx_end(run, post, (), b"", Snapshot())
     assert post.phase == PHASE_EVM and isinstance(post.frame, Frame)
     world = _world(run, io, post)
     trace = run_frame(post, world, max_steps)
@@ -241,7 +243,7 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     end = trace.final
     assert end.phase == PHASE_TX_END
     logs = tuple((log.address, log.topics, log.data) for log in trace.logs)
-    return _tx_end(run, end, logs)
+    return _tx_end(run, end, logs, trace.output, world.entry_snapshot)
 
 
 def _snapshot_hash(snap: Snapshot) -> bytes:
@@ -253,8 +255,12 @@ def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
     """What lies under the roots of the frame a transaction start opened."""
     frame = state.frame
     assert isinstance(frame, Frame)
-    code: bytes = io.recorded.get("delegate_code", io.recorded["callee_code"])
-    data = bytes(decode_transaction(io.recorded["raw_tx"]).tx.data)
+    tx = decode_transaction(io.recorded["raw_tx"]).tx
+    data = bytes(tx.data)
+    if tx.to:
+        code: bytes = io.recorded.get("delegate_code", io.recorded.get("callee_code", b""))
+    else:  # a creation runs its data as init code, with no calldata
+        code, data = data, b""
     context = state.context
     candidates = (context.state_root, *io.written_roots)
     snapshot = next(
@@ -271,11 +277,13 @@ def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
     return world
 
 
-def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...]) -> Post:
+def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...], output: bytes,
+            snapshot: Snapshot) -> Post:
     index = state.tx.tx_index
     items = _tx_items(run, index)
-    items.update(logs=logs, totals=run.totals.frozen())
     io = TraceIO(run.nodes, items)
+    items.update(totals=run.totals.frozen(), output=output, snapshot=snapshot,
+                 logs=lambda: () if "snapshot" in io.recorded else logs)
     post = tx_end(state, io)
     run.steps.append(BlockStep(state.commitment(), post.commitment(),
                                encode_block_step(state, io.proofs(TxEndProofs)),

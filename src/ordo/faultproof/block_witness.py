@@ -36,8 +36,11 @@ from ordo.faultproof.machine_state import (
 )
 from ordo.faultproof.witness import (
     MAX_WITNESS_BYTES,
+    NO_SNAPSHOT,
     NO_TRIE,
+    SNAPSHOT_TYPE,
     TRIE_TYPE,
+    Snapshot,
     TrieProof,
     WitnessError,
 )
@@ -184,15 +187,19 @@ class TxEndProofs:
     totals: Totals = field(default_factory=Totals)
     receipt_proof: tuple[bytes, ...] = ()
     transaction_proof: tuple[bytes, ...] = ()
+    output: bytes = b""
+    snapshot: Snapshot = NO_SNAPSHOT
+    created: TrieProof = NO_TRIE
 
     TYPE = (f"(bytes,bytes,{SIBLINGS_TYPE},{LOG_TYPE}[],{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},"
-            f"{TOTALS_TYPE},bytes[],bytes[])")
+            f"{TOTALS_TYPE},bytes[],bytes[],bytes,{SNAPSHOT_TYPE},{TRIE_TYPE})")
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (self.block_inputs, self.raw_tx, list(self.tx_siblings),
                 [(a, list(t), d) for a, t, d in self.logs], self.sender.as_tuple(),
                 self.coinbase.as_tuple(), self.recipient.as_tuple(), self.totals.as_tuple(),
-                list(self.receipt_proof), list(self.transaction_proof))
+                list(self.receipt_proof), list(self.transaction_proof), self.output,
+                self.snapshot.as_tuple(), self.created.as_tuple())
 
     @staticmethod
     def from_tuple(v: tuple[Any, ...]) -> TxEndProofs:
@@ -201,7 +208,10 @@ class TxEndProofs:
             tuple((_address(a), tuple(bytes(t) for t in topics), bytes(d))
                   for a, topics, d in v[3]),
             _trie(v[4]), _trie(v[5]), _trie(v[6]), Totals.from_tuple(v[7]),
-            tuple(bytes(n) for n in v[8]), tuple(bytes(n) for n in v[9]))
+            tuple(bytes(n) for n in v[8]), tuple(bytes(n) for n in v[9]), bytes(v[10]),
+            Snapshot(bytes(v[11][0]), bytes(v[11][1]), bytes(v[11][2]), bytes(v[11][3]),
+                     int(v[11][4]), bytes(v[11][5]), int(v[11][6])),
+            _trie(v[12]))
 
 
 @dataclass(frozen=True)

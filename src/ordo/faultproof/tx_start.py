@@ -20,6 +20,7 @@ from ordo.core.errors import RejectedTransaction
 from ordo.core.transaction import decode_transaction
 from ordo.execution.transaction_rules import (
     DELEGATION_PREFIX,
+    INITCODE_WORD_GAS,
     SET_CODE_TRANSACTION_TYPE,
     SenderAccount,
     inclusion_error,
@@ -30,6 +31,7 @@ from ordo.faultproof import block_parts as bp
 from ordo.faultproof import mpt_proof
 from ordo.faultproof.block_steps import (
     EMPTY_ACCOUNT,
+    MAX_CODE_SIZE,
     PRECOMPILES,
     PRECOMPILES_ACCESSED_ROOT,
     BlockIO,
@@ -42,25 +44,26 @@ from ordo.faultproof.block_steps import (
     _Tries,
     between_transactions,
     effective_gas_price,
+    target_of,
     warm_keys,
 )
 from ordo.faultproof.cells import EMPTY_ROOT, cell_root
 from ordo.faultproof.machine_state import (
     PHASE_EVM,
+    PHASE_TX_END,
     ZERO32,
     ZERO_ADDRESS,
     Context,
     Frame,
     MachineState,
+    Outcome,
     Pending,
     Tx,
 )
-from ordo.faultproof.step import ACCESSED_VALUE, Account, UnsupportedStep
+from ordo.faultproof.step import ACCESSED_VALUE, EMPTY_CODE_HASH, Account, UnsupportedStep
 from ordo.faultproof.witness import TrieProof
 from ordo.faultproof.world import jumpdest_bitmap
 
-MAX_CODE_SIZE = 24_576
-"""EIP-170: the largest code a frame opens (the verifier hashes it whole)."""
 WARM_KEYS_PER_STEP = 32
 """A transaction start inserts the sender, recipient and coinbase and at most this many
 access-list keys (addresses and storage keys) into the accessed set; each later sub-step at
@@ -114,6 +117,8 @@ def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUE
                           if tx.type_id == SET_CODE_TRANSACTION_TYPE else 0)
         if pending.next_authorization < authorizations:
             return _authorize(state, io, tries, tx, pending.next_authorization)
+        if not tx.to:
+            return _open_creation(state, tries, tx)
         return _open_frame(state, tries, tx)
     totals = _totals(io, state.context)
     tries = _Tries(io)
@@ -170,10 +175,7 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
     block, context = state.block, state.context
     tx, sender, current, sender_proof = checked.tx, checked.sender, checked.account, \
         checked.proof
-    if not tx.to:
-        raise UnsupportedStep("a creation transaction needs the CREATE machinery (4.2)")
-    to = bytes(tx.to)
-    if to in PRECOMPILES:
+    if tx.to and bytes(tx.to) in PRECOMPILES:
         raise UnsupportedStep("a transaction to a precompile is not in version 1 (4.2)")
     keys = warm_keys(tx, sender, block.coinbase)
     price = effective_gas_price(tx, block.base_fee)
@@ -190,7 +192,64 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
                       context=replace(context, state_root=entered, accessed_root=accessed))
     if len(first) < len(keys) or tx.type_id == SET_CODE_TRANSACTION_TYPE:
         return replace(started, frame=Pending(len(first), 0))
+    if not tx.to:
+        return _open_creation(started, tries, tx)
     return _open_frame(started, tries, tx)
+
+
+def _open_creation(state: MachineState, tries: _Tries, tx: SignedTransactionAPI) -> Post:
+    """A creation's frame (state_transition.md 4.4 step 6, py-evm's ``apply_create_message``):
+    an address with a nonce or code is a collision (no frame: the transaction ends failed with
+    all its gas); else the entry snapshot, the new account's nonce set to 1 (EIP-161), the
+    value moved, and the init code run at the address with empty calldata, its EIP-3860 word
+    cost charged first. The address enters the created set (EIP-6780)."""
+    context = state.context
+    sender, value, root = state.tx.origin, int(tx.value), context.state_root
+    address = target_of(tx, sender)
+    existing, proof = tries.account("callee", root, address)
+    snapshot = Context(root, context.accessed_root, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
+                       context.refund, ZERO32, 0, 0, ZERO32).snapshot()
+    if existing is not None and (existing.nonce or existing.code_hash != EMPTY_CODE_HASH):
+        return replace(state, phase=PHASE_TX_END,
+                       frame=Outcome(False, 0, EMPTY_ROOT, 0, snapshot))
+    created = replace(existing or EMPTY_ACCOUNT, nonce=1)
+    root = tries.put_account("callee", root, address, created, proof)
+    root = _transfer(tries, root, sender, address, value)
+    code = bytes(tx.data)
+    words = (len(code) + 31) // 32
+    gas = int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False) - \
+        INITCODE_WORD_GAS * words
+    created_root = mpt_proof.write(mpt_proof.BLANK_ROOT, keccak(address), ACCESSED_VALUE, b"",
+                                   b"")
+    frame = _frame(address, sender, value, code, b"", gas, snapshot)
+    new_context = replace(context, state_root=root, created_root=created_root)
+    return MachineState(PHASE_EVM, state.block, state.tx, new_context, frame)
+
+
+def _transfer(tries: _Tries, root: bytes, sender: bytes, to: bytes, value: int) -> bytes:
+    """The message's value moved (none read when it is 0)."""
+    if not value:
+        return root
+    payer, proof = tries.account("sender_value", root, sender)
+    _require(payer is not None, "the sender is absent after buying gas")
+    assert payer is not None
+    root = tries.put_account("sender_value", root, sender,
+                             replace(payer, balance=payer.balance - value), proof)
+    payee, proof = tries.account("recipient", root, to)
+    payee = payee or EMPTY_ACCOUNT
+    return tries.put_account("recipient", root, to,
+                             replace(payee, balance=payee.balance + value), proof)
+
+
+def _frame(address: bytes, caller: bytes, value: int, code: bytes, data: bytes, gas: int,
+           snapshot: bytes) -> Frame:
+    return Frame(
+        parent_frame=ZERO32, depth=0, address=address, caller=caller, value=value,
+        is_static=False, code_root=cell_root(code), code_size=len(code),
+        jumpdests_root=cell_root(jumpdest_bitmap(code)), calldata_root=cell_root(data),
+        calldata_size=len(data), pc=0, gas=gas, stack_hash=ZERO32, stack_size=0,
+        memory_root=EMPTY_ROOT, memory_size=0, returndata_root=EMPTY_ROOT, returndata_size=0,
+        entry_snapshot=snapshot)
 
 
 def _warm_more(state: MachineState, tries: _Tries, keys: Sequence[bytes],
@@ -271,25 +330,9 @@ def _open_frame(state: MachineState, tries: _Tries, tx: SignedTransactionAPI) ->
         raise UnsupportedStep(f"code of {len(code)} bytes exceeds EIP-170's {MAX_CODE_SIZE}")
     snapshot = Context(root, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
                        context.refund, ZERO32, 0, 0, ZERO32).snapshot()
-    if value:
-        payer, proof = tries.account("sender_value", root, sender)
-        _require(payer is not None, "the sender is absent after buying gas")
-        assert payer is not None
-        root = tries.put_account("sender_value", root, sender,
-                                 replace(payer, balance=payer.balance - value), proof)
-        payee, proof = tries.account("recipient", root, to)
-        payee = payee or EMPTY_ACCOUNT
-        root = tries.put_account("recipient", root, to,
-                                 replace(payee, balance=payee.balance + value), proof)
-    data = bytes(tx.data)
-    frame = Frame(
-        parent_frame=ZERO32, depth=0, address=to, caller=sender, value=value, is_static=False,
-        code_root=cell_root(code), code_size=len(code),
-        jumpdests_root=cell_root(jumpdest_bitmap(code)), calldata_root=cell_root(data),
-        calldata_size=len(data), pc=0,
-        gas=int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False),
-        stack_hash=ZERO32, stack_size=0, memory_root=EMPTY_ROOT, memory_size=0,
-        returndata_root=EMPTY_ROOT, returndata_size=0, entry_snapshot=snapshot)
+    root = _transfer(tries, root, sender, to, value)
+    frame = _frame(to, sender, value, code, bytes(tx.data),
+                   int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False), snapshot)
     new_context = replace(context, state_root=root, accessed_root=accessed)
     return MachineState(PHASE_EVM, state.block, state.tx, new_context, frame)
 
