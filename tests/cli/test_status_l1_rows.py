@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from ordo.cli import main
+from ordo.l1.verifier_completeness import INCOMPLETE_VERIFIER_NOTE
 from ordo.operator.l1_status_summary import L1StatusError, read_l1_summary
 from ordo.operator.status_rows import status_rows
 
@@ -188,6 +189,11 @@ def test_settlement_rows_show_the_latest_output_and_its_window() -> None:
     settlement = answer["l1"]["settlement"]
     settlement["disputeGame"] = "0x" + "ab" * 20
     assert rows_of(answer)["dispute game"] == "0x" + "ab" * 20
+    assert "step verifier" not in rows_of(answer), "a node that does not say: no row"
+    settlement["stepVerifierComplete"] = False
+    assert rows_of(answer)["step verifier"] == INCOMPLETE_VERIFIER_NOTE
+    settlement["stepVerifierComplete"] = True
+    assert "step verifier" not in rows_of(answer)
     settlement.update(secondsLeft=0, dispute="open", disputeStatus=1)
     assert rows_of(answer)["settlement"].endswith(": window over; dispute open")
     settlement.update(final=True, dispute="defended", disputeStatus=3,

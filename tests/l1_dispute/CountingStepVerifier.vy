@@ -25,6 +25,13 @@ def _word(witness: Bytes[MAX_WITNESS], index: uint256) -> uint256:
 
 @external
 @view
+def decides_every_step() -> bool:
+    """The toy's every step kind (first, running, final) is decided here."""
+    return True
+
+
+@external
+@view
 def step(pre_state: bytes32, witness: Bytes[MAX_WITNESS]) -> bytes32:
     assert keccak256(witness) == pre_state, "CountingStepVerifier: witness does not match the pre-state"
     assert len(witness) == 64 or len(witness) == 128 or len(witness) == 160, (

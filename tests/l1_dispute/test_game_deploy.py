@@ -4,7 +4,11 @@ chain and on chain; every contract deployed stays under the EIP-170 code size li
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
+import vyper
 
 from ordo.core.genesis import dev_private_keys
 from ordo.l1.client import L1Client
@@ -15,6 +19,7 @@ from ordo.l1.rollup_deploy import (
     DEVNET_GAME_MAX_DISPUTE_DURATION,
     DisputeGameMismatch,
     DisputeGameParams,
+    IncompleteStepVerifier,
     RollupParams,
     deploy_dispute_game,
     deploy_rollup,
@@ -24,9 +29,12 @@ from ordo.l1.rollup_deploy import (
     inbox_at,
 )
 from ordo.l1.staking_params import StakingParams
+from ordo.l1.verifier_completeness import INCOMPLETE_VERIFIER_NOTE, decides_every_step
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .game_setup import deploy_verifier
+
+INCOMPLETE_SOURCE = Path(__file__).with_name("IncompleteStepVerifier.vy")
 
 EIP170_LIMIT = 24_576
 GENESIS = b"\x4e" * 32
@@ -80,6 +88,37 @@ async def test_deploys_the_game_and_names_it_once(chain: AnvilChain) -> None:
         with pytest.raises(DisputeGameMismatch, match="allows disputes of"):
             await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
                                       longer)
+
+
+async def test_an_incomplete_verifier_is_refused_unless_allowed(chain: AnvilChain) -> None:
+    """A leaf the verifier cannot check stands by default: a verifier answering False to
+    decides_every_step, or not answering, is refused before anything is sent; allowed
+    explicitly (devnets) the game is deployed and the record carries the note."""
+    out = vyper.compile_code(INCOMPLETE_SOURCE.read_text(), output_formats=["abi", "bytecode"])
+    incomplete = chain.deploy_code(out["abi"], bytes.fromhex(out["bytecode"][2:]))
+    verifier = bytes.fromhex(incomplete.address[2:])
+    url = str(chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+    async with L1Client(url) as client:
+        deployer = LocalAccount(client, dev_private_keys(1)[0])
+        staking = await deploy_staking(client, deployer, StakingParams(903))
+        rollup = await deploy_rollup(client, deployer, staking)
+        silent = bytes.fromhex(deploy_verifier(chain).address[2:])
+        assert await decides_every_step(client, silent) is True
+        assert await decides_every_step(client, verifier) is False
+        assert await decides_every_step(client, staking.locking_pool) is False, "no such view"
+        for refused in (verifier, staking.locking_pool):
+            with pytest.raises(IncompleteStepVerifier, match="does not decide every step kind"):
+                await deploy_dispute_game(client, deployer, staking, rollup, refused, GENESIS,
+                                          DisputeGameParams())
+        inbox = inbox_at(client, rollup.inbox)
+        assert int(str(await inbox.call("disputes")), 16) == 0, "nothing was sent"
+        game = await deploy_dispute_game(client, deployer, staking, rollup, verifier, GENESIS,
+                                         DisputeGameParams(), allow_incomplete_verifier=True)
+        assert await inbox.call("disputes") == "0x" + game.hex()
+    recorded = replace(rollup, dispute_game=game, step_verifier=verifier,
+                       step_verifier_complete=False)
+    assert recorded.record_fields()["stepVerifierNote"] == INCOMPLETE_VERIFIER_NOTE
+    assert "stepVerifierNote" not in replace(recorded, step_verifier_complete=True).record_fields()
 
 
 def test_the_game_refuses_bad_parameters(chain: AnvilChain) -> None:

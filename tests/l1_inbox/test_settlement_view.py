@@ -83,7 +83,8 @@ async def test_the_view_is_the_inbox_and_portal_at_the_block_read(chain: AnvilCh
             "finalizableAt": landed + CHALLENGE_WINDOW, "disputeStatus": 0, "dispute": "none",
             "final": False, "challengeWindow": CHALLENGE_WINDOW, "l1Block": landed_block,
             "l1Time": landed, "portal": portal.address.lower(), "portalBalance": str(DEPOSIT),
-                "disputeGame": double.address.lower()}
+                "disputeGame": double.address.lower(),
+                "stepVerifierComplete": None}  # the double names no verifier
 
         # Past the window with a dispute open: over, yet not final; defended: final.
         chain.send(double.functions.set_status(1, OPEN), chain.accounts[0])

@@ -118,6 +118,13 @@ def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
         assert _reason(direct) == reason
 
 
+def test_the_router_says_it_does_not_decide_every_step(verifier: Verifier) -> None:
+    """IStepVerifier.decides_every_step: the frame family above, block-start and transaction
+    phases revert as not verifiable, so the router answers False and a deployment refuses it
+    unless told to allow it (tests/l1_dispute/test_game_deploy.py)."""
+    assert verifier.router.functions.decides_every_step().call() is False
+
+
 def test_a_router_whose_part_returns_nothing_refuses(chain: AnvilChain) -> None:
     """A router deployed with an account without code as a part (a broken deployment) reverts
     instead of reading a commitment that is not there."""

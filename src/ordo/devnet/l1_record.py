@@ -106,7 +106,15 @@ def _rollup(document: dict[str, Any]) -> RollupDeployment | None:
                             None if document.get("disputeGame") is None
                             else _hex_bytes(document["disputeGame"], 20, "disputeGame"),
                             None if document.get("stepVerifier") is None
-                            else _hex_bytes(document["stepVerifier"], 20, "stepVerifier"))
+                            else _hex_bytes(document["stepVerifier"], 20, "stepVerifier"),
+                            _optional_flag(document.get("stepVerifierComplete"),
+                                           "stepVerifierComplete"))
+
+
+def _optional_flag(value: Any, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{name}: {value!r:.80} is not true, false or null")
 
 
 def _sequencer(entry: Any, index: int) -> StakedSequencer:

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from ordo.core.genesis import DEV_ACCOUNT_COUNT, DEV_MNEMONIC
 from ordo.devnet.manifest import L1Entry, NodeEntry
+from ordo.l1.verifier_completeness import INCOMPLETE_VERIFIER_NOTE
 from ordo.operator.token_amount import format_token_amount
 
 TOKEN_DECIMALS = 18
@@ -45,6 +46,8 @@ def render_nodes(console: Console, nodes: list[NodeEntry], chain_id: int,
         if l1.rollup is not None and l1.rollup.dispute_game is not None:
             rollup_text += (f"; the dispute game 0x{l1.rollup.dispute_game.hex()} decides "
                             "disputed output roots (ordo dispute list)")
+            if l1.rollup.step_verifier_complete is False:
+                rollup_text += f"; beware: {INCOMPLETE_VERIFIER_NOTE}"
         console.print(f"L1: {l1.url} (chain id {l1.chain_id}), locking pool "
                       f"0x{l1.locking_pool.hex()}, token 0x{l1.token.hex()}{rollup_text}",
                       highlight=False, soft_wrap=True)

@@ -27,6 +27,7 @@ from ordo.l1.compiler import compile_contract
 from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.deploy import RECEIPT_TIMEOUT, StakingDeployment, StakingStepFailed, pool_handle
 from ordo.l1.local_account import LocalAccount
+from ordo.l1.verifier_completeness import INCOMPLETE_VERIFIER_NOTE, decides_every_step
 
 DEFAULT_INCLUSION_WINDOW = 50
 """L1 blocks (about ten minutes) a forced item may wait before every batch must include it."""
@@ -195,13 +196,17 @@ class RollupDeployment:
     """The DisputeGame the inbox names (``deploy_dispute_game``); None: no game deployed."""
     step_verifier: bytes | None = None
     """The game's one-step verifier (its StepRouter); None with no game."""
+    step_verifier_complete: bool | None = None
+    """Its ``decides_every_step`` at deployment; None: not recorded. When False the record
+    carries INCOMPLETE_VERIFIER_NOTE next to it."""
 
     def to_json(self) -> dict[str, Any]:
         return {"inbox": "0x" + self.inbox.hex(), "forced_queue": "0x" + self.queue.hex(),
                 "inbox_deploy_block": self.deploy_block,
                 **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
                                                    "challenge_window": self.challenge_window}),
-                **self._game_fields("dispute_game", "step_verifier")}
+                **self._game_fields("dispute_game", "step_verifier"),
+                **self._completeness_fields("step_verifier_complete", "step_verifier_note")}
 
     def record_fields(self) -> dict[str, Any]:
         """The camelCase fields l1.json and devnet.json carry."""
@@ -209,7 +214,14 @@ class RollupDeployment:
                 "inboxDeployBlock": self.deploy_block,
                 **({} if self.portal is None else {"portal": "0x" + self.portal.hex(),
                                                    "challengeWindow": self.challenge_window}),
-                **self._game_fields("disputeGame", "stepVerifier")}
+                **self._game_fields("disputeGame", "stepVerifier"),
+                **self._completeness_fields("stepVerifierComplete", "stepVerifierNote")}
+
+    def _completeness_fields(self, flag_name: str, note_name: str) -> dict[str, Any]:
+        if self.dispute_game is None or self.step_verifier_complete is None:
+            return {}
+        return {flag_name: self.step_verifier_complete,
+                **({} if self.step_verifier_complete else {note_name: INCOMPLETE_VERIFIER_NOTE})}
 
     def _game_fields(self, game_name: str, verifier_name: str) -> dict[str, Any]:
         if self.dispute_game is None:
@@ -291,18 +303,33 @@ async def _owner_step(client: L1Client, deployer: LocalAccount, handle: Contract
 
 class DisputeGameMismatch(StakingStepFailed):
     """The inbox on chain cannot take the game: its max_dispute_duration is shorter than the
-    game's longest game, or it names a dispute game already."""
+    game's longest game, or it names a dispute game already; or, after the wiring, the pool and
+    the inbox name different games."""
+
+
+class IncompleteStepVerifier(StakingStepFailed):
+    """The step verifier does not decide every step kind and the caller did not allow it."""
 
 
 async def deploy_dispute_game(client: L1Client, deployer: LocalAccount,
                               staking: StakingDeployment, rollup: RollupDeployment,
                               verifier: bytes, genesis_output_root: bytes,
-                              params: DisputeGameParams) -> bytes:
+                              params: DisputeGameParams, *,
+                              allow_incomplete_verifier: bool = False) -> bytes:
     """Deploy the DisputeGame for ``rollup``'s inbox, then ``inbox.set_disputes(game)`` and
     ``pool.set_dispute_game(game, dispute_slash_bps)``; ``deployer`` must have deployed the
-    inbox and own the pool. Returns the game's address."""
+    inbox and own the pool. Returns the game's address.
+
+    A verifier that does not decide every step kind (``decides_every_step`` false or absent)
+    is refused before anything is sent unless ``allow_incomplete_verifier`` (devnets, which
+    must then state ``INCOMPLETE_VERIFIER_NOTE``): a leaf it cannot check stands by default."""
     if len(verifier) != 20 or len(genesis_output_root) != 32:
         raise ValueError("the verifier is a 20-byte address and the genesis output root 32 bytes")
+    if not allow_incomplete_verifier and not await decides_every_step(client, verifier):
+        raise IncompleteStepVerifier(
+            f"step verifier 0x{verifier.hex()} does not decide every step kind "
+            f"({INCOMPLETE_VERIFIER_NOTE}); pass allow_incomplete_verifier=True only for a "
+            "devnet that says so")
     inbox = inbox_at(client, rollup.inbox)
     allowed = int(await inbox.call("max_dispute_duration"))
     if params.max_game_duration() > allowed:
@@ -325,4 +352,10 @@ async def deploy_dispute_game(client: L1Client, deployer: LocalAccount,
         raise StakingStepFailed(f"set_dispute_game from 0x{deployer.address.hex()} reverted in "
                                 f"block {receipt.block_number} (transaction "
                                 f"0x{sent.tx_hash.hex()})")
+    # The game slashes through the pool and removes through the inbox: both must name it.
+    named = (str(await pool_handle(client, staking).call("dispute_game")),
+             str(await inbox.call("disputes")))
+    if any(int(address, 16) != int.from_bytes(game.address, "big") for address in named):
+        raise DisputeGameMismatch(f"the pool names {named[0]} and the inbox {named[1]}, "
+                                  f"not the game 0x{game.address.hex()}")
     return game.address

@@ -74,6 +74,8 @@ class SettlementProgress:
     """Why the node's last read of L1 failed, None if it worked."""
     dispute_game: str | None = None
     """The inbox's dispute game (0x address); None: none, or a node older than the field."""
+    step_verifier_complete: bool | None = None
+    """Whether the game's step verifier decides every step kind; None: no game or not said."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,15 @@ def _settlement(settlement: dict[str, Any]) -> SettlementProgress:
         l1_block=_optional_integer(settlement.get("l1Block"), f"{where}.l1Block"),
         error=_optional_text(settlement.get("error"), f"{where}.error"),
         dispute_game=_optional_text(settlement.get("disputeGame"), f"{where}.disputeGame"),
+        step_verifier_complete=_optional_boolean(settlement.get("stepVerifierComplete"),
+                                                 f"{where}.stepVerifierComplete"),
     )
+
+
+def _optional_boolean(value: Any, name: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise L1StatusError(f"{name}: {_shown(value)} is not a boolean")
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ordo.l1.verifier_completeness import INCOMPLETE_VERIFIER_NOTE
 from ordo.operator.l1_status_summary import (
     TOKEN_DECIMALS,
     BatcherProgress,
@@ -142,7 +143,9 @@ def _settlement_rows(settlement: SettlementProgress | None) -> list[Row]:
                            f"{settlement.output_root}: {window}{failed}"),
             ("portal balance", portal),
             *([] if settlement.dispute_game is None
-              else [("dispute game", settlement.dispute_game)])]
+              else [("dispute game", settlement.dispute_game)]),
+            *([] if settlement.step_verifier_complete is not False
+              else [("step verifier", INCOMPLETE_VERIFIER_NOTE)])]
 
 
 def _dispute_rows(disputes: DisputeProgress | None) -> list[Row]:

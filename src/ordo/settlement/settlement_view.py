@@ -18,8 +18,9 @@ from typing import Any
 
 from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
-from ordo.l1.rollup_deploy import inbox_at, queue_at
-from ordo.l1.rpc_errors import L1Error
+from ordo.l1.rollup_deploy import game_at, inbox_at, queue_at
+from ordo.l1.rpc_errors import L1Error, L1RpcError
+from ordo.l1.verifier_completeness import decides_every_step
 from ordo.l1.view_cache import CachedView, L1ViewCache
 
 DISPUTE_STATUSES = ("none", "open", "lost", "defended")
@@ -60,6 +61,9 @@ class SettlementView:
     """None while no batch has landed."""
     dispute_game: bytes | None = None
     """The DisputeGame the inbox names (``disputes``); None: none (the window alone)."""
+    step_verifier_complete: bool | None = None
+    """The game's step verifier's ``decides_every_step``; None without a game. False means
+    INCOMPLETE_VERIFIER_NOTE holds: a liar who plays the step half can win."""
 
     def seconds_left(self, l1_now: int | float) -> int | float | None:
         """Time until the latest output's window ends, at L1 time ``l1_now`` (0 once over);
@@ -87,6 +91,7 @@ class SettlementView:
             "portal": None if self.portal is None else "0x" + self.portal.hex(),
             "portalBalance": None if self.portal_balance is None else str(self.portal_balance),
             "disputeGame": None if self.dispute_game is None else "0x" + self.dispute_game.hex(),
+            "stepVerifierComplete": self.step_verifier_complete,
         }
 
 
@@ -132,8 +137,21 @@ async def _read_at(client: L1Client, inbox: bytes, queue: bytes, block: int,
             ask("is_output_final", index))
         latest = LandedOutput(index, bytes(root), int(last_block), int(landed_at),
                               int(finalizable_at), int(dispute), bool(final))
+    complete = await _verifier_complete(client, game, block)
     return SettlementView(block, l1_time, int(window), portal_address, balance, latest,
-                          None if game == bytes(20) else game)
+                          None if game == bytes(20) else game, complete)
+
+
+async def _verifier_complete(client: L1Client, game: bytes, block: int) -> bool | None:
+    """The game's verifier's decides_every_step; None with no game or a hook that names no
+    verifier (a dispute hook other than DisputeGame)."""
+    if game == bytes(20):
+        return None
+    try:
+        verifier = str(await game_at(client, game).call("verifier", block=block))
+    except (L1RpcError, AbiError):
+        return None
+    return await decides_every_step(client, bytes.fromhex(verifier[2:]))
 
 
 def confirmed_settlement_reader(client: L1Client, inbox: bytes, queue: bytes,

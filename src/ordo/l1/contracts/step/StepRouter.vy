@@ -38,6 +38,18 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
 
 @external
 @view
+def decides_every_step() -> bool:
+    """
+    @notice False: the parts decide phase 3 (instructions at depth 0) only; block-start,
+            transaction-start and -end, block-end steps and the frame family revert as not
+            verifiable yet, and a leaf whose step reverts stands by default (IStepVerifier.vyi).
+            rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
+    """
+    return False
+
+
+@external
+@view
 def __default__() -> bytes32:
     """
     @notice step(bytes32 pre_state, bytes witness) -> bytes32 (IStepVerifier.vyi). Taken by hand
