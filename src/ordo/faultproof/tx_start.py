@@ -60,6 +60,7 @@ from ordo.faultproof.machine_state import (
     Pending,
     Tx,
 )
+from ordo.faultproof.precompile_call import run_precompile
 from ordo.faultproof.step import ACCESSED_VALUE, EMPTY_CODE_HASH, Account, UnsupportedStep
 from ordo.faultproof.witness import TrieProof
 from ordo.faultproof.world import jumpdest_bitmap
@@ -175,8 +176,6 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
     block, context = state.block, state.context
     tx, sender, current, sender_proof = checked.tx, checked.sender, checked.account, \
         checked.proof
-    if tx.to and bytes(tx.to) in PRECOMPILES:
-        raise UnsupportedStep("a transaction to a precompile is not in version 1 (4.2)")
     keys = warm_keys(tx, sender, block.coinbase)
     price = effective_gas_price(tx, block.base_fee)
     bought = replace(current, balance=current.balance - int(tx.gas) * price,
@@ -224,6 +223,24 @@ def _open_creation(state: MachineState, tries: _Tries, tx: SignedTransactionAPI)
     frame = _frame(address, sender, value, code, b"", gas, snapshot)
     new_context = replace(context, state_root=root, created_root=created_root)
     return MachineState(PHASE_EVM, state.block, state.tx, new_context, frame)
+
+
+def _call_precompile(state: MachineState, tries: _Tries, tx: SignedTransactionAPI,
+                     accessed: bytes, snapshot: bytes) -> MachineState:
+    """A transaction to a precompile: the value moves, the precompile runs (no frame, no
+    instruction steps), and the step goes to transaction end with its outcome; a failure
+    (out of gas, bad input) rolls the transfer back, uses all gas and returns nothing."""
+    context = state.context
+    sender, to, value = state.tx.origin, bytes(tx.to), int(tx.value)
+    root = _transfer(tries, context.state_root, sender, to, value)
+    gas = int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False)
+    result = run_precompile(to, bytes(tx.data), gas, sender, value)
+    if not result.success:
+        root = context.state_root
+    outcome = Outcome(result.success, result.gas_left, cell_root(result.output),
+                      len(result.output), snapshot)
+    return replace(state, phase=PHASE_TX_END, frame=outcome,
+                   context=replace(context, state_root=root, accessed_root=accessed))
 
 
 def _transfer(tries: _Tries, root: bytes, sender: bytes, to: bytes, value: int) -> bytes:
@@ -330,6 +347,8 @@ def _open_frame(state: MachineState, tries: _Tries, tx: SignedTransactionAPI) ->
         raise UnsupportedStep(f"code of {len(code)} bytes exceeds EIP-170's {MAX_CODE_SIZE}")
     snapshot = Context(root, accessed, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
                        context.refund, ZERO32, 0, 0, ZERO32).snapshot()
+    if to in PRECOMPILES and not is_delegation(code):
+        return _call_precompile(state, tries, tx, accessed, snapshot)
     root = _transfer(tries, root, sender, to, value)
     frame = _frame(to, sender, value, code, bytes(tx.data),
                    int(tx.gas) - transaction_intrinsic_gas(tx, include_initcode=False), snapshot)
