@@ -26,6 +26,7 @@ from rich.table import Table
 
 from ordo import __version__
 from ordo.challenger.commands import challenger_command, dispute_group
+from ordo.devnet.forge_command import forge_batch_command
 from ordo.devnet.key_file import KeyFileError, read_key_file
 from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET, L1ChoiceError, choose_l1
 from ordo.devnet.launch import DevnetOptions, run_devnet
@@ -363,6 +364,7 @@ main.add_command(stake_group)
 main.add_command(bridge_group)
 main.add_command(challenger_command)
 main.add_command(dispute_group)
+main.add_command(forge_batch_command)
 
 
 @dataclass(frozen=True)
