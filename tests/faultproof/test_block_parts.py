@@ -211,3 +211,25 @@ def test_block_start_past_256_blocks() -> None:
     assert 150_000 < len(trace.witness(0)) < MAX_WITNESS_BYTES
     assert verify_step(trace.commitment(0), trace.witness(0), rules_of(chain.genesis)) == \
         trace.commitment(1)
+
+
+def test_a_trace_that_keeps_one_witness() -> None:
+    """A challenger keeps the commitments of a long block and one witness: the same
+    commitments as the full trace, the one witness equal, the others refused."""
+    from ordo.faultproof.block_tracer import WitnessNotKept
+
+    chain = DevChain()
+    chain.build([chain.sign(0, chain.address(1), value=1), chain.sign(1, chain.address(2))])
+    full = chain.trace(1)
+    batch = [chain.batch_block(1)]
+    from ordo.execution.state_source import OverlayDatabase
+    from ordo.faultproof.block_tracer import trace_block
+
+    lean = trace_block(OverlayDatabase(chain.store), rules_of(chain.genesis),
+                       chain.header_rlp(0), [], batch, 0, keep=lambda index: index == 4)
+    assert [lean.commitment(i) for i in range(len(full) + 2)] == \
+        [full.commitment(i) for i in range(len(full) + 2)]
+    assert lean.witness(4) == full.witness(4)
+    assert lean.witness(len(full)) == full.witness(len(full))
+    with pytest.raises(WitnessNotKept):
+        lean.witness(3)

@@ -12,7 +12,7 @@ and the witness of the one step the game ends on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,14 @@ class BlockStep:
     phase: int
 
 
+class WitnessNotKept(LookupError):
+    """A witness the trace dropped to save memory."""
+
+
+def keep_all(index: int) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class BlockTrace:
     """Every step of one block, from its first state to its final state."""
@@ -115,11 +123,15 @@ class BlockTrace:
 
     def witness(self, index: int) -> bytes:
         """The witness of the step from ``s_index`` to ``s_(index+1)``; past the end, the final
-        state's (it steps to itself)."""
+        state's (it steps to itself). Raises :class:`WitnessNotKept` for a step whose witness
+        the trace was told not to keep (trace again keeping it)."""
         if index < 0:
             raise IndexError(index)
         if index < len(self.steps):
-            return self.steps[index].witness
+            witness = self.steps[index].witness
+            if not witness:
+                raise WitnessNotKept(f"the witness of step {index} was not kept")
+            return witness
         return encode_done(self.output_root)
 
 
@@ -144,7 +156,13 @@ class _Run:
     block_hashes: list[bytes]
     queue: bp.ForcedQueue
     forced_raw: Mapping[int, bytes]
+    keep: Callable[[int], bool]
     steps: list[BlockStep] = field(default_factory=list)
+
+    def add(self, pre: bytes, post: bytes, witness: bytes, phase: int) -> None:
+        """Record a step, its witness only when ``keep`` says so (commitments always)."""
+        kept = witness if self.keep(len(self.steps)) else b""
+        self.steps.append(BlockStep(pre, post, kept, phase))
     totals: _Totals = field(default_factory=_Totals)
 
 
@@ -158,12 +176,15 @@ def message_passer_root(nodes: Mapping[bytes, bytes], state_root: bytes) -> byte
 def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
                 ancestors: Sequence[bytes], batch: Sequence[BatchBlock], position: int,
                 queue: bp.ForcedQueue = bp.NO_QUEUE, forced_raw: Mapping[int, bytes] | None = None,
-                max_steps: int = MAX_TRACE_STEPS) -> BlockTrace:
+                max_steps: int = MAX_TRACE_STEPS,
+                keep: Callable[[int], bool] = keep_all) -> BlockTrace:
     """The trace of block ``batch[position]`` on its parent (``parent_header``, RLP, whose
     state ``db`` holds). ``ancestors`` are the RLP headers of the blocks before the parent,
     newest first, at least ``min(number, 256) - 2`` of them (the rest is ignored). ``queue``
     is the L1 forced-inclusion queue and ``forced_raw`` the raw bytes of its forced
-    transactions by item index (what its ``TransactionEnqueued`` events carry)."""
+    transactions by item index (what its ``TransactionEnqueued`` events carry). ``keep`` says
+    which steps' witnesses to hold (all by default; a challenger bisecting a long block keeps
+    none, then traces again keeping the one step the game ends on)."""
     nodes = NodeStore(db)
     nodes.update(PRECOMPILES_ACCESSED_NODES)
     header = bp.decode_header(parent_header)
@@ -178,7 +199,7 @@ def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
         [bp.header_parent_hash(h) for h in needed]
     first = FirstState(parent_output_root, inputs_root(batch), position)
     first_commitment = bp.first_state(*_first_words(first))
-    run = _Run(nodes, block, parent, hashes, queue, forced_raw or {})
+    run = _Run(nodes, block, parent, hashes, queue, forced_raw or {}, keep)
     io = TraceIO(nodes, {
         "parent": parent, "parent_header": parent_header, "ancestors": needed,
         "block_inputs": block_inputs_encoding(block),
@@ -191,7 +212,7 @@ def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
     if forced is not None:
         run.totals.forced_next, run.totals.forced_end = forced
     witness = encode_block_start(first, io.proofs(BlockStartProofs))
-    run.steps.append(BlockStep(first_commitment, post.commitment(), witness, 1))
+    run.add(first_commitment, post.commitment(), witness, 1)
     header_rlp = b""
     while not isinstance(post, Final):
         if len(run.steps) >= max_steps:
@@ -226,9 +247,8 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
                  forced_tx=lambda: run.forced_raw[totals.forced_next])
     io = TraceIO(run.nodes, items)
     post = tx_start(state, io, run.queue)
-    run.steps.append(BlockStep(state.commitment(), post.commitment(),
-                               encode_block_step(state, io.proofs(TxStartProofs)),
-                               PHASE_TX_START))
+    run.add(state.commitment(), post.commitment(),
+            encode_block_step(state, io.proofs(TxStartProofs)), PHASE_TX_START)
     if "forced_tx" in io.recorded or "deposit" in io.recorded:
         totals.forced_next += 1
     if isinstance(post, Final) or post.phase == PHASE_TX_START:
@@ -239,7 +259,7 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     world = _world(run, io, post)
     trace = run_frame(post, world, max_steps)
     for step in trace.steps:
-        run.steps.append(BlockStep(step.pre, step.post, step.witness, PHASE_EVM))
+        run.add(step.pre, step.post, step.witness, PHASE_EVM)
     end = trace.final
     assert end.phase == PHASE_TX_END
     logs = tuple((log.address, log.topics, log.data) for log in trace.logs)
@@ -285,9 +305,8 @@ def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...], output: bytes
     items.update(totals=run.totals.frozen(), output=output, snapshot=snapshot,
                  logs=lambda: () if "snapshot" in io.recorded else logs)
     post = tx_end(state, io)
-    run.steps.append(BlockStep(state.commitment(), post.commitment(),
-                               encode_block_step(state, io.proofs(TxEndProofs)),
-                               PHASE_TX_END))
+    run.add(state.commitment(), post.commitment(),
+            encode_block_step(state, io.proofs(TxEndProofs)), PHASE_TX_END)
     run.totals.receipts_root, run.totals.transactions_root = io.inserted_roots
     run.totals.bloom = bp.bloom_or(run.totals.bloom, bp.bloom_of(logs))
     return post
@@ -299,9 +318,8 @@ def _block_end(run: _Run, state: MachineState) -> tuple[Post, bytes]:
                              "extra_data": block.extra_data, "parent": run.parent,
                              "totals": run.totals.frozen()})
     post = block_end(state, io)
-    run.steps.append(BlockStep(state.commitment(), post.commitment(),
-                               encode_block_step(state, io.proofs(BlockEndProofs)),
-                               PHASE_BLOCK_END))
+    run.add(state.commitment(), post.commitment(),
+            encode_block_step(state, io.proofs(BlockEndProofs)), PHASE_BLOCK_END)
     state_root = io.last_state_root(state.context.state_root)
     totals = run.totals
     header = bp.HeaderFields(
