@@ -55,6 +55,7 @@ interface Inbox:
     def output_roots(index: uint256) -> bytes32: view
     def inputs_roots(index: uint256) -> bytes32: view
     def landed_at(index: uint256) -> uint256: view
+    def landings(index: uint256) -> uint256: view
     def challenge_window() -> uint256: view
     def batch_block_count(index: uint256) -> uint256: view
     def signers_hashes(index: uint256) -> bytes32: view
@@ -84,6 +85,7 @@ struct Game:
     block_count: uint256
     claim_count: uint256
     status: uint8
+    landing: uint256
 
 
 struct Claim:
@@ -166,7 +168,9 @@ bond_growth_bps: public(uint256)
 
 game_count: public(uint256)
 games: public(HashMap[uint256, Game])
-# keccak256(abi.encode(header hash, landing time)) -> game id: one game per landing of a header.
+# keccak256(abi.encode(header hash, landing number)) -> game id: one game per landing of a
+# header (the inbox numbers every acceptance, so a header landing again in the same L1 block
+# after a removal is a new landing with no game).
 game_of: public(HashMap[bytes32, uint256])
 stored: HashMap[uint256, HashMap[uint256, StoredClaim]]
 child_count: public(HashMap[uint256, HashMap[uint256, uint256]])
@@ -387,8 +391,8 @@ def challenger_duration(game_id: uint256, index: uint256) -> uint256:
 
 @internal
 @pure
-def _game_key(batch_hash: bytes32, landed_at: uint256) -> bytes32:
-    return keccak256(abi_encode(batch_hash, landed_at))
+def _game_key(batch_hash: bytes32, landing: uint256) -> bytes32:
+    return keccak256(abi_encode(batch_hash, landing))
 
 
 @internal
@@ -398,7 +402,7 @@ def _batch_live(game: Game) -> bool:
     index: uint256 = game.batch_index
     return index < staticcall self.inbox.next_index() and \
         staticcall self.inbox.batch_hash(index) == game.batch_hash and \
-        staticcall self.inbox.landed_at(index) == game.landed_at
+        staticcall self.inbox.landings(index) == game.landing
 
 
 @external
@@ -406,7 +410,7 @@ def _batch_live(game: Game) -> bool:
 def game_of_batch(index: uint256) -> uint256:
     """@notice The game of the batch now at `index` (0: none)."""
     return self.game_of[self._game_key(staticcall self.inbox.batch_hash(index),
-                                       staticcall self.inbox.landed_at(index))]
+                                       staticcall self.inbox.landings(index))]
 
 
 @internal
@@ -510,7 +514,8 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
             "DisputeGame: no batch with that header at that index"
         )
     landed: uint256 = staticcall self.inbox.landed_at(batch_index)
-    key: bytes32 = self._game_key(batch_hash, landed)
+    landing: uint256 = staticcall self.inbox.landings(batch_index)
+    key: bytes32 = self._game_key(batch_hash, landing)
     existing: uint256 = self.game_of[key]
     assert existing == 0, concat("DisputeGame: that batch is already disputed in game ",
                                  uint2str(existing))
@@ -534,6 +539,7 @@ def open(batch_index: uint256, batch_hash: bytes32, claim: bytes32) -> uint256:
         block_count=staticcall self.inbox.batch_block_count(batch_index),
         claim_count=1,
         status=STATUS_OPEN,
+        landing=landing,
     )
     self.games[game_id] = game
     self._save(game_id, 0, Claim(
@@ -757,9 +763,9 @@ def resolve(game_id: uint256, signers: DynArray[address, MAX_SIGNERS]) -> uint8:
 @view
 def dispute_status(index: uint256, output_root: bytes32) -> uint8:
     """@notice The inbox's hook: 0 none, 1 open, 2 lost, 3 defended, for the batch now at
-    `index` (its game is found by its header hash and landing time)."""
+    `index` (its game is found by its header hash and landing number)."""
     game_id: uint256 = self.game_of[self._game_key(staticcall self.inbox.batch_hash(index),
-                                                   staticcall self.inbox.landed_at(index))]
+                                                   staticcall self.inbox.landings(index))]
     if game_id == 0:
         return STATUS_NONE
     game: Game = self.games[game_id]

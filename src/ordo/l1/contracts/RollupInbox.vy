@@ -175,9 +175,12 @@ fallback_bonds: public(HashMap[uint256, FallbackBond])
 fallback_batches: public(HashMap[uint256, bool])
 # Per batch, for the dispute game: keccak256(abi.encode(ascending signer addresses)) of a signed
 # batch (of the empty list for a fallback batch), and last_block | forced_through << 64 |
-# epoch << 128, what the inbox goes back to when a disproved batch and those after it go.
+# epoch << 128 (what the inbox goes back to when a disproved batch and those after it go) |
+# landing << 192 (`landings`).
 signers_hashes: public(HashMap[uint256, bytes32])
 batch_records: public(HashMap[uint256, uint256])
+# Acceptances so far; batch_records[index] >> 192 is the landing number of the batch at index.
+landing_count: public(uint256)
 disproved: public(HashMap[bytes32, bool])
 deployer: public(address)
 # Batches 0 .. final_through - 1 are final, each and all before it (ordered finality): a batch
@@ -433,9 +436,13 @@ def _accept(header: BatchHeader, digest: bytes32, blob_hashes: DynArray[bytes32,
     self.output_roots[index] = header.output_root
     self.inputs_roots[index] = header.inputs_root
     self.landed_at[index] = block.timestamp
+    # Every acceptance is a new landing, even of the same header at the same index in the same
+    # L1 block after a removal: the dispute game keys its games by this number, never by time.
+    landing: uint256 = self.landing_count + 1
+    self.landing_count = landing
     self.batch_records[index] = convert(header.last_block, uint256) | (
         convert(convert(header.forced_through, uint64), uint256) << 64) | (
-        convert(convert(header.epoch, uint64), uint256) << 128)
+        convert(convert(header.epoch, uint64), uint256) << 128) | (landing << 192)
     if not fallback:
         # Only signed batches show the sequencers alive: once they are silent, fallback
         # batches may follow each other until a signed batch lands again.
@@ -605,7 +612,7 @@ def remove_batches(index: uint256, header_hash: bytes32) -> uint256:
         record = self.batch_records[index - 1]
     self.last_block = convert(record & convert(max_value(uint64), uint256), uint64)
     self.forced_through = (record >> 64) & convert(max_value(uint64), uint256)
-    self.last_epoch = record >> 128
+    self.last_epoch = (record >> 128) & convert(max_value(uint64), uint256)
     # The portal sees the removal: a proof against this root no longer matches any batch.
     self.output_roots[index] = empty(bytes32)
     bond: FallbackBond = self.fallback_bonds[index]
@@ -614,6 +621,14 @@ def remove_batches(index: uint256, header_hash: bytes32) -> uint256:
     if bond.amount > 0:
         send(msg.sender, bond.amount)
     return bond.amount
+
+
+@external
+@view
+def landings(index: uint256) -> uint256:
+    """@notice The landing number of the batch now at `index` (1, 2, ... in acceptance order;
+    unique per acceptance, so a header landing again is a new landing); 0: never landed."""
+    return self.batch_records[index] >> 192
 
 
 @external

