@@ -32,6 +32,7 @@ from ordo.l1.rpc_errors import L1Error
 from ordo.l1.view_cache import L1ViewCache
 from ordo.node.batcher_service import BatcherService
 from ordo.node.config import ConfigError
+from ordo.node.evidence_book import MAX_EVIDENCE
 from ordo.node.l1_epoch_sets import L1EpochSets
 from ordo.node.l1_watch import L1Watch
 from ordo.settlement.settlement_view import (
@@ -61,7 +62,10 @@ class L1Services:
                                       load, save)
         self._load = load
         self._save = save
-        self._evidence: asyncio.Queue[Equivocation] = asyncio.Queue()
+        # Only new evidence the book verified (a validator's two signatures) is queued, and the
+        # book keeps at most MAX_EVIDENCE: the queue's bound states that, it never binds first.
+        self._evidence: asyncio.Queue[Equivocation] = asyncio.Queue(maxsize=MAX_EVIDENCE)
+        self.evidence_dropped = 0
         self.reporter: EvidenceReporter | None = None
         self.keeper: EpochKeeper | None = None
         self.staking: StakingViewCache | None = None
@@ -139,7 +143,7 @@ class L1Services:
             self.challenger.start()
         if self.reporter is not None:
             for evidence in stored_evidence:
-                self._evidence.put_nowait(evidence)
+                self.on_evidence(evidence)
             self._tasks.append(asyncio.create_task(self.reporter.run(self._evidence),
                                                    name="evidence-reporter"))
         if self.keeper is not None:
@@ -147,7 +151,13 @@ class L1Services:
                                                    name="epoch-keeper"))
 
     def on_evidence(self, evidence: Equivocation) -> None:
-        self._evidence.put_nowait(evidence)
+        try:
+            self._evidence.put_nowait(evidence)
+        except asyncio.QueueFull:
+            self.evidence_dropped += 1
+            log.error("evidence queue full (%d waiting for L1): evidence against 0x%s at height "
+                      "%d is kept in the book but not reported now", self._evidence.qsize(),
+                      evidence.validator.hex(), evidence.height)
 
     def status(self) -> dict[str, Any]:
         origin = self.watch.confirmed_origin()
