@@ -6,6 +6,7 @@ credit whose ETH cannot be sent still pays its tokens (8)."""
 
 from __future__ import annotations
 
+import pytest
 from eth_utils import keccak
 
 from tests.l1_contracts.anvil_chain import AnvilChain
@@ -65,3 +66,43 @@ def test_a_header_landing_again_in_the_same_block_gets_a_new_game(chain: AnvilCh
     send_one(chain, setup.open_call(1, header_hash, b"\x31" * 32), honest, setup.bond(1))
     assert game.game_of_batch(1).call() == 3
     assert inbox.dispute_status(1).call() == 1
+
+
+def test_a_sham_game_does_not_shorten_the_window(chain: AnvilChain,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signers open a game at landing and attack their own sybil: once its clocks ran out
+    the root may still be attacked until the window ends, and the root is not resolved before."""
+    import tests.l1_dispute.game_setup as game_setup
+
+    monkeypatch.setattr(game_setup, "CHALLENGE_WINDOW", 390)   # window > clock, as deployed
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    sybil, honest = chain.accounts[5], chain.accounts[4]
+    header = setup.land(0, 1, 3, keccak(b"wrong"))
+    header_hash = setup.rollup.digest(header)
+    landed = setup.inbox.functions.landed_at(0).call()
+    game = setup.game.functions
+    send_one(chain, setup.open_call(0, header_hash, b"\x11" * 32), sybil, setup.bond(1))
+    sham = setup.claims(1)[1]
+    send_one(chain, game.move(1, header_hash, 1, sham.claim, b"\x12" * 32, True), sybil,
+             setup.bond(2))
+    chain.increase_time(MAX_CLOCK + 1)
+    assert chain.timestamp() < landed + 390
+    for index in (2, 1):
+        send_one(chain, game.resolve_claim(1, index, 0), chain.accounts[6])
+    assert setup.reason(game.resolve_claim(1, 0, 0), honest) == \
+        "DisputeGame: the root may be attacked until the batch's challenge window is over"
+    root = setup.claims(1)[0]
+    send_one(chain, game.move(1, header_hash, 0, root.claim, b"\x21" * 32, True), honest,
+             setup.bond(1))
+    late = setup.claims(1)[3]
+    assert late.clock_duration == 0, "an attack on the root starts its side's clock afresh"
+    chain.increase_time(390)
+    assert setup.reason(game.move(1, header_hash, 0, root.claim, b"\x22" * 32, True), honest,
+                        setup.bond(1)) == "DisputeGame: the batch's challenge window is over"
+    chain.increase_time(MAX_CLOCK)
+    send_one(chain, game.resolve_claim(1, 3, 0), chain.accounts[6])
+    resolve_root = game.resolve_claim(1, 0, 0)
+    send_one(chain, resolve_root, chain.accounts[6])
+    send_one(chain, game.resolve(1, setup.signer_list()), chain.accounts[6])
+    assert setup.status(1) == LOST
+    assert setup.inbox.functions.is_output_final(0).call() is False

@@ -363,8 +363,10 @@ def required_bond(depth: uint256) -> uint256:
 @external
 @view
 def max_game_duration() -> uint256:
-    """@notice The longest a game can stay open from its opening until every claim can be
-    resolved: both clocks, plus one extension per level and two to spare."""
+    """@notice The longest a game can stay open after the last attack on its root (made before
+    the batch's challenge window ends) until every claim can be resolved: both clocks, plus one
+    extension per level and two to spare. Every game on a batch is decided by landed_at +
+    challenge_window + this; the inbox requires it to fit max_dispute_duration."""
     return 2 * self.max_clock_duration + (self.max_game_depth + 2) * self.clock_extension
 
 
@@ -472,10 +474,21 @@ def _move(game_id: uint256, game: Game, parent_index: uint256, disputed: bytes32
     required: uint256 = self._bond(depth)
     assert bond == required, concat("DisputeGame: the bond at this depth is ", uint2str(required),
                                     " wei")
-    duration: uint256 = self._challenger_duration(game_id, parent_index)
-    assert duration < self.max_clock_duration, "DisputeGame: the clock to counter that claim ran out"
-    if duration > self.max_clock_duration - self.clock_extension:
-        duration = self.max_clock_duration - self.clock_extension
+    duration: uint256 = 0
+    if parent_index == 0:
+        # The root's clock is the challenge window, whatever a game opened early has used: a
+        # game the signers open themselves at landing cannot shorten the time others have to
+        # attack. Each attack on the root starts its side's clock afresh.
+        assert block.timestamp < game.landed_at + staticcall self.inbox.challenge_window(), (
+            "DisputeGame: the batch's challenge window is over"
+        )
+    else:
+        duration = self._challenger_duration(game_id, parent_index)
+        assert duration < self.max_clock_duration, (
+            "DisputeGame: the clock to counter that claim ran out"
+        )
+        if duration > self.max_clock_duration - self.clock_extension:
+            duration = self.max_clock_duration - self.clock_extension
     key: bytes32 = keccak256(abi_encode(game_id, claim, position, parent_index))
     assert not self.claim_made[key], "DisputeGame: the same claim is already made there"
     self.claim_made[key] = True
@@ -674,6 +687,10 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
     assert self._challenger_duration(game_id, claim_index) >= self.max_clock_duration, (
         "DisputeGame: the clock to counter that claim has not run out"
     )
+    if claim_index == 0:
+        assert block.timestamp >= game.landed_at + staticcall self.inbox.challenge_window(), (
+            "DisputeGame: the root may be attacked until the batch's challenge window is over"
+        )
     subject: Claim = self._load(game_id, claim_index)
     count: uint256 = self.child_count[game_id][claim_index]
     if count == 0:
