@@ -12,9 +12,12 @@ from eth_utils import keccak
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .game_setup import (
+    CHALLENGE_WINDOW,
+    EXIT_DELAY,
     INPUTS_ROOT,
     LOST,
     MAX_CLOCK,
+    MAX_DISPUTE_DURATION,
     DisputeSetup,
     deploy_dispute_setup,
     send_many,
@@ -106,3 +109,28 @@ def test_a_sham_game_does_not_shorten_the_window(chain: AnvilChain,
     send_one(chain, game.resolve(1, setup.signer_list()), chain.accounts[6])
     assert setup.status(1) == LOST
     assert setup.inbox.functions.is_output_final(0).call() is False
+
+
+def test_a_signer_that_could_withdraw_before_the_dispute_ends_is_refused(
+        chain: AnvilChain) -> None:
+    """Signing right after an unlock is fine (the stake stays past window + longest dispute);
+    signing later in the exit, when the stake could leave before a dispute ends, is refused."""
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    pools = setup.rollup.pools
+    owners = [pools.account(i + 1) for i in range(3)]
+    pool = pools.pool.functions
+    assert pool.stake_locked_until(setup.signer_list()[0]).call() == 2**256 - 1, "active"
+    for owner in owners:
+        chain.send(pool.unlock(), owner)
+    unlocked = chain.timestamp()
+    assert pool.stake_locked_until(setup.rollup.keys[0].address).call() == \
+        pools.sequencer(owners[0].address)["withdrawable_at"]
+    assert pool.stake_locked_until(chain.accounts[8].address).call() == 0, "no stake behind it"
+    setup.land(0, 1, 3, keccak(b"signed early in the exit"))
+    margin = EXIT_DELAY - CHALLENGE_WINDOW - MAX_DISPUTE_DURATION
+    chain.increase_time(margin + 1 - (chain.timestamp() - unlocked))
+    late = setup.rollup.header(1, 4, 4, output_root=keccak(b"late"), inputs_root=INPUTS_ROOT)
+    assert setup.rollup.refusal(late) == (
+        "RollupInbox: a signer's stake could be withdrawn before this batch's window and "
+        "longest dispute are over (it unlocked too long ago)")
+    assert setup.inbox.functions.next_index().call() == 1

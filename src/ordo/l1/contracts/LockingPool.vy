@@ -473,6 +473,26 @@ def unlock():
 
 
 @external
+@view
+def stake_locked_until(signer: address) -> uint256:
+    """
+    @notice The earliest L1 time the stake behind `signer` could be withdrawn: max_value for an
+            active sequencer (an exit starts with the full exit delay), `withdrawable_at` for an
+            exiting one, 0 for a signer with no stake behind it (withdrawn or unknown). The inbox
+            refuses a signature whose stake could leave before the batch's disputes can end.
+    """
+    owner: address = self.signer_owner[signer]
+    if owner == empty(address):
+        return 0
+    status: uint8 = self.sequencers[owner].status
+    if status == STATUS_ACTIVE:
+        return max_value(uint256)
+    if status == STATUS_EXITING:
+        return self.sequencers[owner].withdrawable_at
+    return 0
+
+
+@external
 def withdraw():
     record: Sequencer = self.sequencers[msg.sender]
     assert record.status != STATUS_NONE, "LockingPool: not a sequencer"

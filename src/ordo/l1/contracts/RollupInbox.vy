@@ -96,6 +96,7 @@ interface LockingPool:
     def current_epoch() -> uint256: view
     def get_epoch_set(epoch: uint256) -> DynArray[Member, MAX_SEQUENCERS]: view
     def credit_reward(signer: address, blocks: uint256): nonpayable
+    def stake_locked_until(signer: address) -> uint256: view
 
 
 interface LockingPoolDelay:
@@ -313,6 +314,7 @@ def _check_quorum(digest: bytes32, epoch: uint256,
     signed: uint256 = 0
     previous: uint256 = 0
     signers: DynArray[address, MAX_SIGNATURES] = []
+    safe_until: uint256 = block.timestamp + self.challenge_window + self.max_dispute_duration
     for signature: Bytes[65] in signatures:
         signer: address = self._signer(digest, signature)
         signers.append(signer)
@@ -326,6 +328,12 @@ def _check_quorum(digest: bytes32, epoch: uint256,
                 stake = member.stake
                 break
         assert stake > 0, "RollupInbox: signer is not in the epoch's set"
+        # The stake must still be there to slash when a dispute on this batch ends: refuse a
+        # signer that unlocked long enough ago to withdraw before window + longest dispute.
+        assert staticcall self.pool.stake_locked_until(signer) > safe_until, (
+            "RollupInbox: a signer's stake could be withdrawn before this batch's window and "
+            "longest dispute are over (it unlocked too long ago)"
+        )
         signed += stake
     assert 3 * signed > 2 * total, "RollupInbox: signatures carry 2/3 of the stake or less"
     return keccak256(abi_encode(signers))
