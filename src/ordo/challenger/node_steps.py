@@ -5,24 +5,39 @@ A block's trace is computed once and kept (commitments and witnesses: what bisec
 and the final step need). Tracing is Python over every instruction of the block, so the service
 asks for the blocks a game needs first (``prepare``, in a worker thread) and the solver's
 synchronous reads then hit the cache; the node's event loop never runs a trace.
+
+On a network anchored to L1, block start reads the L1 forced-inclusion queue. The service
+first awaits ``load`` on the event loop, which reads the queue's items through the current L1
+head (the queue only appends, so any later read holds what the batch's blocks took); without
+it, an anchored block's trace refuses to start rather than read an empty queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 import rlp
 from eth.abc import BlockHeaderAPI
+from eth_hash.auto import keccak
 
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.challenger.honest_trace import StepTrace, StepTraceUnavailable
 from ordo.challenger.l1_game import LandedBatch
 from ordo.core.block import Block
+from ordo.core.forced_item import ForcedDeposit, ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis
 from ordo.execution.state_source import KeyValueReader, OverlayDatabase
 from ordo.faultproof.batch_inputs import inputs_root
-from ordo.faultproof.block_parts import ChainRules
+from ordo.faultproof.block_parts import (
+    KIND_DEPOSIT,
+    KIND_TRANSACTION,
+    NO_QUEUE,
+    ChainRules,
+    ForcedQueue,
+    ListQueue,
+    QueueItem,
+)
 from ordo.faultproof.block_steps import MAX_ANCESTORS
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 
@@ -35,6 +50,18 @@ class BlockStore(Protocol):
     def get_header_by_number(self, number: int) -> BlockHeaderAPI | None: ...
 
     def state_reader(self) -> KeyValueReader: ...
+
+
+QueueLoader = Callable[[], Awaitable[Sequence[ForcedItem]]]
+"""Every item of the L1 forced-inclusion queue so far, in queue order."""
+
+
+def queue_item(item: ForcedItem) -> QueueItem:
+    """An item as ``ForcedInclusionQueue.items(i)`` stores it (what a step reads)."""
+    if isinstance(item, ForcedDeposit):
+        return QueueItem(KIND_DEPOSIT, bytes(32), item.recipient, item.amount,
+                         item.enqueued_block)
+    return QueueItem(KIND_TRANSACTION, keccak(item.raw), bytes(20), 0, item.enqueued_block)
 
 
 class MissingBlock(StepTraceUnavailable):
@@ -60,13 +87,26 @@ def batch_block(block: Block) -> BatchBlock:
 class ChainSteps:
     """``StepTrace`` of one landed batch over the node's store."""
 
-    def __init__(self, store: BlockStore, genesis: Genesis, batch: LandedBatch) -> None:
+    def __init__(self, store: BlockStore, genesis: Genesis, batch: LandedBatch,
+                 queue_items: QueueLoader | None = None) -> None:
         self.store = store
         self.rules = chain_rules(genesis)
         self.batch = batch
+        self._load_queue = queue_items
+        self._queue: ForcedQueue = NO_QUEUE
+        self._forced_raw: dict[int, bytes] = {}
         self._blocks: list[BatchBlock] | None = None
         self._traces: dict[int, BlockTrace] = {}
         self._failed: dict[int, StepTraceUnavailable] = {}
+
+    async def load(self) -> None:
+        """Read the L1 queue (on the event loop, before ``prepare`` traces in a thread)."""
+        if self._load_queue is None:
+            return
+        items = await self._load_queue()
+        self._queue = ListQueue(tuple(queue_item(item) for item in items))
+        self._forced_raw = {item.index: item.raw for item in items
+                            if isinstance(item, ForcedTransaction)}
 
     def _batch_blocks(self) -> list[BatchBlock]:
         if self._blocks is None:
@@ -107,7 +147,7 @@ class ChainSteps:
                          for n in range(number - 2, max(number - MAX_ANCESTORS, 0) - 1, -1)]
             found = trace_block(OverlayDatabase(self.store.state_reader()), self.rules,
                                 self._header_rlp(number - 1), ancestors, self._batch_blocks(),
-                                block)
+                                block, self._queue, self._forced_raw)
         except StepTraceUnavailable as error:
             self._failed[block] = error
             raise
@@ -132,6 +172,7 @@ class ChainSteps:
         return self.trace(block).witness(step)
 
 
-def chain_steps(store: BlockStore, genesis: Genesis) -> Callable[[LandedBatch], StepTrace]:
-    """The factory ``L2TraceSource`` takes."""
-    return lambda batch: ChainSteps(store, genesis, batch)
+def chain_steps(store: BlockStore, genesis: Genesis, queue_items: QueueLoader | None = None
+                ) -> Callable[[LandedBatch], StepTrace]:
+    """The factory ``L2TraceSource`` takes; ``queue_items`` on a network anchored to L1."""
+    return lambda batch: ChainSteps(store, genesis, batch, queue_items)

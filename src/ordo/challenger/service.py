@@ -316,6 +316,9 @@ async def prepare_steps(game: Game, trace: BatchTrace) -> None:
               if claim.depth > SPLIT_DEPTH}
     if prepare is None or not blocks:
         return
+    load = getattr(trace.steps, "load", None)
+    if load is not None:
+        await load()  # L1 reads (the forced queue) stay on the event loop
     with contextlib.suppress(StepTraceUnavailable):
         await asyncio.to_thread(prepare, blocks)
 

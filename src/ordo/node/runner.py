@@ -9,12 +9,14 @@ import logging
 from collections.abc import Callable
 
 from ordo.challenger.node_outputs import ChainOutputs
-from ordo.challenger.node_steps import chain_steps
+from ordo.challenger.node_steps import QueueLoader, chain_steps
+from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
+from ordo.l1.client import L1Client
 from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
@@ -39,6 +41,13 @@ from ordo.rpc.server import start_rpc_server
 from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
+
+
+def _queue_through_head(reader: ForcedQueueReader, client: L1Client) -> QueueLoader:
+    """The challenger's read of the forced queue: every item through the current L1 head."""
+    async def items() -> tuple[ForcedItem, ...]:
+        return await reader.items_through(await client.block_number())
+    return items
 
 
 def load_genesis(config: NodeConfig) -> Genesis:
@@ -136,8 +145,10 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
                 batcher.on_chain_replaced = replaced.replace
+            queue_items = None if driver.forced_queue is None else \
+                _queue_through_head(driver.forced_queue, l1.client)
             l1.attach_challenger(ChainOutputs(chain), config.challenger,
-                                 chain_steps(store, genesis))
+                                 chain_steps(store, genesis, queue_items))
             l1.start(driver.evidence.items())
         metrics = None
         on_message: PeerMessageHandler = driver.on_peer_message
