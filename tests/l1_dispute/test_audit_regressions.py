@@ -10,6 +10,7 @@ import pytest
 from eth_utils import keccak
 
 from tests.l1_contracts.anvil_chain import AnvilChain
+from tests.l1_inbox.rollup_setup import FALLBACK_BOND, PAYLOAD, SEQUENCER_TIMEOUT
 
 from .game_setup import (
     CHALLENGE_WINDOW,
@@ -134,3 +135,36 @@ def test_a_signer_that_could_withdraw_before_the_dispute_ends_is_refused(
         "RollupInbox: a signer's stake could be withdrawn before this batch's window and "
         "longest dispute are over (it unlocked too long ago)")
     assert setup.inbox.functions.next_index().call() == 1
+
+
+def test_a_signed_batch_clears_a_stale_fallback_bond_and_flag(chain: AnvilChain) -> None:
+    """A fallback batch removed with a disproved earlier one leaves its bond and flag at its
+    index: the signed batch landing there returns the bond to its poster and clears the flag,
+    so a later game on the signed batch pays its winner only the bonds of that game."""
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    honest, poster = chain.accounts[4], chain.accounts[8]
+    inbox = setup.inbox.functions
+    wrong0 = setup.land(0, 1, 3, keccak(b"wrong 0"))
+    send_one(chain, setup.open_call(0, setup.rollup.digest(wrong0), b"\x11" * 32), honest,
+             setup.bond(1))
+    chain.increase_time(SEQUENCER_TIMEOUT)
+    fallback = setup.rollup.header(1, 4, 4, output_root=keccak(b"fallback"),
+                                   inputs_root=INPUTS_ROOT, producers=(), epoch=setup.rollup.epoch)
+    send_one(chain, inbox.submit_fallback_batch(fallback.as_abi_tuple(), PAYLOAD), poster,
+             FALLBACK_BOND)
+    resolve_unanswered(setup, 1, setup.signer_list())      # removes 0 and the fallback batch 1
+    assert inbox.fallback_bonds(1).call()[1] == FALLBACK_BOND
+    setup.land(0, 1, 3, setup.toy(0, 3).root())
+    before = chain.w3.eth.get_balance(poster.address)
+    wrong1 = setup.land(1, 4, 1, keccak(b"wrong 1"))
+    assert chain.w3.eth.get_balance(poster.address) == before + FALLBACK_BOND, "bond returned"
+    assert inbox.fallback_batches(1).call() is False
+    assert inbox.fallback_bonds(1).call()[1] == 0
+    send_one(chain, setup.open_call(1, setup.rollup.digest(wrong1), b"\x12" * 32), honest,
+             setup.bond(1))
+    chain.increase_time(MAX_CLOCK + 1)
+    credit_before = setup.game.functions.credit(honest.address).call()
+    resolve_unanswered(setup, 2, setup.signer_list())
+    assert setup.game.functions.credit(honest.address).call() - credit_before == setup.bond(1)
+    assert setup.reason(inbox.reclaim_fallback_bond(1), poster) == \
+        "RollupInbox: no bond to reclaim for that batch"

@@ -500,10 +500,16 @@ def submit_batch(
         header, len(payload), keccak256(payload)
     )
     signers_hash: bytes32 = self._check_quorum(digest, header.epoch, signatures)
+    # A fallback batch removed from this index left its flag and maybe its bond: neither
+    # belongs to this signed batch (a later loss would pay that bond to its game's winner).
+    self.fallback_batches[header.index] = False
+    stale: FallbackBond = self.fallback_bonds[header.index]
+    self.fallback_bonds[header.index] = empty(FallbackBond)
     self._accept(header, digest, blob_hashes, False)
     self.signers_hashes[header.index] = signers_hash
     for producer: Producer in header.producers:
         extcall self.pool.credit_reward(producer.signer, producer.blocks)
+    self._return_stale_bond(stale)
 
 
 # ---------------------------------------------------------------- when the sequencers stop
@@ -569,6 +575,14 @@ def submit_fallback_batch(header: BatchHeader, payload: Bytes[MAX_PAYLOAD]):
     self.signers_hashes[header.index] = keccak256(
         abi_encode(empty(DynArray[address, MAX_SIGNATURES]))
     )
+    self._return_stale_bond(stale)
+
+
+@internal
+def _return_stale_bond(stale: FallbackBond):
+    """The bond of a fallback batch removed with a disproved earlier one, not reclaimed, goes
+    back to its poster when another batch takes its index (STALE_BOND_GAS: a poster that
+    cannot take it with that much gas loses it to the inbox)."""
     if stale.amount > 0:
         returned: bool = raw_call(stale.poster, b"", value=stale.amount, gas=STALE_BOND_GAS,
                                   revert_on_failure=False)
