@@ -435,10 +435,16 @@ def test_a_credit_that_cannot_be_paid_stays_owed(setup: DisputeSetup) -> None:
         send_one(chain, game.resolve_claim(1, index, 0), chain.accounts[6])
     send_one(chain, game.resolve(1, setup.signer_list()), chain.accounts[6])
     assert game.credit(player.address).call() == setup.bond(1)
+    tokens = game.token_credit(player.address).call()
+    assert tokens > 0
+    # what can be paid is paid (the tokens); the ETH the player refuses stays owed (audit 8)
+    send_one(chain, game.claim_credit(player.address), chain.accounts[6])
+    assert setup.rollup.pools.token.functions.balanceOf(player.address).call() == tokens
+    assert game.token_credit(player.address).call() == 0
+    assert game.credit(player.address).call() == setup.bond(1)
     assert setup.reason(game.claim_credit(player.address), chain.accounts[6]) == \
         "DisputeGame: ETH transfer failed"
     assert game.credit(player.address).call() == setup.bond(1)
-    assert game.token_credit(player.address).call() > 0
 
 
 def test_a_game_whose_batch_left_the_inbox_is_void(setup: DisputeSetup) -> None:

@@ -796,21 +796,37 @@ def dispute_status(index: uint256, output_root: bytes32) -> uint8:
 @nonreentrant
 def claim_credit(recipient: address):
     """@notice Pay `recipient` its credit (ETH bonds, and slashed stake in the pool's token).
-    Anyone may call it; it pays only the recipient."""
+    Anyone may call it; it pays only the recipient. Each part is paid on its own: a part whose
+    transfer fails stays owed and does not hold back the other; it reverts only when nothing
+    could be paid."""
     eth: uint256 = self.credit[recipient]
     tokens: uint256 = self.token_credit[recipient]
     assert eth > 0 or tokens > 0, "DisputeGame: no credit for that recipient"
     self.credit[recipient] = 0
     self.token_credit[recipient] = 0
+    paid_tokens: uint256 = 0
     if tokens > 0:
-        assert extcall self.token.transfer(recipient, tokens), (
-            "DisputeGame: token transfer failed"
-        )
+        sent: bool = False
+        answer: Bytes[32] = b""
+        sent, answer = raw_call(self.token.address,
+                                abi_encode(recipient, tokens,
+                                           method_id=method_id("transfer(address,uint256)")),
+                                max_outsize=32, revert_on_failure=False)
+        if sent and (len(answer) == 0 or convert(answer, bool)):
+            paid_tokens = tokens
+        else:
+            self.token_credit[recipient] = tokens
+    paid_eth: uint256 = 0
     if eth > 0:
-        assert raw_call(recipient, b"", value=eth, revert_on_failure=False), (
-            "DisputeGame: ETH transfer failed"
-        )
-    log CreditClaimed(recipient=recipient, eth=eth, tokens=tokens)
+        if raw_call(recipient, b"", value=eth, revert_on_failure=False):
+            paid_eth = eth
+        else:
+            self.credit[recipient] = eth
+    if paid_eth == 0 and paid_tokens == 0:
+        if eth > 0:
+            raise "DisputeGame: ETH transfer failed"
+        raise "DisputeGame: token transfer failed"
+    log CreditClaimed(recipient=recipient, eth=paid_eth, tokens=paid_tokens)
 
 
 @external
