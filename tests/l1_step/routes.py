@@ -9,9 +9,13 @@ MEMORY = 3
 COPY = 4
 STORAGE = 5
 ACCOUNT = 6
+BLOCK_END = 7
+"""Not an opcode's part: the router sends phase-5 and phase-6 witnesses there by their first
+word (docs/fault_proofs.md 3.7)."""
 
 PART_NAMES = {FLOW: "step/StepFlow", ARITH: "step/StepArith", MEMORY: "step/StepMemory",
-              COPY: "step/StepCopy", STORAGE: "step/StepStorage", ACCOUNT: "step/StepAccount"}
+              COPY: "step/StepCopy", STORAGE: "step/StepStorage", ACCOUNT: "step/StepAccount",
+              BLOCK_END: "step/StepBlockEnd"}
 MPT_SERVICE = "step/StepMpt"
 """Mpt.vy in a contract of its own, which the storage and account parts call."""
 

@@ -64,8 +64,12 @@ def _call(verifier: Verifier, step: Step, pre: object, proofs: object | None = N
 
 def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
     add = first_step(0x01)
-    assert _call(verifier, add, replace(add.pre, phase=4)) == \
-        "StepVerifier: not a phase-3 (EVM) state"
+    # the router sends a witness by its phase word; a part given another phase refuses it
+    phase4 = replace(add.pre, phase=4)
+    assert _call(verifier, add, phase4) == "StepVerifier: a phase-4 step: not verifiable yet"
+    direct = verifier.parts[ARITH].functions.step(phase4.commitment(),
+                                                   encode_witness(phase4, add.proofs))
+    assert _reason(direct) == "StepVerifier: not a phase-3 (EVM) state"
     short = add.step.witness[:32 * 60]
     assert on_chain(verifier, add.step.pre, short) == "StepVerifier: witness too short"
     stop = first_step(0x00)
@@ -128,11 +132,12 @@ def test_the_router_says_it_does_not_decide_every_step(verifier: Verifier) -> No
 def test_a_router_whose_part_returns_nothing_refuses(chain: AnvilChain) -> None:
     """A router deployed with an account without code as a part (a broken deployment) reverts
     instead of reading a commitment that is not there."""
-    from .verifier import STEP_ABI, deploy_contract
+    from .verifier import STEP_ABI
 
     compiled = compile_contract(ROUTER)
     nobody = chain.accounts[5].address
-    router = deploy_contract(chain, compiled.abi + STEP_ABI, compiled.bytecode, *([nobody] * 6))
+    router = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode,
+                               *([nobody] * len(PART_NAMES)))
     add = first_step(0x01)
     assert _reason(router.functions.step(add.step.pre, add.step.witness)) == \
         "StepVerifier: a part returned no commitment"

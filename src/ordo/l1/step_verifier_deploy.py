@@ -1,4 +1,4 @@
-"""Deploy the on-chain one-step verifier: StepMpt, the six parts, and the StepRouter.
+"""Deploy the on-chain one-step verifier: StepMpt, the seven parts, and the StepRouter.
 
 The router is what the DisputeGame calls (``IStepVerifier.step``); it sends each opcode to the
 part that checks it (docs/fault_proofs.md 3.7). The parts are near the 24,576-byte code limit, so
@@ -22,9 +22,10 @@ MPT_SERVICE = "step/StepMpt"
 """Mpt.vy in a contract of its own, which the storage and account parts call."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
-              "step/StepStorage", "step/StepAccount")
-"""In the order of the router's constructor (and of its part numbers, 1..6)."""
-PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount"})
+              "step/StepStorage", "step/StepAccount", "step/StepBlockEnd")
+"""In the order of the router's constructor (the opcodes' parts 1..6, then the block-end part
+that the router picks by the witness's phase word)."""
+PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 
 
@@ -39,7 +40,7 @@ class StepVerifierDeployment:
 
 async def deploy_step_verifier(client: L1Client,
                                deployer: LocalAccount) -> StepVerifierDeployment:
-    """StepMpt, then the six parts at once, then the router naming them."""
+    """StepMpt, then the parts at once, then the router naming them."""
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     parts = await asyncio.gather(*(
         _deploy(client, deployer, name, *((mpt,) if name in PARTS_THAT_READ_STATE else ()))

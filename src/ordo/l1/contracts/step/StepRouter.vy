@@ -23,26 +23,33 @@ memory: public(immutable(address))
 copy: public(immutable(address))
 storage: public(immutable(address))
 account: public(immutable(address))
+block_end: public(immutable(address))
+
+PHASE_EVM: constant(uint256) = 3
+PHASE_BLOCK_END: constant(uint256) = 5
+PHASE_DONE: constant(uint256) = 6
 
 
 @deploy
 def __init__(flow_part: address, arith_part: address, memory_part: address,
-             copy_part: address, storage_part: address, account_part: address):
+             copy_part: address, storage_part: address, account_part: address,
+             block_end_part: address):
     flow = flow_part
     arith = arith_part
     memory = memory_part
     copy = copy_part
     storage = storage_part
     account = account_part
+    block_end = block_end_part
 
 
 @external
 @view
 def decides_every_step() -> bool:
     """
-    @notice False: the parts decide phase 3 (instructions at depth 0) only; block-start,
-            transaction-start and -end, block-end steps and the frame family revert as not
-            verifiable yet, and a leaf whose step reverts stands by default (IStepVerifier.vyi).
+    @notice False: the parts decide phase 3 (instructions at depth 0), block end (phase 5)
+            and the final state's padding (phase 6) only; block-start, transaction-start and
+            -end steps and the frame family revert as not verifiable yet, and a leaf whose step reverts stands by default (IStepVerifier.vyi).
             rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
     """
     return False
@@ -59,6 +66,14 @@ def __default__() -> bytes32:
     assert slice(msg.data, 0, 4) == method_id("step(bytes32,bytes)"), \
         "StepVerifier: the one function is step(bytes32,bytes)"
     w.check_calldata()
+    # the pre-state's phase as the witness claims it (its first word; the part checks it
+    # against the pre-state): docs/fault_proofs.md 4
+    phase: uint256 = w.uint(0)
+    if phase == PHASE_BLOCK_END or phase == PHASE_DONE:
+        return self._forward(block_end)
+    if phase != PHASE_EVM:
+        raise concat("StepVerifier: a phase-", uint2str(phase),
+                     " step: not verifiable yet")
     # the opcode as the witness claims it: frame.pc and the code cell (checked by the part)
     pc: uint256 = w.uint(core.FRAME_AT + 11 * 32)
     cell: bytes32 = w.word(w.uint(core.STATE_WORDS * 32) + core.CODE_AT + 32)
@@ -79,6 +94,13 @@ def __default__() -> bytes32:
         target = account
     else:
         core.not_yet(op)
+    return self._forward(target)
+
+
+@internal
+@view
+def _forward(target: address) -> bytes32:
+    """@notice The part's answer to the unchanged calldata (its revert bubbles up)."""
     result: Bytes[32] = raw_call(target, msg.data, max_outsize=32, is_static_call=True)
     assert len(result) == 32, "StepVerifier: a part returned no commitment"
     return convert(result, bytes32)
