@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import pytest
 from eth_utils import keccak
+from web3.exceptions import ContractLogicError
 
 from tests.l1_contracts.anvil_chain import AnvilChain
 from tests.l1_inbox.rollup_setup import FALLBACK_BOND, PAYLOAD, SEQUENCER_TIMEOUT
 
 from .game_setup import (
+    BASE_BOND,
+    BOND_GROWTH_BPS,
     CHALLENGE_WINDOW,
+    CLOCK_EXTENSION,
     EXIT_DELAY,
+    GENESIS_OUTPUT,
     INPUTS_ROOT,
     LOST,
     MAX_CLOCK,
@@ -168,3 +173,40 @@ def test_a_signed_batch_clears_a_stale_fallback_bond_and_flag(chain: AnvilChain)
     assert setup.game.functions.credit(honest.address).call() - credit_before == setup.bond(1)
     assert setup.reason(inbox.reclaim_fallback_bond(1), poster) == \
         "RollupInbox: no bond to reclaim for that batch"
+
+
+def test_the_inbox_constructor_checks_the_games_duration(chain: AnvilChain) -> None:
+    """A game given to the constructor meets the same bound as one named by set_disputes."""
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    pool, queue = setup.pool.address, setup.rollup.queue.address
+    long_game = chain.deploy("DisputeGame", chain.accounts[8].address, pool,
+                             setup.verifier.address, GENESIS_OUTPUT, 2, 600, CLOCK_EXTENSION,
+                             BASE_BOND, BOND_GROWTH_BPS)
+    longest = long_game.functions.max_game_duration().call()
+    assert longest > MAX_DISPUTE_DURATION
+    assert chain.deploy_revert_reason(
+        "RollupInbox", pool, queue, CHALLENGE_WINDOW, MAX_DISPUTE_DURATION, long_game.address,
+        SEQUENCER_TIMEOUT, FALLBACK_BOND) == \
+        f"RollupInbox: the game can last {longest} s, more than max_dispute_duration"
+    inbox = chain.deploy("RollupInbox", pool, queue, CHALLENGE_WINDOW, MAX_DISPUTE_DURATION,
+                         setup.game.address, SEQUENCER_TIMEOUT, FALLBACK_BOND)
+    assert inbox.functions.disputes().call() == setup.game.address
+
+
+def test_the_largest_step_fits_a_geth_pool_transaction(chain: AnvilChain) -> None:
+    """MAX_WITNESS is 127 KiB: a step transaction carrying it stays under geth's 128 KiB
+    transaction limit; one byte more is refused by the game's ABI decoder."""
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    game, sender = setup.game.functions, chain.accounts[4]
+    largest = setup.game.functions.MAX_WITNESS().call()
+    assert largest == 130_048
+    call = game.step(1, b"\x00" * 32, 0, True, b"\x01" * largest)
+    transaction = call.build_transaction({"from": sender.address, "nonce": 0, "gas": 30_000_000,
+                                          "chainId": chain.w3.eth.chain_id,
+                                          "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9})
+    raw = sender.sign_transaction(transaction).raw_transaction
+    assert len(raw) < 128 * 1024, f"{len(raw)} bytes"
+    assert setup.reason(call, sender) == "DisputeGame: no such game"
+    with pytest.raises(ContractLogicError):
+        game.step(1, b"\x00" * 32, 0, True, b"\x01" * (largest + 1)).call(
+            {"from": sender.address})

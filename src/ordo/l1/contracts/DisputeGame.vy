@@ -26,7 +26,10 @@
      a claim at depth max_game_depth being countered only by `step`.
 """
 
-MAX_WITNESS: public(constant(uint256)) = 262144
+# 127 KiB: a step transaction (4 + 6 * 32 bytes of head, the witness, about 120 bytes of
+# envelope) stays under the 128 KiB a geth pool accepts; the largest witness of a real step is
+# about 77 KB. The verifier itself accepts up to 256 KiB (step/witness.vy), a superset.
+MAX_WITNESS: public(constant(uint256)) = 130048
 SPLIT_DEPTH: public(constant(uint256)) = 10
 # Bounds the depth loops; max_game_depth = SPLIT_DEPTH + 1 + max_step_depth <= 62.
 MAX_DEPTH_BOUND: constant(uint256) = 64

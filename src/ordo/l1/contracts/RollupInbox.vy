@@ -217,6 +217,13 @@ def __init__(
         " s does not exceed challenge window + longest dispute (",
         uint2str(challenge_window + max_dispute_duration), " s)"
     )
+    if disputes.address != empty(address):
+        # The same bound as set_disputes: the exit delay must outlast every game's end.
+        longest: uint256 = staticcall DisputeGameBound(disputes.address).max_game_duration()
+        assert longest <= max_dispute_duration, concat(
+            "RollupInbox: the game can last ", uint2str(longest),
+            " s, more than max_dispute_duration"
+        )
     self.pool = pool
     self.queue = queue
     self.l2_chain_id = staticcall pool.l2_chain_id()
