@@ -217,8 +217,9 @@ def __init__(
         " s does not exceed challenge window + longest dispute (",
         uint2str(challenge_window + max_dispute_duration), " s)"
     )
-    if disputes.address != empty(address):
-        # The same bound as set_disputes: the exit delay must outlast every game's end.
+    if disputes.address.is_contract:
+        # The same bound as set_disputes: the exit delay must outlast every game's end. (An
+        # address without code answers no dispute_status, so no output could ever be final.)
         longest: uint256 = staticcall DisputeGameBound(disputes.address).max_game_duration()
         assert longest <= max_dispute_duration, concat(
             "RollupInbox: the game can last ", uint2str(longest),
