@@ -55,7 +55,7 @@ def test_every_insertion_gives_the_references_root(chain: AnvilChain,
     rng = random.Random(4)
     db: dict[bytes, bytes] = {}
     root = BLANK_ROOT
-    order = list(range(0, 140)) + [255, 256, 300, 1_000]
+    order = [*range(140), 255, 256, 300, 1_000]
     for index in order:
         value = _value(rng, index)
         proof = index_trie.build_proof(db, root, index)
