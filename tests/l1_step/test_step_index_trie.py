@@ -91,3 +91,21 @@ def test_refusals(chain: AnvilChain, trie_service: Contract) -> None:
     assert answer(root, 20, []) == "StepVerifier: the proof lacks a node on the key's path"
     with pytest.raises(index_trie.IndexTrieError):
         index_trie.insert(root, 3, value, present)
+
+
+def test_insertion_gas(chain: AnvilChain, trie_service: Contract) -> None:
+    """The L1 gas of an insertion (calldata included) into a trie of 130 keys, for a receipt
+    of a few hundred bytes and one of 58 KB (the largest under the proposed 48-log rule)."""
+    rng = random.Random(6)
+    db: dict[bytes, bytes] = {}
+    root = BLANK_ROOT
+    for index in range(130):
+        root = index_trie.insert_into(db, root, index, _value(rng, 1))
+    proof = index_trie.build_proof(db, root, 130)
+    gas = {}
+    for size in (600, 58_000):
+        value = bytes(rng.getrandbits(8) for _ in range(size))
+        gas[size] = chain.w3.eth.estimate_gas({"to": trie_service.address,
+                                               "data": calldata(root, 130, value, proof)})
+    print(f"index-trie insertion gas: {gas}")
+    assert gas[600] < 500_000 and gas[58_000] < 3_000_000
