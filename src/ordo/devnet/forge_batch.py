@@ -8,7 +8,10 @@ on disk anyway.
 It takes the next batch's blocks from a node (the final blocks after the inbox's last batch, read
 over JSON-RPC), signs a header over them whose output root is wrong with the smallest set of
 devnet keys holding more than 2/3 of the stake (a colluding majority: those are the signers the
-game slashes), and submits it from the first signer's L1 account.
+game slashes), and submits it from dev account 0 (the devnet's deployer on the dev L1; anvil
+funds it too), or from the first signer's account where that has no ETH. Not from a signer when
+avoidable: the node of that signer sends from the same account, and two senders of one account
+only slow each other's nonces.
 
 How it wins the race with the nodes' batchers: the nodes post a batch only once its L2 epoch is
 complete (``batch_plan``: a batch never spans two epochs and closes at the epoch's end), so the
@@ -35,6 +38,7 @@ from ordo.batcher.batch_plan import BatchRange, FinalBlock, PlanRules, plan_head
 from ordo.batcher.block_encoding import BatchBlock
 from ordo.consensus import LocalSigner
 from ordo.core.block_extra import decode_anchored_extra
+from ordo.core.genesis import dev_private_keys
 from ordo.devnet.key_file import key_address
 from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
@@ -46,6 +50,8 @@ from ordo.l1.rpc_errors import L1Error, L1RpcError
 from ordo.l1.wire_values import data, object_of, quantity
 
 FORGE_ATTEMPTS = 5
+POSTER_MIN_BALANCE = 10**16
+"""Dev account 0 posts when it holds this much (0.01 ETH covers a batch on a devnet)."""
 RETRY_S = 1.0
 RECEIPT_TIMEOUT_S = 60.0
 
@@ -188,7 +194,7 @@ async def _forge_once(files: DevnetFiles, l1: L1Client, node: L1Client,
     signers = sorted((LocalSigner(key) for key in keys), key=lambda signer: signer.address)
     signatures = [attest(signer, header, files.l2_chain_id, files.inbox).signature
                   for signer in signers]
-    poster = LocalAccount(l1, keys[0])
+    poster = await _poster(l1, keys[0])
     call = inbox.encode_call("submit_batch", header.as_abi_tuple(), signatures, planned.payload)
     try:
         sent = await poster.send_transaction(files.inbox, call)
@@ -204,6 +210,13 @@ async def _forge_once(files: DevnetFiles, l1: L1Client, node: L1Client,
     return ForgedBatch(next_index, first, last, header.output_root, right, digest,
                        tuple(signer.address for signer in signers), sent.tx_hash,
                        receipt.block_number)
+
+
+async def _poster(l1: L1Client, signer_key: bytes) -> LocalAccount:
+    dev = LocalAccount(l1, dev_private_keys(1)[0])
+    if await l1.get_balance(dev.address) >= POSTER_MIN_BALANCE:
+        return dev
+    return LocalAccount(l1, signer_key)
 
 
 async def _final_block(node: L1Client, number: int) -> FinalBlock:
