@@ -184,6 +184,12 @@ def test_a_forged_root_is_disputed_won_slashed_and_replaced_by_the_nodes(
                    if entry.index == index)
     assert removal.header_hash.hex() == forged["headerHash"][2:]
 
+    listed = subprocess.run(
+        [sys.executable, "-m", "ordo", "dispute", "list", "--devnet", str(data_dir), "--all",
+         "--json"], capture_output=True, text=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert [game["batchIndex"] for game in json.loads(listed.stdout)["games"]] == [index]
+
     signers = {bytes.fromhex(signer[2:]) for signer in forged["signers"]}
     after = stakes(ticking_anvil, record)
     for entry, held, now in zip(record.sequencers, before, after, strict=True):
