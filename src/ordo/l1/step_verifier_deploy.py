@@ -1,4 +1,5 @@
-"""Deploy the on-chain one-step verifier: StepMpt, the seven parts, and the StepRouter.
+"""Deploy the on-chain one-step verifier: its services (StepMpt, StepIndexTrie, StepTxEndState),
+the eight parts, and the StepRouter.
 
 The router is what the DisputeGame calls (``IStepVerifier.step``); it sends each opcode to the
 part that checks it (docs/fault_proofs.md 3.7). The parts are near the 24,576-byte code limit, so
@@ -20,11 +21,15 @@ from ordo.l1.local_account import LocalAccount
 
 MPT_SERVICE = "step/StepMpt"
 """Mpt.vy in a contract of its own, which the storage and account parts call."""
+INDEX_TRIE_SERVICE = "step/StepIndexTrie"
+"""Insertions into the block's receipts and transactions tries (transaction end)."""
+TX_END_STATE = "step/StepTxEndState"
+"""The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
-              "step/StepStorage", "step/StepAccount", "step/StepBlockEnd")
-"""In the order of the router's constructor (the opcodes' parts 1..6, then the block-end part
-that the router picks by the witness's phase word)."""
+              "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd")
+"""In the order of the router's constructor (the opcodes' parts 1..6, then the block-end and
+transaction-end parts that the router picks by the witness's phase word)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 
@@ -41,10 +46,13 @@ class StepVerifierDeployment:
 async def deploy_step_verifier(client: L1Client,
                                deployer: LocalAccount) -> StepVerifierDeployment:
     """StepMpt, then the parts at once, then the router naming them."""
-    mpt = await _deploy(client, deployer, MPT_SERVICE)
+    mpt, index_trie = await asyncio.gather(_deploy(client, deployer, MPT_SERVICE),
+                                           _deploy(client, deployer, INDEX_TRIE_SERVICE))
+    tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
+    arguments: dict[str, tuple[bytes, ...]] = {name: (mpt,) for name in PARTS_THAT_READ_STATE}
+    arguments["step/StepTxEnd"] = (index_trie, tx_end_state)
     parts = await asyncio.gather(*(
-        _deploy(client, deployer, name, *((mpt,) if name in PARTS_THAT_READ_STATE else ()))
-        for name in STEP_PARTS))
+        _deploy(client, deployer, name, *arguments.get(name, ())) for name in STEP_PARTS))
     router = await _deploy(client, deployer, ROUTER, *parts)
     return StepVerifierDeployment(router, tuple(parts), mpt)
 
