@@ -4,13 +4,13 @@ the eight parts, and the StepRouter.
 The router is what the DisputeGame calls (``IStepVerifier.step``); it sends each opcode to the
 part that checks it (docs/fault_proofs.md 3.7). The parts are near the 24,576-byte code limit, so
 each costs about 5.4 M gas to deploy: one per transaction, each well under the 30 M block gas of
-anvil and the dev L1. The parts do not depend on one another, so they are sent together (the
-account keeps their nonces in order) and land in as few blocks as the gas allows.
+anvil and the dev L1. They are sent one after another, each once the previous one landed: the
+dev L1 drops a pending transaction that did not fit the block it was tried in (as a node's
+mempool drops what a block skipped), so several sent at once (6.75 M gas limit each) lose some.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from ordo.l1.client import L1Client
@@ -45,14 +45,14 @@ class StepVerifierDeployment:
 
 async def deploy_step_verifier(client: L1Client,
                                deployer: LocalAccount) -> StepVerifierDeployment:
-    """StepMpt, then the parts at once, then the router naming them."""
-    mpt, index_trie = await asyncio.gather(_deploy(client, deployer, MPT_SERVICE),
-                                           _deploy(client, deployer, INDEX_TRIE_SERVICE))
+    """The services, then the parts, then the router naming them: one at a time."""
+    mpt = await _deploy(client, deployer, MPT_SERVICE)
+    index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
     arguments: dict[str, tuple[bytes, ...]] = {name: (mpt,) for name in PARTS_THAT_READ_STATE}
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)
-    parts = await asyncio.gather(*(
-        _deploy(client, deployer, name, *arguments.get(name, ())) for name in STEP_PARTS))
+    parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
+             for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)
     return StepVerifierDeployment(router, tuple(parts), mpt)
 
