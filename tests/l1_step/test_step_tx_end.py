@@ -4,17 +4,18 @@ with an event, a revert with a reason, an out-of-gas call, a legacy transaction'
 arithmetic revert, a type-1 transfer with an access list, a calldata-heavy transfer charged the
 EIP-7623 floor, a zero-tip coinbase cleared by EIP-161, a zero-value call to an empty account
 that is deleted) gives on chain exactly the tracer's post-state; tampered witnesses are refused
-with reasons; a creation's code deposit reverts as not verifiable yet."""
+with reasons; creations' code deposits and their failures as the tracer has them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from eth_abi import decode, encode
 from eth_hash.auto import keccak
 
+from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep
 from ordo.faultproof.machine_state import PHASE_TX_END
 from ordo.faultproof.verify import verify_step
@@ -77,10 +78,53 @@ def test_every_transaction_end_gives_the_tracers_post(ends: Ends, verifier: Veri
         assert on_chain(verifier, step.pre, step.witness) == step.post
 
 
-def test_a_creations_code_deposit_is_not_verifiable_yet(ends: Ends, verifier: Verifier) -> None:
-    step = ends.creation
-    assert on_chain(verifier, step.pre, step.witness) == \
-        "StepVerifier: the code deposit of a creation: not verifiable yet"
+RETURNS_STOP = bytes.fromhex("60016000f3")
+"""return(0, 1): the code is one zero byte (STOP)."""
+REVERTS = bytes.fromhex("60006000fd")
+RETURNS_EF = bytes.fromhex("60ef60005360016000f3")
+"""mstore8(0, 0xef); return(0, 1): refused by EIP-3541."""
+RETURNS_1000 = bytes.fromhex("6103e86000f3")
+"""return(0, 1000): 200,000 gas of deposit."""
+
+
+@pytest.fixture(scope="module")
+def creation_ends() -> tuple[BlockStep, ...]:
+    """The creations of tests/faultproof/test_block_create.py: a one-byte code with value, a
+    reverting init code, 0xef code, a deposit out of gas, a 1,000-byte deposit, a collision."""
+    genesis = devnet_genesis()
+    taken = DevChain().contract_address(5, 0)
+    c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
+                                                 taken: GenesisAccount(nonce=1)}))
+    c.build([
+        c.sign(0, None, value=5, data=RETURNS_STOP, gas=100_000),
+        c.sign(1, None, data=REVERTS, gas=100_000),
+        c.sign(2, None, data=RETURNS_EF, gas=100_000),
+        c.sign(3, None, data=RETURNS_1000, gas=150_000),
+        c.sign(4, None, data=RETURNS_1000, gas=300_000),
+        c.sign(5, None, data=RETURNS_STOP, gas=100_000),
+    ])
+    trace = c.trace(1)
+    assert trace.output_root == c.output_root(1)
+    return tuple(s for s in trace.steps if s.phase == PHASE_TX_END)
+
+
+def test_creation_ends_give_the_tracers_post(ends: Ends, creation_ends: tuple[BlockStep, ...],
+                                            verifier: Verifier) -> None:
+    """Code deposits (one byte, 1,000 bytes, the Vyper ledger), and the failures: 0xef code,
+    a deposit out of gas (the context rolled back to the entry snapshot), a reverted init
+    code, a collision."""
+    assert len(creation_ends) == 6
+    for step in (*creation_ends, ends.creation):
+        assert on_chain(verifier, step.pre, step.witness) == step.post
+    # a deposit that fails: its snapshot is the rollback's only source
+    failed = creation_ends[2]
+    witness = failed.witness
+    p = _word(witness, PROOFS_PTR)
+    assert on_chain(verifier, failed.pre, _flip(witness, p + 1344 + 7)) == \
+        "StepVerifier: snapshot is not the preimage of the frame's entry snapshot"
+    output = p + _word(witness, p + 1312)
+    assert on_chain(verifier, failed.pre, _flip(witness, output + 32)) == \
+        "StepVerifier: output is not the frame's return data"
 
 
 def _word(witness: bytes, at: int) -> int:
@@ -139,9 +183,11 @@ def test_a_pre_state_off_in_cumulative_gas_gives_another_post(ends: Ends,
     assert answer == verify_step(pre, tampered, rules_of(ends.chain.genesis))
 
 
-def test_transaction_end_gas(ends: Ends, verifier: Verifier) -> None:
+def test_transaction_end_gas(ends: Ends, creation_ends: tuple[BlockStep, ...],
+                             verifier: Verifier) -> None:
     """The largest transaction-end step of these blocks (docs/fault_proofs.md 3.7's table)."""
-    gas = max(step_gas(verifier, s.pre, s.witness) for s in ends.steps)
+    gas = max(step_gas(verifier, s.pre, s.witness)
+              for s in (*ends.steps, *creation_ends, ends.creation))
     print(f"transaction end: {gas} gas")
     assert gas < 5_000_000
 

@@ -51,10 +51,10 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
 def decides_every_step() -> bool:
     """
     @notice False: the parts decide phase 3 (instructions at depth 0), transaction end
-            (phase 4; not a creation's code deposit), block end (phase 5) and the final
-            state's padding (phase 6) only; block-start and transaction-start steps, a
-            creation's code deposit and the frame family revert as not verifiable yet, and a
-            leaf whose step reverts stands by default (IStepVerifier.vyi).
+            (phase 4), block end (phase 5) and the final state's padding (phase 6) only;
+            block-start and transaction-start steps and the frame family revert as not
+            verifiable yet, and a leaf whose step reverts stands by default
+            (IStepVerifier.vyi).
             rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
     """
     return False

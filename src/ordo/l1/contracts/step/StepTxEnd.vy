@@ -11,9 +11,8 @@
         logs, Trie sender, Trie coinbase, Trie recipient, Totals totals, bytes[]
         receipt_proof, bytes[] transaction_proof, bytes output, Snapshot snapshot, Trie
         created). The transaction, the gas and the state are StepTxEndState's (L1's size limit:
-        both in one contract are 27 KB), called with this calldata. Not yet: the code deposit
-        of a creation that succeeded reverts as not verifiable yet (a failed creation is
-        decided).
+        both in one contract are 27 KB), called with this calldata, including a creation's
+        code deposit.
 """
 
 import blockio
@@ -170,20 +169,24 @@ def _tx_end() -> bytes32:
 
     # 1, 2 and 4: the transaction, the gas and the state (StepTxEndState reads the same
     # witness from the same calldata and checks what it reads itself)
-    answer: Bytes[128] = raw_call(state_part, msg.data, max_outsize=128, is_static_call=True)
-    assert len(answer) == 128, "StepVerifier: the state part returned nothing"
+    answer: Bytes[224] = raw_call(state_part, msg.data, max_outsize=224, is_static_call=True)
+    assert len(answer) == 224, "StepVerifier: the state part returned nothing"
     root: bytes32 = extract32(answer, 0)
     counted: uint256 = convert(extract32(answer, 32), uint256)
     tx_type: uint256 = convert(extract32(answer, 64), uint256)
     tx_count: uint256 = convert(extract32(answer, 96), uint256)
+    # after a creation's code deposit that failed: no success, the snapshot's logs
+    success = convert(extract32(answer, 128), uint256) != 0
+    logs_hash: bytes32 = extract32(answer, 160)
+    logs_count: uint256 = convert(extract32(answer, 192), uint256)
     raw: uint256 = blockio.at(proofs, 32)
     raw_bytes: Bytes[blockio.MAX_BYTES] = blockio.copy(raw + 32, w.uint(raw))
 
     # 3. the logs
-    if w.uint(CONTEXT_AT + 6 * 32) > MAX_RECEIPT_LOGS:
+    if logs_count > MAX_RECEIPT_LOGS:
         raise "StepVerifier: more than 48 logs: not verifiable yet"
     logs: Logs = self._logs(blockio.at(proofs, 1088))
-    assert logs.count == w.uint(CONTEXT_AT + 6 * 32) and logs.chain == w.word(CONTEXT_AT + 5 * 32), \
+    assert logs.count == logs_count and logs.chain == logs_hash, \
         "StepVerifier: logs are not the transaction's logs"
 
     # 5. the totals, the receipt and the transaction into the block's tries, the bloom

@@ -21,6 +21,9 @@ CONTEXT_AT: constant(uint256) = 16 * 32
 OUTCOME_AT: constant(uint256) = 25 * 32
 PROOFS_PTR: constant(uint256) = 30 * 32
 MAX_TX_BYTES: constant(uint256) = 49152
+MAX_OUTPUT: constant(uint256) = 1024
+MAX_CODE_SIZE: constant(uint256) = 24576
+CODE_DEPOSIT_GAS: constant(uint256) = 200
 TX_BASE_GAS: constant(uint256) = 21000
 FLOOR_GAS_PER_TOKEN: constant(uint256) = 10
 LOW_BITS: constant(uint256) = 454086624460063511464984254936031011189294057512315937409637584344757371137  # 0x0101…01
@@ -36,6 +39,18 @@ struct TxFields:
     to: uint256
     data_at: uint256
     data_size: uint256
+    nonce: uint256
+
+
+# The outcome and context words the step goes on with (a failed code deposit restores them
+# from the frame's entry snapshot).
+struct Context:
+    success: bool
+    gas_left: uint256
+    state_root: bytes32
+    refund: uint256
+    logs_hash: bytes32
+    logs_count: uint256
 
 
 @deploy
@@ -95,6 +110,10 @@ def _tx_fields(at: uint256, size: uint256) -> TxFields:
         f.to = blockio.rlp_uint(starts[gas + 1], 20)
     f.data_at = starts[gas + 3]
     f.data_size = sizes[gas + 3]
+    nonce: uint256 = 0
+    if f.tx_type != NO_TYPE:
+        nonce = 1
+    f.nonce = blockio.rlp_uint(starts[nonce], sizes[nonce])
     return f
 
 
@@ -117,11 +136,91 @@ def _floor(at: uint256, size: uint256) -> uint256:
 
 
 
+@internal
+@view
+def _cell_root(at: uint256, size: uint256) -> bytes32:
+    """@notice The cell root (1.1) of `size` bytes (at most 32 cells) at witness offset `at`."""
+    nodes: bytes32[32] = empty(bytes32[32])
+    count: uint256 = (size + 31) // 32
+    for k: uint256 in range(32):
+        if k == count:
+            break
+        word: uint256 = blockio.word_padded(at + 32 * k)
+        if size - 32 * k < 32:
+            word = word & ~((1 << (8 * (32 - (size - 32 * k)))) - 1)
+        nodes[k] = convert(word, bytes32)
+    zero: bytes32 = empty(bytes32)
+    for height: uint256 in range(32):
+        if count > 0:
+            half: uint256 = (count + 1) // 2
+            for k: uint256 in range(16):
+                if k == half:
+                    break
+                right: bytes32 = zero
+                if 2 * k + 1 < count:
+                    right = nodes[2 * k + 1]
+                nodes[k] = keccak256(concat(nodes[2 * k], right))
+            count = half
+        zero = keccak256(concat(zero, zero))
+    if size == 0:
+        return zero  # the empty string's root: the all-zero tree's
+    return nodes[0]
+
+
+@internal
+@view
+def _deposit(proofs: uint256, creator: uint256, nonce: uint256, c: Context) -> Context:
+    """@notice A creation's code deposit (py-evm's apply_create_message): the frame's output
+            becomes the new account's code for 200 gas a byte; over 24,576 bytes, starting
+            with 0xef or with too little gas left, the creation fails: all gas used, the context
+            rolled back to the frame's entry snapshot."""
+    out: Context = c
+    output: uint256 = blockio.at(proofs, 1312)
+    size: uint256 = w.uint(output)
+    if size > MAX_OUTPUT:
+        raise "StepVerifier: a creation's output over 1,024 bytes: not verifiable yet"
+    assert size == w.uint(OUTCOME_AT + 96) and \
+        self._cell_root(output + 32, size) == w.word(OUTCOME_AT + 64), \
+        "StepVerifier: output is not the frame's return data"
+    cost: uint256 = CODE_DEPOSIT_GAS * size
+    first: uint256 = 0
+    if size > 0:
+        first = blockio.byte_at(output + 32)
+    if size > MAX_CODE_SIZE or first == 239 or cost > c.gas_left:
+        snap: uint256 = proofs + 1344
+        w.need(snap + 7 * 32)
+        assert keccak256(slice(msg.data, w.base() + snap, 224)) == w.word(OUTCOME_AT + 128), \
+            "StepVerifier: snapshot is not the preimage of the frame's entry snapshot"
+        out.state_root = w.word(snap)
+        out.refund = w.uint(snap + 4 * 32)
+        out.logs_hash = w.word(snap + 5 * 32)
+        out.logs_count = w.uint(snap + 6 * 32)
+        out.success = False
+        out.gas_left = 0
+        return out
+    if size == 0:
+        return out
+    nonce_item: Bytes[33] = state.encode_int(nonce)
+    created: uint256 = convert(keccak256(concat(
+        blockio.length_head(21 + len(nonce_item), 192), b"\x94",
+        slice(convert(creator, bytes32), 12, 20), nonce_item)), uint256) % 2**160
+    field: uint256 = blockio.at(proofs, 1568)
+    account: state.Account = blockio.account(mpt, field, c.state_root, created, False)
+    assert account.exists, "StepVerifier: the created account is absent at its code deposit"
+    account.code_hash = keccak256(blockio.small(output + 32, size))
+    out.state_root = blockio.trie_write(mpt, field, c.state_root, state.address_key(created),
+                                        state.encode_account(account))
+    out.gas_left = c.gas_left - cost
+    return out
+
+
 @external
 @view
-def __default__() -> (bytes32, uint256, uint256, uint256):
-    """@notice The state root after the transaction end, the block gas it counts, its type and
-            the block's transaction count, for the calldata of step(bytes32, bytes)."""
+def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256):
+    """@notice The state root after the transaction end, the block gas it counts, its type,
+            the block's transaction count, and (after a creation's code deposit) whether the
+            transaction succeeded and its logs' chain and count, for the calldata of
+            step(bytes32, bytes)."""
     assert slice(msg.data, 0, 4) == method_id("step(bytes32,bytes)"), \
         "StepVerifier: the one function is step(bytes32,bytes)"
     w.check_calldata()
@@ -160,13 +259,19 @@ def __default__() -> (bytes32, uint256, uint256, uint256):
     if raw_size > MAX_TX_BYTES:
         raise "StepVerifier: a transaction over 49,152 bytes: not verifiable yet"
     txf: TxFields = self._tx_fields(raw + 32, raw_size)
+    c: Context = Context(success=success, gas_left=gas_left, state_root=w.word(CONTEXT_AT),
+                         refund=w.uint(CONTEXT_AT + 4 * 32),
+                         logs_hash=w.word(CONTEXT_AT + 5 * 32),
+                         logs_count=w.uint(CONTEXT_AT + 6 * 32))
     if not txf.has_to and success:
-        raise "StepVerifier: the code deposit of a creation: not verifiable yet"
+        c = self._deposit(proofs, origin, txf.nonce, c)
+    success = c.success
+    gas_left = c.gas_left
 
     # 2. gas
     refund_counter: uint256 = 0
     if success:
-        refund_counter = w.uint(CONTEXT_AT + 4 * 32)
+        refund_counter = c.refund
     floor_gas: uint256 = self._floor(txf.data_at, txf.data_size)
     used: uint256 = txf.gas - gas_left
     refund: uint256 = min(refund_counter, used // 5)
@@ -177,7 +282,7 @@ def __default__() -> (bytes32, uint256, uint256, uint256):
     counted: uint256 = used + extra - min(refund_counter, (used + extra) // 5)
 
     # 4. the state: the sender's refund, the coinbase's tip, an empty recipient
-    root: bytes32 = w.word(CONTEXT_AT)
+    root: bytes32 = c.state_root
     field: uint256 = blockio.at(proofs, 1120)
     payer: state.Account = blockio.account(mpt, field, root, origin, False)
     assert payer.exists, "StepVerifier: the sender's account is absent at transaction end"
@@ -209,4 +314,4 @@ def __default__() -> (bytes32, uint256, uint256, uint256):
         else:
             blockio.no_extra(field)
 
-    return root, counted, txf.tx_type, tx_count
+    return root, counted, txf.tx_type, tx_count, success, c.logs_hash, c.logs_count
