@@ -11,6 +11,7 @@
         is checked against the pre-state; nothing is defaulted.
 """
 
+import blockio
 import state
 import witness as w
 
@@ -30,69 +31,6 @@ EMPTY_REQUESTS_HASH: constant(bytes32) = 0xe3b0c44298fc1c149afbf4c8996fb92427ae4
 @deploy
 def __init__(mpt_service: address):
     mpt = mpt_service
-
-
-@internal
-@view
-def _dynamic(head: uint256, slot: uint256) -> uint256:
-    """@notice The witness offset of the dynamic item whose ABI offset word is at `head + slot`
-            (offsets count from `head`, the start of the enclosing tuple)."""
-    return head + w.uint(head + slot)
-
-
-@internal
-@view
-def _trie_read(field: uint256, root: bytes32, key: bytes32) -> (bool, Bytes[state.VALUE_BYTES]):
-    """@notice The value at `key` of `root` through the Trie at witness offset `field`; the step
-            deletes nothing, so its `extra` must be empty (as the reference's WitnessIO)."""
-    p: uint256 = field + w.uint(field)
-    e: uint256 = field + w.uint(field + 32)
-    size: uint256 = w.uint(p)
-    assert w.uint(e) == 0, "StepVerifier: an extra node for a proof that deletes nothing"
-    if size > state.MAX_PROOF:
-        raise "StepVerifier: a trie proof over 16,384 bytes: not verifiable yet"
-    answer: Bytes[256] = raw_call(
-        mpt, concat(method_id("read(bytes32,bytes32,uint256)"), root, key,
-                    convert(size, bytes32), self._copy(p + 32, size)),
-        max_outsize=256, is_static_call=True)
-    found_size: uint256 = convert(extract32(answer, 64), uint256)
-    assert found_size <= state.VALUE_BYTES, "StepVerifier: a trie value over 128 bytes"
-    padded: Bytes[384] = concat(answer, empty(bytes32), empty(bytes32), empty(bytes32),
-                                empty(bytes32))
-    found_value: Bytes[state.VALUE_BYTES] = slice(slice(padded, 96, state.VALUE_BYTES), 0,
-                                                  found_size)
-    return convert(extract32(answer, 0), uint256) != 0, found_value
-
-
-@internal
-@view
-def _trie_insert(field: uint256, root: bytes32, key: bytes32,
-                 stored: Bytes[state.VALUE_BYTES]) -> bytes32:
-    """@notice The root after writing `stored` at `key` with the same proof (no deletion)."""
-    p: uint256 = field + w.uint(field)
-    size: uint256 = w.uint(p)
-    padded: Bytes[state.VALUE_BYTES + 128] = concat(stored, empty(bytes32), empty(bytes32),
-                                                    empty(bytes32), empty(bytes32))
-    answer: Bytes[32] = raw_call(
-        mpt, concat(method_id("write(bytes32,bytes32,bytes32[4],uint256,uint256,uint256)"),
-                    root, key, extract32(padded, 0), extract32(padded, 32),
-                    extract32(padded, 64), extract32(padded, 96),
-                    convert(len(stored), bytes32), convert(size, bytes32),
-                    empty(bytes32), self._copy(p + 32, size)),
-        max_outsize=32, is_static_call=True)
-    return extract32(answer, 0)
-
-
-@internal
-@view
-def _copy(at: uint256, size: uint256) -> Bytes[state.MAX_PROOF]:
-    """@notice `size` bytes of the witness at `at` (at most 16,384), copied word by word."""
-    words: bytes32[state.PROOF_WORDS] = empty(bytes32[state.PROOF_WORDS])
-    for k: uint256 in range(state.PROOF_WORDS):
-        if 32 * k >= size:
-            break
-        words[k] = w.word(at + 32 * k)
-    return slice(abi_encode(words), 0, size)
 
 
 @internal
@@ -135,7 +73,7 @@ def _block_end() -> bytes32:
     proofs: uint256 = w.uint(PROOFS_PTR)
 
     # 1. block_inputs (eight canonical words) and extra_data; the parent output's preimage
-    inputs: uint256 = self._dynamic(proofs, 0)
+    inputs: uint256 = blockio.at(proofs, 0)
     assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
     w.need(inputs + 32 + 256)
     assert keccak256(slice(msg.data, base + inputs + 32, 256)) == inputs_hash, \
@@ -145,7 +83,7 @@ def _block_end() -> bytes32:
             "StepVerifier: block inputs: a uint64 or address word with high bytes set"
     assert w.uint(inputs + 32 + 64) < 2**160, \
         "StepVerifier: block inputs: a uint64 or address word with high bytes set"
-    extra_at: uint256 = self._dynamic(proofs, 32)
+    extra_at: uint256 = blockio.at(proofs, 32)
     extra_size: uint256 = w.uint(extra_at)
     if extra_size > MAX_EXTRA:
         # block start sends a block with longer extra data to the invalid final state (4.1)
@@ -161,26 +99,27 @@ def _block_end() -> bytes32:
         "StepVerifier: parent is not the preimage of the parent output root"
 
     # 2. the zero block reward's touch: an absent coinbase is inserted as the empty account
-    coinbase_trie: uint256 = self._dynamic(proofs, 160)
+    coinbase_trie: uint256 = blockio.at(proofs, 160)
     found: bool = False
     found_value: Bytes[state.VALUE_BYTES] = b""
-    found, found_value = self._trie_read(coinbase_trie, root, state.address_key(coinbase))
+    found, found_value = blockio.trie_read(mpt, coinbase_trie, root, state.address_key(coinbase),
+                                           False)
     if not found:
-        root = self._trie_insert(coinbase_trie, root, state.address_key(coinbase),
+        root = blockio.trie_write(mpt, coinbase_trie, root, state.address_key(coinbase),
                                  state.encode_account(state.Account(
                                      exists=True, nonce=0, balance=0,
                                      storage_root=state.BLANK_ROOT,
                                      code_hash=state.EMPTY_CODE_HASH)))
     # 3. the message passer's storage root in that state
-    found, found_value = self._trie_read(self._dynamic(proofs, 192), root,
-                                   state.address_key(MESSAGE_PASSER))
+    found, found_value = blockio.trie_read(mpt, blockio.at(proofs, 192), root,
+                                           state.address_key(MESSAGE_PASSER), False)
     passer_root: bytes32 = state.BLANK_ROOT
     if found:
         passer_root = state.decode_account(found, found_value).storage_root
 
     # the totals' preimage, with no forced item left
-    totals: uint256 = self._dynamic(proofs, 224)
-    bloom_at: uint256 = self._dynamic(totals, 64)
+    totals: uint256 = blockio.at(proofs, 224)
+    bloom_at: uint256 = blockio.at(totals, 64)
     assert w.uint(bloom_at) == BLOOM_BYTES, "StepVerifier: a bloom is 256 bytes"
     w.need(bloom_at + 32 + BLOOM_BYTES)
     bloom: Bytes[BLOOM_BYTES] = slice(msg.data, base + bloom_at + 32, BLOOM_BYTES)
