@@ -84,6 +84,18 @@ async def test_resumed_devnet_reuses_its_pool_and_refuses_what_contradicts_it(
             await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
         await client.request("anvil_setCode", ["0x" + rollup.inbox.hex(), "0x" + code.hex()])
         await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
+        game = rollup.dispute_game
+        assert game is not None
+        code = await client.get_code(game)
+        await client.request("anvil_setCode", ["0x" + game.hex(), "0x"])
+        with pytest.raises(DevnetSetupError, match=f"no code at this devnet's dispute game "
+                                                   f"0x{game.hex()}"):
+            await provision_on_l1(layout, DevnetShape(), url, None, lines.append)
+        await client.request("anvil_setCode", ["0x" + game.hex(), "0x" + code.hex()])
+        with pytest.raises(DevnetSetupError, match="--dispute-clock 5: the dispute game of "
+                                                   "this devnet is deployed already"):
+            await provision_on_l1(layout, DevnetShape(dispute_clock=5), url, None,
+                                  lines.append)
 
         await client.request("anvil_reset", [])
         with pytest.raises(DevnetSetupError, match="does not hold this devnet's origin block"):

@@ -230,8 +230,10 @@ async def _resume(client: L1Client, layout: DevnetLayout, shape: DevnetShape, ur
             f"L1 {url} does not hold this devnet's origin block {anchor.origin_number} "
             f"(0x{anchor.origin_hash.hex()}) and locking pool 0x{anchor.locking_pool.hex()}: "
             f"it was reset or is another chain; remove {layout.root} to start a new devnet")
+    game = None if record.rollup is None else record.rollup.dispute_game
     for address, name in ((anchor.inbox, "rollup inbox"),
-                          (anchor.forced_queue, "forced-inclusion queue")):
+                          (anchor.forced_queue, "forced-inclusion queue"),
+                          (game, "dispute game")):
         if address is not None and not await client.get_code(address):
             raise DevnetSetupError(
                 f"L1 {url} has no code at this devnet's {name} 0x{address.hex()}: it was reset "
