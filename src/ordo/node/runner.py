@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from ordo.batcher.blob_packing import kzg_settings
 from ordo.challenger.node_outputs import ChainOutputs
 from ordo.challenger.node_steps import QueueLoader, chain_steps
 from ordo.core.forced_item import ForcedItem
@@ -142,6 +143,10 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 lambda header: output_root_at(chain.engine, header).root,
                 config.batch_takeover)
             if batcher is not None:
+                # ckzg holds the GIL while it loads the trusted setup (one to five seconds on a
+                # busy machine): done now, before consensus and RPC run, not at the first batch,
+                # where it froze the whole node past its peers' and clients' timeouts.
+                await asyncio.to_thread(kzg_settings)
                 driver.extra_handlers[MessageKind.BATCH_ATTESTATION] = batcher.on_attestation
                 node.add_new_block_listener(batcher.on_block_final)
                 batcher.on_chain_replaced = replaced.replace
