@@ -157,6 +157,13 @@ class ChallengerService:
             except (L1Error, OSError, TimeoutError, RuntimeError) as error:
                 self.state.error = str(error)
                 log.warning("challenger round failed: %s", error)
+            except Exception as error:  # one bad answer must not end the player
+                # An L1 answer that does not decode (a contract other than the one this node
+                # was built for, say) would otherwise kill the task without a word while games
+                # run out their clocks: say it loudly every round and keep trying.
+                self.state.error = f"{type(error).__name__}: {error}"
+                log.error("challenger round failed unexpectedly: %s", self.state.error,
+                          exc_info=True)
             await asyncio.sleep(self.interval)
 
     async def round(self) -> list[Action]:
