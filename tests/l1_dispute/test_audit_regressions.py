@@ -193,20 +193,17 @@ def test_the_inbox_constructor_checks_the_games_duration(chain: AnvilChain) -> N
     assert inbox.functions.disputes().call() == setup.game.address
 
 
-def test_the_largest_step_fits_a_geth_pool_transaction(chain: AnvilChain) -> None:
-    """MAX_WITNESS is 127 KiB: a step transaction carrying it stays under geth's 128 KiB
-    transaction limit; one byte more is refused by the game's ABI decoder."""
+def test_the_game_takes_every_witness_the_verifier_takes(chain: AnvilChain) -> None:
+    """MAX_WITNESS stays the verifier's 256 KiB: a transaction-end step under the proposed
+    bounds needs 225,824 bytes, so a lower bound would leave its leaf uncounterable; a witness of
+    that size reaches the game's own checks, one byte over the bound is refused by its ABI
+    decoder."""
     setup = deploy_dispute_setup(chain, max_step_depth=2)
     game, sender = setup.game.functions, chain.accounts[4]
     largest = setup.game.functions.MAX_WITNESS().call()
-    assert largest == 130_048
-    call = game.step(1, b"\x00" * 32, 0, True, b"\x01" * largest)
-    transaction = call.build_transaction({"from": sender.address, "nonce": 0, "gas": 30_000_000,
-                                          "chainId": chain.w3.eth.chain_id,
-                                          "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9})
-    raw = sender.sign_transaction(transaction).raw_transaction
-    assert len(raw) < 128 * 1024, f"{len(raw)} bytes"
-    assert setup.reason(call, sender) == "DisputeGame: no such game"
+    assert largest == 262_144 >= 225_824
+    assert setup.reason(game.step(1, b"\x00" * 32, 0, True, b"\x01" * largest), sender) == \
+        "DisputeGame: no such game"
     with pytest.raises(ContractLogicError):
         game.step(1, b"\x00" * 32, 0, True, b"\x01" * (largest + 1)).call(
             {"from": sender.address})

@@ -26,10 +26,12 @@
      a claim at depth max_game_depth being countered only by `step`.
 """
 
-# 127 KiB: a step transaction (4 + 6 * 32 bytes of head, the witness, about 120 bytes of
-# envelope) stays under the 128 KiB a geth pool accepts; the largest witness of a real step is
-# about 77 KB. The verifier itself accepts up to 256 KiB (step/witness.vy), a superset.
-MAX_WITNESS: public(constant(uint256)) = 130048
+# 256 KiB, the verifier's own bound (step/witness.vy, IStepVerifier.vyi, the tracer's
+# MAX_WITNESS_BYTES): a transaction-end step under the proposed bounds takes a 225,824-byte
+# witness (docs/fault_proofs.md 3.7), so a lower bound here would leave such a leaf
+# uncounterable. Such a step transaction exceeds the 128 KiB a geth pool accepts and must be
+# sent to a builder directly (docs 6.3).
+MAX_WITNESS: public(constant(uint256)) = 262144
 SPLIT_DEPTH: public(constant(uint256)) = 10
 # Bounds the depth loops; max_game_depth = SPLIT_DEPTH + 1 + max_step_depth <= 62.
 MAX_DEPTH_BOUND: constant(uint256) = 64
