@@ -471,12 +471,16 @@ def test_a_game_whose_batch_left_the_inbox_is_void(setup: DisputeSetup) -> None:
     claim = setup.claims(2)[2]
     assert setup.reason(game.move(2, later_hash, 2, claim.claim, b"\x84" * 32, True), griefer,
                         setup.bond(3)) == "DisputeGame: the game's batch is no longer in the inbox"
-    for index in (1, 2, 0):  # any order: nothing is decided
-        send_one(chain, game.resolve_claim(2, index, 0), chain.accounts[6])
+    send_one(chain, game.resolve_claim(2, 1, 0), chain.accounts[6])  # any order: nothing
+    # resolve() may come first: the claims nobody resolved yet are still refunded after it.
     send_one(chain, game.resolve(2, []), chain.accounts[6])
     assert setup.status(2) == 4
+    for index in (2, 0):
+        send_one(chain, game.resolve_claim(2, index, 0), chain.accounts[6])
     assert game.credit(griefer.address).call() == setup.bond(1)
     assert game.credit(answer.address).call() == setup.bond(2)
+    assert setup.reason(game.resolve_claim(2, 0, 0), griefer, 0) == \
+        "DisputeGame: the claim is already resolved"
 
     # batch 0 lands right, then the old header of batch 1 again: a new landing, no game yet
     setup.land(0, 1, 3, batch.root())

@@ -679,10 +679,14 @@ def resolve_claim(game_id: uint256, claim_index: uint256, num_to_resolve: uint25
     """
     game: Game = self.games[game_id]
     assert game.status != STATUS_NONE, "DisputeGame: no such game"
-    assert game.status == STATUS_OPEN, "DisputeGame: the game is resolved"
+    # A void game keeps refunding claims after resolve(): whoever calls resolve() first must
+    # not strand the bonds of claims nobody had resolved yet.
+    assert game.status == STATUS_OPEN or game.status == STATUS_VOID, (
+        "DisputeGame: the game is resolved"
+    )
     assert claim_index < game.claim_count, "DisputeGame: no such claim"
     assert not self.resolved[game_id][claim_index], "DisputeGame: the claim is already resolved"
-    if not self._batch_live(game):
+    if game.status == STATUS_VOID or not self._batch_live(game):
         # Void: the batch is gone, nothing is decided; the claim's bond goes back.
         stored: StoredClaim = self.stored[game_id][claim_index]
         self.credit[convert(convert(stored.claimant_bond & convert(max_value(uint160), uint256),
