@@ -28,6 +28,9 @@ class GameRules:
     bonds: tuple[int, ...]
     """``bonds[d]`` is ``required_bond(d)`` for d in 1..max_game_depth; ``bonds[0]`` is 0."""
     split_depth: int = SPLIT_DEPTH
+    challenge_window: int = 0
+    """The inbox's window: the root may be attacked, and is not resolved, before
+    ``landed_at + challenge_window`` whatever its own clock says (DisputeGame.resolve_claim)."""
 
     def __post_init__(self) -> None:
         if len(self.bonds) != self.max_game_depth + 1:
@@ -101,8 +104,13 @@ class Game:
         return min(used, rules.max_clock_duration)
 
     def can_counter(self, index: int, now: int, rules: GameRules) -> bool:
+        if index == 0 and now < self.landed_at + rules.challenge_window:
+            return True
         return self.used_clock(index, now, rules) < rules.max_clock_duration
 
     def seconds_to_counter(self, index: int, now: int, rules: GameRules) -> int:
         """Seconds left to counter claim ``index`` (0 once its clock ran out)."""
-        return rules.max_clock_duration - self.used_clock(index, now, rules)
+        left = rules.max_clock_duration - self.used_clock(index, now, rules)
+        if index == 0:
+            left = max(left, self.landed_at + rules.challenge_window - now)
+        return left

@@ -90,13 +90,14 @@ class DisputeChain:
     async def rules(self) -> GameRules:
         if self._rules is None:
             game = await self.game()
-            max_depth, max_clock, extension = await asyncio.gather(
+            max_depth, max_clock, extension, window = await asyncio.gather(
                 game.call("max_game_depth"), game.call("max_clock_duration"),
-                game.call("clock_extension"))
+                game.call("clock_extension"), self.inbox.call("challenge_window"))
             bonds = await asyncio.gather(*(game.call("required_bond", depth)
                                            for depth in range(1, int(max_depth) + 1)))
             self._rules = GameRules(int(max_depth), int(max_clock), int(extension),
-                                    (0, *(int(bond) for bond in bonds)))
+                                    (0, *(int(bond) for bond in bonds)),
+                                    challenge_window=int(window))
         return self._rules
 
     async def moment(self) -> L1Moment:
