@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from eth_utils import keccak
 
+from ordo.l1.client import L1Client
+from ordo.l1.local_account import LocalAccount
+from ordo.l1.rollup_deploy import inbox_at
+from ordo.settlement.bridge import advance_finality_near
 from tests.l1_contracts.anvil_chain import AnvilChain
 from tests.l1_inbox.rollup_setup import FORCED_FEE, send_paying
 from tests.l1_portal.storage_tries import StorageTrie, Withdrawal, output_proof, output_root
@@ -95,3 +99,21 @@ def test_advance_stops_at_the_batch_asked_for_and_at_an_unsettled_one(chain: Anv
     send_one(chain, inbox.advance_finality(10), account)
     assert inbox.final_through().call() == 3, "batch 3's window is not over"
     assert inbox.is_output_final(2).call() is True and inbox.is_output_final(3).call() is False
+
+
+async def test_the_bridge_advances_a_pointer_left_far_behind(chain: AnvilChain) -> None:
+    """On a chain that ran long with nobody advancing final_through, ``ordo bridge finalize``
+    advances it far enough for the portal's own advance (64 batches) to reach its batch."""
+    setup = deploy_dispute_setup(chain, max_step_depth=2)
+    last = 2 * SCAN + 5
+    for index in range(last + 1):
+        setup.land(index, index + 1, 1, keccak(index.to_bytes(32, "big")))
+    chain.increase_time(CHALLENGE_WINDOW + 1)
+    url = chain.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    async with L1Client(url) as client:
+        account = LocalAccount(client, bytes(chain.accounts[6].key))
+        inbox = inbox_at(client, bytes.fromhex(setup.inbox.address[2:]))
+        assert await advance_finality_near(inbox, account, last) == 2
+        pointer = int(await inbox.call("final_through"))
+        assert pointer + SCAN > last and pointer == 2 * SCAN
+        assert await advance_finality_near(inbox, account, last) == 0, "near enough already"

@@ -264,6 +264,8 @@ async def finalize(l1: L1Client, l2: L2Reader, account: LocalAccount, target: Br
     if current.finalizable_at is not None and current.l1_time < current.finalizable_at:
         raise BridgeRefused(f"challenge window not over: finalizable at "
                             f"{current.finalizable_at} ({_left(current)})")
+    if current.batch is not None:
+        await advance_finality_near(inbox_at(l1, target.inbox), account, current.batch.index)
     portal = await portal_of(l1, target)
     sent = await _send(portal.transact(account, "finalize_withdrawal",
                                        current.initiated.withdrawal.as_abi_tuple()))
@@ -271,6 +273,31 @@ async def finalize(l1: L1Client, l2: L2Reader, account: LocalAccount, target: Br
                                      timeout=RECEIPT_TIMEOUT)
     paid = any(event.name == "WithdrawalFinalized" for event in portal.decode_receipt(receipt))
     return receipt, paid
+
+
+FINALITY_SCAN = 64
+"""RollupInbox.MAX_FINALITY_SCAN: the batches one advance_finality call looks at, and so how
+far past final_through the portal's own advance at finalize reaches."""
+MAX_FINALITY_CALLS = 64
+
+
+async def advance_finality_near(inbox: ContractHandle, account: LocalAccount, index: int) -> int:
+    """Move the inbox's final_through until the portal's own advance at finalize reaches batch
+    ``index``: on a chain that ran long with nobody advancing it, a finalize would otherwise
+    revert. Stops as soon as it stops moving (an earlier batch is not settled: finalize then
+    says why). Returns the number of calls sent."""
+    calls = 0
+    for _ in range(MAX_FINALITY_CALLS):
+        pointer = int(await inbox.call("final_through"))
+        if pointer + FINALITY_SCAN > index:
+            break
+        sent = await _send(inbox.transact(account, "advance_finality", index))
+        await wait_for_success(inbox, account, "advance_finality", sent.tx_hash,
+                               timeout=RECEIPT_TIMEOUT)
+        calls += 1
+        if int(await inbox.call("final_through")) == pointer:
+            break
+    return calls
 
 
 async def overview(l1: L1Client, target: BridgeTarget) -> dict[str, Any]:
