@@ -44,6 +44,7 @@ class RawPeer:
         self.writer = writer
         self.key = key
         self.session: Session | None = None
+        self.loop = asyncio.get_running_loop()
 
     @classmethod
     async def open(cls, port: int, key: NodeKey | None = None) -> RawPeer:
@@ -108,5 +109,10 @@ class RawPeer:
                     return frames
 
     def close(self) -> None:
+        """Close the connection. A peer left open by an earlier test (tests/fuzz opens them
+        without the fixture that closes them) died with that test's event loop: closing it
+        from a later test's teardown raised 'Event loop is closed'."""
+        if self.loop.is_closed():
+            return
         self.writer.close()
         self.writer.transport.abort()
