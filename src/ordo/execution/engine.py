@@ -83,6 +83,13 @@ class BlockEnvironment:
     forced: tuple[ForcedItem, ...] = ()
     """Forced-queue items this block takes first (see ordo.core.forced_item)."""
 
+    @classmethod
+    def of_header(cls, header: BlockHeaderAPI) -> BlockEnvironment:
+        """The environment a proposed block's header chose (what re-execution runs under)."""
+        return cls(coinbase=bytes(header.coinbase), timestamp=int(header.timestamp),
+                   gas_limit=int(header.gas_limit), extra_data=bytes(header.extra_data),
+                   prev_randao=bytes(header.mix_hash))
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -207,13 +214,7 @@ class PyEvmEngine:
         """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
         self._check_proposal(parent, block)
         header = block.header
-        env = BlockEnvironment(
-            coinbase=bytes(header.coinbase),
-            timestamp=int(header.timestamp),
-            gas_limit=int(header.gas_limit),
-            extra_data=bytes(header.extra_data),
-            prev_randao=bytes(header.mix_hash),
-        )
+        env = BlockEnvironment.of_header(header)
         db, overlay = open_overlay(self._reader)
         run = self._start_block(db, parent, env)
         included = apply_forced_items(run, forced)

@@ -161,13 +161,7 @@ class NativeEngine(PyEvmEngine):
         """Re-execute a block proposed by another node; raises InvalidBlock on any mismatch."""
         self._check_proposal(parent, block)
         header = block.header
-        env = BlockEnvironment(
-            coinbase=bytes(header.coinbase),
-            timestamp=int(header.timestamp),
-            gas_limit=int(header.gas_limit),
-            extra_data=bytes(header.extra_data),
-            prev_randao=bytes(header.mix_hash),
-        )
+        env = BlockEnvironment.of_header(header)
         native = native_module()
         try:
             forced_fields, _decoded = _forced_fields(forced)
