@@ -16,8 +16,8 @@ import pytest
 import vyper
 
 from ordo.core.genesis import dev_private_keys
+from ordo.devchain import DevChain, DevChainConfig, start_dev_server
 from ordo.devnet.ports import free_port
-from ordo.l1.dev_chain import DevChain, DevChainConfig, start_dev_server
 
 ANVIL = Path(__file__).resolve().parents[2] / \
     "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"

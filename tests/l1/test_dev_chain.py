@@ -12,9 +12,9 @@ import pytest
 from eth_account import Account
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
+from ordo.devchain import DevChain, DevChainConfig, faucet_address, start_dev_server
 from ordo.l1.client import L1Client
 from ordo.l1.contract_handle import ContractHandle
-from ordo.l1.dev_chain import DevChain, DevChainConfig, faucet_address, start_dev_server
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1RpcError
 from tests.l1.conftest import Endpoint, keys, store_contract

@@ -1,4 +1,4 @@
-"""``python -m ordo.l1.dev_chain`` as the devnet will run it: a child process with a ready
+"""``python -m ordo.devchain`` as the devnet will run it: a child process with a ready
 marker, interval mining on by default, a clean exit on SIGTERM, and web3.py as a client."""
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from ordo.devnet.ports import free_port
-from ordo.l1.client import L1Client
-from ordo.l1.dev_chain import (
+from ordo.devchain import (
     READY_FILE,
     DevChainStartError,
     dev_l1_genesis,
     parse_ready_line,
     start_dev_chain_process,
 )
+from ordo.devnet.ports import free_port
+from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from tests.l1.conftest import keys, store_contract
 
@@ -34,7 +34,7 @@ def dev_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[st
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port), "--data-dir",
+        [sys.executable, "-m", "ordo.devchain", "--port", str(port), "--data-dir",
          str(tmp_path), "--block-time", "0.2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -108,12 +108,12 @@ def test_startup_failures_exit_with_a_message(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         busy = subprocess.run(
-            [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port), "--data-dir",
+            [sys.executable, "-m", "ordo.devchain", "--port", str(port), "--data-dir",
              str(tmp_path)], capture_output=True, text=True, timeout=30)
     assert busy.returncode == 2 and "address already in use" in busy.stderr
     assert "Traceback" not in busy.stderr
     other_chain = subprocess.run(
-        [sys.executable, "-m", "ordo.l1.dev_chain", "--port", "0", "--data-dir",
+        [sys.executable, "-m", "ordo.devchain", "--port", "0", "--data-dir",
          str(tmp_path), "--chain-id", "5"], capture_output=True, text=True, timeout=30)
     assert other_chain.returncode == 2 and "holds chain id 900, not 5" in other_chain.stderr
 

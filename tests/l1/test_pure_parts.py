@@ -10,9 +10,9 @@ from eth_hash.auto import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ordo.devchain.block_clock import BlockClock, TimeTravelError
 from ordo.l1.abi_codec import AbiError, ContractAbi
 from ordo.l1.chain_records import L1Log, LogFilter, encode_block_tag
-from ordo.l1.dev_chain.block_clock import BlockClock, TimeTravelError
 from ordo.l1.fee_suggestion import median_reward, suggest_fees
 from ordo.l1.log_ranges import halve, is_range_refusal, split_range
 from ordo.l1.rpc_errors import L1RpcError, decode_revert_reason

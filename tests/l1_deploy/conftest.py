@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ordo.l1.dev_chain import DevChain, DevChainConfig, start_dev_server
+from ordo.devchain import DevChain, DevChainConfig, start_dev_server
 from tests.l1.conftest import (  # noqa: F401  (fixtures pytest finds by name)
     Endpoint,
     anvil_endpoint,

@@ -28,7 +28,7 @@ def mixed_mining_l1(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         command = [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(L1_CHAIN_ID),
                    "--block-time", "1", "--mixed-mining"]
     else:
-        command = [sys.executable, "-m", "ordo.l1.dev_chain", "--port", str(port),
+        command = [sys.executable, "-m", "ordo.devchain", "--port", str(port),
                    "--data-dir", str(tmp_path / "dev-l1"), "--block-time", "1", "--automine"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

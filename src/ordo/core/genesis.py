@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from ordo.core.block_extra import encode_anchored_extra
+from ordo.core.l1_fee import L1FeeRules
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS, message_passer_code
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNT_COUNT = 10
 DEV_ACCOUNT_BALANCE = 10_000 * 10**18
 DEVNET_CHAIN_ID = 77077
+DEV_L1_CHAIN_ID = 900
+"""The embedded dev L1's chain id (``ordo.devchain``); here, beside the devnet's, so that
+commands refusing dev keys on real chains need not import the dev L1 application."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,9 @@ class Genesis:
     validators: tuple[GenesisValidator, ...] = ()
     consensus: ConsensusRules = field(default_factory=ConsensusRules)
     l1: GenesisL1 | None = None
+    l1_fee: L1FeeRules | None = None
+    """The L1 data fee and fee vault (docs/state_transition.md 6.4); None: no L1 fee and the
+    base fee is burned."""
 
     @property
     def header_extra_data(self) -> bytes:
@@ -193,6 +200,7 @@ class Genesis:
             ],
             "consensus": asdict(self.consensus),
             **({} if self.l1 is None else {"l1": self.l1.to_json()}),
+            **({} if self.l1_fee is None else {"l1Fee": self.l1_fee.to_json()}),
         }
 
     @classmethod
@@ -225,6 +233,8 @@ class Genesis:
                 ),
                 consensus=ConsensusRules(**document.get("consensus", {})),
                 l1=None if document.get("l1") is None else GenesisL1.from_json(document["l1"]),
+                l1_fee=None if document.get("l1Fee") is None
+                else L1FeeRules.from_json(document["l1Fee"]),
             )
         except KeyError as error:
             raise ValueError(f"genesis: missing key {error}") from error
@@ -276,6 +286,7 @@ def devnet_genesis(
     consensus: ConsensusRules | None = None,
     l1: GenesisL1 | None = None,
     predeploys: bool = True,
+    l1_fee: L1FeeRules | None = None,
 ) -> Genesis:
     """The devnet genesis: the 10 development accounts each hold 10,000 ETH, plus the L2
     predeploys (``predeploys=False`` for a chain that is not an Ordo L2, as the dev L1)."""
@@ -289,4 +300,4 @@ def devnet_genesis(
     if predeploys:
         alloc.update(predeploy_alloc())
     return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc, validators=validators,
-                   consensus=consensus or ConsensusRules(), l1=l1)
+                   consensus=consensus or ConsensusRules(), l1=l1, l1_fee=l1_fee)

@@ -219,7 +219,7 @@ def _dev_l1(options: DevnetOptions, layout: DevnetLayout, console: Console,
         raise DevnetUsageError(f"port {port} on {RPC_HOST} is in use (needed by the dev L1's "
                                "JSON-RPC); stop whatever listens there or pick --l1-port")
     layout.dev_l1_dir.mkdir(parents=True, exist_ok=True)
-    command = (sys.executable, "-m", "ordo.l1.dev_chain", "--host", RPC_HOST, "--port",
+    command = (sys.executable, "-m", "ordo.devchain", "--host", RPC_HOST, "--port",
                str(port), "--data-dir", str(layout.dev_l1_dir), "--block-time",
                repr(options.l1.block_time))
     url = f"http://{RPC_HOST}:{port}"

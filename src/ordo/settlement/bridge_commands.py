@@ -22,11 +22,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ordo.core.genesis import DEVNET_CHAIN_ID, Genesis, dev_private_keys
+from ordo.core.genesis import DEV_L1_CHAIN_ID, DEVNET_CHAIN_ID, Genesis, dev_private_keys
 from ordo.keys.keystore_unlock import unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.l1.client import ClientConfig, L1Client
-from ordo.l1.dev_chain.dev_genesis import DEV_L1_CHAIN_ID
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.config import ConfigError

@@ -16,7 +16,7 @@ from eth_utils import to_checksum_address
 from ordo.core.call import CallRequest
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction
 from ordo.core.genesis import dev_private_keys
-from ordo.l1.dev_chain.dev_chain import DevChain
+from ordo.devchain.dev_chain import DevChain
 from ordo.rpc.context import MethodTable, RpcContext, Session
 from ordo.rpc.errors import EXECUTION_REVERTED, RpcError, ServerError
 from ordo.rpc.hex_values import encode_data

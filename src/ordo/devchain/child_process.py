@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ordo.l1.dev_chain.ready_marker import parse_ready_line
+from ordo.devchain.ready_marker import parse_ready_line
 
 STOP_GRACE_SECONDS = 10.0
 STDERR_TAIL = 2_000
@@ -51,7 +51,7 @@ async def start_dev_chain_process(data_dir: Path, port: int = 0, *, block_time: 
                                   automine: bool = False, finality_depth: int = 2,
                                   host: str = "127.0.0.1",
                                   timeout: float = 30.0) -> DevChainProcess:
-    command = [sys.executable, "-m", "ordo.l1.dev_chain", "--host", host, "--port", str(port),
+    command = [sys.executable, "-m", "ordo.devchain", "--host", host, "--port", str(port),
                "--data-dir", str(data_dir), "--block-time", str(block_time),
                "--finality-depth", str(finality_depth)]
     if automine:

@@ -1,4 +1,4 @@
-"""``python -m ordo.l1.dev_chain --port P --data-dir D [--block-time S]``: run the dev L1."""
+"""``python -m ordo.devchain --port P --data-dir D [--block-time S]``: run the dev L1."""
 
 from __future__ import annotations
 
@@ -13,21 +13,21 @@ from pathlib import Path
 
 import lmdb
 
-from ordo.l1.dev_chain.dev_chain import DevChain, DevChainConfig
-from ordo.l1.dev_chain.dev_genesis import DEV_L1_CHAIN_ID
-from ordo.l1.dev_chain.ready_marker import (
+from ordo.core.genesis import DEV_L1_CHAIN_ID
+from ordo.devchain.dev_chain import DevChain, DevChainConfig
+from ordo.devchain.ready_marker import (
     READY_PREFIX,
     ready_document,
     remove_ready_file,
     write_ready_file,
 )
-from ordo.l1.dev_chain.server import start_dev_server
+from ordo.devchain.server import start_dev_server
 from ordo.node.chain import GenesisMismatchError
 from ordo.rpc.cors import CorsConfigError, parse_origins
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ordo.l1.dev_chain",
+    parser = argparse.ArgumentParser(prog="python -m ordo.devchain",
                                      description="Ordo's embedded Ethereum dev chain (L1).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8545, help="0 picks a free port")

@@ -13,9 +13,14 @@ from pathlib import Path
 from eth_account import Account
 from eth_hash.auto import keccak
 
-from ordo.core.genesis import FeeRules, Genesis, GenesisAccount, devnet_genesis
+from ordo.core.genesis import (
+    DEV_L1_CHAIN_ID,
+    FeeRules,
+    Genesis,
+    GenesisAccount,
+    devnet_genesis,
+)
 
-DEV_L1_CHAIN_ID = 900
 DEV_L1_GAS_LIMIT = 30_000_000
 FAUCET_BALANCE = 2**200
 FAUCET_KEY = keccak(b"ordo dev l1 faucet")

@@ -3,9 +3,9 @@ development accounts unlocked (as anvil serves them)."""
 
 from __future__ import annotations
 
-from ordo.l1.dev_chain.dev_chain import DevChain
-from ordo.l1.dev_chain.dev_methods import make_dev_methods
-from ordo.l1.dev_chain.unlocked_accounts import development_keys, make_unlocked_account_methods
+from ordo.devchain.dev_chain import DevChain
+from ordo.devchain.dev_methods import make_dev_methods
+from ordo.devchain.unlocked_accounts import development_keys, make_unlocked_account_methods
 from ordo.rpc.context import RpcContext
 from ordo.rpc.cors import CLOSED_TO_PAGES, CorsPolicy
 from ordo.rpc.dispatch import Dispatcher

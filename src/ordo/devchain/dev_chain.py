@@ -22,14 +22,14 @@ from eth_utils import to_checksum_address
 
 from ordo import __version__
 from ordo.core.block import Block
-from ordo.execution.engine import BlockEnvironment
-from ordo.l1.dev_chain.block_clock import BlockClock
-from ordo.l1.dev_chain.dev_genesis import (
-    DEV_L1_CHAIN_ID,
+from ordo.core.genesis import DEV_L1_CHAIN_ID
+from ordo.devchain.block_clock import BlockClock
+from ordo.devchain.dev_genesis import (
     FAUCET_KEY,
     faucet_address,
     load_or_create_genesis,
 )
+from ordo.execution.engine import BlockEnvironment
 from ordo.mempool import ChainRules, Mempool
 from ordo.node.chain import Chain
 from ordo.node.node import Node

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordo.l1.dev_chain.block_clock import TimeTravelError
-from ordo.l1.dev_chain.dev_chain import BalanceChangeError, DevChain
+from ordo.devchain.block_clock import TimeTravelError
+from ordo.devchain.dev_chain import BalanceChangeError, DevChain
 from ordo.rpc.context import MethodTable, RpcContext, Session
 from ordo.rpc.errors import InvalidParamsError, ServerError
 from ordo.rpc.hex_values import decode_address, decode_quantity
