@@ -16,6 +16,7 @@ from eth.db.trie import make_trie_root_and_nodes
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Address, BlockNumber, Hash32
 
+from ordo.core.l1_fee import NO_PRICES, L1Prices
 from ordo.execution.evm_state import ZERO_ADDRESS, ZERO_HASH
 
 ZERO_NONCE = b"\x00" * 8
@@ -47,7 +48,10 @@ def make_header(
     bloom: int = 0,
     gas_used: int = 0,
     mix_hash: bytes = ZERO_HASH,
+    l1_fee_word: bytes = ZERO_HASH,
 ) -> BlockHeaderAPI:
+    """``l1_fee_word`` goes where Ethereum puts the parent beacon block root: the block's L1
+    prices (``ordo.core.l1_fee.L1Prices.word``), zero on a chain without the L1 fee."""
     return PragueBlockHeader(
         parent_hash=Hash32(parent_hash),
         uncles_hash=EMPTY_UNCLE_HASH,
@@ -68,7 +72,7 @@ def make_header(
         withdrawals_root=BLANK_ROOT_HASH,
         blob_gas_used=0,
         excess_blob_gas=0,
-        parent_beacon_block_root=Hash32(ZERO_HASH),
+        parent_beacon_block_root=Hash32(l1_fee_word),
         requests_hash=EMPTY_SHA256,
     )
 
@@ -88,3 +92,10 @@ def genesis_header(
         state_root=state_root,
         mix_hash=mix_hash,
     )
+
+
+def header_l1_prices(header: BlockHeaderAPI) -> L1Prices:
+    """The L1 prices a header carries in its ``parent_beacon_block_root`` (state_transition.md
+    6.4); a header without the field (none Ordo builds) carries none."""
+    word = header.parent_beacon_block_root
+    return NO_PRICES if word is None else L1Prices.of_word(bytes(word))

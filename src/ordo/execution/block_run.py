@@ -17,15 +17,22 @@ from eth.vm.forks.prague.state import PragueState
 from eth.vm.interrupt import EVMMissingData
 from eth_typing import Address
 
-from ordo.execution.evm_state import trust_sender
+from ordo.core.l1_fee import L1Charging
+from ordo.execution.evm_state import OrdoPragueState, trust_sender
 from ordo.execution.transaction_rules import SenderAccount, inclusion_error
 
 
 class BlockRun:
     """Applies transactions in order on ``state`` and accumulates receipts, gas and bloom."""
 
-    def __init__(self, state: PragueState, *, base_fee: int, gas_limit: int, chain_id: int) -> None:
+    def __init__(self, state: PragueState, *, base_fee: int, gas_limit: int, chain_id: int,
+                 l1: L1Charging | None = None) -> None:
         self.state = state
+        self.l1 = l1
+        if isinstance(state, OrdoPragueState):
+            state.l1_charging = l1
+        elif l1 is not None:
+            raise TypeError("the L1 data fee is charged by OrdoPragueState's executor only")
         self.base_fee = base_fee
         self.gas_limit = gas_limit
         self.chain_id = chain_id
@@ -48,8 +55,9 @@ class BlockRun:
             balance=state.get_balance(address),
             code=state.get_code(address),
         )
+        l1_fee = 0 if self.l1 is None else self.l1.fee(tx.encode())
         reason = inclusion_error(
-            tx, sender, account, self.base_fee, self.gas_remaining, self.chain_id
+            tx, sender, account, self.base_fee, self.gas_remaining, self.chain_id, l1_fee
         )
         if reason is not None:
             return reason

@@ -25,6 +25,7 @@ from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
+from ordo.core.l1_fee import NO_PRICES, L1Charging, L1Prices
 from ordo.core.transaction import DecodedTransaction, recover_sender
 from ordo.execution import message_call
 from ordo.execution.access_list import AccessListResult, create_access_list
@@ -32,6 +33,7 @@ from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
 from ordo.execution.base_fee import blob_base_fee, next_base_fee
 from ordo.execution.block_assembly import (
     genesis_header,
+    header_l1_prices,
     make_header,
     receipts_root,
     transactions_root,
@@ -82,13 +84,17 @@ class BlockEnvironment:
     origin there (as the OP stack passes its L1 origin's randao), a value no sequencer chooses."""
     forced: tuple[ForcedItem, ...] = ()
     """Forced-queue items this block takes first (see ordo.core.forced_item)."""
+    l1_prices: L1Prices = NO_PRICES
+    """The L1 origin's base fee and blob base fee the L1 data fee uses (state_transition.md
+    6.4), carried in the header's ``parent_beacon_block_root``; zero without the L1 fee."""
 
     @classmethod
     def of_header(cls, header: BlockHeaderAPI) -> BlockEnvironment:
         """The environment a proposed block's header chose (what re-execution runs under)."""
         return cls(coinbase=bytes(header.coinbase), timestamp=int(header.timestamp),
                    gas_limit=int(header.gas_limit), extra_data=bytes(header.extra_data),
-                   prev_randao=bytes(header.mix_hash))
+                   prev_randao=bytes(header.mix_hash),
+                   l1_prices=header_l1_prices(header))
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,9 @@ class PyEvmEngine:
             raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
         if len(env.prev_randao) != 32:
             raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
+        problem = self._l1_prices_error(env.l1_prices)
+        if problem is not None:
+            raise ValueError(problem)
         db, overlay = open_overlay(self._reader)
         run = self._start_block(db, parent, env)
         apply_forced_items(run, env.forced)
@@ -382,8 +391,21 @@ class PyEvmEngine:
         state = open_state(db, context, bytes(parent.state_root))
         apply_block_start(state, number, env.timestamp, bytes(parent.hash))
         return BlockRun(
-            state, base_fee=base_fee, gas_limit=env.gas_limit, chain_id=self.genesis.chain_id
+            state, base_fee=base_fee, gas_limit=env.gas_limit, chain_id=self.genesis.chain_id,
+            l1=self.l1_charging(env.l1_prices),
         )
+
+    def l1_charging(self, prices: L1Prices) -> L1Charging | None:
+        """The L1 fee a block with ``prices`` charges (None on a chain without the L1 fee)."""
+        rules = self.genesis.l1_fee
+        return None if rules is None else L1Charging(rules, prices)
+
+    def _l1_prices_error(self, prices: L1Prices) -> str | None:
+        """6.4: a chain without the L1 fee keeps the header's L1 fee word zero."""
+        if self.genesis.l1_fee is None and prices != NO_PRICES:
+            return ("parent_beacon_block_root must be zero: this chain has no L1 data fee, "
+                    f"got L1 prices {prices.base_fee}/{prices.blob_base_fee}")
+        return None
 
     def _finish_block(
         self, run: BlockRun, parent: BlockHeaderAPI, env: BlockEnvironment
@@ -404,6 +426,7 @@ class PyEvmEngine:
             bloom=run.bloom,
             gas_used=run.gas_used,
             mix_hash=env.prev_randao,
+            l1_fee_word=env.l1_prices.word(),
         )
 
     def _check_proposal(self, parent: BlockHeaderAPI, block: Block) -> None:
@@ -425,6 +448,9 @@ class PyEvmEngine:
             gas_limit=int(header.gas_limit),
             extra_data=bytes(header.extra_data),
         )
+        if problem is not None:
+            raise InvalidBlock(problem)
+        problem = self._l1_prices_error(header_l1_prices(header))
         if problem is not None:
             raise InvalidBlock(problem)
         self._check_senders(block)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth.abc import AtomicDatabaseAPI, SignedTransactionAPI
+from eth.abc import AtomicDatabaseAPI, ComputationAPI, MessageAPI, SignedTransactionAPI
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.cancun.constants import (
     BEACON_ROOTS_ADDRESS,
@@ -31,6 +31,8 @@ from eth.vm.forks.prague.constants import (
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
 from eth_typing import Address, BlockNumber, Hash32
 
+from ordo.core.l1_fee import L1Charging
+
 ZERO_HASH = b"\x00" * 32
 ZERO_ADDRESS = b"\x00" * 20
 MAX_ANCESTOR_HASHES = 256
@@ -39,14 +41,43 @@ MAX_ANCESTOR_HASHES = 256
 class TrustedSenderExecutor(PragueTransactionExecutor):
     """Skips ``transaction.validate()`` (field ranges and signature re-verification): Ordo has
     checked both before a transaction gets here (decoding and :mod:`transaction_rules`). The
-    state-level checks (nonce, balance, fee cap) still run."""
+    state-level checks (nonce, balance, fee cap) still run.
+
+    On a chain with the L1 data fee (state_transition.md 6.4) it also charges that fee with
+    the gas purchase and, at the end, pays the fee vault the base fee of the gas charged plus
+    the L1 fee (py-evm would burn the base fee).
+    """
+
+    vm_state: OrdoPragueState
 
     def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
         self.vm_state.validate_transaction(transaction)
 
+    def build_evm_message(self, transaction: SignedTransactionAPI) -> MessageAPI:
+        charging = self.vm_state.l1_charging
+        if charging is not None:
+            self.vm_state.delta_balance(transaction.sender, -charging.fee(transaction.encode()))
+        return super().build_evm_message(transaction)
+
+    def finalize_computation(
+        self, transaction: SignedTransactionAPI, computation: ComputationAPI
+    ) -> ComputationAPI:
+        charging = self.vm_state.l1_charging
+        if charging is None:
+            return super().finalize_computation(transaction, computation)
+        gas_used = transaction.gas - computation.get_gas_remaining()
+        refund = self.calculate_gas_refund(computation, gas_used)
+        finished = super().finalize_computation(transaction, computation)
+        charged = gas_used - refund + computation.data_floor_gas
+        vault_share = charged * self.vm_state.base_fee + charging.fee(transaction.encode())
+        self.vm_state.delta_balance(Address(charging.rules.vault), vault_share)
+        return finished
+
 
 class OrdoPragueState(PragueState):
     transaction_executor_class = TrustedSenderExecutor
+    l1_charging: L1Charging | None = None
+    """Set by the block run on a chain with the L1 data fee; None for calls and estimates."""
 
 
 def trust_sender(tx: SignedTransactionAPI, sender: bytes) -> None:

@@ -129,6 +129,9 @@ class NativeEngine(PyEvmEngine):
             raise ValueError(f"coinbase must be 20 bytes, got {len(env.coinbase)}")
         if len(env.prev_randao) != 32:
             raise ValueError(f"prev_randao must be 32 bytes, got {len(env.prev_randao)}")
+        problem = self._l1_prices_error(env.l1_prices)
+        if problem is not None:
+            raise ValueError(problem)
         taken: list[DecodedTransaction] = []
         pending = iter(candidates)
 
@@ -209,6 +212,9 @@ class NativeEngine(PyEvmEngine):
         return root
 
     def _block_input(self, parent: BlockHeaderAPI, env: BlockEnvironment) -> tuple[Any, ...]:
+        if self.genesis.l1_fee is not None:
+            raise NativeUnsupported("the L1 data fee (state_transition.md 6.4) is charged by "
+                                    "py-evm only so far")
         base_fee = self.next_base_fee(parent)
         if base_fee >= BASE_FEE_CEILING:
             raise NativeUnsupported(f"base fee {base_fee} is 2^64 or more")
@@ -244,6 +250,7 @@ class NativeEngine(PyEvmEngine):
             bloom=int.from_bytes(out["bloom"], "big"),
             gas_used=out["gas_used"],
             mix_hash=env.prev_randao,
+            l1_fee_word=env.l1_prices.word(),
         )
 
     def _assemble(

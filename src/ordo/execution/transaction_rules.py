@@ -99,8 +99,12 @@ def inclusion_error(
     base_fee: int,
     gas_available: int,
     chain_id: int,
+    l1_fee: int = 0,
 ) -> str | None:
-    """Why ``tx`` cannot be included now, or None if it can."""
+    """Why ``tx`` cannot be included now, or None if it can.
+
+    ``l1_fee`` is the transaction's L1 data fee (state_transition.md 6.4; 0 on a chain without
+    it): the balance must cover it beside the gas at the fee cap and the value."""
     address = "0x" + sender.hex()
     type_id = tx.type_id
     if type_id == BLOB_TRANSACTION_TYPE:
@@ -124,8 +128,13 @@ def inclusion_error(
         return "gas uint64 overflow"
     if gas > gas_available:
         return f"gas limit reached: tx gas {gas}, block gas remaining {gas_available}"
-    want = gas * int(tx.max_fee_per_gas) + int(tx.value)
+    want = gas * int(tx.max_fee_per_gas) + int(tx.value) + l1_fee
     if account.balance < want:
+        if l1_fee:
+            return (
+                f"insufficient funds for gas * price + value + l1 fee: address {address} "
+                f"have {account.balance} want {want} (L1 data fee {l1_fee} wei)"
+            )
         return (
             f"insufficient funds for gas * price + value: address {address} "
             f"have {account.balance} want {want}"

@@ -1,0 +1,131 @@
+"""The L1 data fee of an L2 transaction and where fees go (docs/state_transition.md 6.4).
+
+Every L2 transaction ends up as bytes in a batch that some sequencer pays L1 gas to post. The
+L1 data fee charges the sender for that, priced from the block's L1 origin (its base fee and
+blob base fee, both carried in the block's header so every engine and derivation see the same
+numbers) and two scalars fixed in the genesis. The formula is OP Ecotone's: the transaction's
+calldata gas (4 per zero byte, 16 per non-zero byte of its signed encoding) stands for what it
+adds to a compressed batch, a count every engine, the step machine and an L1 contract compute
+from the raw bytes alone, without running a compressor (OP Fjord's FastLZ estimate is closer to
+the real compressed size but would put a compressor into every engine and the L1 verifier)::
+
+    l1_gas_used = 4 * zero_bytes(raw_tx) + 16 * nonzero_bytes(raw_tx)
+    l1_fee = l1_gas_used * (16 * base_fee_scalar * l1_base_fee
+                            + blob_base_fee_scalar * l1_blob_base_fee) // 16_000_000
+
+The header's ``parent_beacon_block_root`` (always zero on an L2 without a beacon chain) carries
+the two L1 prices as one word, ``l1_base_fee (16 bytes) || l1_blob_base_fee (16 bytes)``, big
+endian; it stays zero on a chain without the L1 fee. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FEE_VAULT_ADDRESS = bytes.fromhex("4f52444f00000000000000000000000000000019")
+"""'ORDO' then 0x...19: the default fee vault, an account without code that only the block
+rules move value out of (OP's BaseFeeVault / L1FeeVault sit at 0x42...19 and 0x42...1a)."""
+SCALAR_DENOMINATOR = 1_000_000
+"""Scalars are millionths: ``base_fee_scalar = 1_000_000`` charges the whole calldata gas."""
+UINT128_CEILING = 2**128
+UINT32_CEILING = 2**32
+ZERO_WORD = bytes(32)
+
+
+class L1FeeError(ValueError):
+    """A fee word or fee rules that cannot be: a price over 128 bits, a scalar over 32 bits."""
+
+
+@dataclass(frozen=True)
+class L1FeeRules:
+    """The genesis's L1-fee parameters (``l1Fee`` in genesis.json; absent: no L1 fee, the base
+    fee burned as on Ethereum).
+
+    The defaults are OP Mainnet's Ecotone scalars, which price a blob-posting rollup: at a blob
+    base fee near its floor the fee is mostly ``base_fee_scalar`` (0.001368 of the calldata gas
+    at the L1 base fee). ``bench/l1_fee.py`` reports whether they cover Ordo's posting.
+    """
+
+    base_fee_scalar: int = 1_368
+    blob_base_fee_scalar: int = 810_949
+    vault: bytes = FEE_VAULT_ADDRESS
+
+    def __post_init__(self) -> None:
+        for name in ("base_fee_scalar", "blob_base_fee_scalar"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or \
+                    not 0 <= value < UINT32_CEILING:
+                raise L1FeeError(f"genesis: l1Fee.{name} {value!r} is not in 0..2^32-1")
+        if not isinstance(self.vault, bytes) or len(self.vault) != 20:
+            raise L1FeeError("genesis: l1Fee.vault is not a 20-byte address")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"baseFeeScalar": self.base_fee_scalar,
+                "blobBaseFeeScalar": self.blob_base_fee_scalar,
+                "vault": "0x" + self.vault.hex()}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> L1FeeRules:
+        if not isinstance(document, dict):
+            raise L1FeeError(f"genesis: l1Fee must be an object, got {document!r:.80}")
+        unknown = set(document) - {"baseFeeScalar", "blobBaseFeeScalar", "vault"}
+        if unknown:
+            raise L1FeeError(f"genesis: l1Fee has unknown keys {sorted(unknown)}")
+        vault_text = str(document.get("vault", "0x" + FEE_VAULT_ADDRESS.hex()))
+        vault_hex = vault_text[2:] if vault_text.startswith(("0x", "0X")) else vault_text
+        return cls(base_fee_scalar=int(document.get("baseFeeScalar", 1_368)),
+                   blob_base_fee_scalar=int(document.get("blobBaseFeeScalar", 810_949)),
+                   vault=bytes.fromhex(vault_hex))
+
+
+@dataclass(frozen=True)
+class L1Prices:
+    """The L1 origin's base fee and blob base fee, as one block uses them."""
+
+    base_fee: int
+    blob_base_fee: int
+
+    def __post_init__(self) -> None:
+        for name in ("base_fee", "blob_base_fee"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or \
+                    not 0 <= value < UINT128_CEILING:
+                raise L1FeeError(f"L1 {name.replace('_', ' ')} {value!r} is not in 0..2^128-1")
+
+    def word(self) -> bytes:
+        """The 32 bytes the header's ``parent_beacon_block_root`` carries."""
+        return self.base_fee.to_bytes(16, "big") + self.blob_base_fee.to_bytes(16, "big")
+
+    @classmethod
+    def of_word(cls, word: bytes) -> L1Prices:
+        if len(word) != 32:
+            raise L1FeeError(f"L1 fee word is {len(word)} bytes, not 32")
+        return cls(int.from_bytes(word[:16], "big"), int.from_bytes(word[16:], "big"))
+
+
+NO_PRICES = L1Prices(0, 0)
+
+
+def l1_gas_used(raw_tx: bytes) -> int:
+    """Calldata gas of the signed encoding: 4 per zero byte, 16 per other byte."""
+    zeros = raw_tx.count(0)
+    return 4 * zeros + 16 * (len(raw_tx) - zeros)
+
+
+def l1_fee(raw_tx: bytes, prices: L1Prices, rules: L1FeeRules) -> int:
+    """The L1 data fee in wei of the transaction whose signed encoding is ``raw_tx``."""
+    scaled = (16 * rules.base_fee_scalar * prices.base_fee
+              + rules.blob_base_fee_scalar * prices.blob_base_fee)
+    return l1_gas_used(raw_tx) * scaled // (16 * SCALAR_DENOMINATOR)
+
+
+@dataclass(frozen=True)
+class L1Charging:
+    """What one block's engine needs to charge the L1 fee and fill the vault."""
+
+    rules: L1FeeRules
+    prices: L1Prices
+
+    def fee(self, raw_tx: bytes) -> int:
+        return l1_fee(raw_tx, self.prices, self.rules)

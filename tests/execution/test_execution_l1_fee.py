@@ -1,0 +1,125 @@
+"""The L1 data fee and the fee vault on the py-evm engine (docs/state_transition.md 6.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ordo.core.genesis import DEV_ACCOUNT_BALANCE, devnet_genesis
+from ordo.core.l1_fee import FEE_VAULT_ADDRESS, L1FeeRules, L1Prices
+from ordo.core.transaction import DecodedTransaction
+from ordo.execution.engine import BlockEnvironment, PyEvmEngine
+from ordo.execution.errors import InvalidBlock
+from ordo.execution.state_source import MemoryKeyValueStore
+from tests.execution.execution_chain import COINBASE, LocalChain, address_of, sign
+
+TIP = 2 * 10**9
+GWEI = 10**9
+RULES = L1FeeRules()
+POOR_KEY = bytes.fromhex("11" * 32)
+
+
+def formula(raw: bytes, prices: L1Prices) -> int:
+    """The rule as docs/state_transition.md 6.4 writes it, byte by byte."""
+    l1_gas = sum(4 if byte == 0 else 16 for byte in raw)
+    return l1_gas * (16 * 1_368 * prices.base_fee + 810_949 * prices.blob_base_fee) // 16_000_000
+
+
+def build(chain: LocalChain, txs: list[DecodedTransaction], prices: L1Prices):  # type: ignore[no-untyped-def]
+    env = BlockEnvironment(coinbase=COINBASE, timestamp=chain.head.timestamp + 1,
+                           gas_limit=chain.head.gas_limit, l1_prices=prices)
+    result = chain.engine.build_block(chain.head, txs, env)
+    chain.store.apply(result.state_writes)
+    chain.headers.append(result.executed.block.header)
+    return result
+
+
+@pytest.mark.parametrize("prices", [L1Prices(1 * GWEI, 1), L1Prices(100 * GWEI, 40 * GWEI)])
+def test_small_and_calldata_heavy_transactions_pay_the_formula(keys: list[bytes],
+                                                               prices: L1Prices) -> None:
+    chain = LocalChain(devnet_genesis(l1_fee=RULES))
+    chain_id = chain.genesis.chain_id
+    base_fee = chain.next_base_fee()
+    small = sign(keys[0], chain_id, nonce=0, maxFeePerGas=2 * base_fee + TIP,
+                 maxPriorityFeePerGas=TIP, to=address_of(keys[1]), value=5)
+    heavy = sign(keys[2], chain_id, nonce=0, maxFeePerGas=2 * base_fee + TIP,
+                 maxPriorityFeePerGas=TIP, to=address_of(keys[3]), gas=200_000,
+                 data=bytes(range(1, 256)) * 8 + bytes(500))
+    result = build(chain, [small, heavy], prices)
+    assert result.skipped == ()
+    header = result.executed.block.header
+    assert bytes(header.parent_beacon_block_root) == prices.word()
+    engine = chain.engine
+    receipts = result.executed.receipts
+    gas = [receipts[0].gas_used, receipts[1].gas_used - receipts[0].gas_used]
+    fees = [formula(small.raw, prices), formula(heavy.raw, prices)]
+    assert fees[1] > 20 * fees[0] > 0
+    assert engine.get_balance(header, address_of(keys[0])) == \
+        DEV_ACCOUNT_BALANCE - 5 - gas[0] * (base_fee + TIP) - fees[0]
+    assert engine.get_balance(header, address_of(keys[2])) == \
+        DEV_ACCOUNT_BALANCE - gas[1] * (base_fee + TIP) - fees[1]
+    assert engine.get_balance(header, COINBASE) == sum(gas) * TIP
+    assert engine.get_balance(header, FEE_VAULT_ADDRESS) == sum(gas) * base_fee + sum(fees)
+
+    # Re-execution on another node reproduces every balance and the header.
+    other = PyEvmEngine(chain.genesis, chain.store)
+    executed, _writes = other.execute_block(chain.headers[-2], result.executed.block)
+    assert executed.block.header.hash == header.hash
+
+
+def test_a_sender_who_cannot_pay_the_l1_fee_is_skipped_naming_it(keys: list[bytes]) -> None:
+    chain = LocalChain(devnet_genesis(l1_fee=RULES))
+    chain_id = chain.genesis.chain_id
+    prices = L1Prices(100 * GWEI, 40 * GWEI)
+    base_fee = chain.next_base_fee()
+    poor = address_of(POOR_KEY)
+    max_fee = 2 * base_fee
+    data = b"\x01" * 1_000
+    # The poor sender's transaction: 21,000 + 16,000 calldata gas.
+    tx = sign(POOR_KEY, chain_id, nonce=0, maxFeePerGas=max_fee, maxPriorityFeePerGas=0,
+              to=address_of(keys[1]), gas=37_000, data=data)
+    gas_cost = 37_000 * max_fee
+    fund = sign(keys[0], chain_id, nonce=0, maxFeePerGas=max_fee, maxPriorityFeePerGas=0,
+                to=poor, value=gas_cost + formula(tx.raw, prices) - 1)
+    result = build(chain, [fund, tx], prices)
+    assert len(result.executed.block.transactions) == 1
+    ((skipped_hash, reason),) = result.skipped
+    assert skipped_hash == tx.hash
+    assert f"L1 data fee {formula(tx.raw, prices)} wei" in reason
+    assert reason.startswith("insufficient funds for gas * price + value + l1 fee")
+
+
+def test_a_chain_without_the_l1_fee_keeps_the_word_zero(keys: list[bytes]) -> None:
+    chain = LocalChain(devnet_genesis())
+    env = BlockEnvironment(coinbase=COINBASE, timestamp=1, gas_limit=chain.head.gas_limit,
+                           l1_prices=L1Prices(1, 1))
+    with pytest.raises(ValueError, match="no L1 data fee"):
+        chain.engine.build_block(chain.head, [], env)
+    # A header carrying L1 prices on such a chain is refused on re-execution.
+    fee_chain = LocalChain(devnet_genesis(l1_fee=RULES))
+    built = build(fee_chain, [], L1Prices(1, 1)).executed.block
+    plain = PyEvmEngine(chain.genesis, MemoryKeyValueStore())
+    plain.genesis_block()
+    with pytest.raises(InvalidBlock, match="no L1 data fee"):
+        plain.execute_block(chain.head, built)
+    assert built.header.parent_hash == fee_chain.headers[0].hash
+
+
+def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes]) -> None:
+    """Both engines build the same block, and each re-executes the other's."""
+    from ordo.execution.native_engine import NativeEngine
+
+    genesis = devnet_genesis(l1_fee=RULES)
+    prices = L1Prices(30 * GWEI, 3 * GWEI)
+    reference = LocalChain(genesis)
+    native = LocalChain(genesis)
+    native.engine = NativeEngine(genesis, native.store)
+    base_fee = reference.next_base_fee()
+    txs = [sign(keys[i], genesis.chain_id, nonce=0, maxFeePerGas=2 * base_fee + TIP,
+                maxPriorityFeePerGas=TIP, to=address_of(keys[i + 1]), value=i + 1,
+                gas=60_000, data=bytes(i * 100) + b"\x07" * 50) for i in range(3)]
+    built = [build(chain, txs, prices).executed.block for chain in (reference, native)]
+    assert built[0].header.hash == built[1].header.hash
+    assert native.engine.get_balance(built[1].header, FEE_VAULT_ADDRESS) > 0
+    parent = reference.headers[-2]
+    assert native.engine.execute_block(parent, built[0])[0].block.header.hash == \
+        built[0].header.hash
