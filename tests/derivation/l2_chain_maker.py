@@ -21,6 +21,7 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
 from ordo.batcher.block_encoding import BatchBlock
+from ordo.chain.chain import Chain
 from ordo.core.block import Block
 from ordo.core.block_extra import decode_anchored_extra, encode_anchored_extra
 from ordo.core.forced_item import ForcedItem, ForcedTransaction
@@ -28,7 +29,6 @@ from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.output_roots import output_root_at
-from ordo.node.chain import Chain
 from ordo.storage.chain_store import ChainStore
 
 PROBE_RUNTIME = bytes.fromhex("4443556001430340436110000155" "00")

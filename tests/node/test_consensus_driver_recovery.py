@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from ordo.chain.chain import Chain
 from ordo.consensus import LocalSigner, Vote, decode_vote
 from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
 from ordo.mempool import ChainRules, Mempool
 from ordo.network import MessageKind, PeerInfo
-from ordo.node.chain import Chain
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
 from ordo.node.consensus_setup import consensus_params_from_genesis, validator_set_from_genesis
 from ordo.node.epoch_sets import StaticEpochSets

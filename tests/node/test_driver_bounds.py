@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from ordo.chain.chain import Chain
 from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, devnet_genesis
 from ordo.mempool import ChainRules, Mempool
 from ordo.network import MessageKind
 from ordo.node import consensus_driver
-from ordo.node.chain import Chain
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
 from ordo.node.consensus_setup import consensus_params_from_genesis, validator_set_from_genesis
 from ordo.node.epoch_sets import StaticEpochSets

@@ -14,7 +14,7 @@ from ordo.settlement.l2_readers import L2Unavailable
 
 
 class ChainView(Protocol):
-    """What of ``ordo.node.chain.Chain`` the challenger reads."""
+    """What of ``ordo.chain.chain.Chain`` the challenger reads."""
 
     @property
     def engine(self) -> ProofSource: ...

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth.abc import BlockHeaderAPI
+
 BUILDER_LENGTH = 20
 ORIGIN_NUMBER_LENGTH = 8
 FORCED_THROUGH_LENGTH = 4
@@ -22,6 +24,12 @@ class AnchoredExtra:
     builder: bytes
     origin_number: int
     forced_through: int
+
+
+def builder_of(header: BlockHeaderAPI) -> bytes:
+    """The validator that built a block, as its header names it (empty if it names none)."""
+    extra = bytes(header.extra_data)
+    return extra[:BUILDER_LENGTH] if len(extra) >= BUILDER_LENGTH else b""
 
 
 def encode_anchored_extra(builder: bytes, origin_number: int, forced_through: int) -> bytes:

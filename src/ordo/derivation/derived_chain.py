@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ordo.chain.chain import Chain
 from ordo.core.block import Block
 from ordo.core.genesis import Genesis
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.block_replay import replay_batch
 from ordo.derivation.errors import DerivationError
 from ordo.derivation.forced_rules import ForcedQueueItems
-from ordo.node.chain import Chain
 from ordo.storage.chain_store import ChainStore
 
 

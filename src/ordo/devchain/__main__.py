@@ -13,6 +13,7 @@ from pathlib import Path
 
 import lmdb
 
+from ordo.chain.chain import GenesisMismatchError
 from ordo.core.genesis import DEV_L1_CHAIN_ID
 from ordo.devchain.dev_chain import DevChain, DevChainConfig
 from ordo.devchain.ready_marker import (
@@ -22,7 +23,6 @@ from ordo.devchain.ready_marker import (
     write_ready_file,
 )
 from ordo.devchain.server import start_dev_server
-from ordo.node.chain import GenesisMismatchError
 from ordo.rpc.cors import CorsConfigError, parse_origins
 
 

@@ -21,6 +21,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 
 from ordo import __version__
+from ordo.chain.chain import Chain
 from ordo.core.block import Block
 from ordo.core.genesis import DEV_L1_CHAIN_ID
 from ordo.devchain.block_clock import BlockClock
@@ -31,7 +32,6 @@ from ordo.devchain.dev_genesis import (
 )
 from ordo.execution.engine import BlockEnvironment
 from ordo.mempool import ChainRules, Mempool
-from ordo.node.chain import Chain
 from ordo.node.node import Node
 from ordo.storage.chain_store import ChainStore
 

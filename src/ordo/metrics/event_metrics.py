@@ -9,8 +9,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from ordo.core.block import Block
+from ordo.core.block_extra import builder_of
 from ordo.network import MessageKind
-from ordo.node.chain_tip import builder_of
 
 PeerMessageHandler = Callable[[bytes, MessageKind, bytes], "bool | None"]
 CommitLookup = Callable[[int], "dict[str, Any] | None"]

@@ -20,16 +20,9 @@ from ordo.consensus import (
     genesis_tip,
     get_epoch,
 )
-
-BUILDER_LENGTH = 20
+from ordo.core.block_extra import builder_of
 
 HeaderAt = Callable[[int], BlockHeaderAPI]
-
-
-def builder_of(header: BlockHeaderAPI) -> bytes:
-    """The validator that built a block, as its header names it (empty if it names none)."""
-    extra = bytes(header.extra_data)
-    return extra[:BUILDER_LENGTH] if len(extra) >= BUILDER_LENGTH else b""
 
 
 def tip_after(head: int, header_at: HeaderAt, epoch_length: int,

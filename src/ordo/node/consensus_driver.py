@@ -68,11 +68,12 @@ from ordo.consensus import (
 )
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
+from ordo.core.block_extra import builder_of
 from ordo.core.forced_item import ForcedItem
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.network import MessageKind, PeerInfo
-from ordo.node.chain_tip import builder_of, tip_after
+from ordo.node.chain_tip import tip_after
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
 from ordo.node.forced_queue_reader import ForcedQueueReader

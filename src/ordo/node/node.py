@@ -17,6 +17,7 @@ from typing import Any
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 
 from ordo import __version__
+from ordo.chain.chain import Chain
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
@@ -27,7 +28,6 @@ from ordo.execution.engine import BlockEnvironment
 from ordo.execution.pending_block import PendingBlockCache
 from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 from ordo.mempool import Mempool
-from ordo.node.chain import Chain
 from ordo.node.consensus_view import ConsensusView
 from ordo.node.dropped_transactions import DroppedTransactions
 from ordo.node.journal_writer import JournalWriter

@@ -11,7 +11,7 @@ from eth.abc import BlockHeaderAPI
 
 from ordo.consensus import ProposedValue
 from ordo.core.block import Block
-from ordo.node.chain_tip import builder_of
+from ordo.core.block_extra import builder_of
 
 
 def proposed_block_error(block: Block, value: ProposedValue, parent: BlockHeaderAPI,

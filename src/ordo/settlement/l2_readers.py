@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ordo.chain.chain import Chain
 from ordo.core.genesis import Genesis
 from ordo.core.output_root import OutputRoot
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
@@ -23,7 +24,6 @@ from ordo.derivation.derivation_run import DerivationOptions, run_derivation
 from ordo.execution.output_roots import output_root_at
 from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
-from ordo.node.chain import Chain
 from ordo.settlement.withdrawal import NotAWithdrawal, Withdrawal, withdrawal_from_log
 from ordo.storage.chain_store import ChainStore
 

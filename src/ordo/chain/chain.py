@@ -1,6 +1,7 @@
-"""The node's chain: committed blocks on disk (ChainStore) and the EVM that reads and extends them.
+"""The chain: committed blocks on disk (ChainStore) and the EVM that reads and extends them.
 
-This joins the store and the execution engine so that the rest of the node never has to know
+This joins the store and the execution engine so that its users (the node, the dev L1, the
+derivation verifier, the bridge's readers) never have to know
 which state root belongs to which block number, and so that every commit is one atomic write of
 block, receipts, state and indexes.
 """
