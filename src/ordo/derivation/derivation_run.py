@@ -34,9 +34,9 @@ from ordo.derivation.removed_batches import RemovedBatches, apply_removal
 from ordo.derivation.summary import DerivationSummary
 from ordo.l1.abi_codec import AbiError
 from ordo.l1.client import L1Client
+from ordo.l1.forced_queue_reader import ForcedQueueError, ForcedQueueReader
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.rpc_errors import L1Error
-from ordo.node.forced_queue_reader import ForcedQueueError, ForcedQueueReader
 from ordo.storage.chain_store import ChainStore
 
 MAX_REPORTED_MISMATCHES = 100

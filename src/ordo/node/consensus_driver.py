@@ -72,11 +72,11 @@ from ordo.core.block_extra import builder_of
 from ordo.core.forced_item import ForcedItem
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.network import MessageKind, PeerInfo
 from ordo.node.chain_tip import tip_after
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
-from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.node.l1_origin import (
     L1Origin,
     block_extra_data,

@@ -40,8 +40,8 @@ from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.l1_origins import L1BlockHashes
 from ordo.derivation.removed_batches import standing_batches
 from ordo.l1.client import L1Client
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.l1.rpc_errors import L1Error
-from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.node.l1_chain_plan import ChainPlan, plan_adoption
 from ordo.node.l1_epoch_sets import META_PREFIX as EPOCH_SET_PREFIX
 from ordo.node.recovery_codec import RECOVERY_META_KEY

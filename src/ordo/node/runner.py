@@ -19,6 +19,7 @@ from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
 from ordo.l1.client import L1Client
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
@@ -33,7 +34,6 @@ from ordo.node.consensus_setup import (
     validator_set_from_genesis,
 )
 from ordo.node.epoch_sets import EpochSetSource, StaticEpochSets
-from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.node.l1_chain_adoption import ChainReplacedOnL1, adopt_l1_chain
 from ordo.node.l1_services import L1Services
 from ordo.node.node import Node

@@ -30,9 +30,9 @@ from ordo.faultproof.batch_inputs import inputs_root
 from ordo.l1.chain_records import L1Receipt
 from ordo.l1.client import L1Client
 from ordo.l1.contract_transactions import wait_for_success
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import inbox_at
-from ordo.node.forced_queue_reader import ForcedQueueReader
 from ordo.settlement.l2_readers import StoreL2Reader
 
 RECEIPT_TIMEOUT = 120.0
