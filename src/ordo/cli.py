@@ -26,6 +26,14 @@ from rich.table import Table
 
 from ordo import __version__
 from ordo.challenger.commands import challenger_command, dispute_group
+from ordo.config.config_file import read_config_file
+from ordo.config.node_config import (
+    ConfigError,
+    NodeConfig,
+    check_port,
+    parse_allowed_peers,
+    parse_peer,
+)
 from ordo.devnet.forge_command import forge_batch_command
 from ordo.devnet.key_file import KeyFileError, read_key_file
 from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET, L1ChoiceError, choose_l1
@@ -48,14 +56,6 @@ from ordo.l1.rollup_deploy import (
     DEVNET_SEQUENCER_TIMEOUT,
 )
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
-from ordo.node.config import (
-    ConfigError,
-    NodeConfig,
-    check_port,
-    parse_allowed_peers,
-    parse_peer,
-)
-from ordo.node.config_file import read_config_file
 from ordo.operator.init_command import init_command
 from ordo.operator.stake_commands import stake_group
 from ordo.operator.status_rows import status_rows

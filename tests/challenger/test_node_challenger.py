@@ -12,8 +12,8 @@ from eth.abc import BlockHeaderAPI
 from ordo.challenger.node_outputs import ChainOutputs
 from ordo.challenger.node_steps import chain_steps
 from ordo.challenger.trace_source import L2TraceSource
+from ordo.config.node_config import NodeConfig
 from ordo.core.genesis import GenesisL1, dev_private_keys, devnet_genesis
-from ordo.node.config import NodeConfig
 from ordo.node.l1_services import L1Services
 from tests.cli.test_init_and_node_config import captured_config, ordo, write_config
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from eth_account import Account
 
 from ordo.cli import main
+from ordo.config.config_file import config_keys, read_config_file
+from ordo.config.node_config import NodeConfig
 from ordo.core.genesis import Genesis, devnet_genesis, predeploy_alloc
 from ordo.devnet.ports import free_port_block
-from ordo.node.config import NodeConfig
-from ordo.node.config_file import config_keys, read_config_file
 from tests.e2e.targets import REPO_ROOT, rpc_request, stop_process_group, wait_for_rpc
 
 SIGNER_KEY = bytes(range(1, 33))

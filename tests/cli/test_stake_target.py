@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ordo.node.config import ConfigError
+from ordo.config.node_config import ConfigError
 from ordo.operator.stake_target import StakeTarget, resolve_key_path, resolve_target
 
 POOL = "0x" + "ab" * 20

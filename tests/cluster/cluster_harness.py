@@ -15,11 +15,11 @@ import aiohttp
 from eth_account import Account
 from eth_hash.auto import keccak
 
+from ordo.config.node_config import NodeConfig
 from ordo.consensus import LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
 from ordo.devnet.ports import free_port
 from ordo.mempool import Mempool
-from ordo.node.config import NodeConfig
 from ordo.node.runner import MempoolFactory, run_node
 
 GWEI = 10**9

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from ordo.cli import P2pOptions, build_node_config, main, run_node_until_signalled
+from ordo.config.node_config import ConfigError, NodeConfig
 from ordo.core.genesis import devnet_genesis
-from ordo.node.config import ConfigError, NodeConfig
 
 
 @pytest.fixture

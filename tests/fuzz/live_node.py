@@ -15,10 +15,10 @@ from typing import Any
 
 from eth_account import Account
 
+from ordo.config.node_config import NodeConfig
 from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, devnet_genesis
 from ordo.devnet.ports import free_port
-from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 from tests.fuzz.loop_thread import LoopThread
 

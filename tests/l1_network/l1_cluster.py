@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from ordo.config.node_config import NodeConfig
 from ordo.consensus import LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import GenesisL1, dev_private_keys, devnet_genesis
 from ordo.devnet.ports import free_port
@@ -27,7 +28,6 @@ from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import RollupDeployment, deploy_rollup, devnet_rollup_params
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, devnet_staking_params
 from ordo.mempool import Mempool
-from ordo.node.config import NodeConfig
 from ordo.node.runner import MempoolFactory
 from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
 from tests.l1.conftest import wait_until_serving

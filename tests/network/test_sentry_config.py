@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from ordo.cli import main
+from ordo.config.node_config import ConfigError, NodeConfig
 from ordo.core.genesis import devnet_genesis
 from ordo.network.node_key import NodeKey, parse_peer_key
-from ordo.node.config import ConfigError, NodeConfig
 
 FOLLOWER = NodeKey.generate()
 VALIDATOR_NODE = NodeKey.generate()

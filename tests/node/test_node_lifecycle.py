@@ -12,10 +12,10 @@ from typing import Any
 import aiohttp
 from eth_account import Account
 
+from ordo.config.node_config import NodeConfig
 from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, dev_private_keys, devnet_genesis
 from ordo.devnet.ports import free_port
-from ordo.node.config import NodeConfig
 from ordo.node.runner import run_node
 
 GWEI = 10**9

@@ -20,7 +20,7 @@ def test_timestamps_never_decrease_and_may_repeat() -> None:
 def test_peer_addresses_are_validated() -> None:
     import pytest
 
-    from ordo.node.config import ConfigError, parse_peer
+    from ordo.config.node_config import ConfigError, parse_peer
 
     assert parse_peer("127.0.0.1:30303") == ("127.0.0.1", 30303)
     for bad in ["x", "1.2.3.4:", "1.2.3.4:99999", ":3", "host:port"]:

@@ -38,6 +38,7 @@ from ordo.challenger.solver import (
     resolutions,
 )
 from ordo.challenger.trace_source import L2TraceSource, OutputSource
+from ordo.config.node_config import ConfigError
 from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.keys.keystore_unlock import unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
@@ -45,7 +46,6 @@ from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
 from ordo.metrics.json_log_lines import configure_logging
-from ordo.node.config import ConfigError
 from ordo.operator.network_init import parse_hex_address
 from ordo.settlement.bridge_target import resolve_bridge_target
 from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader, derived_reader

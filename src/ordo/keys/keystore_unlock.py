@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
+from ordo.config.node_config import ConfigError
 from ordo.keys.keystore import KeystoreError, decrypt_keystore, read_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
-from ordo.node.config import ConfigError
 
 
 def keystore_address(path: Path) -> bytes:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ordo.config.node_config import ConfigError
 from ordo.consensus import ConsensusParams, LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import Genesis
-from ordo.node.config import ConfigError
 
 log = logging.getLogger(__name__)
 

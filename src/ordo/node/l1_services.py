@@ -24,6 +24,7 @@ from ordo.challenger.trace_source import (
     StepTraceFactory,
     missing_steps,
 )
+from ordo.config.node_config import ConfigError
 from ordo.consensus import Equivocation
 from ordo.core.genesis import GenesisL1
 from ordo.l1.client import L1Client
@@ -31,7 +32,6 @@ from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
 from ordo.l1.view_cache import L1ViewCache
 from ordo.node.batcher_service import BatcherService
-from ordo.node.config import ConfigError
 from ordo.node.evidence_book import MAX_EVIDENCE
 from ordo.node.l1_epoch_sets import L1EpochSets
 from ordo.node.l1_watch import L1Watch

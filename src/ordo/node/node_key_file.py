@@ -7,8 +7,8 @@ from pathlib import Path
 
 from coincurve import PrivateKey
 
+from ordo.config.node_config import ConfigError
 from ordo.network import NodeKey
-from ordo.node.config import ConfigError
 
 
 def load_or_create_node_key(path: Path) -> NodeKey:

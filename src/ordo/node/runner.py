@@ -12,6 +12,7 @@ from ordo.batcher.blob_packing import kzg_settings
 from ordo.chain.chain import Chain
 from ordo.challenger.node_outputs import ChainOutputs
 from ordo.challenger.node_steps import QueueLoader, chain_steps
+from ordo.config.node_config import ConfigError, NodeConfig
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.execution.output_roots import output_root_at
@@ -25,7 +26,6 @@ from ordo.metrics.event_metrics import PeerMessageHandler
 from ordo.metrics.exposition import MetricsServer, start_metrics_server
 from ordo.metrics.node_metrics import NodeMetrics
 from ordo.network import MessageKind, NetworkConfig, NodeKey, PeerNetwork
-from ordo.node.config import ConfigError, NodeConfig
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
 from ordo.node.consensus_setup import (
     consensus_params_from_genesis,

@@ -8,9 +8,9 @@ from typing import Any, NoReturn
 
 import click
 
+from ordo.config.config_file import config_keys, render_template
+from ordo.config.node_config import ConfigError
 from ordo.core.genesis import DEVNET_CHAIN_ID, ConsensusRules
-from ordo.node.config import ConfigError
-from ordo.node.config_file import config_keys, render_template
 from ordo.operator.network_init import (
     GENESIS_NAME,
     InitOptions,

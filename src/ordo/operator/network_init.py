@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ordo.config.node_config import ConfigError
 from ordo.core.genesis import (
     ConsensusRules,
     Genesis,
@@ -20,7 +21,6 @@ from ordo.core.genesis import (
     devnet_genesis,
     predeploy_alloc,
 )
-from ordo.node.config import ConfigError
 
 CONFIG_NAME = "config.toml"
 GENESIS_NAME = "genesis.json"

@@ -19,12 +19,12 @@ from typing import Any, NoReturn, TypeVar
 import click
 from eth_utils import to_checksum_address
 
+from ordo.config.node_config import ConfigError
 from ordo.keys.keystore_unlock import keystore_address, unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
-from ordo.node.config import ConfigError
 from ordo.operator.network_init import parse_hex_address
 from ordo.operator.pool_position import PoolPosition, read_position
 from ordo.operator.stake_checks import StakeRefused, tokens

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ordo.node.config import ConfigError
-from ordo.node.config_file import read_config_file
+from ordo.config.config_file import read_config_file
+from ordo.config.node_config import ConfigError
 from ordo.operator.network_init import parse_hex_address
 
 POOL_KEYS = ("locking_pool", "lockingPool", "pool")

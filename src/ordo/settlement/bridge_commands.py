@@ -22,13 +22,13 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from ordo.config.node_config import ConfigError
 from ordo.core.genesis import DEV_L1_CHAIN_ID, DEVNET_CHAIN_ID, Genesis, dev_private_keys
 from ordo.keys.keystore_unlock import unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
-from ordo.node.config import ConfigError
 from ordo.operator.network_init import parse_hex_address
 from ordo.operator.token_amount import AmountError, format_token_amount, parse_token_amount
 from ordo.settlement import bridge

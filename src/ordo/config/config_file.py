@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ordo.node.config import (
+from ordo.config.node_config import (
     ConfigError,
     NodeConfig,
     check_port,
