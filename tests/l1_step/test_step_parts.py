@@ -65,8 +65,10 @@ def _call(verifier: Verifier, step: Step, pre: object, proofs: object | None = N
 def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
     add = first_step(0x01)
     # the router sends a witness by its phase word; a part given another phase refuses it
+    assert _call(verifier, add, replace(add.pre, phase=2)) == \
+        "StepVerifier: a phase-2 step: not verifiable yet"
     assert _call(verifier, add, replace(add.pre, phase=1)) == \
-        "StepVerifier: a phase-1 step: not verifiable yet"
+        "StepVerifier: the witness is not the first state's preimage"  # StepBlockStart's
     phase4 = replace(add.pre, phase=4)
     assert _call(verifier, add, phase4) == \
         "StepVerifier: the witness is not the pre-state's preimage"  # StepTxEnd's layout

@@ -13,6 +13,8 @@ from eth_utils import to_checksum_address
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
+from ordo.core.genesis import devnet_genesis
+from ordo.faultproof.block_parts import ChainRules
 from ordo.faultproof.tracer import MessageCall, Trace, trace_message_call
 from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
@@ -23,6 +25,7 @@ from ordo.l1.step_verifier_deploy import (
     StepVerifierDeployment,
     deploy_step_verifier,
 )
+from tests.faultproof.block_chain import rules_of
 from tests.faultproof.corpus import Case
 from tests.faultproof.evm_reference import BLOCK, CALLER, TARGET, Account, make_state
 from tests.l1_contracts.anvil_chain import AnvilChain
@@ -47,16 +50,20 @@ class Verifier:
     mpt: Contract
 
 
-def deploy_verifier(chain: AnvilChain) -> Verifier:
+def deploy_verifier(chain: AnvilChain, rules: ChainRules | None = None,
+                    forced_queue: bytes = bytes(20)) -> Verifier:
     """The verifier as ``ordo devnet`` deploys it (``ordo.l1.step_verifier_deploy``), from
     account 0, wrapped as web3 contracts for the tests' calls. Run in a thread of its own so it
-    works from async tests too (their loop is running)."""
+    works from async tests too (their loop is running). ``rules`` default to the devnet
+    genesis's (no L1, so no queue is read)."""
+    chain_rules = rules or rules_of(devnet_genesis())
     url = str(chain.w3.provider.endpoint_uri)
     key = bytes(chain.accounts[0].key)
 
     async def deploy() -> StepVerifierDeployment:
         async with L1Client(url) as client:
-            return await deploy_step_verifier(client, OrdoAccount(client, key))
+            return await deploy_step_verifier(client, OrdoAccount(client, key), chain_rules,
+                                              forced_queue)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         deployed = pool.submit(asyncio.run, deploy()).result()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ordo.challenger.node_steps import chain_rules
 from ordo.core.genesis import Genesis
 from ordo.execution.genesis_output import genesis_output_root
 from ordo.l1.client import L1Client
@@ -42,7 +43,8 @@ async def deploy_devnet_game(client: L1Client, deployer: LocalAccount,
                              genesis: Genesis, params: DisputeGameParams) -> RollupDeployment:
     """Deploy the verifier and the game, name the game to the inbox and the pool; returns
     ``rollup`` with both addresses."""
-    verifier = await deploy_step_verifier(client, deployer)
+    # block start reads the forced items from the chain's own queue, by the chain's rules
+    verifier = await deploy_step_verifier(client, deployer, chain_rules(genesis), rollup.queue)
     # The router does not decide every step kind yet: a devnet runs on it and says so
     # (INCOMPLETE_VERIFIER_NOTE in its record, its report and ordo status).
     game = await deploy_dispute_game(client, deployer, staking, rollup, verifier.router,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ordo.faultproof.block_parts import ChainRules
 from ordo.l1.client import L1Client
 from ordo.l1.compiler import compile_contract
 from ordo.l1.contract_handle import ContractHandle
@@ -27,11 +28,16 @@ TX_END_STATE = "step/StepTxEndState"
 """The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
-              "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd")
-"""In the order of the router's constructor (the opcodes' parts 1..6, then the block-end and
-transaction-end parts that the router picks by the witness's phase word)."""
+              "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
+              "step/StepBlockStart")
+"""In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
+transaction-end and block-start parts that the router picks by the witness's phase word)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
+BLOCK_START = "step/StepBlockStart"
+"""Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, and the chain's
+rules (chain id, base-fee floor, elasticity, denominator, anchored): constants no hash commits
+to (docs/fault_proofs.md 4.1)."""
 
 
 @dataclass(frozen=True)
@@ -43,21 +49,28 @@ class StepVerifierDeployment:
     mpt: bytes
 
 
-async def deploy_step_verifier(client: L1Client,
-                               deployer: LocalAccount) -> StepVerifierDeployment:
-    """The services, then the parts, then the router naming them: one at a time."""
+async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: ChainRules,
+                               forced_queue: bytes) -> StepVerifierDeployment:
+    """The services, then the parts, then the router naming them: one at a time. ``rules``
+    and ``forced_queue`` (the zero address for a chain without L1) are the block-start part's
+    constants."""
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
-    arguments: dict[str, tuple[bytes, ...]] = {name: (mpt,) for name in PARTS_THAT_READ_STATE}
+    arguments: dict[str, tuple[bytes | int | bool, ...]] = {
+        name: (mpt,) for name in PARTS_THAT_READ_STATE}
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)
+    arguments[BLOCK_START] = (mpt, forced_queue, rules.chain_id, rules.base_fee_floor,
+                              rules.elasticity_multiplier,
+                              rules.base_fee_max_change_denominator, rules.anchored)
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)
     return StepVerifierDeployment(router, tuple(parts), mpt)
 
 
-async def _deploy(client: L1Client, deployer: LocalAccount, name: str, *args: bytes) -> bytes:
+async def _deploy(client: L1Client, deployer: LocalAccount, name: str,
+                  *args: bytes | int | bool) -> bytes:
     compiled = compile_contract(name)
     handle, _ = await ContractHandle.deploy(client, deployer, compiled.abi, compiled.bytecode,
                                             *args, timeout=RECEIPT_TIMEOUT)

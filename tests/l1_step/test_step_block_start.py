@@ -1,0 +1,300 @@
+"""The on-chain verifier's block start (phase 1) against the Python tracer (docs/fault_proofs.md
+4.1): blocks the engine builds are traced, and the router on anvil must give each block-start
+step exactly the tracer's post-state (the first transaction start, or block end for an empty
+block; the invalid final state for a block that breaks a header rule); on an L1-anchored chain
+the forced items are read from a real ForcedInclusionQueue on the same anvil. A tampered
+witness is refused with the reference's reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from eth_utils import to_checksum_address
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError
+
+from ordo.core.block_extra import encode_anchored_extra
+from ordo.core.forced_item import ForcedDeposit, ForcedTransaction
+from ordo.core.genesis import GenesisL1, devnet_genesis
+from ordo.execution.state_source import OverlayDatabase
+from ordo.faultproof.block_parts import (
+    INVALID_OUTPUT,
+    KIND_DEPOSIT,
+    ListQueue,
+    QueueItem,
+    final_state,
+)
+from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.machine_state import PHASE_BLOCK_END, PHASE_TX_START
+from ordo.faultproof.verify import InvalidWitness, verify_step
+from ordo.l1.compiler import compile_contract
+from tests.faultproof.block_chain import BUILDER, DevChain, rules_of
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .verifier import STEP_ABI, STEP_GAS, Verifier, deploy_verifier, on_chain, step_gas
+
+FRESH_COINBASE = bytes.fromhex("ce" * 20)
+DEPOSITEE = bytes.fromhex("de" * 20)
+QUEUE_FEE = 10**14
+GAS_TABLE_MAX = 3_000_000
+"""A block start of these short chains is a few KB and two trie reads."""
+
+
+@dataclass(frozen=True)
+class Blocks:
+    chain: DevChain
+    traces: tuple[BlockTrace, ...]
+
+
+@pytest.fixture(scope="module")
+def blocks() -> Blocks:
+    """Blocks 1-5 of a devnet without L1: transfers and a call, a zero-tip block to a fresh
+    coinbase, an empty block, then two more (ancestor headers prove their block-hash list)."""
+    c = DevChain()
+    c.build([c.sign(0, c.address(1), value=5),
+             c.sign(1, c.address(2), value=7, data=b"\x01", gas=21_100)])
+    c.build([c.sign(2, c.address(3), value=1, tip=0)], coinbase=FRESH_COINBASE)
+    c.build([])
+    c.build([c.sign(3, c.address(4), value=2)])
+    c.build([c.sign(4, c.address(5), value=3)])
+    traces = tuple(c.trace(number) for number in range(1, 6))
+    for number, trace in zip(range(1, 6), traces, strict=True):
+        assert trace.output_root == c.output_root(number)
+    return Blocks(c, traces)
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain) -> Iterator[Verifier]:
+    yield deploy_verifier(chain)
+
+
+def _check(blocks: Blocks, verifier: Verifier, trace: BlockTrace) -> bytes:
+    """The block start of ``trace`` on chain gives the tracer's post-state."""
+    post = trace.commitment(1)
+    witness = trace.witness(0)
+    assert verify_step(trace.first, witness, rules_of(blocks.chain.genesis)) == post
+    assert on_chain(verifier, trace.first, witness) == post
+    return post
+
+
+def test_block_start_gives_the_tracers_post_state(blocks: Blocks, verifier: Verifier) -> None:
+    for trace in blocks.traces:
+        _check(blocks, verifier, trace)
+    phases = [trace.steps[1].phase for trace in blocks.traces]
+    # the empty block goes straight to block end, the others to their first transaction
+    assert phases == [PHASE_TX_START, PHASE_TX_START, PHASE_BLOCK_END, PHASE_TX_START,
+                      PHASE_TX_START]
+
+
+def _posted(c: DevChain, at: int, **changes: object) -> BlockTrace:
+    posted = replace(c.batch_block(at), **changes)  # type: ignore[arg-type]
+    ancestors = [c.header_rlp(n) for n in range(at - 2, -1, -1)]
+    return trace_block(OverlayDatabase(c.store), rules_of(c.genesis), c.header_rlp(at - 1),
+                       ancestors, [posted], 0)
+
+
+@pytest.mark.parametrize("change", ["timestamp", "number", "gas_limit", "extra_data",
+                                    "mix_hash"])
+def test_a_header_rule_broken_ends_in_the_invalid_final_state(
+        blocks: Blocks, verifier: Verifier, change: str) -> None:
+    c = blocks.chain
+    parent = c.blocks[3].block.header
+    changes: dict[str, object] = {
+        "timestamp": {"timestamp": int(parent.timestamp) - 1},
+        "number": {"number": 6},
+        "gas_limit": {"gas_limit": int(parent.gas_limit) * 2},
+        "extra_data": {"extra_data": BUILDER + b"\x01"},
+        "mix_hash": {"mix_hash": b"\x01" * 32},
+    }[change]
+    trace = _posted(c, 4, **changes)
+    assert len(trace) == 1 and trace.output_root == INVALID_OUTPUT
+    assert _check(blocks, verifier, trace) == final_state(INVALID_OUTPUT)
+
+
+def _word(witness: bytes, at: int) -> int:
+    return int.from_bytes(witness[at:at + 32], "big")
+
+
+def _flip(witness: bytes, at: int) -> bytes:
+    return witness[:at] + bytes([witness[at] ^ 1]) + witness[at + 1:]
+
+
+def _reference_reason(blocks: Blocks, pre: bytes, witness: bytes) -> str:
+    with pytest.raises(InvalidWitness) as refused:
+        verify_step(pre, witness, rules_of(blocks.chain.genesis))
+    return str(refused.value)
+
+
+def test_a_tampered_block_start_is_refused(blocks: Blocks, verifier: Verifier) -> None:
+    """Each item moved by one bit: refused on chain with the reference's reason (the trie
+    proofs with Mpt's)."""
+    trace = blocks.traces[4]  # block 5: three ancestor headers
+    pre, witness = trace.first, trace.witness(0)
+    p = _word(witness, 4 * 32)
+    header = p + _word(witness, p + 96)
+    ancestors = p + _word(witness, p + 128)
+    first_ancestor = ancestors + 32 + _word(witness, ancestors + 32)
+    inputs = p + _word(witness, p + 160)
+    extra = p + _word(witness, p + 6 * 32 + 32 * 32)
+    cases = {
+        32 + 3: "the witness is not the first state's preimage",
+        p + 5: "parent is not the preimage of the parent output root",
+        p + 64 + 9: "parent is not the preimage of the parent output root",
+        header + 32 + 40: "parent_header is not the parent block's",
+        inputs + 32 + 31: "block_inputs is not leaf k of inputs_root",
+        p + 6 * 32 + 7: "block_inputs is not leaf k of inputs_root",
+        extra + 32 + 2: "extra_data is not the block's",
+        first_ancestor + 32 + 100: "an ancestor header is not the listed block's",
+    }
+    for at, reason in cases.items():
+        tampered = _flip(witness, at)
+        if at != 32 + 3:  # the reference decodes the pre-state from the witness too
+            assert _reference_reason(blocks, pre, tampered) == reason, at
+        assert on_chain(verifier, pre, tampered) == f"StepVerifier: {reason}", at
+    for slot in (7 * 32 + 32 * 32, 8 * 32 + 32 * 32):  # the EIP-4788 / EIP-2935 accounts
+        trie = p + _word(witness, p + slot)
+        proof = trie + _word(witness, trie)
+        assert on_chain(verifier, pre, _flip(witness, proof + 32 + 40)) == \
+            "Mpt: first proof node does not hash to the root"
+
+
+def test_an_invalid_block_carries_nothing_it_did_not_read(blocks: Blocks,
+                                                          verifier: Verifier) -> None:
+    """The invalid block's witness with an ancestor header added: the reference refuses the
+    unread field, and so does the verifier."""
+    c = blocks.chain
+    trace = _posted(c, 4, timestamp=int(c.blocks[3].block.header.timestamp) - 1)
+    from ordo.faultproof.block_witness import decode_block_start, encode_block_start
+    first, proofs = decode_block_start(trace.witness(0))
+    stuffed = encode_block_start(first, replace(proofs, ancestors=(c.header_rlp(1),)))
+    assert _reference_reason(blocks, trace.first, stuffed) == \
+        "the step does not read ancestors, but it is not zero"
+    assert on_chain(verifier, trace.first, stuffed) == \
+        "StepVerifier: the step does not read ancestors, but it is not zero"
+
+
+def test_block_start_gas(blocks: Blocks, verifier: Verifier) -> None:
+    gas = max(step_gas(verifier, t.first, t.witness(0)) for t in blocks.traces)
+    print(f"block start: {gas} gas")
+    assert gas < GAS_TABLE_MAX
+
+
+# ---------------------------------------------------------------------------------------------
+# An L1-anchored chain: the forced items from a real queue
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchored:
+    chain: DevChain
+    queue: ListQueue
+    part: Contract
+    raw: dict[int, bytes]
+    origin: int
+
+
+def _extra(origin_number: int, forced_through: int) -> bytes:
+    return encode_anchored_extra(BUILDER, origin_number, forced_through)
+
+
+@pytest.fixture(scope="module")
+def anchored(chain: AnvilChain, verifier: Verifier) -> Anchored:
+    """Items 0-3 enqueued on anvil (a deposit, a valid and a refused forced transaction, a
+    deposit), the origin the block of item 3; item 4 after it. Block 1 takes items 0-3."""
+    queue = chain.deploy("ForcedInclusionQueue", 100, QUEUE_FEE, chain.accounts[0].address)
+    genesis_l1 = GenesisL1(chain_id=31337, locking_pool=bytes.fromhex("11" * 20),
+                           origin_number=1, origin_hash=bytes.fromhex("0a" * 32),
+                           forced_queue=bytes.fromhex(queue.address[2:]))
+    c = DevChain(genesis=devnet_genesis(l1=genesis_l1))
+    valid = c.sign(3, c.address(4), value=123)
+    refused = c.sign(5, c.address(4), value=1, nonce=9)
+    _enqueue(chain, queue, "deposit", DEPOSITEE, QUEUE_FEE + 5 * 10**18)
+    _enqueue(chain, queue, "enqueue_transaction", valid.raw, QUEUE_FEE)
+    _enqueue(chain, queue, "enqueue_transaction", refused.raw, QUEUE_FEE)
+    _enqueue(chain, queue, "deposit", c.address(6), QUEUE_FEE + 7)
+    _enqueue(chain, queue, "deposit", DEPOSITEE, QUEUE_FEE + 1)
+    records = tuple(_item(queue, i) for i in range(5))
+    origin = records[3].enqueued_block
+    assert records[4].enqueued_block > origin
+    items = (ForcedDeposit(0, DEPOSITEE, 5 * 10**18, records[0].enqueued_block),
+             ForcedTransaction(1, valid.raw, records[1].enqueued_block),
+             ForcedTransaction(2, refused.raw, records[2].enqueued_block),
+             ForcedDeposit(3, c.address(6), 7, records[3].enqueued_block))
+    c.build([c.sign(0, c.address(1), value=10**18)], forced=items,
+            extra_data=_extra(origin, 4), mix_hash=bytes.fromhex("0c" * 32))
+    mpt = verifier.mpt.address
+    rules = rules_of(c.genesis)
+    compiled = compile_contract("step/StepBlockStart")
+    part = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, mpt, queue.address,
+                             rules.chain_id, rules.base_fee_floor, rules.elasticity_multiplier,
+                             rules.base_fee_max_change_denominator, rules.anchored)
+    return Anchored(c, ListQueue(records), part, {1: valid.raw, 2: refused.raw}, origin)
+
+
+def _enqueue(chain: AnvilChain, queue: Contract, function: str, argument: object,
+             value: int) -> None:
+    call = getattr(queue.functions, function)(
+        to_checksum_address(argument) if function == "deposit" else argument)
+    sender = chain.accounts[1]
+    tx = call.build_transaction({
+        "from": sender.address, "value": value, "gas": 500_000, "chainId": chain.w3.eth.chain_id,
+        "nonce": chain.w3.eth.get_transaction_count(sender.address, "pending")})
+    receipt = chain.w3.eth.wait_for_transaction_receipt(
+        chain.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction))
+    assert receipt["status"] == 1
+
+
+def _item(queue: Contract, index: int) -> QueueItem:
+    kind, _sender, transaction_hash, recipient, amount, enqueued, _deadline = \
+        queue.functions.items(index).call()
+    return QueueItem(int(kind), bytes(transaction_hash), bytes.fromhex(recipient[2:]),
+                     int(amount), int(enqueued))
+
+
+def _anchored_trace(a: Anchored, **changes: object) -> BlockTrace:
+    c = a.chain
+    posted = replace(c.batch_block(1), **changes)  # type: ignore[arg-type]
+    return trace_block(OverlayDatabase(c.store), rules_of(c.genesis), c.header_rlp(0), [],
+                       [posted], 0, a.queue, a.raw)
+
+
+def _part_step(a: Anchored, pre: bytes, witness: bytes) -> bytes | str:
+    try:
+        return bytes(a.part.functions.step(pre, witness).call({"gas": STEP_GAS}))
+    except ContractLogicError as error:
+        return str(error.message).removeprefix("execution reverted: ")
+
+
+def test_forced_items_are_read_from_the_l1_queue(anchored: Anchored) -> None:
+    trace = _anchored_trace(anchored)
+    assert trace.output_root == anchored.chain.output_root(1)
+    assert anchored.queue.item(0).kind == KIND_DEPOSIT
+    rules = rules_of(anchored.chain.genesis)
+    post = verify_step(trace.first, trace.witness(0), rules, anchored.queue)
+    assert post == trace.commitment(1)
+    assert _part_step(anchored, trace.first, trace.witness(0)) == post
+
+
+@pytest.mark.parametrize("forced_through", [3, 5])
+def test_a_wrong_forced_through_is_the_invalid_final_state(anchored: Anchored,
+                                                           forced_through: int) -> None:
+    """3 leaves item 3 (enqueued at the origin) behind; 5 takes item 4, enqueued after it:
+    the queue on L1 says so."""
+    trace = _anchored_trace(anchored, extra_data=_extra(anchored.origin, forced_through))
+    assert len(trace) == 1 and trace.output_root == INVALID_OUTPUT
+    assert _part_step(anchored, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+
+
+def test_an_anchored_block_in_the_wrong_layout_is_the_invalid_final_state(
+        anchored: Anchored) -> None:
+    trace = _anchored_trace(anchored, extra_data=BUILDER)
+    assert trace.output_root == INVALID_OUTPUT
+    assert _part_step(anchored, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+
+
+def test_the_part_refuses_other_phases(anchored: Anchored, blocks: Blocks) -> None:
+    trace = blocks.traces[0]
+    assert _part_step(anchored, trace.commitment(1), trace.witness(1)) == \
+        "StepVerifier: phase routed to the wrong part"
