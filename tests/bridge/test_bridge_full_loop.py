@@ -13,8 +13,8 @@ from eth_account import Account
 from eth_hash.auto import keccak
 
 from ordo.core.genesis import dev_private_keys
-from ordo.devnet.key_file import key_address
 from ordo.devnet.ports import free_devnet_base_port, free_port_block
+from ordo.keys.key_file import key_address
 from ordo.keys.keystore import write_keystore
 from tests.bridge.bridge_cli import (
     ETH,

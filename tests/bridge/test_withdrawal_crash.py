@@ -35,8 +35,8 @@ from eth_hash.auto import keccak
 from ordo.core.genesis import dev_private_keys
 from ordo.core.output_root import compute_output_root
 from ordo.derivation.inbox_batches import AcceptedBatch, decode_submit_batch
-from ordo.devnet.key_file import key_address
 from ordo.devnet.ports import free_devnet_base_port, free_port_block
+from ordo.keys.key_file import key_address
 from ordo.l1.client import ClientConfig, L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import inbox_at

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ordo.core.genesis import ConsensusRules, Genesis, GenesisValidator, devnet_genesis
-from ordo.devnet.key_file import read_key_file
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.manifest import NodeEntry, manifest_document, write_manifest
 from ordo.devnet.ports import free_port, port_is_free
@@ -23,6 +22,7 @@ from ordo.devnet.provision import (
 from ordo.devnet.readiness import block_number
 from ordo.devnet.restart_policy import RestartPolicy
 from ordo.devnet.topology import NodeAddresses, TopologyError, plan_addresses
+from ordo.keys.key_file import read_key_file
 
 ONE_NODE = DevnetShape(nodes=1)
 

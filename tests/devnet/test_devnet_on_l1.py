@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ordo.core.genesis import Genesis
-from ordo.devnet.key_file import key_address
 from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET
 from ordo.devnet.ports import free_devnet_base_port, free_port_block
+from ordo.keys.key_file import key_address
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.staking_params import DEVNET_SEQUENCER_STAKE, TOKEN

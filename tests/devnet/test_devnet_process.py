@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ordo.core.genesis import Genesis
-from ordo.devnet.key_file import read_key_file
 from ordo.devnet.ports import free_port_block
 from ordo.devnet.provision import load_signer_key, signer_address
 from ordo.devnet.readiness import block_number
+from ordo.keys.key_file import read_key_file
 from tests.devnet.devnet_harness import DevnetProcess, wait_for
 
 

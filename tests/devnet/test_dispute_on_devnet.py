@@ -25,9 +25,9 @@ from ordo.core.call import CallRequest
 from ordo.core.genesis import dev_private_keys
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.removed_batches import RemovedBatches
-from ordo.devnet.key_file import key_address
 from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.ports import free_port_block
+from ordo.keys.key_file import key_address
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import pool_handle
 from ordo.l1.rollup_deploy import DEFAULT_DISPUTE_SLASH_BPS, inbox_at, portal_abi

@@ -39,10 +39,10 @@ from ordo.batcher.block_encoding import BatchBlock
 from ordo.consensus import LocalSigner
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.genesis import dev_private_keys
-from ordo.devnet.key_file import key_address
 from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.provision import DevnetSetupError, load_genesis, load_signer_key
+from ordo.keys.key_file import key_address
 from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import inbox_at

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ordo.core.genesis import dev_private_keys
-from ordo.devnet.key_file import KeyFileError, read_key_file
 from ordo.keys.file_permissions import KeyPermissionError, check_owner_only
+from ordo.keys.key_file import KeyFileError, read_key_file
 
 DEV_L1_PORT_OFFSET = 200
 """Default distance between node 0's JSON-RPC port and the dev L1's."""

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ordo.core.genesis import DEVNET_CHAIN_ID, ConsensusRules, Genesis, GenesisL1, devnet_genesis
 from ordo.devnet.dispute_provision import deploy_devnet_game, devnet_game_params
-from ordo.devnet.key_file import key_address, write_new_file
 from ordo.devnet.l1_record import DevnetL1Record, load_record, save_record
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.provision import (
@@ -36,6 +35,7 @@ from ordo.devnet.provision import (
     new_signer_key,
     provisioned_node,
 )
+from ordo.keys.key_file import key_address, write_new_file
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import (
     StakedSequencer,

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ordo.core.genesis import ConsensusRules, Genesis, GenesisValidator, devnet_genesis
-from ordo.devnet.key_file import (
+from ordo.devnet.layout import DevnetLayout
+from ordo.keys.key_file import (
     KeyFileError,
     create_key_file,
     key_address,
     read_key_file,
     write_new_file,
 )
-from ordo.devnet.layout import DevnetLayout
 
 DEFAULT_STAKE = 100
 DEVNET_EPOCH_LENGTH = 20

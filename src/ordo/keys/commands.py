@@ -17,7 +17,7 @@ from coincurve import PrivateKey
 from rich.console import Console
 from rich.table import Table
 
-from ordo.devnet.key_file import KeyFileError, key_address, read_key_file
+from ordo.keys.key_file import KeyFileError, key_address, read_key_file
 from ordo.keys.keystore import (
     KEY_KINDS,
     KeyKind,
