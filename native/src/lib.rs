@@ -6,6 +6,7 @@
 
 mod block;
 mod decode;
+mod reads;
 mod rlp;
 mod rules;
 mod sender;
@@ -238,12 +239,46 @@ fn ordered_trie_root<'py>(py: Python<'py>, items: Vec<Vec<u8>>) -> Bound<'py, Py
     PyBytes::new(py, &trie::ordered_root(&items))
 }
 
+/// A 256-bit integer as a Python int.
+fn py_int(py: Python<'_>, value: U256) -> PyResult<Bound<'_, PyAny>> {
+    match u128::try_from(value) {
+        Ok(small) => Ok(small.into_pyobject(py)?.into_any()),
+        Err(_) => py
+            .get_type::<pyo3::types::PyInt>()
+            .call_method1("from_bytes", (PyBytes::new(py, &value.to_be_bytes::<32>()), "big")),
+    }
+}
+
+/// The account of `address` at `state_root` as (nonce, balance, storage root, code hash), or
+/// None where there is none; raises MissingState when the store lacks a node on its path.
+#[pyfunction]
+fn read_account<'py>(
+    py: Python<'py>,
+    get: Bound<'py, PyAny>,
+    state_root: Bound<'py, PyAny>,
+    account: Bound<'py, PyAny>,
+) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
+    let root = hash32(&state_root)?;
+    let address = address(&account)?;
+    let found = reads::account(&mut PySource { get }, root, &address).map_err(MissingState::new_err)?;
+    Ok(match found {
+        None => None,
+        Some(found) => Some((
+            py_int(py, found.nonce)?,
+            py_int(py, found.balance)?,
+            PyBytes::new(py, &found.storage_root),
+            PyBytes::new(py, &found.code_hash),
+        )),
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_block, m)?)?;
     m.add_function(wrap_pyfunction!(build_block, m)?)?;
     m.add_function(wrap_pyfunction!(ordered_trie_root, m)?)?;
     m.add_function(wrap_pyfunction!(recover_senders, m)?)?;
+    m.add_function(wrap_pyfunction!(read_account, m)?)?;
     m.add("InvalidBlock", m.py().get_type::<InvalidBlock>())?;
     m.add("MissingState", m.py().get_type::<MissingState>())?;
     m.add("Unsupported", m.py().get_type::<Unsupported>())?;

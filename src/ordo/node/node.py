@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
+from eth.abc import ReceiptAPI, SignedTransactionAPI
 
 from ordo import __version__
 from ordo.chain.chain import Chain
@@ -30,6 +30,7 @@ from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 from ordo.mempool import Mempool
 from ordo.node.consensus_view import ConsensusView
 from ordo.node.dropped_transactions import DroppedTransactions
+from ordo.node.head_accounts import HeadAccounts
 from ordo.node.journal_writer import JournalWriter
 from ordo.node.production_policy import next_block_timestamp
 from ordo.rpc.backend import NewBlockListener, PendingTransactionListener
@@ -38,20 +39,6 @@ log = logging.getLogger(__name__)
 
 MIN_SUGGESTED_PRIORITY_FEE = 1_000_000  # 0.001 gwei: the tip a quiet L2 suggests
 PRIORITY_FEE_SAMPLE_BLOCKS = 20
-
-
-class HeadAccounts:
-    """Nonce and balance reads at the head state, for admission checks (AccountReader)."""
-
-    def __init__(self, chain: Chain, header: BlockHeaderAPI) -> None:
-        self._chain = chain
-        self._header = header
-
-    def nonce(self, address: bytes) -> int:
-        return self._chain.engine.get_nonce(self._header, address)
-
-    def balance(self, address: bytes) -> int:
-        return self._chain.engine.get_balance(self._header, address)
 
 
 class Node:
