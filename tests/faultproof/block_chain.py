@@ -35,10 +35,15 @@ TIP = 10**9
 
 
 @cache
-def ledger_init_code() -> bytes:
-    source = (CONTRACTS / "Ledger.vy").read_text(encoding="utf-8")
+def init_code(name: str) -> bytes:
+    """The init code of ``contracts/<name>.vy`` compiled by the real Vyper compiler."""
+    source = (CONTRACTS / f"{name}.vy").read_text(encoding="utf-8")
     output = vyper.compile_code(source, output_formats=["bytecode"])
     return bytes.fromhex(str(output["bytecode"]).removeprefix("0x"))
+
+
+def ledger_init_code() -> bytes:
+    return init_code("Ledger")
 
 
 def rules_of(genesis: Genesis) -> ChainRules:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth.db.atomic import AtomicDB
+from eth.vm.forks.spurious_dragon._utils import collect_touched_accounts
 from eth.vm.message import Message
 from eth_typing import Address
 
@@ -86,6 +87,11 @@ def run_reference(db: AtomicDB, root: bytes, call: MessageCall,
     computation = state.computation_class.apply_message(state, message, context)
     logs = tuple((bytes(a), tuple(t.to_bytes(32, "big") for t in topics), bytes(d))
                  for a, topics, d in computation.get_log_entries())
+    for touched in collect_touched_accounts(computation):
+        # EIP-161 as the transaction's finalize applies it: a callee py-evm touched into the
+        # state as an empty account (a precompile, an absent address) is deleted again
+        if state.account_exists(touched) and state.account_is_empty(touched):
+            state.delete_account(touched)
     state.persist()
     return Reference(
         success=computation.is_success,
@@ -115,6 +121,7 @@ OPCODES = {
     "JUMPI": 0x57, "PC": 0x58, "MSIZE": 0x59, "GAS": 0x5A, "JUMPDEST": 0x5B,
     "TLOAD": 0x5C, "TSTORE": 0x5D, "MCOPY": 0x5E, "PUSH0": 0x5F, "RETURN": 0xF3,
     "REVERT": 0xFD, "INVALID": 0xFE, "CALL": 0xF1, "CREATE": 0xF0, "SELFDESTRUCT": 0xFF,
+    "CALLCODE": 0xF2, "DELEGATECALL": 0xF4, "CREATE2": 0xF5, "STATICCALL": 0xFA,
     **{f"DUP{n}": 0x7F + n for n in range(1, 17)},
     **{f"SWAP{n}": 0x8F + n for n in range(1, 17)},
     **{f"LOG{n}": 0xA0 + n for n in range(5)},

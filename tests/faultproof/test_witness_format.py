@@ -108,7 +108,8 @@ def test_layout_is_the_documented_tuple() -> None:
         f"{trie},{trie},{trie},{trie},{trie},{trie},bytes,"
         "(bytes32,bytes32,bytes32,bytes32,uint256,bytes32,uint256),"
         "(bytes32,uint256,address,address,uint256,bool,bytes32,uint256,bytes32,bytes32,uint256,"
-        "uint256,uint256,bytes32,uint256,bytes32,uint256,bytes32,uint256,bytes32))"
+        f"uint256,uint256,bytes32,uint256,bytes32,uint256,bytes32,uint256,bytes32),{cell}[],"
+        f"{trie}[])"
     ) == PROOFS_TYPE
 
 

@@ -77,6 +77,8 @@ class TrieField(enum.Enum):
     ORIGINAL_ACCOUNT = "original_account"
     ORIGINAL_STORAGE = "original_storage"
     TRANSIENT = "transient"
+    ACCOUNTS = "accounts"
+    """The list of 3.8: the further account proofs a call step reads, in order."""
 
 
 class StepIO(Protocol):
@@ -91,6 +93,8 @@ class StepIO(Protocol):
     def trie(self, field: TrieField, root: bytes, key: bytes, deleting: bool) -> TrieProof: ...
     def ext_code(self, code_hash: bytes) -> bytes: ...
     def snapshot(self) -> Snapshot: ...
+    def parent(self) -> Frame: ...
+    def caller_memory(self, index: int) -> CellProof: ...
 
     def wrote_memory(self, index: int, cell: bytes) -> None: ...
     def wrote_trie(self, field: TrieField, root: bytes, key: bytes, value: bytes | None,
@@ -99,6 +103,10 @@ class StepIO(Protocol):
     def memory_grew(self, size: int) -> None: ...
     def logged(self, address: bytes, topics: Sequence[bytes], data: bytes) -> None: ...
     def ended(self, output: bytes) -> None: ...
+    def entered(self, caller: Frame, code: bytes, calldata: bytes,
+                snapshot: Snapshot) -> None: ...
+    def returned(self, returndata: bytes, logs_count: int) -> None: ...
+    def set_returndata(self, returndata: bytes) -> None: ...
 
 
 Handler = Callable[["_Run", int], MachineState]
@@ -318,8 +326,10 @@ class _Run:
         self.context = replace(self.context, accessed_root=root)
 
     def account(self, address: bytes) -> tuple[Account | None, TrieProof]:
-        value, proof = self.trie_read(TrieField.ACCOUNT, self.context.state_root,
-                                      keccak(address))
+        return self.account_of(TrieField.ACCOUNT, address)
+
+    def account_of(self, field: TrieField, address: bytes) -> tuple[Account | None, TrieProof]:
+        value, proof = self.trie_read(field, self.context.state_root, keccak(address))
         return decode_account(value), proof
 
     # -- ends ------------------------------------------------------------------------------
@@ -345,8 +355,10 @@ class _Run:
         """The post-state of a halt that is not exceptional (STOP, RETURN, REVERT)."""
         frame = self.frame
         if frame.depth != 0:
-            raise UnsupportedStep("a halt at depth > 0 returns to a caller: the CALL family's "
-                                  "steps are not in version 1 (3.4)")
+            state = replace(self.state, context=self.context)
+            return frames.return_to_caller(state, frame, self.io, success=success,
+                                           output=output, gas_left=self.gas,
+                                           rollback=rollback, burn=False)
         self.io.ended(output)
         context = rolled_back(self.context, self.io, frame) if rollback else self.context
         outcome = Outcome(success, self.gas, cell_root(output), len(output),
@@ -370,8 +382,8 @@ def rolled_back(context: Context, io: StepIO, frame: Frame) -> Context:
 
 def exceptional_halt(state: MachineState, frame: Frame, io: StepIO) -> MachineState:
     if frame.depth != 0:
-        raise UnsupportedStep("an exceptional halt at depth > 0 returns to a caller: not in "
-                              "version 1 (3.4)")
+        return frames.return_to_caller(state, frame, io, success=False, output=b"", gas_left=0,
+                                       rollback=True, burn=True)
     io.ended(b"")
     context = rolled_back(state.context, io, frame)
     outcome = Outcome(False, 0, cell_root(b""), 0, frame.entry_snapshot)
@@ -397,10 +409,10 @@ def execute(state: MachineState, io: StepIO) -> MachineState:
     size = push_size(opcode)
     if size and pc % CELL_BYTES + size >= CELL_BYTES:
         window += _checked_code(io.code_next(index + 1), index + 1, frame.code_root)
-    if opcode in FRAME_OPCODES:
-        raise UnsupportedStep(f"{FRAME_OPCODES[opcode]} opens a frame or destroys an account: "
-                              "not in version 1 (3.4)")
-    op = OPS.get(opcode)
+    if opcode in FRAME_OPCODES and opcode not in frames.CALL_OPS:
+        raise UnsupportedStep(f"{FRAME_OPCODES[opcode]} creates or destroys an account: "
+                              "not in witness version 3 (3.4)")
+    op = OPS.get(opcode) or frames.CALL_OPS.get(opcode)
     try:
         if op is None:
             raise _Halt(f"undefined opcode 0x{opcode:02x}")
@@ -419,7 +431,8 @@ def execute(state: MachineState, io: StepIO) -> MachineState:
         run.charge(op.gas)
         start = pc % CELL_BYTES + 1
         immediate = int.from_bytes(window[start:start + size], "big") if size else 0
-        return _HANDLERS.get(op.name, _by_family)(run, immediate)
+        handler = _HANDLERS.get(op.name) or frames.HANDLERS.get(op.name, _by_family)
+        return handler(run, immediate)
     except _Halt:
         return exceptional_halt(state, frame, io)
 
@@ -861,3 +874,6 @@ _HANDLERS: dict[str, Handler] = {
     "RETURN": _return,
     "REVERT": _return,
 }
+
+
+from ordo.faultproof import frames  # noqa: E402  (frames builds on the run and halts above)

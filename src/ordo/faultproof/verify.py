@@ -34,6 +34,7 @@ from ordo.faultproof.machine_state import (
     PHASE_TX_END,
     PHASE_TX_START,
     ZERO_FRAME,
+    Frame,
 )
 from ordo.faultproof.step import InvalidWitness, Tree, TrieField, execute
 from ordo.faultproof.tx_start import tx_start
@@ -67,6 +68,8 @@ class WitnessReader:
         self.used: set[str] = set()
         self.memory_read = 0
         self.source_read = 0
+        self.caller_memory_read = 0
+        self.accounts_read = 0
 
     def _take(self, name: str) -> object:
         if name in self.used:
@@ -99,7 +102,31 @@ class WitnessReader:
         return self._take("jumpdest")  # type: ignore[return-value]
 
     def trie(self, field: TrieField, root: bytes, key: bytes, deleting: bool) -> TrieProof:
+        if field is TrieField.ACCOUNTS:
+            if self.accounts_read >= len(self.proofs.accounts):
+                raise InvalidWitness("the witness has too few account proofs")
+            self.accounts_read += 1
+            return self.proofs.accounts[self.accounts_read - 1]
         return self._take(field.value)  # type: ignore[return-value]
+
+    def parent(self) -> Frame:
+        return self._take("parent")  # type: ignore[return-value]
+
+    def caller_memory(self, index: int) -> CellProof:
+        if self.caller_memory_read >= len(self.proofs.caller_memory):
+            raise InvalidWitness("the witness has too few caller memory cells")
+        self.caller_memory_read += 1
+        return self.proofs.caller_memory[self.caller_memory_read - 1]
+
+    def entered(self, caller: Frame, code: bytes, calldata: bytes,
+                snapshot: Snapshot) -> None:
+        return None
+
+    def returned(self, returndata: bytes, logs_count: int) -> None:
+        return None
+
+    def set_returndata(self, returndata: bytes) -> None:
+        return None
 
     def ext_code(self, code_hash: bytes) -> bytes:
         return self._take("ext_code")  # type: ignore[return-value]
@@ -132,6 +159,11 @@ class WitnessReader:
             raise InvalidWitness("the witness has more memory cells than the step reads")
         if self.source_read != len(self.proofs.source):
             raise InvalidWitness("the witness has more source cells than the step reads")
+        if self.caller_memory_read != len(self.proofs.caller_memory):
+            raise InvalidWitness("the witness has more caller memory cells than the step "
+                                 "writes")
+        if self.accounts_read != len(self.proofs.accounts):
+            raise InvalidWitness("the witness has more account proofs than the step reads")
         for name, unused in _UNUSED.items():
             if name not in self.used and getattr(self.proofs, name) != unused:
                 raise InvalidWitness(f"the step does not read {name}, but it is not zero")

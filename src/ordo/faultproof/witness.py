@@ -36,7 +36,7 @@ SNAPSHOT_TYPE = "(bytes32,bytes32,bytes32,bytes32,uint256,bytes32,uint256)"
 PROOFS_TYPE = (
     f"({CELL_TYPE},{CELL_TYPE},{STACK_TYPE},{CELL_TYPE}[],{CELL_TYPE}[],{CELL_TYPE},"
     f"{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},bytes,"
-    f"{SNAPSHOT_TYPE},{FRAME_TYPE})"
+    f"{SNAPSHOT_TYPE},{FRAME_TYPE},{CELL_TYPE}[],{TRIE_TYPE}[])"
 )
 WITNESS_TYPES = [EVM_STATE_TYPE, PROOFS_TYPE]
 
@@ -137,6 +137,8 @@ class Proofs:
     ext_code: bytes = b""
     snapshot: Snapshot = NO_SNAPSHOT
     parent: Frame = ZERO_FRAME
+    caller_memory: tuple[CellProof, ...] = ()
+    accounts: tuple[TrieProof, ...] = ()
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -146,13 +148,15 @@ class Proofs:
             self.storage.as_tuple(), self.original_account.as_tuple(),
             self.original_storage.as_tuple(),
             self.transient.as_tuple(), self.ext_code, self.snapshot.as_tuple(),
-            self.parent.as_tuple(),
+            self.parent.as_tuple(), [c.as_tuple() for c in self.caller_memory],
+            [t.as_tuple() for t in self.accounts],
         )
 
     @staticmethod
     def from_tuple(value: tuple[Any, ...]) -> Proofs:
         (code, code_next, stack, memory, source, jumpdest, account, accessed, storage,
-         original_account, original_storage, transient, ext_code, snapshot, parent) = value
+         original_account, original_storage, transient, ext_code, snapshot, parent,
+         caller_memory, accounts) = value
         return Proofs(
             code=CellProof.from_tuple(code),
             code_next=CellProof.from_tuple(code_next),
@@ -171,6 +175,8 @@ class Proofs:
                               bytes(snapshot[3]), int(snapshot[4]), bytes(snapshot[5]),
                               int(snapshot[6])),
             parent=part_from_tuple(Frame, parent),
+            caller_memory=tuple(CellProof.from_tuple(c) for c in caller_memory),
+            accounts=tuple(TrieProof.from_tuple(t) for t in accounts),
         )
 
 

@@ -4,9 +4,10 @@ Produces exactly ``eth_abi.encode(WITNESS_TYPES, ...)`` (a test holds the two to
 fraction of the cost, and decodes by the offsets the on-chain verifier reads, refusing any input
 that is not the one canonical encoding of what it decodes to (it re-encodes and compares), so a
 witness has one byte string. The word offsets here are the ones the Vyper verifier uses: the
-proofs tuple starts at byte 32 * 46, its head is 139 words (field 0 at word 0, field 1 at 34,
+proofs tuple starts at byte 32 * 46, its head is 141 words (field 0 at word 0, field 1 at 34,
 stack offset at 68, memory offset at 69, source offset at 70, jumpdest at 71, the six trie
-offsets at 105-110, ext_code offset at 111, snapshot at 112, parent at 119).
+offsets at 105-110, ext_code offset at 111, snapshot at 112, parent at 119, the offsets of
+``caller_memory`` at 139 and ``accounts`` at 140: witness format version 3).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ordo.faultproof.witness import (
 
 STATE_WORDS = 1 + 10 + 5 + 9 + 20
 CELL_WORDS = 2 + CELL_DEPTH
-PROOFS_HEAD_WORDS = 2 * CELL_WORDS + 3 + CELL_WORDS + 6 + 1 + 7 + 20
+PROOFS_HEAD_WORDS = 2 * CELL_WORDS + 3 + CELL_WORDS + 6 + 1 + 7 + 20 + 2
 MAX_LIST = 4096
 
 
@@ -96,14 +97,16 @@ def encode_proofs(proofs: Proofs) -> bytes:
     heads: list[bytes | None] = [
         encode_cell(p.code), encode_cell(p.code_next), None, None, None,
         encode_cell(p.jumpdest), None, None, None, None, None, None, None,
-        snapshot_words, p.parent.encoded(),
+        snapshot_words, p.parent.encoded(), None, None,
     ]
     tails = [
         stack, cells(p.memory), cells(p.source),
         *(trie(getattr(p, name)) for name in (
             "account", "accessed", "storage", "original_account", "original_storage",
             "transient")),
-        _bytes(p.ext_code),
+        _bytes(p.ext_code), cells(p.caller_memory),
+        _u(len(p.accounts)) + _tuple_of_tails([None] * len(p.accounts),
+                                              [trie(t) for t in p.accounts]),
     ]
     return _tuple_of_tails(heads, tails)
 
@@ -208,12 +211,23 @@ def decode_witness(data: bytes) -> tuple[MachineState, Proofs]:
     at = base + 32 * head
     snapshot = Snapshot(r.word(at), r.word(at + 32), r.word(at + 64), r.word(at + 96),
                         r.uint(at + 128), r.word(at + 160), r.uint(at + 192))
-    parent, _ = r.part(Frame, at + 224)
+    parent, at = r.part(Frame, at + 224)
+    list_at = r.offset(base, at)
+    count = r.length(list_at, 32 * CELL_WORDS)
+    caller_memory = tuple(r.cell(list_at + 32 + 32 * CELL_WORDS * i) for i in range(count))
+    list_at = r.offset(base, at + 32)
+    count = r.length(list_at, 32)
+    accounts = []
+    for i in range(count):
+        trie_at = r.offset(list_at + 32, list_at + 32 + 32 * i)
+        accounts.append(TrieProof(r.bytes_at(r.offset(trie_at, trie_at)),
+                                  r.bytes_at(r.offset(trie_at, trie_at + 32))))
     proofs = Proofs(
         code=code, code_next=code_next, stack=stack, memory=lists[0], source=lists[1],
         jumpdest=jumpdest, account=tries[0], accessed=tries[1], storage=tries[2],
         original_account=tries[3], original_storage=tries[4], transient=tries[5],
-        ext_code=ext_code, snapshot=snapshot, parent=parent,
+        ext_code=ext_code, snapshot=snapshot, parent=parent, caller_memory=caller_memory,
+        accounts=tuple(accounts),
     )
     try:
         canonical = encode_witness(state, proofs)

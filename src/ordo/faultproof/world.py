@@ -18,6 +18,8 @@ from trie import HexaryTrie
 
 from ordo.faultproof import mpt_proof
 from ordo.faultproof.cell_store import CellStore
+from ordo.faultproof.code_bits import jumpdest_bitmap
+from ordo.faultproof.machine_state import Frame
 from ordo.faultproof.step import EMPTY_CODE_HASH, StepIO, Tree, TrieField, stack_fold
 from ordo.faultproof.witness import (
     CellProof,
@@ -57,19 +59,6 @@ class NodeStore(MutableMapping[bytes, bytes]):
         return len(self._new)
 
 
-def jumpdest_bitmap(code: bytes) -> bytes:
-    """Bit ``7 - (i mod 8)`` of byte ``i div 8`` is set when byte ``i`` is a JUMPDEST opcode that
-    is not push data (docs/fault_proofs.md 2)."""
-    bitmap = bytearray((len(code) + 7) // 8)
-    position = 0
-    while position < len(code):
-        opcode = code[position]
-        if opcode == 0x5B:
-            bitmap[position // 8] |= 1 << (7 - position % 8)
-        position += 1 + (opcode - 0x5F if 0x60 <= opcode <= 0x7F else 0)
-    return bytes(bitmap)
-
-
 @dataclass
 class Log:
     address: bytes
@@ -94,6 +83,48 @@ class World:
     stack_hashes: list[bytes] = field(default_factory=lambda: [bytes(32)])
     logs: list[Log] = field(default_factory=list)
     output: bytes | None = None
+    callers: list[Suspended] = field(default_factory=list)
+
+    def enter(self, caller: Frame, code: bytes, calldata: bytes, snapshot: Snapshot) -> None:
+        """A call step opened a frame: keep the caller's data, start the callee's."""
+        self.callers.append(Suspended(caller, self.code, self.jumpdests, self.calldata,
+                                      self.returndata, self.memory, self.stack,
+                                      self.stack_hashes, self.entry_snapshot))
+        self.code = CellStore.of_bytes(code)
+        self.jumpdests = CellStore.of_bytes(jumpdest_bitmap(code))
+        self.calldata = CellStore.of_bytes(calldata)
+        self.returndata = CellStore([])
+        self.memory = CellStore([])
+        self.stack = []
+        self.stack_hashes = [bytes(32)]
+        self.entry_snapshot = snapshot
+
+    def leave(self, returndata: bytes, logs_count: int) -> None:
+        """A frame at depth > 0 halted: back to its caller's data, with the return data
+        replaced and the logs a rollback dropped forgotten."""
+        caller = self.callers.pop()
+        self.code, self.jumpdests, self.calldata = caller.code, caller.jumpdests, caller.calldata
+        self.memory, self.stack, self.stack_hashes = (caller.memory, caller.stack,
+                                                      caller.stack_hashes)
+        self.entry_snapshot = caller.entry_snapshot
+        self.returndata = CellStore.of_bytes(returndata)
+        del self.logs[logs_count:]
+
+
+@dataclass
+class Suspended:
+    """A caller's data while its callee runs (its frame as the callee's ``parent_frame``
+    commits to it)."""
+
+    frame: Frame
+    code: CellStore
+    jumpdests: CellStore
+    calldata: CellStore
+    returndata: CellStore
+    memory: CellStore
+    stack: list[int]
+    stack_hashes: list[bytes]
+    entry_snapshot: Snapshot
 
 
 class Recorder(StepIO):
@@ -105,9 +136,13 @@ class Recorder(StepIO):
         self._fields: dict[str, Any] = {}
         self._memory: list[CellProof] = []
         self._source: list[CellProof] = []
+        self._caller_memory: list[CellProof] = []
+        self._accounts: list[TrieProof] = []
 
     def proofs(self) -> Proofs:
-        return Proofs(memory=tuple(self._memory), source=tuple(self._source), **self._fields)
+        return Proofs(memory=tuple(self._memory), source=tuple(self._source),
+                      caller_memory=tuple(self._caller_memory), accounts=tuple(self._accounts),
+                      **self._fields)
 
     def code(self, index: int) -> CellProof:
         proof = _cell(self.world.code, index)
@@ -152,7 +187,10 @@ class Recorder(StepIO):
         if deleting and mpt_proof.read(root, key, nodes) is not None:
             extra = mpt_proof.needed_extra(self.world.nodes, root, key, nodes)
         proof = TrieProof(mpt_proof.pack_proof(nodes), extra)
-        self._fields[field.value] = proof
+        if field is TrieField.ACCOUNTS:
+            self._accounts.append(proof)
+        else:
+            self._fields[field.value] = proof
         return proof
 
     def ext_code(self, code_hash: bytes) -> bytes:
@@ -163,6 +201,28 @@ class Recorder(StepIO):
     def snapshot(self) -> Snapshot:
         self._fields["snapshot"] = self.world.entry_snapshot
         return self.world.entry_snapshot
+
+    def parent(self) -> Frame:
+        frame = self.world.callers[-1].frame
+        self._fields["parent"] = frame
+        return frame
+
+    def caller_memory(self, index: int) -> CellProof:
+        """A cell of the caller's memory: asked after :meth:`returned` (the world is back in
+        the caller) or during a precompile call (the world never left it)."""
+        proof = _cell(self.world.memory, index)
+        self._caller_memory.append(proof)
+        return proof
+
+    def entered(self, caller: Frame, code: bytes, calldata: bytes,
+                snapshot: Snapshot) -> None:
+        self.world.enter(caller, code, calldata, snapshot)
+
+    def returned(self, returndata: bytes, logs_count: int) -> None:
+        self.world.leave(returndata, logs_count)
+
+    def set_returndata(self, returndata: bytes) -> None:
+        self.world.returndata = CellStore.of_bytes(returndata)
 
     def wrote_memory(self, index: int, cell: bytes) -> None:
         self.world.memory.write(index, cell)
