@@ -202,11 +202,11 @@ def test_rebroadcast_carries_the_proposal_and_all_own_votes() -> None:
     nil_prevote = committee.vote(me, PREVOTE, NIL)
     assert compute_rebroadcast(state) == (nil_prevote,)
     others = [i for i in range(4) if i != me]
+    # a nil prevote quorum makes us precommit nil; the others' nil precommits then start round 1
     state, _ = run(
         state,
+        *[VoteReceived(committee.vote(i, PREVOTE, NIL)) for i in others[:2]],
         *[VoteReceived(committee.vote(i, PRECOMMIT, NIL)) for i in others],
-        TimeoutFired(1, 0, 1),
-        TimeoutFired(1, 0, 2),
     )
     assert state.round == 1
     resent = compute_rebroadcast(state)

@@ -23,7 +23,6 @@ from ordo.consensus.simulator.run import (
     schedule_lifecycles,
     set_up,
 )
-from ordo.consensus.simulator.scenario import LIVENESS_WINDOW_MS
 from ordo.consensus.simulator.sim_node import BUILD_MS, RESEND_MS, VALIDATE_MS
 
 # (seed, nodes, byzantine): runs in which an honest minority locked during the faults, so the
@@ -59,8 +58,9 @@ def test_issue_15_seeds_recover_within_the_promise(seed: int, nodes: int, byzant
     result = run_seed(seed, nodes, byzantine)
     assert result.ok, result.failure
     assert result.recovery_ms is not None
-    # longer than the old window, shorter than the bound computed at the heal
-    assert LIVENESS_WINDOW_MS < result.recovery_ms < result.recovery_bound_ms
+    # within the bound computed at the heal (these seeds once took longer than the old fixed
+    # window; since a nil precommit quorum starts the next round at once, most recover sooner)
+    assert 0 < result.recovery_ms < result.recovery_bound_ms
     byzantine_nodes = build_scenario(seed, nodes, byzantine, Attack.NONE).byzantine_nodes
     honest = [h for index, h in enumerate(result.heights) if index not in byzantine_nodes]
     assert min(honest) >= 1

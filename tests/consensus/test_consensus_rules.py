@@ -77,12 +77,13 @@ def locked_state(committee: Committee, me: int) -> tuple[ConsensusState, bytes]:
 
 
 def enter_round_one(committee: Committee, me: int, state: ConsensusState) -> ConsensusState:
-    """Precommit nil quorum from the others, then the precommit timer: round 1."""
+    """Precommit nil quorum from the others: round 1 at once, without waiting out the precommit
+    timer (rules.rule_nil_round_skip, docs/consensus.md §18 departure 11)."""
     votes = [VoteReceived(committee.vote(i, PRECOMMIT, NIL)) for i in others(committee, me)]
     state, actions = run(state, *votes)
-    assert [t.step for t in timeouts(actions)] == [Step.PRECOMMIT]
-    state, _ = run(state, TimeoutFired(1, 0, Step.PRECOMMIT))
     assert state.round == 1 and state.step == Step.PROPOSE
+    assert ScheduleTimeout(1, 1, Step.PROPOSE, committee.params.timeout_ms(Step.PROPOSE, 1)) \
+        in actions
     return state
 
 
@@ -316,6 +317,28 @@ def test_rule6_precommit_timer_once_then_next_round() -> None:
     state, actions = run(state, TimeoutFired(1, 0, Step.PRECOMMIT))
     assert (state.round, state.step) == (1, Step.PROPOSE)
     assert ScheduleTimeout(1, 1, Step.PROPOSE, 1500) in actions
+
+
+def test_nil_precommit_quorum_starts_the_next_round_without_the_precommit_timer() -> None:
+    committee = Committee((1, 1, 1, 1))
+    me = committee.non_proposer(0)
+    state, _ = committee.started(me)
+    first, second, _ = others(committee, me)
+    state, _ = run(
+        state,
+        TimeoutFired(1, 0, Step.PROPOSE),
+        VoteReceived(committee.vote(first, PREVOTE, NIL)),
+        VoteReceived(committee.vote(second, PREVOTE, NIL)),
+    )
+    assert (state.round, state.step) == (0, Step.PRECOMMIT)
+    state, actions = run(state, VoteReceived(committee.vote(first, PRECOMMIT, NIL)))
+    assert state.round == 0  # two nil precommits of four: no quorum yet
+    state, actions = run(state, VoteReceived(committee.vote(second, PRECOMMIT, NIL)))
+    assert (state.round, state.step) == (1, Step.PROPOSE)
+    assert [t.step for t in timeouts(actions)] == [Step.PROPOSE]
+    # the timer of round 0 that a slower path would still set off changes nothing now
+    state, actions = run(state, TimeoutFired(1, 0, Step.PRECOMMIT))
+    assert (state.round, state.step) == (1, Step.PROPOSE) and actions == []
 
 
 def test_rule7_decides_in_another_round_with_a_verifying_certificate() -> None:

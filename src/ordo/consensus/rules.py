@@ -4,9 +4,14 @@ Each rule is a function of the state alone that returns None when its condition 
 :func:`apply_rules` fires them until none applies, so a quorum completed by our own vote is seen
 at once. Rules that the paper fires "for the first time" record (rule, round) in ``state.fired``.
 
-One deliberate reading: rule 7 takes the value with the precommitted hash from a proposal of any
-round of this height, not only round r's. The hash binds the value and safety rests on the
-precommit quorum alone; this lets a node that missed round r's proposal decide from a re-proposal.
+Two deliberate departures. Rule 7 takes the value with the precommitted hash from a proposal
+of any round of this height, not only round r's: the hash binds the value and safety rests on the
+precommit quorum alone; this lets a node that missed round r's proposal decide from a
+re-proposal. And a precommit quorum for nil in the current round starts the next round at once
+(:func:`rule_nil_round_skip`) instead of waiting out the precommit timer: that timer waits for
+precommits that could still complete a quorum for a value, and after more than 2/3 precommitted
+nil none can (without more than 1/3 double-signing); moving to a later round is always safe, as
+safety rests on locks and quorums, never on timing (docs/consensus.md §18, departure 11).
 """
 
 from __future__ import annotations
@@ -154,6 +159,15 @@ def rule_precommit_timer(state: ConsensusState) -> Outcome | None:
     return replace(state, fired=state.fired | {key}), [timeout]
 
 
+def rule_nil_round_skip(state: ConsensusState) -> Outcome | None:
+    """A precommit quorum for nil in this round -> start the next round without the precommit
+    timer (departure 11). After a producer dies this saves the whole precommit timeout."""
+    tally = state.precommits.get(state.round, EMPTY_TALLY)
+    if not state.validators.is_quorum(tally.stake_for(NIL)):
+        return None
+    return start_round(state, state.round + 1)
+
+
 def rule_decide(state: ConsensusState) -> Outcome | None:
     """Rule 7: a precommit quorum for v in any round, v known and valid -> commit v."""
     for tally in state.precommits.values():
@@ -190,6 +204,7 @@ RULES: tuple[Callable[[ConsensusState], Outcome | None], ...] = (
     rule_prevote_timer,
     rule_lock,
     rule_precommit_nil,
+    rule_nil_round_skip,
     rule_precommit_timer,
 )
 
