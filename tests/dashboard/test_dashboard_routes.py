@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from ordo.dashboard import DASHBOARD_ASSETS
+from ordo.dashboard import DASHBOARD_ASSETS, add_dashboard_routes
 from ordo.dashboard.routes import CONTENT_SECURITY_POLICY
 from ordo.rpc import create_rpc_app
 from tests.rpc.rpc_chain import build_chain
@@ -16,7 +16,8 @@ from tests.rpc.rpc_chain import build_chain
 
 @pytest.fixture
 async def client() -> AsyncIterator[TestClient]:
-    test_client = TestClient(TestServer(create_rpc_app(build_chain())))
+    app = create_rpc_app(build_chain(), pages=(add_dashboard_routes,))
+    test_client = TestClient(TestServer(app))
     await test_client.start_server()
     yield test_client
     await test_client.close()
@@ -63,6 +64,14 @@ async def test_alternative_page_paths_redirect_to_the_page(client: TestClient, p
 async def test_nothing_but_the_listed_files_is_reachable(client: TestClient, path: str) -> None:
     response = await client.get(path, allow_redirects=False)
     assert response.status == 404
+
+
+async def test_an_rpc_app_serves_only_the_pages_its_owner_registers() -> None:
+    """The node registers the dashboard (node/runner.py); a bare RPC app, as the dev L1 serves,
+    has no page."""
+    async with TestClient(TestServer(create_rpc_app(build_chain()))) as bare:
+        assert (await bare.get("/dashboard", allow_redirects=False)).status == 404
+        assert (await bare.get("/health")).status == 200
 
 
 async def test_json_rpc_still_answers_next_to_the_page(client: TestClient) -> None:

@@ -15,6 +15,7 @@ from ordo.challenger.node_steps import QueueLoader, chain_steps
 from ordo.config.node_config import ConfigError, NodeConfig
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
+from ordo.dashboard import add_dashboard_routes
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
@@ -177,7 +178,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
             server = await start_rpc_server(
                 node, config.rpc_host, config.rpc_port,
                 observer=None if metrics is None else metrics.events.observe_rpc,
-                cors=config.rpc_cors_policy())
+                cors=config.rpc_cors_policy(), pages=(add_dashboard_routes,))
             metrics_server: MetricsServer | None = None
             log.info("node ready: chain %d at block %d, JSON-RPC on http://%s:%d, p2p on %s:%d "
                      "as 0x%s (%s)", genesis.chain_id, chain.head_number(), config.rpc_host,

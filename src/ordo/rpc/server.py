@@ -1,5 +1,8 @@
 """The HTTP + WebSocket shell around the dispatcher: one port, path "/", plus GET /health.
 
+Pages served beside the RPC (the node's dashboard) are registered by whoever runs the server
+(``pages``): rpc/ is below the packages that own them (docs/design.md §2, the layers).
+
 HTTP POST carries JSON-RPC requests and batches; a GET with an Upgrade header becomes a
 WebSocket that also takes subscriptions. Bodies are read with a hard size cap before parsing.
 """
@@ -10,13 +13,12 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from ordo.dashboard import add_dashboard_routes
 from ordo.rpc.backend import RpcBackend
 from ordo.rpc.block_methods import BLOCK_METHODS
 from ordo.rpc.context import Handler, MethodTable, RpcContext, Session
@@ -65,6 +67,8 @@ SWEEPER = web.AppKey("ordo_rpc_filter_sweeper", asyncio.Task)
 
 MethodObserver = Callable[[str, float, bool], None]
 """Told (method, seconds, succeeded) after every call of a known method: the metrics hook."""
+AddPages = Callable[[web.Application], None]
+"""Adds routes beside "/" and "/health" (ordo.dashboard.add_dashboard_routes for a node)."""
 
 
 def _observed(methods: MethodTable, observer: MethodObserver) -> MethodTable:
@@ -87,8 +91,10 @@ def _observed(methods: MethodTable, observer: MethodObserver) -> MethodTable:
 def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
                    clock: Clock = time.monotonic,
                    observer: MethodObserver | None = None,
-                   cors: CorsPolicy = OPEN_TO_ANY_PAGE) -> web.Application:
-    """Build the application and register its listeners with the backend (call once per app)."""
+                   cors: CorsPolicy = OPEN_TO_ANY_PAGE,
+                   pages: Sequence[AddPages] = ()) -> web.Application:
+    """Build the application and register its listeners with the backend (call once per app).
+    ``pages`` add their routes after the RPC's own."""
     limits = limits or RpcLimits()
     filters = FilterRegistry(clock, limits.max_filters, limits.filter_idle_seconds,
                              limits.max_filter_buffer)
@@ -106,7 +112,8 @@ def create_rpc_app(backend: RpcBackend, limits: RpcLimits | None = None,
     app.router.add_get("/", _handle_get)
     app.router.add_route("OPTIONS", "/", _handle_preflight)
     app.router.add_get("/health", _handle_health)
-    add_dashboard_routes(app)
+    for add_pages in pages:
+        add_pages(app)
     app.on_startup.append(_start_sweeper)
     app.on_shutdown.append(_close_connections)
     app.on_cleanup.append(_stop_sweeper)
@@ -265,9 +272,10 @@ class RpcServer:
 async def start_rpc_server(backend: RpcBackend, host: str = "127.0.0.1", port: int = 8545,
                            limits: RpcLimits | None = None,
                            observer: MethodObserver | None = None,
-                           cors: CorsPolicy = OPEN_TO_ANY_PAGE) -> RpcServer:
+                           cors: CorsPolicy = OPEN_TO_ANY_PAGE,
+                           pages: Sequence[AddPages] = ()) -> RpcServer:
     """Serve on host:port (port 0 picks a free port; the bound one is on the result)."""
-    app = create_rpc_app(backend, limits, observer=observer, cors=cors)
+    app = create_rpc_app(backend, limits, observer=observer, cors=cors, pages=pages)
     return await serve_app(app, host, port)
 
 
