@@ -85,8 +85,8 @@ def test_refuses_non_canonical_bytes() -> None:
     flagged[offset + 3:offset + 3] = COINBASE
     with pytest.raises(BlockEncodingError, match="coinbase flagged as changed but equal"):
         decode_blocks(bytes(flagged))
-    flagged[offset] = 0x10
-    with pytest.raises(BlockEncodingError, match="unknown flags 0x10"):
+    flagged[offset] = 0x20
+    with pytest.raises(BlockEncodingError, match="unknown flags 0x20"):
         decode_blocks(bytes(flagged))
 
 

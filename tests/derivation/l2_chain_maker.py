@@ -26,6 +26,7 @@ from ordo.core.block import Block
 from ordo.core.block_extra import decode_anchored_extra, encode_anchored_extra
 from ordo.core.forced_item import ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis, dev_private_keys
+from ordo.core.l1_fee import NO_PRICES, L1Prices, header_l1_prices
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.output_roots import output_root_at
@@ -87,6 +88,8 @@ class L2ChainMaker:
         self.signers = DevSigners(genesis.chain_id)
         self.blocks: list[Block] = []
         self.probe = b""
+        self.l1_prices: dict[int, L1Prices] = {}
+        """L1 prices by origin number, on a genesis with the L1 fee (a producer's L1 view)."""
 
     def close(self) -> None:
         self.store.close()
@@ -111,7 +114,9 @@ class L2ChainMaker:
             coinbase=builder, timestamp=int(parent.timestamp) + BLOCK_SECONDS,
             gas_limit=int(parent.gas_limit),
             extra_data=anchored_extra_data(builder, origin, len(visible)),
-            prev_randao=bytes(32) if origin is None else origin.hash, forced=forced)
+            prev_randao=bytes(32) if origin is None else origin.hash, forced=forced,
+            l1_prices=NO_PRICES if origin is None else self.l1_prices.get(origin.number,
+                                                                          NO_PRICES))
         result = self.chain.engine.build_block(parent, transactions, env)
         assert not result.skipped, result.skipped
         forced_included = len(result.executed.block.transactions) - len(transactions)
@@ -148,7 +153,8 @@ def batch_block_of(block: Block) -> BatchBlock:
         number=int(header.block_number), timestamp=int(header.timestamp),
         coinbase=bytes(header.coinbase), gas_limit=int(header.gas_limit),
         extra_data=bytes(header.extra_data), mix_hash=bytes(header.mix_hash),
-        transactions=tuple(bytes(transaction.encode()) for transaction in block.transactions))
+        transactions=tuple(bytes(transaction.encode()) for transaction in block.transactions),
+        l1_fee_word=header_l1_prices(header).word())
 
 
 def _created_address(sender: bytes, nonce: int) -> bytes:

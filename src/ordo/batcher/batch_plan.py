@@ -47,6 +47,7 @@ from ordo.batcher.batch_header import (
 from ordo.batcher.blob_packing import BlobSidecar, blob_sidecar, pack_blobs
 from ordo.batcher.block_encoding import BatchBlock, encode_blocks
 from ordo.core.block import Block
+from ordo.core.l1_fee import header_l1_prices
 from ordo.faultproof.batch_inputs import inputs_root
 
 BUILDER_LENGTH = 20
@@ -140,7 +141,8 @@ def final_block_of(block: Block, output_root: bytes) -> FinalBlock:
         number=int(header.block_number), timestamp=int(header.timestamp),
         coinbase=bytes(header.coinbase), gas_limit=int(header.gas_limit), extra_data=extra,
         mix_hash=bytes(header.mix_hash),
-        transactions=tuple(bytes(transaction.encode()) for transaction in block.transactions))
+        transactions=tuple(bytes(transaction.encode()) for transaction in block.transactions),
+        l1_fee_word=header_l1_prices(header).word())
     return FinalBlock(batch_block, bytes(header.hash), output_root, extra[:BUILDER_LENGTH])
 
 

@@ -2,20 +2,24 @@
 
 What is posted is what a verifier needs to re-execute the blocks, and nothing it can recompute:
 the block number and timestamp as deltas from the previous block, the header fields a block
-chooses (coinbase, gas limit, extra data, mix hash) only when they differ from the previous
-block's, and the raw signed transactions. Layout (varint = unsigned LEB128, minimal)::
+chooses (coinbase, gas limit, extra data, mix hash, L1 fee word) only when they differ from
+the previous block's, and the raw signed transactions. Layout (varint = unsigned LEB128,
+minimal)::
 
     varint block_count (>= 1)
     per block:
-        byte   flags: 1 coinbase, 2 gas_limit, 4 extra_data, 8 mix_hash  (present = changed)
+        byte   flags: 1 coinbase, 2 gas_limit, 4 extra_data, 8 mix_hash, 16 l1_fee_word
+               (present = changed)
         varint number     (first block) | number - previous number - 1   (later blocks)
         varint timestamp  (first block) | timestamp - previous timestamp
         [20 bytes coinbase] [varint gas_limit] [varint length, extra_data] [32 bytes mix_hash]
+        [32 bytes l1_fee_word]
         varint transaction_count, then per transaction: varint length, raw transaction
 
 The first block compares against "nothing": zero coinbase, gas limit 0, empty extra data, zero
-mix hash. The encoding is canonical: the decoder refuses a flag set for an unchanged field, a
-non-minimal varint, an unknown flag and trailing bytes, so ``encode(decode(b)) == b`` for every
+mix hash, zero L1 fee word (so a chain without the L1 fee encodes exactly as before it). The
+encoding is canonical: the decoder refuses a flag set for an unchanged field, a non-minimal
+varint, an unknown flag and trailing bytes, so ``encode(decode(b)) == b`` for every
 ``b`` it accepts and a verifier can never be shown two encodings of the same blocks. Pure.
 """
 
@@ -33,7 +37,8 @@ FLAG_COINBASE = 1
 FLAG_GAS_LIMIT = 2
 FLAG_EXTRA_DATA = 4
 FLAG_MIX_HASH = 8
-KNOWN_FLAGS = FLAG_COINBASE | FLAG_GAS_LIMIT | FLAG_EXTRA_DATA | FLAG_MIX_HASH
+FLAG_L1_FEE_WORD = 16
+KNOWN_FLAGS = FLAG_COINBASE | FLAG_GAS_LIMIT | FLAG_EXTRA_DATA | FLAG_MIX_HASH | FLAG_L1_FEE_WORD
 
 
 class BlockEncodingError(ValueError):
@@ -52,6 +57,9 @@ class BatchBlock:
     mix_hash: bytes
     transactions: tuple[bytes, ...]
     """Raw signed transactions, in block order."""
+    l1_fee_word: bytes = bytes(32)
+    """The header's ``parent_beacon_block_root``: the block's L1 prices (state_transition.md
+    6.4), zero on a chain without the L1 fee."""
 
     def __post_init__(self) -> None:
         for name in ("number", "timestamp", "gas_limit"):
@@ -63,6 +71,8 @@ class BatchBlock:
             raise BlockEncodingError(f"coinbase: {self.coinbase!r:.60} is not 20 bytes")
         if not isinstance(self.mix_hash, bytes) or len(self.mix_hash) != 32:
             raise BlockEncodingError(f"mix_hash: {self.mix_hash!r:.80} is not 32 bytes")
+        if not isinstance(self.l1_fee_word, bytes) or len(self.l1_fee_word) != 32:
+            raise BlockEncodingError(f"l1_fee_word: {self.l1_fee_word!r:.80} is not 32 bytes")
         if not isinstance(self.extra_data, bytes) or len(self.extra_data) > MAX_EXTRA_DATA:
             raise BlockEncodingError(f"extra_data: not bytes of at most {MAX_EXTRA_DATA}")
         if not isinstance(self.transactions, tuple) or len(self.transactions) > \
@@ -94,7 +104,8 @@ def encode_blocks(blocks: Sequence[BatchBlock]) -> bytes:
         flags = (FLAG_COINBASE * (block.coinbase != previous.coinbase)
                  | FLAG_GAS_LIMIT * (block.gas_limit != previous.gas_limit)
                  | FLAG_EXTRA_DATA * (block.extra_data != previous.extra_data)
-                 | FLAG_MIX_HASH * (block.mix_hash != previous.mix_hash))
+                 | FLAG_MIX_HASH * (block.mix_hash != previous.mix_hash)
+                 | FLAG_L1_FEE_WORD * (block.l1_fee_word != previous.l1_fee_word))
         out.append(flags)
         if position:
             out += _varint(block.number - previous.number - 1)
@@ -109,6 +120,8 @@ def encode_blocks(blocks: Sequence[BatchBlock]) -> bytes:
             out += _varint(len(block.extra_data)) + block.extra_data
         if flags & FLAG_MIX_HASH:
             out += block.mix_hash
+        if flags & FLAG_L1_FEE_WORD:
+            out += block.l1_fee_word
         out += _varint(len(block.transactions))
         for raw in block.transactions:
             out += _varint(len(raw)) + raw
@@ -173,11 +186,15 @@ def decode_blocks(data: bytes) -> tuple[BatchBlock, ...]:
         extra_data = reader.take(reader.varint("extra data length", MAX_EXTRA_DATA),
                                  "extra data") if flags & FLAG_EXTRA_DATA else previous.extra_data
         mix_hash = reader.take(32, "mix hash") if flags & FLAG_MIX_HASH else previous.mix_hash
+        l1_fee_word = reader.take(32, "L1 fee word") if flags & FLAG_L1_FEE_WORD \
+            else previous.l1_fee_word
         for flag, name, new, old in ((FLAG_COINBASE, "coinbase", coinbase, previous.coinbase),
                                      (FLAG_GAS_LIMIT, "gas limit", gas_limit, previous.gas_limit),
                                      (FLAG_EXTRA_DATA, "extra data", extra_data,
                                       previous.extra_data),
-                                     (FLAG_MIX_HASH, "mix hash", mix_hash, previous.mix_hash)):
+                                     (FLAG_MIX_HASH, "mix hash", mix_hash, previous.mix_hash),
+                                     (FLAG_L1_FEE_WORD, "L1 fee word", l1_fee_word,
+                                      previous.l1_fee_word)):
             if flags & flag and new == old:
                 raise BlockEncodingError(f"block {number}: {name} flagged as changed but equal "
                                          f"to the previous block's")
@@ -188,7 +205,7 @@ def decode_blocks(data: bytes) -> tuple[BatchBlock, ...]:
             for _ in range(transaction_count))
         try:
             block = BatchBlock(number, timestamp, coinbase, gas_limit, extra_data, mix_hash,
-                               transactions)
+                               transactions, l1_fee_word)
         except BlockEncodingError as error:
             raise BlockEncodingError(f"block {position}: {error}") from error
         blocks.append(block)

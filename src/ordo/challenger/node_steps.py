@@ -27,6 +27,7 @@ from ordo.challenger.l1_game import LandedBatch
 from ordo.core.block import Block
 from ordo.core.forced_item import ForcedDeposit, ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis
+from ordo.core.l1_fee import header_l1_prices
 from ordo.execution.state_source import KeyValueReader, OverlayDatabase
 from ordo.faultproof.batch_inputs import inputs_root
 from ordo.faultproof.block_parts import (
@@ -72,7 +73,8 @@ def chain_rules(genesis: Genesis) -> ChainRules:
     """The verifier's constants for this chain (docs/state_transition.md 1.6)."""
     fees = genesis.fee_rules
     return ChainRules(genesis.chain_id, fees.base_fee_floor, fees.elasticity_multiplier,
-                      fees.base_fee_max_change_denominator, genesis.l1 is not None)
+                      fees.base_fee_max_change_denominator, genesis.l1 is not None,
+                      genesis.l1_fee is not None)
 
 
 def batch_block(block: Block) -> BatchBlock:
@@ -81,7 +83,8 @@ def batch_block(block: Block) -> BatchBlock:
     return BatchBlock(number=int(header.block_number), timestamp=int(header.timestamp),
                       coinbase=bytes(header.coinbase), gas_limit=int(header.gas_limit),
                       extra_data=bytes(header.extra_data), mix_hash=bytes(header.mix_hash),
-                      transactions=tuple(bytes(tx.encode()) for tx in block.transactions))
+                      transactions=tuple(bytes(tx.encode()) for tx in block.transactions),
+                      l1_fee_word=header_l1_prices(header).word())
 
 
 class ChainSteps:

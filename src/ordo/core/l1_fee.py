@@ -23,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth._utils.calculations import fake_exponential
+from eth.abc import BlockHeaderAPI
+
 FEE_VAULT_ADDRESS = bytes.fromhex("4f52444f00000000000000000000000000000019")
 """'ORDO' then 0x...19: the default fee vault, an account without code that only the block
 rules move value out of (OP's BaseFeeVault / L1FeeVault sit at 0x42...19 and 0x42...1a)."""
@@ -105,6 +108,25 @@ class L1Prices:
 
 
 NO_PRICES = L1Prices(0, 0)
+
+
+def header_l1_prices(header: BlockHeaderAPI) -> L1Prices:
+    """The L1 prices a header carries in its ``parent_beacon_block_root``; a header without
+    the field (none Ordo builds) carries none."""
+    word = header.parent_beacon_block_root
+    return NO_PRICES if word is None else L1Prices.of_word(bytes(word))
+
+BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE = 5_007_716
+MIN_BLOB_BASE_FEE = 1
+
+
+def l1_prices_of_block(base_fee_per_gas: int | None, excess_blob_gas: int | None) -> L1Prices:
+    """The L1 prices an L1 block sets for the L2 blocks naming it as their origin: its base
+    fee (0 before London) and its blob base fee under Prague's update fraction (the minimum,
+    1 wei, before Cancun)."""
+    blob = fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas or 0,
+                            BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
+    return L1Prices(base_fee_per_gas or 0, blob)
 
 
 def l1_gas_used(raw_tx: bytes) -> int:

@@ -26,6 +26,7 @@ from ordo.core.block import ExecutedBlock
 from ordo.core.errors import RejectedTransaction
 from ordo.core.forced_item import ForcedTransaction
 from ordo.core.genesis import Genesis
+from ordo.core.l1_fee import L1Prices
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import DerivationError, InvalidBatch
@@ -115,7 +116,8 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
         forced = forced_items_of(accepted.index, posted, bytes(parent.extra_data), queue)
         env = BlockEnvironment(coinbase=posted.coinbase, timestamp=posted.timestamp,
                                gas_limit=posted.gas_limit, extra_data=posted.extra_data,
-                               prev_randao=posted.mix_hash, forced=forced)
+                               prev_randao=posted.mix_hash, forced=forced,
+                               l1_prices=L1Prices.of_word(posted.l1_fee_word))
         if accepted.fallback:
             assert origin_times is not None
             _check_fallback_block(accepted.index, posted, parent, origin_times)

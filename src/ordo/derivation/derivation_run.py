@@ -29,7 +29,7 @@ from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.derivation.l1_origins import L1BlockHashes
 from ordo.derivation.l2_comparison import block_mismatches
-from ordo.derivation.origin_rules import batch_origins, l1_origin_error
+from ordo.derivation.origin_rules import batch_origins, l1_origin_error, l1_prices_error
 from ordo.derivation.removed_batches import RemovedBatches, apply_removal
 from ordo.derivation.summary import DerivationSummary
 from ordo.l1.abi_codec import AbiError
@@ -235,6 +235,8 @@ async def derive_batch(reader: L1BatchReader, chain: DerivedChain,
     if origins is not None:
         numbers = [number for number in batch_origins(decoded) if number <= batch.l1_block_number]
         problem = l1_origin_error(decoded, await origins.hashes(numbers))
+        if problem is None and chain.genesis.l1_fee is not None:
+            problem = l1_prices_error(decoded, await origins.prices(numbers))
         if problem is not None:
             raise problem
     queue = None if forced is None else await _queue_items(forced, latest_origin(decoded))

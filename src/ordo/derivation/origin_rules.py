@@ -20,6 +20,7 @@ from ordo.core.block_extra import (
     BUILDER_LENGTH,
     decode_anchored_extra,
 )
+from ordo.core.l1_fee import L1Prices
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import InvalidBatch
 
@@ -72,6 +73,25 @@ def batch_origins(batch: DecodedBatch) -> dict[int, NamedOrigin]:
         if origin is not None:
             origins.setdefault(origin.number, origin)
     return origins
+
+
+def l1_prices_error(batch: DecodedBatch, l1_prices: Mapping[int, L1Prices]
+                    ) -> InvalidBatch | None:
+    """The first block whose L1 fee word is not its origin's L1 prices (state_transition.md 6.4
+    rule 2, on a chain with the L1 fee); ``l1_prices`` holds them for every origin number up to
+    the L1 block that accepted the batch (l1_origin_error refuses an origin after it)."""
+    for block in batch.blocks:
+        origin = named_origin(block.extra_data, block.mix_hash)
+        if origin is None or origin.number not in l1_prices:
+            continue
+        expected = l1_prices[origin.number]
+        if block.l1_fee_word != expected.word():
+            carried = L1Prices.of_word(block.l1_fee_word)
+            return InvalidBatch(batch.accepted.index,
+                                f"carries L1 prices {carried.base_fee}/{carried.blob_base_fee} "
+                                f"(base fee/blob base fee), its origin L1 block {origin.number} "
+                                f"sets {expected.base_fee}/{expected.blob_base_fee}", block.number)
+    return None
 
 
 def l1_origin_error(batch: DecodedBatch, l1_hashes: Mapping[int, bytes]) -> InvalidBatch | None:

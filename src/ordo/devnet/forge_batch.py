@@ -235,7 +235,9 @@ async def _final_block(node: L1Client, number: int) -> FinalBlock:
         number=number, timestamp=quantity(block.get("timestamp"), "block.timestamp"),
         coinbase=data(block.get("miner"), "block.miner"),
         gas_limit=quantity(block.get("gasLimit"), "block.gasLimit"), extra_data=extra,
-        mix_hash=data(block.get("mixHash"), "block.mixHash"), transactions=tuple(raw))
+        mix_hash=data(block.get("mixHash"), "block.mixHash"), transactions=tuple(raw),
+        l1_fee_word=data(block.get("parentBeaconBlockRoot", "0x" + "00" * 32),
+                         "block.parentBeaconBlockRoot"))
     return FinalBlock(batch_block, data(block.get("hash"), "block.hash"),
                       data(output.get("outputRoot"), "output.outputRoot"), extra[:20])
 

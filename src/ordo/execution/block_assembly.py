@@ -16,7 +16,6 @@ from eth.db.trie import make_trie_root_and_nodes
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Address, BlockNumber, Hash32
 
-from ordo.core.l1_fee import NO_PRICES, L1Prices
 from ordo.execution.evm_state import ZERO_ADDRESS, ZERO_HASH
 
 ZERO_NONCE = b"\x00" * 8
@@ -92,10 +91,3 @@ def genesis_header(
         state_root=state_root,
         mix_hash=mix_hash,
     )
-
-
-def header_l1_prices(header: BlockHeaderAPI) -> L1Prices:
-    """The L1 prices a header carries in its ``parent_beacon_block_root`` (state_transition.md
-    6.4); a header without the field (none Ordo builds) carries none."""
-    word = header.parent_beacon_block_root
-    return NO_PRICES if word is None else L1Prices.of_word(bytes(word))

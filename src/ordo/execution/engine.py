@@ -25,7 +25,7 @@ from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
-from ordo.core.l1_fee import NO_PRICES, L1Charging, L1Prices
+from ordo.core.l1_fee import NO_PRICES, L1Charging, L1Prices, header_l1_prices
 from ordo.core.transaction import DecodedTransaction, recover_sender
 from ordo.execution import message_call
 from ordo.execution.access_list import AccessListResult, create_access_list
@@ -33,7 +33,6 @@ from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
 from ordo.execution.base_fee import blob_base_fee, next_base_fee
 from ordo.execution.block_assembly import (
     genesis_header,
-    header_l1_prices,
     make_header,
     receipts_root,
     transactions_root,

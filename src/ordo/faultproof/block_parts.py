@@ -55,6 +55,9 @@ class ChainRules:
     elasticity_multiplier: int
     base_fee_max_change_denominator: int
     anchored: bool
+    l1_fee: bool = False
+    """The genesis has ``l1Fee`` (state_transition.md 6.4): version 1 does not prove its
+    charges, so block start refuses such a chain as unprovable rather than trace it wrong."""
 
 
 def first_state(parent_output_root: bytes, inputs_root: bytes, position: int) -> bytes:

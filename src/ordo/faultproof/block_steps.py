@@ -260,6 +260,10 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
                 queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
     """Phase 1 (4.1): from ``(parent_output_root, inputs_root, k)`` to the first transaction
     start, or to block end for an empty block."""
+    if rules.l1_fee:
+        raise UnsupportedStep("a chain with the L1 data fee (state_transition.md 6.4): the "
+                              "block inputs do not commit to its L1 prices yet and phases 2 "
+                              "and 4 do not charge it (4.6)")
     parent = _parent(io, first.parent_output_root)
     header_bytes = io.item("parent_header")
     _require(keccak(header_bytes) == parent.block_hash, "parent_header is not the parent block's")

@@ -43,6 +43,8 @@ class L1Block:
     gas_used: int
     base_fee_per_gas: int | None
     transaction_hashes: tuple[bytes, ...]
+    excess_blob_gas: int | None = None
+    """EIP-4844's excess blob gas (None before Cancun): the block's blob base fee follows."""
 
     @classmethod
     def from_json(cls, value: Any) -> L1Block:
@@ -62,6 +64,7 @@ class L1Block:
                 fixed(tx["hash"] if isinstance(tx, dict) else tx, 32, "block.transactions[]")
                 for tx in transactions
             ),
+            excess_blob_gas=optional_quantity(obj.get("excessBlobGas"), "block.excessBlobGas"),
         )
 
 

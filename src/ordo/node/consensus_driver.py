@@ -70,6 +70,7 @@ from ordo.core.block import Block, ExecutedBlock
 from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
 from ordo.core.block_extra import builder_of
 from ordo.core.forced_item import ForcedItem
+from ordo.core.l1_fee import NO_PRICES, L1Prices
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.l1.forced_queue_reader import ForcedQueueReader
@@ -83,6 +84,7 @@ from ordo.node.l1_origin import (
     choose_origin,
     forced_through_of,
     header_origin_error,
+    l1_prices_view_error,
     origin_of,
     origin_view_error,
     validator_min_depth,
@@ -615,6 +617,11 @@ class ConsensusDriver:
                 origin = origin_of(parent)
             else:
                 forced, forced_through = visible[forced_through:], len(visible)
+        l1_prices = await self._l1_prices(origin)
+        if l1_prices is None:
+            log.warning("L1 prices of the origin L1 block %s unreadable: not proposing this round",
+                        None if origin is None else origin.number)
+            return
         env = BlockEnvironment(
             coinbase=self.pacing.fee_recipient,
             timestamp=next_block_timestamp(self._clock(), int(parent.timestamp)),
@@ -622,6 +629,7 @@ class ConsensusDriver:
             extra_data=block_extra_data(state.address, origin, forced_through),
             prev_randao=bytes(32) if origin is None else origin.hash,
             forced=forced,
+            l1_prices=l1_prices,
         )
         started = time.monotonic()
         result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
@@ -664,6 +672,14 @@ class ConsensusDriver:
         assert parent_origin is not None, "stored L1-anchored blocks name their origin"
         return choose_origin(parent_origin, self.l1_watch.confirmed_origin())
 
+    async def _l1_prices(self, origin: L1Origin | None) -> L1Prices | None:
+        """The L1 fee word a new block on ``origin`` carries (docs/state_transition.md 6.4):
+        zero without the L1 fee or without L1, else the origin's prices (None: unreadable)."""
+        if self.chain.engine.genesis.l1_fee is None or origin is None or self.l1_watch is None:
+            return NO_PRICES
+        view = await self.l1_watch.view_for(origin.number)
+        return view.prices.get(origin.number)
+
     async def _origin_error(self, block: Block, parent: BlockHeaderAPI) -> str | None:
         """The L1 half of a proposal's validity (the layout half runs with the EVM check)."""
         if self.l1_watch is None:
@@ -672,8 +688,11 @@ class ConsensusDriver:
         if origin is None or parent_origin is None:
             return "the block or its parent names no L1 origin"
         view = await self.l1_watch.view_for(origin.number)
-        return origin_view_error(origin, parent_origin, view,
-                                 validator_min_depth(self._l1_confirmations))
+        problem = origin_view_error(origin, parent_origin, view,
+                                    validator_min_depth(self._l1_confirmations))
+        if problem is None and self.chain.engine.genesis.l1_fee is not None:
+            problem = l1_prices_view_error(block.header, origin, view)
+        return problem
 
     def _block_size_limit(self, round_: int) -> int:
         if len(self.state.validators) == 1:

@@ -12,7 +12,7 @@ Pure rules; the L1 view they check against is a snapshot the shell passes in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eth.abc import BlockHeaderAPI
 
@@ -22,6 +22,7 @@ from ordo.core.block_extra import (
     decode_anchored_extra,
     encode_anchored_extra,
 )
+from ordo.core.l1_fee import L1Prices, header_l1_prices
 
 ZERO_HASH = bytes(32)
 MAX_ORIGIN_LAG = 256
@@ -42,6 +43,8 @@ class L1View:
 
     head: int
     hashes: Mapping[int, bytes]
+    prices: Mapping[int, L1Prices] = field(default_factory=dict)
+    """The L1 prices of the same blocks (docs/state_transition.md 6.4)."""
 
 
 def block_extra_data(builder: bytes, origin: L1Origin | None, forced_through: int = 0) -> bytes:
@@ -114,6 +117,18 @@ def origin_view_error(origin: L1Origin, parent_origin: L1Origin, view: L1View,
     if origin.number + MAX_ORIGIN_LAG < view.head - min_depth:
         return f"L1 origin {origin.number} lags the confirmed L1 head by more than " \
                f"{MAX_ORIGIN_LAG} blocks"
+    return None
+
+
+def l1_prices_view_error(header: BlockHeaderAPI, origin: L1Origin, view: L1View) -> str | None:
+    """On a chain with the L1 fee: the block's L1 fee word must be its origin's prices."""
+    known = view.prices.get(origin.number)
+    if known is None:
+        return f"the L1 prices of block {origin.number} are unknown to this node's L1 endpoint"
+    carried = header_l1_prices(header)
+    if carried != known:
+        return (f"the block carries L1 prices {carried.base_fee}/{carried.blob_base_fee}, L1 "
+                f"block {origin.number} sets {known.base_fee}/{known.blob_base_fee}")
     return None
 
 

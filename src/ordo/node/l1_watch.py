@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 
+from ordo.core.l1_fee import L1Prices, l1_prices_of_block
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.l1_origin import L1Origin, L1View
@@ -27,6 +28,7 @@ class L1Watch:
         self._client = client
         self._confirmations = confirmations
         self._hashes: OrderedDict[int, bytes] = OrderedDict()
+        self._prices: dict[int, L1Prices] = {}
         self.head = 0
         self.last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -55,7 +57,7 @@ class L1Watch:
                 await self.refresh()
         if number not in self._hashes:
             await self._fetch(number)
-        return L1View(self.head, dict(self._hashes))
+        return L1View(self.head, dict(self._hashes), dict(self._prices))
 
     async def refresh(self) -> None:
         head = await self._client.block_number()
@@ -72,13 +74,16 @@ class L1Watch:
             self.last_error = str(error)
             return
         if block is not None:
-            self._remember(block.number, block.hash)
+            self._remember(block.number, block.hash,
+                           l1_prices_of_block(block.base_fee_per_gas, block.excess_blob_gas))
 
-    def _remember(self, number: int, block_hash: bytes) -> None:
+    def _remember(self, number: int, block_hash: bytes, prices: L1Prices) -> None:
         self._hashes[number] = block_hash
+        self._prices[number] = prices
         self._hashes.move_to_end(number)
         while len(self._hashes) > CACHED_HASHES:
-            self._hashes.popitem(last=False)
+            forgotten, _hash = self._hashes.popitem(last=False)
+            self._prices.pop(forgotten, None)
 
     async def _poll_forever(self) -> None:
         while True:

@@ -1,0 +1,68 @@
+"""Derivation on a chain with the L1 data fee (docs/state_transition.md 6.4): batches carry each
+block's L1 prices, and the replay reproduces every block and every balance, the fee vault's
+included; a batch carrying other prices does not re-execute to the signed blocks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_hash.auto import keccak
+
+from ordo.core.block_codec import encode_block
+from ordo.core.genesis import GenesisL1, devnet_genesis
+from ordo.core.l1_fee import FEE_VAULT_ADDRESS, L1FeeRules, L1Prices, header_l1_prices
+from ordo.derivation.derived_chain import DerivedChain
+from ordo.derivation.errors import InvalidBatch
+from ordo.storage.chain_store import ChainStore
+from tests.derivation.batch_fixtures import decoded_batch
+from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
+
+GWEI = 10**9
+BUILDERS = [b"\xb1" * 20, b"\xb2" * 20]
+GENESIS = devnet_genesis(timestamp=1_700_000_000, l1_fee=L1FeeRules(), l1=GenesisL1(
+    chain_id=31337, locking_pool=b"\x01" * 20, origin_number=3, origin_hash=keccak(b"l1 3")))
+ORIGINS = [L1OriginRef(number, keccak(b"l1 %d" % number)) for number in (3, 4, 4, 5, 6, 6)]
+PRICES = {3: L1Prices(1 * GWEI, 1), 4: L1Prices(10 * GWEI, 1), 5: L1Prices(100 * GWEI, 1),
+          6: L1Prices(100 * GWEI, 50 * GWEI)}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L2ChainMaker]:
+    maker = L2ChainMaker(tmp_path_factory.mktemp("source"), GENESIS, BUILDERS)
+    maker.l1_prices = PRICES
+    maker.build_traffic(6, ORIGINS)
+    yield maker
+    maker.close()
+
+
+@pytest.fixture
+def derived(tmp_path: Path) -> Iterator[DerivedChain]:
+    with ChainStore(tmp_path / "derived") as store:
+        yield DerivedChain(store, GENESIS)
+
+
+def test_replay_reproduces_blocks_and_balances(made: L2ChainMaker,
+                                               derived: DerivedChain) -> None:
+    blocks = made.blocks
+    assert [header_l1_prices(b.header) for b in blocks] == [PRICES[o.number] for o in ORIGINS]
+    posted = [batch_block_of(block) for block in blocks]
+    replayed = derived.apply(decoded_batch(0, blocks[:3], posted[:3])) + \
+        derived.apply(decoded_batch(1, blocks[3:], posted[3:]))
+    assert [encode_block(b) for b in replayed] == [encode_block(b) for b in blocks]
+    head = made.chain.head_header()
+    accounts = [FEE_VAULT_ADDRESS, *BUILDERS, *(made.signers.address(i) for i in range(10))]
+    source = [made.chain.engine.get_balance(head, a) for a in accounts]
+    assert source[0] > 0, "the vault collected base fees and L1 fees"
+    assert [derived.chain.engine.get_balance(head, a) for a in accounts] == source
+
+
+def test_other_prices_in_a_batch_re_execute_to_another_block(made: L2ChainMaker,
+                                                              derived: DerivedChain) -> None:
+    blocks = made.blocks[:3]
+    posted = [batch_block_of(block) for block in blocks]
+    posted[1] = dataclasses.replace(posted[1], l1_fee_word=L1Prices(11 * GWEI, 1).word())
+    with pytest.raises(InvalidBatch, match=r"^batch 0, block 3: re-executed to hash"):
+        derived.apply(decoded_batch(0, blocks, posted))
