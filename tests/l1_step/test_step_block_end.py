@@ -170,7 +170,7 @@ def test_phases_not_verified_on_chain_yet_revert(blocks: Blocks, verifier: Verif
         if step.phase == PHASE_TX_START and step.phase not in seen:
             seen.add(step.phase)
             assert on_chain(verifier, step.pre, trace.witness(index)) == \
-                f"StepVerifier: a phase-{step.phase} step: not verifiable yet"
+                "StepVerifier: a transaction's start: not verifiable yet"
         if step.phase in (PHASE_BLOCK_START, PHASE_TX_END):
             # decided by StepBlockStart and StepTxEnd (test_step_block_start.py,
             # test_step_tx_end.py)

@@ -11,29 +11,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
-from eth_utils import to_checksum_address
-from web3.contract import Contract
-from web3.exceptions import ContractLogicError
 
-from ordo.core.block_extra import encode_anchored_extra
-from ordo.core.forced_item import ForcedDeposit, ForcedTransaction
-from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.execution.state_source import OverlayDatabase
 from ordo.faultproof.block_parts import (
     INVALID_OUTPUT,
     KIND_DEPOSIT,
-    ListQueue,
-    QueueItem,
     final_state,
 )
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 from ordo.faultproof.machine_state import PHASE_BLOCK_END, PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
-from ordo.l1.compiler import compile_contract
 from tests.faultproof.block_chain import BUILDER, DevChain, rules_of
 from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .verifier import STEP_ABI, STEP_GAS, Verifier, deploy_verifier, on_chain, step_gas
+from .anchored_chain import (
+    Anchored,
+    anchored_chain,
+    anchored_extra,
+    anchored_trace,
+    part_step,
+)
+from .verifier import Verifier, deploy_verifier, on_chain, step_gas
 
 FRESH_COINBASE = bytes.fromhex("ce" * 20)
 DEPOSITEE = bytes.fromhex("de" * 20)
@@ -186,95 +184,19 @@ def test_block_start_gas(blocks: Blocks, verifier: Verifier) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Anchored:
-    chain: DevChain
-    queue: ListQueue
-    part: Contract
-    raw: dict[int, bytes]
-    origin: int
-
-
-def _extra(origin_number: int, forced_through: int) -> bytes:
-    return encode_anchored_extra(BUILDER, origin_number, forced_through)
-
-
 @pytest.fixture(scope="module")
 def anchored(chain: AnvilChain, verifier: Verifier) -> Anchored:
-    """Items 0-3 enqueued on anvil (a deposit, a valid and a refused forced transaction, a
-    deposit), the origin the block of item 3; item 4 after it. Block 1 takes items 0-3."""
-    queue = chain.deploy("ForcedInclusionQueue", 100, QUEUE_FEE, chain.accounts[0].address)
-    genesis_l1 = GenesisL1(chain_id=31337, locking_pool=bytes.fromhex("11" * 20),
-                           origin_number=1, origin_hash=bytes.fromhex("0a" * 32),
-                           forced_queue=bytes.fromhex(queue.address[2:]))
-    c = DevChain(genesis=devnet_genesis(l1=genesis_l1))
-    valid = c.sign(3, c.address(4), value=123)
-    refused = c.sign(5, c.address(4), value=1, nonce=9)
-    _enqueue(chain, queue, "deposit", DEPOSITEE, QUEUE_FEE + 5 * 10**18)
-    _enqueue(chain, queue, "enqueue_transaction", valid.raw, QUEUE_FEE)
-    _enqueue(chain, queue, "enqueue_transaction", refused.raw, QUEUE_FEE)
-    _enqueue(chain, queue, "deposit", c.address(6), QUEUE_FEE + 7)
-    _enqueue(chain, queue, "deposit", DEPOSITEE, QUEUE_FEE + 1)
-    records = tuple(_item(queue, i) for i in range(5))
-    origin = records[3].enqueued_block
-    assert records[4].enqueued_block > origin
-    items = (ForcedDeposit(0, DEPOSITEE, 5 * 10**18, records[0].enqueued_block),
-             ForcedTransaction(1, valid.raw, records[1].enqueued_block),
-             ForcedTransaction(2, refused.raw, records[2].enqueued_block),
-             ForcedDeposit(3, c.address(6), 7, records[3].enqueued_block))
-    c.build([c.sign(0, c.address(1), value=10**18)], forced=items,
-            extra_data=_extra(origin, 4), mix_hash=bytes.fromhex("0c" * 32))
-    mpt = verifier.mpt.address
-    rules = rules_of(c.genesis)
-    compiled = compile_contract("step/StepBlockStart")
-    part = chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, mpt, queue.address,
-                             rules.chain_id, rules.base_fee_floor, rules.elasticity_multiplier,
-                             rules.base_fee_max_change_denominator, rules.anchored)
-    return Anchored(c, ListQueue(records), part, {1: valid.raw, 2: refused.raw}, origin)
-
-
-def _enqueue(chain: AnvilChain, queue: Contract, function: str, argument: object,
-             value: int) -> None:
-    call = getattr(queue.functions, function)(
-        to_checksum_address(argument) if function == "deposit" else argument)
-    sender = chain.accounts[1]
-    tx = call.build_transaction({
-        "from": sender.address, "value": value, "gas": 500_000, "chainId": chain.w3.eth.chain_id,
-        "nonce": chain.w3.eth.get_transaction_count(sender.address, "pending")})
-    receipt = chain.w3.eth.wait_for_transaction_receipt(
-        chain.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction))
-    assert receipt["status"] == 1
-
-
-def _item(queue: Contract, index: int) -> QueueItem:
-    kind, _sender, transaction_hash, recipient, amount, enqueued, _deadline = \
-        queue.functions.items(index).call()
-    return QueueItem(int(kind), bytes(transaction_hash), bytes.fromhex(recipient[2:]),
-                     int(amount), int(enqueued))
-
-
-def _anchored_trace(a: Anchored, **changes: object) -> BlockTrace:
-    c = a.chain
-    posted = replace(c.batch_block(1), **changes)  # type: ignore[arg-type]
-    return trace_block(OverlayDatabase(c.store), rules_of(c.genesis), c.header_rlp(0), [],
-                       [posted], 0, a.queue, a.raw)
-
-
-def _part_step(a: Anchored, pre: bytes, witness: bytes) -> bytes | str:
-    try:
-        return bytes(a.part.functions.step(pre, witness).call({"gas": STEP_GAS}))
-    except ContractLogicError as error:
-        return str(error.message).removeprefix("execution reverted: ")
+    return anchored_chain(chain, verifier)
 
 
 def test_forced_items_are_read_from_the_l1_queue(anchored: Anchored) -> None:
-    trace = _anchored_trace(anchored)
+    trace = anchored_trace(anchored)
     assert trace.output_root == anchored.chain.output_root(1)
     assert anchored.queue.item(0).kind == KIND_DEPOSIT
     rules = rules_of(anchored.chain.genesis)
     post = verify_step(trace.first, trace.witness(0), rules, anchored.queue)
     assert post == trace.commitment(1)
-    assert _part_step(anchored, trace.first, trace.witness(0)) == post
+    assert part_step(anchored.block_start, trace.first, trace.witness(0)) == post
 
 
 @pytest.mark.parametrize("forced_through", [3, 5])
@@ -282,19 +204,21 @@ def test_a_wrong_forced_through_is_the_invalid_final_state(anchored: Anchored,
                                                            forced_through: int) -> None:
     """3 leaves item 3 (enqueued at the origin) behind; 5 takes item 4, enqueued after it:
     the queue on L1 says so."""
-    trace = _anchored_trace(anchored, extra_data=_extra(anchored.origin, forced_through))
+    trace = anchored_trace(anchored, extra_data=anchored_extra(anchored.origin, forced_through))
     assert len(trace) == 1 and trace.output_root == INVALID_OUTPUT
-    assert _part_step(anchored, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+    assert part_step(anchored.block_start, trace.first, trace.witness(0)) == \
+        final_state(INVALID_OUTPUT)
 
 
 def test_an_anchored_block_in_the_wrong_layout_is_the_invalid_final_state(
         anchored: Anchored) -> None:
-    trace = _anchored_trace(anchored, extra_data=BUILDER)
+    trace = anchored_trace(anchored, extra_data=BUILDER)
     assert trace.output_root == INVALID_OUTPUT
-    assert _part_step(anchored, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+    assert part_step(anchored.block_start, trace.first, trace.witness(0)) == \
+        final_state(INVALID_OUTPUT)
 
 
 def test_the_part_refuses_other_phases(anchored: Anchored, blocks: Blocks) -> None:
     trace = blocks.traces[0]
-    assert _part_step(anchored, trace.commitment(1), trace.witness(1)) == \
+    assert part_step(anchored.block_start, trace.commitment(1), trace.witness(1)) == \
         "StepVerifier: phase routed to the wrong part"

@@ -66,7 +66,7 @@ def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
     add = first_step(0x01)
     # the router sends a witness by its phase word; a part given another phase refuses it
     assert _call(verifier, add, replace(add.pre, phase=2)) == \
-        "StepVerifier: a phase-2 step: not verifiable yet"
+        "StepVerifier: a transaction not started has no next key or authorization"  # its layout
     assert _call(verifier, add, replace(add.pre, phase=1)) == \
         "StepVerifier: the witness is not the first state's preimage"  # StepBlockStart's
     phase4 = replace(add.pre, phase=4)

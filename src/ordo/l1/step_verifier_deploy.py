@@ -29,9 +29,10 @@ TX_END_STATE = "step/StepTxEndState"
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
-              "step/StepBlockStart")
+              "step/StepBlockStart", "step/StepTxStart")
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
-transaction-end and block-start parts that the router picks by the witness's phase word)."""
+transaction-end, block-start and transaction-start parts that the router picks by the
+witness's phase word)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 BLOCK_START = "step/StepBlockStart"
@@ -53,7 +54,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                                forced_queue: bytes) -> StepVerifierDeployment:
     """The services, then the parts, then the router naming them: one at a time. ``rules``
     and ``forced_queue`` (the zero address for a chain without L1) are the block-start part's
-    constants."""
+    constants; the transaction-start part reads the queue too."""
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
@@ -63,6 +64,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     arguments[BLOCK_START] = (mpt, forced_queue, rules.chain_id, rules.base_fee_floor,
                               rules.elasticity_multiplier,
                               rules.base_fee_max_change_denominator, rules.anchored)
+    arguments["step/StepTxStart"] = (mpt, forced_queue)
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)

@@ -26,8 +26,10 @@ account: public(immutable(address))
 block_end: public(immutable(address))
 tx_end: public(immutable(address))
 block_start: public(immutable(address))
+tx_start: public(immutable(address))
 
 PHASE_BLOCK_START: constant(uint256) = 1
+PHASE_TX_START: constant(uint256) = 2
 PHASE_EVM: constant(uint256) = 3
 PHASE_TX_END: constant(uint256) = 4
 PHASE_BLOCK_END: constant(uint256) = 5
@@ -37,7 +39,8 @@ PHASE_DONE: constant(uint256) = 6
 @deploy
 def __init__(flow_part: address, arith_part: address, memory_part: address,
              copy_part: address, storage_part: address, account_part: address,
-             block_end_part: address, tx_end_part: address, block_start_part: address):
+             block_end_part: address, tx_end_part: address, block_start_part: address,
+             tx_start_part: address):
     flow = flow_part
     arith = arith_part
     memory = memory_part
@@ -47,6 +50,7 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
     block_end = block_end_part
     tx_end = tx_end_part
     block_start = block_start_part
+    tx_start = tx_start_part
 
 
 @external
@@ -55,8 +59,8 @@ def decides_every_step() -> bool:
     """
     @notice False: the parts decide block start (phase 1), phase 3 (instructions at depth
             0), transaction end (phase 4), block end (phase 5) and the final state's padding
-            (phase 6) only; transaction-start steps and the frame family revert as not
-            verifiable yet, and a leaf whose step reverts stands by default
+            (phase 6) and the forced deposits of transaction start (phase 2) only; the
+            other transaction-start steps and the frame family revert as not verifiable yet, and a leaf whose step reverts stands by default
             (IStepVerifier.vyi).
             rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
     """
@@ -83,6 +87,8 @@ def __default__() -> bytes32:
         return self._forward(tx_end)
     if phase == PHASE_BLOCK_START:
         return self._forward(block_start)
+    if phase == PHASE_TX_START:
+        return self._forward(tx_start)
     if phase != PHASE_EVM:
         raise concat("StepVerifier: a phase-", uint2str(phase),
                      " step: not verifiable yet")

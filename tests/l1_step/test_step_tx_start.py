@@ -1,0 +1,130 @@
+"""The on-chain verifier's transaction start (phase 2) against the Python tracer
+(docs/fault_proofs.md 4.2). Decided on chain so far: the forced-queue deposits (the item read
+from a real ForcedInclusionQueue on anvil, the recipient credited, the cursor advanced); every
+other transaction-start step reverts as not verifiable yet, never accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ordo.faultproof.block_tracer import BlockStep, BlockTrace
+from ordo.faultproof.block_witness import decode_block_step, encode_block_step
+from ordo.faultproof.machine_state import PHASE_TX_START
+from ordo.faultproof.verify import InvalidWitness, verify_step
+from ordo.faultproof.witness import TrieProof
+from tests.faultproof.block_chain import DevChain, rules_of
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .anchored_chain import Anchored, anchored_chain, anchored_trace, part_step
+from .verifier import Verifier, deploy_verifier, on_chain
+
+GAS_TABLE_MAX = 2_000_000
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain) -> Iterator[Verifier]:
+    yield deploy_verifier(chain)
+
+
+@pytest.fixture(scope="module")
+def anchored(chain: AnvilChain, verifier: Verifier) -> Anchored:
+    return anchored_chain(chain, verifier)
+
+
+@pytest.fixture(scope="module")
+def trace(anchored: Anchored) -> BlockTrace:
+    t = anchored_trace(anchored)
+    assert t.output_root == anchored.chain.output_root(1)
+    return t
+
+
+def _items(trace: BlockTrace) -> list[tuple[int, BlockStep]]:
+    """The four forced-item steps of block 1 (after block start), in queue order."""
+    steps = [(i, s) for i, s in enumerate(trace.steps) if s.phase == PHASE_TX_START]
+    return steps[:4]
+
+
+def _reference(anchored: Anchored, pre: bytes, witness: bytes) -> bytes:
+    return verify_step(pre, witness, rules_of(anchored.chain.genesis), anchored.queue)
+
+
+def test_forced_deposits_give_the_tracers_post_state(anchored: Anchored,
+                                                     trace: BlockTrace) -> None:
+    """Items 0 (a new account) and 3 (a dev account) are deposits."""
+    items = _items(trace)
+    for position in (0, 3):
+        index, step = items[position]
+        witness = trace.witness(index)
+        assert _reference(anchored, step.pre, witness) == step.post
+        assert part_step(anchored.tx_start, step.pre, witness) == step.post
+
+
+def test_the_other_starts_are_not_verifiable_yet(anchored: Anchored, trace: BlockTrace,
+                                                 verifier: Verifier) -> None:
+    items = _items(trace)
+    for position in (1, 2):  # the valid and the refused forced transaction
+        index, step = items[position]
+        assert part_step(anchored.tx_start, step.pre, trace.witness(index)) == \
+            "StepVerifier: a forced transaction's start: not verifiable yet"
+    c = DevChain()
+    c.build([c.sign(0, c.address(1), value=5)])
+    plain = c.trace(1)
+    (index, step), = [(i, s) for i, s in enumerate(plain.steps) if s.phase == PHASE_TX_START]
+    assert on_chain(verifier, step.pre, plain.witness(index)) == \
+        "StepVerifier: a transaction's start: not verifiable yet"
+
+
+def _flip(witness: bytes, at: int) -> bytes:
+    return witness[:at] + bytes([witness[at] ^ 1]) + witness[at + 1:]
+
+
+def _word(witness: bytes, at: int) -> int:
+    return int.from_bytes(witness[at:at + 32], "big")
+
+
+def _reason(anchored: Anchored, pre: bytes, witness: bytes) -> str:
+    with pytest.raises(InvalidWitness) as refused:
+        _reference(anchored, pre, witness)
+    return str(refused.value)
+
+
+def test_a_tampered_deposit_is_refused(anchored: Anchored, trace: BlockTrace) -> None:
+    index, step = _items(trace)[3]
+    pre, witness = step.pre, trace.witness(index)
+    p = _word(witness, 28 * 32)
+    inputs = p + _word(witness, p)
+    totals = p + _word(witness, p + 41 * 32)
+    deposit = p + _word(witness, p + 43 * 32)
+    proof = deposit + _word(witness, deposit)
+    cases = {
+        16 * 32 + 3: "the witness is not the pre-state's preimage",
+        totals + 7: "totals is not the preimage of the context's totals_hash",
+        inputs + 32 + 9: "block_inputs is not the block's inputs",
+    }
+    for at, reason in cases.items():
+        tampered = _flip(witness, at)
+        if at >= p:
+            assert _reason(anchored, pre, tampered) == reason, at
+        assert part_step(anchored.tx_start, pre, tampered) == f"StepVerifier: {reason}", at
+    assert part_step(anchored.tx_start, pre, _flip(witness, proof + 32 + 40)) == \
+        "Mpt: first proof node does not hash to the root"
+    # a field a deposit does not read, made non-zero: refused by both
+    state, proofs = decode_block_step(witness)
+    for name in ("raw_tx", "sender", "forced_tx"):
+        value: object = b"\x01" if name != "sender" else TrieProof(b"\xc0")
+        stuffed = encode_block_step(state, proofs.__class__(**{**proofs.__dict__, name: value}))
+        reason = f"the step does not read {name}, but it is not zero"
+        assert _reason(anchored, pre, stuffed) == reason
+        assert part_step(anchored.tx_start, pre, stuffed) == f"StepVerifier: {reason}"
+
+
+def test_deposit_gas(anchored: Anchored, trace: BlockTrace, verifier: Verifier) -> None:
+    gas = 0
+    for position in (0, 3):
+        index, step = _items(trace)[position]
+        gas = max(gas, int(anchored.tx_start.functions.step(step.pre, trace.witness(index))
+                           .estimate_gas({"gas": 29_000_000})))
+    print(f"forced deposit: {gas} gas")
+    assert gas < GAS_TABLE_MAX
