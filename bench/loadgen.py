@@ -58,7 +58,16 @@ MIN_FEE_CAP = 100 * GWEI
 """Generous fee cap: under full blocks the base fee rises 12.5% per block, and a transaction whose
 cap falls below the base fee would wait forever and spoil the inclusion count."""
 FUNDING_VALUE = 10 * 10**18
+TOKEN_SOURCE = REPO_ROOT / "tests/native/Token.vy"
+"""The ERC-20 of ``--workload erc20``: the differential corpus' token (balances, Transfer logs)."""
+TOKEN_SUPPLY = 10**30
+TOKEN_HANDOUT = 10**24
+TOKEN_TRANSFER_GAS = 80_000
+"""Gas limit of each token transfer: it uses about 35k (two warm slots written, one log); anvil
+and Ordo both pack blocks by the gas the transactions use."""
+TRANSFER_SELECTOR = keccak(b"transfer(address,uint256)")[:4]
 STEADY_WINDOW_MIN_S = 20.0
+RECEIPT_SAMPLE = 50
 
 
 class LoadError(Exception):
@@ -79,10 +88,12 @@ def address_of(key: PrivateKey) -> bytes:
 
 
 def sign_transfer(key: PrivateKey, chain_id: int, nonce: int, to: bytes, value: int,
-                  max_fee: int, tip: int = TIP) -> tuple[bytes, bytes]:
-    """An EIP-1559 transfer signed with coincurve (fast enough to pre-sign 100k in seconds);
-    returns (raw transaction, transaction hash)."""
-    fields: list[Any] = [chain_id, nonce, tip, max_fee, TRANSFER_GAS, to, value, b"", []]
+                  max_fee: int, tip: int = TIP, data: bytes = b"",
+                  gas: int = TRANSFER_GAS) -> tuple[bytes, bytes]:
+    """An EIP-1559 transaction (a plain transfer unless ``data`` is given; ``to`` empty for a
+    deployment) signed with coincurve (fast enough to pre-sign 100k in seconds); returns
+    (raw transaction, transaction hash)."""
+    fields: list[Any] = [chain_id, nonce, tip, max_fee, gas, to, value, data, []]
     digest = keccak(b"\x02" + rlp.encode(fields))
     signature = key.sign_recoverable(digest, hasher=None)
     r = int.from_bytes(signature[:32], "big")
@@ -340,6 +351,7 @@ class LoadState:
     errors: Counter[str] = field(default_factory=Counter)
     sent: int = 0
     included: int = 0
+    included_hashes: list[bytes] = field(default_factory=list)
     progress: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -359,31 +371,82 @@ async def fund_senders(rpc: Rpc, chain_id: int, senders: list[Sender], max_fee: 
             nonce += 1
 
     await asyncio.gather(*(fund_from(index) for index in range(len(funders))))
+    await await_receipts(rpc, hashes, "funding")
+
+
+async def await_receipts(rpc: Rpc, hashes: Sequence[bytes], what: str) -> list[dict[str, Any]]:
+    """Wait up to 120 s for every receipt; each must show success. Returns them in order."""
     pending = set(hashes)
+    found: dict[bytes, dict[str, Any]] = {}
     deadline = time.monotonic() + 120
     while pending:
         if time.monotonic() > deadline:
-            raise LoadError(f"{len(pending)} funding transactions not included within 120 s")
+            raise LoadError(f"{len(pending)} {what} transactions not included within 120 s")
         receipts = await asyncio.gather(*(rpc.call("eth_getTransactionReceipt", "0x" + h.hex())
                                           for h in pending))
         for tx_hash, receipt in zip(list(pending), receipts, strict=True):
             if receipt is not None:
                 if int(receipt["status"], 16) != 1:
-                    raise LoadError(f"funding transaction 0x{tx_hash.hex()} failed")
+                    raise LoadError(f"{what} transaction 0x{tx_hash.hex()} failed")
+                found[tx_hash] = receipt
                 pending.discard(tx_hash)
         await asyncio.sleep(0.25)
+    return [found[tx_hash] for tx_hash in hashes]
+
+
+def token_creation_code() -> bytes:
+    """The token's init code with its constructor argument (the supply), compiled by Vyper."""
+    import vyper
+
+    bytecode = vyper.compile_code(TOKEN_SOURCE.read_text(),
+                                  output_formats=["bytecode"])["bytecode"]
+    return bytes.fromhex(bytecode[2:]) + TOKEN_SUPPLY.to_bytes(32, "big")
+
+
+def token_transfer_data(recipient: bytes, amount: int) -> bytes:
+    return TRANSFER_SELECTOR + bytes(12) + recipient + amount.to_bytes(32, "big")
+
+
+async def deploy_token(rpc: Rpc, chain_id: int, senders: list[Sender], max_fee: int) -> bytes:
+    """Deploy the token from dev account 0 and hand every sender ``TOKEN_HANDOUT``; returns the
+    token's address once every handout is in a block."""
+    deployer = dev_keys()[0]
+    nonce = int(await rpc.call("eth_getTransactionCount", "0x" + address_of(deployer).hex(),
+                               "pending"), 16)
+    raw, deploy_hash = sign_transfer(deployer, chain_id, nonce, b"", 0, max_fee,
+                                     data=token_creation_code(), gas=1_500_000)
+    await rpc.call("eth_sendRawTransaction", "0x" + raw.hex())
+    (receipt,) = await await_receipts(rpc, [deploy_hash], "token deployment")
+    token = bytes.fromhex(receipt["contractAddress"][2:])
+    hashes = []
+    for index, sender in enumerate(senders):
+        raw, tx_hash = sign_transfer(deployer, chain_id, nonce + 1 + index, token, 0, max_fee,
+                                     data=token_transfer_data(sender.address, TOKEN_HANDOUT),
+                                     gas=TOKEN_TRANSFER_GAS)
+        await rpc.call("eth_sendRawTransaction", "0x" + raw.hex())
+        hashes.append(tx_hash)
+    await await_receipts(rpc, hashes, "token handout")
+    return token
 
 
 async def presign(rpc: Rpc, chain_id: int, senders: list[Sender], per_sender: int,
-                  max_fee: int) -> None:
+                  max_fee: int, token: bytes | None = None) -> None:
+    """``per_sender`` transfers for each sender to the next one: of 1 wei, or of one unit of
+    ``token`` (an ERC-20 ``transfer``) when it is given."""
     nonces = await asyncio.gather(*(rpc.call("eth_getTransactionCount",
                                              "0x" + sender.address.hex(), "pending")
                                     for sender in senders))
     for index, (sender, nonce_hex) in enumerate(zip(senders, nonces, strict=True)):
         recipient = senders[(index + 1) % len(senders)].address
         first = int(nonce_hex, 16)
-        sender.signed = [sign_transfer(sender.key, chain_id, nonce, recipient, 1, max_fee)
-                         for nonce in range(first, first + per_sender)]
+        if token is None:
+            sender.signed = [sign_transfer(sender.key, chain_id, nonce, recipient, 1, max_fee)
+                             for nonce in range(first, first + per_sender)]
+        else:
+            data = token_transfer_data(recipient, 1)
+            sender.signed = [sign_transfer(sender.key, chain_id, nonce, token, 0, max_fee,
+                                           data=data, gas=TOKEN_TRANSFER_GAS)
+                             for nonce in range(first, first + per_sender)]
 
 
 async def final_number(rpc: Rpc, final_tag: str) -> int:
@@ -406,8 +469,10 @@ async def watch_blocks(rpc: Rpc, state: LoadState, senders: list[Sender], first_
             seen_at = time.perf_counter()
             ours = 0
             for tx_hash_hex in block["transactions"]:
-                entry = state.submitted_at.pop(bytes.fromhex(tx_hash_hex[2:]), None)
+                tx_hash = bytes.fromhex(tx_hash_hex[2:])
+                entry = state.submitted_at.pop(tx_hash, None)
                 if entry is not None:
+                    state.included_hashes.append(tx_hash)
                     sender_index, submitted = entry
                     senders[sender_index].outstanding -= 1
                     state.latencies.append(seen_at - submitted)
@@ -474,10 +539,14 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
         senders = [Sender(key, address_of(key)) for key in sender_keys(arguments.senders)]
         progress(f"{target.name}: funding {len(senders)} senders at {target.rpc_url}")
         await fund_senders(rpc, chain_id, senders, max_fee)
+        token = None
+        if arguments.workload == "erc20":
+            progress(f"{target.name}: deploying the token and handing it out")
+            token = await deploy_token(rpc, chain_id, senders, max_fee)
         pool = arguments.max_txs or int(arguments.duration * (arguments.rate or 4000) * 1.1)
         per_sender = max(1, math.ceil(pool / len(senders)))
         progress(f"{target.name}: pre-signing {per_sender * len(senders)} transfers")
-        await presign(rpc, chain_id, senders, per_sender, max_fee)
+        await presign(rpc, chain_id, senders, per_sender, max_fee, token)
 
         state = LoadState()
         stop_watching = asyncio.Event()
@@ -520,6 +589,8 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
                              "l1_gas": batches_after["l1_gas"] - batches_before["l1_gas"],
                              "last_batch_index": batches_after["last_batch_index"]}}
 
+        failed_sample = await failed_receipts(rpc, state.included_hashes)
+
     window_start, window_end = steady_window(load_start, load_end)
     return {
         "target": target.name,
@@ -541,11 +612,26 @@ async def run_load(target: Target, arguments: argparse.Namespace) -> dict[str, A
         "loadgen_cpu_s": round(own_cpu, 3),
         **l1_fields,
         "blocks": len(state.blocks),
+        "receipts_checked": min(RECEIPT_SAMPLE, len(state.included_hashes)),
+        "receipts_failed": failed_sample,
         "pool_exhausted": all(sender.exhausted() for sender in senders),
         "settings": {"senders": arguments.senders, "concurrency": arguments.concurrency,
                      "window": arguments.window, "rate": arguments.rate,
-                     "duration": arguments.duration, "l1": arguments.l1},
+                     "duration": arguments.duration, "l1": arguments.l1,
+                     "workload": arguments.workload},
     }
+
+
+async def failed_receipts(rpc: Rpc, included: Sequence[bytes]) -> int:
+    """Of ``RECEIPT_SAMPLE`` included transactions spread over the run, how many failed: an
+    included token transfer that reverted would count as throughput without doing the work."""
+    if not included:
+        return 0
+    step = max(1, len(included) // RECEIPT_SAMPLE)
+    sample = list(included[::step])[:RECEIPT_SAMPLE]
+    receipts = await asyncio.gather(*(rpc.call("eth_getTransactionReceipt", "0x" + h.hex())
+                                      for h in sample))
+    return sum(1 for receipt in receipts if receipt is None or int(receipt["status"], 16) != 1)
 
 
 async def posted_batches(node_rpcs: Sequence[Rpc]) -> dict[str, Any]:
@@ -619,6 +705,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="--l1 for the Ordo devnet: none (default; L2 throughput, "
                              "comparable with earlier runs) or dev (the embedded dev L1, "
                              "batches posted to the inbox)")
+    parser.add_argument("--workload", choices=("transfer", "erc20"), default="transfer",
+                        help="what each transaction does: a 1 wei transfer (default) or an "
+                             "ERC-20 transfer of the token deployed first (tests/native/Token.vy)")
     parser.add_argument("--ordo-nodes", type=node_counts, default=(1, 4),
                         help="devnet sizes to load, comma-separated (default 1,4)")
     parser.add_argument("--failover-kills", type=int, default=5,

@@ -12,6 +12,7 @@ from pathlib import Path
 import loadgen
 import pytest
 from coincurve import PrivateKey
+from eth_hash.auto import keccak
 
 from ordo.core.transaction import decode_transaction
 
@@ -93,3 +94,28 @@ def test_short_run_against_anvil_includes_everything_it_sent() -> None:
     assert report["steady_window_ok"] is False  # 3 s of load is no steady-state measurement
     assert set(report) >= {"target", "sent", "included", "duration_s", "tx_per_s", "latency_ms",
                            "cpu_s_per_tx"}
+
+
+def test_token_transfers_sign_and_decode_as_erc20_calls() -> None:
+    key = PrivateKey(bytes.fromhex("33" * 32))
+    token, recipient = bytes.fromhex("44" * 20), bytes.fromhex("55" * 20)
+    data = loadgen.token_transfer_data(recipient, 7)
+    raw, tx_hash = loadgen.sign_transfer(key, 77077, 0, token, 0, 10**10, data=data,
+                                         gas=loadgen.TOKEN_TRANSFER_GAS)
+    decoded = decode_transaction(raw)
+    assert decoded.hash == tx_hash and decoded.sender == loadgen.address_of(key)
+    assert (decoded.tx.to, decoded.tx.value, decoded.tx.gas) == (token, 0, 80_000)
+    assert decoded.tx.data == keccak(b"transfer(address,uint256)")[:4] + bytes(12) + recipient \
+        + (7).to_bytes(32, "big")
+
+
+def test_short_erc20_run_against_anvil_moves_tokens() -> None:
+    result = subprocess.run(
+        [sys.executable, str(LOADGEN), "--target", "anvil", "--workload", "erc20",
+         "--duration", "3", "--senders", "10", "--concurrency", "4", "--max-txs", "1000"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["settings"]["workload"] == "erc20"
+    assert report["sent"] > 20 and report["included"] == report["sent"]
+    assert report["receipts_checked"] > 0 and report["receipts_failed"] == 0
