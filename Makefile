@@ -9,7 +9,7 @@ SEEDS ?= 0-499
 SIM_ARGS ?= --nodes 4 --byzantine 1
 DATA_DIR ?= devnet-data
 BASE_PORT ?= 8545
-BENCH_ARGS ?= --target both --duration 30
+BENCH_ARGS ?= --duration 30
 
 PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
@@ -27,8 +27,9 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
+# Every row of the speed targets against anvil in one run: bench/results/targets-<date>.json
 bench: $(PY_STAMP) $(NPM_STAMP)
-	$(BIN)/python bench/loadgen.py $(BENCH_ARGS)
+	$(BIN)/python bench/targets.py $(BENCH_ARGS)
 	$(BIN)/python bench/native_engine.py
 
 # The deterministic network simulator over as many seeds as asked: make simulate SEEDS=0-9999
