@@ -13,6 +13,11 @@ from ordo.chaos.harness import ChaosOptions, ChaosSetupError
     (["--nodes", "1"], "nodes: 1 is not allowed"),
     (["--rate", "0"], "rate: 0.0 is not allowed"),
     (["--recovery-bound", "-1"], "recovery_bound"),
+    (["--faults", "l1_down"], "faults: l1_down needs a network on an L1"),
+    (["--faults", "meteor"], "faults: 'meteor' is not a fault kind"),
+    (["--l1", "dev", "--faults", "l1_reorg"], "l1_reorg needs anvil"),
+    (["--faults", "host_cut"], "host_cut needs hosts of their own"),
+    (["--hosts", "--wan-rtt", "150,50"], "wan: rtt"),
 ])
 def test_bad_options_exit_2_with_the_reason(argv: list[str], text: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -24,6 +29,14 @@ def test_repeat_command_reproduces_the_run() -> None:
     options = ChaosOptions(seed=42, duration=90, rate=15)
     assert options.repeat_command() == (
         "python -m ordo.chaos --seed 42 --duration 90 --nodes 4 --rate 15")
+
+
+def test_repeat_command_of_a_run_on_an_l1_on_hosts_of_their_own() -> None:
+    options = ChaosOptions(seed=3, duration=120, l1="anvil", only=("poster_kill", "host_cut"),
+                           hosts=True)
+    assert options.repeat_command() == (
+        "python -m ordo.chaos --seed 3 --duration 120 --nodes 4 --rate 20 --l1 anvil "
+        "--faults poster_kill,host_cut --hosts --wan-rtt 50,150 --wan-loss 0.01")
 
 
 def test_a_run_without_rebroadcasts_says_so_in_its_repeat_command() -> None:

@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from ordo.chaos.fault_plan import (
+    KIND_WEIGHTS,
     Fault,
     FaultKind,
     PlanShape,
@@ -37,7 +38,7 @@ def test_faults_never_overlap_and_leave_warmup_and_cooldown_free(seed: int) -> N
 
 def test_every_kind_appears_over_a_long_run_with_sane_targets() -> None:
     faults = plan_faults(3, 3000)
-    assert {fault.kind for fault in faults} == set(FaultKind)
+    assert {fault.kind for fault in faults} == {kind for kind, _ in KIND_WEIGHTS}
     for fault in faults:
         if fault.kind in (FaultKind.KILL, FaultKind.PAUSE):
             assert len(fault.nodes) == 1 and 0 <= fault.nodes[0] < 4
@@ -81,3 +82,33 @@ def test_descriptions_name_kind_targets_and_strength() -> None:
 def test_bad_shapes_are_refused_with_the_reason(kwargs: dict[str, float], text: str) -> None:
     with pytest.raises(ValueError, match=text):
         PlanShape(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_plan_on_an_l1_draws_l1_faults_and_l1_down_lasts_tens_of_seconds() -> None:
+    l1_kinds = (FaultKind.L1_DOWN, FaultKind.L1_REORG, FaultKind.POSTER_KILL,
+                FaultKind.DISK_FULL, FaultKind.HOST_CUT)
+    shape = PlanShape(nodes=4, l1_kinds=l1_kinds)
+    faults = plan_faults(5, 3000, shape)
+    assert {fault.kind for fault in faults} == set(FaultKind)
+    assert plan_faults(5, 300) == plan_faults(5, 300, PlanShape(nodes=4)), \
+        "a genesis-only plan is unchanged by the L1 kinds"
+    for fault in faults:
+        if fault.kind is FaultKind.L1_DOWN:
+            assert 20 <= fault.duration <= 40
+        if fault.kind is FaultKind.POSTER_KILL:
+            assert fault.point in ("building", "sent", "accepted")
+        if fault.kind is FaultKind.L1_REORG:
+            assert fault.depth > 2, "deeper than the devnet's two confirmations"
+
+
+def test_only_cycles_through_the_given_kinds_in_order() -> None:
+    only = (FaultKind.POSTER_KILL, FaultKind.L1_DOWN, FaultKind.DISK_FULL)
+    faults = plan_faults(1, 400, PlanShape(only=only))
+    assert [fault.kind for fault in faults[:3]] == list(only)
+    assert len(faults) > 3
+
+
+def test_the_poster_dies_at_each_point_of_posting_in_turn() -> None:
+    faults = plan_faults(2, 200, PlanShape(only=(FaultKind.POSTER_KILL,)))
+    assert [fault.point for fault in faults[:4]] == ["building", "sent", "accepted",
+                                                     "building"]

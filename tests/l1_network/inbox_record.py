@@ -1,15 +1,18 @@
-"""What the RollupInbox on L1 holds, read the way a verifier reads it (its BatchAccepted events),
-and the two properties every full-loop test checks on it: no gap and no duplicate."""
+"""What the RollupInbox on L1 holds, read the way a verifier reads it (its BatchAccepted events);
+the two properties every full-loop test checks on it (no gap, no duplicate) are
+``ordo.chaos.inbox_check.inbox_problems``, shared with the chaos runs on an L1."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
+from ordo.chaos.inbox_check import inbox_problems
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
+
+__all__ = ["accepted_batches", "inbox_problems", "inbox_transactions", "wait_for_batches"]
 
 
 async def accepted_batches(client: L1Client, inbox: bytes, l2_chain_id: int) -> list[AcceptedBatch]:
@@ -17,27 +20,6 @@ async def accepted_batches(client: L1Client, inbox: bytes, l2_chain_id: int) -> 
     what :func:`inbox_problems` looks for)."""
     reader = L1BatchReader(client, inbox, l2_chain_id)
     return await reader.accepted_between(0, await client.block_number())
-
-
-def inbox_problems(batches: list[AcceptedBatch]) -> list[str]:
-    """Why ``batches`` (in log order) are not one gapless run of indexes 0, 1, 2, ... each
-    starting at the block after the previous one's last, every index logged once; empty when
-    they are."""
-    problems = [f"batch {index} accepted {count} times"
-                for index, count in sorted(Counter(b.index for b in batches).items())
-                if count > 1]
-    next_block = 1
-    for expected, batch in enumerate(batches):
-        if batch.index != expected:
-            problems.append(f"event {expected} is batch {batch.index}")
-            break
-        if batch.first_block != next_block:
-            problems.append(f"batch {batch.index} starts at block {batch.first_block}, not "
-                            f"{next_block}")
-        if batch.last_block < batch.first_block:
-            problems.append(f"batch {batch.index} ends at {batch.last_block} before it starts")
-        next_block = batch.last_block + 1
-    return problems
 
 
 async def wait_for_batches(client: L1Client, inbox: bytes, count: int, timeout: float) -> int:

@@ -31,15 +31,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds allowed until a block is final after the last heal")
     parser.add_argument("--rebroadcast-after", type=float, default=REBROADCAST_AFTER,
                         help="seconds before the load resends a stuck transaction; 0: never")
+    parser.add_argument("--l1", choices=("anvil", "dev"), default=None,
+                        help="stand the network on this L1 (staked there, posting batches) and "
+                             "add the L1 faults: L1 endpoint down, L1 reorg (anvil), the batch "
+                             "poster killed, a full disk (root only)")
+    parser.add_argument("--faults", default="",
+                        help="comma-separated fault kinds to cycle through (e.g. "
+                             "poster_kill,l1_down) instead of drawing them by weight")
+    parser.add_argument("--hosts", action="store_true",
+                        help="run each node as its own host: a network namespace with its own "
+                             "address (root only), WAN links through the link proxies")
+    parser.add_argument("--wan-rtt", default="50,150", metavar="LOW,HIGH",
+                        help="with --hosts: each node pair's round trip in ms, drawn from "
+                             "this range [default: 50,150]")
+    parser.add_argument("--wan-loss", type=float, default=0.01,
+                        help="with --hosts: every link's own loss probability per chunk")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep node data and logs here (default: a temporary directory, "
                              "kept only when the run fails)")
     args = parser.parse_args(argv)
     try:
+        low, _, high = args.wan_rtt.partition(",")
+        wan_rtt = (float(low) / 1000, float(high or low) / 1000)
         options = ChaosOptions(seed=args.seed, duration=args.duration, nodes=args.nodes,
                                rate=args.rate, recovery_bound=args.recovery_bound,
                                workdir=args.workdir,
-                               rebroadcast_after=args.rebroadcast_after or None)
+                               rebroadcast_after=args.rebroadcast_after or None,
+                               l1=args.l1, only=tuple(kind for kind in
+                                                      args.faults.split(",") if kind),
+                               hosts=args.hosts, wan_rtt=wan_rtt, wan_loss=args.wan_loss)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import shutil
 import signal
 import tempfile
@@ -34,14 +35,26 @@ from ordo.chaos.invariants import (
     repair_signs,
     tally_outcomes,
 )
+from ordo.chaos.l1_chain import L1_KINDS, L1Chain
+from ordo.chaos.l1_rig import L1Rig, provision_devnet_on_l1, wait_serving
 from ordo.chaos.link_proxy import LinkProxy
+from ordo.chaos.netns_hosts import NetnsError, NetnsHosts
+from ordo.chaos.netns_hosts import unavailable as netns_unavailable
 from ordo.chaos.node_processes import NodeProcesses
 from ordo.chaos.rpc_client import RpcClient, RpcError, RpcUnavailable
+from ordo.chaos.small_disk import DiskUnavailable, fill_disk, free_disk, mount_small_disk, unmount
 from ordo.chaos.stall_metrics import longest_stall, percentile, recovery_after
 from ordo.chaos.transfer_load import REBROADCAST_AFTER, TransferLoad
 from ordo.core.genesis import dev_private_keys
+from ordo.devnet.layout import DevnetLayout
+from ordo.devnet.provision import DevnetSetupError
+from ordo.l1.rpc_errors import L1Error
 
 LOAD_ACCOUNTS = 10
+L1_FAULTS = (FaultKind.L1_DOWN, FaultKind.L1_REORG, FaultKind.POSTER_KILL, FaultKind.DISK_FULL)
+BATCH_RECOVERY = 120.0
+"""Seconds a batch may take to land after the last heal: an epoch's batch, plus a takeover."""
+SUPERVISE_POLL = 0.5
 
 
 class ChaosSetupError(Exception):
@@ -65,8 +78,36 @@ class ChaosOptions:
     rebroadcast_after: float | None = REBROADCAST_AFTER
     """Seconds before the load sends a stuck transaction again; None: never (a transaction
     then only reaches a block through the network's own gossip and journal)."""
+    l1: str | None = None
+    """"anvil" or "dev": the network stands on that L1 (staked there, posting batches to its
+    inbox) and the L1 faults join the plan; None: a genesis-only network."""
+    only: tuple[str, ...] = ()
+    """Fault kinds (values of FaultKind) to cycle through instead of drawing them by weight."""
+    hosts: bool = False
+    """Run each node as its own host (a network namespace with its own address, root only),
+    with WAN links between them through the link proxies; HOST_CUT joins the plan."""
+    wan_rtt: tuple[float, float] = (0.05, 0.15)
+    """With ``hosts``: each pair's round trip, drawn from this range (seconds)."""
+    wan_loss: float = 0.01
+    """With ``hosts``: every link's own loss (a chunk stalls, now and then a reset)."""
 
     def __post_init__(self) -> None:
+        if self.l1 is not None and self.l1 not in L1_KINDS:
+            raise ValueError(f"l1: {self.l1!r} is not allowed; use one of {', '.join(L1_KINDS)}")
+        known = {kind.value for kind in FaultKind}
+        for kind in self.only:
+            if kind not in known:
+                raise ValueError(f"faults: {kind!r} is not a fault kind; use some of "
+                                 f"{', '.join(sorted(known))}")
+            if self.l1 is None and FaultKind(kind) in L1_FAULTS:
+                raise ValueError(f"faults: {kind} needs a network on an L1 (--l1 anvil|dev)")
+        if not self.hosts and FaultKind.HOST_CUT.value in self.only:
+            raise ValueError("faults: host_cut needs hosts of their own (--hosts)")
+        if not 0 <= self.wan_rtt[0] <= self.wan_rtt[1] or not 0 <= self.wan_loss < 1:
+            raise ValueError(f"wan: rtt {self.wan_rtt} / loss {self.wan_loss} is not allowed; "
+                             "use 0 <= low <= high seconds and a loss in [0, 1)")
+        if self.l1 == "dev" and FaultKind.L1_REORG.value in self.only:
+            raise ValueError("faults: l1_reorg needs anvil (the dev L1 cannot reorganise)")
         if self.duration < 20:
             raise ValueError(f"duration: {self.duration!r} is not allowed; use at least 20 "
                              "seconds (warm-up and cool-down alone take 20)")
@@ -88,6 +129,13 @@ class ChaosOptions:
             command += f" --recovery-bound {self.recovery_bound:g}"
         if self.rebroadcast_after != ChaosOptions.rebroadcast_after:
             command += f" --rebroadcast-after {self.rebroadcast_after or 0:g}"
+        if self.l1 is not None:
+            command += f" --l1 {self.l1}"
+        if self.only:
+            command += f" --faults {','.join(self.only)}"
+        if self.hosts:
+            command += (f" --hosts --wan-rtt {self.wan_rtt[0] * 1000:g},"
+                        f"{self.wan_rtt[1] * 1000:g} --wan-loss {self.wan_loss:g}")
         return command
 
 
@@ -99,15 +147,31 @@ class FaultBook:
     heal_kinds: list[str] = field(default_factory=list)
     restarts: list[RestartOutcome] = field(default_factory=list)
     pending_checks: list[asyncio.Task[None]] = field(default_factory=list)
+    own_exits: list[dict[str, Any]] = field(default_factory=list)
+    """Nodes that stopped by themselves during a run on an L1 (restarted, as a supervisor
+    would): the code, whether the log shows a crash, and the last line it wrote."""
+
+
+@dataclass
+class L1Setup:
+    chain: L1Chain
+    devnet: Any
+    disk_node: int | None
+    """The node whose data directory is a small tmpfs (DISK_FULL), None if none could be."""
 
 
 def run_chaos(options: ChaosOptions) -> dict[str, Any]:
     """Run the network under faults and load; returns the JSON summary (``passed`` says if every
     invariant held). Raises ChaosSetupError if the network never became healthy."""
-    with run_directory(options.workdir, "ordo-chaos-") as root:
-        processes = NodeProcesses(root / "net", options.nodes, options.block_time)
+    with run_directory(options.workdir, "ordo-chaos-") as root, contextlib.ExitStack() as stack:
+        hosts = _set_up_hosts(options, stack) if options.hosts else None
+        setup = None if options.l1 is None else _set_up_l1(options, root, stack, hosts)
+        processes = NodeProcesses(root / "net", options.nodes, options.block_time,
+                                  devnet=None if setup is None else setup.devnet,
+                                  log_dir=None if setup is None else root / "logs",
+                                  hosts=hosts)
         try:
-            summary = asyncio.run(_drive(options, processes))
+            summary = asyncio.run(_drive(options, processes, setup))
         finally:
             processes.stop_all()
         summary["workdir"] = str(root)
@@ -135,9 +199,48 @@ def run_directory(chosen: Path | None, prefix: str) -> Iterator[Path]:
             shutil.rmtree(root, ignore_errors=True)
 
 
-async def _drive(options: ChaosOptions, processes: NodeProcesses) -> dict[str, Any]:
+def _set_up_hosts(options: ChaosOptions, stack: contextlib.ExitStack) -> NetnsHosts:
+    reason = netns_unavailable()
+    if reason is not None:
+        raise ChaosSetupError(f"--hosts: {reason}")
+    hosts = NetnsHosts(options.nodes)
+    try:
+        hosts.set_up()
+    except NetnsError as error:
+        raise ChaosSetupError(f"--hosts: {error}") from error
+    stack.callback(hosts.tear_down)
+    return hosts
+
+
+def _set_up_l1(options: ChaosOptions, root: Path, stack: contextlib.ExitStack,
+               hosts: NetnsHosts | None) -> L1Setup:
+    """Start the L1, mount the small disk under the last node's data directory (root only),
+    stake the devnet; everything is undone by ``stack``."""
+    assert options.l1 is not None
+    chain = L1Chain(options.l1, root / "l1", host="127.0.0.1" if hosts is None
+                    else hosts.gateway)
+    chain.start()
+    stack.callback(chain.stop)
+    layout = DevnetLayout(root / "net")
+    disk_node: int | None = options.nodes - 1
+    try:
+        mount_small_disk(layout.node_dir(options.nodes - 1))
+        stack.callback(unmount, layout.node_dir(options.nodes - 1))
+    except DiskUnavailable:
+        disk_node = None
+    try:
+        asyncio.run(wait_serving(chain.url, 60.0))
+        devnet = asyncio.run(provision_devnet_on_l1(layout, options.nodes, chain.url))
+    except (L1Error, OSError, TimeoutError, DevnetSetupError) as error:
+        raise ChaosSetupError(f"the devnet could not be staked on the {options.l1} L1: "
+                              f"{error}") from error
+    return L1Setup(chain, devnet, disk_node)
+
+
+async def _drive(options: ChaosOptions, processes: NodeProcesses,
+                 setup: L1Setup | None) -> dict[str, Any]:
     with sigterm_cancels_run():
-        return await _with_proxies(options, processes)
+        return await _with_proxies(options, processes, setup)
 
 
 @contextlib.contextmanager
@@ -157,49 +260,80 @@ def sigterm_cancels_run() -> Iterator[None]:
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _with_proxies(options: ChaosOptions, processes: NodeProcesses) -> dict[str, Any]:
+async def _with_proxies(options: ChaosOptions, processes: NodeProcesses,
+                        setup: L1Setup | None) -> dict[str, Any]:
     proxies: dict[tuple[int, int], LinkProxy] = {}
+    rig: L1Rig | None = None
     async with aiohttp.ClientSession() as session:
         try:
+            if setup is not None:
+                l1_proxy = LinkProxy(-1, -1, setup.chain.port, seed=options.seed,
+                                     host=setup.chain.host)
+                rig = L1Rig(setup.chain.url, l1_proxy, setup.devnet, setup.chain.can_reorg,
+                            setup.disk_node)
+                processes.l1_rpc = f"http://{l1_proxy.host}:{await l1_proxy.start()}"
+            rtts = wan_round_trips(options) if options.hosts else {}
             for source in range(options.nodes):
                 for target in range(options.nodes):
                     if source != target:
                         proxy = LinkProxy(source, target, processes.ports[target].p2p,
-                                          seed=options.seed * 1000 + source * 10 + target)
+                                          seed=options.seed * 1000 + source * 10 + target,
+                                          host=processes.peer_host,
+                                          target_host=processes.addresses[target],
+                                          local_host=_source_alias(processes, source))
+                        if rtts:
+                            proxy.set_baseline(rtts[min(source, target), max(source, target)]
+                                               / 2, options.wan_loss)
                         processes.peer_ports[source].append(await proxy.start())
                         proxies[(source, target)] = proxy
-            return await _run(options, processes, proxies, RpcClient(session))
+            return await _run(options, processes, proxies, RpcClient(session), rig)
         finally:
             for proxy in proxies.values():
                 await proxy.close()
+            if rig is not None:
+                await rig.proxy.close()
+
+
+def wan_round_trips(options: ChaosOptions) -> dict[tuple[int, int], float]:
+    """Each node pair's round trip (seconds), seeded: the same run gets the same WAN."""
+    rng = random.Random(options.seed * 7919 + 1)
+    return {(a, b): round(rng.uniform(*options.wan_rtt), 4)
+            for a in range(options.nodes) for b in range(a + 1, options.nodes)}
+
+
+def _source_alias(processes: NodeProcesses, source: int) -> str | None:
+    return None if processes.hosts is None else processes.hosts.hosts[source].source_alias
 
 
 async def _run(options: ChaosOptions, processes: NodeProcesses,
-               proxies: dict[tuple[int, int], LinkProxy], client: RpcClient) -> dict[str, Any]:
+               proxies: dict[tuple[int, int], LinkProxy], client: RpcClient,
+               rig: L1Rig | None) -> dict[str, Any]:
     urls = [processes.rpc_url(index) for index in range(options.nodes)]
     for index in range(options.nodes):
         processes.start(index)
     await wait_healthy(processes, client, urls, options.ready_timeout)
 
-    def running() -> list[int]:
-        return [index for index in range(options.nodes)
-                if index not in processes.killed and index not in processes.paused]
-
+    running = processes.reachable
     watch = FinalityWatch(client, urls, running)
     load = TransferLoad(client, urls, running, dev_private_keys(LOAD_ACCOUNTS),
                         processes.devnet.genesis.chain_id, options.rate, options.seed,
                         options.rebroadcast_after)
-    faults = plan_faults(options.seed, options.duration, PlanShape(nodes=options.nodes))
+    faults = plan_faults(options.seed, options.duration, _plan_shape(options, rig))
     book = FaultBook()
     stop_load = asyncio.Event()
     stop_watch = asyncio.Event()
     started = time.monotonic()
     watch_task = asyncio.create_task(watch.run(stop_watch))
     load_task = asyncio.create_task(load.run(stop_load))
+    supervise_task = asyncio.create_task(_supervise(processes, book, stop_watch)) \
+        if rig is not None else None
     try:
         for fault in faults:
             await _sleep_until(started + fault.start)
-            await _inject(fault, processes, proxies, watch, client, urls, book, options)
+            await _inject(fault, processes, proxies, watch, client, urls, book, options, rig)
+            if rig is not None:
+                with contextlib.suppress(L1Error, OSError, TimeoutError):
+                    rig.book.heal_batch_index.append(await rig.next_index())
         await _sleep_until(started + options.duration)
         stop_load.set()
         await load_task
@@ -213,13 +347,14 @@ async def _run(options: ChaosOptions, processes: NodeProcesses,
     finally:
         stop_load.set()
         stop_watch.set()
-        for task in (load_task, watch_task, *book.pending_checks):
+        for task in (load_task, watch_task, *book.pending_checks,
+                     *([supervise_task] if supervise_task is not None else [])):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
     ended = time.monotonic()
     summary = await _evaluate(options, processes, client, urls, watch, load, book, faults,
-                              started, ended)
+                              started, ended, rig)
     summary["link_proxies"] = {
         "connections": sum(proxy.counters.connections for proxy in proxies.values()),
         "refused_while_cut": sum(proxy.counters.refused for proxy in proxies.values()),
@@ -229,6 +364,38 @@ async def _run(options: ChaosOptions, processes: NodeProcesses,
         "stalled_chunks": sum(proxy.counters.stalls for proxy in proxies.values()),
     }
     return summary
+
+
+def _plan_shape(options: ChaosOptions, rig: L1Rig | None) -> PlanShape:
+    l1_kinds: list[FaultKind] = [FaultKind.HOST_CUT] if options.hosts else []
+    if rig is not None:
+        l1_kinds += [FaultKind.L1_DOWN, FaultKind.POSTER_KILL]
+        if rig.can_reorg:
+            l1_kinds.append(FaultKind.L1_REORG)
+        if rig.disk_node is not None:
+            l1_kinds.append(FaultKind.DISK_FULL)
+    only = tuple(FaultKind(kind) for kind in options.only
+                 if FaultKind(kind) not in (*L1_FAULTS, FaultKind.HOST_CUT)
+                 or FaultKind(kind) in l1_kinds)
+    return PlanShape(nodes=options.nodes, l1_kinds=tuple(l1_kinds), only=only)
+
+
+async def _supervise(processes: NodeProcesses, book: FaultBook, stop: asyncio.Event) -> None:
+    """Restart a node that stopped by itself, as a devnet supervisor does, noting how it ended:
+    a node may stop cleanly (L1 replaced its chain, say) but must never crash."""
+    while not stop.is_set():
+        for index in range(processes.count):
+            code = processes.exited(index)
+            if code is None:
+                continue
+            life = processes.log_since_last_start(index)
+            lines = [line for line in life.splitlines() if line.strip()]
+            book.own_exits.append({"node": index, "code": code,
+                                   "crashed": code < 0 or "node crashed" in life
+                                   or "Traceback" in "\n".join(lines[-30:]),
+                                   "last_line": lines[-1][-300:] if lines else ""})
+            processes.restart(index)
+        await asyncio.sleep(SUPERVISE_POLL)
 
 
 async def wait_healthy(processes: NodeProcesses, client: RpcClient, urls: list[str],
@@ -258,10 +425,13 @@ async def _sleep_until(moment: float) -> None:
 async def _inject(fault: Fault, processes: NodeProcesses,
                   proxies: dict[tuple[int, int], LinkProxy], watch: FinalityWatch,
                   client: RpcClient, urls: list[str], book: FaultBook,
-                  options: ChaosOptions) -> None:
+                  options: ChaosOptions, rig: L1Rig | None = None) -> None:
     book.injected[fault.kind.value] += 1
     book.descriptions.append(f"t={fault.start:.1f}s {fault.describe()}")
-    if fault.kind is FaultKind.KILL:
+    if fault.kind in L1_FAULTS:
+        assert rig is not None
+        await _inject_l1(fault, rig, processes, watch, client, urls, book, options)
+    elif fault.kind is FaultKind.KILL:
         node = fault.nodes[0]
         final_before = watch.record.per_node_final.get(node, 0)
         processes.kill(node)
@@ -273,6 +443,13 @@ async def _inject(fault: Fault, processes: NodeProcesses,
         processes.pause(fault.nodes[0])
         await asyncio.sleep(fault.duration)
         processes.resume(fault.nodes[0])
+    elif fault.kind is FaultKind.HOST_CUT:
+        assert processes.hosts is not None
+        processes.cut_off.add(fault.nodes[0])
+        processes.hosts.cut_off(fault.nodes[0])
+        await asyncio.sleep(fault.duration)
+        processes.hosts.reconnect(fault.nodes[0])
+        processes.cut_off.discard(fault.nodes[0])
     else:
         if fault.kind is FaultKind.PARTITION:
             links = cut_links(fault, options.nodes)
@@ -283,14 +460,44 @@ async def _inject(fault: Fault, processes: NodeProcesses,
             if fault.kind is FaultKind.PARTITION:
                 proxy.cut()
             elif fault.kind is FaultKind.LATENCY:
-                proxy.set_delay(fault.delay)
+                proxy.set_delay(proxy.baseline_delay + fault.delay)
             else:
-                proxy.set_loss(fault.loss)
+                proxy.set_loss(max(proxy.baseline_loss, fault.loss))
         await asyncio.sleep(fault.duration)
         for link in links:
             proxies[link].heal()
     book.heals.append(time.monotonic())
     book.heal_kinds.append(fault.kind.value)
+
+
+async def _inject_l1(fault: Fault, rig: L1Rig, processes: NodeProcesses,
+                     watch: FinalityWatch, client: RpcClient, urls: list[str], book: FaultBook,
+                     options: ChaosOptions) -> None:
+    if fault.kind is FaultKind.L1_DOWN:
+        rig.proxy.cut()
+        await asyncio.sleep(fault.duration)
+        rig.proxy.heal()
+        rig.book.l1_down_s += fault.duration
+    elif fault.kind is FaultKind.L1_REORG:
+        entry = await rig.reorg(fault.depth)
+        book.descriptions[-1] += f" (L1 head {entry['head']}, replaced: {entry['replaced']})"
+        await asyncio.sleep(fault.duration)
+    elif fault.kind is FaultKind.DISK_FULL:
+        assert rig.disk_node is not None
+        directory = processes.devnet.nodes[rig.disk_node].data_dir
+        rig.book.disk_filled_bytes.append(await asyncio.to_thread(fill_disk, directory))
+        await asyncio.sleep(fault.duration)
+        free_disk(directory)
+    else:
+        running = processes.reachable()
+        node = await rig.find_poster(fault.point, client, urls, running)
+        book.descriptions[-1] += f" (node {node})"
+        final_before = watch.record.per_node_final.get(node, 0)
+        processes.kill(node)
+        await asyncio.sleep(fault.duration)
+        processes.restart(node)
+        book.pending_checks.append(asyncio.create_task(_check_restart(
+            node, final_before, processes, client, urls[node], book, options.ready_timeout)))
 
 
 async def _check_restart(node: int, final_before: int, processes: NodeProcesses,
@@ -354,7 +561,8 @@ async def transaction_outcome(client: RpcClient, urls: list[str], tx_hash: str,
 
 async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: RpcClient,
                     urls: list[str], watch: FinalityWatch, load: TransferLoad, book: FaultBook,
-                    faults: list[Fault], started: float, ended: float) -> dict[str, Any]:
+                    faults: list[Fault], started: float, ended: float,
+                    rig: L1Rig | None = None) -> dict[str, Any]:
     violations: list[str] = []
     chains: dict[int, dict[int, str]] = {}
     for index, url in enumerate(urls):
@@ -433,6 +641,15 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
         "violations": violations,
         "passed": not violations,
     }
+    if rig is not None:
+        l1_summary, l1_violations = await rig.evaluate(canonical, BATCH_RECOVERY)
+        l1_summary["own_exits"] = book.own_exits
+        violations += l1_violations
+        violations += [f"node {exit_['node']} crashed (code {exit_['code']}): "
+                       f"{exit_['last_line']}" for exit_ in book.own_exits if exit_["crashed"]]
+        summary["l1"] = {"kind": options.l1, **l1_summary}
+        summary["violations"] = violations
+        summary["passed"] = not violations
     summary["repeat"] = options.repeat_command()
     return summary
 

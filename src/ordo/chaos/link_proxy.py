@@ -34,13 +34,22 @@ class LinkCounters:
 
 class LinkProxy:
     def __init__(self, source: int, target: int, target_port: int, seed: int,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", *, target_host: str | None = None,
+                 local_host: str | None = None) -> None:
+        """Listens on ``host``; forwards to ``target_host`` (default ``host``) from
+        ``local_host`` (default: any address), so the target sees the source's own address."""
         self.source = source
         self.target = target
         self.host = host
+        self.target_host = target_host or host
+        self.local_host = local_host
         self.target_port = target_port
         self.port = 0
         self.counters = LinkCounters()
+        self.baseline_delay = 0.0
+        """Seconds every chunk waits even when healed: a WAN link's one-way latency."""
+        self.baseline_loss = 0.0
+        """Loss even when healed: a WAN link's own."""
         self._cut = False
         self._delay = 0.0
         self._loss = 0.0
@@ -80,10 +89,15 @@ class LinkProxy:
     def set_loss(self, probability: float) -> None:
         self._loss = probability
 
+    def set_baseline(self, delay: float, loss: float) -> None:
+        """The link's own latency and loss, kept through every fault and heal."""
+        self.baseline_delay = self._delay = delay
+        self.baseline_loss = self._loss = loss
+
     def heal(self) -> None:
         self._cut = False
-        self._delay = 0.0
-        self._loss = 0.0
+        self._delay = self.baseline_delay
+        self._loss = self.baseline_loss
 
     # --- forwarding -----------------------------------------------------------------------------
 
@@ -99,7 +113,8 @@ class LinkProxy:
             return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
-                self.host, self.target_port)
+                self.target_host, self.target_port,
+                local_addr=None if self.local_host is None else (self.local_host, 0))
         except OSError:
             self.counters.target_unreachable += 1
             writer.close()

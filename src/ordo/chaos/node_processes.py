@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ordo.chaos.netns_hosts import P2P_PORT, RPC_PORT, NetnsHosts
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.ports import free_port
 from ordo.devnet.provision import DevnetShape, ProvisionedDevnet, provision
@@ -38,34 +39,60 @@ def allocate_ports(count: int) -> list[NodePorts]:
 
 
 class NodeProcesses:
-    def __init__(self, root: Path, nodes: int, block_time: float | None = None) -> None:
+    def __init__(self, root: Path, nodes: int, block_time: float | None = None, *,
+                 devnet: ProvisionedDevnet | None = None, log_dir: Path | None = None,
+                 hosts: NetnsHosts | None = None) -> None:
+        """``devnet``: one provisioned already (on an L1, say); else a genesis-only one is made.
+        ``log_dir``: where the node logs go instead of each node's data directory (which a
+        DISK_FULL fault fills). ``hosts``: run node i in network namespace i at its own
+        address (same ports on every host), instead of all on 127.0.0.1."""
         self.layout = DevnetLayout(root)
         self.count = nodes
         self.block_time = block_time
-        self.devnet: ProvisionedDevnet = provision(self.layout, DevnetShape(nodes=nodes))
-        self.ports = allocate_ports(nodes)
+        self.devnet: ProvisionedDevnet = devnet or provision(self.layout,
+                                                             DevnetShape(nodes=nodes))
+        self.log_dir = log_dir
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        self.l1_rpc: str | None = None
+        """The URL every node reaches the L1 at (the harness's L1 proxy), if on an L1."""
+        self.hosts = hosts
+        self.addresses = [HOST] * nodes if hosts is None else \
+            [host.address for host in hosts.hosts]
+        self.ports = allocate_ports(nodes) if hosts is None else \
+            [NodePorts(rpc=RPC_PORT, p2p=P2P_PORT)] * nodes
         self.peer_ports: dict[int, list[int]] = {index: [] for index in range(nodes)}
+        self.peer_host = HOST if hosts is None else hosts.gateway
+        """Where the ``peer_ports`` listen (the link proxies' address)."""
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
         self.paused: set[int] = set()
         self.killed: set[int] = set()
+        self.cut_off: set[int] = set()
+        """Hosts whose link is down (HOST_CUT): running, but nobody reaches them."""
 
     def rpc_url(self, index: int) -> str:
-        return f"http://{HOST}:{self.ports[index].rpc}"
+        return f"http://{self.addresses[index]}:{self.ports[index].rpc}"
 
     def log_path(self, index: int) -> Path:
+        if self.log_dir is not None:
+            return self.log_dir / f"node-{index}.log"
         return self.layout.log_path(index)
 
     def command(self, index: int) -> list[str]:
         node = self.devnet.nodes[index]
-        line = [sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
-                "--genesis", str(self.devnet.genesis_path), "--rpc-host", HOST,
+        prefix = [] if self.hosts is None else self.hosts.prefix(index)
+        host = self.addresses[index]
+        line = [*prefix, sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
+                "--genesis", str(self.devnet.genesis_path), "--rpc-host", host,
                 "--rpc-port", str(self.ports[index].rpc), "--signer-key",
-                str(node.signer_key_path), "--p2p-host", HOST,
+                str(node.signer_key_path), "--p2p-host", host,
                 "--p2p-port", str(self.ports[index].p2p), "--node-key", str(node.node_key_path)]
         for port in self.peer_ports[index]:
-            line += ["--peer", f"{HOST}:{port}"]
+            line += ["--peer", f"{self.peer_host}:{port}"]
         if self.block_time is not None:
             line += ["--block-time", repr(self.block_time)]
+        if self.l1_rpc is not None:
+            line += ["--l1-rpc", self.l1_rpc]
         return line
 
     def start(self, index: int) -> int:
@@ -75,6 +102,11 @@ class NodeProcesses:
         self._processes[index] = process
         self.killed.discard(index)
         return process.pid
+
+    def reachable(self) -> list[int]:
+        """Nodes the harness can talk to: not killed, paused or cut off."""
+        return [index for index in range(self.count) if index not in self.killed
+                and index not in self.paused and index not in self.cut_off]
 
     def pid(self, index: int) -> int:
         return self._processes[index].pid
