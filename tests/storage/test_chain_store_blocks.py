@@ -274,3 +274,44 @@ def test_full_map_is_reported_and_leaves_the_store_usable(tmp_path: Path) -> Non
         assert store.state_reader().get((0).to_bytes(32, "big")) is None
         store.commit_block(build_block(2, head.hash, []), state_writes_for(2))
         assert store.head_number() == 2
+
+
+def test_a_full_disk_refuses_the_write_whole_precisely_and_counted(tmp_path: Path) -> None:
+    """On a full file system a block commit raises StoreDiskFullError (not lmdb's DiskError,
+    which the node could only log as a crash), counts it, stores nothing of the block, and the
+    same commit succeeds once space is freed (a small tmpfs: root only)."""
+    from ordo.chaos.small_disk import (
+        DiskUnavailable,
+        fill_disk,
+        free_disk,
+        mount_small_disk,
+        unmount,
+    )
+    from ordo.storage.chain_store import StoreDiskFullError
+
+    disk = tmp_path / "disk"
+    try:
+        mount_small_disk(disk, "16m")
+    except DiskUnavailable as reason:
+        pytest.skip(str(reason))
+    try:
+        with ChainStore(disk / "chain", map_size=64 * 2**20) as store:
+            committed = extend_chain(store, blocks=2, txs_per_block=3)
+            parent = committed[-1].block
+            number = parent.number + 1
+            following = build_block(number, parent.hash,
+                                    [signed_transaction(6 + index) for index in range(40)])
+            fill_disk(disk)
+            for attempt in (1, 2):
+                with pytest.raises(StoreDiskFullError, match="no space left"):
+                    store.commit_block(following, state_writes_for(number, 400),
+                                       certificate=certificate_for(number))
+                assert store.disk_full_refusals == attempt
+                assert store.head_number() == parent.number
+                assert store.get_block_by_number(number) is None
+            free_disk(disk)
+            store.commit_block(following, state_writes_for(number, 400),
+                               certificate=certificate_for(number))
+            assert store.head_number() == number
+    finally:
+        unmount(disk)

@@ -9,6 +9,8 @@ so a node killed at any instant reopens at its last committed block with nothing
 
 from __future__ import annotations
 
+import errno
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -63,6 +65,11 @@ class StoreClosedError(Exception):
 
 class StoreFullError(Exception):
     """The LMDB map is full: reopen the store with a larger ``map_size``."""
+
+
+class StoreDiskFullError(Exception):
+    """The file system under the store has no space left: the write was aborted whole (nothing
+    of it is stored) and the same write succeeds once space is freed."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,8 @@ class ChainStore:
         """Serializes write transactions and close(): the journal writer and block commits run in
         different worker threads, and with two writers racing, py-lmdb 3.0 once left close()
         waiting forever for a write transaction it believed an idle thread still held."""
+        self.disk_full_refusals = 0
+        """Writes refused because the disk was full (each aborted whole)."""
         self._max_key_size = self._env.max_key_size()
         self._block_cache: LruCache[bytes, Block] = LruCache(cache_size)
         self._receipt_cache: LruCache[bytes, tuple[ReceiptAPI, ...]] = LruCache(cache_size)
@@ -466,6 +475,14 @@ class ChainStore:
             except lmdb.MapFullError as error:
                 raise StoreFullError(
                     f"chain store {self._path} is full; reopen it with a larger map_size"
+                ) from error
+            except lmdb.DiskError as error:
+                if os.strerror(errno.ENOSPC) not in str(error):
+                    raise
+                self.disk_full_refusals += 1
+                raise StoreDiskFullError(
+                    f"chain store {self._path}: no space left on its disk; the write was "
+                    f"aborted whole (refused writes so far: {self.disk_full_refusals})"
                 ) from error
 
     def _read_number(self, txn: lmdb.Transaction, key: bytes) -> int | None:
