@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ordo.core.errors import RejectedTransaction
+from ordo.core.l1_fee import L1FeeRules, L1Prices, l1_fee
 from ordo.core.transaction import DecodedTransaction
 from ordo.mempool import AdmissionRejected, Mempool, MempoolConfig
 from tests.mempool.mempool_transactions import (
@@ -182,3 +185,24 @@ def test_config_rejects_nonsense() -> None:
         MempoolConfig(max_per_sender=0)
     with pytest.raises(ValueError, match="price_bump_percent"):
         MempoolConfig(price_bump_percent=-1)
+
+
+def test_a_sender_who_cannot_pay_the_l1_fee_is_refused_naming_it(accounts: Accounts) -> None:
+    """docs/state_transition.md 6.4: enough for the L2 gas is not enough; the message names the
+    L1 data fee at the head's L1 prices, and the fee follows the prices the node reports."""
+    rules = L1FeeRules()
+    pool = Mempool(dataclasses.replace(RULES, l1_fee=rules))
+    prices = L1Prices(100 * GWEI, 40 * GWEI)
+    pool.set_l1_prices(prices)
+    tx = dynamic(0, 0, fee_cap=2 * GWEI, gas=60_000, value=1, data=b"\x05" * 600)
+    fee = l1_fee(tx.raw, prices, rules)
+    assert fee > 0
+    l2_cost = 60_000 * 2 * GWEI + 1
+    accounts.balances[address(0)] = l2_cost + fee - 1
+    error = rejection(pool, tx, accounts)
+    assert error.kind == "insufficient_funds"
+    assert error.message == (
+        f"insufficient funds for gas * price + value + l1 fee: address {checksum(0)} have "
+        f"{l2_cost + fee - 1} want {l2_cost + fee} (L1 data fee {fee} wei)")
+    pool.set_l1_prices(L1Prices(10 * GWEI, 40 * GWEI))  # cheaper L1: now it fits
+    assert pool.add(tx, accounts).executable

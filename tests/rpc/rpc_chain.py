@@ -29,6 +29,7 @@ from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest, StorageProof
 from ordo.core.errors import CallFailed, ExecutionReverted, RejectedTransaction, UnknownBlock
 from ordo.core.genesis import dev_private_keys
+from ordo.core.l1_fee import NO_PRICES, L1FeeRules
 from ordo.core.transaction import decode_transaction
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
@@ -87,6 +88,7 @@ class FakeBackend:
 
     chain_id = CHAIN_ID
     client_version = "ordo/test"
+    l1_fee_rules: L1FeeRules | None = None
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
@@ -104,6 +106,8 @@ class FakeBackend:
         self.last_overrides: CallOverrides | None = None
         self.pending_builds = 0
         self.last_simulation: SimulationRequest | None = None
+        self.l1_prices = NO_PRICES
+        """The L1 fee word of the blocks appended from now on."""
 
     # --- building ------------------------------------------------------------------------------
     def append_block(self, planned: Sequence[PlannedTx]) -> Block:
@@ -129,6 +133,7 @@ class FakeBackend:
             receipt_root=make_trie_root_and_nodes(tuple(receipts))[0],
             bloom=int(bloom), gas_used=cumulative, base_fee_per_gas=BASE_FEE,
             extra_data=b"ordo", nonce=b"\0" * 8, state_root=keccak(b"state %d" % number),
+            parent_beacon_block_root=self.l1_prices.word(),
         )
         block = Block(header=header, transactions=txs,
                       senders=tuple(tx.sender for tx in decoded))

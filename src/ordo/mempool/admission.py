@@ -125,10 +125,15 @@ def check_account(candidate: PooledTransaction, state_nonce: int, balance: int,
         )
     if balance < candidate.cost:
         raise AdmissionRejected("insufficient_funds", insufficient_funds_message(
-            candidate.sender, balance, candidate.cost))
+            candidate.sender, balance, candidate.cost, candidate.l1_fee))
 
 
-def insufficient_funds_message(sender: bytes, balance: int, cost: int) -> str:
+def insufficient_funds_message(sender: bytes, balance: int, cost: int, l1_fee: int = 0) -> str:
+    """geth's wording; with the L1 data fee in the cost, the fee is named (as the engine does,
+    ordo.execution.transaction_rules)."""
+    if l1_fee:
+        return (f"insufficient funds for gas * price + value + l1 fee: address "
+                f"{address_text(sender)} have {balance} want {cost} (L1 data fee {l1_fee} wei)")
     return (f"insufficient funds for gas * price + value: address {address_text(sender)} "
             f"have {balance} want {cost}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ordo.core.genesis import Genesis
+from ordo.core.l1_fee import L1FeeRules
 
 MAX_TRANSACTION_SIZE = 128 * 1024
 
@@ -20,6 +21,8 @@ class ChainRules:
     chain_id: int
     block_gas_limit: int
     base_fee_floor: int
+    l1_fee: L1FeeRules | None = None
+    """The L1 data fee (docs/state_transition.md 6.4): admission wants it paid too."""
 
     @classmethod
     def from_genesis(cls, genesis: Genesis) -> ChainRules:
@@ -27,6 +30,7 @@ class ChainRules:
             chain_id=genesis.chain_id,
             block_gas_limit=genesis.gas_limit,
             base_fee_floor=genesis.fee_rules.base_fee_floor,
+            l1_fee=genesis.l1_fee,
         )
 
     def __post_init__(self) -> None:

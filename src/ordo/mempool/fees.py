@@ -22,10 +22,13 @@ class PooledTransaction:
     fee_cap: int
     tip_cap: int
     cost: int
-    """Most the sender can be charged: gas * fee cap + value."""
+    """Most the sender can be charged: gas * fee cap + value + the L1 data fee."""
+    l1_fee: int = 0
+    """The L1 data fee at the L1 prices of the head when it was admitted (0 without it)."""
 
     @classmethod
-    def wrap(cls, decoded: DecodedTransaction, sequence: int) -> PooledTransaction:
+    def wrap(cls, decoded: DecodedTransaction, sequence: int, l1_fee: int = 0
+             ) -> PooledTransaction:
         tx = decoded.tx
         fee_cap = int(tx.max_fee_per_gas)
         return cls(
@@ -34,7 +37,8 @@ class PooledTransaction:
             nonce=int(tx.nonce),
             fee_cap=fee_cap,
             tip_cap=int(tx.max_priority_fee_per_gas),
-            cost=int(tx.gas) * fee_cap + int(tx.value),
+            cost=int(tx.gas) * fee_cap + int(tx.value) + l1_fee,
+            l1_fee=l1_fee,
         )
 
     @property

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ordo.core.l1_fee import NO_PRICES, L1Prices, l1_fee
 from ordo.core.transaction import DecodedTransaction
 from ordo.mempool.account_reader import AccountReader
 from ordo.mempool.admission import (
@@ -54,6 +55,8 @@ class Mempool:
         self._reference_base_fee = rules.base_fee_floor
         """The base fee tips are ranked at for eviction: the latest one the node reported."""
         self._counters: Counter[str] = Counter()
+        self._l1_prices = NO_PRICES
+        """The L1 prices of the head block: admission charges the L1 data fee at them."""
 
     # --- admission -----------------------------------------------------------------------------
 
@@ -71,7 +74,7 @@ class Mempool:
         if decoded.hash in self._by_hash:
             raise AdmissionRejected("already_known", "already known")
         check_transaction(decoded, self.rules, self.config)
-        candidate = PooledTransaction.wrap(decoded, self._sequence)
+        candidate = PooledTransaction.wrap(decoded, self._sequence, self._l1_fee(decoded.raw))
         sender = decoded.sender
         state_nonce = accounts.nonce(sender)
         check_account(candidate, state_nonce, accounts.balance(sender), self.config)
@@ -131,8 +134,18 @@ class Mempool:
 
     # --- blocks and drops ----------------------------------------------------------------------
 
+    def set_l1_prices(self, prices: L1Prices) -> None:
+        """The head's L1 prices (docs/state_transition.md 6.4), for the L1 data fee admission
+        wants covered; ignored on a chain without the fee."""
+        self._l1_prices = prices
+
+    def _l1_fee(self, raw: bytes) -> int:
+        rules = self.rules.l1_fee
+        return 0 if rules is None else l1_fee(raw, self._l1_prices, rules)
+
     def on_block(self, included_hashes: Iterable[bytes], accounts: AccountReader, *,
-                 block_number: int | None = None, base_fee: int | None = None) -> list[Removal]:
+                 block_number: int | None = None, base_fee: int | None = None,
+                 l1_prices: L1Prices | None = None) -> list[Removal]:
         """Apply a finalized block: forget included transactions, then re-read every pooled
         sender's nonce and balance and drop what can no longer execute.
 
@@ -145,6 +158,8 @@ class Mempool:
             if entry is not None:
                 self._remove(entry)
                 self._counters["included"] += 1
+        if l1_prices is not None:
+            self._l1_prices = l1_prices
         where = f"block {block_number}" if block_number is not None else "a block"
         dropped: list[Removal] = []
         for sender in sorted(self._senders):
@@ -157,8 +172,8 @@ class Mempool:
                     dropped.append((entry.hash, reason))
                     self._counters["dropped_stale_nonce"] += 1
                 elif entry.cost > balance:
-                    dropped.append((entry.hash,
-                                    insufficient_funds_message(sender, balance, entry.cost)))
+                    dropped.append((entry.hash, insufficient_funds_message(
+                        sender, balance, entry.cost, entry.l1_fee)))
                     self._counters["dropped_insufficient_funds"] += 1
                 else:
                     continue

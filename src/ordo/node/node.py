@@ -21,6 +21,7 @@ from ordo.chain.chain import Chain
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
+from ordo.core.l1_fee import header_l1_prices
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
@@ -47,7 +48,9 @@ class Node:
     def __init__(self, chain: Chain, mempool: Mempool, signer_address: bytes | None) -> None:
         self.chain = chain
         self.mempool = mempool
+        mempool.set_l1_prices(header_l1_prices(chain.head_header()))
         self.chain_id = chain.genesis.chain_id
+        self.l1_fee_rules = chain.genesis.l1_fee
         self.client_version = f"Ordo/v{__version__}/python"
         self.signer_address = signer_address
         self.dropped = DroppedTransactions()
@@ -110,7 +113,7 @@ class Node:
         included = [bytes(tx.hash) for tx in block.transactions]
         removed.extend(self._record_removals(self.mempool.on_block(
             included, self.head_accounts(), block_number=block.number,
-            base_fee=self.next_base_fee(),
+            base_fee=self.next_base_fee(), l1_prices=header_l1_prices(block.header),
         )))
         if removed:
             await asyncio.to_thread(self.chain.store.journal_remove, removed)

@@ -15,6 +15,7 @@ from eth.abc import ReceiptAPI, SignedTransactionAPI
 
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
+from ordo.core.l1_fee import L1FeeRules
 from ordo.execution.access_list import AccessListResult
 from ordo.execution.call_overrides import NO_OVERRIDES, CallOverrides
 from ordo.execution.simulation import SimulatedBlock, SimulationRequest
@@ -26,6 +27,8 @@ PendingTransactionListener = Callable[[bytes], Awaitable[None] | None]
 class RpcBackend(Protocol):
     chain_id: int
     client_version: str
+    l1_fee_rules: L1FeeRules | None
+    """The genesis's L1 data fee rules: receipts then carry OP's L1 fee fields."""
 
     # --- chain ---------------------------------------------------------------------------------
     def head_number(self) -> int:

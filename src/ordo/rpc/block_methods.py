@@ -49,11 +49,12 @@ def eth_get_block_receipts(ctx: RpcContext, params: list[Any], session: Session 
     block_id = Arguments(params, 1).required(0, decode_block_id)
     if block_id.tag == "pending":
         pending = ctx.backend.pending_block()
-        return format_block_receipts(pending.block, pending.receipts)
+        return format_block_receipts(pending.block, pending.receipts, ctx.backend.l1_fee_rules)
     block = ctx.find_block(block_id)
     if block is None:
         return None
-    return format_block_receipts(block, ctx.backend.get_receipts(block.hash))
+    return format_block_receipts(block, ctx.backend.get_receipts(block.hash),
+                                 ctx.backend.l1_fee_rules)
 
 
 def _count(block: Block | None) -> Any:
@@ -129,7 +130,8 @@ def eth_get_transaction_receipt(ctx: RpcContext, params: list[Any],
     block = ctx.backend.get_block_by_hash(location.block_hash)
     if block is None or location.index >= len(block.transactions):
         return None
-    return format_block_receipts(block, ctx.backend.get_receipts(block.hash))[location.index]
+    return format_block_receipts(block, ctx.backend.get_receipts(block.hash),
+                                 ctx.backend.l1_fee_rules)[location.index]
 
 
 BLOCK_METHODS: MethodTable = {

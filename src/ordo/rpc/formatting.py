@@ -15,6 +15,7 @@ from eth.vm.forks.prague.blocks import PragueBlock
 from eth_hash.auto import keccak
 
 from ordo.core.block import Block, LogRecord
+from ordo.core.l1_fee import L1FeeRules, L1Prices, header_l1_prices, l1_fee, l1_gas_used
 from ordo.rpc.hex_values import encode_data, encode_quantity, encode_word
 
 LEGACY_TYPE = 0
@@ -205,7 +206,13 @@ def contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak(rlp.encode([sender, nonce]))[12:]
 
 
-def format_block_receipts(block: Block, receipts: Sequence[ReceiptAPI]) -> list[dict[str, Any]]:
+def format_block_receipts(block: Block, receipts: Sequence[ReceiptAPI],
+                          l1_fee_rules: L1FeeRules | None = None) -> list[dict[str, Any]]:
+    """The receipts as eth_getTransactionReceipt shows them; with ``l1_fee_rules`` (a chain with
+    the L1 data fee) each also carries OP's fields: ``l1Fee`` (wei the sender paid for its bytes
+    on L1), ``l1GasUsed`` (the calldata gas of its signed encoding), ``l1GasPrice`` and
+    ``l1BlobBaseFee`` (the block's L1 prices), ``l1BaseFeeScalar`` and ``l1BlobBaseFeeScalar``
+    (docs/state_transition.md 6.4)."""
     logs = block_log_records(block, receipts)
     base_fee = base_fee_of(block.header)
     results = []
@@ -214,12 +221,28 @@ def format_block_receipts(block: Block, receipts: Sequence[ReceiptAPI]) -> list[
         zip(block.transactions, block.senders, receipts, strict=True)
     ):
         cumulative = int(receipt.gas_used)
-        results.append(_format_receipt(
+        formatted = _format_receipt(
             block, tx, sender, receipt, index, cumulative - previous_cumulative, logs[index],
             base_fee,
-        ))
+        )
+        if l1_fee_rules is not None:
+            formatted.update(l1_fee_fields(tx.encode(), header_l1_prices(block.header),
+                                           l1_fee_rules))
+        results.append(formatted)
         previous_cumulative = cumulative
     return results
+
+
+def l1_fee_fields(raw: bytes, prices: L1Prices, rules: L1FeeRules) -> dict[str, str]:
+    """OP's receipt fields of the L1 data fee, as quantities."""
+    return {
+        "l1Fee": encode_quantity(l1_fee(raw, prices, rules)),
+        "l1GasUsed": encode_quantity(l1_gas_used(raw)),
+        "l1GasPrice": encode_quantity(prices.base_fee),
+        "l1BlobBaseFee": encode_quantity(prices.blob_base_fee),
+        "l1BaseFeeScalar": encode_quantity(rules.base_fee_scalar),
+        "l1BlobBaseFeeScalar": encode_quantity(rules.blob_base_fee_scalar),
+    }
 
 
 def _format_receipt(
