@@ -87,7 +87,8 @@ def main() -> None:
 @click.option("--rpc-port", default=8545, show_default=True, type=int,
               help="TCP port of JSON-RPC over HTTP and WebSocket.")
 @click.option("--block-time", type=float, default=None,
-              help="Minimum seconds between blocks while transactions are pending.")
+              help="Minimum seconds between blocks while more than 16 transactions are "
+                   "pending (fewer start a block at once).")
 @click.option("--signer-key", "signer_key_path", type=click.Path(path_type=Path), default=None,
               help="This node's sequencer signer key: an encrypted keystore (needs "
                    "--password-file or --password-env) or a raw hex file; owner-only mode.")

@@ -316,7 +316,8 @@ def test_rule6_precommit_timer_once_then_next_round() -> None:
     assert timeouts(actions) == [ScheduleTimeout(1, 0, Step.PRECOMMIT, 500)]
     state, actions = run(state, TimeoutFired(1, 0, Step.PRECOMMIT))
     assert (state.round, state.step) == (1, Step.PROPOSE)
-    assert ScheduleTimeout(1, 1, Step.PROPOSE, 1500) in actions
+    assert ScheduleTimeout(1, 1, Step.PROPOSE, committee.params.timeout_ms(Step.PROPOSE, 1)) \
+        in actions
 
 
 def test_nil_precommit_quorum_starts_the_next_round_without_the_precommit_timer() -> None:
@@ -390,7 +391,8 @@ def test_rule8_skip_set_from_a_later_round_moves_us_there() -> None:
     assert state.round == 0  # stake 3 of 10 is not more than a third
     state, actions = run(state, VoteReceived(committee.vote(large, PRECOMMIT, NIL, round_=5)))
     assert (state.round, state.step) == (5, Step.PROPOSE)
-    assert ScheduleTimeout(1, 5, Step.PROPOSE, 1000 + 5 * 500) in actions
+    assert ScheduleTimeout(1, 5, Step.PROPOSE, committee.params.timeout_ms(Step.PROPOSE, 5)) \
+        in actions
 
 
 def test_unequal_stakes_quorum_is_by_stake_not_by_count() -> None:

@@ -22,6 +22,7 @@ from ordo.consensus import (
 )
 from ordo.node.chain_tip import tip_after
 from ordo.node.production_policy import (
+    QUIET_PENDING,
     max_block_transactions,
     seconds_until_next_block,
     seconds_until_propose_timer,
@@ -45,14 +46,17 @@ SIGNERS = [LocalSigner(keccak(bytes([i]))) for i in range(4)]
 VALIDATORS = ValidatorSet.of(Validator(s.address, 10 + i) for i, s in enumerate(SIGNERS))
 
 
-def test_propose_timer_waits_for_transactions_or_the_heartbeat() -> None:
-    assert seconds_until_propose_timer(10.0, 9.5, True, 2.0) == 0.0
-    assert abs(seconds_until_propose_timer(10.0, 9.5, False, 2.0) - 1.5) < 1e-9
-    assert seconds_until_propose_timer(12.0, 9.5, False, 2.0) == 0.0
+def test_propose_timer_starts_when_the_proposer_should_build() -> None:
+    busy = QUIET_PENDING + 1
+    assert seconds_until_propose_timer(10.0, 9.9, 1, 0.25, 2.0) == 0.0  # quiet: at once
+    assert abs(seconds_until_propose_timer(10.0, 9.9, busy, 0.25, 2.0) - 0.15) < 1e-9
+    assert abs(seconds_until_propose_timer(10.0, 9.5, 0, 0.25, 2.0) - 1.5) < 1e-9
+    assert seconds_until_propose_timer(12.0, 9.5, 0, 0.25, 2.0) == 0.0
     # the proposer builds no later than the others arm their timers
-    for now in (9.6, 10.0, 11.4, 11.6):
-        assert seconds_until_next_block(now, 9.5, False, 0.25, 2.0) <= \
-            seconds_until_propose_timer(now, 9.5, False, 2.0) + 1e-9
+    for now in (9.6, 9.7, 10.0, 11.4, 11.6):
+        for pending in (0, 1, busy):
+            assert seconds_until_next_block(now, 9.5, pending, 0.25, 2.0) <= \
+                seconds_until_propose_timer(now, 9.5, pending, 0.25, 2.0) + 1e-9
 
 
 def test_block_size_follows_the_measured_build_rate_within_bounds() -> None:

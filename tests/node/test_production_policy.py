@@ -1,14 +1,25 @@
-from ordo.node.production_policy import next_block_timestamp, seconds_until_next_block
+from ordo.node.production_policy import (
+    QUIET_PENDING,
+    next_block_timestamp,
+    seconds_until_next_block,
+)
 
 
-def test_pending_transactions_wait_only_for_block_time() -> None:
-    assert abs(seconds_until_next_block(10.0, 9.9, True, 0.25, 2.0) - 0.15) < 1e-9
-    assert seconds_until_next_block(10.0, 9.0, True, 0.25, 2.0) == 0.0
+def test_a_quiet_chain_builds_at_once() -> None:
+    # just after a block, with one or a few transactions pending: no block time is waited out
+    assert seconds_until_next_block(10.0, 9.99, 1, 0.25, 2.0) == 0.0
+    assert seconds_until_next_block(10.0, 10.0, QUIET_PENDING, 0.25, 2.0) == 0.0
+
+
+def test_a_busy_chain_waits_for_the_block_time() -> None:
+    busy = QUIET_PENDING + 1
+    assert abs(seconds_until_next_block(10.0, 9.9, busy, 0.25, 2.0) - 0.15) < 1e-9
+    assert seconds_until_next_block(10.0, 9.0, busy, 0.25, 2.0) == 0.0
 
 
 def test_nothing_pending_waits_for_heartbeat() -> None:
-    assert abs(seconds_until_next_block(10.0, 9.0, False, 0.25, 2.0) - 1.0) < 1e-9
-    assert seconds_until_next_block(12.5, 9.0, False, 0.25, 2.0) == 0.0
+    assert abs(seconds_until_next_block(10.0, 9.0, 0, 0.25, 2.0) - 1.0) < 1e-9
+    assert seconds_until_next_block(12.5, 9.0, 0, 0.25, 2.0) == 0.0
 
 
 def test_timestamps_never_decrease_and_may_repeat() -> None:

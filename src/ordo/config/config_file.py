@@ -168,7 +168,8 @@ def _node_keys() -> tuple[ConfigKey, ...]:
                   "call the JSON-RPC server.", "comma-separated origins "
                   "(https://app.example), '*' for any page, '' for none", "*", _cors_origins),
         ConfigKey("node", "block_time", "block_time", "Minimum seconds between blocks while "
-                  "transactions are pending.", "seconds from 0.01 to 60",
+                  "more than 16 transactions are pending (fewer start a block at once).",
+                  "seconds from 0.01 to 60",
                   NodeConfig.block_time, _seconds(0.01, 60)),
         ConfigKey("node", "heartbeat_interval", "heartbeat_interval", "Seconds after which an "
                   "empty block is produced when nothing is pending.",

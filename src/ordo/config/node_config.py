@@ -25,7 +25,8 @@ class NodeConfig:
     rpc_host: str = "127.0.0.1"
     rpc_port: int = 8545
     block_time: float = 0.25
-    """Minimum seconds between blocks while transactions are pending."""
+    """Minimum seconds between blocks while more than QUIET_PENDING (16) transactions are
+    pending; fewer start a block at once (node/production_policy.py)."""
     heartbeat_interval: float = 2.0
     """Seconds after which an empty block is produced when nothing is pending."""
     fee_recipient: bytes = field(default=b"\x00" * 20)

@@ -63,7 +63,7 @@ class ConsensusRules:
     """
 
     epoch_length: int = 1000
-    propose_base_ms: int = 1000
+    propose_base_ms: int = 600
     propose_delta_ms: int = 500
     prevote_base_ms: int = 500
     prevote_delta_ms: int = 250

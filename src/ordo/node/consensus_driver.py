@@ -543,11 +543,11 @@ class ConsensusDriver:
         asyncio.get_running_loop().call_later(action.duration_ms / 1000, self._enqueue, event,
                                               None)
 
-    def _has_pending(self) -> bool:
-        return self.node.mempool.pending_count() > 0
+    def _pending_count(self) -> int:
+        return self.node.mempool.pending_count()
 
     def _arm_if_due(self) -> None:
-        """Arm the deferred round-0 propose timer once there is something to propose."""
+        """Arm the deferred round-0 propose timer when the proposer should start building."""
         action = self._deferred_timeout
         if action is None:
             return
@@ -555,7 +555,8 @@ class ConsensusDriver:
             self._deferred_timeout = None
             return
         wait = seconds_until_propose_timer(time.monotonic(), self.last_commit_at,
-                                           self._has_pending(), self.pacing.heartbeat_interval)
+                                           self._pending_count(), self.pacing.block_time,
+                                           self.pacing.heartbeat_interval)
         if self._arm_handle is not None:
             self._arm_handle.cancel()
             self._arm_handle = None
@@ -575,7 +576,7 @@ class ConsensusDriver:
         wait = 0.0
         if request.round == 0:
             wait = seconds_until_next_block(time.monotonic(), self.last_commit_at,
-                                            self._has_pending(), self.pacing.block_time,
+                                            self._pending_count(), self.pacing.block_time,
                                             self.pacing.heartbeat_interval)
         if self._build_handle is not None:
             self._build_handle.cancel()

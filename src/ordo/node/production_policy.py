@@ -1,22 +1,33 @@
 """When a single sequencer produces its next block: a pure rule over times, so it is testable.
 
-A block is produced as soon as transactions are pending, but at most one per ``block_time``, so
-a burst of transactions is batched instead of producing one tiny block each; with nothing pending,
+A chain is *quiet* when at most ``QUIET_PENDING`` transactions wait: a block then starts as soon
+as one is pending, so a client that sends its next transaction right after the previous receipt
+is not held for a block time. Blocks cannot come closer than one consensus height (build, the
+proposal, two votes, the commit: Tendermint decides one height at a time on the parent's state),
+which is the minimum spacing that remains. Under load (more waiting) a block is produced at most
+once per ``block_time``, so a burst is batched instead of paying the per-block cost (votes,
+re-execution on every validator, the commit) for a few transactions each. With nothing pending,
 an empty heartbeat block every ``heartbeat_interval`` shows clients the chain is alive.
 """
 
 from __future__ import annotations
 
+QUIET_PENDING = 16
+"""At most this many pending transactions: a block starts at once. A few clients each waiting
+for their previous receipt keep the pool this small; a load that fills blocks does not."""
+
 
 def seconds_until_next_block(
     now: float,
     last_block_at: float,
-    has_pending: bool,
+    pending: int,
     block_time: float,
     heartbeat_interval: float,
 ) -> float:
     """Seconds to wait before producing (0 means produce now). Never negative."""
-    wait_for = block_time if has_pending else heartbeat_interval
+    if 0 < pending <= QUIET_PENDING:
+        return 0.0
+    wait_for = block_time if pending else heartbeat_interval
     return max(0.0, last_block_at + wait_for - now)
 
 
@@ -31,19 +42,22 @@ def next_block_timestamp(now: float, parent_timestamp: int) -> int:
 def seconds_until_propose_timer(
     now: float,
     last_commit_at: float,
-    has_pending: bool,
+    pending: int,
+    block_time: float,
     heartbeat_interval: float,
 ) -> float:
     """Seconds before a validator arms its round-0 propose timer (0 means arm now). Never negative.
 
-    The proposer of round 0 waits for transactions or for the heartbeat deadline before it builds
-    (CometBFT's create_empty_blocks); a validator that timed it out meanwhile would vote nil on a
-    proposer that is only being patient. So the timer starts when there is something to propose:
-    transactions are gossiped to everyone, so all validators arm at about the same moment.
+    The proposer of round 0 waits for transactions, for the block time on a busy chain, or for
+    the heartbeat deadline before it builds (:func:`seconds_until_next_block`; CometBFT's
+    create_empty_blocks); a validator that timed it out meanwhile would vote nil on a proposer
+    that is only being patient. So the timer starts when the proposer should start building, by
+    the same rule over what this validator holds: transactions are gossiped to everyone, so all
+    validators arm at about the same moment, and the propose timeout only has to cover building,
+    sending and re-executing the block, which is what lets it be short (a dead producer is
+    replaced after it).
     """
-    if has_pending:
-        return 0.0
-    return max(0.0, last_commit_at + heartbeat_interval - now)
+    return seconds_until_next_block(now, last_commit_at, pending, block_time, heartbeat_interval)
 
 
 def max_block_transactions(build_rate: float, budget_s: float, floor: int, ceiling: int) -> int:
