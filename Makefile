@@ -15,7 +15,8 @@ PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: devnet test lint bench simulate chaos crash install clean distclean
+.PHONY: devnet test lint bench simulate chaos crash install clean distclean \
+	long-simulate long-chaos long-fuzz chaos-l1 wan-hosts
 
 devnet: $(PY_STAMP)
 	$(BIN)/ordo devnet $(if $(NODES),--nodes $(NODES)) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
@@ -45,6 +46,29 @@ chaos: $(PY_STAMP)
 # make crash KILLS=50 SEED=1
 crash: $(PY_STAMP)
 	$(BIN)/python -m ordo.chaos.crash --seed $(or $(SEED),1) --kills $(or $(KILLS),10)
+
+# Chaos on an L1 (issue 15): the L1 endpoint down, an L1 reorg deeper than the confirmations,
+# the batch poster killed at each point of posting, a full disk (root); make chaos-l1 L1=dev
+chaos-l1: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python -m ordo.chaos --seed $(or $(SEED),1) --duration $(or $(DURATION),180) \
+		--l1 $(or $(L1),anvil) $(if $(FAULTS),--faults $(FAULTS))
+
+# Four hosts in network namespaces on an L1, 50-150 ms WAN with loss (root, iproute2):
+# block time, finality latency, failover -> bench/results/wan_hosts-<date>.json
+wan-hosts: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python bench/wan_hosts.py --out bench/results/wan_hosts-$$(date -u +%F).json
+
+# Long runs, never in CI; each writes bench/results/long_<mode>-<date>.json with its commit.
+# make long-simulate SEEDS=0-99999 (4 nodes/1 Byzantine and 7/2), make long-chaos DURATION=3600,
+# make long-fuzz FUZZ_SCALE=300 (about a million inputs across RPC, peer frames, transactions)
+long-simulate: $(PY_STAMP)
+	$(BIN)/python bench/long_runs.py simulate --seeds $(or $(SEEDS),0-99999) --jobs $(or $(JOBS),1)
+
+long-chaos: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python bench/long_runs.py chaos --duration $(or $(DURATION),3600) --l1 $(or $(L1),anvil)
+
+long-fuzz: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python bench/long_runs.py fuzz --scale $(or $(FUZZ_SCALE),300)
 
 install: $(PY_STAMP) $(NPM_STAMP)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ordo.chaos.stall_metrics import longest_stall, percentile, recovery_after
+from ordo.chaos.stall_metrics import block_time, longest_stall, percentile, recovery_after
 
 
 def test_longest_stall_counts_the_edges_of_the_window() -> None:
@@ -34,3 +34,10 @@ def test_worst_recovery_is_reported_per_fault_kind() -> None:
     watch.record.progress = [(1.0, 1), (4.0, 2), (10.0, 3)]
     book = FaultBook(heals=[0.5, 3.0, 9.0, 11.0], heal_kinds=["kill", "kill", "loss", "pause"])
     assert _worst_by_kind(book, watch) == {"kill": 1.0, "loss": 1.0, "pause": None}
+
+
+def test_block_time_is_seconds_per_final_block_inside_the_window() -> None:
+    progress = [(1.0, 1), (2.0, 3), (4.0, 5), (30.0, 6)]
+    assert block_time(progress, 0.0, 5.0) == 0.75
+    assert block_time(progress, 3.0, 5.0) is None
+    assert block_time([], 0.0, 5.0) is None

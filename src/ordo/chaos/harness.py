@@ -43,7 +43,7 @@ from ordo.chaos.netns_hosts import unavailable as netns_unavailable
 from ordo.chaos.node_processes import NodeProcesses
 from ordo.chaos.rpc_client import RpcClient, RpcError, RpcUnavailable
 from ordo.chaos.small_disk import DiskUnavailable, fill_disk, free_disk, mount_small_disk, unmount
-from ordo.chaos.stall_metrics import longest_stall, percentile, recovery_after
+from ordo.chaos.stall_metrics import block_time, longest_stall, percentile, recovery_after
 from ordo.chaos.transfer_load import REBROADCAST_AFTER, TransferLoad
 from ordo.core.genesis import dev_private_keys
 from ordo.devnet.layout import DevnetLayout
@@ -147,6 +147,8 @@ class FaultBook:
     heal_kinds: list[str] = field(default_factory=list)
     restarts: list[RestartOutcome] = field(default_factory=list)
     pending_checks: list[asyncio.Task[None]] = field(default_factory=list)
+    kills: list[tuple[str, float]] = field(default_factory=list)
+    """(description, when) of every SIGKILL a fault sent: failover is measured from there."""
     own_exits: list[dict[str, Any]] = field(default_factory=list)
     """Nodes that stopped by themselves during a run on an L1 (restarted, as a supervisor
     would): the code, whether the log shows a crash, and the last line it wrote."""
@@ -435,6 +437,7 @@ async def _inject(fault: Fault, processes: NodeProcesses,
         node = fault.nodes[0]
         final_before = watch.record.per_node_final.get(node, 0)
         processes.kill(node)
+        book.kills.append((book.descriptions[-1], time.monotonic()))
         await asyncio.sleep(fault.duration)
         processes.restart(node)
         book.pending_checks.append(asyncio.create_task(_check_restart(
@@ -494,6 +497,7 @@ async def _inject_l1(fault: Fault, rig: L1Rig, processes: NodeProcesses,
         book.descriptions[-1] += f" (node {node})"
         final_before = watch.record.per_node_final.get(node, 0)
         processes.kill(node)
+        book.kills.append((book.descriptions[-1], time.monotonic()))
         await asyncio.sleep(fault.duration)
         processes.restart(node)
         book.pending_checks.append(asyncio.create_task(_check_restart(
@@ -627,9 +631,18 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
         "blocks_final": max((max(chain) for chain in chains.values() if chain), default=-1),
         "forks_seen": forks,
         "longest_stall_s": round(longest_stall(watch.record.progress, started, ended), 2),
+        "block_time_s": _block_times(watch, faults, book.heals, started, ended),
         "recovery_after_last_heal_s": None if recovery is None else round(recovery, 2),
         "worst_recovery_after_heal_s": round(max(recoveries, default=0.0), 2),
         "worst_recovery_by_fault_s": _worst_by_kind(book, watch),
+        "next_final_after_kill_s": [
+            [description, _rounded(recovery_after(watch.record.progress, moment))]
+            for description, moment in book.kills],
+        "recovery_by_fault_s": [
+            [description, None if value is None else round(value, 2)]
+            for description, value in zip(
+                book.descriptions, (recovery_after(watch.record.progress, heal)
+                                    for heal in book.heals), strict=False)],
         "node_log_tracebacks": {index: processes.log_text(index).count("Traceback")
                                 for index in range(options.nodes)},
         "restarts": {
@@ -660,6 +673,23 @@ def _delays(delays: list[float]) -> dict[str, float | None]:
 
     return {"p50": rounded(percentile(delays, 0.5)), "p99": rounded(percentile(delays, 0.99)),
             "max": rounded(delays[-1] if delays else None)}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _block_times(watch: FinalityWatch, faults: list[Fault], heals: list[float], started: float,
+                 ended: float) -> dict[str, float | None]:
+    """Seconds per final block before the first fault and from 5 s after the last heal on."""
+    first = started + (faults[0].start if faults else ended - started)
+    last = heals[-1] if heals else started
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+
+    return {"before_faults": rounded(block_time(watch.record.progress, started, first)),
+            "after_faults": rounded(block_time(watch.record.progress, last + 5.0, ended))}
 
 
 def _worst_by_kind(book: FaultBook, watch: FinalityWatch) -> dict[str, float | None]:

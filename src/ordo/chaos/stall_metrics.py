@@ -27,3 +27,12 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
         raise ValueError(f"fraction: {fraction!r} is not between 0 and 1")
     rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values)) - 1))
     return sorted_values[rank]
+
+
+def block_time(progress: list[tuple[float, int]], start: float, end: float) -> float | None:
+    """Mean seconds per final block within [start, end]: from the first to the last growth of
+    the final height seen there; None with fewer than two growths."""
+    inside = [(moment, height) for moment, height in progress if start <= moment <= end]
+    if len(inside) < 2 or inside[-1][1] == inside[0][1]:
+        return None
+    return (inside[-1][0] - inside[0][0]) / (inside[-1][1] - inside[0][1])
