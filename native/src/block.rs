@@ -41,6 +41,31 @@ pub struct BlockInput {
     /// storage is written at block start only where exactly that code is deployed (5.2).
     pub beacon_roots: (Address, B256),
     pub history: (Address, B256),
+    /// The L1 data fee and fee vault (docs/state_transition.md 6.4); None without `l1Fee`.
+    pub l1_fee: Option<L1Fee>,
+}
+
+/// One block's L1 data fee: the genesis's scalars and vault, the block's L1 prices.
+#[derive(Clone)]
+pub struct L1Fee {
+    pub vault: Address,
+    pub base_fee_scalar: U256,
+    pub blob_base_fee_scalar: U256,
+    pub l1_base_fee: U256,
+    pub l1_blob_base_fee: U256,
+}
+
+impl L1Fee {
+    /// `l1_gas_used(raw) * (16 * base_scalar * l1_base_fee + blob_scalar * l1_blob_base_fee)
+    /// // 16_000_000`, as `ordo.core.l1_fee.l1_fee` (scalars < 2^32, prices < 2^128, so no
+    /// product leaves 256 bits).
+    pub fn fee(&self, encoded: &[u8]) -> U256 {
+        let zeros = encoded.iter().filter(|b| **b == 0).count() as u64;
+        let l1_gas = U256::from(4 * zeros + 16 * (encoded.len() as u64 - zeros));
+        let scaled = U256::from(16) * self.base_fee_scalar * self.l1_base_fee
+            + self.blob_base_fee_scalar * self.l1_blob_base_fee;
+        l1_gas * scaled / U256::from(16_000_000u64)
+    }
 }
 
 /// One forced-queue item (5.3); an undecodable forced transaction is `Transaction(None)`.
@@ -244,6 +269,7 @@ fn encode_receipt(type_id: u8, receipt: &Receipt, bloom: &[u8; 256]) -> Vec<u8> 
 
 struct Run<S: NodeSource> {
     evm: OrdoEvm<S>,
+    l1_fee: Option<L1Fee>,
     base_fee: u64,
     gas_limit: u64,
     chain_id: u64,
@@ -270,13 +296,20 @@ impl<S: NodeSource> Run<S> {
         let code_bytes = code.original_bytes();
         let account = SenderAccount { nonce, balance, code: &code_bytes };
         let remaining = self.gas_limit - self.gas_used;
-        if let Some(reason) = inclusion_error(tx, &account, self.base_fee, remaining, self.chain_id) {
+        let l1_fee = self.l1_fee.as_ref().map_or(U256::ZERO, |l1| l1.fee(&tx.encoded));
+        if let Some(reason) =
+            inclusion_error(tx, &account, self.base_fee, remaining, self.chain_id, l1_fee)
+        {
             return Ok(Some(reason));
         }
         let env = match tx_env(tx) {
             Ok(env) => env,
             Err(reason) => return Ok(Some(reason)),
         };
+        // 6.4: the L1 fee is paid with the gas purchase, before anything runs.
+        if self.l1_fee.is_some() {
+            self.state().sub_balance(tx.sender, l1_fee)?;
+        }
         self.evm.ctx.set_tx(env);
         let mut handler = OrdoHandler::<S> { raw_refund: Cell::new(0), _source: Default::default() };
         let outcome = handler.run(&mut self.evm);
@@ -284,9 +317,19 @@ impl<S: NodeSource> Run<S> {
         let result = match outcome {
             Ok(result) => result,
             Err(EVMError::Database(error)) => return Err(error.into()),
-            Err(error) => return Ok(Some(format!("rejected by the EVM: {error}"))),
+            Err(error) => {
+                if self.l1_fee.is_some() {
+                    self.state().add_balance(tx.sender, l1_fee)?;
+                }
+                return Ok(Some(format!("rejected by the EVM: {error}")));
+            }
         };
         self.state().commit_transaction(changes)?;
+        if let Some(l1) = self.l1_fee.clone() {
+            // 6.4: the base fee of the gas charged and the L1 fee go to the vault.
+            let share = U256::from(result.tx_gas_used()) * U256::from(self.base_fee) + l1_fee;
+            self.state().add_balance(l1.vault, share)?;
+        }
         let gas = result.gas();
         self.gas_used += block_gas(gas.total_gas_spent(), handler.raw_refund.get(), gas.floor_gas());
         let success = matches!(result, ExecutionResult::Success { .. });
@@ -341,6 +384,7 @@ pub fn run_block<S: NodeSource>(
     let evm = Context::mainnet().with_db(state).with_block(block).with_cfg(cfg).build_mainnet();
     let mut run = Run {
         evm,
+        l1_fee: input.l1_fee.clone(),
         base_fee: input.base_fee,
         gas_limit: input.gas_limit,
         chain_id: input.chain_id,

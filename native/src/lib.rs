@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use revm::primitives::{Address, B256, U256};
 
-use block::{BlockError, BlockInput, Forced, Transactions};
+use block::{BlockError, BlockInput, Forced, L1Fee, Transactions};
 use rules::{Big, Tx};
 
 pub const SENDER_ALREADY_SKIPPED: &str =
@@ -88,7 +88,8 @@ fn transaction(item: &Bound<'_, PyAny>) -> PyResult<Tx> {
 
 /// (parent_root, parent_hash, number, coinbase, timestamp, gas_limit, base_fee, prev_randao,
 ///  chain_id, ancestors, beacon_roots_address, beacon_roots_code_hash, history_address,
-///  history_code_hash)
+///  history_code_hash, l1_fee): l1_fee is None or (vault, base_fee_scalar,
+///  blob_base_fee_scalar, l1_base_fee, l1_blob_base_fee)
 fn block_input(item: &Bound<'_, PyAny>) -> PyResult<BlockInput> {
     let f = item.cast::<PyTuple>()?;
     let mut ancestors = Vec::new();
@@ -108,7 +109,27 @@ fn block_input(item: &Bound<'_, PyAny>) -> PyResult<BlockInput> {
         ancestors,
         beacon_roots: (address(&f.get_item(10)?)?, B256::from(hash32(&f.get_item(11)?)?)),
         history: (address(&f.get_item(12)?)?, B256::from(hash32(&f.get_item(13)?)?)),
+        l1_fee: l1_fee(&f.get_item(14)?)?,
     })
+}
+
+fn l1_fee(item: &Bound<'_, PyAny>) -> PyResult<Option<L1Fee>> {
+    if item.is_none() {
+        return Ok(None);
+    }
+    let f = item.cast::<PyTuple>()?;
+    let word = |i: usize| -> PyResult<U256> {
+        big(&f.get_item(i)?)?.value.ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err("L1 fee parameter over 2^256")
+        })
+    };
+    Ok(Some(L1Fee {
+        vault: address(&f.get_item(0)?)?,
+        base_fee_scalar: word(1)?,
+        blob_base_fee_scalar: word(2)?,
+        l1_base_fee: word(3)?,
+        l1_blob_base_fee: word(4)?,
+    }))
 }
 
 /// Each item: ("deposit", recipient, amount) or ("transaction", tx tuple | None).

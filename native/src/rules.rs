@@ -105,6 +105,7 @@ pub fn inclusion_error(
     base_fee: u64,
     gas_available: u64,
     chain_id: u64,
+    l1_fee: U256,
 ) -> Option<String> {
     let address = format!("0x{}", hex(tx.sender.as_slice()));
     if tx.type_id == BLOB_TRANSACTION_TYPE {
@@ -181,7 +182,7 @@ pub fn inclusion_error(
     }
     let value = tx.value.value.unwrap_or(U256::MAX);
     let want = U512::from(gas) * U512::from(max_fee)
-        + U512::from(value);
+        + U512::from(value) + U512::from(l1_fee);
     if U512::from(account.balance) < want || tx.value.value.is_none() {
         let want_text = if tx.value.value.is_none() {
             // value >= 2^256: py-evm prints the exact sum; only reachable with a forged encoding
@@ -189,6 +190,13 @@ pub fn inclusion_error(
         } else {
             want.to_string()
         };
+        if l1_fee > U256::ZERO {
+            return Some(format!(
+                "insufficient funds for gas * price + value + l1 fee: address {address} have {} \
+                 want {want_text} (L1 data fee {l1_fee} wei)",
+                account.balance
+            ));
+        }
         return Some(format!(
             "insufficient funds for gas * price + value: address {address} have {} want {want_text}",
             account.balance

@@ -190,6 +190,17 @@ impl<S: NodeSource> BlockState<S> {
         Ok(())
     }
 
+    /// The L1 data fee's debit at transaction start (docs/state_transition.md 6.4); the
+    /// inclusion rules have checked the balance covers it.
+    pub fn sub_balance(&mut self, address: Address, amount: U256) -> Result<(), StateError> {
+        let entry = self.entry_or_create(address)?;
+        entry.balance = entry
+            .balance
+            .checked_sub(amount)
+            .ok_or_else(|| StateError("state: balance below 0".into()))?;
+        Ok(())
+    }
+
     /// A direct storage write outside the EVM (the system-contract updates at block start).
     pub fn set_slot(&mut self, address: Address, slot: U256, value: U256) -> Result<(), StateError> {
         let entry = self.entry_or_create(address)?;

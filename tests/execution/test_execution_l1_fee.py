@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from ordo.core.genesis import DEV_ACCOUNT_BALANCE, devnet_genesis
@@ -104,8 +106,10 @@ def test_a_chain_without_the_l1_fee_keeps_the_word_zero(keys: list[bytes]) -> No
     assert built.header.parent_hash == fee_chain.headers[0].hash
 
 
-def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes]) -> None:
-    """Both engines build the same block, and each re-executes the other's."""
+def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes],
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """revm (native/) charges and credits the same: both engines build the same block, skip the
+    same sender with the same message, and each re-executes the other's block."""
     from ordo.execution.native_engine import NativeEngine
 
     genesis = devnet_genesis(l1_fee=RULES)
@@ -117,8 +121,17 @@ def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes]) -> None:
     txs = [sign(keys[i], genesis.chain_id, nonce=0, maxFeePerGas=2 * base_fee + TIP,
                 maxPriorityFeePerGas=TIP, to=address_of(keys[i + 1]), value=i + 1,
                 gas=60_000, data=bytes(i * 100) + b"\x07" * 50) for i in range(3)]
-    built = [build(chain, txs, prices).executed.block for chain in (reference, native)]
+    poor = sign(POOR_KEY, genesis.chain_id, nonce=0, maxFeePerGas=base_fee,
+                maxPriorityFeePerGas=0, to=address_of(keys[1]), gas=30_000, data=b"\x01" * 500)
+    fund = sign(keys[5], genesis.chain_id, nonce=0, maxFeePerGas=base_fee, maxPriorityFeePerGas=0,
+                to=address_of(POOR_KEY), value=30_000 * base_fee + formula(poor.raw, prices) - 1)
+    with caplog.at_level(logging.INFO, logger="ordo.execution.native_engine"):
+        results = [build(chain, [*txs, fund, poor], prices) for chain in (reference, native)]
+    assert "runs on py-evm" not in caplog.text, "the native engine ran the block itself"
+    built = [result.executed.block for result in results]
     assert built[0].header.hash == built[1].header.hash
+    assert results[0].skipped == results[1].skipped
+    assert "L1 data fee" in results[1].skipped[0][1]
     assert native.engine.get_balance(built[1].header, FEE_VAULT_ADDRESS) > 0
     parent = reference.headers[-2]
     assert native.engine.execute_block(parent, built[0])[0].block.header.hash == \

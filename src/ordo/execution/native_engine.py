@@ -212,9 +212,6 @@ class NativeEngine(PyEvmEngine):
         return root
 
     def _block_input(self, parent: BlockHeaderAPI, env: BlockEnvironment) -> tuple[Any, ...]:
-        if self.genesis.l1_fee is not None:
-            raise NativeUnsupported("the L1 data fee (state_transition.md 6.4) is charged by "
-                                    "py-evm only so far")
         base_fee = self.next_base_fee(parent)
         if base_fee >= BASE_FEE_CEILING:
             raise NativeUnsupported(f"base fee {base_fee} is 2^64 or more")
@@ -231,7 +228,17 @@ class NativeEngine(PyEvmEngine):
             self.genesis.chain_id,
             [bytes(h) for h in ancestors],
             *_SYSTEM,
+            self._l1_fee_input(env),
         )
+
+    def _l1_fee_input(self, env: BlockEnvironment) -> tuple[bytes, int, int, int, int] | None:
+        """What the extension charges the L1 data fee with (state_transition.md 6.4)."""
+        rules = self.genesis.l1_fee
+        if rules is None:
+            return None
+        prices = env.l1_prices
+        return (rules.vault, rules.base_fee_scalar, rules.blob_base_fee_scalar,
+                prices.base_fee, prices.blob_base_fee)
 
     def _header(
         self, parent: BlockHeaderAPI, env: BlockEnvironment, out: dict[str, Any]
