@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import rlp
 from eth_abi import encode
+from eth_hash.auto import keccak
 
 from ordo.faultproof.machine_state import PHASE_EVM, Frame
 from ordo.faultproof.step import InvalidWitness
@@ -24,9 +26,11 @@ def chain() -> DevChain:
     c = DevChain()
     token = c.contract_address(0, 0)
     forwarder = c.contract_address(1, 0)
+    factory = c.contract_address(6, 0)
     c.build([
         c.sign(0, None, data=init_code("Token") + encode(["uint256"], [10**6]), gas=1_000_000),
         c.sign(1, None, data=init_code("Forwarder"), gas=1_000_000),
+        c.sign(6, None, data=init_code("Factory"), gas=1_000_000),
     ])
     receiver = bytes.fromhex("5e" * 20)
     fresh = bytes.fromhex("5f" * 20)
@@ -44,6 +48,17 @@ def chain() -> DevChain:
         c.sign(3, forwarder, data=try_forward, gas=300_000),
         c.sign(4, forwarder, data=overdraft, gas=300_000),
         c.sign(5, forwarder, data=pay, gas=200_000, value=12345),
+    ])
+    make = calldata("make(address)", ["address"], [token])
+    make2 = calldata("make2(address,bytes32)", ["address", "bytes32"], [token, b"\x05" * 32])
+    proxy = keccak(rlp.encode([factory, 1]))[12:]
+    through_proxy = calldata("transfer(address,uint256)", ["address", "uint256"],
+                             [receiver, 0])
+    c.build([
+        c.sign(6, factory, data=make, gas=300_000),
+        c.sign(7, factory, data=make2, gas=300_000),
+        c.sign(8, factory, data=make2, gas=300_000),  # the same salt: a collision, reverted
+        c.sign(9, proxy, data=through_proxy, gas=300_000),
     ])
     return c
 
@@ -64,6 +79,20 @@ def test_contract_calls_trace_to_the_engine_root(chain: DevChain) -> None:
             assert isinstance(frame, Frame)
             depths.add(frame.depth)
     assert depths == {0, 1}
+
+
+def test_contract_creations_trace_to_the_engine_root(chain: DevChain) -> None:
+    statuses = [bytes(r.state_root) for r in chain.blocks[3].receipts]
+    assert statuses == [b"\x01", b"\x01", b"", b"\x01"]
+    trace = chain.trace(3)
+    assert trace.output_root == chain.output_root(3)
+    rules = rules_of(chain.genesis)
+    for index in range(len(trace)):
+        assert verify_step(trace.commitment(index), trace.witness(index), rules) == \
+            trace.commitment(index + 1), index
+    opcodes = {decode_witness(s.witness)[1].code.cell[decode_witness(s.witness)[0].frame.pc % 32]
+               for s in trace.steps if s.phase == PHASE_EVM}
+    assert {0xF0, 0xF5, 0xF4} <= opcodes
 
 
 def test_a_tampered_return_is_refused(chain: DevChain) -> None:

@@ -205,17 +205,17 @@ def test_tampered_returns_and_calls_are_refused() -> None:
 def test_value_transfer_proofs_are_checked() -> None:
     code, others = CASES["value to a contract"]
     steps, _ = _frames_trace(code, others)
-    pre, witness = next((pre, w) for pre, w, _ in steps if decode_witness(w)[1].accounts)
+    pre, witness = next((pre, w) for pre, w, _ in steps if decode_witness(w)[1].tries)
     state, proofs = decode_witness(witness)
-    assert len(proofs.accounts) == 2
-    with pytest.raises(InvalidWitness, match="accounts"):
-        verify_step(pre, encode_witness(state, replace(proofs, accounts=proofs.accounts[:1]
-                                                       + proofs.accounts[:1])))
-    with pytest.raises(InvalidWitness, match="too few account"):
-        verify_step(pre, encode_witness(state, replace(proofs, accounts=proofs.accounts[:1])))
-    with pytest.raises(InvalidWitness, match="more account"):
+    assert len(proofs.tries) == 2
+    with pytest.raises(InvalidWitness, match="tries"):
+        verify_step(pre, encode_witness(state, replace(proofs, tries=proofs.tries[:1]
+                                                       + proofs.tries[:1])))
+    with pytest.raises(InvalidWitness, match="too few listed"):
+        verify_step(pre, encode_witness(state, replace(proofs, tries=proofs.tries[:1])))
+    with pytest.raises(InvalidWitness, match="more listed"):
         verify_step(pre, encode_witness(state, replace(
-            proofs, accounts=(*proofs.accounts, proofs.accounts[0]))))
+            proofs, tries=(*proofs.tries, proofs.tries[0]))))
 
 
 def test_depth_limit_fails_the_call_without_a_frame() -> None:

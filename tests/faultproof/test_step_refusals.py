@@ -157,21 +157,6 @@ def test_flipping_any_post_state_field_is_detected() -> None:
         assert sample.post not in {v.commitment() for v in variants}
 
 
-@pytest.mark.parametrize("name", ["CREATE", "CREATE2", "SELFDESTRUCT"])
-def test_frame_instructions_are_unsupported(name: str) -> None:
-    code = asm(*["PUSH0"] * 7) + bytes([{"CALL": 0xF1, "CALLCODE": 0xF2, "DELEGATECALL": 0xF4,
-                                         "STATICCALL": 0xFA, "CREATE": 0xF0, "CREATE2": 0xF5,
-                                         "SELFDESTRUCT": 0xFF}[name]])
-    state, world = _open(code)
-    for _ in range(7):
-        state, _ = step(state, world)
-    recorder = Recorder(world)
-    with pytest.raises(UnsupportedStep, match=name):
-        execute(state, recorder)
-    with pytest.raises(UnsupportedStep, match=name):
-        verify_step(state.commitment(), encode_witness(state, recorder.proofs()))
-
-
 def _open(code: bytes, data: bytes = b"", gas: int = 1_000_000) -> tuple[MachineState, Any]:
     db, root = make_state({TARGET: Account(code=code), CALLER: Account(balance=10**18)})
     return open_frame(db, root, BLOCK, MessageCall(CALLER, TARGET, data, gas))

@@ -27,6 +27,7 @@ from dataclasses import replace
 from eth_hash.auto import keccak
 
 from ordo.execution.transaction_rules import is_delegation
+from ordo.faultproof import creations
 from ordo.faultproof.cells import CELL_BYTES, cell_root, root_from_proof
 from ordo.faultproof.code_bits import jumpdest_bitmap
 from ordo.faultproof.machine_state import EMPTY_CELL_ROOT, ZERO32, Frame, MachineState
@@ -75,19 +76,19 @@ def _snapshot_of(run: _Run) -> Snapshot:
 
 def _transfer(run: _Run, sender: bytes, recipient: bytes, value: int,
               sender_account: Account, sender_proof: TrieProof) -> None:
-    """Move ``value`` from ``sender`` (already read, with the first ``accounts`` proof) to
+    """Move ``value`` from ``sender`` (already read, with the first ``tries`` proof) to
     ``recipient`` (the second proof, against the root after the debit). A transfer to oneself
     changes nothing and reads no second proof."""
     if recipient == sender:
         return
     debited = replace(sender_account, balance=sender_account.balance - value)
-    root = run.trie_write(TrieField.ACCOUNTS, run.context.state_root, keccak(sender),
+    root = run.trie_write(TrieField.LISTED, run.context.state_root, keccak(sender),
                           debited.encoded(), sender_proof)
     run.context = replace(run.context, state_root=root)
-    credited_before, proof = run.account_of(TrieField.ACCOUNTS, recipient)
+    credited_before, proof = run.account_of(TrieField.LISTED, recipient)
     before = credited_before or Account(0, 0, BLANK_ROOT, EMPTY_CODE_HASH)
     credited = replace(before, balance=before.balance + value)
-    root = run.trie_write(TrieField.ACCOUNTS, run.context.state_root, keccak(recipient),
+    root = run.trie_write(TrieField.LISTED, run.context.state_root, keccak(recipient),
                           credited.encoded(), proof)
     run.context = replace(run.context, state_root=root)
 
@@ -134,7 +135,7 @@ def _call(run: _Run, immediate: int) -> MachineState:
     caller_account: Account | None = None
     caller_proof = TrieProof()
     if transfers and value:
-        caller_account, caller_proof = run.account_of(TrieField.ACCOUNTS, frame.address)
+        caller_account, caller_proof = run.account_of(TrieField.LISTED, frame.address)
     insufficient = transfers and value > 0 and (
         caller_account is None or caller_account.balance < value)
     if insufficient or frame.depth + 1 > MAX_CALL_DEPTH:
@@ -228,6 +229,9 @@ def return_to_caller(state: MachineState, frame: Frame, io: StepIO, *, success: 
     parent = io.parent()
     if parent.hash() != frame.parent_frame:
         raise InvalidWitness("the parent frame is not the preimage of parent_frame")
+    if parent.returndata_size == creations.CREATE_MARK:
+        return creations.creation_returned(state, frame, parent, context, io, success=success,
+                                           output=output, gas_left=gas_left, burn=burn)
     returned = b"" if burn else output
     io.returned(returned, context.logs_count)
     out_offset = int.from_bytes(parent.returndata_root, "big")

@@ -32,7 +32,7 @@ from ordo.faultproof.machine_state import (
     MachineState,
     Outcome,
 )
-from ordo.faultproof.opcodes import FRAME_OPCODES, OPS, STATIC_FORBIDDEN, Op, push_size
+from ordo.faultproof.opcodes import OPS, STATIC_FORBIDDEN, Op, push_size
 from ordo.faultproof.witness import CellProof, Snapshot, StackProof, TrieProof
 
 WORD = 1 << 256
@@ -77,8 +77,8 @@ class TrieField(enum.Enum):
     ORIGINAL_ACCOUNT = "original_account"
     ORIGINAL_STORAGE = "original_storage"
     TRANSIENT = "transient"
-    ACCOUNTS = "accounts"
-    """The list of 3.8: the further account proofs a call step reads, in order."""
+    LISTED = "tries"
+    """The list of 3.8: the further trie proofs a frame step reads, in order (`tries`)."""
 
 
 class StepIO(Protocol):
@@ -107,6 +107,7 @@ class StepIO(Protocol):
                 snapshot: Snapshot) -> None: ...
     def returned(self, returndata: bytes, logs_count: int) -> None: ...
     def set_returndata(self, returndata: bytes) -> None: ...
+    def code_stored(self, code: bytes) -> None: ...
 
 
 Handler = Callable[["_Run", int], MachineState]
@@ -409,10 +410,7 @@ def execute(state: MachineState, io: StepIO) -> MachineState:
     size = push_size(opcode)
     if size and pc % CELL_BYTES + size >= CELL_BYTES:
         window += _checked_code(io.code_next(index + 1), index + 1, frame.code_root)
-    if opcode in FRAME_OPCODES and opcode not in frames.CALL_OPS:
-        raise UnsupportedStep(f"{FRAME_OPCODES[opcode]} creates or destroys an account: "
-                              "not in witness version 3 (3.4)")
-    op = OPS.get(opcode) or frames.CALL_OPS.get(opcode)
+    op = OPS.get(opcode) or frames.CALL_OPS.get(opcode) or creations.CREATE_OPS.get(opcode)
     try:
         if op is None:
             raise _Halt(f"undefined opcode 0x{opcode:02x}")
@@ -431,7 +429,8 @@ def execute(state: MachineState, io: StepIO) -> MachineState:
         run.charge(op.gas)
         start = pc % CELL_BYTES + 1
         immediate = int.from_bytes(window[start:start + size], "big") if size else 0
-        handler = _HANDLERS.get(op.name) or frames.HANDLERS.get(op.name, _by_family)
+        handler = (_HANDLERS.get(op.name) or frames.HANDLERS.get(op.name)
+                   or creations.HANDLERS.get(op.name, _by_family))
         return handler(run, immediate)
     except _Halt:
         return exceptional_halt(state, frame, io)
@@ -876,4 +875,5 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
-from ordo.faultproof import frames  # noqa: E402  (frames builds on the run and halts above)
+# the frame steps build on the run and the halts above (3.8, 3.9)
+from ordo.faultproof import creations, frames  # noqa: E402

@@ -69,7 +69,7 @@ class WitnessReader:
         self.memory_read = 0
         self.source_read = 0
         self.caller_memory_read = 0
-        self.accounts_read = 0
+        self.tries_read = 0
 
     def _take(self, name: str) -> object:
         if name in self.used:
@@ -102,11 +102,11 @@ class WitnessReader:
         return self._take("jumpdest")  # type: ignore[return-value]
 
     def trie(self, field: TrieField, root: bytes, key: bytes, deleting: bool) -> TrieProof:
-        if field is TrieField.ACCOUNTS:
-            if self.accounts_read >= len(self.proofs.accounts):
-                raise InvalidWitness("the witness has too few account proofs")
-            self.accounts_read += 1
-            return self.proofs.accounts[self.accounts_read - 1]
+        if field is TrieField.LISTED:
+            if self.tries_read >= len(self.proofs.tries):
+                raise InvalidWitness("the witness has too few listed trie proofs (tries)")
+            self.tries_read += 1
+            return self.proofs.tries[self.tries_read - 1]
         return self._take(field.value)  # type: ignore[return-value]
 
     def parent(self) -> Frame:
@@ -126,6 +126,9 @@ class WitnessReader:
         return None
 
     def set_returndata(self, returndata: bytes) -> None:
+        return None
+
+    def code_stored(self, code: bytes) -> None:
         return None
 
     def ext_code(self, code_hash: bytes) -> bytes:
@@ -162,8 +165,9 @@ class WitnessReader:
         if self.caller_memory_read != len(self.proofs.caller_memory):
             raise InvalidWitness("the witness has more caller memory cells than the step "
                                  "writes")
-        if self.accounts_read != len(self.proofs.accounts):
-            raise InvalidWitness("the witness has more account proofs than the step reads")
+        if self.tries_read != len(self.proofs.tries):
+            raise InvalidWitness("the witness has more listed trie proofs (tries) than the step "
+                                 "reads")
         for name, unused in _UNUSED.items():
             if name not in self.used and getattr(self.proofs, name) != unused:
                 raise InvalidWitness(f"the step does not read {name}, but it is not zero")

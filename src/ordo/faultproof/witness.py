@@ -138,7 +138,7 @@ class Proofs:
     snapshot: Snapshot = NO_SNAPSHOT
     parent: Frame = ZERO_FRAME
     caller_memory: tuple[CellProof, ...] = ()
-    accounts: tuple[TrieProof, ...] = ()
+    tries: tuple[TrieProof, ...] = ()
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -149,14 +149,14 @@ class Proofs:
             self.original_storage.as_tuple(),
             self.transient.as_tuple(), self.ext_code, self.snapshot.as_tuple(),
             self.parent.as_tuple(), [c.as_tuple() for c in self.caller_memory],
-            [t.as_tuple() for t in self.accounts],
+            [t.as_tuple() for t in self.tries],
         )
 
     @staticmethod
     def from_tuple(value: tuple[Any, ...]) -> Proofs:
         (code, code_next, stack, memory, source, jumpdest, account, accessed, storage,
          original_account, original_storage, transient, ext_code, snapshot, parent,
-         caller_memory, accounts) = value
+         caller_memory, tries) = value
         return Proofs(
             code=CellProof.from_tuple(code),
             code_next=CellProof.from_tuple(code_next),
@@ -176,7 +176,7 @@ class Proofs:
                               int(snapshot[6])),
             parent=part_from_tuple(Frame, parent),
             caller_memory=tuple(CellProof.from_tuple(c) for c in caller_memory),
-            accounts=tuple(TrieProof.from_tuple(t) for t in accounts),
+            tries=tuple(TrieProof.from_tuple(t) for t in tries),
         )
 
 

@@ -7,7 +7,7 @@ witness has one byte string. The word offsets here are the ones the Vyper verifi
 proofs tuple starts at byte 32 * 46, its head is 141 words (field 0 at word 0, field 1 at 34,
 stack offset at 68, memory offset at 69, source offset at 70, jumpdest at 71, the six trie
 offsets at 105-110, ext_code offset at 111, snapshot at 112, parent at 119, the offsets of
-``caller_memory`` at 139 and ``accounts`` at 140: witness format version 3).
+``caller_memory`` at 139 and ``tries`` at 140: witness format version 3).
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def encode_proofs(proofs: Proofs) -> bytes:
             "account", "accessed", "storage", "original_account", "original_storage",
             "transient")),
         _bytes(p.ext_code), cells(p.caller_memory),
-        _u(len(p.accounts)) + _tuple_of_tails([None] * len(p.accounts),
-                                              [trie(t) for t in p.accounts]),
+        _u(len(p.tries)) + _tuple_of_tails([None] * len(p.tries),
+                                              [trie(t) for t in p.tries]),
     ]
     return _tuple_of_tails(heads, tails)
 
@@ -217,17 +217,17 @@ def decode_witness(data: bytes) -> tuple[MachineState, Proofs]:
     caller_memory = tuple(r.cell(list_at + 32 + 32 * CELL_WORDS * i) for i in range(count))
     list_at = r.offset(base, at + 32)
     count = r.length(list_at, 32)
-    accounts = []
+    listed = []
     for i in range(count):
         trie_at = r.offset(list_at + 32, list_at + 32 + 32 * i)
-        accounts.append(TrieProof(r.bytes_at(r.offset(trie_at, trie_at)),
-                                  r.bytes_at(r.offset(trie_at, trie_at + 32))))
+        listed.append(TrieProof(r.bytes_at(r.offset(trie_at, trie_at)),
+                                r.bytes_at(r.offset(trie_at, trie_at + 32))))
     proofs = Proofs(
         code=code, code_next=code_next, stack=stack, memory=lists[0], source=lists[1],
         jumpdest=jumpdest, account=tries[0], accessed=tries[1], storage=tries[2],
         original_account=tries[3], original_storage=tries[4], transient=tries[5],
         ext_code=ext_code, snapshot=snapshot, parent=parent, caller_memory=caller_memory,
-        accounts=tuple(accounts),
+        tries=tuple(listed),
     )
     try:
         canonical = encode_witness(state, proofs)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_hash.auto import keccak
 from trie import HexaryTrie
 
 from ordo.faultproof import mpt_proof
@@ -137,11 +138,11 @@ class Recorder(StepIO):
         self._memory: list[CellProof] = []
         self._source: list[CellProof] = []
         self._caller_memory: list[CellProof] = []
-        self._accounts: list[TrieProof] = []
+        self._tries: list[TrieProof] = []
 
     def proofs(self) -> Proofs:
         return Proofs(memory=tuple(self._memory), source=tuple(self._source),
-                      caller_memory=tuple(self._caller_memory), accounts=tuple(self._accounts),
+                      caller_memory=tuple(self._caller_memory), tries=tuple(self._tries),
                       **self._fields)
 
     def code(self, index: int) -> CellProof:
@@ -187,8 +188,8 @@ class Recorder(StepIO):
         if deleting and mpt_proof.read(root, key, nodes) is not None:
             extra = mpt_proof.needed_extra(self.world.nodes, root, key, nodes)
         proof = TrieProof(mpt_proof.pack_proof(nodes), extra)
-        if field is TrieField.ACCOUNTS:
-            self._accounts.append(proof)
+        if field is TrieField.LISTED:
+            self._tries.append(proof)
         else:
             self._fields[field.value] = proof
         return proof
@@ -223,6 +224,10 @@ class Recorder(StepIO):
 
     def set_returndata(self, returndata: bytes) -> None:
         self.world.returndata = CellStore.of_bytes(returndata)
+
+    def code_stored(self, code: bytes) -> None:
+        """A creation deposited ``code``: later steps read it by its hash."""
+        self.world.nodes[keccak(code)] = code
 
     def wrote_memory(self, index: int, cell: bytes) -> None:
         self.world.memory.write(index, cell)
