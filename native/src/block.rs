@@ -53,6 +53,8 @@ pub struct L1Fee {
     pub blob_base_fee_scalar: U256,
     pub l1_base_fee: U256,
     pub l1_blob_base_fee: U256,
+    /// The GasPriceOracle: block start writes slot 0 = the L1 fee word, 1 and 2 the scalars.
+    pub oracle: Address,
 }
 
 impl L1Fee {
@@ -347,6 +349,12 @@ impl<S: NodeSource> Run<S> {
 }
 
 fn system_writes<S: NodeSource>(state: &mut BlockState<S>, input: &BlockInput) -> Result<(), StateError> {
+    if let Some(l1) = &input.l1_fee {
+        let word = (l1.l1_base_fee << 128) | l1.l1_blob_base_fee;
+        state.set_slot(l1.oracle, U256::ZERO, word)?;
+        state.set_slot(l1.oracle, U256::from(1), l1.base_fee_scalar)?;
+        state.set_slot(l1.oracle, U256::from(2), l1.blob_base_fee_scalar)?;
+    }
     let (beacon, beacon_code) = input.beacon_roots;
     if state.account(beacon)?.map(|a| a.2) == Some(beacon_code) {
         let slot = input.timestamp % HISTORY_BUFFER_LENGTH;

@@ -89,7 +89,7 @@ fn transaction(item: &Bound<'_, PyAny>) -> PyResult<Tx> {
 /// (parent_root, parent_hash, number, coinbase, timestamp, gas_limit, base_fee, prev_randao,
 ///  chain_id, ancestors, beacon_roots_address, beacon_roots_code_hash, history_address,
 ///  history_code_hash, l1_fee): l1_fee is None or (vault, base_fee_scalar,
-///  blob_base_fee_scalar, l1_base_fee, l1_blob_base_fee)
+///  blob_base_fee_scalar, l1_base_fee, l1_blob_base_fee, oracle)
 fn block_input(item: &Bound<'_, PyAny>) -> PyResult<BlockInput> {
     let f = item.cast::<PyTuple>()?;
     let mut ancestors = Vec::new();
@@ -129,6 +129,7 @@ fn l1_fee(item: &Bound<'_, PyAny>) -> PyResult<Option<L1Fee>> {
         blob_base_fee_scalar: word(2)?,
         l1_base_fee: word(3)?,
         l1_blob_base_fee: word(4)?,
+        oracle: address(&f.get_item(5)?)?,
     }))
 }
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
 
 from ordo.core.genesis import DEV_ACCOUNT_BALANCE, devnet_genesis
-from ordo.core.l1_fee import FEE_VAULT_ADDRESS, L1FeeRules, L1Prices
+from ordo.core.l1_fee import FEE_VAULT_ADDRESS, NO_PRICES, L1FeeRules, L1Prices
 from ordo.core.transaction import DecodedTransaction
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.errors import InvalidBlock
@@ -97,13 +98,14 @@ def test_a_chain_without_the_l1_fee_keeps_the_word_zero(keys: list[bytes]) -> No
     with pytest.raises(ValueError, match="no L1 data fee"):
         chain.engine.build_block(chain.head, [], env)
     # A header carrying L1 prices on such a chain is refused on re-execution.
-    fee_chain = LocalChain(devnet_genesis(l1_fee=RULES))
-    built = build(fee_chain, [], L1Prices(1, 1)).executed.block
+    env = dataclasses.replace(env, l1_prices=NO_PRICES)
+    valid = chain.engine.build_block(chain.head, [], env).executed.block
+    forged = dataclasses.replace(valid, header=valid.header.copy(
+        parent_beacon_block_root=L1Prices(1, 1).word()))
     plain = PyEvmEngine(chain.genesis, MemoryKeyValueStore())
     plain.genesis_block()
     with pytest.raises(InvalidBlock, match="no L1 data fee"):
-        plain.execute_block(chain.head, built)
-    assert built.header.parent_hash == fee_chain.headers[0].hash
+        plain.execute_block(chain.head, forged)
 
 
 def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes],
@@ -136,3 +138,38 @@ def test_the_native_engine_agrees_with_the_fee_on(keys: list[bytes],
     parent = reference.headers[-2]
     assert native.engine.execute_block(parent, built[0])[0].block.header.hash == \
         built[0].header.hash
+
+
+def test_the_gas_price_oracle_answers_as_op_s(keys: list[bytes]) -> None:
+    """The GasPriceOracle predeploy (compiled by the pinned Vyper, shipped as hex) reads the
+    prices and scalars block start wrote: getL1Fee of an unsigned transaction plus OP's 68
+    signature bytes is the engine's formula on those bytes."""
+    from eth_abi import decode, encode
+
+    from ordo.core.call import CallRequest
+    from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS, gas_price_oracle_code
+    from ordo.l1.compiler import compile_contract
+    from tests.execution.execution_chain import selector
+
+    assert gas_price_oracle_code() == compile_contract("GasPriceOracle").runtime_bytecode
+    chain = LocalChain(devnet_genesis(l1_fee=RULES))
+    prices = L1Prices(12 * GWEI, 7 * GWEI)
+    build(chain, [], prices)
+    head = chain.head
+
+    def call(signature: str, types: list[str] = (), values: list[object] = ()) -> int:  # type: ignore[assignment]
+        data = selector(signature) + encode(list(types), list(values))
+        out = chain.engine.call(head, CallRequest(to=GAS_PRICE_ORACLE_ADDRESS, data=data))
+        return int(decode(["uint256"], out)[0])
+
+    assert call("l1BaseFee()") == prices.base_fee
+    assert call("blobBaseFee()") == prices.blob_base_fee
+    assert (call("baseFeeScalar()"), call("blobBaseFeeScalar()")) == (1_368, 810_949)
+    assert call("decimals()") == 6
+    unsigned = bytes(range(256)) * 3 + bytes(100)
+    with_signature = unsigned + b"\xff" * 68
+    assert call("getL1GasUsed(bytes)", ["bytes"], [unsigned]) == \
+        sum(4 if b == 0 else 16 for b in with_signature)
+    assert call("getL1Fee(bytes)", ["bytes"], [unsigned]) == formula(with_signature, prices)
+    with pytest.raises(ValueError, match="GasPriceOracle"):
+        dataclasses.replace(chain.genesis, alloc={})

@@ -14,7 +14,12 @@ from typing import Any
 
 from ordo.core.block_extra import encode_anchored_extra
 from ordo.core.l1_fee import L1FeeRules
-from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS, message_passer_code
+from ordo.core.predeploys import (
+    GAS_PRICE_ORACLE_ADDRESS,
+    MESSAGE_PASSER_ADDRESS,
+    gas_price_oracle_code,
+    message_passer_code,
+)
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNT_COUNT = 10
@@ -171,6 +176,11 @@ class Genesis:
             if validator.address in seen:
                 raise ValueError(f"genesis: validator 0x{validator.address.hex()} is listed twice")
             seen.add(validator.address)
+        oracle = self.alloc.get(GAS_PRICE_ORACLE_ADDRESS)
+        if self.l1_fee is not None and (oracle is None or not oracle.code):
+            raise ValueError("genesis: l1Fee needs the GasPriceOracle's code at "
+                             f"0x{GAS_PRICE_ORACLE_ADDRESS.hex()} (every block writes its L1 "
+                             "prices there)")
         rules = asdict(self.consensus)
         for key, value in rules.items():
             if not isinstance(value, int) or value < (1 if key == "epoch_length" else 0):
@@ -299,5 +309,7 @@ def devnet_genesis(
     }
     if predeploys:
         alloc.update(predeploy_alloc())
+    if l1_fee is not None:
+        alloc[GAS_PRICE_ORACLE_ADDRESS] = GenesisAccount(code=gas_price_oracle_code())
     return Genesis(chain_id=chain_id, timestamp=timestamp, alloc=alloc, validators=validators,
                    consensus=consensus or ConsensusRules(), l1=l1, l1_fee=l1_fee)

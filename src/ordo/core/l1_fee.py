@@ -151,3 +151,8 @@ class L1Charging:
 
     def fee(self, raw_tx: bytes) -> int:
         return l1_fee(raw_tx, self.prices, self.rules)
+
+    def oracle_slots(self) -> tuple[tuple[int, int], ...]:
+        """The GasPriceOracle's slots block start writes: the L1 fee word, the two scalars."""
+        return ((0, int.from_bytes(self.prices.word(), "big")),
+                (1, self.rules.base_fee_scalar), (2, self.rules.blob_base_fee_scalar))

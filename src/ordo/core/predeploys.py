@@ -16,6 +16,15 @@ MESSAGE_PASSER_ADDRESS = bytes.fromhex("4f52444f00000000000000000000000000000016
 MESSAGE_PASSER_SENT_SLOT = 0
 """Storage slot of its ``sent_messages`` map (the portal's proofs rely on it)."""
 CODE_DIR = Path(__file__).resolve().parent / "predeploy_code"
+GAS_PRICE_ORACLE_ADDRESS = bytes.fromhex("4f52444f0000000000000000000000000000000f")
+"""'ORDO' then 0x...0f: the GasPriceOracle of a chain with the L1 data fee (OP's is 0x420...0F).
+Slot 0 holds the block's L1 fee word, slots 1 and 2 the scalars (written at block start)."""
+
+
+@cache
+def gas_price_oracle_code() -> bytes:
+    """Runtime code of ``src/ordo/l1/contracts/GasPriceOracle.vy``."""
+    return bytes.fromhex((CODE_DIR / "GasPriceOracle.hex").read_text().strip())
 
 
 @cache

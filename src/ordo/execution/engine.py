@@ -388,10 +388,12 @@ class PyEvmEngine:
             mix_hash=env.prev_randao,
         )
         state = open_state(db, context, bytes(parent.state_root))
-        apply_block_start(state, number, env.timestamp, bytes(parent.hash))
+        charging = self.l1_charging(env.l1_prices)
+        apply_block_start(state, number, env.timestamp, bytes(parent.hash),
+                          l1_charging=charging)
         return BlockRun(
             state, base_fee=base_fee, gas_limit=env.gas_limit, chain_id=self.genesis.chain_id,
-            l1=self.l1_charging(env.l1_prices),
+            l1=charging,
         )
 
     def l1_charging(self, prices: L1Prices) -> L1Charging | None:

@@ -32,6 +32,7 @@ from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
 from eth_typing import Address, BlockNumber, Hash32
 
 from ordo.core.l1_fee import L1Charging
+from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS
 
 ZERO_HASH = b"\x00" * 32
 ZERO_ADDRESS = b"\x00" * 20
@@ -126,8 +127,13 @@ def apply_block_start(
     timestamp: int,
     parent_hash: bytes,
     parent_beacon_block_root: bytes = ZERO_HASH,
+    l1_charging: L1Charging | None = None,
 ) -> None:
-    """The system-contract writes py-evm's Prague VM makes before the first transaction."""
+    """The system-contract writes py-evm's Prague VM makes before the first transaction, and
+    on a chain with the L1 data fee the GasPriceOracle's slots (state_transition.md 5.2, 6.4)."""
+    if l1_charging is not None:
+        for slot, value in l1_charging.oracle_slots():
+            state.set_storage(Address(GAS_PRICE_ORACLE_ADDRESS), slot, value)
     if state.get_code(BEACON_ROOTS_ADDRESS) == BEACON_ROOTS_CONTRACT_CODE:
         slot = timestamp % HISTORY_BUFFER_LENGTH
         state.set_storage(BEACON_ROOTS_ADDRESS, slot, timestamp)

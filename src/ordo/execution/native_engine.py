@@ -28,6 +28,7 @@ from eth_utils import keccak
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.errors import RejectedTransaction
 from ordo.core.forced_item import ForcedDeposit, ForcedItem
+from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.block_assembly import make_header
 from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
@@ -231,14 +232,16 @@ class NativeEngine(PyEvmEngine):
             self._l1_fee_input(env),
         )
 
-    def _l1_fee_input(self, env: BlockEnvironment) -> tuple[bytes, int, int, int, int] | None:
-        """What the extension charges the L1 data fee with (state_transition.md 6.4)."""
+    def _l1_fee_input(self, env: BlockEnvironment
+                      ) -> tuple[bytes, int, int, int, int, bytes] | None:
+        """What the extension charges the L1 data fee with (state_transition.md 6.4), and the
+        GasPriceOracle block start writes the prices and scalars to."""
         rules = self.genesis.l1_fee
         if rules is None:
             return None
         prices = env.l1_prices
         return (rules.vault, rules.base_fee_scalar, rules.blob_base_fee_scalar,
-                prices.base_fee, prices.blob_base_fee)
+                prices.base_fee, prices.blob_base_fee, GAS_PRICE_ORACLE_ADDRESS)
 
     def _header(
         self, parent: BlockHeaderAPI, env: BlockEnvironment, out: dict[str, Any]

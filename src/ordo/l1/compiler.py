@@ -28,7 +28,7 @@ from typing import Any
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 CACHE_DIR_ENV = "ORDO_VYPER_CACHE"
 CONTRACT_NAMES = ("GovernanceToken", "LockingPool", "RollupInbox", "ForcedInclusionQueue",
-                  "WithdrawalPortal", "L2ToL1MessagePasser", "DisputeGame")
+                  "WithdrawalPortal", "L2ToL1MessagePasser", "DisputeGame", "GasPriceOracle")
 
 
 class ContractCompileError(RuntimeError):
