@@ -84,7 +84,8 @@ def anchored_chain(chain: AnvilChain, verifier: Verifier) -> Anchored:
 def _enqueue(chain: AnvilChain, queue: Contract, function: str, argument: object,
              value: int) -> None:
     call = getattr(queue.functions, function)(
-        to_checksum_address(argument) if function == "deposit" else argument)
+        to_checksum_address(argument) if isinstance(argument, bytes) and function == "deposit"
+        else argument)
     sender = chain.accounts[1]
     tx = call.build_transaction({
         "from": sender.address, "value": value, "gas": 500_000, "chainId": chain.w3.eth.chain_id,

@@ -99,14 +99,14 @@ def test_a_header_rule_broken_ends_in_the_invalid_final_state(
         blocks: Blocks, verifier: Verifier, change: str) -> None:
     c = blocks.chain
     parent = c.blocks[3].block.header
-    changes: dict[str, object] = {
+    options: dict[str, dict[str, object]] = {
         "timestamp": {"timestamp": int(parent.timestamp) - 1},
         "number": {"number": 6},
         "gas_limit": {"gas_limit": int(parent.gas_limit) * 2},
         "extra_data": {"extra_data": BUILDER + b"\x01"},
         "mix_hash": {"mix_hash": b"\x01" * 32},
-    }[change]
-    trace = _posted(c, 4, **changes)
+    }
+    trace = _posted(c, 4, **options[change])
     assert len(trace) == 1 and trace.output_root == INVALID_OUTPUT
     assert _check(blocks, verifier, trace) == final_state(INVALID_OUTPUT)
 
