@@ -16,7 +16,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from eth.abc import BlockHeaderAPI
 
@@ -36,9 +36,7 @@ from ordo.consensus import (
     Event,
     Evidence,
     EvidenceError,
-    IgnoreReason,
     MessageIgnored,
-    Proposal,
     ProposalReceived,
     ProposedValue,
     ProposeRequest,
@@ -61,8 +59,6 @@ from ordo.consensus import (
     decode_vote,
     encode_certificate,
     encode_evidence,
-    encode_proposal,
-    encode_vote,
     get_epoch,
     step,
 )
@@ -74,8 +70,10 @@ from ordo.core.l1_fee import NO_PRICES, L1Prices
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.l1.forced_queue_reader import ForcedQueueReader
-from ordo.network import MessageKind, PeerInfo
+from ordo.network import MessageKind
 from ordo.node.chain_tip import tip_after
+from ordo.node.consensus_status import commit_json, current_producer, status_fields
+from ordo.node.consensus_transport import Transport, framed
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
 from ordo.node.l1_origin import (
@@ -91,6 +89,8 @@ from ordo.node.l1_origin import (
 )
 from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
+from ordo.node.peer_penalties import PeerPenalties
+from ordo.node.pool_announcer import announce_pool
 from ordo.node.production_policy import (
     max_block_transactions,
     next_block_timestamp,
@@ -124,8 +124,6 @@ MAX_CANDIDATES_PER_BLOCK = 5_000
 MIN_CANDIDATES_PER_BLOCK = 50
 BUILD_BUDGET_FRACTION = 0.3
 """Share of the round's propose timeout a build may take when others must validate in time."""
-POOL_ANNOUNCE_CHUNK = 256
-POOL_ANNOUNCE_PAUSE_S = 0.05
 INITIAL_BUILD_RATE = 300.0
 RATE_SMOOTHING = 0.3
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -139,8 +137,6 @@ SET_RETRY_MAX_S = 10.0
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
 """Stands in until the first set is resolved; the machine is not started with it."""
 STALL_SECONDS = 1.0
-BAD_MESSAGE_PENALTY = 20.0
-STATUS_ANSWER_INTERVAL = 0.5
 MAX_QUEUED_PEER_ITEMS = 10_000
 """Peer events and block responses waiting for the driver; past it new ones are dropped and
 counted (a flood of votes must not grow memory without bound; timers and builds still queue)."""
@@ -148,18 +144,6 @@ MAX_BLOCK_SERVES = 32
 MAX_BLOCK_SERVES_PER_PEER = 4
 """Block requests being answered at once, in all and per peer: each holds a thread and up to
 MAX_RESPONSE_BYTES of blocks, so a peer asking faster than we answer is refused, not queued."""
-
-
-class Transport(Protocol):
-    """What the driver needs of the peer network (PeerNetwork implements it)."""
-
-    def broadcast(self, kind: MessageKind, payload: bytes) -> int: ...
-
-    def send(self, peer_id: bytes, kind: MessageKind, payload: bytes) -> bool: ...
-
-    def report_misbehaviour(self, peer_id: bytes, reason: str, penalty: float) -> None: ...
-
-    def peers(self) -> list[PeerInfo]: ...
 
 
 @dataclass(frozen=True)
@@ -244,7 +228,9 @@ class ConsensusDriver:
         self.l1_status: Callable[[], dict[str, Any]] | None = None
         """Adds the L1 part of ordo_status (staking view, origin) on L1 networks."""
         self.planner = SyncPlanner()
-        self.ignored: Counter[str] = Counter()
+        self.penalties = PeerPenalties(lambda: self.transport,
+                                       lambda: encode_status(self._chain_status()))
+        self.ignored = self.penalties.ignored
         self.timeouts: Counter[str] = Counter()
         """Timeouts that fired while their (height, round, step) was current, by step."""
         self.blocks_committed = 0
@@ -258,7 +244,6 @@ class ConsensusDriver:
         self._pending_build: ProposeRequest | None = None
         self._arm_handle: asyncio.TimerHandle | None = None
         self._build_handle: asyncio.TimerHandle | None = None
-        self._status_answered: dict[bytes, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.build_rate = INITIAL_BUILD_RATE
         """Transactions per second our recent builds ran at (smoothed)."""
@@ -363,9 +348,7 @@ class ConsensusDriver:
             elif kind == MessageKind.BATCH_ATTESTATION:
                 return False  # this node runs no batcher: nothing to check it against
         except (DecodeError, SyncCodecError) as error:
-            self.ignored[f"malformed {kind.name.lower()}"] += 1
-            self._penalize(peer, f"malformed_{kind.name.lower()}")
-            log.info("peer 0x%s sent a malformed %s: %s", peer.hex(), kind.name, error)
+            self.penalties.malformed(peer, kind, error)
             return False
         return None
 
@@ -379,23 +362,11 @@ class ConsensusDriver:
         self._spawn(self._announce_pool(peer))
 
     async def _announce_pool(self, peer: bytes) -> None:
-        """Hand a (re)connected peer every transaction we hold.
+        """Hand a (re)connected peer every transaction we hold (node/pool_announcer.py)."""
+        def send(raw: bytes) -> bool:
+            return self.transport is not None and self.transport.send(peer, MessageKind.TX, raw)
 
-        A transaction gossiped while a peer was down (killed, paused, partitioned) would otherwise
-        live only in our pool and wait for our turn to produce; chaos runs showed 50 s delays.
-        Sent in chunks with pauses so the peer's bounded outbound queue never overflows.
-        """
-        hashes = self.node.mempool.all_hashes()
-        for start in range(0, len(hashes), POOL_ANNOUNCE_CHUNK):
-            for tx_hash in hashes[start:start + POOL_ANNOUNCE_CHUNK]:
-                decoded = self.node.mempool.get(tx_hash)
-                if decoded is None:
-                    continue
-                if self.transport is None or not self.transport.send(
-                    peer, MessageKind.TX, decoded.raw
-                ):
-                    return  # disconnected meanwhile: the next connection announces again
-            await asyncio.sleep(POOL_ANNOUNCE_PAUSE_S)
+        await announce_pool(self.node.mempool, send)
 
     def on_peer_disconnected(self, peer: bytes, reason: str) -> None:
         self.planner.forget(peer)
@@ -502,7 +473,7 @@ class ConsensusDriver:
                     self.planner.note_head(item.peer, action.height - 1)
                 self._request_sync()
             elif isinstance(action, MessageIgnored):
-                self._count_ignored(action, item.peer)
+                self.penalties.on_ignored(action, item.peer)
 
     async def _resolve_validator_set(self, request: RequestValidatorSet) -> None:
         validators = await self._resolve_set(request.epoch, request.anchor_hash)
@@ -902,20 +873,12 @@ class ConsensusDriver:
 
     # --- outputs -------------------------------------------------------------------------------
     def _broadcast_message(self, message: ConsensusMessage) -> None:
-        if self.transport is None:
-            return
-        if isinstance(message, Proposal):
-            self.transport.broadcast(MessageKind.PROPOSAL, encode_proposal(message))
-        else:
-            self.transport.broadcast(MessageKind.VOTE, encode_vote(message))
+        if self.transport is not None:
+            self.transport.broadcast(*framed(message))
 
     def _send_message(self, peer: bytes, message: ConsensusMessage) -> None:
-        if self.transport is None:
-            return
-        if isinstance(message, Proposal):
-            self.transport.send(peer, MessageKind.PROPOSAL, encode_proposal(message))
-        else:
-            self.transport.send(peer, MessageKind.VOTE, encode_vote(message))
+        if self.transport is not None:
+            self.transport.send(peer, *framed(message))
 
     def _keep_evidence(self, action: Evidence) -> None:
         try:
@@ -931,23 +894,8 @@ class ConsensusDriver:
                 self.transport.broadcast(MessageKind.EVIDENCE,
                                          encode_evidence(action.equivocation))
 
-    def _count_ignored(self, action: MessageIgnored, peer: bytes | None) -> None:
-        self.ignored[action.reason.value] += 1
-        if peer is None:
-            return
-        if action.reason == IgnoreReason.BAD_SIGNATURE:
-            self._penalize(peer, "bad_signature")
-        elif action.reason == IgnoreReason.STALE_HEIGHT and self.transport is not None:
-            # The peer is voting at a height we decided: tell it our head so it asks for blocks.
-            now = time.monotonic()
-            if now - self._status_answered.get(peer, 0.0) >= STATUS_ANSWER_INTERVAL:
-                self._status_answered[peer] = now
-                self.transport.send(peer, MessageKind.STATUS,
-                                    encode_status(self._chain_status()))
-
     def _penalize(self, peer: bytes, reason: str) -> None:
-        if self.transport is not None:
-            self.transport.report_misbehaviour(peer, reason, BAD_MESSAGE_PENALTY)
+        self.penalties.penalize(peer, reason)
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coroutine)
@@ -956,31 +904,14 @@ class ConsensusDriver:
 
     # --- views for RPC -------------------------------------------------------------------------
     def status_fields(self) -> dict[str, Any]:
-        state = self.state
-        producer = state.order[state.tip.proposer_offset % len(state.order)] if state.order \
-            else None
         peers = self.transport.peers() if self.transport is not None else []
-        return {
-            "height": hex(state.height),
-            "epoch": hex(get_epoch(max(state.height, 1), self.params.epoch_length)),
-            "producer": None if producer is None else "0x" + producer.hex(),
-            "round": hex(state.round),
-            "step": state.step.name.lower(),
-            "role": "validator" if self.is_validator else "follower",
-            "validators": [{"address": "0x" + v.address.hex(), "stake": hex(v.stake)}
-                           for v in self.state.validators.validators],
-            "peers": [{"id": "0x" + info.peer_id.hex(), "host": info.host, "port": info.port,
-                       "direction": info.direction, "score": info.score} for info in peers],
-            "syncing": self.syncing() is not None,
-            "ignoredMessages": dict(self.ignored),
-            "timeouts": dict(self.timeouts),
-            "evidence": len(self.evidence),
-            **({} if self.l1_status is None else {"l1": self.l1_status()}),
-        }
+        return status_fields(self.state, self.params.epoch_length, peers,
+                             self.syncing() is not None, self.ignored, self.timeouts,
+                             len(self.evidence),
+                             None if self.l1_status is None else self.l1_status())
 
     def current_producer(self) -> bytes | None:
-        state = self.state
-        return state.order[state.tip.proposer_offset % len(state.order)] if state.order else None
+        return current_producer(self.state)
 
     def broadcast(self, kind: MessageKind, payload: bytes) -> None:
         if self.transport is not None:
@@ -996,17 +927,7 @@ class ConsensusDriver:
         raw = self.chain.store.get_certificate(number)
         if raw is None:
             return None
-        certificate = decode_certificate(raw)
-        header = self.chain.store.get_header_by_number(number)
-        return {
-            "height": hex(certificate.height),
-            "round": hex(certificate.round),
-            "blockHash": "0x" + certificate.block_hash.hex(),
-            # what every precommit also signed (vote format v2): the block's parent
-            "parentHash": None if header is None else "0x" + bytes(header.parent_hash).hex(),
-            "signatures": [{"validator": "0x" + address.hex(), "signature": "0x" + sig.hex()}
-                           for address, sig in certificate.signatures],
-        }
+        return commit_json(raw, self.chain.store.get_header_by_number(number))
 
     def evidence_list(self) -> list[dict[str, Any]]:
         return self.evidence.as_json()
