@@ -28,7 +28,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SIMULATOR_SHAPES = (("4", "1"), ("7", "2"))
 FUZZ_TESTS = ("tests/fuzz/test_fuzz_rpc.py", "tests/fuzz/test_fuzz_peers.py",
               "tests/fuzz/test_fuzz_transactions.py", "tests/fuzz/test_fuzz_websocket.py")
-EXAMPLES = re.compile(r"(\d+) passing examples?, (\d+) failing examples?, (\d+) invalid")
+EXAMPLES = re.compile(r"(\d+) passing, (\d+) failing,(?: and)? (\d+) invalid")
+"""hypothesis's statistics line of one phase of one test."""
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> tuple[int, str, float]:
@@ -71,7 +72,7 @@ def chaos(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
 
 
 def fuzz(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist",
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:xdist",
                "--hypothesis-show-statistics", *FUZZ_TESTS]
     code, output, seconds = run(command, {"ORDO_FUZZ_SCALE": str(args.scale)})
     passing = failing = invalid = 0

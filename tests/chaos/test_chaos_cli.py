@@ -69,3 +69,20 @@ def test_a_network_that_never_comes_up_is_exit_2_with_the_repeat_command(
     assert main(["--seed", "4"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "node 2 exited with code 2" in err and "--seed 4" in err
+
+
+def test_a_temporary_run_directory_is_kept_when_the_run_failed_or_raised() -> None:
+    """A failed summary is not an exception: its directory (node logs) must stay too."""
+    from ordo.chaos.harness import run_directory
+
+    with run_directory(None, "ordo-test-") as passing:
+        pass
+    assert not passing.path.exists()
+    with run_directory(None, "ordo-test-") as failing:
+        failing.failed = True
+    assert failing.path.exists()
+    with pytest.raises(RuntimeError), run_directory(None, "ordo-test-") as raising:
+        raise RuntimeError("setup broke")
+    assert raising.path.exists()
+    for kept in (failing.path, raising.path):
+        kept.rmdir()

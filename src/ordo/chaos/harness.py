@@ -165,7 +165,8 @@ class L1Setup:
 def run_chaos(options: ChaosOptions) -> dict[str, Any]:
     """Run the network under faults and load; returns the JSON summary (``passed`` says if every
     invariant held). Raises ChaosSetupError if the network never became healthy."""
-    with run_directory(options.workdir, "ordo-chaos-") as root, contextlib.ExitStack() as stack:
+    with run_directory(options.workdir, "ordo-chaos-") as run, contextlib.ExitStack() as stack:
+        root = run.path
         hosts = _set_up_hosts(options, stack) if options.hosts else None
         setup = None if options.l1 is None else _set_up_l1(options, root, stack, hosts)
         processes = NodeProcesses(root / "net", options.nodes, options.block_time,
@@ -177,28 +178,37 @@ def run_chaos(options: ChaosOptions) -> dict[str, Any]:
         finally:
             processes.stop_all()
         summary["workdir"] = str(root)
+        run.failed = not summary["passed"]
         if not summary["passed"]:
             summary["node_log_tails"] = {index: processes.log_tail(index, 15)
                                          for index in range(options.nodes)}
         return summary
 
 
+@dataclass
+class RunDirectory:
+    path: Path
+    failed: bool = False
+    """Set when the run's summary did not pass: a temporary directory is then kept."""
+
+
 @contextlib.contextmanager
-def run_directory(chosen: Path | None, prefix: str) -> Iterator[Path]:
-    """The chosen directory (kept), or a temporary one removed only if the run passed, so a
-    failed run's node data and logs stay for inspection."""
+def run_directory(chosen: Path | None, prefix: str) -> Iterator[RunDirectory]:
+    """The chosen directory (kept), or a temporary one removed only if the run passed (no
+    exception, and ``failed`` not set), so a failed run's node data and logs stay for
+    inspection."""
     if chosen is not None:
         chosen.mkdir(parents=True, exist_ok=True)
-        yield chosen
+        yield RunDirectory(chosen)
         return
-    root = Path(tempfile.mkdtemp(prefix=prefix))
+    run = RunDirectory(Path(tempfile.mkdtemp(prefix=prefix)))
     passed = False
     try:
-        yield root
-        passed = True
+        yield run
+        passed = not run.failed
     finally:
         if passed:
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(run.path, ignore_errors=True)
 
 
 def _set_up_hosts(options: ChaosOptions, stack: contextlib.ExitStack) -> NetnsHosts:

@@ -80,7 +80,8 @@ class CrashOptions:
 def run_crash(options: CrashOptions) -> dict[str, Any]:
     """Run the kills; returns the JSON summary (``passed`` says if every check held). Raises
     ChaosSetupError if the network never became healthy."""
-    with run_directory(options.workdir, "ordo-crash-") as root:
+    with run_directory(options.workdir, "ordo-crash-") as run:
+        root = run.path
         processes = NodeProcesses(root / "net", options.nodes)
         for source in range(options.nodes):
             processes.peer_ports[source] = [processes.ports[target].p2p
@@ -91,6 +92,7 @@ def run_crash(options: CrashOptions) -> dict[str, Any]:
         finally:
             processes.stop_all()
         summary["workdir"] = str(root)
+        run.failed = not summary["passed"]
         if not summary["passed"]:
             summary["node_log_tails"] = {index: processes.log_tail(index, 15)
                                          for index in range(options.nodes)}
