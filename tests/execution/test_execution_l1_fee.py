@@ -24,7 +24,8 @@ POOR_KEY = bytes.fromhex("11" * 32)
 def formula(raw: bytes, prices: L1Prices) -> int:
     """The rule as docs/state_transition.md 6.4 writes it, byte by byte."""
     l1_gas = sum(4 if byte == 0 else 16 for byte in raw)
-    return l1_gas * (16 * 1_368 * prices.base_fee + 810_949 * prices.blob_base_fee) // 16_000_000
+    return l1_gas * (16 * 800_000 * prices.base_fee + 4_500_000 * prices.blob_base_fee) \
+        // 16_000_000
 
 
 def build(chain: LocalChain, txs: list[DecodedTransaction], prices: L1Prices):  # type: ignore[no-untyped-def]
@@ -164,7 +165,7 @@ def test_the_gas_price_oracle_answers_as_op_s(keys: list[bytes]) -> None:
 
     assert call("l1BaseFee()") == prices.base_fee
     assert call("blobBaseFee()") == prices.blob_base_fee
-    assert (call("baseFeeScalar()"), call("blobBaseFeeScalar()")) == (1_368, 810_949)
+    assert (call("baseFeeScalar()"), call("blobBaseFeeScalar()")) == (800_000, 4_500_000)
     assert call("decimals()") == 6
     unsigned = bytes(range(256)) * 3 + bytes(100)
     with_signature = unsigned + b"\xff" * 68

@@ -45,13 +45,19 @@ class L1FeeRules:
     """The genesis's L1-fee parameters (``l1Fee`` in genesis.json; absent: no L1 fee, the base
     fee burned as on Ethereum).
 
-    The defaults are OP Mainnet's Ecotone scalars, which price a blob-posting rollup: at a blob
-    base fee near its floor the fee is mostly ``base_fee_scalar`` (0.001368 of the calldata gas
-    at the L1 base fee). ``bench/l1_fee.py`` reports whether they cover Ordo's posting.
+    The defaults come from ``bench/l1_fee.py`` (bench/results/l1_fee-2026-12-07.json): OP
+    Mainnet's Ecotone scalars (1,368 and 810,949) cover 0.2% of what Ordo pays to post a
+    transaction, because the RollupInbox's quorum check costs about 374,000 L1 gas per batch
+    where OP's batcher pays 21,000, and a 200-transaction batch fills 15% of its blob. An
+    ERC-20 transfer has about 2,450 calldata gas; a blob batch of the bench's mix costs about
+    1,870 L1 gas and 655 blob gas per transaction, so ``base_fee_scalar = 800,000`` (0.8 of the
+    calldata gas at the L1 base fee) and ``blob_base_fee_scalar = 4,500,000`` cover blob posting
+    of such batches at any L1 price; calldata posting (about 4,150 L1 gas per transaction) is
+    not covered by them. A network that posts fuller batches should lower both.
     """
 
-    base_fee_scalar: int = 1_368
-    blob_base_fee_scalar: int = 810_949
+    base_fee_scalar: int = 800_000
+    blob_base_fee_scalar: int = 4_500_000
     vault: bytes = FEE_VAULT_ADDRESS
 
     def __post_init__(self) -> None:
@@ -77,8 +83,9 @@ class L1FeeRules:
             raise L1FeeError(f"genesis: l1Fee has unknown keys {sorted(unknown)}")
         vault_text = str(document.get("vault", "0x" + FEE_VAULT_ADDRESS.hex()))
         vault_hex = vault_text[2:] if vault_text.startswith(("0x", "0X")) else vault_text
-        return cls(base_fee_scalar=int(document.get("baseFeeScalar", 1_368)),
-                   blob_base_fee_scalar=int(document.get("blobBaseFeeScalar", 810_949)),
+        return cls(base_fee_scalar=int(document.get("baseFeeScalar", cls.base_fee_scalar)),
+                   blob_base_fee_scalar=int(document.get("blobBaseFeeScalar",
+                                                         cls.blob_base_fee_scalar)),
                    vault=bytes.fromhex(vault_hex))
 
 
