@@ -74,7 +74,7 @@ def anchored_chain(chain: AnvilChain, verifier: Verifier) -> Anchored:
     block_start = chain.deploy_code(
         start.abi + STEP_ABI, start.bytecode, mpt, queue.address, rules.chain_id,
         rules.base_fee_floor, rules.elasticity_multiplier, rules.base_fee_max_change_denominator,
-        rules.anchored)
+        rules.anchored, rules.l1_fee)
     tx = compile_contract("step/StepTxStart")
     tx_start = chain.deploy_code(tx.abi + STEP_ABI, tx.bytecode, mpt, queue.address)
     return Anchored(c, ListQueue(records), block_start, tx_start,

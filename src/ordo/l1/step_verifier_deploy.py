@@ -29,16 +29,16 @@ TX_END_STATE = "step/StepTxEndState"
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
-              "step/StepBlockStart", "step/StepTxStart")
+              "step/StepBlockStart", "step/StepTxStart", "step/StepReturn")
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
-witness's phase word)."""
+witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 BLOCK_START = "step/StepBlockStart"
 """Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, and the chain's
-rules (chain id, base-fee floor, elasticity, denominator, anchored): constants no hash commits
-to (docs/fault_proofs.md 4.1)."""
+rules (chain id, base-fee floor, elasticity, denominator, anchored, L1 data fee): constants no
+hash commits to (docs/fault_proofs.md 4.1)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)
     arguments[BLOCK_START] = (mpt, forced_queue, rules.chain_id, rules.base_fee_floor,
                               rules.elasticity_multiplier,
-                              rules.base_fee_max_change_denominator, rules.anchored)
+                              rules.base_fee_max_change_denominator, rules.anchored,
+                              rules.l1_fee)
     arguments["step/StepTxStart"] = (mpt, forced_queue)
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]

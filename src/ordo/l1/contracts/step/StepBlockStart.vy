@@ -13,7 +13,9 @@
         of the parent state (their contracts' code: not verifiable yet), and returns the first
         transaction start (phase 2), or block end (phase 5) for a block with no item and no
         transaction. The chain's rules (chain id, base-fee floor, elasticity, denominator,
-        anchored) and the queue's address are fixed at deployment: no hash commits to them.
+        anchored, L1 data fee) and the queue's address are fixed at deployment: no hash
+        commits to them. A chain with the L1 data fee reverts as not verifiable yet, as the
+        reference raises UnsupportedStep for it.
 """
 
 import blockio
@@ -27,6 +29,7 @@ base_fee_floor: public(immutable(uint256))
 elasticity_multiplier: public(immutable(uint256))
 base_fee_max_change_denominator: public(immutable(uint256))
 anchored: public(immutable(bool))
+l1_fee: public(immutable(bool))
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_TX_START: constant(uint256) = 2
@@ -79,7 +82,8 @@ struct Inputs:
 @deploy
 def __init__(mpt_service: address, forced_queue: address, rules_chain_id: uint256,
              rules_base_fee_floor: uint256, rules_elasticity_multiplier: uint256,
-             rules_base_fee_max_change_denominator: uint256, rules_anchored: bool):
+             rules_base_fee_max_change_denominator: uint256, rules_anchored: bool,
+             rules_l1_fee: bool):
     assert rules_elasticity_multiplier > 0 and rules_base_fee_max_change_denominator > 0, \
         "StepVerifier: the chain's fee rules need a positive elasticity and denominator"
     assert forced_queue != empty(address) or not rules_anchored, \
@@ -91,6 +95,7 @@ def __init__(mpt_service: address, forced_queue: address, rules_chain_id: uint25
     elasticity_multiplier = rules_elasticity_multiplier
     base_fee_max_change_denominator = rules_base_fee_max_change_denominator
     anchored = rules_anchored
+    l1_fee = rules_l1_fee
 
 
 @internal
@@ -451,6 +456,8 @@ def _next_base_fee(p: Header) -> uint256:
 @internal
 @view
 def _block_start() -> bytes32:
+    # block_steps.block_start: the L1 data fee's charges are not proved in version 1 (4.6)
+    assert not l1_fee, "StepVerifier: a chain with the L1 data fee: not verifiable yet"
     w.need(PROOFS_PTR + 32)
     parent_output_root: bytes32 = w.word(32)
     inputs_root: bytes32 = w.word(64)
