@@ -3,12 +3,10 @@ to stake on, and JSON-RPC helpers. Shared by the devnet and bridge tests."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,10 +16,8 @@ from typing import Any
 import pytest
 from eth_hash.auto import keccak
 
-from ordo.devnet.ports import free_port
 from tests.devnet.devnet_harness import wait_for
-from tests.l1.conftest import wait_until_serving
-from tests.l1_contracts.anvil_chain import ANVIL_BINARY, ANVIL_CHAIN_ID
+from tests.l1.l1_process import l1_process
 
 DEPLOYER_KEY = keccak(b"devnet test deployer")
 """Not a dev account: any funded key can deploy."""
@@ -84,14 +80,7 @@ def run_devnet(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def ticking_anvil() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL_BINARY), "--port", str(port), "--silent", "--chain-id", str(ANVIL_CHAIN_ID),
-         "--block-time", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        asyncio.run(wait_until_serving(url, time.monotonic() + 15))
-        yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    """anvil mining a block a second and nothing in between (the devnet's provisioning waits
+    for each of its transactions as on a real L1)."""
+    with l1_process("anvil", block_time=1, instant=False) as l1:
+        yield l1.url.rstrip("/")

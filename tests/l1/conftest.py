@@ -17,10 +17,7 @@ import vyper
 
 from ordo.core.genesis import dev_private_keys
 from ordo.devchain import DevChain, DevChainConfig, start_dev_server
-from ordo.devnet.ports import free_port
-
-ANVIL = Path(__file__).resolve().parents[2] / \
-    "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+from tests.l1.l1_process import l1_process
 
 STORE_SOURCE = """
 # pragma version ~=0.4.3
@@ -105,15 +102,8 @@ async def wait_until_serving(url: str, deadline: float) -> None:
 
 @pytest.fixture
 def anvil_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", "31337"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield process, f"http://127.0.0.1:{port}/"
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    with l1_process("anvil") as l1:
+        yield l1.process, l1.url
 
 
 @pytest.fixture

@@ -9,10 +9,6 @@ with eth_call, which returns the contract's reason string.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +22,10 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
 from web3.types import RPCEndpoint, TxReceipt
 
-from ordo.devnet.ports import free_port
 from ordo.l1.compiler import compile_contract
+from tests.l1.l1_process import ANVIL_CHAIN_ID, l1_process
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
-ANVIL_CHAIN_ID = 31337
 ACCOUNT_COUNT = 10
 TX_GAS = 5_000_000
 
@@ -119,36 +112,10 @@ def _reason(error: ContractLogicError) -> str:
 
 @contextlib.contextmanager
 def running_anvil(log_path: Path) -> Iterator[AnvilChain]:
-    """anvil on a free port in its own process group, killed (the whole group) on exit."""
-    if not ANVIL_BINARY.exists():
-        raise RuntimeError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(ANVIL_BINARY), "--port", str(port), "--chain-id", str(ANVIL_CHAIN_ID),
-             "--hardfork", "prague"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
-            deadline = time.monotonic() + 30
-            while not _answers(w3):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"anvil did not start; see {log_path}")
-                time.sleep(0.1)
-            yield AnvilChain(w3, _dev_accounts())
-        finally:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-
-
-def _answers(w3: Web3) -> bool:
-    try:
-        return w3.eth.block_number >= 0
-    except Exception:  # connection refused while anvil is still starting
-        return False
+    """anvil (Prague) on a leased port in its own process group, killed with it on exit."""
+    with l1_process("anvil", extra=("--hardfork", "prague"), log=log_path) as l1:
+        w3 = Web3(Web3.HTTPProvider(l1.url, request_kwargs={"timeout": 30}))
+        yield AnvilChain(w3, _dev_accounts())
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ and an L1 origin, so every epoch's set is read from L1 and every block names its
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,7 +29,7 @@ from ordo.mempool import Mempool
 from ordo.node.runner import MempoolFactory
 from tests.cluster.cluster_harness import FAST_RULES, Cluster, ClusterNode, signer_key
 from tests.l1.conftest import wait_until_serving
-from tests.l1_contracts.anvil_chain import ANVIL_BINARY as ANVIL
+from tests.l1.l1_process import l1_process
 
 L1_CHAIN_ID = 31337
 EPOCH_LENGTH = 6
@@ -41,21 +39,14 @@ SIGNER_FUNDING = 10**18
 
 @pytest.fixture(params=["anvil", "dev"])
 def ticking_l1(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An L1 mining a block every second, as a real one does (origins must advance): anvil, or
-    Ordo's embedded dev chain as its own process (what `ordo devnet` runs)."""
-    port = free_port()
-    if request.param == "anvil":
-        command = [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(L1_CHAIN_ID),
-                   "--block-time", "1"]
-    else:
-        command = [sys.executable, "-m", "ordo.devchain", "--port", str(port),
-                   "--data-dir", str(tmp_path / "dev-l1"), "--block-time", "1", "--automine"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    """An L1 mining a block every second, as a real one does (origins must advance), that also
+    mines each transaction at once, so the cluster's ~30 setup transactions (deploys, stakes,
+    funding) do not wait a second each: anvil with --mixed-mining, or Ordo's embedded dev chain
+    as its own process with --automine (what `ordo devnet` runs)."""
+    chain_id = L1_CHAIN_ID if request.param == "anvil" else None
+    with l1_process(request.param, chain_id=chain_id, block_time=1,
+                    data_dir=tmp_path / "dev-l1") as l1:
+        yield l1.url
 
 
 @dataclass

@@ -14,8 +14,7 @@ import pytest
 from ordo.batcher.batch_header import DataKind
 from tests.l1_network.derivation_process import derive_from_l1
 from tests.l1_network.inbox_record import accepted_batches, inbox_problems, wait_for_batches
-from tests.l1_network.l1_cluster import l1_cluster
-from tests.l1_network.mixed_mining_l1 import mixed_mining_l1  # noqa: F401 (fixture)
+from tests.l1_network.l1_cluster import l1_cluster, ticking_l1  # noqa: F401 (fixture)
 from tests.l1_network.transfer_load import TransferLoad
 
 BATCHES = 3
@@ -23,9 +22,9 @@ TIMEOUT = 90.0
 
 
 async def test_a_separate_process_rebuilds_every_posted_block_from_l1(
-        tmp_path: Path, mixed_mining_l1: str, request: pytest.FixtureRequest) -> None:  # noqa: F811
+        tmp_path: Path, ticking_l1: str, request: pytest.FixtureRequest) -> None:  # noqa: F811
     started = time.monotonic()
-    async with l1_cluster(tmp_path, mixed_mining_l1) as net:
+    async with l1_cluster(tmp_path, ticking_l1) as net:
         cluster, inbox = net.cluster, net.rollup.inbox
         async with TransferLoad(cluster) as load:
             await wait_for_batches(net.client, inbox, BATCHES, TIMEOUT)
@@ -33,12 +32,12 @@ async def test_a_separate_process_rebuilds_every_posted_block_from_l1(
         assert len(batches) >= BATCHES and not inbox_problems(batches), inbox_problems(batches)
         posted_through = batches[-1].last_block
         kinds = {batch.data_kind for batch in batches}
-        on_anvil = request.node.callspec.params["mixed_mining_l1"] == "anvil"
+        on_anvil = request.node.callspec.params["ticking_l1"] == "anvil"
         assert kinds == ({DataKind.BLOBS} if on_anvil else {DataKind.CALLDATA})
         loaded_at = time.monotonic()
 
         follower = cluster.nodes[4]
-        status, summary = await derive_from_l1(mixed_mining_l1, inbox, tmp_path / "genesis.json",
+        status, summary = await derive_from_l1(ticking_l1, inbox, tmp_path / "genesis.json",
                                                tmp_path / "derived", follower.url)
 
         assert status == 0 and summary["ok"], summary

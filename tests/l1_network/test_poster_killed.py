@@ -22,8 +22,11 @@ from tests.l1_network.inbox_record import (
     inbox_transactions,
     wait_for_batches,
 )
-from tests.l1_network.l1_cluster import L1Cluster, l1_cluster
-from tests.l1_network.mixed_mining_l1 import mixed_mining_l1  # noqa: F401 (fixture)
+from tests.l1_network.l1_cluster import (
+    L1Cluster,
+    l1_cluster,
+    ticking_l1,  # noqa: F401 (fixture)
+)
 from tests.l1_network.transfer_load import TransferLoad
 
 TIMEOUT = 90.0
@@ -84,12 +87,12 @@ async def batcher_past(node: ClusterNode, index: int) -> None:
         await asyncio.sleep(0.25)
 
 
-@pytest.mark.parametrize("mixed_mining_l1", ["anvil"], indirect=True)
+@pytest.mark.parametrize("ticking_l1", ["anvil"], indirect=True)
 async def test_killing_the_posting_sequencer_leaves_the_inbox_gapless(
-        tmp_path: Path, mixed_mining_l1: str) -> None:  # noqa: F811
+        tmp_path: Path, ticking_l1: str) -> None:  # noqa: F811
     clock = asyncio.get_running_loop().time
     started = clock()
-    async with l1_cluster(tmp_path, mixed_mining_l1) as net:
+    async with l1_cluster(tmp_path, ticking_l1) as net:
         cluster, client, inbox = net.cluster, net.client, net.rollup.inbox
         async with TransferLoad(cluster):
             await wait_for_batches(client, inbox, 2, TIMEOUT)
