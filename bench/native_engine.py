@@ -24,7 +24,6 @@ import datetime
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ from eth_utils import keccak, to_checksum_address
 
 from ordo.core.genesis import Genesis, GenesisAccount, devnet_genesis
 from ordo.core.transaction import DecodedTransaction, decode_transaction
+from ordo.devnet.ports import free_port
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.native_engine import NativeEngine
 from ordo.execution.native_loader import native_available
@@ -194,13 +194,6 @@ def token_workload(keys: Sequence[bytes], genesis: Genesis, blocks: int, per_blo
 # --- anvil -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _rpc(url: str, payload: Any) -> Any:
     request = urllib.request.Request(url, json.dumps(payload).encode(),
                                      {"Content-Type": "application/json"})
@@ -215,7 +208,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def run_anvil(keys: Sequence[bytes], blocks: int, per_block: int) -> dict[str, Any]:
     """anvil's own CPU per transfer, one evm_mine per block of per_block transfers."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([str(ANVIL), "--port", str(port), "--host", "127.0.0.1",
                                 "--no-mining", "--silent", "--hardfork", "prague"],
