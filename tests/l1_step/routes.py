@@ -13,14 +13,17 @@ BLOCK_END = 7
 TX_END = 8
 BLOCK_START = 9
 TX_START = 10
+RETURN = 11
 """Not opcodes' parts: the router sends phase-5 and phase-6 witnesses to BLOCK_END, phase-4
 ones to TX_END, phase-1 ones to BLOCK_START, phase-2 ones to TX_START, by their first word
-(docs/fault_proofs.md 3.7)."""
+(docs/fault_proofs.md 3.7); STOP, RETURN and REVERT at depth > 0 go to RETURN by the frame's
+depth word (3.8)."""
 
 PART_NAMES = {FLOW: "step/StepFlow", ARITH: "step/StepArith", MEMORY: "step/StepMemory",
               COPY: "step/StepCopy", STORAGE: "step/StepStorage", ACCOUNT: "step/StepAccount",
               BLOCK_END: "step/StepBlockEnd", TX_END: "step/StepTxEnd",
-              BLOCK_START: "step/StepBlockStart", TX_START: "step/StepTxStart"}
+              BLOCK_START: "step/StepBlockStart", TX_START: "step/StepTxStart",
+              RETURN: "step/StepReturn"}
 MPT_SERVICE = "step/StepMpt"
 """Mpt.vy in a contract of its own, which the storage and account parts call."""
 

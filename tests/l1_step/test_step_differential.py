@@ -104,7 +104,7 @@ def test_a_tampered_witness_is_refused(verifier: Verifier) -> None:
     _refused(verifier, add, _witness(add, memory=(add.proofs.code,)),
              "memory cells given that the step does not read")
     _refused(verifier, add, _witness(add, parent=replace(add.frame, pc=1)),
-             "parent frame given (no step of version 1 reads it)")
+             "parent frame given but not read")
     _refused(verifier, add, _witness(add, code_next=add.proofs.code),
              "code_next given but not read")
     _refused(verifier, add, _witness(add, code=replace(add.proofs.code,

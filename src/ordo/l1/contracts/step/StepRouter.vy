@@ -27,6 +27,7 @@ block_end: public(immutable(address))
 tx_end: public(immutable(address))
 block_start: public(immutable(address))
 tx_start: public(immutable(address))
+frame_return: public(immutable(address))
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_TX_START: constant(uint256) = 2
@@ -40,7 +41,7 @@ PHASE_DONE: constant(uint256) = 6
 def __init__(flow_part: address, arith_part: address, memory_part: address,
              copy_part: address, storage_part: address, account_part: address,
              block_end_part: address, tx_end_part: address, block_start_part: address,
-             tx_start_part: address):
+             tx_start_part: address, return_part: address):
     flow = flow_part
     arith = arith_part
     memory = memory_part
@@ -51,6 +52,7 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
     tx_end = tx_end_part
     block_start = block_start_part
     tx_start = tx_start_part
+    frame_return = return_part
 
 
 @external
@@ -98,6 +100,9 @@ def __default__() -> bytes32:
     op: uint256 = convert(slice(cell, pc % 32, 1), uint256)
     part: uint256 = convert(slice(ROUTES, op, 1), uint256)
     target: address = empty(address)
+    # STOP, RETURN, REVERT at depth > 0 return to a caller (3.8): the frame's depth word
+    if (op == 0 or op == 243 or op == 253) and w.uint(core.FRAME_AT + 32) != 0:
+        return self._forward(frame_return)
     if part == 1:
         target = flow
     elif part == 2:

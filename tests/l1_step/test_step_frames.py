@@ -1,0 +1,134 @@
+"""Call frames on chain (docs/fault_proofs.md 3.7, 3.8): the deployed verifier against the Python
+tracer on the frame programs of tests/faultproof (nested calls, reverts, out-of-gas children,
+static and delegate calls, value, precompiles, creations, SELFDESTRUCT). Every STOP, RETURN and
+REVERT at depth > 0 that returns to a call (StepReturn) and every instruction inside a child
+frame gives exactly the tracer's post-state; the steps not decided on L1 yet (the call and
+creation instructions, a creation frame's return, an exceptional halt at depth > 0 outside
+StepReturn, SELFDESTRUCT) revert with the reason that says so; a tampered return is refused with
+its reason; the worst return step's gas is measured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from ordo.faultproof.machine_state import Frame
+from ordo.faultproof.tracer import MessageCall, TraceStep, trace_message_call
+from ordo.faultproof.witness import CellProof
+from ordo.faultproof.witness_codec import decode_witness, encode_witness
+from tests.faultproof import test_step_creations, test_step_frames
+from tests.faultproof.evm_reference import BLOCK, CALLER, OTHER, TARGET, Account, asm, make_state
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .verifier import Verifier, deploy_verifier, on_chain, step_gas
+
+RETURNS = (0x00, 0xF3, 0xFD)
+FRAME_FAMILY = (0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA, 0xFF)
+WORST = asm(*test_step_frames.call("CALL", OTHER, out=(1, 1023)), "STOP")
+"""A child's 1,023-byte RETURN written unaligned into the caller: 32 memory cells read, 32
+caller cells written (3.3's bound on both)."""
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain) -> Iterator[Verifier]:
+    yield deploy_verifier(chain)
+
+
+def _steps(code: bytes, others: dict[bytes, Account]) -> list[TraceStep]:
+    db, root = make_state({TARGET: Account(balance=1000, code=code),
+                           CALLER: Account(balance=10**18), **others})
+    return list(trace_message_call(db, root, BLOCK,
+                                   MessageCall(CALLER, TARGET, b"", 1_000_000)).steps)
+
+
+def _programs() -> list[tuple[str, bytes, dict[bytes, Account]]]:
+    cases = [*test_step_frames.CASES.items(), *test_step_creations.CASES.items()]
+    worst = ("worst return", WORST, {OTHER: Account(code=asm(1023, 1, "RETURN"))})
+    return [(name, code, others) for name, (code, others) in cases] + [worst]
+
+
+def _kind(step: TraceStep) -> str:
+    state, proofs = decode_witness(step.witness)
+    frame = state.frame
+    assert isinstance(frame, Frame)
+    if step.opcode in FRAME_FAMILY:
+        return "frame instruction"
+    if frame.depth == 0:
+        return "depth 0"
+    if step.opcode in RETURNS and proofs.parent.returndata_size == (1 << 256) - 1:
+        return "creation return"
+    if step.opcode in RETURNS:
+        return "return"
+    if proofs.parent.hash() == frame.parent_frame:
+        return "exceptional return"
+    return "inside a child"
+
+
+def test_frame_programs_on_chain(verifier: Verifier) -> None:
+    decided: dict[str, int] = {}
+    refused: dict[str, int] = {}
+    return_kinds: set[tuple[int, bool]] = set()
+    for name, code, others in _programs():
+        for step in _steps(code, others):
+            kind = _kind(step)
+            result = on_chain(verifier, step.pre, step.witness)
+            if kind in ("depth 0", "inside a child", "return"):
+                assert result == step.post, (name, kind, hex(step.opcode), result)
+                decided[kind] = decided.get(kind, 0) + 1
+                if kind == "return":
+                    return_kinds.add((step.opcode, decode_witness(step.witness)[1].snapshot
+                                      != decode_witness(step.witness)[1].__class__().snapshot))
+            else:
+                assert isinstance(result, str) and "not verifiable yet" in result, \
+                    (name, kind, hex(step.opcode), result)
+                refused[kind] = refused.get(kind, 0) + 1
+    assert decided["return"] >= 20 and decided["inside a child"] >= 100, decided
+    assert {"frame instruction", "creation return", "exceptional return"} <= set(refused)
+    # STOP, RETURN and REVERT each returned to a caller on chain
+    assert {op for op, _ in return_kinds} == set(RETURNS)
+
+
+def _a_return(verifier: Verifier) -> TraceStep:
+    steps = _steps(*test_step_frames.CASES["nested call returns"])
+    return next(s for s in steps if _kind(s) == "return" and s.opcode == 0xF3)
+
+
+def test_tampered_returns_are_refused(verifier: Verifier) -> None:
+    step = _a_return(verifier)
+    state, proofs = decode_witness(step.witness)
+
+    def refused(reason: str, **changes: object) -> None:
+        witness = encode_witness(state, replace(proofs, **changes))  # type: ignore[arg-type]
+        assert on_chain(verifier, step.pre, witness) == f"StepVerifier: {reason}"
+
+    refused("the parent frame is not the preimage of parent_frame",
+            parent=replace(proofs.parent, gas=proofs.parent.gas + 1))
+    cell = proofs.caller_memory[0]
+    refused("caller memory cell does not prove against the caller's memory root",
+            caller_memory=(replace(cell, cell=b"\x01" * 32), *proofs.caller_memory[1:]))
+    refused("caller memory cell index is not the one the return writes",
+            caller_memory=(CellProof(cell.index + 1, cell.cell, cell.siblings),
+                           *proofs.caller_memory[1:]))
+    refused("caller memory cells given that the return does not write",
+            caller_memory=(*proofs.caller_memory, cell))
+    refused("too few caller memory cells", caller_memory=())
+    refused("trie proofs given that the return does not read",
+            tries=(proofs.account,))
+    # a claimed post-state off in the caller's gas is not the verifier's answer
+    post = step.post_state
+    assert isinstance(post.frame, Frame)
+    wrong = replace(post, frame=replace(post.frame, gas=post.frame.gas + 1))
+    assert on_chain(verifier, step.pre, step.witness) != wrong.commitment()
+
+
+def test_worst_return_gas(verifier: Verifier) -> None:
+    steps = _steps(WORST, {OTHER: Account(code=asm(1023, 1, "RETURN"))})
+    step = next(s for s in steps if _kind(s) == "return")
+    _, proofs = decode_witness(step.witness)
+    assert len(proofs.memory) == 32 and len(proofs.caller_memory) == 32
+    assert on_chain(verifier, step.pre, step.witness) == step.post
+    gas = step_gas(verifier, step.pre, step.witness)
+    print(f"worst return step: {gas} gas, witness {len(step.witness)} bytes")
+    assert gas < 29_000_000
