@@ -62,7 +62,9 @@ def decides_every_step() -> bool:
     @notice False: the parts decide block start (phase 1), phase 3 (instructions at depth
             0), transaction end (phase 4), block end (phase 5) and the final state's padding
             (phase 6) and the forced deposits of transaction start (phase 2) only; the
-            other transaction-start steps and the frame family revert as not verifiable yet, and a leaf whose step reverts stands by default
+            other transaction-start steps and the frame family (but the return to a call,
+            StepReturn) revert as not verifiable yet, and a leaf whose step reverts stands by
+            default
             (IStepVerifier.vyi).
             rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
     """
