@@ -19,6 +19,7 @@ import pytest
 from ordo.config.node_config import NodeConfig
 from ordo.consensus import LocalSigner, Validator, ValidatorSet
 from ordo.core.genesis import GenesisL1, dev_private_keys, devnet_genesis
+from ordo.core.l1_fee import L1FeeRules
 from ordo.devnet.ports import free_port
 from ordo.l1.client import L1Client
 from ordo.l1.deploy import StakingDeployment, deploy_staking, stake_devnet_sequencers
@@ -66,7 +67,8 @@ class L1Cluster:
 
 @asynccontextmanager
 async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4, nodes: int = 5,
-                     make_mempool: MempoolFactory = Mempool) -> AsyncIterator[L1Cluster]:
+                     make_mempool: MempoolFactory = Mempool,
+                     l1_fee: L1FeeRules | None = None) -> AsyncIterator[L1Cluster]:
     """``nodes`` validators (the first ``staked`` in the first set) on a fresh rollup; every node
     admits transactions into a pool from ``make_mempool``, so a test can make the whole sequencer
     set misbehave (censor, say) from the harness rather than through the node."""
@@ -91,7 +93,7 @@ async def l1_cluster(tmp_path: Path, l1_url: str, staked: int = 4, nodes: int = 
                            origin.hash, CONFIRMATIONS, inbox=rollup.inbox,
                            forced_queue=rollup.queue)
         genesis = devnet_genesis(consensus=replace(FAST_RULES, epoch_length=EPOCH_LENGTH),
-                                 l1=anchor)
+                                 l1=anchor, l1_fee=l1_fee)
         genesis_path = tmp_path / "genesis.json"
         genesis.save(genesis_path)
         p2p_ports = [free_port() for _ in range(nodes)]
