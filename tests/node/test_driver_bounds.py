@@ -15,7 +15,7 @@ from ordo.consensus import LocalSigner
 from ordo.core.genesis import GenesisValidator, devnet_genesis
 from ordo.mempool import ChainRules, Mempool
 from ordo.network import MessageKind
-from ordo.node import consensus_driver
+from ordo.node import block_sync, consensus_driver
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
 from ordo.node.consensus_setup import consensus_params_from_genesis, validator_set_from_genesis
 from ordo.node.epoch_sets import StaticEpochSets
@@ -55,7 +55,7 @@ async def test_peer_items_past_the_bound_are_dropped_and_counted(
 
 async def test_block_requests_beyond_the_bound_are_refused_while_busy(
         driver: ConsensusDriver, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(consensus_driver, "MAX_BLOCK_SERVES_PER_PEER", 2)
+    monkeypatch.setattr(block_sync, "MAX_BLOCK_SERVES_PER_PEER", 2)
     release = threading.Event()
     asked: list[int] = []
 
@@ -78,10 +78,10 @@ async def test_block_requests_beyond_the_bound_are_refused_while_busy(
     assert driver.ignored["block request while busy"] == 2
     release.set()
     for _ in range(200):
-        if not driver._serving:
+        if not driver.sync.serving:
             break
         await asyncio.sleep(0.01)
-    assert not driver._serving
+    assert not driver.sync.serving
     driver.on_peer_message(PEER, MessageKind.BLOCK_REQUEST, encode_request(BlockRequest(5, 1)))
     for _ in range(200):
         if 5 in asked:

@@ -64,13 +64,13 @@ from ordo.consensus import (
 )
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
-from ordo.core.block_extra import builder_of
 from ordo.core.forced_item import ForcedItem
 from ordo.core.l1_fee import NO_PRICES, L1Prices
 from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.network import MessageKind
+from ordo.node.block_sync import BlockSync
 from ordo.node.chain_tip import tip_after
 from ordo.node.consensus_status import commit_json, current_producer, status_fields
 from ordo.node.consensus_transport import Transport, framed
@@ -107,16 +107,11 @@ from ordo.node.recovery_codec import (
 from ordo.node.sync_codec import (
     BlockRequest,
     BlockResponse,
-    ChainStatus,
     SyncCodecError,
     decode_request,
     decode_response,
     decode_status,
-    encode_request,
-    encode_response,
-    encode_status,
 )
-from ordo.node.sync_planner import SyncPlanner
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +121,6 @@ BUILD_BUDGET_FRACTION = 0.3
 """Share of the round's propose timeout a build may take when others must validate in time."""
 INITIAL_BUILD_RATE = 300.0
 RATE_SMOOTHING = 0.3
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TICK_SECONDS = 1.0
 class ForcedItemsError(Exception):
     """A block's forced-queue items are not what its L1 origin makes them, or cannot be read."""
@@ -140,10 +134,7 @@ STALL_SECONDS = 1.0
 MAX_QUEUED_PEER_ITEMS = 10_000
 """Peer events and block responses waiting for the driver; past it new ones are dropped and
 counted (a flood of votes must not grow memory without bound; timers and builds still queue)."""
-MAX_BLOCK_SERVES = 32
-MAX_BLOCK_SERVES_PER_PEER = 4
-"""Block requests being answered at once, in all and per peer: each holds a thread and up to
-MAX_RESPONSE_BYTES of blocks, so a peer asking faster than we answer is refused, not queued."""
+
 
 
 @dataclass(frozen=True)
@@ -227,16 +218,16 @@ class ConsensusDriver:
         says whether the payload is worth relaying."""
         self.l1_status: Callable[[], dict[str, Any]] | None = None
         """Adds the L1 part of ordo_status (staking view, origin) on L1 networks."""
-        self.planner = SyncPlanner()
-        self.penalties = PeerPenalties(lambda: self.transport,
-                                       lambda: encode_status(self._chain_status()))
+        self.penalties = PeerPenalties(lambda: self.transport, self._status_payload)
         self.ignored = self.penalties.ignored
+        self.sync = BlockSync(self.chain, lambda: self.transport, node.finalized_number,
+                              self._spawn, self.penalties.penalize)
+        self.planner = self.sync.planner
         self.timeouts: Counter[str] = Counter()
         """Timeouts that fired while their (height, round, step) was current, by step."""
         self.blocks_committed = 0
         self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
         self._queued_from_peers = 0
-        self._serving: Counter[bytes] = Counter()
         self._followups: deque[PeerEvent] = deque()
         self._prepared: dict[bytes, Executed] = {}
         self._decoded: dict[bytes, Block] = {}
@@ -333,8 +324,7 @@ class ConsensusDriver:
             elif kind == MessageKind.TX:
                 return self.node.admit_gossiped_transaction(payload)
             elif kind == MessageKind.STATUS:
-                self.planner.set_head(peer, decode_status(payload).head)
-                self._request_sync()
+                self.sync.on_status(peer, decode_status(payload))
             elif kind == MessageKind.BLOCK_REQUEST:
                 self._serve_if_free(peer, decode_request(payload))
             elif kind == MessageKind.BLOCK_RESPONSE:
@@ -356,7 +346,7 @@ class ConsensusDriver:
         transport = self.transport
         if transport is None:
             return
-        transport.send(peer, MessageKind.STATUS, encode_status(self._chain_status()))
+        transport.send(peer, MessageKind.STATUS, self._status_payload())
         for message in compute_rebroadcast(self.state):
             self._send_message(peer, message)
         self._spawn(self._announce_pool(peer))
@@ -369,7 +359,7 @@ class ConsensusDriver:
         await announce_pool(self.node.mempool, send)
 
     def on_peer_disconnected(self, peer: bytes, reason: str) -> None:
-        self.planner.forget(peer)
+        self.sync.forget(peer)
 
     def _enqueue(self, event: Event, peer: bytes | None) -> None:
         if peer is None:  # our own (a resolved set): never dropped
@@ -385,12 +375,8 @@ class ConsensusDriver:
         self._queue.put_nowait(item)
 
     def _serve_if_free(self, peer: bytes, request: BlockRequest) -> None:
-        if sum(self._serving.values()) >= MAX_BLOCK_SERVES or \
-                self._serving[peer] >= MAX_BLOCK_SERVES_PER_PEER:
+        if not self.sync.serve_if_free(peer, request):
             self.ignored["block request while busy"] += 1
-            return
-        self._serving[peer] += 1
-        self._spawn(self._serve_blocks(peer, request))
 
     def _on_transaction_admitted(self, tx_hash: bytes) -> None:
         decoded = self.node.mempool.get(tx_hash)
@@ -401,8 +387,7 @@ class ConsensusDriver:
 
     def _on_certificate(self, peer: bytes, certificate: CommitCertificate) -> None:
         if certificate.height > self.chain.head_number():
-            self.planner.note_head(peer, certificate.height)
-            self._request_sync()
+            self.sync.on_higher(peer, certificate.height)
 
     def _on_evidence(self, evidence: Any) -> bool:
         try:
@@ -469,9 +454,7 @@ class ConsensusDriver:
             elif isinstance(action, RequestValidatorSet):
                 self._spawn(self._resolve_validator_set(action))
             elif isinstance(action, CatchUpNeeded):
-                if item.peer is not None:
-                    self.planner.note_head(item.peer, action.height - 1)
-                self._request_sync()
+                self.sync.on_higher(item.peer, action.height - 1)
             elif isinstance(action, MessageIgnored):
                 self.penalties.on_ignored(action, item.peer)
 
@@ -789,78 +772,27 @@ class ConsensusDriver:
             return None
         return outcome
 
-    # --- block sync ----------------------------------------------------------------------------
-    def _chain_status(self) -> ChainStatus:
-        head = self.chain.head_header()
-        return ChainStatus(int(head.block_number), bytes(head.hash),
-                           self.node.finalized_number())
-
-    def _request_sync(self) -> None:
-        transport = self.transport
-        if transport is None:
-            return
-        planned = self.planner.next_request(self.chain.head_number(), time.monotonic())
-        if planned is not None:
-            peer, request = planned
-            transport.send(peer, MessageKind.BLOCK_REQUEST, encode_request(request))
-
-    async def _serve_blocks(self, peer: bytes, request: BlockRequest) -> None:
-        store = self.chain.store
-
-        def collect() -> BlockResponse:
-            entries: list[tuple[bytes, bytes]] = []
-            size = 0
-            for number in range(request.start, request.start + request.count):
-                block = store.get_block_by_number(number)
-                certificate = store.get_certificate(number)
-                if block is None or certificate is None:
-                    break
-                encoded = encode_block(block)
-                if entries and size + len(encoded) > MAX_RESPONSE_BYTES:
-                    break
-                size += len(encoded) + len(certificate)
-                entries.append((encoded, certificate))
-            return BlockResponse(tuple(entries))
-
-        try:
-            response = await asyncio.to_thread(collect)
-            if response.entries and self.transport is not None:
-                self.transport.send(peer, MessageKind.BLOCK_RESPONSE, encode_response(response))
-        finally:
-            self._serving[peer] -= 1
-            if self._serving[peer] <= 0:
-                del self._serving[peer]
+    # --- block sync (node/block_sync.py) ------------------------------------------------------
+    def _status_payload(self) -> bytes:
+        return self.sync.status_payload()
 
     async def _apply_synced(self, item: SyncedBlocks) -> None:
-        self.planner.on_response(item.peer, delivered=bool(item.response.entries))
-        for raw_block, raw_certificate in item.response.entries:
-            try:
-                certificate = decode_certificate(raw_certificate)
-                block = await asyncio.to_thread(decode_block, raw_block)
-            except (DecodeError, BlockCodecError) as error:
-                log.info("peer 0x%s sent a bad synced block: %s", item.peer.hex(), error)
-                self._penalize(item.peer, "bad_synced_block")
-                break
-            if block.number <= self.chain.head_number():
-                continue
-            if block.number != self.state.height:
-                break
-            value = ProposedValue(block.number, bytes(block.header.parent_hash), block.hash,
-                                  builder_of(block.header), raw_block)
+        async def deliver(value: ProposedValue, certificate: CommitCertificate,
+                          block: Block) -> bool:
             self._decoded[block.hash] = block
             before = self.chain.head_number()
             await self._process(PeerEvent(DecisionReceived(value, certificate), item.peer))
-            if self.chain.head_number() == before:
-                break
-        self._request_sync()
+            return self.chain.head_number() != before
+
+        await self.sync.apply(item.peer, item.response, lambda: self.state.height, deliver)
 
     # --- periodic work -------------------------------------------------------------------------
     def _on_tick(self) -> None:
         transport = self.transport
         if transport is None:
             return
-        transport.broadcast(MessageKind.STATUS, encode_status(self._chain_status()))
-        self._request_sync()
+        transport.broadcast(MessageKind.STATUS, self._status_payload())
+        self.sync.request()
         stall = self.pacing.heartbeat_interval + STALL_SECONDS
         if time.monotonic() - self._height_since < stall:
             return
@@ -921,7 +853,7 @@ class ConsensusDriver:
         return len(self.transport.peers()) if self.transport is not None else 0
 
     def syncing(self) -> dict[str, int] | None:
-        return self.planner.progress(self.chain.head_number())
+        return self.sync.progress()
 
     def get_commit(self, number: int) -> dict[str, Any] | None:
         raw = self.chain.store.get_certificate(number)
