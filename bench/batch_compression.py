@@ -19,7 +19,7 @@ import brotli
 import zstandard
 from rollup_traffic import TrafficMix
 
-from ordo.batcher.block_encoding import encode_blocks
+from ordo.core.batch_blocks import encode_blocks
 
 SHAPES = ((10, 20), (30, 50), (60, 100))
 """(blocks, transactions per block): a quiet, a busy and a full calldata batch."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from eth_hash.auto import keccak
 
 from ordo.batcher.batch_plan import FinalBlock
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 
 GAS_LIMIT = 30_000_000
 

@@ -18,7 +18,7 @@ from ordo.batcher.batch_codec import (
     decompress_blocks,
     split_into_payloads,
 )
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from tests.batcher.block_strategies import block_runs
 
 COINBASE = b"\xc0" * 20

@@ -23,7 +23,7 @@ from ordo.batcher.batch_plan import (
     producers_of,
 )
 from ordo.batcher.blob_packing import unpack_blobs
-from ordo.batcher.block_encoding import BatchBlock, encode_blocks
+from ordo.core.batch_blocks import BatchBlock, encode_blocks
 from ordo.core.block import Block
 from ordo.execution.block_assembly import make_header
 from ordo.faultproof.batch_inputs import inputs_root

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordo.batcher.block_encoding import (
+from ordo.core.batch_blocks import (
     BatchBlock,
     BlockEncodingError,
     decode_blocks,

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from ordo.batcher.block_encoding import (
+from ordo.core.batch_blocks import (
     BatchBlock,
     BlockEncodingError,
     decode_blocks,

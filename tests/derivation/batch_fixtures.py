@@ -9,7 +9,7 @@ from eth_hash.auto import keccak
 
 from ordo.batcher.batch_codec import compress_blocks, decompress_blocks
 from ordo.batcher.batch_header import DataKind, blob_data_hash, calldata_data_hash
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import Block
 from ordo.core.output_root import compute_output_root
 from ordo.derivation.batch_data import DecodedBatch

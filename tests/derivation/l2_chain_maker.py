@@ -20,8 +20,8 @@ from eth_account import Account
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from ordo.batcher.block_encoding import BatchBlock
 from ordo.chain.chain import Chain
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import Block
 from ordo.core.block_extra import decode_anchored_extra, encode_anchored_extra
 from ordo.core.forced_item import ForcedItem, ForcedTransaction

@@ -20,7 +20,7 @@ from ordo.batcher.batch_header import (
 )
 from ordo.batcher.blob_packing import blob_sidecar, pack_blobs
 from ordo.batcher.blob_transaction import BlobTransactionFields, sign_blob_transaction
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.derivation.forced_rules import forced_through_of
 from ordo.faultproof.batch_inputs import inputs_root
 from tests.l1_contracts.anvil_chain import ANVIL_CHAIN_ID, TX_GAS

@@ -10,7 +10,7 @@ import pytest
 from ordo.batcher.batch_codec import compress_blocks
 from ordo.batcher.batch_header import BatchHeader, DataKind, Producer, batch_digest
 from ordo.batcher.blob_packing import blob_sidecar, pack_blobs
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.derivation.batch_data import checked_blobs, checked_calldata, decode_batch
 from ordo.derivation.batch_sequence import BatchSequence, in_index_order
 from ordo.derivation.errors import DerivationError, InvalidBatch

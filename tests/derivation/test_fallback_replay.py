@@ -12,7 +12,7 @@ import pytest
 from eth_hash.auto import keccak
 
 from ordo.batcher.batch_codec import compress_blocks
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.derived_chain import DerivedChain

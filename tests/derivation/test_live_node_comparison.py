@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.genesis import dev_private_keys
 from tests.derivation.command_runs import l1_url, run_command
 from tests.derivation.rollup_posting import BatchEnd, post_calldata_batch

@@ -3,7 +3,7 @@ and origins that are L1's real blocks no later than the batch's own L1 block."""
 
 from __future__ import annotations
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import encode_anchored_extra
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.origin_rules import l1_origin_error, origin_layout_error

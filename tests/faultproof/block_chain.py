@@ -16,7 +16,7 @@ from eth_account import Account
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import ExecutedBlock
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis, dev_private_keys, devnet_genesis

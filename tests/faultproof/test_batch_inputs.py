@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from eth_hash.auto import keccak
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.faultproof.batch_inputs import (
     BLOCK_INPUTS_BYTES,
     BatchInputsError,

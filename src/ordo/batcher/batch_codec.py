@@ -2,7 +2,7 @@
 payloads that each fit one calldata or blob transaction.
 
 A payload is ``version byte 0x01 || zstd frame (content size in the header)`` of
-:func:`ordo.batcher.block_encoding.encode_blocks`. zstd at level 19 was chosen over brotli by
+:func:`ordo.core.batch_blocks.encode_blocks`. zstd at level 19 was chosen over brotli by
 ``bench/batch_compression.py`` on a realistic mix: brotli at quality 11 is about 1% smaller, but
 compresses about 8 times slower and decompresses 10 times slower (every verifier decompresses
 every batch), and zstd was already a dependency. See the README, "Posting to L1".
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import zstandard
 
 from ordo.batcher.blob_packing import MAX_PAYLOAD_IN_BLOBS
-from ordo.batcher.block_encoding import BatchBlock, decode_blocks, encode_blocks
+from ordo.core.batch_blocks import BatchBlock, decode_blocks, encode_blocks
 
 PAYLOAD_VERSION = 1
 ZSTD_LEVEL = 19

@@ -45,7 +45,7 @@ from ordo.batcher.batch_header import (
     calldata_data_hash,
 )
 from ordo.batcher.blob_packing import BlobSidecar, blob_sidecar, pack_blobs
-from ordo.batcher.block_encoding import BatchBlock, encode_blocks
+from ordo.core.batch_blocks import BatchBlock, encode_blocks
 from ordo.core.block import Block
 from ordo.core.l1_fee import header_l1_prices
 from ordo.faultproof.batch_inputs import inputs_root

@@ -21,9 +21,9 @@ import rlp
 from eth.abc import BlockHeaderAPI
 from eth_hash.auto import keccak
 
-from ordo.batcher.block_encoding import BatchBlock
 from ordo.challenger.honest_trace import StepTrace, StepTraceUnavailable
 from ordo.challenger.l1_game import LandedBatch
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import Block
 from ordo.core.forced_item import ForcedDeposit, ForcedItem, ForcedTransaction
 from ordo.core.genesis import Genesis

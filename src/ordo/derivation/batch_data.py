@@ -22,7 +22,7 @@ from ordo.batcher.blob_packing import (
     blob_sidecar,
     unpack_blobs,
 )
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.derivation.errors import InvalidBatch
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.faultproof.batch_inputs import inputs_root

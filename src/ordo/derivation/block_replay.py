@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from eth.abc import BlockHeaderAPI
 from eth_hash.auto import keccak
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import ExecutedBlock
 from ordo.core.errors import RejectedTransaction
 from ordo.core.forced_item import ForcedTransaction

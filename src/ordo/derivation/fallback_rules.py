@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import BUILDER_LENGTH, encode_anchored_extra
 
 FALLBACK_BUILDER = bytes(BUILDER_LENGTH)

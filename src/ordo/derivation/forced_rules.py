@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.forced_item import ForcedItem
 from ordo.derivation.batch_data import DecodedBatch

@@ -35,8 +35,8 @@ from eth_hash.auto import keccak
 from ordo.batcher.batch_attestations import attest
 from ordo.batcher.batch_header import batch_digest
 from ordo.batcher.batch_plan import BatchRange, FinalBlock, PlanRules, plan_headers
-from ordo.batcher.block_encoding import BatchBlock
 from ordo.consensus import LocalSigner
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.genesis import dev_private_keys
 from ordo.devnet.l1_record import DevnetL1Record, load_record

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from eth_abi import encode
 from eth_hash.auto import keccak
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.faultproof.cells import list_proof, list_root, root_from_proof
 
 BLOCK_INPUTS_TYPES = ("uint256", "uint256", "address", "uint256", "bytes32", "bytes32",

@@ -19,7 +19,7 @@ from typing import Any
 from eth_hash.auto import keccak
 from trie import HexaryTrie
 
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.core.transaction import decode_transaction
 from ordo.faultproof import block_parts as bp

@@ -17,7 +17,7 @@ from eth_hash.auto import keccak
 
 from ordo.batcher.batch_codec import compress_blocks
 from ordo.batcher.batch_header import BatchHeader, DataKind
-from ordo.batcher.block_encoding import BatchBlock
+from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis

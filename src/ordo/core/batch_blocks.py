@@ -21,6 +21,10 @@ mix hash, zero L1 fee word (so a chain without the L1 fee encodes exactly as bef
 encoding is canonical: the decoder refuses a flag set for an unchanged field, a non-minimal
 varint, an unknown flag and trailing bytes, so ``encode(decode(b)) == b`` for every
 ``b`` it accepts and a verifier can never be shown two encodings of the same blocks. Pure.
+
+In ``core/`` (not ``batcher/``) because the batcher that writes it, the derivation that reads it
+and the fault proof that commits to its blocks (``faultproof/batch_inputs.py``) all need it, and
+the fault proof sits below the batcher (docs/design.md §2, the layers).
 """
 
 from __future__ import annotations
