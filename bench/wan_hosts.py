@@ -43,9 +43,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--l1", choices=("anvil", "dev"), default="anvil")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep node data and logs here (default: kept only on failure)")
     args = parser.parse_args()
     options = ChaosOptions(seed=args.seed, duration=args.duration, rate=args.rate, l1=args.l1,
-                           hosts=True, only=FAULTS)
+                           hosts=True, only=FAULTS, workdir=args.workdir)
     summary = run_chaos(options)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True, check=False).stdout.strip()

@@ -80,6 +80,36 @@ async def test_delay_holds_every_chunk(proxy: LinkProxy) -> None:
     assert time.monotonic() - started < 0.2
 
 
+async def test_delay_is_pipelined_like_a_real_link(proxy: LinkProxy) -> None:
+    """Messages sent 50 ms apart through a 0.3 s link each come back about 0.6 s (there and
+    back) after they were sent; a serial sleep per chunk made later ones wait behind earlier
+    ones' delays (up to twice as long)."""
+    proxy.set_delay(0.3)
+    reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+    sent: dict[int, float] = {}
+    latencies: list[float] = []
+
+    async def send() -> None:
+        for index in range(10):
+            sent[index] = time.monotonic()
+            writer.write(b"%d;" % index)
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    sender = asyncio.create_task(send())
+    try:
+        buffer = b""
+        while len(latencies) < 10:
+            buffer += await asyncio.wait_for(reader.read(100), 5)
+            *complete, buffer = buffer.split(b";")
+            latencies += [time.monotonic() - sent[int(number)] for number in complete]
+        await sender
+    finally:
+        writer.close()
+    assert min(latencies) >= 0.6
+    assert max(latencies) < 0.85, latencies
+
+
 async def test_certain_loss_stalls_or_breaks_every_chunk(proxy: LinkProxy) -> None:
     proxy.set_loss(1.0)
     outcomes = []

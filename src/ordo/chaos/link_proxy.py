@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from dataclasses import dataclass
 
 CHUNK = 65536
@@ -18,6 +19,8 @@ LOSS_STALL = (0.2, 1.0)
 """Seconds a lost chunk stalls (a retransmission timeout)."""
 LOSS_CLOSE_SHARE = 0.1
 """Share of lost chunks that break the connection instead of stalling."""
+QUEUED_CHUNKS = 256
+"""Chunks in flight on one direction of a link before reading waits (back-pressure)."""
 
 
 @dataclass
@@ -135,17 +138,39 @@ class LinkProxy:
             self._tasks.difference_update(pumps)
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Forward one direction; each chunk waits out the delay and may be 'lost'."""
+        """Forward one direction. Latency is pipelined, as on a real link: a chunk is read at
+        once and delivered ``delay`` later, so later chunks do not wait behind earlier ones'
+        delays (a serial sleep per chunk would cap a link at one chunk per delay, and messages
+        would queue behind each other as they never do on a WAN)."""
+        queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue(QUEUED_CHUNKS)
+        delivery = asyncio.create_task(self._deliver(queue, writer))
         try:
-            while not self._cut:
+            while not self._cut and not delivery.done():
                 chunk = await reader.read(CHUNK)
                 if not chunk:
-                    return
-                if self._delay:
-                    await asyncio.sleep(self._delay)
+                    break
+                await queue.put((time.monotonic() + self._delay, chunk))
+            if not delivery.done():
+                await queue.put(None)
+            await delivery
+        except (OSError, asyncio.IncompleteReadError):
+            return
+        finally:
+            delivery.cancel()
+
+    async def _deliver(self, queue: asyncio.Queue[tuple[float, bytes] | None],
+                       writer: asyncio.StreamWriter) -> None:
+        """Write each chunk when it is due; a 'lost' chunk stalls it and every chunk behind it
+        (TCP's head-of-line blocking), or now and then breaks the connection."""
+        try:
+            while (item := await queue.get()) is not None:
+                due, chunk = item
+                if due > time.monotonic():
+                    await asyncio.sleep(due - time.monotonic())
                 if self._loss and self._rng.random() < self._loss:
                     if self._rng.random() < LOSS_CLOSE_SHARE:
                         self.counters.closed_by_fault += 1
+                        writer.close()
                         return
                     self.counters.stalls += 1
                     await asyncio.sleep(self._rng.uniform(*LOSS_STALL))
@@ -154,5 +179,5 @@ class LinkProxy:
                 writer.write(chunk)
                 await writer.drain()
                 self.counters.bytes_forwarded += len(chunk)
-        except (OSError, asyncio.IncompleteReadError):
+        except OSError:
             return
