@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ordo.chaos.__main__ import EXIT_USAGE, main
+from ordo.chaos.__main__ import main
+from ordo.chaos.command_line import EXIT_USAGE
 from ordo.chaos.harness import ChaosOptions, ChaosSetupError
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ordo.chaos.__main__ import EXIT_USAGE
+from ordo.chaos.command_line import EXIT_USAGE
 from ordo.chaos.crash.__main__ import main
 from ordo.chaos.crash.runner import CrashOptions, run_crash
 from tests.chaos.test_live_network import node_processes_under

@@ -6,27 +6,18 @@ processes are stopped first)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
-from pathlib import Path
 
-from ordo.chaos.harness import ChaosOptions, ChaosSetupError, run_chaos
+from ordo.chaos.command_line import EXIT_USAGE, add_network_arguments, run_and_report
+from ordo.chaos.harness import ChaosOptions, run_chaos
 from ordo.chaos.transfer_load import REBROADCAST_AFTER
-
-EXIT_PASSED = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ordo.chaos",
                                      description="Seeded faults on a live network under load.")
-    parser.add_argument("--seed", type=int, default=1)
+    add_network_arguments(parser)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load+faults")
-    parser.add_argument("--nodes", type=int, default=4)
-    parser.add_argument("--rate", type=float, default=20.0, help="transactions per second")
     parser.add_argument("--recovery-bound", type=float, default=30.0,
                         help="seconds allowed until a block is final after the last heal")
     parser.add_argument("--rebroadcast-after", type=float, default=REBROADCAST_AFTER,
@@ -46,9 +37,6 @@ def main(argv: list[str] | None = None) -> int:
                              "this range [default: 50,150]")
     parser.add_argument("--wan-loss", type=float, default=0.01,
                         help="with --hosts: every link's own loss probability per chunk")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep node data and logs here (default: a temporary directory, "
-                             "kept only when the run fails)")
     args = parser.parse_args(argv)
     try:
         low, _, high = args.wan_rtt.partition(",")
@@ -63,21 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        summary = run_chaos(options)
-    except ChaosSetupError as error:
-        print(f"error: {error}\nrepeat with: {options.repeat_command()}", file=sys.stderr)
-        return EXIT_USAGE
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print(f"interrupted; node processes stopped. repeat with: {options.repeat_command()}",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-    print(json.dumps(summary, indent=2))
-    if not summary["passed"]:
-        print(f"CHAOS RUN FAILED (seed {options.seed}); repeat with: {summary['repeat']}",
-              file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_PASSED
+    return run_and_report(options, run_chaos, "CHAOS RUN")
 
 
 if __name__ == "__main__":
