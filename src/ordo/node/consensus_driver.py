@@ -94,10 +94,9 @@ from ordo.node.pool_announcer import announce_pool
 from ordo.node.production_policy import (
     max_block_transactions,
     next_block_timestamp,
-    seconds_until_next_block,
-    seconds_until_propose_timer,
 )
 from ordo.node.proposal_checks import proposed_block_error
+from ordo.node.proposal_pacer import ProposalPacer
 from ordo.node.recovery_codec import (
     RECOVERY_META_KEY,
     RecoveryCodecError,
@@ -231,14 +230,15 @@ class ConsensusDriver:
         self._followups: deque[PeerEvent] = deque()
         self._prepared: dict[bytes, Executed] = {}
         self._decoded: dict[bytes, Block] = {}
-        self._deferred_timeout: ScheduleTimeout | None = None
-        self._pending_build: ProposeRequest | None = None
-        self._arm_handle: asyncio.TimerHandle | None = None
-        self._build_handle: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.build_rate = INITIAL_BUILD_RATE
         """Transactions per second our recent builds ran at (smoothed)."""
-        self.last_commit_at = time.monotonic()
+        self.pacer = ProposalPacer(
+            pacing.block_time, pacing.heartbeat_interval, node.mempool.pending_count,
+            lambda: (self.state.height, self.state.round),
+            lambda event: self._enqueue(event, None),
+            lambda request: self._queue.put_nowait(BuildNow(request)),
+            lambda delay, callback: asyncio.get_running_loop().call_later(delay, callback))
         self._height_since = time.monotonic()
 
     @property
@@ -280,9 +280,7 @@ class ConsensusDriver:
                     await self._restart_machine()
         finally:
             ticker.cancel()
-            for handle in (self._arm_handle, self._build_handle):
-                if handle is not None:
-                    handle.cancel()
+            self.pacer.stop()
             for task in list(self._tasks):
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -303,8 +301,7 @@ class ConsensusDriver:
             except RecoveryCodecError as error:
                 log.error("stored recovery record unreadable, starting without it: %s", error)
         self._prepared.clear()
-        self._deferred_timeout = None
-        self._pending_build = None
+        self.pacer.reset()
         self._followups.clear()
         self.state = create_state(self.params, self._validators_of(epoch), self._signer_key)
         await self._process(PeerEvent(Start(tip, recovery), None))
@@ -382,8 +379,7 @@ class ConsensusDriver:
         decoded = self.node.mempool.get(tx_hash)
         if decoded is not None and self.transport is not None:
             self.transport.broadcast(MessageKind.TX, decoded.raw)
-        self._arm_if_due()
-        self._build_if_due()
+        self.pacer.on_transaction()
 
     def _on_certificate(self, peer: bytes, certificate: CommitCertificate) -> None:
         if certificate.height > self.chain.head_number():
@@ -443,10 +439,9 @@ class ConsensusDriver:
             if isinstance(action, Broadcast):
                 self._broadcast_message(action.message)
             elif isinstance(action, ScheduleTimeout):
-                self._schedule_timeout(action)
+                self.pacer.schedule(action)
             elif isinstance(action, ProposeRequest):
-                self._pending_build = action
-                self._build_if_due()
+                self.pacer.request_build(action)
             elif isinstance(action, RequestValidation):
                 await self._validate(action.value)
             elif isinstance(action, Evidence):
@@ -483,63 +478,6 @@ class ConsensusDriver:
             log.info("epoch %d: %d validators, total stake %d%s", epoch, len(validators),
                      validators.total_stake, role)
         return validators
-
-    # --- timers and pacing ---------------------------------------------------------------------
-    def _schedule_timeout(self, action: ScheduleTimeout) -> None:
-        if action.round == 0 and action.step == Step.PROPOSE:
-            self._deferred_timeout = action
-            self._arm_if_due()
-            return
-        self._arm(action)
-
-    def _arm(self, action: ScheduleTimeout) -> None:
-        event = TimeoutFired(action.height, action.round, action.step)
-        asyncio.get_running_loop().call_later(action.duration_ms / 1000, self._enqueue, event,
-                                              None)
-
-    def _pending_count(self) -> int:
-        return self.node.mempool.pending_count()
-
-    def _arm_if_due(self) -> None:
-        """Arm the deferred round-0 propose timer when the proposer should start building."""
-        action = self._deferred_timeout
-        if action is None:
-            return
-        if (action.height, action.round) != (self.state.height, self.state.round):
-            self._deferred_timeout = None
-            return
-        wait = seconds_until_propose_timer(time.monotonic(), self.last_commit_at,
-                                           self._pending_count(), self.pacing.block_time,
-                                           self.pacing.heartbeat_interval)
-        if self._arm_handle is not None:
-            self._arm_handle.cancel()
-            self._arm_handle = None
-        if wait > 0:
-            self._arm_handle = asyncio.get_running_loop().call_later(wait, self._arm_if_due)
-            return
-        self._deferred_timeout = None
-        self._arm(action)
-
-    def _build_if_due(self) -> None:
-        request = self._pending_build
-        if request is None:
-            return
-        if (request.height, request.round) != (self.state.height, self.state.round):
-            self._pending_build = None
-            return
-        wait = 0.0
-        if request.round == 0:
-            wait = seconds_until_next_block(time.monotonic(), self.last_commit_at,
-                                            self._pending_count(), self.pacing.block_time,
-                                            self.pacing.heartbeat_interval)
-        if self._build_handle is not None:
-            self._build_handle.cancel()
-            self._build_handle = None
-        if wait > 0:
-            self._build_handle = asyncio.get_running_loop().call_later(wait, self._build_if_due)
-            return
-        self._pending_build = None
-        self._queue.put_nowait(BuildNow(request))
 
     # --- building and validating ---------------------------------------------------------------
     async def _build(self, request: ProposeRequest) -> None:
@@ -731,7 +669,7 @@ class ConsensusDriver:
         self._prepared.clear()
         self._decoded.clear()
         now = time.monotonic()
-        self.last_commit_at = now
+        self.pacer.committed()
         self._height_since = now
         self.blocks_committed += 1
         block = prepared.executed.block
