@@ -175,6 +175,27 @@ def test_an_invalid_block_carries_nothing_it_did_not_read(blocks: Blocks,
         "StepVerifier: the step does not read ancestors, but it is not zero"
 
 
+EIP_7825_CAP = 2**24
+"""The per-transaction gas cap L1 may adopt: the worst block start must fit under it."""
+
+
+def test_the_longest_block_hash_list(verifier: Verifier) -> None:
+    """Block 259: 256 hashes, 254 ancestor headers in the witness (182 KB), the worst
+    block-start step: the tracer's post on chain, under EIP-7825's cap."""
+    c = DevChain()
+    for _ in range(258):
+        c.build([])
+    c.build([c.sign(0, c.address(1), value=5)])
+    trace = c.trace(259)
+    witness = trace.witness(0)
+    assert len(witness) > 180_000
+    assert verify_step(trace.first, witness, rules_of(c.genesis)) == trace.commitment(1)
+    assert on_chain(verifier, trace.first, witness) == trace.commitment(1)
+    gas = step_gas(verifier, trace.first, witness)
+    print(f"block start with 254 ancestors: {gas} gas, {len(witness)} bytes")
+    assert gas < EIP_7825_CAP
+
+
 def test_block_start_gas(blocks: Blocks, verifier: Verifier) -> None:
     gas = max(step_gas(verifier, t.first, t.witness(0)) for t in blocks.traces)
     print(f"block start: {gas} gas")

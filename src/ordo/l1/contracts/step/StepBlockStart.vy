@@ -105,6 +105,10 @@ def _copy(at: uint256, size: uint256, what: String[40]) -> Bytes[MAX_HEADER]:
     if size > MAX_HEADER:
         raise concat("StepVerifier: ", what, " over 1,024 bytes: not verifiable yet")
     w.need(at + size)
+    start: uint256 = w.base() + at
+    if start + MAX_HEADER <= len(msg.data):
+        # one copy from the calldata (an ancestor header: 254 of them in a step)
+        return slice(slice(msg.data, start, MAX_HEADER), 0, size)
     words: bytes32[HEADER_WORDS] = empty(bytes32[HEADER_WORDS])
     for k: uint256 in range(HEADER_WORDS):
         if 32 * k >= size:
@@ -121,64 +125,59 @@ def _byte(data: Bytes[MAX_HEADER], at: uint256) -> uint256:
 
 @internal
 @pure
-def _item(data: Bytes[MAX_HEADER], at: uint256, end: uint256,
-          reason: String[60]) -> (uint256, uint256, bool):
-    """@notice The canonical RLP item at `at` (payload start, size, is a list), inside `end`;
-            refused as pyrlp's strict decoder refuses it."""
-    assert at < end, reason
-    head: uint256 = self._byte(data, at)
-    if head < 128:
-        return at, 1, False
-    is_list: bool = head >= 192
-    base: uint256 = 128
-    if is_list:
-        base = 192
-    start: uint256 = at + 1
-    size: uint256 = 0
-    if head < base + 56:
-        size = head - base
-        if size == 1 and not is_list:
-            assert start < end and self._byte(data, start) >= 128, reason
-    else:
-        count: uint256 = head - base - 55
-        assert count <= 3 and at + count < end, reason
-        assert self._byte(data, at + 1) != 0, reason
-        for k: uint256 in range(3):
-            if k == count:
-                break
-            size = size * 256 + self._byte(data, at + 1 + k)
-        assert size >= 56, reason
-        start = at + 1 + count
-    assert start + size <= end, reason
-    return start, size, is_list
-
-
-@internal
-@pure
 def _fields(data: Bytes[MAX_HEADER], reason: String[60],
             shape: String[60]) -> (uint256[HEADER_FIELDS], uint256[HEADER_FIELDS]):
-    """@notice The 21 strings of a Prague header: where each payload starts and its size."""
-    start: uint256 = 0
-    size: uint256 = 0
-    is_list: bool = False
-    start, size, is_list = self._item(data, 0, len(data), reason)
-    assert start + size == len(data), reason
-    assert is_list, shape
+    """
+    @notice The 21 strings of a Prague header (where each payload starts and its size), each
+            item canonical RLP as pyrlp's strict decoder requires. Item 0 is the outer list.
+            Written in one loop: the header is read in place, never passed to a helper (an
+            internal call copies its 1 KB argument).
+    """
     starts: uint256[HEADER_FIELDS] = empty(uint256[HEADER_FIELDS])
     sizes: uint256[HEADER_FIELDS] = empty(uint256[HEADER_FIELDS])
-    at: uint256 = start
-    end: uint256 = start + size
-    for k: uint256 in range(HEADER_FIELDS):
-        if at == end:
+    n: uint256 = len(data)
+    at: uint256 = 0
+    end: uint256 = n
+    for k: uint256 in range(HEADER_FIELDS + 1):
+        if k > 0 and at == end:
             raise shape
-        item_start: uint256 = 0
-        item_size: uint256 = 0
-        item_list: bool = False
-        item_start, item_size, item_list = self._item(data, at, end, reason)
-        assert not item_list, shape
-        starts[k] = item_start
-        sizes[k] = item_size
-        at = item_start + item_size
+        assert at < end, reason
+        head: uint256 = convert(slice(data, at, 1), uint256)
+        start: uint256 = at
+        size: uint256 = 1
+        is_list: bool = head >= 192
+        if head >= 128:
+            base: uint256 = 128
+            if is_list:
+                base = 192
+            start = at + 1
+            if head < base + 56:
+                size = head - base
+                if size == 1 and not is_list:
+                    assert start < end and convert(slice(data, start, 1), uint256) >= 128, \
+                        reason
+            else:
+                count: uint256 = head - base - 55
+                assert count <= 3 and at + count < end, reason
+                assert convert(slice(data, at + 1, 1), uint256) != 0, reason
+                size = 0
+                for b: uint256 in range(3):
+                    if b == count:
+                        break
+                    size = size * 256 + convert(slice(data, at + 1 + b, 1), uint256)
+                assert size >= 56, reason
+                start = at + 1 + count
+        assert start + size <= end, reason
+        if k == 0:
+            assert start + size == n, reason
+            assert is_list, shape
+            at = start
+            end = start + size
+        else:
+            assert not is_list, shape
+            starts[k - 1] = start
+            sizes[k - 1] = size
+            at = start + size
     assert at == end, shape
     return starts, sizes
 
@@ -388,8 +387,8 @@ def _hashes_root(proofs: uint256, block_hash: bytes32, grand_parent: bytes32,
         starts, sizes = self._fields(
             data, "StepVerifier: an ancestor header that is not RLP",
             "StepVerifier: an ancestor header that is not a Prague header")
-        level[k + 2] = self._hash_field(
-            data, starts[0], sizes[0], "StepVerifier: an ancestor header that is not a Prague header")
+        assert sizes[0] == 32, "StepVerifier: an ancestor header that is not a Prague header"
+        level[k + 2] = extract32(data, starts[0])
     # the cell tree of depth 32 over them (cells past the list are zero)
     n: uint256 = count
     zero: bytes32 = empty(bytes32)
