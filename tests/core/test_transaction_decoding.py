@@ -26,8 +26,8 @@ def test_same_bytes_decode_once(monkeypatch: pytest.MonkeyPatch) -> None:
     recoveries: list[bytes] = []
     real_recover = transaction.recover_sender
 
-    def counting_recover(tx: object) -> bytes:
-        sender = real_recover(tx)  # type: ignore[arg-type]
+    def counting_recover(tx: object, raw: bytes | None = None) -> bytes:
+        sender = real_recover(tx, raw)  # type: ignore[arg-type]
         recoveries.append(sender)
         return sender
 
@@ -45,3 +45,34 @@ def test_refusals_are_not_kept() -> None:
     for _ in range(2):
         with pytest.raises(RejectedTransaction, match="rlp"):
             decode_transaction(junk)
+
+
+def _typed_variants() -> list[dict[str, object]]:
+    """Types 1, 2 and 4 with empty, short and long (>= 56 bytes: long RLP prefixes) fields."""
+    key = dev_private_keys(2)[1]
+    delegation = Account.sign_authorization(
+        {"chainId": DEVNET_CHAIN_ID, "address": "0x" + "77" * 20, "nonce": 3}, key)
+    access = [{"address": "0x" + "66" * 20, "storageKeys": ["0x" + "01" * 32, "0x" + "02" * 32]}]
+    fees = {"maxFeePerGas": 2**64 + 5, "maxPriorityFeePerGas": 7}
+    return [
+        {"gasPrice": 10**9, "accessList": []},
+        {"gasPrice": 10**9, "accessList": access, "data": b"\xaa" * 300},
+        {**fees},
+        {**fees, "data": b"\x01" * 55, "accessList": access},
+        {**fees, "data": b"\x02" * 56, "to": ""},
+        {**fees, "authorizationList": [delegation], "data": b"\x03" * 4},
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_typed_signing_message_equals_py_evm(index: int) -> None:
+    key = dev_private_keys(1)[0]
+    fields = {"chainId": DEVNET_CHAIN_ID, "nonce": 900_000 + index, "gas": 300_000,
+              "to": "0x" + "11" * 20, "value": 12345, **_typed_variants()[index]}
+    if fields["to"] == "":
+        del fields["to"]
+    raw = bytes(Account.sign_transaction(fields, key).raw_transaction)
+    decoded = decode_transaction(raw)
+    assert transaction.typed_signing_message(raw) == decoded.tx.get_message_for_signing()
+    assert decoded.sender.hex() == Account.from_key(key).address[2:].lower()
+    assert transaction.recover_sender(decoded.tx) == decoded.sender

@@ -16,6 +16,7 @@ from coincurve import PublicKey
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_hash.auto import keccak
+from rlp.codec import consume_length_prefix, length_prefix
 
 from ordo.core.errors import RejectedTransaction
 
@@ -45,13 +46,32 @@ class DecodedTransaction:
         return int(self.tx.nonce)
 
 
-def recover_sender(tx: SignedTransactionAPI) -> bytes:
-    """Recover the 20-byte sender address; raises RejectedTransaction("invalid sender")."""
+def typed_signing_message(raw: bytes) -> bytes:
+    """The message the sender of a typed transaction signed, sliced out of its canonical
+    encoding: ``type || rlp(every field but the last three)``. py-evm rebuilds it by serializing
+    the unsigned transaction in Python (``get_message_for_signing``, about 40% of decoding a
+    transfer); a successful strict decode (py-evm refuses non-minimal integers and length
+    prefixes) means the bytes are that serialization, so slicing gives the same message."""
+    body = raw[1:]
+    _, _, length, start = consume_length_prefix(body, 0)
+    ends = [start]
+    while ends[-1] < start + length:
+        _, _, item_length, item_start = consume_length_prefix(body, ends[-1])
+        ends.append(item_start + item_length)
+    unsigned = body[start:ends[-4]]
+    return raw[:1] + length_prefix(len(unsigned), 0xC0) + unsigned
+
+
+def recover_sender(tx: SignedTransactionAPI, raw: bytes | None = None) -> bytes:
+    """Recover the 20-byte sender address; raises RejectedTransaction("invalid sender").
+    ``raw``, the typed transaction's canonical encoding when known, saves rebuilding the
+    signed message (:func:`typed_signing_message`)."""
     r, s, y_parity = int(tx.r), int(tx.s), int(tx.y_parity)
     # EIP-2: high-s signatures are invalid since Homestead.
     if not (0 < r < SECP256K1_N and 0 < s <= SECP256K1_N // 2) or y_parity not in (0, 1):
         raise RejectedTransaction("invalid sender")
-    message_hash = keccak(tx.get_message_for_signing())
+    message = tx.get_message_for_signing() if raw is None else typed_signing_message(raw)
+    message_hash = keccak(message)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([y_parity])
     try:
         public_key = PublicKey.from_signature_and_message(signature, message_hash, hasher=None)
@@ -88,5 +108,5 @@ def _decode_once(raw: bytes) -> DecodedTransaction:
         raise RejectedTransaction(f"rlp: {error}", code=-32602) from error
     except Exception as error:  # py-evm raises ValidationError and others for unknown types
         raise RejectedTransaction(f"transaction type not supported: {error}") from error
-    sender = recover_sender(tx)
+    sender = recover_sender(tx, raw if raw[0] <= LAST_TYPE_BYTE else None)
     return DecodedTransaction(raw=bytes(raw), tx=tx, sender=sender, hash=bytes(tx.hash))
