@@ -16,7 +16,7 @@ from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.rpc_errors import L1RpcError
 
 INCOMPLETE_VERIFIER_NOTE = (
-    "the step verifier does not yet decide block-start/transaction phases and frames: a liar "
+    "the step verifier does not yet decide every transaction start and frame step: a liar "
     "who plays the step half can win; honest players win against a liar who does not play")
 """What a deployment on an incomplete verifier states (ordo status, the devnet manifest, docs)."""
 
