@@ -84,8 +84,9 @@ def test_refusals_of_the_shared_path(verifier: Verifier) -> None:
         "StepVerifier: the parent frame is not the preimage of parent_frame"
     halt = first_step(0x01, "underflow")
     deep = replace(halt.pre, frame=replace(halt.frame, depth=1))
+    # the part finds the halt and answers HALTED_AT_DEPTH; the router asks StepReturn (3.8)
     assert _call(verifier, halt, deep) == \
-        "StepVerifier: an exceptional halt at depth > 0 returns to a caller: not verifiable yet"
+        "StepVerifier: the parent frame is not the preimage of parent_frame"
     # a part called directly with an opcode of another part (a witness lying to the router)
     push = first_step(0x60)
     result = verifier.parts[ARITH].functions.step(push.step.pre, push.step.witness)

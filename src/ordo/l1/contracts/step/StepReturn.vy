@@ -2,7 +2,9 @@
 """
 @title Step verifier part: STOP, RETURN and REVERT at depth > 0, the return to a caller
        (docs/fault_proofs.md 3.8)
-@notice The router sends these three opcodes here when the frame's depth is not 0. The child
+@notice The router sends these three opcodes here when the frame's depth is not 0, and any
+        other step at depth > 0 that its part answered with core.HALTED_AT_DEPTH (an
+        exceptional halt: this part then takes the step as halting). The child
         halts (its own exceptional halts included: stack underflow, memory out of gas), the
         context is rolled back to its entry snapshot after REVERT and an exceptional halt, the
         suspended caller is read from `parent` and checked against `parent_frame`, the output
@@ -31,31 +33,35 @@ def __default__() -> bytes32:
     """@notice step(bytes32 pre_state, bytes witness) as StepRouter forwards it."""
     r: core.Run = core.begin()
     op: uint256 = r.op
-    assert op == 0 or op == 243 or op == 253, "StepVerifier: opcode routed to the wrong part"
     assert r.frame.depth != 0, "StepVerifier: a halt at depth 0 is not a return to a caller"
+    if op != 0 and op != 243 and op != 253:
+        # the router sends another opcode here only when its part answered HALTED_AT_DEPTH:
+        # the step halts exceptionally, the part checked what it read before the halt
+        return self._returned(r, False, b"", True, True, False)
     # core.start()'s checks for these three: a stack underflow halts; no static write, no
     # static gas, no overflow (they push nothing)
     if r.frame.stack_size < r.info.reads:
-        return self._returned(r, False, b"", True, True)
+        return self._returned(r, False, b"", True, True, True)
     if op == 0:
-        return self._returned(r, True, b"", False, False)
+        return self._returned(r, True, b"", False, False, True)
     r = core.stack(r)
     offset: uint256 = r.items[0]
     size: uint256 = r.items[1]
     r = mem.charge_growth(r, 0, offset, size, 0, 0)
     if r.halting:
-        return self._returned(r, False, b"", True, True)
+        return self._returned(r, False, b"", True, True, True)
     output: Bytes[mem.BUFFER] = b""
     r, output = mem.read_memory(r, offset, size)
-    return self._returned(r, op == 243, output, op == 253, False)
+    return self._returned(r, op == 243, output, op == 253, False, True)
 
 
 @internal
 @view
 def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: bool,
-              burn: bool) -> bytes32:
+              burn: bool, own: bool) -> bytes32:
     """@notice The caller's state after the child halted; `burn` for an exceptional halt (no
-            gas back, no return data, nothing written to the caller's memory)."""
+            gas back, no return data, nothing written to the caller's memory); `own` when this
+            part read the step's items (else the halting instruction's part checked them)."""
     c: machine.Context = r.ctx
     used: core.Run = r
     if rollback:
@@ -85,7 +91,8 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
         "StepVerifier: caller memory cells given that the return does not write"
     assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == 0, \
         "StepVerifier: trie proofs given that the return does not read"
-    core.finished(used)
+    if own:
+        core.finished(used)
     flag: uint256 = 0
     if success:
         flag = 1

@@ -128,4 +128,12 @@ def _forward(target: address) -> bytes32:
     """@notice The part's answer to the unchanged calldata (its revert bubbles up)."""
     result: Bytes[32] = raw_call(target, msg.data, max_outsize=32, is_static_call=True)
     assert len(result) == 32, "StepVerifier: a part returned no commitment"
-    return convert(result, bytes32)
+    answer: bytes32 = convert(result, bytes32)
+    if answer == core.HALTED_AT_DEPTH:
+        # an exceptional halt at depth > 0, its items checked by the part: the return to the
+        # caller is StepReturn's (3.8), which takes any other opcode as such a halt
+        again: Bytes[32] = raw_call(frame_return, msg.data, max_outsize=32,
+                                    is_static_call=True)
+        assert len(again) == 32, "StepVerifier: a part returned no commitment"
+        answer = convert(again, bytes32)
+    return answer

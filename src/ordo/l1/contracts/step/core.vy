@@ -42,6 +42,9 @@ USED_TRIE: constant(uint256) = 8  # bit 3 + k for trie field k (account ... tran
 USED_EXT_CODE: constant(uint256) = 512
 USED_SNAPSHOT: constant(uint256) = 1024
 USED_PARENT: constant(uint256) = 2048  # a halt at depth > 0 (StepReturn, 3.8)
+# a part's answer for an exceptional halt at depth > 0: the router then asks StepReturn
+# (keccak256 of "StepVerifier: an exceptional halt at depth > 0": no state commitment)
+HALTED_AT_DEPTH: constant(bytes32) = 0xc2a66036037d634dc4eb1eaa9c331cdebe9b4bf8cc4e49baa4b64e99546400c1
 EMPTY_CELL_ROOT: constant(bytes32) = 0x27ae5ba08d7291c96c8cbddcc148bf48a6d68c7974b94356f53754ef6171d757
 
 
@@ -359,11 +362,15 @@ def ended(r: Run, success: bool, output_root: bytes32, output_size: uint256,
 def halt(r: Run) -> bytes32:
     """@notice An exceptional halt: all gas consumed, the context rolled back, phase 4 with a
             failed outcome. Nothing the step read besides the snapshot counts."""
-    assert r.frame.depth == 0, \
-        "StepVerifier: an exceptional halt at depth > 0 returns to a caller: not verifiable yet"
-    c: machine.Context = self.rolled_back(r)
     used: Run = r
     used.used = r.used | USED_SNAPSHOT
+    if r.frame.depth != 0:
+        # the return to the caller is StepReturn's (3.8): the router, told so by this answer,
+        # asks it with the same calldata; the items read before the halt are checked here
+        used.used = used.used | USED_PARENT
+        self.finished(used)
+        return HALTED_AT_DEPTH
+    c: machine.Context = self.rolled_back(r)
     self.finished(used)
     outcome: bytes32 = keccak256(abi_encode(False, convert(0, uint256), EMPTY_CELL_ROOT,
                                             convert(0, uint256), r.frame.entry_snapshot))
