@@ -4,9 +4,9 @@ and origins that are L1's real blocks no later than the batch's own L1 block."""
 from __future__ import annotations
 
 from ordo.core.batch_blocks import BatchBlock
-from ordo.core.block_extra import encode_anchored_extra
+from ordo.core.block_extra import encode_anchored_extra, origin_layout_error
 from ordo.derivation.batch_data import DecodedBatch
-from ordo.derivation.origin_rules import l1_origin_error, origin_layout_error
+from ordo.derivation.origin_rules import l1_origin_error
 from tests.derivation.batch_fixtures import accepted
 
 BUILDER = b"\xb1" * 20
@@ -17,25 +17,30 @@ def block(number: int, origin: int | None, origin_hash: bytes) -> BatchBlock:
     return BatchBlock(number, 100 + number, BUILDER, 30_000_000, extra, origin_hash, ())
 
 
+def layout_error(made: BatchBlock, parent_extra: bytes, parent_mix: bytes,
+                 anchored: bool) -> str | None:
+    """The verifier's origin layout check of a posted block (block_replay applies it)."""
+    return origin_layout_error(made.extra_data, made.mix_hash, parent_extra, parent_mix, anchored)
+
+
 def test_layout_and_monotonic_origins() -> None:
     parent = block(1, 7, b"\x07" * 32)
+    after = (parent.extra_data, parent.mix_hash)
     follows = block(2, 7, b"\x07" * 32)
-    assert origin_layout_error(follows, parent.extra_data, parent.mix_hash, True) is None
-    assert origin_layout_error(block(2, 9, b"\x09" * 32), parent.extra_data, parent.mix_hash,
-                               True) is None
-    assert origin_layout_error(block(2, 6, b"\x06" * 32), parent.extra_data, parent.mix_hash,
-                               True) == "L1 origin 6 goes back from its parent's 7"
-    assert origin_layout_error(block(2, 7, b"\x08" * 32), parent.extra_data, parent.mix_hash,
-                               True) == (f"L1 origin 7 named with hash 0x{'08' * 32}, its "
-                                         f"parent named it 0x{'07' * 32}")
-    assert origin_layout_error(block(2, None, b"\x07" * 32), parent.extra_data,
-                               parent.mix_hash, True) == (
+    assert layout_error(follows, *after, True) is None
+    assert layout_error(block(2, 9, b"\x09" * 32), *after, True) is None
+    assert layout_error(block(2, 6, b"\x06" * 32), *after, True) == \
+        "L1 origin 6 goes back from its parent's 7"
+    assert layout_error(block(2, 7, b"\x08" * 32), *after, True) == (
+        f"L1 origin 7 named with hash 0x{'08' * 32}, its parent named it 0x{'07' * 32}")
+    assert layout_error(block(2, None, b"\x07" * 32), *after, True) == (
         "extra data is 20 bytes; an L1-anchored network uses 32 (builder, L1 origin number, "
         "forced-queue position)")
-    assert origin_layout_error(block(2, None, bytes(32)), BUILDER, bytes(32), False) is None
-    assert origin_layout_error(block(2, None, b"\x01" * 32), BUILDER, bytes(32), False) == \
+    assert layout_error(follows, BUILDER, bytes(32), True) == "the parent names no L1 origin"
+    assert layout_error(block(2, None, bytes(32)), BUILDER, bytes(32), False) is None
+    assert layout_error(block(2, None, b"\x01" * 32), BUILDER, bytes(32), False) == \
         "mix hash must be zero on a network without L1"
-    assert origin_layout_error(follows, BUILDER, bytes(32), False) == \
+    assert layout_error(follows, BUILDER, bytes(32), False) == \
         "extra data is 32 bytes; a network without L1 uses 20"
 
 

@@ -45,3 +45,35 @@ def decode_anchored_extra(extra: bytes) -> AnchoredExtra | None:
     return AnchoredExtra(extra[:BUILDER_LENGTH],
                          int.from_bytes(extra[BUILDER_LENGTH:origin_end], "big"),
                          int.from_bytes(extra[origin_end:], "big"))
+
+
+def origin_layout_error(extra_data: bytes, mix_hash: bytes, parent_extra_data: bytes,
+                        parent_mix_hash: bytes, anchored: bool) -> str | None:
+    """Why a block cannot follow its parent as far as L1 origins go (None when it can): the
+    network's layout (anchored: builder, origin number and forced-queue position; otherwise the
+    builder alone and a zero mix hash), and an origin that never goes back and keeps its hash.
+    Needs no L1. The one statement of these rules: the node applies it to every block, synced
+    ones too (node/l1_origin.py), the verifier to every posted block (derivation/block_replay.py).
+    """
+    if not anchored:
+        if len(extra_data) != BUILDER_LENGTH:
+            return (f"extra data is {len(extra_data)} bytes; a network without L1 uses "
+                    f"{BUILDER_LENGTH}")
+        if mix_hash != bytes(32):
+            return "mix hash must be zero on a network without L1"
+        return None
+    fields = decode_anchored_extra(extra_data)
+    if fields is None:
+        return (f"extra data is {len(extra_data)} bytes; an L1-anchored network uses "
+                f"{ANCHORED_EXTRA_DATA_LENGTH} (builder, L1 origin number, forced-queue "
+                "position)")
+    parent = decode_anchored_extra(parent_extra_data)
+    if parent is None:
+        return "the parent names no L1 origin"
+    if fields.origin_number < parent.origin_number:
+        return (f"L1 origin {fields.origin_number} goes back from its parent's "
+                f"{parent.origin_number}")
+    if fields.origin_number == parent.origin_number and mix_hash != parent_mix_hash:
+        return (f"L1 origin {fields.origin_number} named with hash 0x{mix_hash.hex()}, its "
+                f"parent named it 0x{parent_mix_hash.hex()}")
+    return None

@@ -23,6 +23,7 @@ from eth_hash.auto import keccak
 
 from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import ExecutedBlock
+from ordo.core.block_extra import origin_layout_error
 from ordo.core.errors import RejectedTransaction
 from ordo.core.forced_item import ForcedTransaction
 from ordo.core.genesis import Genesis
@@ -32,7 +33,7 @@ from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.fallback_rules import fallback_block_error
 from ordo.derivation.forced_rules import ForcedQueueItems, forced_items_of, header_forced_error
-from ordo.derivation.origin_rules import named_origin, origin_layout_error
+from ordo.derivation.origin_rules import named_origin
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.output_roots import output_root_at
 from ordo.execution.state_source import KeyValueReader
@@ -109,7 +110,8 @@ def replay_batch(batch: DecodedBatch, parent: BlockHeaderAPI, genesis: Genesis,
         if posted.number != int(parent.block_number) + 1:
             raise InvalidBatch(accepted.index, f"does not follow block {parent.block_number}",
                                posted.number)
-        problem = origin_layout_error(posted, bytes(parent.extra_data), bytes(parent.mix_hash),
+        problem = origin_layout_error(posted.extra_data, posted.mix_hash,
+                                      bytes(parent.extra_data), bytes(parent.mix_hash),
                                       anchored=genesis.l1 is not None)
         if problem is not None:
             raise InvalidBatch(accepted.index, problem, posted.number)

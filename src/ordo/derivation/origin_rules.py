@@ -4,9 +4,10 @@ On an L1-anchored network a block's ``extra_data`` is ``builder (20) || L1 origi
 forced-queue position (4)`` (``ordo.core.block_extra``) and its ``mix_hash`` is that L1 block's
 hash (also the EVM's PREVRANDAO); without L1 it is the builder alone and the mix hash is zero.
 Execution alone would accept any value there (they only feed PREVRANDAO), so a verifier checks
-the layout, that origins never go back, that one origin number always comes with one hash, and,
-when it reads the L1 the genesis is anchored to, that each named hash is L1's block at that
-number and no later than the block that accepted the batch. Pure: the L1 hashes are passed in.
+the layout, that origins never go back and that one origin number always comes with one hash
+(``core/block_extra.origin_layout_error``, the rule the node applies too), and here, when it
+reads the L1 the genesis is anchored to, that each named hash is L1's block at that number and
+no later than the block that accepted the batch. Pure: the L1 hashes are passed in.
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ordo.core.batch_blocks import BatchBlock
-from ordo.core.block_extra import (
-    ANCHORED_EXTRA_DATA_LENGTH,
-    BUILDER_LENGTH,
-    decode_anchored_extra,
-)
+from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.l1_fee import L1Prices
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.errors import InvalidBatch
-
-ZERO_HASH = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -37,32 +31,6 @@ def named_origin(extra_data: bytes, mix_hash: bytes) -> NamedOrigin | None:
     """The origin an anchored header names; None when its extra data has another layout."""
     fields = decode_anchored_extra(extra_data)
     return None if fields is None else NamedOrigin(fields.origin_number, mix_hash)
-
-
-def origin_layout_error(posted: BatchBlock, parent_extra_data: bytes, parent_mix_hash: bytes,
-                        anchored: bool) -> str | None:
-    """Why ``posted`` cannot follow its parent as far as L1 origins go, or None."""
-    extra = posted.extra_data
-    if not anchored:
-        if len(extra) != BUILDER_LENGTH:
-            return f"extra data is {len(extra)} bytes; a network without L1 uses {BUILDER_LENGTH}"
-        if posted.mix_hash != ZERO_HASH:
-            return "mix hash must be zero on a network without L1"
-        return None
-    origin = named_origin(extra, posted.mix_hash)
-    if origin is None:
-        return (f"extra data is {len(extra)} bytes; an L1-anchored network uses "
-                f"{ANCHORED_EXTRA_DATA_LENGTH} (builder, L1 origin number, forced-queue "
-                "position)")
-    parent = named_origin(parent_extra_data, parent_mix_hash)
-    if parent is None:
-        return None
-    if origin.number < parent.number:
-        return f"L1 origin {origin.number} goes back from its parent's {parent.number}"
-    if origin.number == parent.number and origin.hash != parent.hash:
-        return (f"L1 origin {origin.number} named with hash 0x{origin.hash.hex()}, its parent "
-                f"named it 0x{parent.hash.hex()}")
-    return None
 
 
 def batch_origins(batch: DecodedBatch) -> dict[int, NamedOrigin]:

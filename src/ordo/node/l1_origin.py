@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from eth.abc import BlockHeaderAPI
 
 from ordo.core.block_extra import (
-    ANCHORED_EXTRA_DATA_LENGTH,
-    BUILDER_LENGTH,
     decode_anchored_extra,
     encode_anchored_extra,
+    origin_layout_error,
 )
 from ordo.core.l1_fee import L1Prices, header_l1_prices
 
-ZERO_HASH = bytes(32)
 MAX_ORIGIN_LAG = 256
 """How far (in L1 blocks) behind the validator's confirmed L1 head a new origin may be: a
 proposer must not hold the origin back to keep an old validator set or dodge forced items."""
@@ -68,26 +66,13 @@ def forced_through_of(header: BlockHeaderAPI) -> int:
 def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
                         anchored: bool) -> str | None:
     """Rules that need no L1 access: the header has the network's layout and its origin never
-    goes back. Applies to every block, also ones synced with a certificate."""
-    extra = bytes(header.extra_data)
-    if not anchored:
-        if len(extra) != BUILDER_LENGTH:
-            return f"extra data is {len(extra)} bytes; a network without L1 uses {BUILDER_LENGTH}"
-        if bytes(header.mix_hash) != ZERO_HASH:
-            return "mix hash must be zero on a network without L1"
-        return None
-    if len(extra) != ANCHORED_EXTRA_DATA_LENGTH:
-        return (f"extra data is {len(extra)} bytes; an L1-anchored block names its builder, "
-                f"L1 origin and forced-queue position in {ANCHORED_EXTRA_DATA_LENGTH}")
-    origin, parent_origin = origin_of(header), origin_of(parent)
-    assert origin is not None
-    if parent_origin is None:
-        return "the parent names no L1 origin"
-    if origin.number < parent_origin.number:
-        return f"L1 origin {origin.number} is before the parent's {parent_origin.number}"
-    if origin.number == parent_origin.number and origin.hash != parent_origin.hash:
-        return (f"L1 origin {origin.number} names hash 0x{origin.hash.hex()}, the parent "
-                f"0x{parent_origin.hash.hex()}")
+    goes back (core/block_extra.origin_layout_error, which the verifier applies too), and its
+    forced-queue position does not either. Applies to every block, also ones synced with a
+    certificate."""
+    problem = origin_layout_error(bytes(header.extra_data), bytes(header.mix_hash),
+                                  bytes(parent.extra_data), bytes(parent.mix_hash), anchored)
+    if problem is not None or not anchored:
+        return problem
     if forced_through_of(header) < forced_through_of(parent):
         return (f"forced-queue position {forced_through_of(header)} is before the parent's "
                 f"{forced_through_of(parent)}")
