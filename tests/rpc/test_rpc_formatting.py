@@ -7,6 +7,9 @@ from eth.vm.forks.prague.blocks import PragueBlock
 from eth_account import Account
 from eth_hash.auto import keccak
 
+from ordo.core.block import Block
+from ordo.core.transaction import decode_transaction
+from ordo.rpc.formatting import block_size
 from tests.rpc.conftest import RpcClient
 from tests.rpc.rpc_chain import (
     BASE_FEE,
@@ -267,3 +270,24 @@ async def test_send_raw_and_pending_transaction(rpc: RpcClient) -> None:
     assert await rpc.call("eth_getTransactionCount", hx(SENDERS[0]), "pending") == "0x1"
     again = await rpc.error("eth_sendRawTransaction", hx(raw))
     assert again == {"code": -32000, "message": "nonce too low"}
+
+
+def test_block_size_is_the_length_of_the_block_encoding(rpc: RpcClient) -> None:
+    """block_size counts the encoding without building it: equal to py-evm's encoding of the
+    whole block for every block of the chain and for one with many and large transactions
+    (two- and three-byte length prefixes), legacy and typed."""
+    def encoded_size(block: Block) -> int:
+        return len(rlp.encode(PragueBlock(block.header, list(block.transactions), [], [])))
+
+    for block in rpc.backend.blocks:
+        assert block_size(block) == encoded_size(block)
+    legacy = {"gasPrice": 10 * GWEI, "chainId": CHAIN_ID}
+    typed = {"maxFeePerGas": 10 * GWEI, "maxPriorityFeePerGas": TIP, "chainId": CHAIN_ID}
+    decoded = [decode_transaction(sign(
+        {**(legacy if nonce % 2 else typed), "nonce": nonce, "gas": 2_000_000,
+         "to": "0x" + RECIPIENT.hex(), "value": nonce, "data": b"\x5a" * (nonce * 37)}, KEYS[0]))
+        for nonce in range(300)]
+    big = Block(rpc.backend.blocks[1].header, tuple(d.tx for d in decoded),
+                tuple(d.sender for d in decoded))
+    assert encoded_size(big) > 2**16
+    assert block_size(big) == encoded_size(big)
