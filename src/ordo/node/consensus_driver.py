@@ -18,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eth.abc import BlockHeaderAPI
-
 from ordo.consensus import (
     BlockBuilt,
     BlockValidated,
@@ -44,7 +42,6 @@ from ordo.consensus import (
     RequestValidatorSet,
     ScheduleTimeout,
     Start,
-    Step,
     TimeoutFired,
     Validator,
     ValidatorSet,
@@ -62,39 +59,27 @@ from ordo.consensus import (
     get_epoch,
     step,
 )
-from ordo.core.block import Block, ExecutedBlock
-from ordo.core.block_codec import BlockCodecError, decode_block, encode_block
+from ordo.core.block import Block
+from ordo.core.block_codec import BlockCodecError, decode_block
 from ordo.core.forced_item import ForcedItem
-from ordo.core.l1_fee import NO_PRICES, L1Prices
-from ordo.execution.engine import BlockEnvironment
 from ordo.execution.errors import InvalidBlock
 from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.network import MessageKind
+from ordo.node.block_builder import BlockBuilder, Executed
 from ordo.node.block_sync import BlockSync
 from ordo.node.chain_tip import tip_after
 from ordo.node.consensus_status import commit_json, current_producer, status_fields
 from ordo.node.consensus_transport import Transport, framed
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
+from ordo.node.l1_block_inputs import ForcedItemsError, L1BlockInputs
 from ordo.node.l1_origin import (
-    L1Origin,
-    block_extra_data,
-    choose_origin,
-    forced_through_of,
     header_origin_error,
-    l1_prices_view_error,
-    origin_of,
-    origin_view_error,
-    validator_min_depth,
 )
 from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
 from ordo.node.peer_penalties import PeerPenalties
 from ordo.node.pool_announcer import announce_pool
-from ordo.node.production_policy import (
-    max_block_transactions,
-    next_block_timestamp,
-)
 from ordo.node.proposal_checks import proposed_block_error
 from ordo.node.proposal_pacer import ProposalPacer
 from ordo.node.recovery_codec import (
@@ -114,17 +99,7 @@ from ordo.node.sync_codec import (
 
 log = logging.getLogger(__name__)
 
-MAX_CANDIDATES_PER_BLOCK = 5_000
-MIN_CANDIDATES_PER_BLOCK = 50
-BUILD_BUDGET_FRACTION = 0.3
-"""Share of the round's propose timeout a build may take when others must validate in time."""
-INITIAL_BUILD_RATE = 300.0
-RATE_SMOOTHING = 0.3
 TICK_SECONDS = 1.0
-class ForcedItemsError(Exception):
-    """A block's forced-queue items are not what its L1 origin makes them, or cannot be read."""
-
-
 SET_RETRY_FIRST_S = 0.5
 SET_RETRY_MAX_S = 10.0
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
@@ -135,7 +110,6 @@ MAX_QUEUED_PEER_ITEMS = 10_000
 counted (a flood of votes must not grow memory without bound; timers and builds still queue)."""
 
 
-
 @dataclass(frozen=True)
 class Pacing:
     """Shell policy of block production (see production_policy)."""
@@ -144,15 +118,6 @@ class Pacing:
     heartbeat_interval: float
     fee_recipient: bytes
     max_clock_drift_s: int
-
-
-@dataclass(frozen=True)
-class Executed:
-    """A block this node built or re-executed, ready to commit without running it again."""
-
-    executed: ExecutedBlock
-    state_writes: dict[bytes, bytes]
-    skipped: tuple[tuple[bytes, str], ...]
 
 
 @dataclass(frozen=True)
@@ -203,9 +168,10 @@ class ConsensusDriver:
         self._clock = clock
         self.transport: Transport | None = None
         self.l1_watch = l1_watch
-        self.forced_queue: ForcedQueueReader | None = None
-        """The L1 forced-inclusion queue (on L1 networks whose genesis names one)."""
-        self._l1_confirmations = l1_confirmations
+        self.inputs = L1BlockInputs(l1_watch, l1_confirmations,
+                                    self.chain.engine.genesis.l1_fee is not None)
+        self.builder = BlockBuilder(self.chain, node.mempool, self.inputs, params,
+                                    pacing.fee_recipient, clock)
         self.state: ConsensusState = create_state(
             params, epoch_sets.known(self._head_epoch()) or UNRESOLVED_SET, signer_key)
         self.evidence = EvidenceBook(params.chain_id, self._validators_at,
@@ -231,8 +197,6 @@ class ConsensusDriver:
         self._prepared: dict[bytes, Executed] = {}
         self._decoded: dict[bytes, Block] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.build_rate = INITIAL_BUILD_RATE
-        """Transactions per second our recent builds ran at (smoothed)."""
         self.pacer = ProposalPacer(
             pacing.block_time, pacing.heartbeat_interval, node.mempool.pending_count,
             lambda: (self.state.height, self.state.round),
@@ -240,6 +204,15 @@ class ConsensusDriver:
             lambda request: self._queue.put_nowait(BuildNow(request)),
             lambda delay, callback: asyncio.get_running_loop().call_later(delay, callback))
         self._height_since = time.monotonic()
+
+    @property
+    def forced_queue(self) -> ForcedQueueReader | None:
+        """The L1 forced-inclusion queue (on L1 networks whose genesis names one)."""
+        return self.inputs.forced_queue
+
+    @forced_queue.setter
+    def forced_queue(self, queue: ForcedQueueReader | None) -> None:
+        self.inputs.forced_queue = queue
 
     @property
     def is_validator(self) -> bool:
@@ -481,129 +454,28 @@ class ConsensusDriver:
 
     # --- building and validating ---------------------------------------------------------------
     async def _build(self, request: ProposeRequest) -> None:
+        """Build the requested block (node/block_builder.py) and tell the machine."""
         state = self.state
         if state.awaiting_build != (request.height, request.round) or state.address is None:
             return
-        chain = self.chain
-        parent = chain.head_header()
+        parent = self.chain.head_header()
         if bytes(parent.hash) != request.parent_hash:
             log.warning("asked to build on 0x%s but the head is 0x%s", request.parent_hash.hex(),
                         bytes(parent.hash).hex())
             return
-        base_fee = chain.engine.next_base_fee(parent)
-        limit = self._block_size_limit(request.round)
-        candidates = []
-        for decoded in self.node.mempool.select(base_fee):
-            candidates.append(decoded)
-            if len(candidates) >= limit:
-                break
-        origin = self._next_origin(parent)
-        forced: tuple[ForcedItem, ...] = ()
-        forced_through = forced_through_of(parent)
-        if origin is not None and self.forced_queue is not None:
-            try:
-                visible = await self.forced_queue.items_through(origin.number)
-            except Exception as error:
-                # Keep the parent's origin: its items are all included already.
-                log.warning("forced queue unreadable at L1 block %d, keeping the parent's L1 "
-                            "origin: %s", origin.number, error)
-                origin = origin_of(parent)
-            else:
-                forced, forced_through = visible[forced_through:], len(visible)
-        l1_prices = await self._l1_prices(origin)
-        if l1_prices is None:
-            log.warning("L1 prices of the origin L1 block %s unreadable: not proposing this round",
-                        None if origin is None else origin.number)
+        built = await self.builder.build(parent, state.address, request.round,
+                                         len(state.validators))
+        if built is None:
             return
-        env = BlockEnvironment(
-            coinbase=self.pacing.fee_recipient,
-            timestamp=next_block_timestamp(self._clock(), int(parent.timestamp)),
-            gas_limit=int(parent.gas_limit),
-            extra_data=block_extra_data(state.address, origin, forced_through),
-            prev_randao=bytes(32) if origin is None else origin.hash,
-            forced=forced,
-            l1_prices=l1_prices,
-        )
-        started = time.monotonic()
-        result = await asyncio.to_thread(chain.engine.build_block, parent, candidates, env)
-        block = result.executed.block
-        self._measure_build(len(candidates), time.monotonic() - started)
-        payload = await asyncio.to_thread(encode_block, block)
-        self._prepared[block.hash] = Executed(result.executed, result.state_writes,
-                                              result.skipped)
-        value = ProposedValue(block.number, request.parent_hash, block.hash, state.address,
-                              payload)
+        value, executed = built
+        self._prepared[value.block_hash] = executed
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
-
-    async def _forced_for(self, header: BlockHeaderAPI, parent: BlockHeaderAPI
-                          ) -> tuple[ForcedItem, ...]:
-        """The forced-queue items ``header``'s block must take: everything enqueued up to its
-        L1 origin that its parent's chain has not included. ForcedItemsError when the header's
-        count is not that, or the queue cannot be read now."""
-        through, parent_through = forced_through_of(header), forced_through_of(parent)
-        origin = origin_of(header)
-        if self.forced_queue is None or origin is None:
-            if through != parent_through:
-                raise ForcedItemsError(f"the block claims forced-queue position {through}, but "
-                                       "this network has no forced queue")
-            return ()
-        try:
-            visible = await self.forced_queue.items_through(origin.number)
-        except Exception as error:
-            raise ForcedItemsError(f"forced queue unreadable at L1 block {origin.number}: "
-                                   f"{error}") from error
-        if through != len(visible):
-            raise ForcedItemsError(f"the block includes forced-queue items up to {through}, "
-                                   f"but {len(visible)} were enqueued up to its L1 origin "
-                                   f"{origin.number}")
-        return visible[parent_through:]
-
-    def _next_origin(self, parent: BlockHeaderAPI) -> L1Origin | None:
-        if self.l1_watch is None:
-            return None
-        parent_origin = origin_of(parent)
-        assert parent_origin is not None, "stored L1-anchored blocks name their origin"
-        return choose_origin(parent_origin, self.l1_watch.confirmed_origin())
-
-    async def _l1_prices(self, origin: L1Origin | None) -> L1Prices | None:
-        """The L1 fee word a new block on ``origin`` carries (docs/state_transition.md 6.4):
-        zero without the L1 fee or without L1, else the origin's prices (None: unreadable)."""
-        if self.chain.engine.genesis.l1_fee is None or origin is None or self.l1_watch is None:
-            return NO_PRICES
-        view = await self.l1_watch.view_for(origin.number)
-        return view.prices.get(origin.number)
-
-    async def _origin_error(self, block: Block, parent: BlockHeaderAPI) -> str | None:
-        """The L1 half of a proposal's validity (the layout half runs with the EVM check)."""
-        if self.l1_watch is None:
-            return None
-        origin, parent_origin = origin_of(block.header), origin_of(parent)
-        if origin is None or parent_origin is None:
-            return "the block or its parent names no L1 origin"
-        view = await self.l1_watch.view_for(origin.number)
-        problem = origin_view_error(origin, parent_origin, view,
-                                    validator_min_depth(self._l1_confirmations))
-        if problem is None and self.chain.engine.genesis.l1_fee is not None:
-            problem = l1_prices_view_error(block.header, origin, view)
-        return problem
-
-    def _block_size_limit(self, round_: int) -> int:
-        if len(self.state.validators) == 1:
-            return MAX_CANDIDATES_PER_BLOCK  # our own votes decide: no one must keep up
-        budget = BUILD_BUDGET_FRACTION * self.params.timeout_ms(Step.PROPOSE, round_) / 1000
-        return max_block_transactions(self.build_rate, budget, MIN_CANDIDATES_PER_BLOCK,
-                                      MAX_CANDIDATES_PER_BLOCK)
-
-    def _measure_build(self, candidates: int, elapsed: float) -> None:
-        if candidates >= MIN_CANDIDATES_PER_BLOCK // 2 and elapsed > 0:
-            rate = candidates / elapsed
-            self.build_rate += RATE_SMOOTHING * (rate - self.build_rate)
 
     async def _validate(self, value: ProposedValue) -> None:
         verdict = await self._prepare(value)
         if verdict is not None:
             parent = self.chain.head_header()
-            problem = await self._origin_error(verdict.executed.block, parent)
+            problem = await self.inputs.origin_error(verdict.executed.block, parent)
             if problem is not None:
                 self.ignored["invalid block"] += 1
                 log.warning("block 0x%s at height %d has a bad L1 origin: %s",
@@ -636,7 +508,7 @@ class ConsensusDriver:
         outcome: Executed | str
         try:
             block = await asyncio.to_thread(decode_block, value.payload)
-            forced = await self._forced_for(block.header, parent)
+            forced = await self.inputs.forced_for(block.header, parent)
         except (BlockCodecError, ForcedItemsError) as error:
             outcome = str(error)
         else:
@@ -699,7 +571,7 @@ class ConsensusDriver:
         try:
             block = decoded if decoded is not None else \
                 await asyncio.to_thread(decode_block, value.payload)
-            forced = await self._forced_for(block.header, parent)
+            forced = await self.inputs.forced_for(block.header, parent)
         except (BlockCodecError, ForcedItemsError) as error:
             outcome = str(error)
         else:
