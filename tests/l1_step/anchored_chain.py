@@ -24,6 +24,7 @@ from ordo.l1.compiler import compile_contract
 from tests.faultproof.block_chain import BUILDER, DevChain, rules_of
 from tests.l1_contracts.anvil_chain import AnvilChain
 
+from .routes import TX_START
 from .verifier import STEP_ABI, STEP_GAS, Verifier
 
 DEPOSITEE = bytes.fromhex("de" * 20)
@@ -76,7 +77,8 @@ def anchored_chain(chain: AnvilChain, verifier: Verifier) -> Anchored:
         rules.base_fee_floor, rules.elasticity_multiplier, rules.base_fee_max_change_denominator,
         rules.anchored, rules.l1_fee)
     tx = compile_contract("step/StepTxStart")
-    tx_start = chain.deploy_code(tx.abi + STEP_ABI, tx.bytecode, mpt, queue.address)
+    tx_start = chain.deploy_code(tx.abi + STEP_ABI, tx.bytecode, mpt, queue.address,
+                                 verifier.parts[TX_START].functions.pending().call())
     return Anchored(c, ListQueue(records), block_start, tx_start,
                     {1: valid.raw, 2: refused.raw}, origin)
 

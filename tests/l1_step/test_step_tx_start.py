@@ -1,11 +1,13 @@
 """The on-chain verifier's transaction start (phase 2) against the Python tracer
 (docs/fault_proofs.md 4.2). Decided on chain so far: the forced-queue deposits (the item read
-from a real ForcedInclusionQueue on anvil, the recipient credited, the cursor advanced); every
-other transaction-start step reverts as not verifiable yet, never accepted."""
+from a real ForcedInclusionQueue on anvil, the recipient credited, the cursor advanced) and a
+started transaction's warm-key sub-steps (an access list past 32 keys); every other
+transaction-start step reverts as not verifiable yet, never accepted."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +20,7 @@ from tests.faultproof.block_chain import DevChain, rules_of
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .anchored_chain import Anchored, anchored_chain, anchored_trace, part_step
-from .verifier import Verifier, deploy_verifier, on_chain
+from .verifier import Verifier, deploy_verifier, on_chain, step_gas
 
 GAS_TABLE_MAX = 2_000_000
 
@@ -128,3 +130,68 @@ def test_deposit_gas(anchored: Anchored, trace: BlockTrace, verifier: Verifier) 
                            .estimate_gas({"gas": 29_000_000})))
     print(f"forced deposit: {gas} gas")
     assert gas < GAS_TABLE_MAX
+
+
+@pytest.fixture(scope="module")
+def long_list() -> tuple[DevChain, BlockTrace]:
+    """33 addresses with two keys each (99 keys, tests/faultproof/test_block_parts.py): the
+    start warms 35 keys, three sub-steps the other 67, then the frame opens."""
+    c = DevChain()
+    entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(),
+                "storageKeys": ["0x" + bytes([i]).rjust(32, b"\x00").hex(),
+                                "0x" + bytes([i, 1]).rjust(32, b"\x00").hex()]}
+               for i in range(33)]
+    c.build([c.sign(2, c.address(3), gas=21_000 + 33 * 2_400 + 66 * 1_900,
+                    accessList=entries)])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    return c, t
+
+
+def _starts(t: BlockTrace) -> list[tuple[int, BlockStep]]:
+    return [(i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START]
+
+
+def test_warm_key_sub_steps_give_the_tracers_post_state(
+        long_list: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
+    c, t = long_list
+    starts = _starts(t)
+    assert len(starts) == 5
+    rules = rules_of(c.genesis)
+    for index, step in starts[1:4]:  # keys 35-66, 67-98, 99-101
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        assert on_chain(verifier, step.pre, witness) == step.post
+    index, step = starts[4]  # the frame opens after the keys
+    assert on_chain(verifier, step.pre, t.witness(index)) == \
+        "StepVerifier: a started transaction's authorization or frame: not verifiable yet"
+
+
+def test_a_tampered_warm_key_sub_step_is_refused(
+        long_list: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
+    c, t = long_list
+    index, step = _starts(t)[2]
+    witness = t.witness(index)
+    state, proofs = decode_block_step(witness)
+    rules = rules_of(c.genesis)
+    more = encode_block_step(state, replace(proofs, accessed=(*proofs.accessed,
+                                                              proofs.accessed[0])))
+    reason = "the witness has more accessed-set proofs than the step reads"
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(step.pre, more, rules)
+    assert on_chain(verifier, step.pre, more) == f"StepVerifier: {reason}"
+    fewer = encode_block_step(state, replace(proofs, accessed=proofs.accessed[:-1]))
+    reason = "the witness has too few accessed-set proofs"
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(step.pre, fewer, rules)
+    assert on_chain(verifier, step.pre, fewer) == f"StepVerifier: {reason}"
+    swapped = encode_block_step(state, replace(proofs, accessed=(
+        proofs.accessed[1], proofs.accessed[0], *proofs.accessed[2:])))
+    assert str(on_chain(verifier, step.pre, swapped)).startswith("Mpt: ")
+    stuffed = encode_block_step(state, replace(proofs, sender_code=b"\x01"))
+    reason = "the step does not read sender_code, but it is not zero"
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(step.pre, stuffed, rules)
+    assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
+    gas = max(step_gas(verifier, s.pre, t.witness(i)) for i, s in _starts(t)[1:4])
+    print(f"warm-key sub-step: {gas} gas")

@@ -26,6 +26,8 @@ INDEX_TRIE_SERVICE = "step/StepIndexTrie"
 """Insertions into the block's receipts and transactions tries (transaction end)."""
 TX_END_STATE = "step/StepTxEndState"
 """The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
+TX_PENDING = "step/StepTxPending"
+"""A started transaction's sub-steps (StepTxStart forwards them; it takes StepMpt)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -58,6 +60,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
+    tx_pending = await _deploy(client, deployer, TX_PENDING, mpt)
     arguments: dict[str, tuple[bytes | int | bool, ...]] = {
         name: (mpt,) for name in PARTS_THAT_READ_STATE}
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)
@@ -65,7 +68,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                               rules.elasticity_multiplier,
                               rules.base_fee_max_change_denominator, rules.anchored,
                               rules.l1_fee)
-    arguments["step/StepTxStart"] = (mpt, forced_queue)
+    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)

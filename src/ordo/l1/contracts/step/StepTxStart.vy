@@ -9,18 +9,20 @@
         forced_tx, Trie deposit, Trie authority, bytes authority_code, Trie delegate, bytes
         delegate_code). Decided here: the pre-state, the totals' preimage, and a forced-queue
         deposit (the item read from the L1 ForcedInclusionQueue at step time, its recipient
-        credited, the cursor advanced, every field the step does not read zero). Not yet: a
-        forced transaction, a block's own transaction, the sub-steps of a started one (access
-        list, EIP-7702 authorizations, the frame): each reverts as not verifiable yet, never
-        accepted.
+        credited, the cursor advanced, every field the step does not read zero). A started
+        transaction's sub-steps are StepTxPending's (this part forwards its calldata there).
+        Not yet: a forced transaction and a block's own transaction revert as not verifiable
+        yet, never accepted.
 """
 
 import blockio
 import state
+import txio
 import witness as w
 
 mpt: public(immutable(address))
 queue: public(immutable(address))
+pending: public(immutable(address))
 
 PHASE_TX_START: constant(uint256) = 2
 PHASE_BLOCK_END: constant(uint256) = 5
@@ -29,24 +31,6 @@ PENDING_AT: constant(uint256) = 25 * 32
 PROOFS_PTR: constant(uint256) = 28 * 32
 BLOOM_BYTES: constant(uint256) = 256
 KIND_DEPOSIT: constant(uint256) = 1
-# the proofs' head, in words: where each field's offset (or inline value) lies
-F_BLOCK_INPUTS: constant(uint256) = 0
-F_RAW_TX: constant(uint256) = 1
-F_TX_SIBLINGS: constant(uint256) = 2
-F_SENDER: constant(uint256) = 34
-F_SENDER_CODE: constant(uint256) = 35
-F_ACCESSED: constant(uint256) = 36
-F_SENDER_VALUE: constant(uint256) = 37
-F_RECIPIENT: constant(uint256) = 38
-F_CALLEE: constant(uint256) = 39
-F_CALLEE_CODE: constant(uint256) = 40
-F_TOTALS: constant(uint256) = 41
-F_FORCED_TX: constant(uint256) = 42
-F_DEPOSIT: constant(uint256) = 43
-F_AUTHORITY: constant(uint256) = 44
-F_AUTHORITY_CODE: constant(uint256) = 45
-F_DELEGATE: constant(uint256) = 46
-F_DELEGATE_CODE: constant(uint256) = 47
 
 
 struct Totals:
@@ -58,23 +42,26 @@ struct Totals:
 
 
 @deploy
-def __init__(mpt_service: address, forced_queue: address):
+def __init__(mpt_service: address, forced_queue: address, pending_part: address):
     mpt = mpt_service
     queue = forced_queue
+    pending = pending_part
 
 
 @internal
 @view
-def _field(proofs: uint256, slot: uint256) -> uint256:
-    """@notice The witness offset of dynamic field `slot` of the proofs."""
-    return blockio.at(proofs, 32 * slot)
+def _forward(target: address) -> bytes32:
+    """@notice The answer of the part for a started transaction to the unchanged calldata."""
+    result: Bytes[32] = raw_call(target, msg.data, max_outsize=32, is_static_call=True)
+    assert len(result) == 32, "StepVerifier: a part returned no commitment"
+    return convert(result, bytes32)
 
 
 @internal
 @view
 def _totals(proofs: uint256, totals_hash: bytes32) -> Totals:
     """@notice The preimage of the context's totals_hash (block_steps._totals)."""
-    at: uint256 = self._field(proofs, F_TOTALS)
+    at: uint256 = txio.field(proofs, txio.F_TOTALS)
     bloom_at: uint256 = blockio.at(at, 64)
     assert w.uint(bloom_at) == BLOOM_BYTES, "StepVerifier: a bloom is 256 bytes"
     w.need(bloom_at + 32 + BLOOM_BYTES)
@@ -99,7 +86,7 @@ def _totals_hash(t: Totals, forced_next: uint256) -> bytes32:
 @view
 def _tx_count(proofs: uint256, inputs_hash: bytes32) -> uint256:
     """@notice block_inputs by the block's inputs_hash, eight canonical words: its tx_count."""
-    at: uint256 = self._field(proofs, F_BLOCK_INPUTS)
+    at: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
     assert w.uint(at) == 256, "StepVerifier: block_inputs is not the block's inputs"
     w.need(at + 32 + 256)
     assert keccak256(slice(msg.data, w.base() + at + 32, 256)) == inputs_hash, \
@@ -110,74 +97,6 @@ def _tx_count(proofs: uint256, inputs_hash: bytes32) -> uint256:
     assert w.uint(at + 32 + 64) < 2**160, \
         "StepVerifier: block inputs: a uint64 or address word with high bytes set"
     return w.uint(at + 32 + 7 * 32)
-
-
-@internal
-@pure
-def _name(k: uint256) -> String[16]:
-    """@notice The name of proofs field `k` (block_witness.TxStartProofs)."""
-    if k == 0:
-        return "block_inputs"
-    if k == 1:
-        return "raw_tx"
-    if k == 2:
-        return "tx_siblings"
-    if k == 3:
-        return "sender"
-    if k == 4:
-        return "sender_code"
-    if k == 5:
-        return "accessed"
-    if k == 6:
-        return "sender_value"
-    if k == 7:
-        return "recipient"
-    if k == 8:
-        return "callee"
-    if k == 9:
-        return "callee_code"
-    if k == 10:
-        return "totals"
-    if k == 11:
-        return "forced_tx"
-    if k == 12:
-        return "deposit"
-    if k == 13:
-        return "authority"
-    if k == 14:
-        return "authority_code"
-    if k == 15:
-        return "delegate"
-    return "delegate_code"
-
-
-@internal
-@view
-def _unread_are_zero(proofs: uint256, read: uint256):
-    """@notice Every field whose bit is not set in `read` is zero (tx_start's WitnessIO):
-            empty bytes and lists, a Trie ("", ""), 32 zero siblings."""
-    for k: uint256 in range(17):
-        if (read >> k) & 1 == 1:
-            continue
-        slot: uint256 = k
-        if k > 2:
-            slot = k + 31  # after the 32 inline siblings
-        zero: bool = True
-        if k == 2:
-            for h: uint256 in range(32):
-                if w.word(proofs + 32 * (F_TX_SIBLINGS + h)) != empty(bytes32):
-                    zero = False
-        elif k == 10:
-            zero = True  # totals is always read
-        else:
-            at: uint256 = self._field(proofs, slot)
-            if k in [3, 6, 7, 8, 12, 13, 15]:
-                zero = w.uint(at + w.uint(at)) == 0 and w.uint(at + w.uint(at + 32)) == 0
-            else:
-                zero = w.uint(at) == 0
-        if not zero:
-            raise concat("StepVerifier: the step does not read ", self._name(k),
-                         ", but it is not zero")
 
 
 @internal
@@ -209,7 +128,7 @@ def _deposit(proofs: uint256, block_h: bytes32, tx_index: uint256, tx_count: uin
              amount: uint256) -> bytes32:
     """@notice A forced deposit: `recipient` (absent: the empty account) credited with
             `amount`; no gas, no nonce, no receipt."""
-    field: uint256 = self._field(proofs, F_DEPOSIT)
+    field: uint256 = txio.field(proofs, txio.F_DEPOSIT)
     a: state.Account = blockio.account(mpt, field, root, recipient, False)
     if not a.exists:
         a = state.Account(exists=True, nonce=0, balance=0, storage_root=state.BLANK_ROOT,
@@ -218,7 +137,7 @@ def _deposit(proofs: uint256, block_h: bytes32, tx_index: uint256, tx_count: uin
     new_root: bytes32 = blockio.trie_write(mpt, field, root, state.address_key(recipient),
                                            state.encode_account(a))
     # read: block_inputs, totals, deposit
-    self._unread_are_zero(proofs, (1 << 0) | (1 << 10) | (1 << 12))
+    txio.unread_are_zero(proofs, (1 << 0) | (1 << 10) | (1 << 12))
     return self._between(block_h, tx_index, tx_count, new_root, cumulative_gas,
                          self._totals_hash(t, t.forced_next + 1), t.forced_next + 1 < t.forced_end)
 
@@ -226,24 +145,12 @@ def _deposit(proofs: uint256, block_h: bytes32, tx_index: uint256, tx_count: uin
 @internal
 @view
 def _tx_start() -> bytes32:
-    # the pre-state: its preimage's parts lie in the witness as static words
-    w.need(PROOFS_PTR + 32)
-    base: uint256 = w.base()
-    block_h: bytes32 = keccak256(slice(msg.data, base + 32, 320))
-    tx_h: bytes32 = keccak256(slice(msg.data, base + 352, 160))
-    context_h: bytes32 = keccak256(slice(msg.data, base + CONTEXT_AT, 288))
-    started: uint256 = w.uint(PENDING_AT)
-    assert started <= 1, "StepVerifier: the witness is not the pre-state's preimage"
-    fourth: bytes32 = empty(bytes32)
-    if started == 1:
-        fourth = keccak256(slice(msg.data, base + PENDING_AT + 32, 64))
-    else:
-        assert w.uint(PENDING_AT + 32) == 0 and w.uint(PENDING_AT + 64) == 0, \
-            "StepVerifier: a transaction not started has no next key or authorization"
-    assert keccak256(abi_encode(PHASE_TX_START, block_h, tx_h, context_h, fourth)) \
-        == w.pre_state(), "StepVerifier: the witness is not the pre-state's preimage"
-    if started == 1:
-        raise "StepVerifier: a started transaction's sub-step: not verifiable yet"
+    block_h: bytes32 = empty(bytes32)
+    started: bool = False
+    block_h, started = txio.pre_state()
+    if started:
+        # access-list keys past the first 32, EIP-7702 authorizations, the frame: its own part
+        return self._forward(pending)
     inputs_hash: bytes32 = w.word(9 * 32)
     tx_index: uint256 = w.uint(13 * 32)
     root: bytes32 = w.word(CONTEXT_AT)
