@@ -35,7 +35,8 @@ STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCo
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
 witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0)."""
-PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd"})
+PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
+                                   "step/StepReturn"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 BLOCK_START = "step/StepBlockStart"
 """Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, and the chain's

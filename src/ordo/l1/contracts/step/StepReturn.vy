@@ -11,20 +11,30 @@
         is written into the caller's memory from `caller_memory` (each cell against the
         caller's memory root as the earlier cells left it), and the caller resumes with the
         flag pushed, the child's gas left returned and the return data replaced, as
-        src/ordo/faultproof/frames.py's return_to_caller. The return of a creation frame (its
-        code deposit, 3.9) reverts as not verifiable yet.
+        src/ordo/faultproof/frames.py's return_to_caller; the return of a creation frame
+        deposits the code and pushes the address (3.9, through StepMpt).
 """
 
 import cells
 import core
 import machine
 import mem
+import state
 import witness as w
 
 CALLER_MEMORY_PTR: constant(uint256) = 139 * 32
 TRIES_PTR: constant(uint256) = 140 * 32
 CREATE_MARK: constant(uint256) = max_value(uint256)
 PARENT_BYTES: constant(uint256) = 20 * 32
+CODE_DEPOSIT_GAS: constant(uint256) = 200
+MAX_CODE_SIZE: constant(uint256) = 24576
+
+mpt: public(immutable(address))
+
+
+@deploy
+def __init__(mpt_service: address):
+    mpt = mpt_service
 
 
 @external
@@ -75,7 +85,7 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
     used.used = used.used | core.USED_PARENT
     parent: machine.Frame = abi_decode(words, machine.Frame)
     if parent.returndata_size == CREATE_MARK:
-        raise "StepVerifier: the return of a creation frame (its code deposit): not verifiable yet"
+        return self._created(r, used, c, parent, success, output, burn, own)
     memory_root: bytes32 = parent.memory_root
     written: uint256 = 0
     returned: Bytes[mem.BUFFER] = b""
@@ -145,3 +155,104 @@ def _write_caller(r: core.Run, root: bytes32, offset: uint256,
         merged: uint256 = (convert(cell, uint256) & (max_value(uint256) ^ mask)) | (segment & mask)
         node = cells.root_at(index, convert(merged, bytes32), siblings)
     return node, count
+
+
+@internal
+@view
+def _created(r: core.Run, used: core.Run, ctx: machine.Context, parent: machine.Frame,
+             ok: bool, output: Bytes[mem.BUFFER], burned: bool, own: bool) -> bytes32:
+    """@notice The creator's state after its creation frame halted (3.9, creations.py's
+            creation_returned): the code deposit (200 gas a byte; EIP-3541's 0xef or too little
+            gas fails it, rolled back to the snapshot; EIP-170 cannot be reached within 3.3's
+            32 cells), the new account's code hash written through `tries[0]`, the address
+            (or 0) pushed; nothing is written to the caller's memory."""
+    c: machine.Context = ctx
+    u: core.Run = used
+    success: bool = ok
+    burn: bool = burned
+    gas_left: uint256 = r.gas
+    deposits: uint256 = 0
+    created: uint256 = convert(parent.returndata_root, uint256) % 2**160
+    if success:
+        cost: uint256 = CODE_DEPOSIT_GAS * len(output)
+        first: uint256 = 0
+        if len(output) > 0:
+            first = convert(slice(output, 0, 1), uint256)
+        if len(output) > MAX_CODE_SIZE or first == 239 or cost > gas_left:
+            c = core.rolled_back(r)
+            u.used = u.used | core.USED_SNAPSHOT
+            success = False
+            burn = True
+        else:
+            if len(output) > 0:
+                c.state_root = self._deposit(r, c.state_root, created, keccak256(output))
+                deposits = 1
+            gas_left -= cost
+    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == deposits, \
+        "StepVerifier: trie proofs given that the return does not read"
+    assert w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
+        "StepVerifier: caller memory cells given that the return does not write"
+    if own:
+        core.finished(u)
+    returned: Bytes[mem.BUFFER] = b""
+    if not success and not burn:
+        returned = output
+    flag: uint256 = 0
+    gas: uint256 = parent.gas
+    if success:
+        flag = created
+    if not burn:
+        gas += gas_left
+    resumed: machine.Frame = parent
+    resumed.gas = gas
+    resumed.stack_hash = cells.push(parent.stack_hash, flag)
+    resumed.stack_size = parent.stack_size + 1
+    resumed.returndata_root = mem.output_root(returned)
+    resumed.returndata_size = len(returned)
+    return machine.state_hash(core.PHASE_EVM, r.block_h, r.tx_h, machine.context_hash(c),
+                              machine.frame_hash(resumed))
+
+
+@internal
+@view
+def _deposit(r: core.Run, root: bytes32, holder: uint256, code_hash: bytes32) -> bytes32:
+    """@notice The state root with the created account's code hash set, through `tries[0]`
+            (against `root`; the account must be there, `extra` must be empty)."""
+    at: uint256 = r.proofs + w.uint(r.proofs + TRIES_PTR)
+    assert w.uint(at) >= 1, "StepVerifier: too few listed trie proofs (tries)"
+    t: uint256 = at + 32 + w.uint(at + 32)
+    p: uint256 = t + w.uint(t)
+    e: uint256 = t + w.uint(t + 32)
+    p_size: uint256 = w.uint(p)
+    if p_size > state.MAX_PROOF:
+        raise "StepVerifier: a trie proof over 16,384 bytes: not verifiable yet"
+    assert w.uint(e) == 0, "StepVerifier: an extra node for a proof that deletes nothing"
+    w.need(p + 32 + (p_size + 31) // 32 * 32)
+    key: bytes32 = state.address_key(holder)
+    proof: Bytes[state.MAX_PROOF] = state._bytes(p + 32, p_size)
+    answer: Bytes[256] = raw_call(
+        mpt, concat(method_id("read(bytes32,bytes32,uint256)"), root, key,
+                    convert(p_size, bytes32), proof),
+        max_outsize=256, is_static_call=True)
+    size: uint256 = convert(extract32(answer, 64), uint256)
+    assert size <= state.VALUE_BYTES, "StepVerifier: a trie value over 128 bytes"
+    padded: Bytes[384] = concat(answer, empty(bytes32), empty(bytes32), empty(bytes32),
+                                empty(bytes32))
+    value: Bytes[state.VALUE_BYTES] = slice(slice(padded, 96, state.VALUE_BYTES), 0, size)
+    assert convert(extract32(answer, 0), uint256) != 0, \
+        "StepVerifier: the created account is absent at its code deposit"
+    # rlp([nonce, balance, storage_root, code_hash]) as the state holds it ends with 0xa0 and
+    # the code hash: only those 32 bytes change
+    assert size >= 70 and convert(slice(value, size - 33, 1), uint256) == 160, \
+        "StepVerifier: an account that is not RLP of four items"
+    stored: Bytes[state.VALUE_BYTES + 32] = concat(slice(value, 0, size - 32), code_hash)
+    words: Bytes[state.VALUE_BYTES + 160] = concat(stored, empty(bytes32), empty(bytes32),
+                                                   empty(bytes32), empty(bytes32))
+    written: Bytes[32] = raw_call(
+        mpt, concat(method_id("write(bytes32,bytes32,bytes32[4],uint256,uint256,uint256)"),
+                    root, key, extract32(words, 0), extract32(words, 32),
+                    extract32(words, 64), extract32(words, 96),
+                    convert(len(stored), bytes32), convert(p_size, bytes32),
+                    convert(0, bytes32), proof),
+        max_outsize=32, is_static_call=True)
+    return extract32(written, 0)
