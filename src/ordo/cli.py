@@ -56,6 +56,7 @@ from ordo.l1.rollup_deploy import (
     DEVNET_SEQUENCER_TIMEOUT,
 )
 from ordo.metrics.json_log_lines import LogFormat, configure_logging
+from ordo.operator.fees_command import fees_command
 from ordo.operator.init_command import init_command
 from ordo.operator.stake_commands import stake_group
 from ordo.operator.status_rows import status_rows
@@ -361,6 +362,7 @@ def status_table(rpc_url: str, answer: dict[str, Any]) -> Table:
 
 main.add_command(keys_group)
 main.add_command(init_command)
+main.add_command(fees_command)
 main.add_command(stake_group)
 main.add_command(bridge_group)
 main.add_command(challenger_command)

@@ -2,10 +2,14 @@
 each block's L1 prices from their origin, validators check them against their own L1 view, the
 batches carry them, and a separate derivation process that reads only the L1 checks them
 against the origins' headers and rebuilds every block byte for byte; the fee vault fills, and
-receipts over RPC carry OP's fields equal to the formula."""
+receipts over RPC carry OP's fields equal to the formula; ``ordo fees`` settles an epoch from
+the two nodes' public data (posting reimbursed first, the rest by blocks produced)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +18,11 @@ import pytest
 from ordo.core.l1_fee import FEE_VAULT_ADDRESS, L1FeeRules, L1Prices, l1_fee, l1_prices_of_block
 from tests.l1_network.derivation_process import derive_from_l1
 from tests.l1_network.inbox_record import accepted_batches, inbox_problems, wait_for_batches
-from tests.l1_network.l1_cluster import l1_cluster, ticking_l1  # noqa: F401 (fixture)
+from tests.l1_network.l1_cluster import (  # noqa: F401 (fixture)
+    EPOCH_LENGTH,
+    l1_cluster,
+    ticking_l1,
+)
 from tests.l1_network.transfer_load import TransferLoad
 
 BATCHES = 2
@@ -61,6 +69,30 @@ async def test_a_fee_network_charges_l1_prices_and_derivation_agrees(
         assert summary["mismatches"] == [] and summary["invalid_batch"] is None
         assert summary["l1"]["origins_checked"]
         assert summary["blocks"] >= posted_through
+
+        # ordo fees: epoch 1's settlement, recomputed from the two nodes' public data.
+        # (the nodes run in this event loop: the command must not block it)
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ordo", "fees", "--genesis", str(tmp_path / "genesis.json"),
+            "--epoch", "1", "--rpc", follower.url, "--l1-rpc", ticking_l1,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(command.communicate(), 60)
+        assert command.returncode == 0, err.decode()
+        report = json.loads(out)
+        first, last = EPOCH_LENGTH, 2 * EPOCH_LENGTH - 1
+        assert (report["firstBlock"], report["lastBlock"]) == (first, last)
+        rows = {row["address"]: row for row in report["sequencers"]}
+        assert sum(row["blocksProduced"] for row in rows.values()) == EPOCH_LENGTH
+        balances = [int(await follower.call("eth_getBalance", "0x" + FEE_VAULT_ADDRESS.hex(),
+                                            hex(n)), 16) for n in (first - 1, last)]
+        income = balances[1] - balances[0]
+        assert int(report["vaultIncome"]) == income > 0
+        paid = sum(int(row["reimbursed"]) + int(row["blockRewards"]) for row in rows.values())
+        assert paid + int(report["carried"]) == income
+        posters = {"0x" + b.submitter.hex() for b in batches if first <= b.last_block <= last}
+        assert {a for a, row in rows.items() if row["l1GasSpentPosting"]} == posters
+        for row in rows.values():
+            assert int(row["reimbursed"]) <= int(row["l1CostPosting"])
         print(f"\nL1 fee loop: {len(batches)} batches through block {posted_through}, "
               f"{load.sent} transfers sent, {charged} wei of L1 fees, vault {vault} wei; "
               f"derived in {time.monotonic() - started:.1f} s")
