@@ -43,14 +43,18 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--l1", choices=("anvil", "dev"), default="anvil")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--commit", default=None,
+                        help="the commit being measured, when run from an exported tree "
+                             "(git archive) rather than a checkout [default: git HEAD]")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep node data and logs here (default: kept only on failure)")
     args = parser.parse_args()
     options = ChaosOptions(seed=args.seed, duration=args.duration, rate=args.rate, l1=args.l1,
                            hosts=True, only=FAULTS, workdir=args.workdir)
     summary = run_chaos(options)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, check=False).stdout.strip()
+    head = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                         capture_output=True, text=True,
+                                         check=False).stdout.strip()
     failovers = [value for _, value in summary["next_final_after_kill_s"]]
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": head,
