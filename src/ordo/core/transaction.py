@@ -9,7 +9,6 @@ than the pure-Python recovery py-evm would otherwise use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import rlp
 from coincurve import PublicKey
@@ -19,6 +18,7 @@ from eth_hash.auto import keccak
 from rlp.codec import consume_length_prefix, length_prefix
 
 from ordo.core.errors import RejectedTransaction
+from ordo.core.lru import LruCache
 
 BLOB_TRANSACTION_TYPE = 3
 SUPPORTED_TYPED_TRANSACTIONS = frozenset({1, 2, 4})
@@ -29,6 +29,7 @@ DECODED_CACHE_SIZE = 16_384
 """Transactions kept decoded by their bytes (:func:`decode_transaction`): a few full blocks'
 worth, enough to span a transaction's way through one node (admission, gossip, the proposal that
 carries it, re-execution). About 3 KB each in py-evm's objects, so about 50 MB at most."""
+_DECODED: LruCache[bytes, DecodedTransaction] = LruCache(DECODED_CACHE_SIZE)
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
@@ -89,11 +90,22 @@ def decode_transaction(raw: bytes) -> DecodedTransaction:
     the last :data:`DECODED_CACHE_SIZE` distinct encodings: it is a pure function of the bytes
     and the result is immutable. Refusals are not kept (each is decided again).
     """
-    return _decode_once(bytes(raw))
+    raw = bytes(raw)
+    known = _DECODED.get(raw)
+    if known is None:
+        known = _decode(raw)
+        _DECODED.put(raw, known)
+    return known
 
 
-@lru_cache(maxsize=DECODED_CACHE_SIZE)
-def _decode_once(raw: bytes) -> DecodedTransaction:
+def known_transaction(encoded: bytes) -> DecodedTransaction | None:
+    """The transaction this process decoded from exactly these bytes lately, without decoding:
+    its sender was recovered from them, so a block carrying the same bytes need not recover it
+    again (``PyEvmEngine._check_senders``)."""
+    return _DECODED.get(bytes(encoded))
+
+
+def _decode(raw: bytes) -> DecodedTransaction:
     if not raw:
         raise RejectedTransaction("typed transaction too short", code=-32602)
     if raw[0] == BLOB_TRANSACTION_TYPE:

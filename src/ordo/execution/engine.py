@@ -26,7 +26,7 @@ from ordo.core.errors import CallFailed, RejectedTransaction, UnknownBlock
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.core.l1_fee import NO_PRICES, L1Charging, L1Prices, header_l1_prices
-from ordo.core.transaction import DecodedTransaction, recover_sender
+from ordo.core.transaction import DecodedTransaction, known_transaction, recover_sender
 from ordo.execution import message_call
 from ordo.execution.access_list import AccessListResult, create_access_list
 from ordo.execution.ancestry import AncestorHashes, RememberedAncestry
@@ -471,7 +471,18 @@ class PyEvmEngine:
                 f"{len(block.transactions)} transactions but {len(block.senders)} senders"
             )
         for index, (tx, sender) in enumerate(zip(block.transactions, block.senders, strict=True)):
-            self._check_sender(index, tx, sender)
+            if not self._recovered_here(tx, sender):
+                self._check_sender(index, tx, sender)
+
+    @staticmethod
+    def _recovered_here(tx: SignedTransactionAPI, sender: bytes) -> bool:
+        """This process decoded the transaction's exact bytes and recovered ``sender`` from
+        them (``known_transaction``): as it does for nearly every transaction of a block, which
+        it met first over RPC or gossip, then in the proposal. Recovering it again would cost
+        a signature recovery per transaction per block for nothing."""
+        known = known_transaction(tx.encode())
+        return known is not None and known.sender == bytes(sender) \
+            and tx.type_id != BLOB_TRANSACTION_TYPE
 
     @staticmethod
     def _check_sender(index: int, tx: SignedTransactionAPI, sender: bytes) -> None:

@@ -195,16 +195,18 @@ class NativeEngine(PyEvmEngine):
     # --- internals ---------------------------------------------------------------------------
 
     def _check_senders(self, block: Block) -> None:
-        """2.7 with the signatures recovered in the extension; any transaction it does not
-        confirm (a blob type, an odd legacy v, a bad signature, another sender) goes through
-        py-evm's path, which decides and words the refusal."""
+        """2.7 with the signatures this process has not recovered yet (``_recovered_here``)
+        recovered in the extension; any transaction it does not confirm (a blob type, an odd
+        legacy v, a bad signature, another sender) goes through py-evm's path, which decides
+        and words the refusal."""
         if len(block.transactions) != len(block.senders):
             super()._check_senders(block)
             return
-        recovered = native_module().recover_senders([tx.encode() for tx in block.transactions])
-        for index, (tx, sender, found) in enumerate(
-            zip(block.transactions, block.senders, recovered, strict=True)
-        ):
+        pairs = zip(block.transactions, block.senders, strict=True)
+        unknown = [(index, tx, sender) for index, (tx, sender) in enumerate(pairs)
+                   if not self._recovered_here(tx, sender)]
+        recovered = native_module().recover_senders([tx.encode() for _, tx, _ in unknown])
+        for (index, tx, sender), found in zip(unknown, recovered, strict=True):
             if found is None or found != bytes(sender) or tx.type_id == BLOB_TRANSACTION_TYPE:
                 self._check_sender(index, tx, sender)
 

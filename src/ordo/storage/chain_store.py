@@ -23,6 +23,7 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
+from ordo.core.lru import LruCache
 from ordo.storage.block_logs import block_logs
 from ordo.storage.encoding import (
     ADDRESS_WIDTH,
@@ -41,7 +42,6 @@ from ordo.storage.encoding import (
     encode_receipts,
     number_key,
 )
-from ordo.storage.lru import LruCache
 from ordo.storage.state_reader import KeyValueReader, LmdbStateReader
 
 STORE_FORMAT = b"ordo-chain-store/1"

@@ -1,8 +1,9 @@
-"""A bounded, thread-safe least-recently-used map.
+"""A bounded, thread-safe least-recently-used map, for values that never go stale.
 
-RPC clients ask for the same few recent blocks over and over; decoding a block's transactions with
-py-evm costs far more than the LMDB read, so decoded objects are kept. Stored blocks never change
-after commit, so the cache needs no invalidation, only a bound.
+Its users: the chain store keeps decoded blocks (RPC clients ask for the same few recent blocks
+over and over, and decoding a block's transactions with py-evm costs far more than the LMDB read;
+stored blocks never change after commit), and ``core.transaction`` keeps decoded transactions by
+their bytes. Neither needs invalidation, only a bound.
 """
 
 from __future__ import annotations
