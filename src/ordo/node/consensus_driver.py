@@ -54,33 +54,26 @@ from ordo.consensus import (
     decode_evidence,
     decode_proposal,
     decode_vote,
-    encode_certificate,
     encode_evidence,
     get_epoch,
     step,
 )
 from ordo.core.block import Block
-from ordo.core.block_codec import BlockCodecError, decode_block
-from ordo.core.forced_item import ForcedItem
-from ordo.execution.errors import InvalidBlock
 from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.network import MessageKind
-from ordo.node.block_builder import BlockBuilder, Executed
+from ordo.node.block_builder import BlockBuilder
+from ordo.node.block_execution import BlockExecution
 from ordo.node.block_sync import BlockSync
 from ordo.node.chain_tip import tip_after
 from ordo.node.consensus_status import commit_json, current_producer, status_fields
 from ordo.node.consensus_transport import Transport, framed
 from ordo.node.epoch_sets import EpochSetSource, require_known
 from ordo.node.evidence_book import EvidenceBook
-from ordo.node.l1_block_inputs import ForcedItemsError, L1BlockInputs
-from ordo.node.l1_origin import (
-    header_origin_error,
-)
+from ordo.node.l1_block_inputs import L1BlockInputs
 from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
 from ordo.node.peer_penalties import PeerPenalties
 from ordo.node.pool_announcer import announce_pool
-from ordo.node.proposal_checks import proposed_block_error
 from ordo.node.proposal_pacer import ProposalPacer
 from ordo.node.recovery_codec import (
     RECOVERY_META_KEY,
@@ -172,6 +165,8 @@ class ConsensusDriver:
                                     self.chain.engine.genesis.l1_fee is not None)
         self.builder = BlockBuilder(self.chain, node.mempool, self.inputs, params,
                                     pacing.fee_recipient, clock)
+        self.execution = BlockExecution(self.chain, self.inputs, pacing.max_clock_drift_s,
+                                        self._count_invalid_block, clock)
         self.state: ConsensusState = create_state(
             params, epoch_sets.known(self._head_epoch()) or UNRESOLVED_SET, signer_key)
         self.evidence = EvidenceBook(params.chain_id, self._validators_at,
@@ -194,8 +189,6 @@ class ConsensusDriver:
         self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
         self._queued_from_peers = 0
         self._followups: deque[PeerEvent] = deque()
-        self._prepared: dict[bytes, Executed] = {}
-        self._decoded: dict[bytes, Block] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.pacer = ProposalPacer(
             pacing.block_time, pacing.heartbeat_interval, node.mempool.pending_count,
@@ -273,7 +266,7 @@ class ConsensusDriver:
                 recovery = decode_recovery(stored)
             except RecoveryCodecError as error:
                 log.error("stored recovery record unreadable, starting without it: %s", error)
-        self._prepared.clear()
+        self.execution.forget()
         self.pacer.reset()
         self._followups.clear()
         self.state = create_state(self.params, self._validators_of(epoch), self._signer_key)
@@ -468,81 +461,25 @@ class ConsensusDriver:
         if built is None:
             return
         value, executed = built
-        self._prepared[value.block_hash] = executed
+        self.execution.remember(value.block_hash, executed)
         await self._process(PeerEvent(BlockBuilt(request.height, request.round, value), None))
 
     async def _validate(self, value: ProposedValue) -> None:
-        verdict = await self._prepare(value)
-        if verdict is not None:
-            parent = self.chain.head_header()
-            problem = await self.inputs.origin_error(verdict.executed.block, parent)
-            if problem is not None:
-                self.ignored["invalid block"] += 1
-                log.warning("block 0x%s at height %d has a bad L1 origin: %s",
-                            value.block_hash.hex(), value.height, problem)
-                verdict = None
-        self._followups.append(PeerEvent(BlockValidated(value.block_hash, verdict is not None),
-                                         None))
+        """Judge a proposal (node/block_execution.py); the verdict is the next event applied."""
+        valid = await self.execution.validate(value)
+        self._followups.append(PeerEvent(BlockValidated(value.block_hash, valid), None))
 
-    async def _prepare(self, value: ProposedValue) -> Executed | None:
-        """Decode, check and re-execute a proposed block (once per hash); None if invalid."""
-        known = self._prepared.get(value.block_hash)
-        if known is not None:
-            return known
-        parent = self.chain.head_header()
-        now = self._clock()
-        drift = self.pacing.max_clock_drift_s
-        anchored = self.l1_watch is not None
-
-        def check_and_execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
-            problem = proposed_block_error(block, value, parent, now, drift) or \
-                header_origin_error(block.header, parent, anchored)
-            if problem is not None:
-                return problem
-            try:
-                executed, writes = self.chain.engine.execute_block(parent, block, forced)
-            except InvalidBlock as error:
-                return str(error)
-            return Executed(executed, writes, ())
-
-        outcome: Executed | str
-        try:
-            block = await asyncio.to_thread(decode_block, value.payload)
-            forced = await self.inputs.forced_for(block.header, parent)
-        except (BlockCodecError, ForcedItemsError) as error:
-            outcome = str(error)
-        else:
-            outcome = await asyncio.to_thread(check_and_execute, block, forced)
-        if isinstance(outcome, str):
-            self.ignored["invalid block"] += 1
-            log.warning("block 0x%s at height %d is invalid: %s", value.block_hash.hex(),
-                        value.height, outcome)
-            return None
-        self._prepared[value.block_hash] = outcome
-        return outcome
+    def _count_invalid_block(self) -> None:
+        self.ignored["invalid block"] += 1
 
     # --- committing ----------------------------------------------------------------------------
     async def _commit(self, commit: Commit) -> bool:
-        value = commit.value
-        if value.height != self.chain.head_number() + 1:
-            log.error("decided height %d does not follow the stored head %d", value.height,
-                      self.chain.head_number())
+        stored = await self.execution.commit(commit)
+        if stored is None:
             return False
-        prepared = self._prepared.get(value.block_hash)
-        if prepared is None:
-            prepared = await self._prepare_decided(value)
-            if prepared is None:
-                return False
-        certificate = encode_certificate(commit.certificate)
-        await asyncio.to_thread(
-            self.chain.store.commit_block, prepared.executed, prepared.state_writes,
-            certificate=certificate, finalized_number=value.height,
-        )
-        self._prepared.clear()
-        self._decoded.clear()
-        now = time.monotonic()
+        prepared, certificate = stored
         self.pacer.committed()
-        self._height_since = now
+        self._height_since = time.monotonic()
         self.blocks_committed += 1
         block = prepared.executed.block
         log.info("block %d final (round %d): %d txs", block.number, commit.certificate.round,
@@ -552,36 +489,6 @@ class ConsensusDriver:
             self.transport.broadcast(MessageKind.CERTIFICATE, certificate)
         return True
 
-    async def _prepare_decided(self, value: ProposedValue) -> Executed | None:
-        """A decided block we have not executed (decided from others' votes, or synced): the
-        certificate proves it final, so only the EVM's verdict can stop it."""
-        parent = self.chain.head_header()
-        decoded = self._decoded.get(value.block_hash)
-
-        def execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
-            try:
-                if block.hash != value.block_hash:
-                    return "payload does not hash to the decided block"
-                executed, writes = self.chain.engine.execute_block(parent, block, forced)
-            except InvalidBlock as error:
-                return str(error)
-            return Executed(executed, writes, ())
-
-        outcome: Executed | str
-        try:
-            block = decoded if decoded is not None else \
-                await asyncio.to_thread(decode_block, value.payload)
-            forced = await self.inputs.forced_for(block.header, parent)
-        except (BlockCodecError, ForcedItemsError) as error:
-            outcome = str(error)
-        else:
-            outcome = await asyncio.to_thread(execute, block, forced)
-        if isinstance(outcome, str):
-            log.error("decided block 0x%s at height %d cannot be executed: %s",
-                      value.block_hash.hex(), value.height, outcome)
-            return None
-        return outcome
-
     # --- block sync (node/block_sync.py) ------------------------------------------------------
     def _status_payload(self) -> bytes:
         return self.sync.status_payload()
@@ -589,7 +496,7 @@ class ConsensusDriver:
     async def _apply_synced(self, item: SyncedBlocks) -> None:
         async def deliver(value: ProposedValue, certificate: CommitCertificate,
                           block: Block) -> bool:
-            self._decoded[block.hash] = block
+            self.execution.remember_decoded(block)
             before = self.chain.head_number()
             await self._process(PeerEvent(DecisionReceived(value, certificate), item.peer))
             return self.chain.head_number() != before
