@@ -134,6 +134,17 @@ CASES: dict[str, tuple[bytes, dict[bytes, Account]]] = {
     "call with too little gas for the transfer": (
         asm(*call("CALL", OTHER, value=1)),
         {OTHER: Account(code=CONTEXT)}),
+    "call to a delegated account": (
+        asm(41, 0, "MSTORE", *call("CALL", OTHER, value=2, args=(0, 32), out=(32, 32)),
+            *store_results()),
+        {OTHER: Account(code=b"\xef\x01\x00" + THIRD), THIRD: Account(code=ADD_ONE)}),
+    "delegatecall through a delegation": (
+        asm(*call("DELEGATECALL", OTHER), *store_results()),
+        {OTHER: Account(code=b"\xef\x01\x00" + THIRD), THIRD: Account(code=CONTEXT)}),
+    "delegation to an account without code": (
+        asm(*call("CALL", OTHER), "RETURNDATASIZE", 0, "SSTORE",
+            *call("STATICCALL", OTHER), *store_results()),
+        {OTHER: Account(code=b"\xef\x01\x00" + FRESH)}),
     "call data of many cells": (
         asm(*call("CALL", OTHER, args=(3, 900), out=(1000, 64)), *store_results()),
         {OTHER: Account(code=asm("CALLDATASIZE", 0, 0, "CALLDATACOPY", "CALLDATASIZE", 0,
@@ -235,3 +246,18 @@ def test_depth_limit_fails_the_call_without_a_frame() -> None:
     assert post.frame.stack_size == 1 and post.frame.pc == deep.frame.pc + 1
     # the 2,600 cold access is all the call cost: the 1,000 given to the child came back
     assert post.frame.gas == deep.frame.gas - 2600
+
+
+def test_a_delegated_callee_runs_its_delegates_code() -> None:
+    """EIP-7702: the call step's ``ext_code`` is the designator and the delegate's code, the
+    delegate's warm insertion and account are read (``tries``), and the child runs ADD_ONE."""
+    code, others = CASES["call to a delegated account"]
+    trace = _run(code, others)
+    call_step = next(s for s in trace.steps if s.opcode == 0xF1)
+    _, proofs = decode_witness(call_step.witness)
+    assert proofs.ext_code == b"\xef\x01\x00" + THIRD + ADD_ONE
+    assert len(proofs.tries) == 4  # delegate warm, delegate account, caller debit, credit
+    assert int.from_bytes(trace.output[32:64], "big") == 42
+    wrong = replace(proofs, ext_code=proofs.ext_code[:-1] + b"\x00")
+    with pytest.raises(InvalidWitness, match="delegate"):
+        verify_step(call_step.pre, encode_witness(decode_witness(call_step.witness)[0], wrong))

@@ -27,7 +27,7 @@ from dataclasses import replace
 from eth_hash.auto import keccak
 
 from ordo.execution.transaction_rules import is_delegation
-from ordo.faultproof import creations
+from ordo.faultproof import creations, gas
 from ordo.faultproof.cells import CELL_BYTES, cell_root, root_from_proof
 from ordo.faultproof.code_bits import jumpdest_bitmap
 from ordo.faultproof.machine_state import EMPTY_CELL_ROOT, ZERO32, Frame, MachineState
@@ -35,6 +35,7 @@ from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.faultproof.opcodes import Op
 from ordo.faultproof.precompile_call import run_precompile
 from ordo.faultproof.step import (
+    ACCESSED_VALUE,
     EMPTY_CODE_HASH,
     Account,
     InvalidWitness,
@@ -93,6 +94,30 @@ def _transfer(run: _Run, sender: bytes, recipient: bytes, value: int,
     run.context = replace(run.context, state_root=root)
 
 
+def _callee_code(run: _Run, code_hash: bytes) -> bytes:
+    """The code a call runs (py-evm's ``get_code_at_address``): the code source's, or for an
+    EIP-7702 delegation designator the delegate's, which is made warm and charged as the
+    code source was. ``ext_code`` then holds the designator and the delegate's code; the
+    delegate's warm insertion and its account are the first two ``tries``."""
+    given = run.io.ext_code(code_hash, run.context.state_root)
+    designator = given[:23]
+    if not (is_delegation(designator) and keccak(designator) == code_hash):
+        _require(keccak(given) == code_hash, "ext_code does not hash to the account's code hash")
+        return given
+    key = keccak(designator[3:])
+    warm, proof = run.trie_read(TrieField.LISTED, run.context.accessed_root, key)
+    delegate, _ = run.account_of(TrieField.LISTED, designator[3:])
+    code = given[23:]
+    _require(keccak(code) == (delegate.code_hash if delegate else EMPTY_CODE_HASH),
+             "ext_code's delegated code does not hash to the delegate's code hash")
+    run.charge(gas.WARM_ACCESS if warm is not None else gas.COLD_ACCOUNT_ACCESS)
+    if warm is None:
+        root = run.trie_write(TrieField.LISTED, run.context.accessed_root, key, ACCESSED_VALUE,
+                              proof)
+        run.context = replace(run.context, accessed_root=root)
+    return code
+
+
 def _call(run: _Run, immediate: int) -> MachineState:
     name = run.op.name
     frame = run.frame
@@ -112,11 +137,7 @@ def _call(run: _Run, immediate: int) -> MachineState:
     _warm_account(run, code_source)
     account, _ = run.account(code_source)
     code_hash = account.code_hash if account else EMPTY_CODE_HASH
-    code = run.io.ext_code(code_hash)
-    _require(keccak(code) == code_hash, "ext_code does not hash to the account's code hash")
-    if is_delegation(code):
-        raise UnsupportedStep("a call to an EIP-7702 delegated account: not in witness "
-                              "version 3 (3.8)")
+    code = _callee_code(run, code_hash)
     if name in ("CALL", "STATICCALL") and account is not None and account.is_empty:
         raise UnsupportedStep("a call to an empty account present in the state (EIP-161 "
                               "touch): not in witness version 3 (3.8)")

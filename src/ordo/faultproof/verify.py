@@ -131,7 +131,7 @@ class WitnessReader:
     def code_stored(self, code: bytes) -> None:
         return None
 
-    def ext_code(self, code_hash: bytes) -> bytes:
+    def ext_code(self, code_hash: bytes, follow: bytes | None = None) -> bytes:
         return self._take("ext_code")  # type: ignore[return-value]
 
     def snapshot(self) -> Snapshot:

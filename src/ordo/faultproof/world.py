@@ -17,11 +17,19 @@ from typing import Any
 from eth_hash.auto import keccak
 from trie import HexaryTrie
 
+from ordo.execution.transaction_rules import is_delegation
 from ordo.faultproof import mpt_proof
 from ordo.faultproof.cell_store import CellStore
 from ordo.faultproof.code_bits import jumpdest_bitmap
 from ordo.faultproof.machine_state import Frame
-from ordo.faultproof.step import EMPTY_CODE_HASH, StepIO, Tree, TrieField, stack_fold
+from ordo.faultproof.step import (
+    EMPTY_CODE_HASH,
+    StepIO,
+    Tree,
+    TrieField,
+    decode_account,
+    stack_fold,
+)
 from ordo.faultproof.witness import (
     CellProof,
     Proofs,
@@ -194,8 +202,15 @@ class Recorder(StepIO):
             self._fields[field.value] = proof
         return proof
 
-    def ext_code(self, code_hash: bytes) -> bytes:
+    def ext_code(self, code_hash: bytes, follow: bytes | None = None) -> bytes:
+        """The code under ``code_hash``; with ``follow`` (a call step's state root) an EIP-7702
+        delegation designator is followed: the designator, then the delegate's code (3.8)."""
         code = b"" if code_hash == EMPTY_CODE_HASH else self.world.nodes[code_hash]
+        if follow is not None and is_delegation(code):
+            value = HexaryTrie(self.world.nodes, follow).get(keccak(code[3:]))
+            delegate = decode_account(value or None)
+            delegate_hash = delegate.code_hash if delegate else EMPTY_CODE_HASH
+            code += b"" if delegate_hash == EMPTY_CODE_HASH else self.world.nodes[delegate_hash]
         self._fields["ext_code"] = code
         return code
 
