@@ -76,28 +76,13 @@ class BlockExecution:
             return known
         parent = self.chain.head_header()
         now = self._clock()
-        drift = self._drift
         anchored = self.inputs.l1_watch is not None
 
-        def check_and_execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
-            problem = proposed_block_error(block, value, parent, now, drift) or \
+        def problem(block: Block) -> str | None:
+            return proposed_block_error(block, value, parent, now, self._drift) or \
                 header_origin_error(block.header, parent, anchored)
-            if problem is not None:
-                return problem
-            try:
-                executed, writes = self.chain.engine.execute_block(parent, block, forced)
-            except InvalidBlock as error:
-                return str(error)
-            return Executed(executed, writes, ())
 
-        outcome: Executed | str
-        try:
-            block = await asyncio.to_thread(decode_block, value.payload)
-            forced = await self.inputs.forced_for(block.header, parent)
-        except (BlockCodecError, ForcedItemsError) as error:
-            outcome = str(error)
-        else:
-            outcome = await asyncio.to_thread(check_and_execute, block, forced)
+        outcome = await self._execute(value, None, problem)
         if isinstance(outcome, str):
             self._count_invalid()
             log.warning("block 0x%s at height %d is invalid: %s", value.block_hash.hex(),
@@ -105,6 +90,30 @@ class BlockExecution:
             return None
         self._prepared[value.block_hash] = outcome
         return outcome
+
+    async def _execute(self, value: ProposedValue, decoded: Block | None,
+                       problem: Callable[[Block], str | None]) -> Executed | str:
+        """Decode ``value`` (unless ``decoded``), take its forced items, check it by
+        ``problem`` and run it on our head: the executed block, or why not."""
+        parent = self.chain.head_header()
+
+        def check_and_execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
+            refusal = problem(block)
+            if refusal is not None:
+                return refusal
+            try:
+                executed, writes = self.chain.engine.execute_block(parent, block, forced)
+            except InvalidBlock as error:
+                return str(error)
+            return Executed(executed, writes, ())
+
+        try:
+            block = decoded if decoded is not None else \
+                await asyncio.to_thread(decode_block, value.payload)
+            forced = await self.inputs.forced_for(block.header, parent)
+        except (BlockCodecError, ForcedItemsError) as error:
+            return str(error)
+        return await asyncio.to_thread(check_and_execute, block, forced)
 
     async def commit(self, commit: Commit) -> tuple[Executed, bytes] | None:
         """Store the decided block as final; the executed block and the encoded certificate,
@@ -130,27 +139,12 @@ class BlockExecution:
     async def _prepare_decided(self, value: ProposedValue) -> Executed | None:
         """A decided block we have not executed (decided from others' votes, or synced): the
         certificate proves it final, so only the EVM's verdict can stop it."""
-        parent = self.chain.head_header()
-        decoded = self._decoded.get(value.block_hash)
+        def problem(block: Block) -> str | None:
+            if block.hash != value.block_hash:
+                return "payload does not hash to the decided block"
+            return None
 
-        def execute(block: Block, forced: tuple[ForcedItem, ...]) -> Executed | str:
-            try:
-                if block.hash != value.block_hash:
-                    return "payload does not hash to the decided block"
-                executed, writes = self.chain.engine.execute_block(parent, block, forced)
-            except InvalidBlock as error:
-                return str(error)
-            return Executed(executed, writes, ())
-
-        outcome: Executed | str
-        try:
-            block = decoded if decoded is not None else \
-                await asyncio.to_thread(decode_block, value.payload)
-            forced = await self.inputs.forced_for(block.header, parent)
-        except (BlockCodecError, ForcedItemsError) as error:
-            outcome = str(error)
-        else:
-            outcome = await asyncio.to_thread(execute, block, forced)
+        outcome = await self._execute(value, self._decoded.get(value.block_hash), problem)
         if isinstance(outcome, str):
             log.error("decided block 0x%s at height %d cannot be executed: %s",
                       value.block_hash.hex(), value.height, outcome)

@@ -5,6 +5,11 @@ Network callbacks, timers and transaction arrivals only enqueue; the task applie
 decided blocks are committed first, then the RecoveryRecord is made durable, and only then is
 anything this node signed sent. Building and re-executing blocks runs in a worker thread, one at
 a time, so the store only ever sees one writer.
+
+The driver routes; each job is a part of its own (docs/consensus.md §1, §15): timers and pacing
+(``proposal_pacer``), block building (``block_builder`` with ``l1_block_inputs``), validation and
+commit (``block_execution``), block sync (``block_sync``), peer penalties (``peer_penalties``),
+the mempool re-announce (``pool_announcer``) and the RPC views (``consensus_status``).
 """
 
 from __future__ import annotations
