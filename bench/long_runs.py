@@ -104,10 +104,14 @@ def main() -> int:
                      help="multiplier of every fuzz test's example count (300: ~1M inputs)")
     parser.add_argument("--out", type=Path, default=None,
                         help="result file [default: bench/results/long_<mode>-<UTC date>.json]")
+    parser.add_argument("--commit", default=None,
+                        help="the commit being run, when run from an exported tree (git "
+                             "archive) rather than a checkout [default: git HEAD]")
     args = parser.parse_args()
     code, numbers = {"simulate": simulate, "chaos": chaos, "fuzz": fuzz}[args.mode](args)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, check=False).stdout.strip()
+    head = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                                         capture_output=True, text=True,
+                                         check=False).stdout.strip()
     result = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": head,
               "machine": platform.platform(), "cpus": os.cpu_count(), "mode": args.mode,
               "passed": code == 0, **numbers}
