@@ -3,7 +3,7 @@ ending on the block the nodes hold final there."""
 
 from __future__ import annotations
 
-from ordo.chaos.inbox_check import batches_off_chain, inbox_problems
+from ordo.chaos.inbox_check import batches_off_chain, inbox_problems, origin_problems
 from tests.derivation.batch_fixtures import accepted
 
 
@@ -27,3 +27,11 @@ def test_a_batch_whose_last_block_the_nodes_do_not_hold_is_named() -> None:
     assert batches_off_chain(batches, canonical) == [
         f"batch 1 ends at block 40 0x{'99' * 32}, but the nodes hold {held} there"]
     assert batches_off_chain(batches[:1], canonical) == []
+
+
+def test_a_final_block_whose_l1_origin_was_replaced_is_named() -> None:
+    origins = {10: {"0xaa"}, 12: {"0xbb", "0xcc"}}
+    assert origin_problems(origins, {10: "0xAA", 12: "0xbb"}) == [
+        "final L2 blocks name L1 origin 12 0xcc, but the L1 holds 0xbb there"]
+    assert origin_problems({13: {"0xdd"}}, {13: None}) == [
+        "final L2 blocks name L1 origin 13 0xdd, but the L1 holds None there"]

@@ -665,7 +665,11 @@ async def _evaluate(options: ChaosOptions, processes: NodeProcesses, client: Rpc
         "passed": not violations,
     }
     if rig is not None:
-        l1_summary, l1_violations = await rig.evaluate(canonical, BATCH_RECOVERY)
+        origins: dict[int, set[str]] = {}
+        if canonical:
+            with contextlib.suppress(RpcUnavailable, RpcError):
+                origins = await rig.l2_origins(client, urls[0], max(canonical))
+        l1_summary, l1_violations = await rig.evaluate(canonical, BATCH_RECOVERY, origins)
         l1_summary["own_exits"] = book.own_exits
         violations += l1_violations
         violations += [f"node {exit_['node']} crashed (code {exit_['code']}): "

@@ -47,3 +47,18 @@ def batches_off_chain(batches: Sequence[AcceptedBatch],
             problems.append(f"batch {batch.index} ends at block {batch.last_block} {posted}, "
                             f"but the nodes hold {held} there")
     return problems
+
+
+def origin_problems(origins: Mapping[int, set[str]], l1_hashes: Mapping[int, str | None]) -> \
+        list[str]:
+    """Final L2 blocks whose L1 origin (number -> the hashes they name) is not the L1's block at
+    that number at the end: after a reorg deeper than the confirmations, such a block could not
+    be derived from L1 by a verifier."""
+    problems = []
+    for number, named in sorted(origins.items()):
+        held = l1_hashes.get(number)
+        for origin_hash in sorted(named):
+            if held is None or held.lower() != origin_hash.lower():
+                problems.append(f"final L2 blocks name L1 origin {number} {origin_hash}, but "
+                                f"the L1 holds {held} there")
+    return problems

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordo.chaos.inbox_check import batches_off_chain, inbox_problems
+from ordo.chaos.inbox_check import batches_off_chain, inbox_problems, origin_problems
 from ordo.chaos.link_proxy import LinkProxy
 from ordo.chaos.rpc_client import RpcClient, RpcError, RpcUnavailable
+from ordo.core.block_extra import decode_anchored_extra
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.derivation.l1_batches import L1BatchReader
 from ordo.devnet.layout import DevnetLayout
@@ -144,11 +145,36 @@ class L1Rig:
 
     # --- the end --------------------------------------------------------------------------------
 
-    async def evaluate(self, canonical: dict[int, str], recovery_timeout: float) -> \
-            tuple[dict[str, Any], list[str]]:
+    async def l2_origins(self, client: RpcClient, url: str, top: int) -> dict[int, set[str]]:
+        """The L1 origins (number -> hashes) the node's blocks 1..top name (extra data bytes
+        20..27 and the mix hash)."""
+        origins: dict[int, set[str]] = {}
+        for first in range(1, top + 1, 50):
+            blocks = await asyncio.gather(*(client.call(url, "eth_getBlockByNumber", hex(number),
+                                                        False)
+                                            for number in range(first, min(first + 50,
+                                                                           top + 1))))
+            for block in blocks:
+                if not isinstance(block, dict):
+                    continue
+                extra = decode_anchored_extra(bytes.fromhex(str(block["extraData"])[2:]))
+                if extra is not None:
+                    origins.setdefault(extra.origin_number, set()).add(str(block["mixHash"]))
+        return origins
+
+    async def l1_hashes(self, numbers: list[int]) -> dict[int, str | None]:
+        async with L1Client(self.chain_url) as client:
+            blocks = [await client.get_block(number) for number in numbers]
+        return {number: None if block is None else "0x" + block.hash.hex()
+                for number, block in zip(numbers, blocks, strict=True)}
+
+    async def evaluate(self, canonical: dict[int, str], recovery_timeout: float,
+                       origins: dict[int, set[str]]) -> tuple[dict[str, Any], list[str]]:
         """The inbox's summary and its violations: gaps, duplicates, batches off the final chain,
-        and no batch landing after the last heal."""
+        no batch landing after the last heal, and final blocks whose L1 origin the L1 no longer
+        holds."""
         violations: list[str] = []
+        violations += origin_problems(origins, await self.l1_hashes(sorted(origins)))
         resumed_after = None
         if self.book.heal_batch_index:
             resumed_after = await self.wait_for_batch_after(self.book.heal_batch_index[-1],
@@ -172,6 +198,7 @@ class L1Rig:
             "poster_kills": self.book.poster_kills,
             "poster_missed": self.book.poster_missed,
             "reorgs": self.book.reorgs,
+            "l1_origins_checked": len(origins),
             "disk_filled_bytes": self.book.disk_filled_bytes,
             "l1_down_s": round(self.book.l1_down_s, 2),
             "l1_proxy": {"connections": self.proxy.counters.connections,
