@@ -11,12 +11,19 @@ from dataclasses import replace
 
 import pytest
 
+from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
 from ordo.faultproof.machine_state import PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
 from ordo.faultproof.witness import TrieProof
 from tests.faultproof.block_chain import DevChain, rules_of
+from tests.faultproof.test_block_7702 import (
+    DELEGATE,
+    DELEGATE_CODE,
+    NEW_AUTHORITY_KEY,
+    _auth,
+)
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .anchored_chain import Anchored, anchored_chain, anchored_trace, part_step
@@ -164,7 +171,7 @@ def test_warm_key_sub_steps_give_the_tracers_post_state(
         assert on_chain(verifier, step.pre, witness) == step.post
     index, step = starts[4]  # the frame opens after the keys
     assert on_chain(verifier, step.pre, t.witness(index)) == \
-        "StepVerifier: a started transaction's authorization or frame: not verifiable yet"
+        "StepVerifier: a started transaction's frame: not verifiable yet"
 
 
 def test_a_tampered_warm_key_sub_step_is_refused(
@@ -195,3 +202,71 @@ def test_a_tampered_warm_key_sub_step_is_refused(
     assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
     gas = max(step_gas(verifier, s.pre, t.witness(i)) for i, s in _starts(t)[1:4])
     print(f"warm-key sub-step: {gas} gas")
+
+
+@pytest.fixture(scope="module")
+def delegating() -> tuple[DevChain, BlockTrace]:
+    """tests/faultproof/test_block_7702.py's block: a type-4 transaction with five
+    authorizations (an existing authority, a new one for any chain, the sender itself, a
+    stale nonce, another chain), then the frame."""
+    genesis = devnet_genesis()
+    c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
+                                                 DELEGATE: GenesisAccount(code=DELEGATE_CODE)}))
+    authorizations = [
+        _auth(c, c.keys[1], 0),                       # an existing account: refunded
+        _auth(c, NEW_AUTHORITY_KEY, 0, chain_id=0),   # a new account, for any chain
+        _auth(c, c.keys[0], 1),                       # the sender, after its own nonce
+        _auth(c, c.keys[3], 7),                       # a stale nonce: warmed, skipped
+        _auth(c, c.keys[4], 0, chain_id=5),           # another chain: skipped
+    ]
+    c.build([c.sign(0, c.address(1), data=b"\x01\x02", gas=300_000, tx_type=4,
+                    authorizationList=authorizations)])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    return c, t
+
+
+def test_authorizations_give_the_tracers_post_state(
+        delegating: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
+    c, t = delegating
+    starts = _starts(t)
+    assert len(starts) == 7
+    rules = rules_of(c.genesis)
+    for index, step in starts[1:6]:
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        assert on_chain(verifier, step.pre, witness) == step.post, index
+    index, step = starts[6]
+    assert on_chain(verifier, step.pre, t.witness(index)) == \
+        "StepVerifier: a started transaction's frame: not verifiable yet"
+    gas = max(step_gas(verifier, s.pre, t.witness(i)) for i, s in starts[1:6])
+    print(f"authorization: {gas} gas")
+
+
+def test_a_tampered_authorization_is_refused(
+        delegating: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
+    c, t = delegating
+    index, step = _starts(t)[1]  # the existing authority: warmed, written, refunded
+    witness = t.witness(index)
+    state, proofs = decode_block_step(witness)
+    rules = rules_of(c.genesis)
+    code = encode_block_step(state, replace(proofs, authority_code=b"\x01"))
+    reason = "authority_code does not hash to the account's code hash"
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(step.pre, code, rules)
+    assert on_chain(verifier, step.pre, code) == f"StepVerifier: {reason}"
+    more = encode_block_step(state, replace(proofs, accessed=(*proofs.accessed,
+                                                              proofs.accessed[0])))
+    reason = "the witness has more accessed-set proofs than the step reads"
+    assert on_chain(verifier, step.pre, more) == f"StepVerifier: {reason}"
+    stuffed = encode_block_step(state, replace(proofs, delegate_code=b"\x01"))
+    reason = "the step does not read delegate_code, but it is not zero"
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(step.pre, stuffed, rules)
+    assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
+    authority = proofs.authority
+    flipped = encode_block_step(state, replace(proofs, authority=replace(
+        authority, proof=authority.proof[:40] + bytes([authority.proof[40] ^ 1])
+        + authority.proof[41:])))
+    assert on_chain(verifier, step.pre, flipped) == \
+        "Mpt: first proof node does not hash to the root"

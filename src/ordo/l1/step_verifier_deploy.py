@@ -26,8 +26,12 @@ INDEX_TRIE_SERVICE = "step/StepIndexTrie"
 """Insertions into the block's receipts and transactions tries (transaction end)."""
 TX_END_STATE = "step/StepTxEndState"
 """The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
+TX_AUTHORIZE = "step/StepTxAuthorize"
+"""A started EIP-7702 transaction's authorizations (StepTxPending forwards them; it takes
+StepMpt)."""
 TX_PENDING = "step/StepTxPending"
-"""A started transaction's sub-steps (StepTxStart forwards them; it takes StepMpt)."""
+"""A started transaction's warm-key sub-steps (StepTxStart forwards started states to it; it
+takes StepMpt and StepTxAuthorize)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -61,7 +65,8 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
-    tx_pending = await _deploy(client, deployer, TX_PENDING, mpt)
+    tx_authorize = await _deploy(client, deployer, TX_AUTHORIZE, mpt)
+    tx_pending = await _deploy(client, deployer, TX_PENDING, mpt, tx_authorize)
     arguments: dict[str, tuple[bytes | int | bool, ...]] = {
         name: (mpt,) for name in PARTS_THAT_READ_STATE}
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)

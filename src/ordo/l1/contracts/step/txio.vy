@@ -24,6 +24,8 @@ F_TX_SIBLINGS: constant(uint256) = 2
 F_ACCESSED: constant(uint256) = 36
 F_TOTALS: constant(uint256) = 41
 F_DEPOSIT: constant(uint256) = 43
+F_AUTHORITY: constant(uint256) = 44
+F_AUTHORITY_CODE: constant(uint256) = 45
 # bits of unread_are_zero's `read`: the fields in TxStartProofs order
 READ_BLOCK_INPUTS: constant(uint256) = 1
 READ_RAW_TX: constant(uint256) = 2
@@ -31,6 +33,8 @@ READ_TX_SIBLINGS: constant(uint256) = 4
 READ_ACCESSED: constant(uint256) = 32
 READ_TOTALS: constant(uint256) = 1024
 READ_DEPOSIT: constant(uint256) = 4096
+READ_AUTHORITY: constant(uint256) = 8192
+READ_AUTHORITY_CODE: constant(uint256) = 16384
 
 
 @internal
