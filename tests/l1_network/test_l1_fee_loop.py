@@ -3,7 +3,8 @@ each block's L1 prices from their origin, validators check them against their ow
 batches carry them, and a separate derivation process that reads only the L1 checks them
 against the origins' headers and rebuilds every block byte for byte; the fee vault fills, and
 receipts over RPC carry OP's fields equal to the formula; ``ordo fees`` settles an epoch from
-the two nodes' public data (posting reimbursed first, the rest by blocks produced)."""
+the two nodes' public data (posting reimbursed first, the rest by blocks produced), and a
+node's ``ordo status`` tally of its last closed epoch agrees with it."""
 
 from __future__ import annotations
 
@@ -93,6 +94,23 @@ async def test_a_fee_network_charges_l1_prices_and_derivation_agrees(
         assert {a for a, row in rows.items() if row["l1GasSpentPosting"]} == posters
         for row in rows.values():
             assert int(row["reimbursed"]) <= int(row["l1CostPosting"])
+
+        # ordo status: the follower's running tally of the last closed epoch says the same.
+        economics = (await follower.call("ordo_status"))["economics"]
+        closed = economics["previous"]
+        assert closed is not None and closed["since"] == closed["epoch"] * EPOCH_LENGTH
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ordo", "fees", "--genesis", str(tmp_path / "genesis.json"),
+            "--epoch", str(closed["epoch"]), "--rpc", follower.url, "--l1-rpc", ticking_l1,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(command.communicate(), 60)
+        assert command.returncode == 0, err.decode()
+        settled = json.loads(out)
+        assert closed["vaultIncome"] == settled["vaultIncome"]
+        assert {row["address"]: (row["blocksProduced"], row["l2FeesEarned"])
+                for row in closed["sequencers"]} == \
+            {row["address"]: (row["blocksProduced"], row["l2FeesEarned"])
+             for row in settled["sequencers"] if row["blocksProduced"]}
         print(f"\nL1 fee loop: {len(batches)} batches through block {posted_through}, "
               f"{load.sent} transfers sent, {charged} wei of L1 fees, vault {vault} wei; "
               f"derived in {time.monotonic() - started:.1f} s")

@@ -46,6 +46,7 @@ class LiveNodeCollector(Collector):
         yield _gauge("ordo_finalized_height", "Number of the newest final block.",
                      node.finalized_number())
         yield from _mempool_series(node.mempool)
+        yield from _fee_series(getattr(node, "fee_book", None))
         driver = self._driver
         if driver is None:
             return
@@ -63,6 +64,25 @@ class LiveNodeCollector(Collector):
         if isinstance(timeouts, Mapping):
             yield _labelled_counter("ordo_consensus_timeouts", "Consensus timeouts fired, by "
                                     "step.", "step", timeouts)
+
+
+def _fee_series(book: Any) -> Iterator[Metric]:
+    """This epoch's tally of ordo.node.fee_book (a chain with the L1 data fee only)."""
+    tally = None if book is None else book.current
+    if tally is None:
+        return
+    yield _gauge("ordo_fee_vault_income_epoch_wei", "What the fee vault received in this epoch "
+                 "(base fees and L1 data fees), as far as this node counted.",
+                 tally.vault_income)
+    for name, text, values in (
+            ("ordo_blocks_produced_epoch", "Blocks each sequencer built in this epoch.",
+             tally.blocks),
+            ("ordo_l2_fees_earned_epoch_wei", "Tips each sequencer's blocks paid its coinbase "
+             "in this epoch.", tally.tips)):
+        family = GaugeMetricFamily(name, text, labels=["sequencer"])
+        for who, value in sorted(values.items()):
+            family.add_metric(["0x" + who.hex()], value)
+        yield family
 
 
 def _mempool_series(mempool: MempoolView) -> Iterator[Metric]:

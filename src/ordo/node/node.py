@@ -31,6 +31,7 @@ from ordo.execution.simulation import SimulatedBlock, SimulationRequest
 from ordo.mempool import Mempool
 from ordo.node.consensus_view import ConsensusView
 from ordo.node.dropped_transactions import DroppedTransactions
+from ordo.node.fee_book import FeeBook, block_tips
 from ordo.node.head_accounts import HeadAccounts
 from ordo.node.journal_writer import JournalWriter
 from ordo.node.production_policy import next_block_timestamp
@@ -51,6 +52,9 @@ class Node:
         mempool.set_l1_prices(header_l1_prices(chain.head_header()))
         self.chain_id = chain.genesis.chain_id
         self.l1_fee_rules = chain.genesis.l1_fee
+        self.fee_book = None if self.l1_fee_rules is None else \
+            FeeBook(chain.genesis.consensus.epoch_length)
+        """Per sequencer blocks, tips and the vault's income of this epoch and the last."""
         self.client_version = f"Ordo/v{__version__}/python"
         self.signer_address = signer_address
         self.dropped = DroppedTransactions()
@@ -117,8 +121,21 @@ class Node:
         )))
         if removed:
             await asyncio.to_thread(self.chain.store.journal_remove, removed)
+        if self.fee_book is not None:
+            self._record_fees(block)
         for listener in self._block_listeners:
             await _call_listener(listener, block)
+
+    def _record_fees(self, block: Block) -> None:
+        assert self.fee_book is not None and self.l1_fee_rules is not None
+        header = block.header
+        vault = self.l1_fee_rules.vault
+        engine = self.chain.engine
+        parent = self.chain.header_at(block.number - 1)
+        income = engine.get_balance(header, vault) - engine.get_balance(parent, vault)
+        tips = block_tips(block.transactions, self.chain.store.get_receipts(block.hash),
+                          int(header.base_fee_per_gas or 0))
+        self.fee_book.record(block.number, bytes(header.extra_data), tips, income)
 
     # --- RpcBackend: chain ---------------------------------------------------------------------
     def head_number(self) -> int:
@@ -316,6 +333,8 @@ class Node:
         }
         if self.consensus is not None:
             status.update(self.consensus.status_fields())
+        if self.fee_book is not None:
+            status["economics"] = self.fee_book.status()
         return status
 
     def add_new_block_listener(self, listener: NewBlockListener) -> None:
