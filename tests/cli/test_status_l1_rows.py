@@ -205,3 +205,18 @@ def test_settlement_rows_show_the_latest_output_and_its_window() -> None:
     assert "portal balance" not in rows_of(answer)
     assert "settlement" not in rows_of(recorded("recorded_status_l1.json")), \
         "a node that reports no settlement gets no row"
+
+
+def test_economics_rows_show_each_sequencers_epoch() -> None:
+    """A node of a chain with the L1 data fee adds ``economics`` (ordo.node.fee_book)."""
+    answer = json.loads((HERE / "recorded_status_no_l1.json").read_text())
+    plain = status_rows(answer, NOW)
+    assert not any(name.startswith("fees") for name, _ in plain)
+    answer["economics"] = {
+        "current": {"epoch": 3, "since": 18, "vaultIncome": str(25 * 10**15), "sequencers": [
+            {"address": "0x" + "aa" * 20, "blocksProduced": 2, "l2FeesEarned": str(10**15)}]},
+        "previous": None}
+    rows = dict(status_rows(answer, NOW))
+    assert rows["fees, this epoch"] == "epoch 3: vault +0.025000 ETH (from block 18)"
+    assert rows["  0x" + "aa" * 20] == "2 blocks, 0.001000 ETH tips"
+    assert "fees, last epoch" not in rows

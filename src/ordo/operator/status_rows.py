@@ -44,7 +44,33 @@ def status_rows(answer: dict[str, Any], now: float) -> list[Row]:
         ("syncing", "yes" if answer.get("syncing") else "no"),
         ("uptime", f"{answer.get('uptimeSeconds', 0)} s"),
     ]
-    return rows + l1_rows(answer.get("l1"), now)
+    return rows + economics_rows(answer.get("economics")) + l1_rows(answer.get("l1"), now)
+
+
+def economics_rows(economics: Any) -> list[Row]:
+    """On a chain with the L1 data fee: the fee vault's income and, per sequencer, blocks and
+    tips (ETH) of this epoch and the last, as the node tallied them (ordo.node.fee_book)."""
+    if not isinstance(economics, dict):
+        return []
+    rows: list[Row] = []
+    for label, tally in (("this epoch", economics.get("current")),
+                         ("last epoch", economics.get("previous"))):
+        if not isinstance(tally, dict):
+            continue
+        rows.append((f"fees, {label}", f"epoch {tally.get('epoch')}: vault +"
+                     f"{_eth(tally.get('vaultIncome'))} ETH (from block {tally.get('since')})"))
+        for entry in tally.get("sequencers") or []:
+            rows.append((f"  {entry.get('address')}",
+                         f"{entry.get('blocksProduced', 0)} blocks, "
+                         f"{_eth(entry.get('l2FeesEarned'))} ETH tips"))
+    return rows
+
+
+def _eth(wei: Any) -> str:
+    try:
+        return f"{int(str(wei)) / 10**18:.6f}"
+    except ValueError:
+        return DASH
 
 
 def l1_rows(l1: Any, now: float) -> list[Row]:
