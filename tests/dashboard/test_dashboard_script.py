@@ -179,3 +179,16 @@ def test_the_window_counts_down_from_the_nodes_answer() -> None:
     assert window_at(settled_l1(secondsLeft=0, dispute="lost"), 0)["kind"] == "lost"
     unread = {key: None for key in settled_l1()["settlement"]} | {"error": "refused"}
     assert window_at(settled_l1(**unread), 0) == {"kind": "none", "text": "—"}
+
+
+def test_fee_rows_show_each_sequencers_epoch_newest_first() -> None:
+    economics = {
+        "current": {"epoch": 4, "since": 24, "vaultIncome": str(3 * 10**17), "sequencers": [
+            {"address": "0x" + "aa" * 20, "blocksProduced": 3, "l2FeesEarned": str(10**16)}]},
+        "previous": {"epoch": 3, "since": 18, "vaultIncome": "0", "sequencers": [
+            {"address": "0x" + "bb" * 20, "blocksProduced": 6, "l2FeesEarned": "0"}]}}
+    assert run_js(f"page.feeRows({json.dumps(economics)})") == [
+        {"epoch": 4, "address": "0x" + "aa" * 20, "blocks": 3, "tips": "0.01 ETH",
+         "vault": "0.3 ETH"},
+        {"epoch": 3, "address": "0x" + "bb" * 20, "blocks": 6, "tips": "0 ETH", "vault": "0 ETH"}]
+    assert run_js("page.feeRows(undefined)") == []

@@ -425,6 +425,7 @@ function render() {
   renderValidators(status, blocks);
   renderBlocks(blocks);
   renderBatches(status);
+  renderFees(status);
   renderSettlement(status);
   renderSlashing(status);
 }
@@ -588,6 +589,34 @@ function renderBatches(status) {
   }
 }
 
+// Fees on a chain with the L1 data fee: ordo_status.economics, the node's tally of this epoch
+// and the last (ordo.node.fee_book): per sequencer blocks produced and tips earned, and the fee
+// vault's income. One row per sequencer and epoch, newest epoch first.
+function feeRows(economics) {
+  if (!economics || typeof economics !== "object") return [];
+  const rows = [];
+  for (const tally of [economics.current, economics.previous]) {
+    if (!tally || !Array.isArray(tally.sequencers)) continue;
+    for (const entry of tally.sequencers) {
+      rows.push({ epoch: tally.epoch, address: entry.address, blocks: entry.blocksProduced,
+        tips: formatEth(entry.l2FeesEarned), vault: formatEth(tally.vaultIncome) });
+    }
+  }
+  return rows;
+}
+
+function renderFees(status) {
+  const rows = feeRows(status.economics);
+  const table = document.getElementById("fees");
+  const body = table.querySelector("tbody");
+  body.replaceChildren(...rows.map((row) => el("tr", {},
+    el("td", {}, row.epoch), el("td", { class: "mono" }, row.address), el("td", {}, row.blocks),
+    el("td", {}, row.tips), el("td", {}, row.vault))));
+  table.hidden = rows.length === 0;
+  setText("fees-note", status.economics ? (rows.length ? "" : "No blocks counted yet.")
+    : "This chain has no L1 data fee (ordo_status has no economics field).");
+}
+
 function renderSettlement(status) {
   const settlement = settlementOf(status.l1);
   const landed = settlement !== null && settlement.batchIndex !== null;
@@ -677,5 +706,5 @@ if (typeof window !== "undefined" && typeof document !== "undefined") {
 if (typeof module !== "undefined") {
   module.exports = { hexToInt, formatEth, formatStake, builderOf, rateSeries, shortHash,
     formatTokens, stakingView, standingOf, sequencerRows, batchOf, batchTotals, slashingRows,
-    settlementOf, formatDuration, windowState, disputeRows };
+    settlementOf, formatDuration, windowState, disputeRows, feeRows };
 }
