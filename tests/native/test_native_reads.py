@@ -54,3 +54,25 @@ def test_native_account_read_refuses_unknown_state_and_bad_input() -> None:
         read_account(chain.store, bytes(chain.head.state_root), bytes(19))
     with pytest.raises(ValueError, match="state root must be 32 bytes"):
         read_account(chain.store, b"\x11" * 31, bytes(20))
+
+
+def test_native_engine_answers_nonce_and_balance_as_py_evm() -> None:
+    require_native()
+    genesis = devnet_genesis()
+    chain = TwinChain(genesis)
+    wallets = [Wallet(key, genesis.chain_id) for key in dev_private_keys(3)]
+    stranger = Wallet(Account.create().key, genesis.chain_id)
+    chain.block([wallets[1].sign(to=stranger.address, value=10**15),
+                 wallets[2].sign(to=wallets[0].address, value=3)])
+    for header in chain.headers:
+        for address in [w.address for w in wallets] + [stranger.address, bytes(20)]:
+            assert chain.native.get_nonce(header, address) == \
+                chain.reference.get_nonce(header, address)
+            assert chain.native.get_balance(header, address) == \
+                chain.reference.get_balance(header, address)
+    unknown = chain.head.copy(state_root=b"\x22" * 32)
+    for engine in (chain.native, chain.reference):
+        with pytest.raises(UnknownBlock, match=r"state of block 1 \(root 0x2222"):
+            engine.get_balance(unknown, bytes(20))
+    with pytest.raises(ValueError, match="address must be 20 bytes"):
+        chain.native.get_nonce(chain.head, bytes(21))
