@@ -18,11 +18,15 @@ from ordo.devnet.l1_record import DevnetL1Record, load_record
 from ordo.devnet.layout import DevnetLayout
 from ordo.devnet.provision import DevnetSetupError, DevnetShape, provision
 from ordo.execution.genesis_output import genesis_output_root
+from ordo.l1.abi_codec import ContractAbi
 from ordo.l1.client import L1Client
+from ordo.l1.compiler import compile_contract
+from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.deploy import devnet_operator_keys, pool_handle
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rollup_deploy import DEVNET_CHALLENGE_WINDOW, game_at, inbox_at
 from ordo.l1.staking_params import TOKEN
+from ordo.l1.step_verifier_deploy import BLOCK_START, ROUTER
 from tests.l1.conftest import (  # noqa: F401  (fixtures pytest finds by name)
     Endpoint,
     anvil_endpoint,
@@ -185,5 +189,14 @@ async def _check_dispute_game(reader: L1Client, record: DevnetL1Record,
     assert int(await game.call("max_clock_duration")) == params.max_clock_duration
     assert int(await game.call("max_game_duration")) == params.max_game_duration()
     assert await reader.get_code(rollup.step_verifier)
+    # block start reads the devnet's own forced queue, by the genesis's rules
+    router = ContractHandle(reader, rollup.step_verifier,
+                            ContractAbi.parse(compile_contract(ROUTER).abi))
+    start_address = bytes.fromhex(str(await router.call("block_start"))[2:])
+    block_start = ContractHandle(reader, start_address,
+                                 ContractAbi.parse(compile_contract(BLOCK_START).abi))
+    assert await block_start.call("queue") == "0x" + rollup.queue.hex()
+    assert int(await block_start.call("chain_id")) == genesis.chain_id
+    assert await block_start.call("anchored") is True
     exit_delay = int(await pool_handle(reader, record.deployment).call("exit_delay"))
     assert exit_delay > DEVNET_CHALLENGE_WINDOW + params.max_game_duration()
