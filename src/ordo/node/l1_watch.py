@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 
 from ordo.core.l1_fee import L1Prices, l1_prices_of_block
+from ordo.l1.chain_records import L1Block
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.node.l1_origin import L1Origin, L1View
@@ -31,6 +32,12 @@ class L1Watch:
         self._prices: dict[int, L1Prices] = {}
         self.head = 0
         self.last_error: str | None = None
+        self._confirmed: dict[int, bytes] = {}
+        """Hashes of blocks seen at the confirmed depth, to notice one replaced later."""
+        self.deep_reorgs = 0
+        """Times a block that was already ``confirmations`` deep came back with another hash:
+        an L1 reorg deeper than the network trusts, after which final blocks may name an origin
+        the L1 no longer holds (nothing repairs that; the operator must know)."""
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -64,18 +71,43 @@ class L1Watch:
         self.head = max(self.head, head)
         target = head - self._confirmations
         if target >= 0:
-            await self._fetch(target)
+            confirmed = await self._fetch(target)
+            if confirmed is not None:
+                self._check_confirmed(confirmed)
         await self._fetch(head)
 
-    async def _fetch(self, number: int) -> None:
+    async def _fetch(self, number: int) -> L1Block | None:
         try:
             block = await self._client.get_block(number)
         except (TimeoutError, L1Error, OSError) as error:
             self.last_error = str(error)
-            return
+            return None
         if block is not None:
             self._remember(block.number, block.hash,
                            l1_prices_of_block(block.base_fee_per_gas, block.excess_blob_gas))
+        return block
+
+    def _check_confirmed(self, block: L1Block) -> None:
+        """Compare a block seen at the confirmed depth with the confirmed blocks seen before it:
+        the same number with another hash, or a parent other than the confirmed block before it,
+        is a reorg deeper than the confirmations (a shallow reorg never reaches this depth)."""
+        replaced = None
+        known = self._confirmed.get(block.number)
+        parent = self._confirmed.get(block.number - 1)
+        if known is not None and known != block.hash:
+            replaced = (block.number, known, block.hash)
+        elif parent is not None and parent != block.parent_hash:
+            replaced = (block.number - 1, parent, block.parent_hash)
+        self._confirmed[block.number] = block.hash
+        while len(self._confirmed) > CACHED_HASHES:
+            del self._confirmed[min(self._confirmed)]
+        if replaced is not None:
+            self.deep_reorgs += 1
+            number, old, new = replaced
+            log.error("L1 reorg deeper than the %d confirmations this network trusts: L1 block "
+                      "%d was 0x%s and is now 0x%s (head %d); final blocks naming the old one "
+                      "cannot be derived from L1 (deep reorgs seen: %d)", self._confirmations,
+                      number, old.hex(), new.hex(), self.head, self.deep_reorgs)
 
     def _remember(self, number: int, block_hash: bytes, prices: L1Prices) -> None:
         self._hashes[number] = block_hash
