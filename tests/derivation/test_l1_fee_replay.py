@@ -66,3 +66,22 @@ def test_other_prices_in_a_batch_re_execute_to_another_block(made: L2ChainMaker,
     posted[1] = dataclasses.replace(posted[1], l1_fee_word=L1Prices(11 * GWEI, 1).word())
     with pytest.raises(InvalidBatch, match=r"^batch 0, block 3: re-executed to hash"):
         derived.apply(decoded_batch(0, blocks, posted))
+
+
+def test_a_fallback_block_carries_its_origins_prices(made: L2ChainMaker,
+                                                     derived: DerivedChain) -> None:
+    """A fallback block's L1 fee word is its origin's prices (rule 2 of 6.4), as the poster
+    builds it (settlement/fallback_post.py) and derivation replays it."""
+    from ordo.derivation.fallback_rules import FallbackOrigin
+    from ordo.settlement.fallback_post import build_fallback_block
+    from ordo.settlement.l2_readers import StoreL2Reader
+    from tests.derivation.test_fallback_replay import fallback_batch
+
+    blocks = made.blocks
+    derived.apply(decoded_batch(0, blocks, [batch_block_of(block) for block in blocks]))
+    origin = FallbackOrigin(7, keccak(b"l1 7"), 1_800_000_000, L1Prices(77 * GWEI, 3))
+    block = build_fallback_block(StoreL2Reader(derived.store, GENESIS), GENESIS, origin, ())
+    assert block.fields.l1_fee_word == origin.prices.word()
+    committed = derived.apply(fallback_batch(block), None, {7: origin.timestamp})
+    assert [b.hash for b in committed] == [block.block_hash]
+    assert header_l1_prices(committed[0].header) == origin.prices

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import BUILDER_LENGTH, encode_anchored_extra
+from ordo.core.l1_fee import NO_PRICES, L1Prices
 
 FALLBACK_BUILDER = bytes(BUILDER_LENGTH)
 
@@ -33,6 +34,8 @@ class FallbackOrigin:
     number: int
     hash: bytes
     timestamp: int
+    prices: L1Prices = NO_PRICES
+    """Its L1 prices, on a chain with the L1 data fee (state_transition.md 6.4); else zero."""
 
 
 def fallback_timestamp(parent_timestamp: int, origin_timestamp: int) -> int:
@@ -47,7 +50,7 @@ def fallback_block_fields(parent_number: int, parent_timestamp: int, parent_gas_
         number=parent_number + 1, timestamp=fallback_timestamp(parent_timestamp, origin.timestamp),
         coinbase=FALLBACK_BUILDER, gas_limit=parent_gas_limit,
         extra_data=encode_anchored_extra(FALLBACK_BUILDER, origin.number, forced_through),
-        mix_hash=origin.hash, transactions=())
+        mix_hash=origin.hash, transactions=(), l1_fee_word=origin.prices.word())
 
 
 def fallback_block_error(posted: BatchBlock, parent_timestamp: int, parent_gas_limit: int,

@@ -21,6 +21,7 @@ from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
+from ordo.core.l1_fee import NO_PRICES, l1_prices_of_block
 from ordo.core.output_root import OutputRoot
 from ordo.derivation.block_replay import PendingAncestry, PendingState
 from ordo.derivation.fallback_rules import FallbackOrigin, fallback_block_fields
@@ -82,7 +83,8 @@ def build_fallback_block(reader: StoreL2Reader, genesis: Genesis, origin: Fallba
     engine = PyEvmEngine(genesis, state, PendingAncestry(chain.ancestor_hashes))
     env = BlockEnvironment(coinbase=block.coinbase, timestamp=block.timestamp,
                            gas_limit=block.gas_limit, extra_data=block.extra_data,
-                           prev_randao=block.mix_hash, forced=taken)
+                           prev_randao=block.mix_hash, forced=taken,
+                           l1_prices=origin.prices)
     result = engine.build_block(parent, [], env)
     state.writes.update(result.state_writes)
     header = result.executed.block.header
@@ -90,7 +92,7 @@ def build_fallback_block(reader: StoreL2Reader, genesis: Genesis, origin: Fallba
     posted = BatchBlock(number=block.number, timestamp=block.timestamp,
                         coinbase=block.coinbase, gas_limit=block.gas_limit,
                         extra_data=block.extra_data, mix_hash=block.mix_hash,
-                        transactions=transactions)
+                        transactions=transactions, l1_fee_word=block.l1_fee_word)
     return FallbackBlock(posted, bytes(header.hash), output_root_at(engine, header),
                          len(queue_items), len(transactions))
 
@@ -115,7 +117,10 @@ async def post_fallback_batch(l1: L1Client, account: LocalAccount, reader: Store
     origin_block = await l1.get_block(max(head.number - confirmations, 0))
     if origin_block is None:
         raise FallbackRefused(f"L1 {l1.url} has no block {head.number - confirmations}")
-    origin = FallbackOrigin(origin_block.number, origin_block.hash, origin_block.timestamp)
+    prices = NO_PRICES if genesis.l1_fee is None else \
+        l1_prices_of_block(origin_block.base_fee_per_gas, origin_block.excess_blob_gas)
+    origin = FallbackOrigin(origin_block.number, origin_block.hash, origin_block.timestamp,
+                            prices)
     items = await ForcedQueueReader(l1, queue_address).items_through(origin.number)
     block = await asyncio.to_thread(build_fallback_block, reader, genesis, origin, tuple(items))
     payload = compress_blocks([block.fields])
