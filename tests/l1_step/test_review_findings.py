@@ -1,0 +1,95 @@
+"""Security review of the step verifier's parts since c57ce81: each finding as a test on anvil,
+the deployed verifier against the Python reference (verify.py and the tracer). Tests marked
+xfail(strict=True) show a defect still open; they start passing (and then fail as XPASS) once
+the contract is fixed, so the mark must be removed with the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from ordo.faultproof.machine_state import Frame
+from ordo.faultproof.step import InvalidWitness
+from ordo.faultproof.tracer import MessageCall, TraceStep, trace_message_call
+from ordo.faultproof.verify import verify_step
+from ordo.faultproof.witness import CellProof
+from ordo.faultproof.witness_codec import decode_witness, encode_witness
+from tests.faultproof.evm_reference import BLOCK, CALLER, OTHER, TARGET, Account, asm, make_state
+from tests.faultproof.test_step_creations import FRESH
+from tests.faultproof.test_step_frames import addr, call
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .verifier import Verifier, deploy_verifier, on_chain
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain) -> Iterator[Verifier]:
+    yield deploy_verifier(chain)
+
+
+def _steps(code: bytes, others: dict[bytes, Account]) -> list[TraceStep]:
+    db, root = make_state({TARGET: Account(balance=1000, code=code),
+                           CALLER: Account(balance=10**18), **others})
+    return list(trace_message_call(db, root, BLOCK,
+                                   MessageCall(CALLER, TARGET, b"", 1_000_000)).steps)
+
+
+# a child with 10,000 gas SELFDESTRUCTs to a fresh (cold, absent) account with a balance:
+# 3 (PUSH20) + 5,000 + 2,600 cold fit, the 25,000 for the new account does not, so the step
+# halts exceptionally at depth 1 after reading tries[0] (created set) and tries[1] (receiver)
+OUT_OF_GAS_SELFDESTRUCT = (
+    asm(*call("CALL", OTHER, gas=10_000), 0, "SSTORE", "STOP"),
+    {OTHER: Account(balance=77, code=asm(addr(FRESH), "SELFDESTRUCT"))},
+)
+
+
+def _selfdestruct_halt() -> TraceStep:
+    step = next(s for s in _steps(*OUT_OF_GAS_SELFDESTRUCT) if s.opcode == 0xFF)
+    state, proofs = decode_witness(step.witness)
+    assert isinstance(state.frame, Frame) and state.frame.depth == 1
+    assert len(proofs.tries) == 2  # the reference's witness holds the two proofs it read
+    post = step.post_state
+    assert isinstance(post.frame, Frame) and post.frame.depth == 0  # the caller resumed
+    return step
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding H1: StepSelfdestruct halts on the 25,000 new-account gas after reading tries[0..1] "
+    "and answers HALTED_AT_DEPTH; StepReturn (own=False) then asserts tries is empty, so the "
+    "honest exceptional return at depth > 0 reverts 'trie proofs given that the return does "
+    "not read' instead of giving the tracer's post"))
+def test_selfdestruct_out_of_gas_at_depth_is_provable(verifier: Verifier) -> None:
+    step = _selfdestruct_halt()
+    assert verify_step(step.pre, step.witness) == step.post  # the reference decides it
+    assert on_chain(verifier, step.pre, step.witness) == step.post
+
+
+def test_selfdestruct_out_of_gas_at_depth_reason(verifier: Verifier) -> None:
+    """Pins H1's present behaviour: the reason the honest step is refused with."""
+    step = _selfdestruct_halt()
+    assert on_chain(verifier, step.pre, step.witness) == \
+        "StepVerifier: trie proofs given that the return does not read"
+
+
+def _an_add() -> TraceStep:
+    code = asm(1, 2, "ADD", "STOP")
+    return next(s for s in _steps(code, {}) if s.opcode == 0x01)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding M1: core.finished never checks proofs.tries (word 140) nor proofs.caller_memory "
+    "(word 139), so every phase-3 part (and core.halt at depth 0) accepts a witness stuffed "
+    "with items it did not read, which verify.py refuses: one pre-state, more than one witness"))
+@pytest.mark.parametrize("field", ["tries", "caller_memory"])
+def test_unread_listed_fields_are_refused(verifier: Verifier, field: str) -> None:
+    step = _an_add()
+    state, proofs = decode_witness(step.witness)
+    stuffed = {"tries": (proofs.account,),
+               "caller_memory": (CellProof(0, b"\x01" * 32, (b"\x00" * 32,) * 32),)}[field]
+    witness = encode_witness(state, replace(proofs, **{field: stuffed}))  # type: ignore[arg-type]
+    with pytest.raises(InvalidWitness):
+        verify_step(step.pre, witness)  # the reference refuses
+    result = on_chain(verifier, step.pre, witness)
+    assert isinstance(result, str), f"accepted a stuffed {field}: {result.hex()}"
