@@ -4,8 +4,8 @@ static and delegate calls, value, precompiles, creations, SELFDESTRUCT). Every S
 REVERT at depth > 0 that returns to a call (StepReturn), every exceptional halt at depth > 0 (the
 part finds it, StepReturn returns) and every instruction inside a child frame gives exactly the
 tracer's post-state, as does every return of a creation frame (the code deposit through
-StepMpt); the steps not decided on L1 yet (the call and creation instructions, SELFDESTRUCT)
-revert with the reason that says so; a tampered return is
+StepMpt) and every SELFDESTRUCT (StepSelfdestruct); the steps not decided on L1 yet (the call
+and creation instructions) revert with the reason that says so; a tampered return is
 refused with its reason; the worst return step's gas is measured."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.l1_contracts.anvil_chain import AnvilChain
 from .verifier import Verifier, deploy_verifier, on_chain, step_gas
 
 RETURNS = (0x00, 0xF3, 0xFD)
-FRAME_FAMILY = (0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA, 0xFF)
+FRAME_FAMILY = (0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA)
 WORST = asm(*test_step_frames.call("CALL", OTHER, out=(1, 1023)), "STOP")
 """A child's 1,023-byte RETURN written unaligned into the caller: 32 memory cells read, 32
 caller cells written (3.3's bound on both)."""
@@ -56,6 +56,8 @@ def _kind(step: TraceStep) -> str:
     assert isinstance(frame, Frame)
     if step.opcode in FRAME_FAMILY:
         return "frame instruction"
+    if step.opcode == 0xFF:
+        return "selfdestruct"
     if frame.depth == 0:
         return "depth 0"
     returns = step.opcode in RETURNS or proofs.parent.hash() == frame.parent_frame
@@ -77,7 +79,7 @@ def test_frame_programs_on_chain(verifier: Verifier) -> None:
             kind = _kind(step)
             result = on_chain(verifier, step.pre, step.witness)
             if kind in ("depth 0", "inside a child", "return", "exceptional return",
-                        "creation return"):
+                        "creation return", "selfdestruct"):
                 assert result == step.post, (name, kind, hex(step.opcode), result)
                 decided[kind] = decided.get(kind, 0) + 1
                 if kind == "return":
@@ -89,6 +91,7 @@ def test_frame_programs_on_chain(verifier: Verifier) -> None:
                 refused[kind] = refused.get(kind, 0) + 1
     assert decided["return"] >= 20 and decided["inside a child"] >= 100, decided
     assert decided["exceptional return"] >= 2 and decided["creation return"] >= 8, decided
+    assert decided["selfdestruct"] == 5, decided
     assert set(refused) == {"frame instruction"}, refused
     # STOP, RETURN and REVERT each returned to a caller on chain
     assert {op for op, _ in return_kinds} == set(RETURNS)
@@ -141,3 +144,12 @@ def test_worst_return_gas(verifier: Verifier) -> None:
                   if _kind(s) == "exceptional return")
     assert on_chain(verifier, halted.pre, halted.witness) == halted.post
     print(f"exceptional halt at depth 1: {step_gas(verifier, halted.pre, halted.witness)} gas")
+    # SELFDESTRUCT moving a balance to a fresh account at depth 1 (three trie writes)
+    destruct = next(s for s in _steps(*test_step_creations.CASES[
+        "selfdestruct to a fresh account"]) if s.opcode == 0xFF)
+    assert on_chain(verifier, destruct.pre, destruct.witness) == destruct.post
+    print(f"SELFDESTRUCT: {step_gas(verifier, destruct.pre, destruct.witness)} gas")
+    state, proofs = decode_witness(destruct.witness)
+    assert on_chain(verifier, destruct.pre, encode_witness(
+        state, replace(proofs, tries=proofs.tries[:1]))) == \
+        "StepVerifier: too few listed trie proofs (tries)"

@@ -118,6 +118,8 @@ def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
     witness names, and a part given one directly refuses it after checking the code cell."""
     base = first_step(0x00)
     for opcode in FRAME_OPCODES:
+        if opcode == 0xFF:  # SELFDESTRUCT has its part (StepSelfdestruct, 3.9)
+            continue
         code = bytes([opcode])
         frame = replace(base.frame, code_root=cell_root(code), code_size=1, pc=0)
         pre = replace(base.pre, frame=frame)

@@ -35,12 +35,14 @@ takes StepMpt and StepTxAuthorize)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
-              "step/StepBlockStart", "step/StepTxStart", "step/StepReturn")
+              "step/StepBlockStart", "step/StepTxStart", "step/StepReturn",
+              "step/StepSelfdestruct")
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
-witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0)."""
+witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0,
+then SELFDESTRUCT's part)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
-                                   "step/StepReturn"})
+                                   "step/StepReturn", "step/StepSelfdestruct"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 BLOCK_START = "step/StepBlockStart"
 """Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, and the chain's

@@ -14,8 +14,9 @@ import core
 import witness as w
 
 # part of each opcode: 0 not verifiable yet, 1 StepFlow, 2 StepArith, 3 StepMemory,
-# 4 StepCopy, 5 StepStorage, 6 StepAccount (tests/l1_step/routes.py, checked there)
-ROUTES: constant(Bytes[256]) = x"01020202020202020202020201010101020202020202020202020202020201010301010101010101010101010101010101060101010401040104010606010406040101010101010601040101010101010103030305050101010101010505040101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101030303030301010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010100000003000001010101000101030100"
+# 4 StepCopy, 5 StepStorage, 6 StepAccount, 12 StepSelfdestruct (tests/l1_step/routes.py,
+# checked there)
+ROUTES: constant(Bytes[256]) = x"0102020202020202020202020101010102020202020202020202020202020101030101010101010101010101010101010106010101040104010401060601040604010101010101060104010101010101010303030505010101010101050504010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010103030303030101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010000000300000101010100010103010c"
 
 flow: public(immutable(address))
 arith: public(immutable(address))
@@ -28,6 +29,7 @@ tx_end: public(immutable(address))
 block_start: public(immutable(address))
 tx_start: public(immutable(address))
 frame_return: public(immutable(address))
+self_destruct: public(immutable(address))
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_TX_START: constant(uint256) = 2
@@ -41,7 +43,7 @@ PHASE_DONE: constant(uint256) = 6
 def __init__(flow_part: address, arith_part: address, memory_part: address,
              copy_part: address, storage_part: address, account_part: address,
              block_end_part: address, tx_end_part: address, block_start_part: address,
-             tx_start_part: address, return_part: address):
+             tx_start_part: address, return_part: address, selfdestruct_part: address):
     flow = flow_part
     arith = arith_part
     memory = memory_part
@@ -53,6 +55,7 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
     block_start = block_start_part
     tx_start = tx_start_part
     frame_return = return_part
+    self_destruct = selfdestruct_part
 
 
 @external
@@ -117,6 +120,8 @@ def __default__() -> bytes32:
         target = storage
     elif part == 6:
         target = account
+    elif part == 12:
+        target = self_destruct
     else:
         core.not_yet(op)
     return self._forward(target)
