@@ -306,7 +306,7 @@ def test_a_full_disk_refuses_the_write_whole_precisely_and_counted(tmp_path: Pat
                 with pytest.raises(StoreDiskFullError, match="no space left"):
                     store.commit_block(following, state_writes_for(number, 400),
                                        certificate=certificate_for(number))
-                assert store.disk_full_refusals == attempt
+                assert store.write_refusals == attempt
                 assert store.head_number() == parent.number
                 assert store.get_block_by_number(number) is None
             free_disk(disk)

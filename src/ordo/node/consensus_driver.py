@@ -94,10 +94,13 @@ from ordo.node.sync_codec import (
     decode_response,
     decode_status,
 )
+from ordo.storage.chain_store import StoreWriteError
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+DISK_FULL_RETRY_S = 1.0
+"""Rest after a step the full disk refused, before the machine is rebuilt from the store."""
 SET_RETRY_FIRST_S = 0.5
 SET_RETRY_MAX_S = 10.0
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
@@ -165,6 +168,9 @@ class ConsensusDriver:
         self._signer_key = signer_key
         self._clock = clock
         self.transport: Transport | None = None
+        self.disk_full_waits = 0
+        """Consensus steps the disk refused, full or short (each followed by DISK_FULL_RETRY_S
+        of rest)."""
         self.l1_watch = l1_watch
         self.inputs = L1BlockInputs(l1_watch, l1_confirmations,
                                     self.chain.engine.genesis.l1_fee is not None)
@@ -244,6 +250,14 @@ class ConsensusDriver:
                     self._queued_from_peers -= 1
                 try:
                     await self._handle(item)
+                except StoreWriteError as error:
+                    # Nothing was written (the store aborts whole); retrying at once would spin
+                    # on the same refusal with a traceback each time.
+                    self.disk_full_waits += 1
+                    log.error("%s; consensus retries in %g s (waits so far: %d)", error,
+                              DISK_FULL_RETRY_S, self.disk_full_waits)
+                    await asyncio.sleep(DISK_FULL_RETRY_S)
+                    await self._restart_machine()
                 except Exception:
                     # One bad input or a failed disk write must not stop consensus; the machine
                     # is rebuilt from the store, which is always consistent.

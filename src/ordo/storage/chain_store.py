@@ -67,9 +67,14 @@ class StoreFullError(Exception):
     """The LMDB map is full: reopen the store with a larger ``map_size``."""
 
 
-class StoreDiskFullError(Exception):
-    """The file system under the store has no space left: the write was aborted whole (nothing
-    of it is stored) and the same write succeeds once space is freed."""
+class StoreWriteError(Exception):
+    """The file system refused a write (LMDB reports a short write as an I/O error): the write
+    was aborted whole (nothing of it is stored); the same write can succeed once the cause (a
+    full disk, usually) is gone."""
+
+
+class StoreDiskFullError(StoreWriteError):
+    """The file system under the store has no space left (ENOSPC)."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,8 @@ class ChainStore:
         """Serializes write transactions and close(): the journal writer and block commits run in
         different worker threads, and with two writers racing, py-lmdb 3.0 once left close()
         waiting forever for a write transaction it believed an idle thread still held."""
-        self.disk_full_refusals = 0
-        """Writes refused because the disk was full (each aborted whole)."""
+        self.write_refusals = 0
+        """Writes the file system refused, full or short (each aborted whole)."""
         self._max_key_size = self._env.max_key_size()
         self._block_cache: LruCache[bytes, Block] = LruCache(cache_size)
         self._receipt_cache: LruCache[bytes, tuple[ReceiptAPI, ...]] = LruCache(cache_size)
@@ -476,14 +481,21 @@ class ChainStore:
                 raise StoreFullError(
                     f"chain store {self._path} is full; reopen it with a larger map_size"
                 ) from error
-            except lmdb.DiskError as error:
-                if os.strerror(errno.ENOSPC) not in str(error):
-                    raise
-                self.disk_full_refusals += 1
-                raise StoreDiskFullError(
-                    f"chain store {self._path}: no space left on its disk; the write was "
-                    f"aborted whole (refused writes so far: {self.disk_full_refusals})"
-                ) from error
+            except lmdb.Error as error:
+                if os.strerror(errno.ENOSPC) in str(error):
+                    self.write_refusals += 1
+                    raise StoreDiskFullError(
+                        f"chain store {self._path}: no space left on its disk; the write was "
+                        f"aborted whole (refused writes so far: {self.write_refusals})"
+                    ) from error
+                if os.strerror(errno.EIO) in str(error):  # LMDB's word for a short write
+                    self.write_refusals += 1
+                    raise StoreWriteError(
+                        f"chain store {self._path}: its disk refused the write ({error}: a "
+                        f"full disk writes short); the write was aborted whole (refused "
+                        f"writes so far: {self.write_refusals})"
+                    ) from error
+                raise
 
     def _read_number(self, txn: lmdb.Transaction, key: bytes) -> int | None:
         raw = txn.get(key, db=self._chain)
