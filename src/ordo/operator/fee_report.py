@@ -6,6 +6,10 @@ coinbase earned (receipts) and the vault's balance at the epoch's ends; the L1 n
 inbox's ``BatchAccepted`` events and the receipts of the transactions that landed them (what each
 poster paid: ``gas_used * effective_gas_price + blob_gas_used * blob_gas_price``). A batch
 belongs to the epoch of its last block.
+
+The gas price reimbursed is capped at the L1 block's base fee plus ``MAX_REIMBURSED_TIP``: the
+tip goes to L1's block builder, and a poster who is (or pays back) that builder could otherwise
+move the vault to itself by overpaying. The blob gas price is the protocol's, not chosen.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from ordo.l1.client import L1Client
 from ordo.staking.fee_sharing import EpochShares, share_epoch
 
 BUILDER_BYTES = 20
+MAX_REIMBURSED_TIP = 2 * 10**9
+"""Wei per gas above the L1 block's base fee that reimbursement still counts."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,11 @@ async def epoch_fees(l2: L1Client, l1: L1Client, inbox: bytes, l2_chain_id: int,
             continue
         receipt = await l1.request("eth_getTransactionReceipt",
                                    ["0x" + batch.l1_transaction.hex()])
-        cost = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+        landed = await l1.get_block(batch.l1_block_number)
+        price = int(receipt["effectiveGasPrice"], 16)
+        if landed is not None and landed.base_fee_per_gas is not None:
+            price = min(price, landed.base_fee_per_gas + MAX_REIMBURSED_TIP)
+        cost = int(receipt["gasUsed"], 16) * price
         if receipt.get("blobGasUsed"):
             cost += int(receipt["blobGasUsed"], 16) * int(receipt["blobGasPrice"], 16)
         costs[batch.submitter] += cost

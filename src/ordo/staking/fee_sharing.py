@@ -5,7 +5,9 @@ The rule, on integers only, so every sequencer computes the same shares from pub
 
 1. **Reimburse posting.** Each poster is owed the L1 cost of the batches it landed in the epoch
    (``gas_used * effective_gas_price + blob_gas_used * blob_gas_price`` of the accepting L1
-   transactions, read from L1 receipts). When the epoch's income covers every claim, each is
+   transactions, read from L1 receipts; the gas price counted at most the L1 block's base fee
+   plus 2 gwei, ``ordo.operator.fee_report.MAX_REIMBURSED_TIP``, so overpaying a colluding L1
+   builder does not move the vault). When the epoch's income covers every claim, each is
    paid in full; otherwise each gets ``claim * income // total_claims`` (pro rata, rounded down).
 2. **Split the rest by blocks produced.** What is left is divided among the builders of the
    epoch's blocks in proportion to the blocks each built (``rest * blocks // total_blocks``,
