@@ -45,7 +45,8 @@ class L1FeeRules:
     """The genesis's L1-fee parameters (``l1Fee`` in genesis.json; absent: no L1 fee, the base
     fee burned as on Ethereum).
 
-    The defaults come from ``bench/l1_fee.py`` (bench/results/l1_fee-2026-12-07.json): OP
+    The defaults come from ``bench/l1_fee.py`` (bench/results/l1_fee-2026-12-07.json with OP's
+    scalars, l1_fee-2026-12-08.json with these): OP
     Mainnet's Ecotone scalars (1,368 and 810,949) cover 0.2% of what Ordo pays to post a
     transaction, because the RollupInbox's quorum check costs about 374,000 L1 gas per batch
     where OP's batcher pays 21,000, and a 200-transaction batch fills 15% of its blob. An
