@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 
 from ordo.faultproof.machine_state import Frame
 from ordo.faultproof.step import InvalidWitness
@@ -20,6 +22,7 @@ from tests.faultproof.evm_reference import BLOCK, CALLER, OTHER, TARGET, Account
 from tests.faultproof.test_step_creations import FRESH
 from tests.faultproof.test_step_frames import addr, call
 from tests.l1_contracts.anvil_chain import AnvilChain
+from tests.l1_step.test_step_precompile import _modexp, _reference
 
 from .verifier import Verifier, deploy_verifier, on_chain
 
@@ -93,3 +96,46 @@ def test_unread_listed_fields_are_refused(verifier: Verifier, field: str) -> Non
         verify_step(step.pre, witness)  # the reference refuses
     result = on_chain(verifier, step.pre, witness)
     assert isinstance(result, str), f"accepted a stuffed {field}: {result.hex()}"
+
+
+@pytest.fixture(scope="module")
+def precompile_service(chain: AnvilChain) -> Contract:
+    return chain.deploy("step/StepPrecompile")
+
+
+# a valid modexp: 256-byte base and modulus, 1,024-byte exponent: Prague prices it 2,795,861
+STARVED_MODEXP = _modexp(b"\x02" * 256, b"\xff" * 1024, b"\x05" * 256)
+TX_GAS = 20_000_000
+
+
+def _run(service: Contract, call_gas: int) -> tuple[bool, int, bytes, int] | str:
+    try:
+        success, gas_left, root, size = service.functions.run(5, TX_GAS, STARVED_MODEXP).call(
+            {"gas": call_gas})
+    except ContractLogicError as error:
+        return str(error.message)
+    return bool(success), int(gas_left), bytes(root), int(size)
+
+
+def test_modexp_with_plenty_of_l1_gas_succeeds(precompile_service: Contract) -> None:
+    """The input is valid: with enough L1 gas the run agrees with py-evm (success)."""
+    reference = _reference(5, STARVED_MODEXP, TX_GAS)
+    assert reference.success
+    answer = _run(precompile_service, 29_000_000)
+    assert not isinstance(answer, str) and answer[:2] == (True, reference.gas_left)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding H2: StepPrecompile.run calls L1's precompile with gas=cost and retries with "
+    "4*cost + 1M, but never checks that the call was not starved by EIP-150's 63/64 rule: "
+    "with an L1 gas limit below ~cost * 64/63 (eth_estimateGas itself picks 1.33 M here) both "
+    "calls run out of gas and the step answers 'refused, all gas used' for a valid input"))
+@pytest.mark.parametrize("call_gas", ["estimate", 2_000_000])
+def test_starved_precompile_call_is_not_a_decision(precompile_service: Contract,
+                                                   call_gas: int | str) -> None:
+    reference = _reference(5, STARVED_MODEXP, TX_GAS)
+    gas = int(precompile_service.functions.run(5, TX_GAS, STARVED_MODEXP).estimate_gas()) \
+        if call_gas == "estimate" else int(call_gas)
+    answer = _run(precompile_service, gas)
+    # a starved L1 call must revert (no decision) or give py-evm's outcome, never a failure
+    assert isinstance(answer, str) or answer[:2] == (True, reference.gas_left), (gas, answer)
