@@ -32,8 +32,10 @@ def _auth(chain: DevChain, key: Any, nonce: int, chain_id: int | None = None,
          "address": address, "nonce": nonce}, key)
 
 
-@pytest.fixture(scope="module")
-def chain() -> DevChain:
+def delegating_chain() -> DevChain:
+    """Block 1: a type-4 transaction with five authorizations calling a freshly delegated
+    account; block 2: an ordinary call to it; block 3: a delegation cleared (also the on-chain
+    verifier's corpus, tests/l1_step/test_step_tx_start.py)."""
     genesis = devnet_genesis()
     c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
                                                  DELEGATE: GenesisAccount(code=DELEGATE_CODE)}))
@@ -50,6 +52,11 @@ def chain() -> DevChain:
     c.build([c.sign(5, c.address(6), gas=100_000, tx_type=4,
                     authorizationList=[_auth(c, c.keys[1], 1, address=bytes(20))])])
     return c
+
+
+@pytest.fixture(scope="module")
+def chain() -> DevChain:
+    return delegating_chain()
 
 
 def _check(chain: DevChain, number: int) -> None:

@@ -141,9 +141,9 @@ def test_the_version_1_bound_of_a_transaction() -> None:
         chain.trace(1)
 
 
-def test_a_long_access_list_is_warmed_in_sub_steps() -> None:
-    """33 addresses with two keys each (99 keys): 32 in the start step, then 32, 32 and 3, then
-    the frame opens; the trace ends in the engine's output root."""
+def long_access_list_chain() -> DevChain:
+    """Block 1: a transfer with an access list of 33 addresses with two keys each (99 keys;
+    also the on-chain verifier's corpus, tests/l1_step/test_step_tx_start.py)."""
     chain = DevChain()
     entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(),
                 "storageKeys": ["0x" + bytes([i]).rjust(32, b"\x00").hex(),
@@ -151,6 +151,13 @@ def test_a_long_access_list_is_warmed_in_sub_steps() -> None:
                for i in range(33)]
     chain.build([chain.sign(2, chain.address(3), gas=21_000 + 33 * 2_400 + 66 * 1_900,
                             accessList=entries)])
+    return chain
+
+
+def test_a_long_access_list_is_warmed_in_sub_steps() -> None:
+    """33 addresses with two keys each (99 keys): 32 in the start step, then 32, 32 and 3, then
+    the frame opens; the trace ends in the engine's output root."""
+    chain = long_access_list_chain()
     trace = chain.trace(1)
     assert trace.output_root == chain.output_root(1)
     assert sum(s.phase == PHASE_TX_START for s in trace.steps) == 5

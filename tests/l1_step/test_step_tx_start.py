@@ -11,19 +11,14 @@ from dataclasses import replace
 
 import pytest
 
-from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
 from ordo.faultproof.machine_state import PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
 from ordo.faultproof.witness import TrieProof
 from tests.faultproof.block_chain import DevChain, rules_of
-from tests.faultproof.test_block_7702 import (
-    DELEGATE,
-    DELEGATE_CODE,
-    NEW_AUTHORITY_KEY,
-    _auth,
-)
+from tests.faultproof.test_block_7702 import delegating_chain
+from tests.faultproof.test_block_parts import long_access_list_chain
 from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .anchored_chain import Anchored, anchored_chain, anchored_trace, part_step
@@ -143,13 +138,7 @@ def test_deposit_gas(anchored: Anchored, trace: BlockTrace, verifier: Verifier) 
 def long_list() -> tuple[DevChain, BlockTrace]:
     """33 addresses with two keys each (99 keys, tests/faultproof/test_block_parts.py): the
     start warms 35 keys, three sub-steps the other 67, then the frame opens."""
-    c = DevChain()
-    entries = [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xaa").hex(),
-                "storageKeys": ["0x" + bytes([i]).rjust(32, b"\x00").hex(),
-                                "0x" + bytes([i, 1]).rjust(32, b"\x00").hex()]}
-               for i in range(33)]
-    c.build([c.sign(2, c.address(3), gas=21_000 + 33 * 2_400 + 66 * 1_900,
-                    accessList=entries)])
+    c = long_access_list_chain()
     t = c.trace(1)
     assert t.output_root == c.output_root(1)
     return c, t
@@ -209,18 +198,7 @@ def delegating() -> tuple[DevChain, BlockTrace]:
     """tests/faultproof/test_block_7702.py's block: a type-4 transaction with five
     authorizations (an existing authority, a new one for any chain, the sender itself, a
     stale nonce, another chain), then the frame."""
-    genesis = devnet_genesis()
-    c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
-                                                 DELEGATE: GenesisAccount(code=DELEGATE_CODE)}))
-    authorizations = [
-        _auth(c, c.keys[1], 0),                       # an existing account: refunded
-        _auth(c, NEW_AUTHORITY_KEY, 0, chain_id=0),   # a new account, for any chain
-        _auth(c, c.keys[0], 1),                       # the sender, after its own nonce
-        _auth(c, c.keys[3], 7),                       # a stale nonce: warmed, skipped
-        _auth(c, c.keys[4], 0, chain_id=5),           # another chain: skipped
-    ]
-    c.build([c.sign(0, c.address(1), data=b"\x01\x02", gas=300_000, tx_type=4,
-                    authorizationList=authorizations)])
+    c = delegating_chain()
     t = c.trace(1)
     assert t.output_root == c.output_root(1)
     return c, t
