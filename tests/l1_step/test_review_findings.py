@@ -12,13 +12,18 @@ import pytest
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
-from ordo.faultproof.machine_state import Frame
+from ordo.faultproof.block_tracer import BlockStep, BlockTrace
+from ordo.faultproof.block_witness import Totals, decode_block_step, encode_block_step
+from ordo.faultproof.machine_state import PHASE_TX_START, Frame
 from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.tracer import MessageCall, TraceStep, trace_message_call
 from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import CellProof
 from ordo.faultproof.witness_codec import decode_witness, encode_witness
+from tests.faultproof.block_chain import DevChain, rules_of
 from tests.faultproof.evm_reference import BLOCK, CALLER, OTHER, TARGET, Account, asm, make_state
+from tests.faultproof.test_block_7702 import delegating_chain
+from tests.faultproof.test_block_parts import long_access_list_chain
 from tests.faultproof.test_step_creations import FRESH
 from tests.faultproof.test_step_frames import addr, call
 from tests.l1_contracts.anvil_chain import AnvilChain
@@ -139,3 +144,38 @@ def test_starved_precompile_call_is_not_a_decision(precompile_service: Contract,
     answer = _run(precompile_service, gas)
     # a starved L1 call must revert (no decision) or give py-evm's outcome, never a failure
     assert isinstance(answer, str) or answer[:2] == (True, reference.gas_left), (gas, answer)
+
+
+def _started_steps(t: BlockTrace) -> list[tuple[int, BlockStep]]:
+    return [(i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START][1:-1]
+
+
+@pytest.fixture(scope="module")
+def long_list_trace() -> tuple[DevChain, BlockTrace]:
+    c = long_access_list_chain()
+    return c, c.trace(1)
+
+
+@pytest.fixture(scope="module")
+def delegating_trace() -> tuple[DevChain, BlockTrace]:
+    c = delegating_chain()
+    return c, c.trace(1)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding M2: txio.unread_are_zero skips field 10 (totals) as 'always read', but "
+    "StepTxPending and StepTxAuthorize never read it (tx_start's Pending branch takes no "
+    "totals): a started-transaction sub-step accepts any totals, which verify.py refuses"))
+@pytest.mark.parametrize("which", ["warm keys", "authorization"])
+def test_unread_totals_are_refused_in_started_steps(
+        verifier: Verifier, long_list_trace: tuple[DevChain, BlockTrace],
+        delegating_trace: tuple[DevChain, BlockTrace], which: str) -> None:
+    c, t = long_list_trace if which == "warm keys" else delegating_trace
+    index, step = _started_steps(t)[0]
+    state, proofs = decode_block_step(t.witness(index))
+    stuffed = encode_block_step(state, replace(proofs, totals=Totals(
+        receipts_root=b"\x01" * 32, bloom=bytes(256), forced_next=1, forced_end=2)))
+    with pytest.raises(InvalidWitness, match="the step does not read totals"):
+        verify_step(step.pre, stuffed, rules_of(c.genesis))  # the reference refuses
+    result = on_chain(verifier, step.pre, stuffed)
+    assert isinstance(result, str), f"accepted a stuffed totals: {result.hex()}"
