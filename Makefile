@@ -1,4 +1,5 @@
-# Ordo: `make devnet` starts a local network, `make test` runs every check CI runs.
+# Ordo: `make devnet` starts a local network, `make test` runs every check CI runs, `make check`
+# the fast ones.
 # Works from a fresh clone with only python3 (>= 3.11), pip, node and npm installed.
 
 PYTHON ?= python3
@@ -15,7 +16,7 @@ PY_STAMP := $(VENV)/.ordo-installed
 NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
-.PHONY: devnet test lint bench simulate chaos crash install clean distclean \
+.PHONY: devnet test check lint bench simulate chaos crash install clean distclean \
 	long-simulate long-chaos long-fuzz chaos-l1 wan-hosts
 
 devnet: $(PY_STAMP)
@@ -23,6 +24,10 @@ devnet: $(PY_STAMP)
 
 test: $(PY_STAMP) $(NPM_STAMP) lint
 	$(BIN)/pytest tests
+
+# The inner loop: lint, types and the tests not marked slow (tests/conftest.py says which are)
+check: $(PY_STAMP) $(NPM_STAMP) lint
+	$(BIN)/pytest -q -m "not slow" tests
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check src tests bench
