@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
@@ -26,7 +27,8 @@ from tests.faultproof.test_block_7702 import delegating_chain
 from tests.faultproof.test_block_parts import long_access_list_chain
 from tests.faultproof.test_step_creations import FRESH
 from tests.faultproof.test_step_frames import addr, call
-from tests.l1_contracts.anvil_chain import AnvilChain
+from tests.l1.l1_process import l1_process
+from tests.l1_contracts.anvil_chain import AnvilChain, _dev_accounts
 from tests.l1_step.test_step_precompile import _modexp, _reference
 
 from .verifier import Verifier, deploy_verifier, on_chain
@@ -130,11 +132,6 @@ def test_modexp_with_plenty_of_l1_gas_succeeds(precompile_service: Contract) -> 
     assert not isinstance(answer, str) and answer[:2] == (True, reference.gas_left)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding H2: StepPrecompile.run calls L1's precompile with gas=cost and retries with "
-    "4*cost + 1M, but never checks that the call was not starved by EIP-150's 63/64 rule: "
-    "with an L1 gas limit below ~cost * 64/63 (eth_estimateGas itself picks 1.33 M here) both "
-    "calls run out of gas and the step answers 'refused, all gas used' for a valid input"))
 @pytest.mark.parametrize("call_gas", ["estimate", 2_000_000])
 def test_starved_precompile_call_is_not_a_decision(precompile_service: Contract,
                                                    call_gas: int | str) -> None:
@@ -162,10 +159,6 @@ def delegating_trace() -> tuple[DevChain, BlockTrace]:
     return c, c.trace(1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding M2: txio.unread_are_zero skips field 10 (totals) as 'always read', but "
-    "StepTxPending and StepTxAuthorize never read it (tx_start's Pending branch takes no "
-    "totals): a started-transaction sub-step accepts any totals, which verify.py refuses"))
 @pytest.mark.parametrize("which", ["warm keys", "authorization"])
 def test_unread_totals_are_refused_in_started_steps(
         verifier: Verifier, long_list_trace: tuple[DevChain, BlockTrace],
@@ -179,3 +172,38 @@ def test_unread_totals_are_refused_in_started_steps(
         verify_step(step.pre, stuffed, rules_of(c.genesis))  # the reference refuses
     result = on_chain(verifier, step.pre, stuffed)
     assert isinstance(result, str), f"accepted a stuffed totals: {result.hex()}"
+
+
+@pytest.fixture(scope="module")
+def osaka_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Contract]:
+    """StepPrecompile on an L1 at Osaka (Fusaka, live on Ethereum since December 2025): EIP-7823
+    caps modexp's lengths at 1,024 bytes and EIP-7883 prices it higher than Prague."""
+    log = tmp_path_factory.mktemp("anvil-osaka") / "anvil.log"
+    with l1_process("anvil", extra=("--hardfork", "osaka"), log=log) as l1:
+        w3 = Web3(Web3.HTTPProvider(l1.url, request_kwargs={"timeout": 30}))
+        yield AnvilChain(w3, _dev_accounts()).deploy("step/StepPrecompile")
+
+
+# valid on Prague (py-evm, the L2's engine): a 1,025-byte modulus (EIP-7823 refuses it on an
+# Osaka L1 at any gas), and a 1,024-byte exponent that EIP-7883 prices above 4x Prague + 1 M
+OSAKA_REFUSES = _modexp(b"\x02", b"\x03", b"\x05" * 1025)
+OSAKA_PRICES_HIGHER = STARVED_MODEXP
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "finding H3: StepPrecompile takes an L1 refusal as the input's refusal unless a retry with "
+    "4x Prague's price + 1 M gas succeeds; on an Osaka L1 modexp over 1,024-byte lengths "
+    "(EIP-7823) always fails and EIP-7883 prices large exponents above that retry, so valid "
+    "L2 runs (py-evm Prague) are answered 'failed, all gas used' instead of reverting"))
+@pytest.mark.parametrize("data", [OSAKA_REFUSES, OSAKA_PRICES_HIGHER],
+                         ids=["length over 1024", "priced above the retry"])
+def test_precompile_refused_by_a_later_l1_fork_is_not_a_decision(
+        osaka_service: Contract, data: bytes) -> None:
+    reference = _reference(5, data, TX_GAS)
+    assert reference.success  # Prague (the L2) runs it
+    try:
+        success, gas_left, _, _ = osaka_service.functions.run(5, TX_GAS, data).call(
+            {"gas": 29_000_000})
+    except ContractLogicError:
+        return  # not verifiable: the step refuses to decide, as 4.2 requires
+    assert (bool(success), int(gas_left)) == (True, reference.gas_left)
