@@ -96,6 +96,9 @@ pub struct BlockOutput {
     pub state_root: [u8; 32],
     pub transactions_root: [u8; 32],
     pub receipts_root: [u8; 32],
+    /// Each receipt's consensus encoding (the receipts root's leaves), handed to the store so
+    /// that a block's receipts are encoded once, here, not again in Python at commit.
+    pub receipt_encodings: Vec<Vec<u8>>,
     pub writes: Vec<([u8; 32], Vec<u8>)>,
 }
 
@@ -469,6 +472,7 @@ pub fn run_block<S: NodeSource>(
         transactions_root: ordered_root(&run.transactions),
         receipts_root: ordered_root(&run.receipt_encodings),
         receipts: run.receipts,
+        receipt_encodings: run.receipt_encodings,
         writes: committed.writes,
     })
 }

@@ -175,6 +175,9 @@ fn output<'py>(py: Python<'py>, out: block::BlockOutput) -> PyResult<Bound<'py, 
     result.set_item("state_root", PyBytes::new(py, &out.state_root))?;
     result.set_item("transactions_root", PyBytes::new(py, &out.transactions_root))?;
     result.set_item("receipts_root", PyBytes::new(py, &out.receipts_root))?;
+    let encodings: Vec<Bound<'py, PyBytes>> =
+        out.receipt_encodings.iter().map(|e| PyBytes::new(py, e)).collect();
+    result.set_item("receipt_encodings", encodings)?;
     let writes = PyDict::new(py);
     for (key, value) in out.writes {
         writes.set_item(PyBytes::new(py, &key), PyBytes::new(py, &value))?;

@@ -19,6 +19,7 @@ import rlp
 from eth.abc import BlockHeaderAPI, ReceiptAPI
 from eth_utils import keccak
 
+from ordo.core.block import ExecutedBlock
 from ordo.core.forced_item import ForcedDeposit, ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.core.transaction import DecodedTransaction
@@ -27,6 +28,7 @@ from ordo.execution.header_rules import header_mismatch
 from ordo.execution.native_engine import NativeEngine
 from ordo.execution.native_loader import native_available
 from ordo.execution.state_source import MemoryKeyValueStore
+from ordo.storage.encoding import encode_receipts
 
 COINBASE = bytes.fromhex("c0ffee0000000000000000000000000000000001")
 
@@ -99,6 +101,7 @@ class TwinChain:
         # each engine accepts the other's block, with the same receipts
         executed, writes = self.native.execute_block(parent, reference.executed.block, forced)
         _compare_receipts(reference.executed.receipts, executed.receipts, "native re-execution")
+        _compare_encodings(reference.executed.receipts, executed, "native re-execution")
         if writes.keys() != native.state_writes.keys():
             raise EngineDifference("native execute_block wrote other nodes than build_block")
         self.reference.execute_block(parent, native.executed.block, forced)
@@ -126,6 +129,7 @@ class TwinChain:
         if ref_txs != nat_txs:
             raise EngineDifference(f"block {number}: included transactions differ")
         _compare_receipts(reference.executed.receipts, native.executed.receipts, f"block {number}")
+        _compare_encodings(reference.executed.receipts, native.executed, f"block {number}")
         mismatch = header_mismatch(reference.executed.block.header, native.executed.block.header)
         if mismatch is not None:
             accounts = self._account_differences(reference, native, touched)
@@ -200,3 +204,18 @@ def _compare_receipts(
             )
         if want.encode() != have.encode():
             raise EngineDifference(f"{where}: receipt {index} encodings differ")
+
+
+
+def _compare_encodings(
+    reference: Sequence[ReceiptAPI], native: ExecutedBlock, where: str
+) -> None:
+    """The receipts record the store writes for the native engine's block (from the encodings
+    the extension hands back, or from the receipts after a fall back to py-evm) is the
+    reference's record byte for byte."""
+    want = encode_receipts(tuple(reference))
+    have = encode_receipts(native.receipts, native.receipt_encodings)
+    if want != have:
+        raise EngineDifference(
+            f"{where}: stored receipts record: py-evm 0x{want.hex()} native 0x{have.hex()}"
+        )

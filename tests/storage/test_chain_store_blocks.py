@@ -181,6 +181,8 @@ def test_refuses_malformed_commits(store: ChainStore) -> None:
     block = build_block(0, b"\0" * 32, [signed_transaction(0)])
     with pytest.raises(ValueError, match="1 transactions but 0 receipts"):
         store.commit_block(ExecutedBlock(block.block, ()), {})
+    with pytest.raises(ValueError, match="one receipt encoding"):
+        store.commit_block(ExecutedBlock(block.block, block.receipts, receipt_encodings=()), {})
     with pytest.raises(ValueError, match="above the block"):
         store.commit_block(genesis, {}, finalized_number=1)
     assert store.head_number() is None
@@ -315,3 +317,23 @@ def test_a_full_disk_refuses_the_write_whole_precisely_and_counted(tmp_path: Pat
             assert store.head_number() == number
     finally:
         unmount(disk)
+
+
+
+def test_handed_receipt_encodings_are_the_stored_record(tmp_path: Path) -> None:
+    """A block committed with the engine's receipt encodings (the native engine's path: no
+    second encoding in Python) reads back, in a fresh process view, with the same receipts."""
+    path = tmp_path / "chain"
+    genesis = genesis_block()
+    block = build_block(1, genesis.block.hash, [signed_transaction(0), signed_transaction(1)])
+    encodings = tuple(receipt.encode() for receipt in block.receipts)
+    with ChainStore(path, map_size=64 * 2**20) as store:
+        store.commit_block(genesis, state_writes_for(0))
+        store.commit_block(
+            ExecutedBlock(block.block, block.receipts, receipt_encodings=encodings),
+            state_writes_for(1),
+        )
+    with ChainStore(path, map_size=64 * 2**20, cache_size=0) as store:
+        receipts = store.get_receipts(block.block.hash)
+        assert [r.encode() for r in receipts] == list(encodings)
+        assert [len(r.logs) for r in receipts] == [2, 2]

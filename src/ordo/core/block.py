@@ -35,6 +35,10 @@ class ExecutedBlock:
 
     block: Block
     receipts: tuple[ReceiptAPI, ...]
+    # Each receipt's consensus encoding when the engine already made it (the native engine
+    # encodes them to hash the receipts root): the store writes these instead of encoding the
+    # py-evm receipts a second time. None: the store encodes ``receipts``.
+    receipt_encodings: tuple[bytes, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,10 @@ class NativeEngine(PyEvmEngine):
         if mismatch is not None:
             raise InvalidBlock(mismatch)
         self._remember(header)
-        return ExecutedBlock(block=block, receipts=receipts), out["writes"]
+        executed = ExecutedBlock(
+            block=block, receipts=receipts, receipt_encodings=tuple(out["receipt_encodings"])
+        )
+        return executed, out["writes"]
 
     # --- reads -------------------------------------------------------------------------------
     def get_nonce(self, header: BlockHeaderAPI, address: bytes) -> int:
@@ -300,4 +303,7 @@ class NativeEngine(PyEvmEngine):
         block = Block(
             header=header, transactions=transactions, senders=tuple(d.sender for d in included)
         )
-        return header, ExecutedBlock(block=block, receipts=receipts)
+        executed = ExecutedBlock(
+            block=block, receipts=receipts, receipt_encodings=tuple(out["receipt_encodings"])
+        )
+        return header, executed

@@ -219,7 +219,7 @@ class ChainStore:
         tx_hashes = [bytes(tx.hash) for tx in block.transactions]
         header_raw = encode_header(block.header)
         body_raw = encode_body(block.transactions, block.senders)
-        receipts_raw = encode_receipts(receipts)
+        receipts_raw = encode_receipts(receipts, executed.receipt_encodings)
 
         with self._write() as txn:
             self._check_extends_head(txn, block)
@@ -610,6 +610,14 @@ def _check_executed_block(executed: ExecutedBlock) -> tuple[Block, tuple[Receipt
         raise ValueError(
             f"block {block.number} has {len(block.transactions)} transactions "
             f"but {len(executed.receipts)} receipts"
+        )
+    encodings = executed.receipt_encodings
+    if encodings is not None and (
+        len(encodings) != len(executed.receipts)
+        or not all(isinstance(encoding, bytes) for encoding in encodings)
+    ):
+        raise ValueError(
+            f"block {block.number} must have one receipt encoding (bytes) per receipt"
         )
     for tx in block.transactions:
         if not isinstance(tx, SignedTransactionAPI):

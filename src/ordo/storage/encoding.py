@@ -69,8 +69,14 @@ def decode_body(raw: bytes) -> tuple[tuple[SignedTransactionAPI, ...], tuple[byt
     return transactions, tuple(bytes(sender) for sender in senders)
 
 
-def encode_receipts(receipts: tuple[ReceiptAPI, ...]) -> bytes:
-    return rlp.encode([receipt.encode() for receipt in receipts])
+def encode_receipts(
+    receipts: tuple[ReceiptAPI, ...], encodings: tuple[bytes, ...] | None = None
+) -> bytes:
+    """The block's receipts record; ``encodings`` (each receipt's consensus encoding, already
+    made by the native engine for the receipts root) spares encoding the py-evm objects again."""
+    if encodings is None:
+        encodings = tuple(receipt.encode() for receipt in receipts)
+    return rlp.encode(list(encodings))
 
 
 def decode_receipts(raw: bytes) -> tuple[ReceiptAPI, ...]:
