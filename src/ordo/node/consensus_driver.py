@@ -72,7 +72,7 @@ from ordo.node.block_sync import BlockSync
 from ordo.node.chain_tip import tip_after
 from ordo.node.consensus_status import commit_json, current_producer, status_fields
 from ordo.node.consensus_transport import Transport, framed
-from ordo.node.epoch_sets import EpochSetSource, require_known
+from ordo.node.epoch_sets import EpochSetSource, require_known, resolve_until_known
 from ordo.node.evidence_book import EvidenceBook
 from ordo.node.l1_block_inputs import L1BlockInputs
 from ordo.node.l1_watch import L1Watch
@@ -101,8 +101,6 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 DISK_FULL_RETRY_S = 1.0
 """Rest after a step the full disk refused, before the machine is rebuilt from the store."""
-SET_RETRY_FIRST_S = 0.5
-SET_RETRY_MAX_S = 10.0
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
 """Stands in until the first set is resolved; the machine is not started with it."""
 STALL_SECONDS = 1.0
@@ -443,19 +441,9 @@ class ConsensusDriver:
         self._enqueue(ValidatorSetResolved(request.epoch, request.anchor_hash, validators), None)
 
     async def _resolve_set(self, epoch: int, anchor_hash: bytes) -> ValidatorSet:
-        """Ask until the set is known: consensus cannot go on without it, and a failure here is
-        an L1 endpoint that is down or behind, which passes."""
+        """The set of ``epoch``, asked until known (node/epoch_sets.resolve_until_known)."""
         known = self.epoch_sets.known(epoch)
-        delay = SET_RETRY_FIRST_S
-        while True:
-            try:
-                validators = await self.epoch_sets.resolve(epoch, anchor_hash)
-                break
-            except Exception as error:
-                log.warning("validator set of epoch %d not available yet (retrying in %.1f s): "
-                            "%s", epoch, delay, error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, SET_RETRY_MAX_S)
+        validators = await resolve_until_known(self.epoch_sets, epoch, anchor_hash)
         if known is None:
             address = self.state.address
             role = "" if address is None else (

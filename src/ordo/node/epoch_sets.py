@@ -9,9 +9,17 @@ state machine crosses an epoch boundary, and looks up epochs it already resolved
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from ordo.consensus import ValidatorSet
+
+log = logging.getLogger(__name__)
+
+SET_RETRY_FIRST_S = 0.5
+SET_RETRY_MAX_S = 10.0
 
 
 class UnknownEpochSet(LookupError):
@@ -45,3 +53,20 @@ def require_known(source: EpochSetSource, epoch: int) -> ValidatorSet:
     if validators is None:
         raise UnknownEpochSet(f"the validator set of epoch {epoch} is not resolved yet")
     return validators
+
+
+async def resolve_until_known(source: EpochSetSource, epoch: int, anchor_hash: bytes,
+                              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+                              ) -> ValidatorSet:
+    """Ask until the set is known, waiting SET_RETRY_FIRST_S after a failure, doubling up to
+    SET_RETRY_MAX_S: consensus cannot go on without the set, and a failure here is an L1
+    endpoint that is down or behind, which passes."""
+    delay = SET_RETRY_FIRST_S
+    while True:
+        try:
+            return await source.resolve(epoch, anchor_hash)
+        except Exception as error:
+            log.warning("validator set of epoch %d not available yet (retrying in %.1f s): %s",
+                        epoch, delay, error)
+            await sleep(delay)
+            delay = min(delay * 2, SET_RETRY_MAX_S)
