@@ -20,6 +20,7 @@ from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import ExecutedBlock
 from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis, dev_private_keys, devnet_genesis
+from ordo.core.l1_fee import NO_PRICES, L1Prices, header_l1_prices
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.output_roots import output_root_at
@@ -49,7 +50,8 @@ def ledger_init_code() -> bytes:
 def rules_of(genesis: Genesis) -> ChainRules:
     fees = genesis.fee_rules
     return ChainRules(genesis.chain_id, fees.base_fee_floor, fees.elasticity_multiplier,
-                      fees.base_fee_max_change_denominator, genesis.l1 is not None)
+                      fees.base_fee_max_change_denominator, genesis.l1 is not None,
+                      genesis.l1_fee is not None, genesis.l1_fee)
 
 
 @dataclass
@@ -96,11 +98,11 @@ class DevChain:
 
     def build(self, txs: list[DecodedTransaction], forced: tuple[ForcedItem, ...] = (),
               coinbase: bytes = COINBASE, extra_data: bytes = BUILDER,
-              mix_hash: bytes = bytes(32)) -> ExecutedBlock:
+              mix_hash: bytes = bytes(32), l1_prices: L1Prices = NO_PRICES) -> ExecutedBlock:
         parent = self.blocks[-1].block.header
         env = BlockEnvironment(coinbase=coinbase, timestamp=int(parent.timestamp) + 2,
                                gas_limit=int(parent.gas_limit), extra_data=extra_data,
-                               prev_randao=mix_hash, forced=forced)
+                               prev_randao=mix_hash, forced=forced, l1_prices=l1_prices)
         result = self.engine.build_block(parent, txs, env)
         assert not result.skipped, result.skipped
         self.store.apply(result.state_writes)
@@ -112,7 +114,8 @@ class DevChain:
         header = block.header
         return BatchBlock(number, int(header.timestamp), bytes(header.coinbase),
                           int(header.gas_limit), bytes(header.extra_data),
-                          bytes(header.mix_hash), tuple(tx.encode() for tx in block.transactions))
+                          bytes(header.mix_hash), tuple(tx.encode() for tx in block.transactions),
+                          l1_fee_word=header_l1_prices(header).word())
 
     def header_rlp(self, number: int) -> bytes:
         return rlp.encode(self.blocks[number].block.header)

@@ -74,7 +74,7 @@ def chain_rules(genesis: Genesis) -> ChainRules:
     fees = genesis.fee_rules
     return ChainRules(genesis.chain_id, fees.base_fee_floor, fees.elasticity_multiplier,
                       fees.base_fee_max_change_denominator, genesis.l1 is not None,
-                      genesis.l1_fee is not None)
+                      genesis.l1_fee is not None, genesis.l1_fee)
 
 
 def batch_block(block: Block) -> BatchBlock:

@@ -12,7 +12,10 @@ transactions, are then shown to L1 with two list proofs of fixed depth 32::
     inputs_root       = list_root(block_inputs_hash_0, ..., block_inputs_hash_{m-1})
 
 The abi encoding is eight static 32-byte words (256 bytes): integers big-endian, the coinbase
-left-padded with zeros. Raw transactions are the bytes the batch carries (the typed envelope
+left-padded with zeros. A block whose header carries a non-zero L1 fee word (a chain with the
+L1 data fee, state_transition.md 6.4) appends it as a ninth word (288 bytes); a zero word is
+never appended, so chains without the fee keep the eight-word encoding and their roots.
+Raw transactions are the bytes the batch carries (the typed envelope
 ``type || rlp`` or a legacy rlp list), so ``keccak(raw_tx)`` is the transaction hash. Pure.
 """
 
@@ -30,6 +33,8 @@ from ordo.faultproof.cells import list_proof, list_root, root_from_proof
 BLOCK_INPUTS_TYPES = ("uint256", "uint256", "address", "uint256", "bytes32", "bytes32",
                       "bytes32", "uint256")
 BLOCK_INPUTS_BYTES = 32 * len(BLOCK_INPUTS_TYPES)
+FEE_BLOCK_INPUTS_BYTES = BLOCK_INPUTS_BYTES + 32
+"""With the block's non-zero L1 fee word as a ninth word (fault_proofs.md section 5)."""
 
 
 class BatchInputsError(ValueError):
@@ -42,11 +47,14 @@ def txs_root(transactions: Sequence[bytes]) -> bytes:
 
 
 def block_inputs_encoding(block: BatchBlock) -> bytes:
-    """The 256 bytes ``block_inputs_hash`` hashes: what the game is handed to read one field."""
-    return encode(list(BLOCK_INPUTS_TYPES), [
+    """The bytes ``block_inputs_hash`` hashes: what the game is handed to read one field. 256
+    bytes, and 32 more (the L1 fee word) when the block carries non-zero L1 prices."""
+    words = encode(list(BLOCK_INPUTS_TYPES), [
         block.number, block.timestamp, block.coinbase, block.gas_limit,
         keccak(block.extra_data), block.mix_hash, txs_root(block.transactions),
         len(block.transactions)])
+    fee_word = bytes(block.l1_fee_word)
+    return words if fee_word == bytes(32) else words + fee_word
 
 
 def block_inputs_hash(block: BatchBlock) -> bytes:

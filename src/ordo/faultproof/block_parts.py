@@ -15,7 +15,8 @@ import rlp
 from eth_abi import encode
 from eth_hash.auto import keccak
 
-from ordo.faultproof.batch_inputs import BLOCK_INPUTS_BYTES
+from ordo.core.l1_fee import L1FeeRules
+from ordo.faultproof.batch_inputs import BLOCK_INPUTS_BYTES, FEE_BLOCK_INPUTS_BYTES
 from ordo.faultproof.machine_state import PHASE_BLOCK_START, PHASE_DONE, ZERO32
 from ordo.faultproof.mpt_proof import BLANK_ROOT
 
@@ -56,8 +57,16 @@ class ChainRules:
     base_fee_max_change_denominator: int
     anchored: bool
     l1_fee: bool = False
-    """The genesis has ``l1Fee`` (state_transition.md 6.4): version 1 does not prove its
-    charges, so block start refuses such a chain as unprovable rather than trace it wrong."""
+    """The genesis has ``l1Fee`` (state_transition.md 6.4); the on-chain block-start part is
+    deployed with this flag and reverts for such a chain until it proves the fee."""
+    l1_fee_rules: L1FeeRules | None = None
+    """The genesis's ``l1Fee`` (scalars, vault) that phases 1, 2 and 4 apply (4.1-4.3):
+    required when ``l1_fee`` is set (without it block start is ``UnsupportedStep``), refused
+    without it."""
+
+    def __post_init__(self) -> None:
+        if self.l1_fee_rules is not None and not self.l1_fee:
+            raise ValueError("chain rules: l1_fee_rules given for a chain without the L1 fee")
 
 
 def first_state(parent_output_root: bytes, inputs_root: bytes, position: int) -> bytes:
@@ -162,20 +171,27 @@ class BlockInputs:
     mix_hash: bytes
     txs_root: bytes
     tx_count: int
+    l1_fee_word: bytes = ZERO32
+    """The ninth word: the header's L1 fee word (zero when the inputs have eight words)."""
 
 
 def decode_block_inputs(data: bytes) -> BlockInputs:
-    """The 256 bytes of a block's inputs; refuses anything but eight canonical words."""
-    if len(data) != BLOCK_INPUTS_BYTES:
-        raise BlockPartError(f"block inputs are {BLOCK_INPUTS_BYTES} bytes")
-    words = [data[i:i + 32] for i in range(0, BLOCK_INPUTS_BYTES, 32)]
+    """The 256 bytes of a block's inputs, or 288 with a non-zero L1 fee word; refuses anything
+    but eight canonical words, or nine with a zero ninth word (never what a batch encodes)."""
+    if len(data) not in (BLOCK_INPUTS_BYTES, FEE_BLOCK_INPUTS_BYTES):
+        raise BlockPartError(f"block inputs are {BLOCK_INPUTS_BYTES} or "
+                             f"{FEE_BLOCK_INPUTS_BYTES} bytes")
+    words = [data[i:i + 32] for i in range(0, len(data), 32)]
+    fee_word = words[8] if len(words) == 9 else ZERO32
+    if len(words) == 9 and fee_word == ZERO32:
+        raise BlockPartError("block inputs: a ninth word that is zero")
     if any(words[i][:24] != bytes(24) for i in (0, 1, 3)) or words[2][:12] != bytes(12):
         raise BlockPartError("block inputs: a uint64 or address word with high bytes set")
     return BlockInputs(
         number=int.from_bytes(words[0], "big"), timestamp=int.from_bytes(words[1], "big"),
         coinbase=words[2][12:], gas_limit=int.from_bytes(words[3], "big"),
         extra_data_hash=words[4], mix_hash=words[5], txs_root=words[6],
-        tx_count=int.from_bytes(words[7], "big"))
+        tx_count=int.from_bytes(words[7], "big"), l1_fee_word=fee_word)
 
 
 @dataclass(frozen=True)
@@ -191,6 +207,8 @@ class ParentHeader:
     extra_data: bytes
     mix_hash: bytes
     base_fee: int
+    l1_fee_word: bytes = ZERO32
+    """``parent_beacon_block_root``: the L1 fee word (state_transition.md 6.4)."""
 
 
 def _int(item: object) -> int:
@@ -208,12 +226,13 @@ def decode_header(data: bytes) -> ParentHeader:
     if not isinstance(items, list) or len(items) != HEADER_FIELDS or \
             not all(isinstance(item, bytes) for item in items):
         raise BlockPartError("a header that is not a list of 21 strings")
-    if len(items[0]) != 32 or len(items[3]) != 32 or len(items[13]) != 32:
+    if any(len(items[i]) != 32 for i in (0, 3, 13, 19)):
         raise BlockPartError("a header hash field that is not 32 bytes")
     return ParentHeader(
         parent_hash=items[0], state_root=items[3], number=_int(items[8]),
         gas_limit=_int(items[9]), gas_used=_int(items[10]), timestamp=_int(items[11]),
-        extra_data=items[12], mix_hash=items[13], base_fee=_int(items[15]))
+        extra_data=items[12], mix_hash=items[13], base_fee=_int(items[15]),
+        l1_fee_word=items[19])
 
 
 def header_parent_hash(data: bytes) -> bytes:
@@ -245,6 +264,7 @@ class HeaderFields:
     extra_data: bytes
     mix_hash: bytes
     base_fee: int
+    l1_fee_word: bytes = ZERO32
 
     def encoded(self) -> bytes:
         """``rlp(header)`` with py-evm's Prague field order and Ordo's constants."""
@@ -252,7 +272,7 @@ class HeaderFields:
             self.parent_hash, EMPTY_UNCLES_HASH, self.coinbase, self.state_root,
             self.transactions_root, self.receipts_root, self.bloom, 0, self.number,
             self.gas_limit, self.gas_used, self.timestamp, self.extra_data, self.mix_hash,
-            bytes(8), self.base_fee, BLANK_ROOT, 0, 0, ZERO32, EMPTY_REQUESTS_HASH,
+            bytes(8), self.base_fee, BLANK_ROOT, 0, 0, self.l1_fee_word, EMPTY_REQUESTS_HASH,
         ])
 
 

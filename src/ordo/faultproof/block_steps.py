@@ -25,7 +25,8 @@ from eth_hash.auto import keccak
 from trie import HexaryTrie
 
 from ordo.core.block_extra import decode_anchored_extra
-from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
+from ordo.core.l1_fee import L1Charging, L1FeeRules, L1Prices, l1_fee
+from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS, MESSAGE_PASSER_ADDRESS
 from ordo.core.transaction import decode_transaction
 from ordo.execution.transaction_rules import (
     floor_data_gas,
@@ -51,6 +52,7 @@ from ordo.faultproof.step import (
     InvalidWitness,
     UnsupportedStep,
     decode_account,
+    encode_word,
 )
 from ordo.faultproof.witness import TrieProof
 
@@ -256,14 +258,45 @@ def forced_range(inputs: bp.BlockInputs, extra: bytes, parent: bp.ParentHeader,
     return start, end
 
 
+def _fee_word_error(inputs: bp.BlockInputs, extra: bytes, parent: bp.ParentHeader,
+                    rules: bp.ChainRules) -> str | None:
+    """state_transition.md 6.4 rules 1-2 as far as the chain itself decides them: no L1 fee
+    word without ``l1Fee``; on an anchored chain, one L1 origin with one fee word (the word
+    against the origin's L1 header is derivation's check, like the origin hash, 4.6)."""
+    if not rules.l1_fee:
+        return None if inputs.l1_fee_word == ZERO32 else "an L1 fee word without l1Fee"
+    own, before = decode_anchored_extra(extra), decode_anchored_extra(parent.extra_data)
+    if own is not None and before is not None and \
+            own.origin_number == before.origin_number and \
+            inputs.l1_fee_word != parent.l1_fee_word:
+        return "one L1 origin named with two L1 fee words"
+    return None
+
+
+def _write_oracle(tries: _Tries, root: bytes, charging: L1Charging) -> bytes:
+    """state_transition.md 5.2 rule 3: the GasPriceOracle's slots 0 (the fee word), 1 and 2
+    (the scalars), written straight into its storage. The genesis puts the oracle's code there
+    and nothing removes it; a proof of its absence is a state no engine runs, so unprovable."""
+    account, account_proof = tries.account("oracle_account", root, GAS_PRICE_ORACLE_ADDRESS)
+    if account is None:
+        raise UnsupportedStep("the GasPriceOracle is absent on a chain with the L1 fee (4.1)")
+    storage = account.storage_root
+    for slot, value in charging.oracle_slots():
+        name = f"oracle_slot_{slot}"
+        key = keccak(slot.to_bytes(32, "big"))
+        _, proof = tries.read(name, storage, key)
+        storage = tries.write(name, storage, key, encode_word(value), proof)
+    return tries.put_account("oracle_account", root, GAS_PRICE_ORACLE_ADDRESS,
+                             replace(account, storage_root=storage), account_proof)
+
+
 def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
                 queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
     """Phase 1 (4.1): from ``(parent_output_root, inputs_root, k)`` to the first transaction
     start, or to block end for an empty block."""
-    if rules.l1_fee:
-        raise UnsupportedStep("a chain with the L1 data fee (state_transition.md 6.4): the "
-                              "block inputs do not commit to its L1 prices yet and phases 2 "
-                              "and 4 do not charge it (4.6)")
+    if rules.l1_fee and rules.l1_fee_rules is None:
+        raise UnsupportedStep("a chain with the L1 data fee (state_transition.md 6.4) whose "
+                              "l1Fee rules (scalars, vault) were not given (4.1)")
     parent = _parent(io, first.parent_output_root)
     header_bytes = io.item("parent_header")
     _require(keccak(header_bytes) == parent.block_hash, "parent_header is not the parent block's")
@@ -283,7 +316,8 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
         raise InvalidWitness(str(error)) from error
     extra = io.item("extra_data")
     _require(keccak(extra) == inputs.extra_data_hash, "extra_data is not the block's")
-    problem = _header_rule_error(inputs, extra, header, rules)
+    problem = _header_rule_error(inputs, extra, header, rules) or \
+        _fee_word_error(inputs, extra, header, rules)
     forced = None if problem is not None else forced_range(inputs, extra, header, queue)
     if forced is None:
         return Final(bp.INVALID_OUTPUT)
@@ -296,6 +330,10 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
         if account is not None and account.code_hash == keccak(code):
             raise UnsupportedStep("a genesis with the EIP-4788 / EIP-2935 contract: its "
                                   "block-start writes are not in version 1 (4.1)")
+    state_root = parent.state_root
+    if rules.l1_fee_rules is not None:
+        state_root = _write_oracle(tries, state_root, L1Charging(
+            rules.l1_fee_rules, L1Prices.of_word(inputs.l1_fee_word)))
     block = Block(
         number=inputs.number, timestamp=inputs.timestamp, coinbase=inputs.coinbase,
         gas_limit=inputs.gas_limit, base_fee=bp.next_base_fee(header, rules),
@@ -303,7 +341,7 @@ def block_start(first: Any, io: BlockIO, rules: bp.ChainRules,
         parent_output_root=first.parent_output_root, inputs_hash=keccak(inputs_data),
         block_hashes_root=list_root(hashes))
     totals = bp.totals_hash(mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT, bp.ZERO_BLOOM, *forced)
-    context = Context(parent.state_root, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
+    context = Context(state_root, mpt_proof.BLANK_ROOT, mpt_proof.BLANK_ROOT,
                       mpt_proof.BLANK_ROOT, 0, ZERO32, 0, 0, totals)
     return between_transactions(block, 0, inputs.tx_count, context, forced[0] < forced[1])
 
@@ -412,8 +450,9 @@ def gas_accounting(gas: int, gas_left: int, refund_counter: int, floor: int
     return charged, gas - charged, counted
 
 
-def tx_end(state: MachineState, io: BlockIO) -> Post:
-    """Phase 4 (4.3): fees, EIP-161 clearing, receipt and transaction into the block's tries."""
+def tx_end(state: MachineState, io: BlockIO, fee: L1FeeRules | None = None) -> Post:
+    """Phase 4 (4.3): fees, EIP-161 clearing, receipt and transaction into the block's tries;
+    with ``fee`` (the chain's ``l1Fee``) the vault credited after them (4.3 step 4a)."""
     block, context, outcome = state.block, state.context, state.frame
     assert isinstance(outcome, Outcome)
     inputs, raw = _transaction(io, state)
@@ -449,6 +488,10 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
         touched, proof = tries.account("recipient", root, to)
         if touched is not None and touched.is_empty:
             root = tries.put_account("recipient", root, to, None, proof)
+    if fee is not None:
+        share = charged * block.base_fee + \
+            l1_fee(raw, L1Prices.of_word(inputs.l1_fee_word), fee)
+        root = _credit_vault(tries, root, fee.vault, share)
     cumulative = context.cumulative_gas + counted
     totals = _totals(io, context)
     receipt = bp.receipt_encoding(None if tx.type_id is None else int(tx.type_id),
@@ -461,6 +504,19 @@ def tx_end(state: MachineState, io: BlockIO) -> Post:
                                                      totals.forced_next, totals.forced_end))
     return between_transactions(block, index + 1, inputs.tx_count, new_context,
                                 totals.forced_next < totals.forced_end)
+
+
+def _credit_vault(tries: _Tries, root: bytes, vault: bytes, share: int) -> bytes:
+    """state_transition.md 6.4 rule 3: the vault credited the base fee of the charged gas plus
+    the L1 fee, created by its first credit. A zero share to an absent vault (a zero base fee
+    and zero L1 prices) would leave an empty account that py-evm and revm may treat apart:
+    unprovable rather than guessed."""
+    account, proof = tries.account("vault", root, vault)
+    if account is None and share == 0:
+        raise UnsupportedStep("a zero fee-vault credit to an absent vault (4.3)")
+    credited = replace(account or EMPTY_ACCOUNT,
+                       balance=(account or EMPTY_ACCOUNT).balance + share)
+    return tries.put_account("vault", root, vault, credited, proof)
 
 
 def _deposit_code(io: BlockIO, tries: _Tries, context: Context, outcome: Outcome,
@@ -529,5 +585,5 @@ def block_end(state: MachineState, io: BlockIO) -> Post:
         transactions_root=totals.transactions_root, receipts_root=totals.receipts_root,
         bloom=totals.bloom, number=block.number, gas_limit=block.gas_limit,
         gas_used=context.cumulative_gas, timestamp=block.timestamp, extra_data=bytes(extra),
-        mix_hash=block.prev_randao, base_fee=block.base_fee)
+        mix_hash=block.prev_randao, base_fee=block.base_fee, l1_fee_word=inputs.l1_fee_word)
     return Final(bp.output_root(root, passer_root, keccak(header.encoded())))

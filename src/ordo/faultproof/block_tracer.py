@@ -20,6 +20,7 @@ from eth_hash.auto import keccak
 from trie import HexaryTrie
 
 from ordo.core.batch_blocks import BatchBlock
+from ordo.core.l1_fee import L1FeeRules
 from ordo.core.predeploys import MESSAGE_PASSER_ADDRESS
 from ordo.core.transaction import decode_transaction
 from ordo.faultproof import block_parts as bp
@@ -44,14 +45,15 @@ from ordo.faultproof.block_steps import (
 from ordo.faultproof.block_witness import (
     BlockEndProofs,
     BlockStartProofs,
+    FeeBlockStartProofs,
     FirstState,
     ParentOutput,
     Totals,
-    TxEndProofs,
     TxStartProofs,
     encode_block_start,
     encode_block_step,
     encode_done,
+    proofs_class,
 )
 from ordo.faultproof.cell_store import CellStore
 from ordo.faultproof.machine_state import (
@@ -157,6 +159,8 @@ class _Run:
     queue: bp.ForcedQueue
     forced_raw: Mapping[int, bytes]
     keep: Callable[[int], bool]
+    fee: L1FeeRules | None = None
+    """The chain's ``l1Fee``: phases 2 and 4 charge it, phase 4's witness has the vault."""
     steps: list[BlockStep] = field(default_factory=list)
 
     def add(self, pre: bytes, post: bytes, witness: bytes, phase: int) -> None:
@@ -199,7 +203,7 @@ def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
         [bp.header_parent_hash(h) for h in needed]
     first = FirstState(parent_output_root, inputs_root(batch), position)
     first_commitment = bp.first_state(*_first_words(first))
-    run = _Run(nodes, block, parent, hashes, queue, forced_raw or {}, keep)
+    run = _Run(nodes, block, parent, hashes, queue, forced_raw or {}, keep, rules.l1_fee_rules)
     io = TraceIO(nodes, {
         "parent": parent, "parent_header": parent_header, "ancestors": needed,
         "block_inputs": block_inputs_encoding(block),
@@ -211,7 +215,8 @@ def trace_block(db: Any, rules: bp.ChainRules, parent_header: bytes,
                           header, queue)
     if forced is not None:
         run.totals.forced_next, run.totals.forced_end = forced
-    witness = encode_block_start(first, io.proofs(BlockStartProofs))
+    witness = encode_block_start(first, io.proofs(
+        BlockStartProofs if rules.l1_fee_rules is None else FeeBlockStartProofs))
     run.add(first_commitment, post.commitment(), witness, 1)
     header_rlp = b""
     while not isinstance(post, Final):
@@ -246,7 +251,7 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     items.update(totals=totals.frozen(),
                  forced_tx=lambda: run.forced_raw[totals.forced_next])
     io = TraceIO(run.nodes, items)
-    post = tx_start(state, io, run.queue)
+    post = tx_start(state, io, run.queue, run.fee)
     run.add(state.commitment(), post.commitment(),
             encode_block_step(state, io.proofs(TxStartProofs)), PHASE_TX_START)
     if "forced_tx" in io.recorded or "deposit" in io.recorded:
@@ -304,9 +309,10 @@ def _tx_end(run: _Run, state: MachineState, logs: tuple[Any, ...], output: bytes
     io = TraceIO(run.nodes, items)
     items.update(totals=run.totals.frozen(), output=output, snapshot=snapshot,
                  logs=lambda: () if "snapshot" in io.recorded else logs)
-    post = tx_end(state, io)
+    post = tx_end(state, io, run.fee)
     run.add(state.commitment(), post.commitment(),
-            encode_block_step(state, io.proofs(TxEndProofs)), PHASE_TX_END)
+            encode_block_step(state, io.proofs(proofs_class(PHASE_TX_END, run.fee is not None))),
+            PHASE_TX_END)
     run.totals.receipts_root, run.totals.transactions_root = io.inserted_roots
     run.totals.bloom = bp.bloom_or(run.totals.bloom, bp.bloom_of(logs))
     return post
@@ -328,6 +334,6 @@ def _block_end(run: _Run, state: MachineState) -> tuple[Post, bytes]:
         bloom=totals.bloom, number=block.number, gas_limit=block.gas_limit,
         gas_used=state.context.cumulative_gas, timestamp=block.timestamp,
         extra_data=block.extra_data, mix_hash=block.mix_hash,
-        base_fee=state.block.base_fee).encoded()
+        base_fee=state.block.base_fee, l1_fee_word=block.l1_fee_word).encoded()
     return post, header
 

@@ -9,7 +9,7 @@ byte string per witness). Pure.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from typing import Any
 
 from eth_abi import decode, encode
@@ -58,6 +58,11 @@ def _address(value: Any) -> bytes:
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 
 
+def _fields_of(proofs: Any) -> dict[str, Any]:
+    """A proofs dataclass's fields by name: a fee variant extends its base with them."""
+    return {f.name: getattr(proofs, f.name) for f in fields(proofs)}
+
+
 @dataclass(frozen=True)
 class ParentOutput:
     """The preimage of an output root (version 0): state_transition.md 8.2."""
@@ -99,6 +104,33 @@ class BlockStartProofs:
         return BlockStartProofs(
             ParentOutput(*(bytes(x) for x in v[0])), bytes(v[1]), tuple(bytes(a) for a in v[2]),
             bytes(v[3]), tuple(bytes(s) for s in v[4]), bytes(v[5]), _trie(v[6]), _trie(v[7]))
+
+
+@dataclass(frozen=True)
+class FeeBlockStartProofs(BlockStartProofs):
+    """Phase 1 on a chain with the L1 data fee (4.1 step 6a, witness of 2026-12-08): the proofs
+    of :class:`BlockStartProofs`, then the GasPriceOracle's account and its slots 0, 1 and 2,
+    each against the storage root the previous write left. A chain without the fee keeps the
+    shorter type, byte for byte."""
+
+    oracle_account: TrieProof = NO_TRIE
+    oracle_slot_0: TrieProof = NO_TRIE
+    oracle_slot_1: TrieProof = NO_TRIE
+    oracle_slot_2: TrieProof = NO_TRIE
+
+    TYPE = BlockStartProofs.TYPE[:-1] + f",{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE},{TRIE_TYPE})"
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (*super().as_tuple(), self.oracle_account.as_tuple(),
+                self.oracle_slot_0.as_tuple(), self.oracle_slot_1.as_tuple(),
+                self.oracle_slot_2.as_tuple())
+
+    @staticmethod
+    def from_tuple(v: tuple[Any, ...]) -> FeeBlockStartProofs:
+        base = BlockStartProofs.from_tuple(v[:8])
+        return FeeBlockStartProofs(**_fields_of(base), oracle_account=_trie(v[8]),
+                                   oracle_slot_0=_trie(v[9]), oracle_slot_1=_trie(v[10]),
+                                   oracle_slot_2=_trie(v[11]))
 
 
 @dataclass(frozen=True)
@@ -215,6 +247,25 @@ class TxEndProofs:
 
 
 @dataclass(frozen=True)
+class FeeTxEndProofs(TxEndProofs):
+    """Phase 4 on a chain with the L1 data fee (4.3 step 4a, witness of 2026-12-08): the
+    proofs of :class:`TxEndProofs`, then the fee vault's account against the root the
+    coinbase and recipient writes left. A chain without the fee keeps the shorter type."""
+
+    vault: TrieProof = NO_TRIE
+
+    TYPE = TxEndProofs.TYPE[:-1] + f",{TRIE_TYPE})"
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (*super().as_tuple(), self.vault.as_tuple())
+
+    @staticmethod
+    def from_tuple(v: tuple[Any, ...]) -> FeeTxEndProofs:
+        base = TxEndProofs.from_tuple(v[:13])
+        return FeeTxEndProofs(**_fields_of(base), vault=_trie(v[13]))
+
+
+@dataclass(frozen=True)
 class BlockEndProofs:
     """Phase 5 (4.4): the block inputs and extra data (header fields), the parent output's
     preimage (the parent hash), the coinbase account (the zero-reward touch), the message
@@ -259,7 +310,8 @@ def _checked(data: bytes) -> bytes:
 
 
 def encode_block_start(first: FirstState, proofs: BlockStartProofs) -> bytes:
-    return _checked(encode([*FIRST_TYPES, BlockStartProofs.TYPE], [
+    """``proofs.TYPE``: :class:`FeeBlockStartProofs` on a chain with the L1 fee."""
+    return _checked(encode([*FIRST_TYPES, proofs.TYPE], [
         PHASE_BLOCK_START, first.parent_output_root, first.inputs_root, first.position,
         proofs.as_tuple()]))
 
@@ -325,19 +377,31 @@ def _decode(types: list[str], data: bytes) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def decode_block_start(data: bytes) -> tuple[FirstState, BlockStartProofs]:
+def decode_block_start(data: bytes, l1_fee: bool = False
+                       ) -> tuple[FirstState, BlockStartProofs]:
+    """``l1_fee``: the chain has the L1 data fee, whose witness has the oracle's proofs."""
+    cls = FeeBlockStartProofs if l1_fee else BlockStartProofs
     _, parent_output_root, inputs_root, position, proofs = _decode(
-        [*FIRST_TYPES, BlockStartProofs.TYPE], data)
+        [*FIRST_TYPES, cls.TYPE], data)
     return (FirstState(bytes(parent_output_root), bytes(inputs_root), int(position)),
-            BlockStartProofs.from_tuple(proofs))
+            cls.from_tuple(proofs))
 
 
-def decode_block_step(data: bytes) -> tuple[MachineState, Any]:
-    """A phase 2, 4 or 5 witness: the pre-state and the phase's proofs."""
+def proofs_class(phase: int, l1_fee: bool = False) -> Any:
+    """The proofs type of a phase 2, 4 or 5 witness (phase 4 has the vault's on a fee chain)."""
+    if l1_fee and phase == PHASE_TX_END:
+        return FeeTxEndProofs
+    return _PROOFS[phase]
+
+
+def decode_block_step(data: bytes, l1_fee: bool = False) -> tuple[MachineState, Any]:
+    """A phase 2, 4 or 5 witness: the pre-state and the phase's proofs (``l1_fee``: the
+    chain has the L1 data fee)."""
     phase = witness_phase(data)
     if phase not in _PROOFS:
         raise WitnessError(f"phase {phase} has no block-step witness")
-    values = _decode([*PARTS_TYPES, *_fourth_type(phase), _PROOFS[phase].TYPE], data)
+    cls = proofs_class(phase, l1_fee)
+    values = _decode([*PARTS_TYPES, *_fourth_type(phase), cls.TYPE], data)
     frame: Outcome | Pending | None = None
     if phase == PHASE_TX_END:
         frame = part_from_tuple(Outcome, values[4])
@@ -350,7 +414,7 @@ def decode_block_step(data: bytes) -> tuple[MachineState, Any]:
     state = MachineState(int(values[0]), part_from_tuple(Block, values[1]),
                          part_from_tuple(Tx, values[2]), part_from_tuple(Context, values[3]),
                          frame)
-    return state, _PROOFS[phase].from_tuple(values[-1])
+    return state, cls.from_tuple(values[-1])
 
 
 def decode_done(data: bytes) -> bytes:

@@ -17,6 +17,7 @@ from eth_hash.auto import keccak
 from eth_keys import keys
 
 from ordo.core.errors import RejectedTransaction
+from ordo.core.l1_fee import L1FeeRules, L1Prices, l1_fee
 from ordo.core.transaction import decode_transaction
 from ordo.execution.transaction_rules import (
     DELEGATION_PREFIX,
@@ -83,11 +84,23 @@ class _Checked:
     sender: bytes
     account: Account
     proof: TrieProof
+    l1_fee: int
 
 
-def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries,
-                       raw: bytes) -> _Checked | None:
-    """state_transition.md 4.1-4.3 on ``raw`` against the sender's account; None when refused."""
+def _l1_fee(raw: bytes, inputs: bp.BlockInputs, fee: L1FeeRules | None) -> int:
+    """The transaction's L1 data fee at the block's L1 prices (state_transition.md 6.4): 0 on a
+    chain without the fee, whose inputs carry no fee word (block start sees to that)."""
+    if fee is None:
+        _require(inputs.l1_fee_word == ZERO32,
+                 "block inputs with an L1 fee word need the chain's l1Fee rules")
+        return 0
+    return l1_fee(raw, L1Prices.of_word(inputs.l1_fee_word), fee)
+
+
+def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries, raw: bytes,
+                       l1_fee_wei: int) -> _Checked | None:
+    """state_transition.md 4.1-4.3 on ``raw`` against the sender's account, the balance
+    covering ``l1_fee_wei`` too (6.4 rule 1); None when refused."""
     block, context = state.block, state.context
     try:
         decoded = decode_transaction(raw)
@@ -99,14 +112,15 @@ def _check_transaction(state: MachineState, io: BlockIO, tries: _Tries,
     current = account or EMPTY_ACCOUNT
     reason = inclusion_error(tx, sender, SenderAccount(current.nonce, current.balance, code),
                              block.base_fee, block.gas_limit - context.cumulative_gas,
-                             block.chain_id)
-    return None if reason is not None else _Checked(tx, sender, current, proof)
+                             block.chain_id, l1_fee_wei)
+    return None if reason is not None else _Checked(tx, sender, current, proof, l1_fee_wei)
 
 
-def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUEUE) -> Post:
+def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUEUE,
+             fee: L1FeeRules | None = None) -> Post:
     """Phase 2 (4.1, 4.2): inside a started transaction its next authorization or its frame;
     else the next forced-queue item while the block's prelude lasts, else check and start
-    transaction ``tx.tx_index``."""
+    transaction ``tx.tx_index``. ``fee``: the chain's ``l1Fee`` (6.4), charged at the start."""
     pending = state.frame
     if isinstance(pending, Pending):
         tx = _started_transaction(state, io)
@@ -124,16 +138,16 @@ def tx_start(state: MachineState, io: BlockIO, queue: bp.ForcedQueue = bp.NO_QUE
     totals = _totals(io, state.context)
     tries = _Tries(io)
     if totals.forced_next < totals.forced_end:
-        return _forced_item(state, io, tries, queue, totals)
-    _, raw = _transaction(io, state)
-    checked = _check_transaction(state, io, tries, raw)
+        return _forced_item(state, io, tries, queue, totals, fee)
+    inputs, raw = _transaction(io, state)
+    checked = _check_transaction(state, io, tries, raw, _l1_fee(raw, inputs, fee))
     if checked is None:
         return Final(bp.INVALID_OUTPUT)
     return _start(state, tries, checked)
 
 
 def _forced_item(state: MachineState, io: BlockIO, tries: _Tries, queue: bp.ForcedQueue,
-                 totals: Any) -> Post:
+                 totals: Any, fee: L1FeeRules | None) -> Post:
     """One item of the prelude (state_transition.md 5.3), read from the L1 queue: a deposit
     credits its recipient; a forced transaction that 4.1-4.3 refuse is a no-op; one they accept
     must be the block's transaction at ``tx_index`` (derivation's leading-transactions rule)
@@ -156,7 +170,7 @@ def _forced_item(state: MachineState, io: BlockIO, tries: _Tries, queue: bp.Forc
             index + 1 < totals.forced_end)
     raw = io.item("forced_tx")
     _require(keccak(raw) == record.transaction_hash, "forced_tx is not the queue item's")
-    checked = _check_transaction(state, io, tries, raw)
+    checked = _check_transaction(state, io, tries, raw, _l1_fee(raw, inputs, fee))
     if checked is None:
         return between_transactions(block, state.tx.tx_index, inputs.tx_count,
                                     replace(context, totals_hash=advanced),
@@ -178,7 +192,7 @@ def _start(state: MachineState, tries: _Tries, checked: _Checked) -> Post:
         checked.proof
     keys = warm_keys(tx, sender, block.coinbase)
     price = effective_gas_price(tx, block.base_fee)
-    bought = replace(current, balance=current.balance - int(tx.gas) * price,
+    bought = replace(current, balance=current.balance - int(tx.gas) * price - checked.l1_fee,
                      nonce=current.nonce + 1)
     entered = tries.put_account("sender", context.state_root, sender, bought, sender_proof)
     accessed = PRECOMPILES_ACCESSED_ROOT

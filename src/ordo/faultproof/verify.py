@@ -36,7 +36,7 @@ from ordo.faultproof.machine_state import (
     ZERO_FRAME,
     Frame,
 )
-from ordo.faultproof.step import InvalidWitness, Tree, TrieField, execute
+from ordo.faultproof.step import InvalidWitness, Tree, TrieField, UnsupportedStep, execute
 from ordo.faultproof.tx_start import tx_start
 from ordo.faultproof.witness import (
     NO_CELL,
@@ -178,8 +178,8 @@ def verify_step(pre_commitment: bytes, witness: bytes, rules: ChainRules | None 
     """The post-state commitment of the step from the state ``pre_commitment`` with
     ``witness``; raises instead of ever returning a commitment the witness does not prove.
     The first word of every witness is the pre-state's phase (4.1); ``rules`` are the chain's
-    constants, needed by block start only; ``queue`` the L1 forced-inclusion queue as the
-    verifier reads it (4.1)."""
+    constants, needed by block start, and by phases 2 and 4 on a chain with the L1 fee;
+    ``queue`` the L1 forced-inclusion queue as the verifier reads it (4.1)."""
     try:
         phase = witness_phase(witness)
     except WitnessError as error:
@@ -205,6 +205,10 @@ def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
     """Phases 1, 2, 4, 5 and 6 (4.1): decode, check the preimage, run the step, refuse what it
     did not read."""
     post: Post
+    if rules is not None and rules.l1_fee and rules.l1_fee_rules is None and \
+            phase in (PHASE_BLOCK_START, PHASE_TX_START, PHASE_TX_END):
+        raise UnsupportedStep("a chain with the L1 data fee (state_transition.md 6.4) whose "
+                              "l1Fee rules (scalars, vault) were not given (4.1-4.3)")
     try:
         if phase == PHASE_DONE:
             root = decode_done(witness)
@@ -212,7 +216,8 @@ def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
                 raise InvalidWitness("the output root is not the final state's")
             return pre_commitment
         if phase == PHASE_BLOCK_START:
-            first, start_proofs = decode_block_start(witness)
+            first, start_proofs = decode_block_start(witness, rules is not None and
+                                                     rules.l1_fee)
             if first_state(first.parent_output_root, first.inputs_root,
                            first.position) != pre_commitment:
                 raise InvalidWitness("the witness's first state is not the committed pre-state")
@@ -221,14 +226,15 @@ def verify_block_step(pre_commitment: bytes, witness: bytes, phase: int,
             io = WitnessIO(start_proofs)
             post = block_start(first, io, rules, queue)
         elif phase in (PHASE_TX_START, PHASE_TX_END, PHASE_BLOCK_END):
-            state, proofs = decode_block_step(witness)
+            fee = rules.l1_fee_rules if rules is not None else None
+            state, proofs = decode_block_step(witness, fee is not None)
             if state.commitment() != pre_commitment:
                 raise InvalidWitness("the witness's pre-state is not the committed pre-state")
             io = WitnessIO(proofs)
             if phase == PHASE_TX_START:
-                post = tx_start(state, io, queue)
+                post = tx_start(state, io, queue, fee)
             elif phase == PHASE_TX_END:
-                post = tx_end(state, io)
+                post = tx_end(state, io, fee)
             else:
                 post = block_end(state, io)
         else:

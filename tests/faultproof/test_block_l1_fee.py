@@ -1,0 +1,198 @@
+"""The L1 data fee in the step machine (docs/fault_proofs.md 4.1-4.3, section 5;
+state_transition.md 6.4): blocks the py-evm engine builds on a chain with ``l1Fee`` (small and
+calldata-heavy transactions, a creation and a contract call at two L1 price levels and at zero
+prices, a sender skipped for the L1 fee) are traced to exactly the engine's output root and
+header, every step re-verifies from its witness alone, and the fee-related witness items (the
+oracle's proofs, the vault's proof, the fee word in the block inputs) cannot be changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import rlp
+from eth_account import Account
+from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
+
+from ordo.core.genesis import devnet_genesis
+from ordo.core.l1_fee import FEE_VAULT_ADDRESS, NO_PRICES, L1FeeRules, L1Prices, l1_fee
+from ordo.core.transaction import decode_transaction
+from ordo.execution.engine import BlockEnvironment
+from ordo.execution.state_source import OverlayDatabase
+from ordo.faultproof.batch_inputs import BLOCK_INPUTS_BYTES, block_inputs_encoding
+from ordo.faultproof.block_parts import (
+    INVALID_OUTPUT,
+    BlockPartError,
+    decode_block_inputs,
+)
+from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.block_witness import (
+    FeeBlockStartProofs,
+    FeeTxEndProofs,
+    decode_block_start,
+    decode_block_step,
+)
+from ordo.faultproof.machine_state import PHASE_BLOCK_START, PHASE_EVM, PHASE_TX_END
+from ordo.faultproof.step import InvalidWitness, UnsupportedStep
+from ordo.faultproof.verify import verify_step
+from tests.faultproof.block_chain import MAX_FEE, DevChain, ledger_init_code, rules_of
+from tests.faultproof.test_vyper_contracts import calldata
+
+GWEI = 10**9
+FEE_RULES = L1FeeRules()
+CHEAP = L1Prices(1 * GWEI, 1)
+DEAR = L1Prices(100 * GWEI, 40 * GWEI)
+POOR = Account.from_key(bytes.fromhex("11" * 32))
+POOR_FUNDS = 21_000 * MAX_FEE + 10**13
+"""Covers gas at the fee cap and the L1 fee at CHEAP prices, not the L1 fee at DEAR ones."""
+HEAVY_DATA = bytes(range(1, 256)) * 8 + bytes(500)
+
+
+@pytest.fixture(scope="module")
+def chain() -> DevChain:
+    """Block 1 at CHEAP prices: a small transfer, a calldata-heavy one, the Vyper ledger's
+    creation, the poor account funded. Block 2 at DEAR prices: the same kinds, a ledger call,
+    and the poor account's transfer, which the builder skips for the L1 fee. Block 3 at zero
+    prices (the inputs keep eight words; the vault still gets the base fee)."""
+    c = DevChain(genesis=devnet_genesis(l1_fee=FEE_RULES))
+    poor = bytes.fromhex(POOR.address[2:])
+    c.build([c.sign(0, c.address(1), value=5),
+             c.sign(1, c.address(2), data=HEAVY_DATA, gas=200_000),
+             c.sign(2, None, data=ledger_init_code(), gas=2_000_000),
+             c.sign(3, poor, value=POOR_FUNDS)], l1_prices=CHEAP)
+    ledger = c.contract_address(2, 0)
+    skipped = Account.sign_transaction(
+        {"chainId": c.genesis.chain_id, "nonce": 0, "gas": 21_000, "value": 0,
+         "to": to_checksum_address(c.address(4)), "maxFeePerGas": MAX_FEE,
+         "maxPriorityFeePerGas": 10**9, "type": 2, "data": "0x"}, POOR.key)
+    txs = [c.sign(4, c.address(5), value=7),
+           c.sign(5, c.address(6), data=HEAVY_DATA, gas=200_000),
+           c.sign(6, ledger, data=calldata("deposit(uint256)", ["uint256"], [5]), gas=200_000),
+           decode_transaction(bytes(skipped.raw_transaction))]
+    parent = c.blocks[-1].block.header
+    env = BlockEnvironment(coinbase=c.blocks[1].block.header.coinbase,
+                           timestamp=int(parent.timestamp) + 2,
+                           gas_limit=int(parent.gas_limit),
+                           extra_data=bytes(c.blocks[1].block.header.extra_data),
+                           l1_prices=DEAR)
+    result = c.engine.build_block(parent, txs, env)
+    assert len(result.skipped) == 1 and "l1 fee" in str(result.skipped[0])
+    c.store.apply(result.state_writes)
+    c.blocks.append(result.executed)
+    c.build([c.sign(7, c.address(8), value=9)], l1_prices=NO_PRICES)
+    return c
+
+
+def _check(chain: DevChain, trace: BlockTrace, number: int) -> None:
+    header = chain.blocks[number].block.header
+    assert trace.output_root == chain.output_root(number)
+    assert trace.header == rlp.encode(header)
+    assert keccak(trace.header) == bytes(header.hash)
+    rules = rules_of(chain.genesis)
+    for index in range(len(trace)):
+        assert verify_step(trace.commitment(index), trace.witness(index), rules) == \
+            trace.commitment(index + 1), index
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_fee_blocks_trace_to_the_engines_output_root(chain: DevChain, number: int) -> None:
+    trace = chain.trace(number)
+    _check(chain, trace, number)
+    phases = [step.phase for step in trace.steps]
+    assert phases.count(PHASE_TX_END) == len(chain.blocks[number].block.transactions)
+
+
+def test_the_fee_is_charged_and_the_vault_credited(chain: DevChain) -> None:
+    """The engine's figures the traces reproduced: the heavy transaction pays far more than
+    the small one, and the vault gains the base fee of the charged gas plus the L1 fees."""
+    engine = chain.engine
+    block = chain.blocks[2].block
+    raws = [tx.encode() for tx in block.transactions]
+    fees = [l1_fee(raw, DEAR, FEE_RULES) for raw in raws]
+    assert fees[1] > 20 * fees[0] > 0
+    receipts = chain.blocks[2].receipts
+    gas = [receipts[0].gas_used] + [receipts[i].gas_used - receipts[i - 1].gas_used
+                                    for i in range(1, len(receipts))]
+    base_fee = int(block.header.base_fee_per_gas)
+    before = engine.get_balance(chain.blocks[1].block.header, FEE_VAULT_ADDRESS)
+    after = engine.get_balance(block.header, FEE_VAULT_ADDRESS)
+    assert after - before == sum(g * base_fee for g in gas) + sum(fees)
+    assert len(block_inputs_encoding(chain.batch_block(2))) == BLOCK_INPUTS_BYTES + 32
+    assert len(block_inputs_encoding(chain.batch_block(3))) == BLOCK_INPUTS_BYTES
+
+
+def test_the_witnesses_have_the_fee_items(chain: DevChain) -> None:
+    trace = chain.trace(2)
+    _, start = decode_block_start(trace.witness(0), l1_fee=True)
+    assert isinstance(start, FeeBlockStartProofs)
+    assert start.oracle_account.proof and start.oracle_slot_0.proof and \
+        start.oracle_slot_2.proof
+    ends = [step for step in trace.steps if step.phase == PHASE_TX_END]
+    for end in ends:
+        _, proofs = decode_block_step(end.witness, l1_fee=True)
+        assert isinstance(proofs, FeeTxEndProofs) and proofs.vault.proof
+
+
+def test_every_flipped_byte_of_a_fee_blocks_witnesses_is_refused(chain: DevChain) -> None:
+    trace = chain.trace(2)
+    rules = rules_of(chain.genesis)
+    checked = 0
+    for index, step in enumerate(trace.steps):
+        if step.phase == PHASE_EVM:
+            continue
+        witness = step.witness
+        for position in range(0, len(witness), max(1, len(witness) // 31)):
+            tampered = bytearray(witness)
+            tampered[position] ^= 0x01
+            with pytest.raises(InvalidWitness):
+                verify_step(step.pre, bytes(tampered), rules)
+            checked += 1
+        assert verify_step(step.pre, witness, rules) == step.post, index
+    assert checked > 150
+
+
+def test_other_fee_rules_or_none_do_not_verify_the_trace(chain: DevChain) -> None:
+    """The scalars and the vault are the verifier's constants: other ones give another
+    post-state; without them a fee witness does not decode (its types are longer), and the
+    engine's chain rules without ``l1_fee_rules`` stay unprovable at block start."""
+    trace = chain.trace(2)
+    rules = rules_of(chain.genesis)
+    last = replace(rules, l1_fee_rules=replace(FEE_RULES, blob_base_fee_scalar=1))
+    assert verify_step(trace.first, trace.witness(0), last) != trace.commitment(1)
+    earlier = replace(rules, l1_fee_rules=replace(FEE_RULES, base_fee_scalar=1))
+    with pytest.raises(InvalidWitness):  # slot 2's proof is against another storage root
+        verify_step(trace.first, trace.witness(0), earlier)
+    end = next(i for i, s in enumerate(trace.steps) if s.phase == PHASE_TX_END)
+    moved = replace(rules, l1_fee_rules=replace(FEE_RULES, vault=bytes.fromhex("77" * 20)))
+    with pytest.raises(InvalidWitness):  # the vault proof is for another key
+        verify_step(trace.commitment(end), trace.witness(end), moved)
+    for without in (None, replace(rules, l1_fee=False, l1_fee_rules=None)):
+        with pytest.raises(InvalidWitness):
+            verify_step(trace.commitment(end), trace.witness(end), without)
+    for index in (0, end):
+        with pytest.raises(UnsupportedStep, match="l1Fee rules"):
+            verify_step(trace.commitment(index), trace.witness(index),
+                        replace(rules, l1_fee_rules=None))
+
+
+def test_a_fee_word_on_a_chain_without_the_fee_ends_in_the_invalid_output() -> None:
+    """state_transition.md 6.4 rule 1: a block of a chain without ``l1Fee`` whose inputs carry
+    an L1 fee word breaks an [E] rule; block start goes to the invalid final state."""
+    c = DevChain()
+    c.build([c.sign(0, c.address(1), value=1)])
+    block = replace(c.batch_block(1), l1_fee_word=CHEAP.word())
+    trace = trace_block(OverlayDatabase(c.store), rules_of(c.genesis), c.header_rlp(0), [],
+                        [block], 0)
+    assert trace.output_root == INVALID_OUTPUT and len(trace) == 1
+    assert trace.steps[0].phase == PHASE_BLOCK_START
+    assert verify_step(trace.first, trace.witness(0), rules_of(c.genesis)) == trace.final
+
+
+def test_block_inputs_with_a_zero_ninth_word_are_refused(chain: DevChain) -> None:
+    data = block_inputs_encoding(chain.batch_block(3))
+    assert decode_block_inputs(data).l1_fee_word == bytes(32)
+    with pytest.raises(BlockPartError, match="ninth word"):
+        decode_block_inputs(data + bytes(32))
+    assert decode_block_inputs(block_inputs_encoding(chain.batch_block(2))).l1_fee_word == \
+        DEAR.word()
