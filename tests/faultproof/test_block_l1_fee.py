@@ -196,3 +196,71 @@ def test_block_inputs_with_a_zero_ninth_word_are_refused(chain: DevChain) -> Non
         decode_block_inputs(data + bytes(32))
     assert decode_block_inputs(block_inputs_encoding(chain.batch_block(2))).l1_fee_word == \
         DEAR.word()
+
+
+def test_the_challengers_node_steps_trace_a_fee_chain(chain: DevChain) -> None:
+    """The challenger's ChainSteps (its rules from the genesis, its batch blocks from the
+    store's headers) serve the same states and witnesses as the tracer, and its rules verify
+    them."""
+    from ordo.challenger.honest_trace import BatchTrace
+    from ordo.challenger.l1_game import LandedBatch
+    from ordo.challenger.node_steps import ChainSteps, batch_block, chain_rules
+    from ordo.faultproof.batch_inputs import inputs_root
+    from tests.challenger.test_node_steps import DevChainStore, reference_trace
+
+    blocks = [batch_block(chain.blocks[n].block) for n in (1, 2, 3)]
+    assert blocks == [chain.batch_block(n) for n in (1, 2, 3)]
+    outputs = tuple(chain.output_root(n) for n in (1, 2, 3))
+    batch = LandedBatch(0, b"\x01" * 32, outputs[-1], inputs_root(blocks), 0, 1, 3, 0)
+    steps = ChainSteps(DevChainStore(chain), chain.genesis, batch)
+    trace = BatchTrace(0, 1, chain.output_root(0), batch.inputs_root, outputs, 10, steps)
+    rules = chain_rules(chain.genesis)
+    for block in (0, 1, 2):
+        reference = reference_trace(chain, 1 + block, 1, 3)
+        for step in range(len(reference)):
+            assert trace.state(block, step) == reference.commitment(step)
+            assert trace.witness(block, step) == reference.witness(step)
+            assert verify_step(trace.state(block, step), trace.witness(block, step), rules) == \
+                trace.state(block, step + 1)
+
+
+def test_an_anchored_fee_chain_with_forced_items_and_one_word_per_origin() -> None:
+    """On an L1-anchored chain with the fee: a block taking a forced deposit and a forced
+    transaction (which pays the L1 fee like any, 6.4 rule 4) before its own, a later block at
+    the same origin with the same word, and one at a new origin with new prices trace to the
+    engine's output roots, each step verified with the queue; the same origin named with
+    another fee word ends in the invalid final state (4.1 step 3a)."""
+    from ordo.core.block_extra import encode_anchored_extra
+    from ordo.core.forced_item import ForcedDeposit, ForcedTransaction
+    from ordo.faultproof.block_parts import ListQueue
+    from tests.faultproof.block_chain import BUILDER
+    from tests.faultproof.test_block_forced import _genesis_l1, _record
+
+    c = DevChain(genesis=devnet_genesis(l1=_genesis_l1(), l1_fee=FEE_RULES))
+    forced = c.sign(3, c.address(4), value=123, data=HEAVY_DATA[:300], gas=40_000)
+    items = (ForcedDeposit(0, c.address(6), 7, 11), ForcedTransaction(1, forced.raw, 12))
+    queue = ListQueue(tuple(_record(item) for item in items))
+    origin_12, origin_13 = bytes.fromhex("0c" * 32), bytes.fromhex("0d" * 32)
+    c.build([c.sign(0, c.address(1), value=5)], forced=items,
+            extra_data=encode_anchored_extra(BUILDER, 12, 2), mix_hash=origin_12,
+            l1_prices=CHEAP)
+    c.build([c.sign(1, c.address(2), value=5)], extra_data=encode_anchored_extra(BUILDER, 12, 2),
+            mix_hash=origin_12, l1_prices=CHEAP)
+    c.build([c.sign(2, c.address(3), data=HEAVY_DATA, gas=200_000)],
+            extra_data=encode_anchored_extra(BUILDER, 13, 2), mix_hash=origin_13,
+            l1_prices=DEAR)
+    assert c.blocks[1].block.transactions[0].encode() == forced.raw
+    rules = rules_of(c.genesis)
+    raw = {1: forced.raw}
+    for number in (1, 2, 3):
+        trace = c.trace(number, queue=queue, forced_raw=raw)
+        assert trace.output_root == c.output_root(number), number
+        assert trace.header == rlp.encode(c.blocks[number].block.header)
+        for index in range(len(trace)):
+            assert verify_step(trace.commitment(index), trace.witness(index), rules,
+                               queue) == trace.commitment(index + 1), (number, index)
+    two_words = replace(c.batch_block(2), l1_fee_word=DEAR.word())
+    trace = trace_block(OverlayDatabase(c.store), rules, c.header_rlp(1), [c.header_rlp(0)],
+                        [two_words], 0, queue, raw)
+    assert trace.output_root == INVALID_OUTPUT and len(trace) == 1
+    assert verify_step(trace.first, trace.witness(0), rules, queue) == trace.final
