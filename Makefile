@@ -65,7 +65,8 @@ wan-hosts: $(PY_STAMP) $(NPM_STAMP)
 
 # Long runs, never in CI; each writes bench/results/long_<mode>-<date>.json with its commit.
 # make long-simulate SEEDS=0-99999 (4 nodes/1 Byzantine and 7/2), make long-chaos DURATION=3600,
-# make long-fuzz FUZZ_SCALE=300 (about a million inputs across RPC, peer frames, transactions)
+# make long-fuzz FUZZ_SCALE=400 (about a million inputs across RPC, peer frames, transactions:
+# ~15 h here; FUZZ_SCALE=1 is ~2,500 inputs in ~2 min)
 long-simulate: $(PY_STAMP)
 	$(BIN)/python bench/long_runs.py simulate --seeds $(or $(SEEDS),0-99999) --jobs $(or $(JOBS),1)
 
@@ -73,7 +74,7 @@ long-chaos: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/python bench/long_runs.py chaos --duration $(or $(DURATION),3600) --l1 $(or $(L1),anvil)
 
 long-fuzz: $(PY_STAMP) $(NPM_STAMP)
-	$(BIN)/python bench/long_runs.py fuzz --scale $(or $(FUZZ_SCALE),300)
+	$(BIN)/python bench/long_runs.py fuzz --scale $(or $(FUZZ_SCALE),400)
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
