@@ -90,6 +90,9 @@ def main() -> None:
 @click.option("--block-time", type=float, default=None,
               help="Minimum seconds between blocks while more than 16 transactions are "
                    "pending (fewer start a block at once).")
+@click.option("--quiet-pending", type=click.IntRange(0, 10_000), default=None, metavar="N",
+              help="At most N pending transactions start a block at once; 0: every block "
+                   "waits --block-time, as geth's --dev.period [default: 16].")
 @click.option("--signer-key", "signer_key_path", type=click.Path(path_type=Path), default=None,
               help="This node's sequencer signer key: an encrypted keystore (needs "
                    "--password-file or --password-env) or a raw hex file; owner-only mode.")
@@ -137,8 +140,9 @@ def main() -> None:
 @click.pass_context
 def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
          genesis_path: Path | None, rpc_host: str, rpc_port: int,
-         block_time: float | None, signer_key_path: Path | None, password_file: Path | None,
-         password_env: str | None, metrics_port: int | None, fee_recipient: str | None,
+         block_time: float | None, quiet_pending: int | None, signer_key_path: Path | None,
+         password_file: Path | None, password_env: str | None, metrics_port: int | None,
+         fee_recipient: str | None,
          p2p_host: str, p2p_port: int, peers: tuple[str, ...], peer_allow: tuple[str, ...],
          node_key_path: Path | None, l1_rpc: str | None, rpc_cors_origins: str | None,
          log_level: str, log_format: LogFormat, no_challenger: bool, engine: str,
@@ -165,6 +169,8 @@ def node(ctx: click.Context, config_path: Path | None, data_dir: Path | None,
                                      engine=engine, shadow_check=shadow_check)
         config = dataclasses.replace(config, **file_only)
         check_engine(config.engine)
+        if quiet_pending is not None:
+            config = dataclasses.replace(config, quiet_pending=quiet_pending)
         if l1_rpc is not None:
             config = dataclasses.replace(config, l1_rpc=l1_rpc)
         if rpc_cors_origins is not None:
@@ -251,6 +257,9 @@ def check_node_key_files(config: NodeConfig) -> None:
               help=f"Blocks per epoch (producer rotation) [default: {DEVNET_EPOCH_LENGTH}].")
 @click.option("--block-time", type=float, default=None,
               help="Passed to every node (default: the node's own default).")
+@click.option("--quiet-pending", type=click.IntRange(0, 10_000), default=None, metavar="N",
+              help="Passed to every node: at most N pending transactions start a block at "
+                   "once; 0: every block waits the block time [default: the node's own].")
 @click.option("--engine", type=click.Choice(["auto", "native", "py-evm"]), default=None,
               help="Block executor of every node [default: the node's own, auto: native where "
                    "built, else py-evm].")
@@ -281,7 +290,8 @@ def check_node_key_files(config: NodeConfig) -> None:
               help="Environment variable holding that hex private key instead.")
 def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int | None,
            stakes: str | None, epoch_length: int | None, block_time: float | None,
-           engine: str | None, challenge_window: int | None, sequencer_timeout: int | None,
+           quiet_pending: int | None, engine: str | None, challenge_window: int | None,
+           sequencer_timeout: int | None,
            dispute_clock: int | None, ready_timeout: float, l1_mode: str,
            l1_rpc: str | None, l1_port: int | None,
            l1_deployer_key_file: Path | None, l1_deployer_key_env: str | None) -> None:
@@ -293,7 +303,8 @@ def devnet(nodes: int | None, data_dir: Path, base_port: int, p2p_base_port: int
         _fail(str(error), EXIT_CONFIG)
     options = DevnetOptions(nodes=nodes, data_dir=data_dir, base_port=base_port,
                             p2p_base_port=p2p_base_port, stakes=parsed_stakes,
-                            epoch_length=epoch_length, block_time=block_time, engine=engine,
+                            epoch_length=epoch_length, block_time=block_time,
+                            quiet_pending=quiet_pending, engine=engine,
                             challenge_window=challenge_window,
                             sequencer_timeout=sequencer_timeout, ready_timeout=ready_timeout,
                             dispute_clock=dispute_clock, l1=l1)

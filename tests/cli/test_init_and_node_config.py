@@ -157,6 +157,7 @@ genesis = "genesis.json"
 rpc_port = 1111
 block_time = 0.5
 heartbeat_interval = 7
+quiet_pending = 0
 fee_recipient = "0x{'44' * 20}"
 l1_rpc = "http://127.0.0.1:9"
 log_format = "json"
@@ -176,6 +177,7 @@ locking_pool = "0x{'55' * 20}"
     assert config.data_dir == tmp_path / "chain"
     assert config.genesis_path == tmp_path / "genesis.json"
     assert (config.block_time, config.heartbeat_interval) == (0.5, 7.0)
+    assert config.quiet_pending == 0
     assert config.fee_recipient == bytes.fromhex("44" * 20)
     assert config.l1_rpc == "http://127.0.0.1:9"
     assert config.rpc_cors_origins == "https://app.example"
@@ -187,7 +189,8 @@ NODE_HEAD = '[node]\ndata_dir = "d"\ngenesis = "genesis.json"\n'
 @pytest.mark.parametrize(("body", "message"), [
     (NODE_HEAD + "rpc_prot = 1\n",
      "unknown key 'rpc_prot' in [node]; allowed: data_dir, genesis, rpc_host, rpc_port, "
-     "rpc_cors_origins, block_time, heartbeat_interval, fee_recipient, signer_key, "
+     "rpc_cors_origins, block_time, heartbeat_interval, quiet_pending, fee_recipient, "
+     "signer_key, "
      "password_file, password_env, metrics_port, log_level, log_format, engine, shadow_check, "
      "l1_rpc, batch_takeover"),
     (NODE_HEAD + "batch_takeover = 0.5\n",
@@ -256,6 +259,8 @@ def test_a_toml_syntax_error_names_the_line(tmp_path: Path,
      "genesis: not given; pass --genesis or set genesis in [node] of --config FILE"),
     (NODE_HEAD + "rpc_port = 9000\nmetrics_port = 9000\n",
      "metrics_port: 9000 is the rpc_port; allowed is any other free TCP port"),
+    (NODE_HEAD + "quiet_pending = 20000\n",
+     "quiet_pending: 20000 is not allowed; use a number of transactions from 0 to 10000"),
     (NODE_HEAD + "block_time = 3\nheartbeat_interval = 2.5\n",
      "heartbeat_interval: 2.5 is not allowed; use seconds between block_time and 3600"),
     ('[node]\ndata_dir = "d"\ngenesis = "missing.json"\n',

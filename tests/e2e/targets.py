@@ -185,7 +185,9 @@ class OrdoDevnet:
         command = [sys.executable, "-m", "ordo", "devnet", "--nodes", "1", "--l1", "none",
                    "--data-dir", str(self.data_dir), "--base-port", str(self.base_port)]
         if self.block_time is not None:
-            command += ["--block-time", str(self.block_time)]
+            # A block every block_time, as anvil --block-time: no block starts at once for a
+            # quiet chain, so a sent transaction stays pending for a while.
+            command += ["--block-time", str(self.block_time), "--quiet-pending", "0"]
         self.process = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
             cwd=REPO_ROOT,
@@ -260,8 +262,9 @@ def running_node(target: str, workdir: Path, block_time: float | None = None
                  ) -> Iterator[Endpoint]:
     """A freshly started node of the selected kind, stopped (never left behind) on exit.
 
-    ``block_time`` None keeps each node's default (Ordo: 250 ms while transactions are pending;
-    anvil here: a block every second).
+    ``block_time`` None keeps each node's default (Ordo: a block at once for a few pending
+    transactions, 250 ms apart under load; anvil here: a block every second); a ``block_time``
+    makes both produce on that fixed period (Ordo: ``--quiet-pending 0``).
     """
     node: AnvilNode | OrdoDevnet
     if target == "anvil":

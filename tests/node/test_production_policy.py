@@ -17,6 +17,15 @@ def test_a_busy_chain_waits_for_the_block_time() -> None:
     assert seconds_until_next_block(10.0, 9.0, busy, 0.25, 2.0) == 0.0
 
 
+def test_quiet_starts_off_waits_for_the_block_time_like_a_fixed_period() -> None:
+    # quiet_pending=0 (--quiet-pending 0): one pending transaction waits out the block time
+    assert abs(seconds_until_next_block(10.0, 9.9, 1, 0.25, 2.0, quiet_pending=0) - 0.15) < 1e-9
+    assert seconds_until_next_block(10.0, 9.0, 1, 0.25, 2.0, quiet_pending=0) == 0.0
+    # and a smaller threshold makes a chain busy sooner
+    assert seconds_until_next_block(10.0, 9.9, 3, 0.25, 2.0, quiet_pending=2) > 0.0
+    assert seconds_until_next_block(10.0, 9.9, 2, 0.25, 2.0, quiet_pending=2) == 0.0
+
+
 def test_nothing_pending_waits_for_heartbeat() -> None:
     assert abs(seconds_until_next_block(10.0, 9.0, 0, 0.25, 2.0) - 1.0) < 1e-9
     assert seconds_until_next_block(12.5, 9.0, 0, 0.25, 2.0) == 0.0

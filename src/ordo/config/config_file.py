@@ -175,6 +175,9 @@ def _node_keys() -> tuple[ConfigKey, ...]:
                   "empty block is produced when nothing is pending.",
                   "seconds from block_time to 3600", NodeConfig.heartbeat_interval,
                   _seconds(0.01, 3600)),
+        ConfigKey("node", "quiet_pending", "quiet_pending", "At most this many pending "
+                  "transactions start a block at once; 0: every block waits block_time.",
+                  "0 to 10000", NodeConfig.quiet_pending, _count),
         ConfigKey("node", "fee_recipient", "fee_recipient", "Address credited with the "
                   "priority fees of blocks this node produces.", "a 0x-prefixed 20-byte address",
                   None, _address),

@@ -29,6 +29,9 @@ class NodeConfig:
     pending; fewer start a block at once (node/production_policy.py)."""
     heartbeat_interval: float = 2.0
     """Seconds after which an empty block is produced when nothing is pending."""
+    quiet_pending: int = 16
+    """At most this many pending transactions start a block at once; 0: every block waits
+    block_time after the previous one, as geth's --dev.period (node/production_policy.py)."""
     fee_recipient: bytes = field(default=b"\x00" * 20)
     """Address credited with priority fees of blocks this node produces."""
     signer_key_path: Path | None = None
@@ -89,6 +92,9 @@ class NodeConfig:
         if not 0.01 <= self.block_time <= 60:
             raise ConfigError(f"block_time: {self.block_time!r} is not allowed; "
                               "use seconds between 0.01 and 60")
+        if not 0 <= self.quiet_pending <= 10_000:
+            raise ConfigError(f"quiet_pending: {self.quiet_pending!r} is not allowed; "
+                              "use a number of transactions from 0 to 10000")
         if not self.block_time <= self.heartbeat_interval <= 3600:
             raise ConfigError(f"heartbeat_interval: {self.heartbeat_interval!r} is not allowed; "
                               "use seconds between block_time and 3600")

@@ -81,6 +81,8 @@ class DevnetOptions:
     stakes: tuple[int, ...] | None = None
     epoch_length: int | None = None
     block_time: float | None = None
+    quiet_pending: int | None = None
+    """Passed to every node (--quiet-pending); None: the node's default."""
     engine: str | None = None
     """Block executor of every node (native, py-evm, auto); None: the node's default (auto)."""
     challenge_window: int | None = None
@@ -104,7 +106,8 @@ class DevnetOptions:
 
 
 def ordo_node_command(block_time: float | None, l1_rpc: str | None = None,
-                      engine: str | None = None) -> NodeCommand:
+                      engine: str | None = None,
+                      quiet_pending: int | None = None) -> NodeCommand:
     def command(node: ProvisionedNode, genesis_path: Path, addresses: NodeAddresses
                 ) -> list[str]:
         line = [sys.executable, "-m", "ordo", "node", "--data-dir", str(node.data_dir),
@@ -116,6 +119,8 @@ def ordo_node_command(block_time: float | None, l1_rpc: str | None = None,
             line += ["--peer", f"{host}:{port}"]
         if block_time is not None:
             line += ["--block-time", repr(block_time)]
+        if quiet_pending is not None:
+            line += ["--quiet-pending", str(quiet_pending)]
         if l1_rpc is not None:
             line += ["--l1-rpc", l1_rpc]
         if engine is not None:
@@ -179,7 +184,7 @@ def run_devnet(options: DevnetOptions, console: Console,
                 _check_ports_free(addresses)
                 command = node_command or ordo_node_command(
                     options.block_time, None if l1_devnet is None else l1_devnet.url,
-                    options.engine)
+                    options.engine, options.quiet_pending)
                 specs = [ChildSpec(index=node.index,
                                    command=tuple(command(node, devnet.genesis_path,
                                                          addresses[node.index])),

@@ -79,6 +79,7 @@ from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
 from ordo.node.peer_penalties import PeerPenalties
 from ordo.node.pool_announcer import announce_pool
+from ordo.node.production_policy import QUIET_PENDING
 from ordo.node.proposal_pacer import ProposalPacer
 from ordo.node.recovery_codec import (
     RECOVERY_META_KEY,
@@ -117,6 +118,7 @@ class Pacing:
     heartbeat_interval: float
     fee_recipient: bytes
     max_clock_drift_s: int
+    quiet_pending: int = QUIET_PENDING
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ class ConsensusDriver:
             lambda: (self.state.height, self.state.round),
             lambda event: self._enqueue(event, None),
             lambda request: self._queue.put_nowait(BuildNow(request)),
-            lambda delay, callback: asyncio.get_running_loop().call_later(delay, callback))
+            lambda delay, callback: asyncio.get_running_loop().call_later(delay, callback),
+            quiet_pending=pacing.quiet_pending)
         self._height_since = time.monotonic()
 
     @property

@@ -1,7 +1,9 @@
 """When a single sequencer produces its next block: a pure rule over times, so it is testable.
 
-A chain is *quiet* when at most ``QUIET_PENDING`` transactions wait: a block then starts as soon
-as one is pending, so a client that sends its next transaction right after the previous receipt
+A chain is *quiet* when at most ``quiet_pending`` transactions wait (``QUIET_PENDING`` by
+default; 0 turns quiet starts off, as geth's ``--dev.period`` mines on a fixed period, for clients
+that need a sent transaction to stay pending for a while): a block then starts as soon as one is
+pending, so a client that sends its next transaction right after the previous receipt
 is not held for a block time. Blocks cannot come closer than one consensus height (build, the
 proposal, two votes, the commit: Tendermint decides one height at a time on the parent's state),
 which is the minimum spacing that remains. Under load (more waiting) a block is produced at most
@@ -23,9 +25,10 @@ def seconds_until_next_block(
     pending: int,
     block_time: float,
     heartbeat_interval: float,
+    quiet_pending: int = QUIET_PENDING,
 ) -> float:
     """Seconds to wait before producing (0 means produce now). Never negative."""
-    if 0 < pending <= QUIET_PENDING:
+    if 0 < pending <= quiet_pending:
         return 0.0
     wait_for = block_time if pending else heartbeat_interval
     return max(0.0, last_block_at + wait_for - now)
@@ -45,6 +48,7 @@ def seconds_until_propose_timer(
     pending: int,
     block_time: float,
     heartbeat_interval: float,
+    quiet_pending: int = QUIET_PENDING,
 ) -> float:
     """Seconds before a validator arms its round-0 propose timer (0 means arm now). Never negative.
 
@@ -57,7 +61,8 @@ def seconds_until_propose_timer(
     sending and re-executing the block, which is what lets it be short (a dead producer is
     replaced after it).
     """
-    return seconds_until_next_block(now, last_commit_at, pending, block_time, heartbeat_interval)
+    return seconds_until_next_block(now, last_commit_at, pending, block_time, heartbeat_interval,
+                                    quiet_pending)
 
 
 def max_block_transactions(build_rate: float, budget_s: float, floor: int, ceiling: int) -> int:

@@ -16,7 +16,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ordo.consensus import ProposeRequest, ScheduleTimeout, Step, TimeoutFired
-from ordo.node.production_policy import seconds_until_next_block, seconds_until_propose_timer
+from ordo.node.production_policy import (
+    QUIET_PENDING,
+    seconds_until_next_block,
+    seconds_until_propose_timer,
+)
 
 
 class Cancellable(Protocol):
@@ -30,11 +34,13 @@ class ProposalPacer:
     def __init__(self, block_time: float, heartbeat_interval: float,
                  pending: Callable[[], int], current: Callable[[], tuple[int, int]],
                  fire: Callable[[TimeoutFired], None], build: Callable[[ProposeRequest], None],
-                 call_later: CallLater, clock: Callable[[], float] = time.monotonic) -> None:
+                 call_later: CallLater, clock: Callable[[], float] = time.monotonic,
+                 quiet_pending: int = QUIET_PENDING) -> None:
         """``pending``: transactions waiting in our pool; ``current``: the machine's (height,
         round); ``fire`` enqueues a timeout, ``build`` a build of the request, both now."""
         self.block_time = block_time
         self.heartbeat_interval = heartbeat_interval
+        self.quiet_pending = quiet_pending
         self._pending = pending
         self._current = current
         self._fire = fire
@@ -93,7 +99,8 @@ class ProposalPacer:
             self._deferred_timeout = None
             return
         wait = seconds_until_propose_timer(self._clock(), self.last_commit_at, self._pending(),
-                                           self.block_time, self.heartbeat_interval)
+                                           self.block_time, self.heartbeat_interval,
+                                           self.quiet_pending)
         if self._arm_handle is not None:
             self._arm_handle.cancel()
             self._arm_handle = None
@@ -114,7 +121,8 @@ class ProposalPacer:
         wait = 0.0
         if request.round == 0:
             wait = seconds_until_next_block(self._clock(), self.last_commit_at, self._pending(),
-                                            self.block_time, self.heartbeat_interval)
+                                            self.block_time, self.heartbeat_interval,
+                                           self.quiet_pending)
         if self._build_handle is not None:
             self._build_handle.cancel()
             self._build_handle = None

@@ -127,7 +127,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
         driver = ConsensusDriver(
             node, params, epoch_sets, signer_key,
             Pacing(config.block_time, config.heartbeat_interval, config.fee_recipient,
-                   genesis.consensus.max_clock_drift_s),
+                   genesis.consensus.max_clock_drift_s, config.quiet_pending),
             l1_watch=None if l1 is None else l1.watch,
             l1_confirmations=0 if genesis.l1 is None else genesis.l1.confirmations,
         )
