@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ordo.devnet.ports import free_devnet_base_port, free_port
+from ordo.devnet.ports import free_devnet_base_port
+from tests.l1.l1_process import REPO_ROOT, l1_process
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ANVIL_BINARY = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 CHAIN_ID = 77077
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
@@ -113,43 +112,6 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-class AnvilNode:
-    """anvil with the devnet's chain id and accounts; a reference for what a standard node does."""
-
-    def __init__(self, log_path: Path, block_time: float = 1.0) -> None:
-        self.log_path = log_path
-        self.block_time = block_time
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    def start(self) -> Endpoint:
-        if not ANVIL_BINARY.exists():
-            raise TargetError(f"anvil not found at {ANVIL_BINARY}; run npm ci in the repo root")
-        self.port = free_port()
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [str(ANVIL_BINARY), "--port", str(self.port), "--chain-id", str(CHAIN_ID),
-             "--block-time", str(self.block_time), "--hardfork", "prague"],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        endpoint = Endpoint("anvil", f"http://127.0.0.1:{self.port}",
-                            f"ws://127.0.0.1:{self.port}", CHAIN_ID)
-        try:
-            wait_for_rpc(endpoint.rpc_url, time.monotonic() + READY_TIMEOUT_S, self.process)
-        except BaseException:
-            self.stop()
-            raise
-        return endpoint
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process_group(self.process)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 class OrdoDevnet:
@@ -260,17 +222,21 @@ class OrdoDevnet:
 @contextmanager
 def running_node(target: str, workdir: Path, block_time: float | None = None
                  ) -> Iterator[Endpoint]:
-    """A freshly started node of the selected kind, stopped (never left behind) on exit.
+    """A freshly started node of the selected kind, stopped (never left behind) on exit; anvil
+    is run by tests/l1/l1_process.py, with the devnet's chain id and Prague.
 
     ``block_time`` None keeps each node's default (Ordo: a block at once for a few pending
     transactions, 250 ms apart under load; anvil here: a block every second); a ``block_time``
     makes both produce on that fixed period (Ordo: ``--quiet-pending 0``).
     """
-    node: AnvilNode | OrdoDevnet
     if target == "anvil":
-        node = AnvilNode(workdir / "anvil.log", block_time=block_time or 1.0)
-    else:
-        node = OrdoDevnet(workdir / "devnet", block_time=block_time)
+        with l1_process("anvil", chain_id=CHAIN_ID, block_time=block_time or 1.0,
+                        instant=False, extra=("--hardfork", "prague"),
+                        log=workdir / "anvil.log") as l1:
+            url = l1.url.rstrip("/")
+            yield Endpoint("anvil", url, url.replace("http://", "ws://", 1), CHAIN_ID)
+        return
+    node = OrdoDevnet(workdir / "devnet", block_time=block_time)
     try:
         yield node.start()
     finally:
