@@ -110,13 +110,20 @@ def test_derivation_and_validators_compare_the_word_with_the_origin() -> None:
         "the L1 prices of block 101 are unknown to this node's L1 endpoint"
 
 
-def test_the_step_machine_refuses_a_chain_with_the_l1_fee() -> None:
-    """Version 1 does not prove the fee: block start says so instead of tracing a wrong root."""
+def test_the_step_machine_needs_the_fee_rules_of_a_chain_with_the_l1_fee() -> None:
+    """The challenger's rules carry the genesis's l1Fee (the step machine proves the fee,
+    tests/faultproof/test_block_l1_fee.py); without them block start refuses as unprovable
+    instead of tracing a wrong root."""
+    import dataclasses
+
     from ordo.challenger.node_steps import chain_rules
     from ordo.faultproof.block_steps import block_start
     from ordo.faultproof.step import UnsupportedStep
 
-    rules = chain_rules(devnet_genesis(l1_fee=L1FeeRules()))
-    assert rules.l1_fee and not chain_rules(devnet_genesis()).l1_fee
+    fee = L1FeeRules(base_fee_scalar=7)
+    rules = chain_rules(devnet_genesis(l1_fee=fee))
+    assert rules.l1_fee and rules.l1_fee_rules == fee
+    plain = chain_rules(devnet_genesis())
+    assert not plain.l1_fee and plain.l1_fee_rules is None
     with pytest.raises(UnsupportedStep, match="L1 data fee"):
-        block_start(None, None, rules)  # type: ignore[arg-type]
+        block_start(None, None, dataclasses.replace(rules, l1_fee_rules=None))  # type: ignore[arg-type]
