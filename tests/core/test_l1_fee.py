@@ -114,8 +114,6 @@ def test_the_step_machine_needs_the_fee_rules_of_a_chain_with_the_l1_fee() -> No
     """The challenger's rules carry the genesis's l1Fee (the step machine proves the fee,
     tests/faultproof/test_block_l1_fee.py); without them block start refuses as unprovable
     instead of tracing a wrong root."""
-    import dataclasses
-
     from ordo.challenger.node_steps import chain_rules
     from ordo.faultproof.block_steps import block_start
     from ordo.faultproof.step import UnsupportedStep
