@@ -190,11 +190,6 @@ OSAKA_REFUSES = _modexp(b"\x02", b"\x03", b"\x05" * 1025)
 OSAKA_PRICES_HIGHER = STARVED_MODEXP
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding H3: StepPrecompile takes an L1 refusal as the input's refusal unless a retry with "
-    "4x Prague's price + 1 M gas succeeds; on an Osaka L1 modexp over 1,024-byte lengths "
-    "(EIP-7823) always fails and EIP-7883 prices large exponents above that retry, so valid "
-    "L2 runs (py-evm Prague) are answered 'failed, all gas used' instead of reverting"))
 @pytest.mark.parametrize("data", [OSAKA_REFUSES, OSAKA_PRICES_HIGHER],
                          ids=["length over 1024", "priced above the retry"])
 def test_precompile_refused_by_a_later_l1_fork_is_not_a_decision(

@@ -15,7 +15,9 @@
         with four times the price and a million gas more succeeds: then L1 prices the input
         above Prague (a later L1 fork) and the step reverts rather than decide (4.2: never
         take an L1 out-of-gas as the result). A refused input thus costs the step about five
-        times its price in L1 gas.
+        times its price in L1 gas. Prague's 0x01-0x05 refuse no input, so an L1 refusal of
+        one of them reverts (a later L1 fork's bound, e.g. EIP-7823 on modexp), and a call
+        given less gas than it asked for (EIP-150) reverts before it is taken as a refusal.
 """
 
 MAX_DATA: constant(uint256) = 49152
@@ -28,6 +30,8 @@ G2_MSM_DISCOUNTS: constant(Bytes[256]) = x"03e803e8039b037403570340032c031c030e0
 G1_MSM_MAX_DISCOUNT: constant(uint256) = 519
 G2_MSM_MAX_DISCOUNT: constant(uint256) = 524
 RETRY_GAS: constant(uint256) = 1000000
+CALL_OVERHEAD: constant(uint256) = 50000
+# what the call itself may cost before EIP-150's 63/64 is taken (memory for a 49 KB input)
 
 
 @internal
@@ -205,12 +209,23 @@ def run(precompile: uint256, gas_given: uint256, data: Bytes[MAX_DATA]) -> (
     target: address = convert(convert(precompile, uint160), address)
     ok: bool = False
     output: Bytes[MAX_OUTPUT] = b""
+    # EIP-150 forwards at most 63/64 of what is left: a call given less than it asked for
+    # could fail for want of gas, which is not the input's refusal (never a decision)
+    assert msg.gas >= (cost + CALL_OVERHEAD) * 64 // 63 + 1, \
+        "StepVerifier: too little L1 gas to run the precompile at Prague's price"
     ok, output = raw_call(target, data, max_outsize=MAX_OUTPUT, gas=cost, is_static_call=True,
                           revert_on_failure=False)
     if not ok:
+        # Prague's ecrecover, hashes, identity and modexp refuse no input (only too little
+        # gas, decided above): an L1 refusal is a later L1 fork's rule (EIP-7823's modexp
+        # bound, EIP-7883's price), never the input's refusal
+        assert precompile > 5, \
+            "StepVerifier: L1's precompile refused an input Prague runs: not verifiable"
         # refused at Prague's price: refused for its input, unless L1 prices it higher
         retried: bool = False
         ignored: Bytes[MAX_OUTPUT] = b""
+        assert msg.gas >= (4 * cost + RETRY_GAS + CALL_OVERHEAD) * 64 // 63 + 1, \
+            "StepVerifier: too little L1 gas to decide a precompile's refusal"
         retried, ignored = raw_call(target, data, max_outsize=MAX_OUTPUT,
                                     gas=4 * cost + RETRY_GAS, is_static_call=True,
                                     revert_on_failure=False)

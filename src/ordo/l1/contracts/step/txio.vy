@@ -124,7 +124,11 @@ def unread_are_zero(proofs: uint256, read: uint256):
                 if w.word(proofs + 32 * (F_TX_SIBLINGS + h)) != empty(bytes32):
                     zero = False
         elif k == 10:
-            zero = True  # totals is always read
+            # Totals: the blank (0x0, 0x0, "", 0, 0) when the step does not read it
+            at: uint256 = self.field(proofs, slot)
+            zero = w.word(at) == empty(bytes32) and w.word(at + 32) == empty(bytes32) and \
+                w.uint(at + w.uint(at + 64)) == 0 and w.uint(at + 96) == 0 and \
+                w.uint(at + 128) == 0
         else:
             at: uint256 = self.field(proofs, slot)
             if k in [3, 6, 7, 8, 12, 13, 15]:
