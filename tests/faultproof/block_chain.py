@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import rlp
 import vyper
 from eth_account import Account
@@ -27,6 +28,9 @@ from ordo.execution.output_roots import output_root_at
 from ordo.execution.state_source import MemoryKeyValueStore, OverlayDatabase
 from ordo.faultproof.block_parts import NO_QUEUE, ChainRules, ForcedQueue
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.machine_state import PHASE_EVM
+from ordo.faultproof.step import InvalidWitness
+from ordo.faultproof.verify import verify_step
 
 CONTRACTS = Path(__file__).parent / "contracts"
 COINBASE = bytes.fromhex("cb" * 20)
@@ -45,6 +49,24 @@ def init_code(name: str) -> bytes:
 
 def ledger_init_code() -> bytes:
     return init_code("Ledger")
+
+
+def flipped_bytes_refused(trace: BlockTrace, rules: ChainRules, per_witness: int) -> int:
+    """Flip one bit at ``per_witness`` evenly spaced bytes of every block-level witness of
+    ``trace``: each must be refused, the untouched witness still verify; the flips checked."""
+    checked = 0
+    for index, step in enumerate(trace.steps):
+        if step.phase == PHASE_EVM:
+            continue
+        witness = step.witness
+        for position in range(0, len(witness), max(1, len(witness) // per_witness)):
+            tampered = bytearray(witness)
+            tampered[position] ^= 0x01
+            with pytest.raises(InvalidWitness):
+                verify_step(step.pre, bytes(tampered), rules)
+            checked += 1
+        assert verify_step(step.pre, witness, rules) == step.post, index
+    return checked
 
 
 def rules_of(genesis: Genesis) -> ChainRules:

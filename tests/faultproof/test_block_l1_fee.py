@@ -32,11 +32,20 @@ from ordo.faultproof.block_witness import (
     FeeTxEndProofs,
     decode_block_start,
     decode_block_step,
+    encode_block_start,
+    encode_block_step,
 )
-from ordo.faultproof.machine_state import PHASE_BLOCK_START, PHASE_EVM, PHASE_TX_END
+from ordo.faultproof.machine_state import PHASE_BLOCK_START, PHASE_TX_END
 from ordo.faultproof.step import InvalidWitness, UnsupportedStep
 from ordo.faultproof.verify import verify_step
-from tests.faultproof.block_chain import MAX_FEE, DevChain, ledger_init_code, rules_of
+from ordo.faultproof.witness import NO_TRIE
+from tests.faultproof.block_chain import (
+    MAX_FEE,
+    DevChain,
+    flipped_bytes_refused,
+    ledger_init_code,
+    rules_of,
+)
 from tests.faultproof.test_vyper_contracts import calldata
 
 GWEI = 10**9
@@ -135,21 +144,25 @@ def test_the_witnesses_have_the_fee_items(chain: DevChain) -> None:
 
 
 def test_every_flipped_byte_of_a_fee_blocks_witnesses_is_refused(chain: DevChain) -> None:
+    assert flipped_bytes_refused(chain.trace(2), rules_of(chain.genesis), 31) > 150
+
+
+def test_the_fee_proofs_cannot_be_swapped_or_dropped(chain: DevChain) -> None:
+    """The oracle's and the vault's proofs, replaced by another account's or zeroed, are
+    refused: each is a proof against the root the previous write left, for its own key."""
     trace = chain.trace(2)
     rules = rules_of(chain.genesis)
-    checked = 0
-    for index, step in enumerate(trace.steps):
-        if step.phase == PHASE_EVM:
-            continue
-        witness = step.witness
-        for position in range(0, len(witness), max(1, len(witness) // 31)):
-            tampered = bytearray(witness)
-            tampered[position] ^= 0x01
-            with pytest.raises(InvalidWitness):
-                verify_step(step.pre, bytes(tampered), rules)
-            checked += 1
-        assert verify_step(step.pre, witness, rules) == step.post, index
-    assert checked > 150
+    first, start = decode_block_start(trace.witness(0), l1_fee=True)
+    for changed in (replace(start, oracle_account=start.beacon_roots_account),
+                    replace(start, oracle_slot_1=start.oracle_slot_0),
+                    replace(start, oracle_slot_2=NO_TRIE)):
+        with pytest.raises(InvalidWitness):
+            verify_step(trace.first, encode_block_start(first, changed), rules)
+    end = next(i for i, s in enumerate(trace.steps) if s.phase == PHASE_TX_END)
+    state, proofs = decode_block_step(trace.witness(end), l1_fee=True)
+    for changed in (replace(proofs, vault=proofs.coinbase), replace(proofs, vault=NO_TRIE)):
+        with pytest.raises(InvalidWitness):
+            verify_step(trace.commitment(end), encode_block_step(state, changed), rules)
 
 
 def test_other_fee_rules_or_none_do_not_verify_the_trace(chain: DevChain) -> None:

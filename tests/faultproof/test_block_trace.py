@@ -32,7 +32,12 @@ from ordo.faultproof.machine_state import (
 from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import TrieProof
-from tests.faultproof.block_chain import DevChain, ledger_init_code, rules_of
+from tests.faultproof.block_chain import (
+    DevChain,
+    flipped_bytes_refused,
+    ledger_init_code,
+    rules_of,
+)
 from tests.faultproof.test_vyper_contracts import calldata
 
 FRESH_COINBASE = bytes.fromhex("ce" * 20)
@@ -156,21 +161,7 @@ def _inputs_root(chain: DevChain, number: int) -> bytes:
 
 
 def test_every_flipped_byte_of_a_block_level_witness_is_refused(chain: DevChain) -> None:
-    trace = chain.trace(5)
-    rules = rules_of(chain.genesis)
-    checked = 0
-    for index, step in enumerate(trace.steps):
-        if step.phase == PHASE_EVM:
-            continue
-        witness = step.witness
-        for position in range(0, len(witness), max(1, len(witness) // 41)):
-            tampered = bytearray(witness)
-            tampered[position] ^= 0x01
-            with pytest.raises(InvalidWitness):
-                verify_step(step.pre, bytes(tampered), rules)
-            checked += 1
-        assert verify_step(step.pre, witness, rules) == step.post, index
-    assert checked > 200
+    assert flipped_bytes_refused(chain.trace(5), rules_of(chain.genesis), 41) > 200
 
 
 def test_a_field_the_step_does_not_read_must_be_zero(chain: DevChain) -> None:
