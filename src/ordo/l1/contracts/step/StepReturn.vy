@@ -101,6 +101,7 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
         "StepVerifier: caller memory cells given that the return does not write"
     assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == 0, \
         "StepVerifier: trie proofs given that the return does not read"
+    used.used = used.used | core.USED_LISTS
     if own:
         core.finished(used)
     flag: uint256 = 0
@@ -192,6 +193,7 @@ def _created(r: core.Run, used: core.Run, ctx: machine.Context, parent: machine.
         "StepVerifier: trie proofs given that the return does not read"
     assert w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
         "StepVerifier: caller memory cells given that the return does not write"
+    u.used = u.used | core.USED_LISTS
     if own:
         core.finished(u)
     returned: Bytes[mem.BUFFER] = b""

@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title Step verifier part: SELFDESTRUCT of an account older than the transaction (EIP-6780;
        docs/fault_proofs.md 3.9, src/ordo/faultproof/creations.py's _selfdestruct)
@@ -75,7 +76,7 @@ def __default__() -> bytes32:
         if not receiver.exists and own.balance != 0:
             r = core.charge(r, NEW_ACCOUNT_GAS)
             if r.halting:
-                return core.halt(r)
+                return core.halt(self._lists(r, 2))
         if own.balance != 0:
             if not receiver.exists:
                 receiver.storage_root = state.BLANK_ROOT
@@ -90,13 +91,23 @@ def __default__() -> bytes32:
             drained.balance = 0
             r.ctx.state_root = self._write(r, 2, r.ctx.state_root, state.address_key(me),
                                            state.encode_account(drained))
-    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == listed, \
-        "StepVerifier: not the trie proofs the step reads"
-    assert w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
-        "StepVerifier: caller memory cells given"
+    r = self._lists(r, listed)
     if r.frame.depth == 0:
         return core.ended(r, True, core.EMPTY_CELL_ROOT, 0, False)
     return self._returned(r)
+
+
+@internal
+@view
+def _lists(r: core.Run, listed: uint256) -> core.Run:
+    """@notice Check that `tries` holds the `listed` proofs read and `caller_memory` is
+            empty; core.finished then leaves both lists alone (USED_LISTS)."""
+    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == listed and \
+        w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
+        "StepVerifier: not the trie proofs the step reads, or caller memory cells given"
+    result: core.Run = r
+    result.used = r.used | core.USED_LISTS
+    return result
 
 
 @internal

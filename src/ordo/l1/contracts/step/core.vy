@@ -42,6 +42,9 @@ USED_TRIE: constant(uint256) = 8  # bit 3 + k for trie field k (account ... tran
 USED_EXT_CODE: constant(uint256) = 512
 USED_SNAPSHOT: constant(uint256) = 1024
 USED_PARENT: constant(uint256) = 2048  # a halt at depth > 0 (StepReturn, 3.8)
+USED_LISTS: constant(uint256) = 4096  # caller_memory and tries: checked by the part reading them
+CALLER_MEMORY_PTR: constant(uint256) = 139 * 32
+TRIES_PTR: constant(uint256) = 140 * 32
 # a part's answer for an exceptional halt at depth > 0: the router then asks StepReturn
 # (keccak256 of "StepVerifier: an exceptional halt at depth > 0": no state commitment)
 HALTED_AT_DEPTH: constant(bytes32) = 0xc2a66036037d634dc4eb1eaa9c331cdebe9b4bf8cc4e49baa4b64e99546400c1
@@ -272,7 +275,9 @@ def done_at(r: Run, pushed: DynArray[uint256, MAX_READS], pc: uint256) -> bytes3
 @view
 def finished(r: Run):
     """@notice Refuse a witness with anything the step did not read (3.1): every memory and
-            source cell used, every unused field zero. One pre-state has one witness."""
+            source cell used, every unused field zero (caller_memory and tries empty unless
+            the part read and counted them itself: USED_LISTS). One pre-state has one
+            witness."""
     assert r.memory_used == self.list_length(r, MEMORY_PTR), \
         "StepVerifier: memory cells given that the step does not read"
     assert r.source_used == self.list_length(r, SOURCE_PTR), \
@@ -304,6 +309,9 @@ def finished(r: Run):
         w.need(p + PARENT_AT + 20 * 32)
         assert keccak256(slice(msg.data, w.base() + p + PARENT_AT, 20 * 32)) == \
             ZERO_FRAME_HASH, "StepVerifier: parent frame given but not read"
+    if r.used & USED_LISTS == 0:
+        assert self.list_length(r, CALLER_MEMORY_PTR) | self.list_length(r, TRIES_PTR) == 0, \
+            "StepVerifier: caller_memory or tries given but not read"
 
 
 @internal
