@@ -5,7 +5,7 @@ A payload is ``version byte 0x01 || zstd frame (content size in the header)`` of
 :func:`ordo.core.batch_blocks.encode_blocks`. zstd at level 19 was chosen over brotli by
 ``bench/batch_compression.py`` on a realistic mix: brotli at quality 11 is about 1% smaller, but
 compresses about 8 times slower and decompresses 10 times slower (every verifier decompresses
-every batch), and zstd was already a dependency. See the README, "Posting to L1".
+every batch), and zstd was already a dependency. See docs/posting.md.
 
 Decoding refuses a frame without a declared content size or one above
 MAX_DECOMPRESSED_BYTES before decompressing, so a small payload cannot make a verifier allocate
