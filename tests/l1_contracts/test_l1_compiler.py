@@ -97,7 +97,7 @@ def test_unknown_contracts_are_refused() -> None:
         compile_contract("Inbox")
     assert CONTRACT_NAMES == ("GovernanceToken", "LockingPool", "RollupInbox",
                               "ForcedInclusionQueue", "WithdrawalPortal", "L2ToL1MessagePasser",
-                              "DisputeGame")
+                              "DisputeGame", "GasPriceOracle")
 
 
 def test_cache_directory_follows_the_environment(
