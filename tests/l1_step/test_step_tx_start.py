@@ -158,9 +158,11 @@ def test_warm_key_sub_steps_give_the_tracers_post_state(
         witness = t.witness(index)
         assert verify_step(step.pre, witness, rules) == step.post
         assert on_chain(verifier, step.pre, witness) == step.post
-    index, step = starts[4]  # the frame opens after the keys
-    assert on_chain(verifier, step.pre, t.witness(index)) == \
-        "StepVerifier: a started transaction's frame: not verifiable yet"
+    index, step = starts[4]  # the frame opens after the keys: StepTxFrame
+    witness = t.witness(index)
+    assert verify_step(step.pre, witness, rules) == step.post
+    assert on_chain(verifier, step.pre, witness) == step.post
+    print(f"frame opening after warm keys: {step_gas(verifier, step.pre, witness)} gas")
 
 
 def test_a_tampered_warm_key_sub_step_is_refused(
@@ -214,9 +216,8 @@ def test_authorizations_give_the_tracers_post_state(
         witness = t.witness(index)
         assert verify_step(step.pre, witness, rules) == step.post
         assert on_chain(verifier, step.pre, witness) == step.post, index
-    index, step = starts[6]
-    assert on_chain(verifier, step.pre, t.witness(index)) == \
-        "StepVerifier: a started transaction's frame: not verifiable yet"
+    index, step = starts[6]  # past the last authorization the frame opens: StepTxFrame
+    assert on_chain(verifier, step.pre, t.witness(index)) == step.post
     gas = max(step_gas(verifier, s.pre, t.witness(i)) for i, s in starts[1:6])
     print(f"authorization: {gas} gas")
 
@@ -248,3 +249,40 @@ def test_a_tampered_authorization_is_refused(
         + authority.proof[41:])))
     assert on_chain(verifier, step.pre, flipped) == \
         "Mpt: first proof node does not hash to the root"
+
+
+def test_a_tampered_frame_opening_is_refused(
+        long_list: tuple[DevChain, BlockTrace], delegating: tuple[DevChain, BlockTrace],
+        verifier: Verifier) -> None:
+    """StepTxFrame refuses what the reference refuses, with its reasons: a callee or delegate
+    code that is not the account's, an extra accessed-set proof, a field it does not read; a
+    callee proof flipped is the Mpt service's refusal."""
+    gas = 0
+    for (c, t), position in ((long_list, 4), (delegating, 6)):
+        index, step = _starts(t)[position]
+        witness = t.witness(index)
+        state, proofs = decode_block_step(witness)
+        rules = rules_of(c.genesis)
+        gas = max(gas, step_gas(verifier, step.pre, witness))
+        name = "callee_code" if position == 4 else "delegate_code"
+        cases = {
+            f"{name} does not hash to the account's code hash":
+                replace(proofs, **{name: getattr(proofs, name) + b"\x00"}),
+            "the step does not read sender_code, but it is not zero":
+                replace(proofs, sender_code=b"\x01"),
+        }
+        if position == 6:
+            cases["the witness has more accessed-set proofs than the step reads"] = replace(
+                proofs, accessed=(*proofs.accessed, proofs.accessed[0]))
+        for reason, tampered in cases.items():
+            stuffed = encode_block_step(state, tampered)
+            with pytest.raises(InvalidWitness, match=reason):
+                verify_step(step.pre, stuffed, rules)
+            assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
+        callee = proofs.callee
+        flipped = encode_block_step(state, replace(proofs, callee=replace(
+            callee, proof=callee.proof[:40] + bytes([callee.proof[40] ^ 1])
+            + callee.proof[41:])))
+        assert on_chain(verifier, step.pre, flipped) == \
+            "Mpt: first proof node does not hash to the root"
+    print(f"frame opening: {gas} gas")

@@ -28,10 +28,15 @@ TX_END_STATE = "step/StepTxEndState"
 """The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
 TX_AUTHORIZE = "step/StepTxAuthorize"
 """A started EIP-7702 transaction's authorizations (StepTxPending forwards them; it takes
-StepMpt)."""
+StepMpt and StepTxFrame)."""
 TX_PENDING = "step/StepTxPending"
 """A started transaction's warm-key sub-steps (StepTxStart forwards started states to it; it
-takes StepMpt and StepTxAuthorize)."""
+takes StepMpt, StepTxAuthorize and StepTxFrame)."""
+CODE_SERVICE = "step/StepCode"
+"""The cell roots of a code and of its jump-destination bitmap (StepTxFrame calls it)."""
+TX_FRAME = "step/StepTxFrame"
+"""A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
+takes StepMpt and StepCode)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -67,8 +72,10 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
-    tx_authorize = await _deploy(client, deployer, TX_AUTHORIZE, mpt)
-    tx_pending = await _deploy(client, deployer, TX_PENDING, mpt, tx_authorize)
+    code = await _deploy(client, deployer, CODE_SERVICE)
+    tx_frame = await _deploy(client, deployer, TX_FRAME, mpt, code)
+    tx_authorize = await _deploy(client, deployer, TX_AUTHORIZE, mpt, tx_frame)
+    tx_pending = await _deploy(client, deployer, TX_PENDING, mpt, tx_authorize, tx_frame)
     arguments: dict[str, tuple[bytes | int | bool, ...]] = {
         name: (mpt,) for name in PARTS_THAT_READ_STATE}
     arguments["step/StepTxEnd"] = (index_trie, tx_end_state)

@@ -11,7 +11,8 @@
         a delegation or the nonce differs, the account is written with the delegation's code
         hash (the empty code's for the zero address) and its nonce raised, 12,500 refunded
         when it existed. StepTxPending forwards these steps here with its calldata; this part
-        checks the whole witness itself, that no warm key is left included.
+        checks the whole witness itself, that no warm key is left included. Past the last
+        authorization it forwards the calldata to StepTxFrame, which opens the frame.
 """
 
 import blockio
@@ -21,6 +22,7 @@ import txread
 import witness as w
 
 mpt: public(immutable(address))
+frame: public(immutable(address))
 
 PHASE_TX_START: constant(uint256) = 2
 CONTEXT_AT: constant(uint256) = 16 * 32
@@ -31,8 +33,9 @@ AUTHORIZATION_REFUND: constant(uint256) = 12500
 
 
 @deploy
-def __init__(mpt_service: address):
+def __init__(mpt_service: address, frame_part: address):
     mpt = mpt_service
+    frame = frame_part
 
 
 @internal
@@ -195,7 +198,10 @@ def _tx_authorize() -> bytes32:
         q = entry_at + entry_size
         count += 1
     if next_authorization >= count:
-        raise "StepVerifier: a started transaction's frame: not verifiable yet"
+        # past the last authorization the frame opens: StepTxFrame's, to the same calldata
+        result: Bytes[32] = raw_call(frame, msg.data, max_outsize=32, is_static_call=True)
+        assert len(result) == 32, "StepVerifier: a part returned no commitment"
+        return convert(result, bytes32)
     return self._authorize(proofs, block_h, t.starts[9], t.sizes[9], next_key,
                            next_authorization)
 

@@ -10,8 +10,9 @@
         written with 0x01 through the same proof); the post-state is the same transaction,
         Pending(next_key + inserted, next_authorization). StepTxStart forwards started states
         here with its calldata. After the keys, an EIP-7702 transaction's authorizations are
-        StepTxAuthorize's (this part forwards its calldata there). Not yet: the frame a
-        started transaction opens after them reverts as not verifiable yet. The transaction decoded
+        StepTxAuthorize's (this part forwards its calldata there); without authorizations, the
+        frame a started transaction opens after its keys is StepTxFrame's (forwarded there
+        too). The transaction decoded
         at its start, so it is read for its fields only (as StepTxEndState reads it).
 """
 
@@ -23,6 +24,7 @@ import witness as w
 
 mpt: public(immutable(address))
 authorize: public(immutable(address))
+frame: public(immutable(address))
 
 PHASE_TX_START: constant(uint256) = 2
 CONTEXT_AT: constant(uint256) = 16 * 32
@@ -31,15 +33,16 @@ MAX_ENTRIES: constant(uint256) = 4096
 
 
 @deploy
-def __init__(mpt_service: address, authorize_part: address):
+def __init__(mpt_service: address, authorize_part: address, frame_part: address):
     mpt = mpt_service
     authorize = authorize_part
+    frame = frame_part
 
 
 @internal
 @view
 def _forward(target: address) -> bytes32:
-    """@notice The authorization part's answer to the unchanged calldata."""
+    """@notice The authorization or frame part's answer to the unchanged calldata."""
     result: Bytes[32] = raw_call(target, msg.data, max_outsize=32, is_static_call=True)
     assert len(result) == 32, "StepVerifier: a part returned no commitment"
     return convert(result, bytes32)
@@ -129,7 +132,7 @@ def _tx_pending() -> bytes32:
         # no key left at next_key: the next EIP-7702 authorization, or the frame
         if tx_type == 4:
             return self._forward(authorize)
-        raise "StepVerifier: a started transaction's frame: not verifiable yet"
+        return self._forward(frame)
     assert w.uint(proofs_list) == s.proof_index, \
         "StepVerifier: the witness has more accessed-set proofs than the step reads"
     txio.unread_are_zero(proofs, txio.READ_BLOCK_INPUTS | txio.READ_RAW_TX |
