@@ -13,10 +13,10 @@ import pytest
 
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
-from ordo.faultproof.machine_state import PHASE_TX_START
+from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
 from ordo.faultproof.witness import TrieProof
-from tests.faultproof.block_chain import DevChain, rules_of
+from tests.faultproof.block_chain import DevChain, ledger_init_code, rules_of
 from tests.faultproof.test_block_7702 import delegating_chain
 from tests.faultproof.test_block_parts import long_access_list_chain
 from tests.l1_contracts.anvil_chain import AnvilChain
@@ -286,3 +286,40 @@ def test_a_tampered_frame_opening_is_refused(
         assert on_chain(verifier, step.pre, flipped) == \
             "Mpt: first proof node does not hash to the root"
     print(f"frame opening: {gas} gas")
+
+
+def _entries(count: int) -> list[dict[str, object]]:
+    return [{"address": "0x" + bytes([i + 1]).rjust(20, b"\xbb").hex(), "storageKeys": []}
+            for i in range(count)]
+
+
+def test_frames_with_code_value_and_calldata(verifier: Verifier) -> None:
+    """Started transactions (36 access-list addresses: one warm-key sub-step) whose frames
+    StepTxFrame opens: a type-1 call with value and calldata to a contract (Ledger, created
+    earlier in the block: its code and bitmap roots), a type-2 transfer with calldata to an
+    absent account (the recipient created by the credit)."""
+    c = DevChain()
+    ledger = c.contract_address(0, 0)
+    data = bytes(4) + b"\x01\x02" + bytes(30)
+    gas = 21_000 + 36 * 2_400 + 100_000
+    c.build([c.sign(0, None, data=ledger_init_code(), gas=3_000_000),
+             c.sign(1, ledger, value=3, data=data, gas=gas, tx_type=1,
+                    accessList=_entries(36)),
+             c.sign(2, b"\xcc" * 20, value=7, data=data, gas=gas, accessList=_entries(36))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    rules = rules_of(c.genesis)
+    frames = [(i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START
+              and i + 1 < len(t.steps) and t.steps[i + 1].phase == PHASE_EVM]
+    opened = 0
+    for index, step in frames:
+        state, proofs = decode_block_step(t.witness(index))
+        if not state.frame or not proofs.tx_siblings or state.phase != PHASE_TX_START:
+            continue
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        if proofs.raw_tx[0] in (1, 2) and proofs.sender_value.proof:
+            assert on_chain(verifier, step.pre, witness) == step.post, index
+            print(f"frame opening with value: {step_gas(verifier, step.pre, witness)} gas")
+            opened += 1
+    assert opened == 2

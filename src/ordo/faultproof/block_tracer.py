@@ -261,7 +261,7 @@ def _tx_start(run: _Run, state: MachineState, max_steps: int) -> Post:
     if post.phase == PHASE_TX_END:  # a creation's address collision: no frame
         return _tx_end(run, post, (), b"", Snapshot())
     assert post.phase == PHASE_EVM and isinstance(post.frame, Frame)
-    world = _world(run, io, post)
+    world = _world(run, io, post, state.context.state_root)
     trace = run_frame(post, world, max_steps)
     for step in trace.steps:
         run.add(step.pre, step.post, step.witness, PHASE_EVM)
@@ -276,8 +276,10 @@ def _snapshot_hash(snap: Snapshot) -> bytes:
                    snap.refund, snap.logs_hash, snap.logs_count, 0, ZERO32).snapshot()
 
 
-def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
-    """What lies under the roots of the frame a transaction start opened."""
+def _world(run: _Run, io: TraceIO, state: MachineState, before: bytes) -> World:
+    """What lies under the roots of the frame a transaction start opened. The entry
+    snapshot's state root is one the step wrote, or ``before``, the pre-state's: a started
+    transaction's frame opening with value writes only the transfer's roots."""
     frame = state.frame
     assert isinstance(frame, Frame)
     tx = decode_transaction(io.recorded["raw_tx"]).tx
@@ -287,7 +289,7 @@ def _world(run: _Run, io: TraceIO, state: MachineState) -> World:
     else:  # a creation runs its data as init code, with no calldata
         code, data = data, b""
     context = state.context
-    candidates = (context.state_root, *io.written_roots)
+    candidates = (context.state_root, before, *io.written_roots)
     snapshot = next(
         snap for snap in (Snapshot(root, context.accessed_root, BLANK_ROOT, BLANK_ROOT,
                                    context.refund, ZERO32, 0) for root in candidates)

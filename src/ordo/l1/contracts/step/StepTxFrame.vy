@@ -175,6 +175,8 @@ def _open_frame() -> bytes32:
     callee: state.Account = blockio.account(mpt, txio.field(proofs, F_CALLEE), root, to, False)
     code: uint256 = txio.field(proofs, F_CALLEE_CODE)
     code_size: uint256 = w.uint(code)
+    if not callee.exists:
+        callee.code_hash = state.EMPTY_CODE_HASH  # absent: the empty account's code
     assert keccak256(blockio.copy(code + 32, code_size)) == callee.code_hash, \
         "StepVerifier: callee_code does not hash to the account's code hash"
     read: uint256 = txio.READ_BLOCK_INPUTS | txio.READ_RAW_TX | txio.READ_TX_SIBLINGS | \
@@ -194,6 +196,8 @@ def _open_frame() -> bytes32:
                                                   False)
         code = txio.field(proofs, F_DELEGATE_CODE)
         code_size = w.uint(code)
+        if not delegate.exists:
+            delegate.code_hash = state.EMPTY_CODE_HASH
         assert keccak256(blockio.copy(code + 32, code_size)) == delegate.code_hash, \
             "StepVerifier: delegate_code does not hash to the account's code hash"
         delegated = code_size == 23 and w.uint(code + 32) >> 232 == 15663360
