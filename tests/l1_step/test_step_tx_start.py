@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
 from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_START
@@ -323,3 +324,25 @@ def test_frames_with_code_value_and_calldata(verifier: Verifier) -> None:
             print(f"frame opening with value: {step_gas(verifier, step.pre, witness)} gas")
             opened += 1
     assert opened == 2
+
+
+def test_frame_opening_gas_at_the_limits(verifier: Verifier) -> None:
+    """The worst frame opening measured: a callee of 24,576 bytes (STOP, then JUMPDESTs:
+    StepCode's dearest code) called with 24,576 bytes of calldata (non-zero), after a warm-key
+    sub-step; the frame gives the tracer's post."""
+    size = 24_576
+    target = b"\xdd" * 20
+    genesis = devnet_genesis()
+    c = DevChain(genesis=replace(genesis, alloc={
+        **genesis.alloc, target: GenesisAccount(code=b"\x00" + b"\x5b" * (size - 1))}))
+    c.build([c.sign(1, target, data=b"\x5b" * size, gas=1_500_000, accessList=_entries(36))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    index, step = next((i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START
+                       and t.steps[i + 1].phase == PHASE_EVM
+                       and decode_block_step(t.witness(i))[0].frame is not None)
+    witness = t.witness(index)
+    assert verify_step(step.pre, witness, rules_of(c.genesis)) == step.post
+    assert on_chain(verifier, step.pre, witness) == step.post
+    print(f"frame opening, 24,576-byte code and calldata: "
+          f"{step_gas(verifier, step.pre, witness)} gas")

@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title A started transaction's frame (phase 2 with a Pending part, past its keys and
        authorizations): a call's depth-0 frame opened
@@ -76,13 +77,17 @@ def _intrinsic(t: txread.TxItems, data_at: uint256, data_size: uint256) -> uint2
             EIP-3860's words): 21,000, 4 per zero and 16 per other calldata byte, 2,400 per
             access-list address and 1,900 per key, 25,000 per authorization."""
     gas: uint256 = 21000
-    for k: uint256 in range(MAX_CODE):
-        if k == data_size:
+    for k: uint256 in range(MAX_CODE // 32):  # a word read per 32 calldata bytes
+        if unsafe_mul(k, 32) >= data_size:
             break
-        if blockio.byte_at(data_at + k) == 0:
-            gas += 4
-        else:
-            gas += 16
+        word: uint256 = blockio.word_padded(data_at + unsafe_mul(k, 32))
+        for j: uint256 in range(32):
+            if unsafe_add(unsafe_mul(k, 32), j) == data_size:
+                break
+            if (word >> unsafe_mul(8, unsafe_sub(31, j))) & 255 == 0:
+                gas = unsafe_add(gas, 4)
+            else:
+                gas = unsafe_add(gas, 16)
     list_index: uint256 = 0
     if t.tx_type == 1:
         list_index = 7
