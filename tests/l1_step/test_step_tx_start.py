@@ -1,8 +1,9 @@
 """The on-chain verifier's transaction start (phase 2) against the Python tracer
 (docs/fault_proofs.md 4.2). Decided on chain so far: the forced-queue deposits (the item read
-from a real ForcedInclusionQueue on anvil, the recipient credited, the cursor advanced) and a
-started transaction's warm-key sub-steps (an access list past 32 keys); every other
-transaction-start step reverts as not verifiable yet, never accepted."""
+from a real ForcedInclusionQueue on anvil, the recipient credited, the cursor advanced), a
+started transaction's warm-key sub-steps (an access list past 32 keys), its EIP-7702
+authorizations and the call frame it then opens (StepTxFrame); a forced or own transaction's
+start reverts as not verifiable yet, never accepted."""
 
 from __future__ import annotations
 
