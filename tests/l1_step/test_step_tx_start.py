@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -224,6 +225,13 @@ def test_authorizations_give_the_tracers_post_state(
     print(f"authorization: {gas} gas")
 
 
+def _proof_flipped(state: Any, proofs: Any, name: str) -> bytes:
+    """The witness with byte 40 of trie field ``name``'s first proof node flipped."""
+    trie = getattr(proofs, name)
+    proof = trie.proof[:40] + bytes([trie.proof[40] ^ 1]) + trie.proof[41:]
+    return encode_block_step(state, replace(proofs, **{name: replace(trie, proof=proof)}))
+
+
 def test_a_tampered_authorization_is_refused(
         delegating: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
     c, t = delegating
@@ -245,11 +253,7 @@ def test_a_tampered_authorization_is_refused(
     with pytest.raises(InvalidWitness, match=reason):
         verify_step(step.pre, stuffed, rules)
     assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
-    authority = proofs.authority
-    flipped = encode_block_step(state, replace(proofs, authority=replace(
-        authority, proof=authority.proof[:40] + bytes([authority.proof[40] ^ 1])
-        + authority.proof[41:])))
-    assert on_chain(verifier, step.pre, flipped) == \
+    assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "authority")) == \
         "Mpt: first proof node does not hash to the root"
 
 
@@ -281,11 +285,7 @@ def test_a_tampered_frame_opening_is_refused(
             with pytest.raises(InvalidWitness, match=reason):
                 verify_step(step.pre, stuffed, rules)
             assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
-        callee = proofs.callee
-        flipped = encode_block_step(state, replace(proofs, callee=replace(
-            callee, proof=callee.proof[:40] + bytes([callee.proof[40] ^ 1])
-            + callee.proof[41:])))
-        assert on_chain(verifier, step.pre, flipped) == \
+        assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "callee")) == \
             "Mpt: first proof node does not hash to the root"
     print(f"frame opening: {gas} gas")
 
