@@ -65,22 +65,23 @@ def _selfdestruct_halt() -> TraceStep:
     return step
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding H1: StepSelfdestruct halts on the 25,000 new-account gas after reading tries[0..1] "
-    "and answers HALTED_AT_DEPTH; StepReturn (own=False) then asserts tries is empty, so the "
-    "honest exceptional return at depth > 0 reverts 'trie proofs given that the return does "
-    "not read' instead of giving the tracer's post"))
 def test_selfdestruct_out_of_gas_at_depth_is_provable(verifier: Verifier) -> None:
+    """Finding H1, fixed: after StepSelfdestruct's out-of-gas halt at depth > 0 (which read and
+    counted its two trie proofs), StepReturn checks the lists only for its own steps."""
     step = _selfdestruct_halt()
     assert verify_step(step.pre, step.witness) == step.post  # the reference decides it
     assert on_chain(verifier, step.pre, step.witness) == step.post
 
 
-def test_selfdestruct_out_of_gas_at_depth_reason(verifier: Verifier) -> None:
-    """Pins H1's present behaviour: the reason the honest step is refused with."""
+def test_selfdestruct_out_of_gas_at_depth_refuses_a_third_proof(verifier: Verifier) -> None:
+    """The halting part still counts the proofs it read: one more is refused on both sides."""
     step = _selfdestruct_halt()
-    assert on_chain(verifier, step.pre, step.witness) == \
-        "StepVerifier: trie proofs given that the return does not read"
+    state, proofs = decode_witness(step.witness)
+    witness = encode_witness(state, replace(proofs, tries=(*proofs.tries, proofs.tries[0])))
+    with pytest.raises(InvalidWitness):
+        verify_step(step.pre, witness)
+    refused = on_chain(verifier, step.pre, witness)
+    assert isinstance(refused, str) and refused.startswith("StepVerifier:"), refused
 
 
 def _an_add() -> TraceStep:

@@ -97,12 +97,15 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
         memory_root, written = self._write_caller(r, memory_root,
                                                   convert(parent.returndata_root, uint256),
                                                   slice(output, 0, size))
-    assert written == w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)), \
-        "StepVerifier: caller memory cells given that the return does not write"
-    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == 0, \
-        "StepVerifier: trie proofs given that the return does not read"
-    used.used = used.used | core.USED_LISTS
     if own:
+        # after another part's exceptional halt, that part checked the lists (core.halt's
+        # finished, or the lists it read itself, as SELFDESTRUCT's two proofs): a burned
+        # return writes no caller memory and reads no trie here
+        assert written == w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)), \
+            "StepVerifier: caller memory cells given that the return does not write"
+        assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == 0, \
+            "StepVerifier: trie proofs given that the return does not read"
+        used.used = used.used | core.USED_LISTS
         core.finished(used)
     flag: uint256 = 0
     if success:
@@ -189,12 +192,13 @@ def _created(r: core.Run, used: core.Run, ctx: machine.Context, parent: machine.
                 c.state_root = self._deposit(r, c.state_root, created, keccak256(output))
                 deposits = 1
             gas_left -= cost
-    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == deposits, \
-        "StepVerifier: trie proofs given that the return does not read"
-    assert w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
-        "StepVerifier: caller memory cells given that the return does not write"
-    u.used = u.used | core.USED_LISTS
     if own:
+        # as in _returned: after another part's halt that part checked the lists
+        assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == deposits, \
+            "StepVerifier: trie proofs given that the return does not read"
+        assert w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
+            "StepVerifier: caller memory cells given that the return does not write"
+        u.used = u.used | core.USED_LISTS
         core.finished(u)
     returned: Bytes[mem.BUFFER] = b""
     if not success and not burn:
