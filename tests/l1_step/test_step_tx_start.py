@@ -16,7 +16,7 @@ import pytest
 from ordo.core.genesis import GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
-from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_START
+from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_END, PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
 from ordo.faultproof.witness import TrieProof
 from tests.faultproof.block_chain import DevChain, ledger_init_code, rules_of
@@ -225,6 +225,14 @@ def test_authorizations_give_the_tracers_post_state(
     print(f"authorization: {gas} gas")
 
 
+def _both_refuse(verifier: Verifier, pre: bytes, witness: bytes, rules: Any,
+                 reason: str) -> None:
+    """The reference and the verifier on anvil refuse ``witness`` with the same ``reason``."""
+    with pytest.raises(InvalidWitness, match=reason):
+        verify_step(pre, witness, rules)
+    assert on_chain(verifier, pre, witness) == f"StepVerifier: {reason}"
+
+
 def _proof_flipped(state: Any, proofs: Any, name: str) -> bytes:
     """The witness with byte 40 of trie field ``name``'s first proof node flipped."""
     trie = getattr(proofs, name)
@@ -281,10 +289,7 @@ def test_a_tampered_frame_opening_is_refused(
             cases["the witness has more accessed-set proofs than the step reads"] = replace(
                 proofs, accessed=(*proofs.accessed, proofs.accessed[0]))
         for reason, tampered in cases.items():
-            stuffed = encode_block_step(state, tampered)
-            with pytest.raises(InvalidWitness, match=reason):
-                verify_step(step.pre, stuffed, rules)
-            assert on_chain(verifier, step.pre, stuffed) == f"StepVerifier: {reason}"
+            _both_refuse(verifier, step.pre, encode_block_step(state, tampered), rules, reason)
         assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "callee")) == \
             "Mpt: first proof node does not hash to the root"
     print(f"frame opening: {gas} gas")
@@ -347,3 +352,37 @@ def test_frame_opening_gas_at_the_limits(verifier: Verifier) -> None:
     assert on_chain(verifier, step.pre, witness) == step.post
     print(f"frame opening, 24,576-byte code and calldata: "
           f"{step_gas(verifier, step.pre, witness)} gas")
+
+
+def test_started_creations(verifier: Verifier) -> None:
+    """Started creations (36 access-list addresses: one warm-key sub-step) whose frames
+    StepTxCreate opens: the Ledger's init code with value (the new account at nonce 1, the
+    value moved, the created set), and one whose address already has a nonce (the collision:
+    phase 4, nothing changed); a tampered callee proof and a stuffed field are refused."""
+    collide = DevChain().contract_address(2, 0)
+    genesis = devnet_genesis()
+    c = DevChain(genesis=replace(genesis, alloc={**genesis.alloc,
+                                                 collide: GenesisAccount(nonce=1)}))
+    c.build([c.sign(1, None, value=5, data=ledger_init_code(), gas=3_000_000,
+                    accessList=_entries(36)),
+             c.sign(2, None, data=ledger_init_code(), gas=3_000_000, accessList=_entries(36))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    rules = rules_of(c.genesis)
+    opened = [(i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START
+              and t.steps[i + 1].phase != PHASE_TX_START
+              and decode_block_step(t.witness(i))[0].frame is not None]
+    assert [t.steps[i + 1].phase for i, _ in opened] == [PHASE_EVM, PHASE_TX_END]
+    gas = 0
+    for index, step in opened:
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        assert on_chain(verifier, step.pre, witness) == step.post, index
+        gas = max(gas, step_gas(verifier, step.pre, witness))
+        state, proofs = decode_block_step(witness)
+        _both_refuse(verifier, step.pre, encode_block_step(
+            state, replace(proofs, callee_code=b"\x01")), rules,
+            "the step does not read callee_code, but it is not zero")
+        assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "callee")) == \
+            "Mpt: first proof node does not hash to the root"
+    print(f"started creation's frame: {gas} gas")

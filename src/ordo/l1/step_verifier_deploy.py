@@ -34,9 +34,12 @@ TX_PENDING = "step/StepTxPending"
 takes StepMpt, StepTxAuthorize and StepTxFrame)."""
 CODE_SERVICE = "step/StepCode"
 """The cell roots of a code and of its jump-destination bitmap (StepTxFrame calls it)."""
+TX_CREATE = "step/StepTxCreate"
+"""A started creation's frame opened (StepTxFrame forwards to it; it takes StepMpt and
+StepCode)."""
 TX_FRAME = "step/StepTxFrame"
 """A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
-takes StepMpt and StepCode)."""
+takes StepMpt, StepCode and StepTxCreate)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -73,7 +76,8 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
     code = await _deploy(client, deployer, CODE_SERVICE)
-    tx_frame = await _deploy(client, deployer, TX_FRAME, mpt, code)
+    tx_create = await _deploy(client, deployer, TX_CREATE, mpt, code)
+    tx_frame = await _deploy(client, deployer, TX_FRAME, mpt, code, tx_create)
     tx_authorize = await _deploy(client, deployer, TX_AUTHORIZE, mpt, tx_frame)
     tx_pending = await _deploy(client, deployer, TX_PENDING, mpt, tx_authorize, tx_frame)
     arguments: dict[str, tuple[bytes | int | bool, ...]] = {
