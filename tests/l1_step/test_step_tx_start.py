@@ -225,6 +225,18 @@ def test_authorizations_give_the_tracers_post_state(
     print(f"authorization: {gas} gas")
 
 
+def _tracer_posts(verifier: Verifier, t: BlockTrace, rules: Any,
+                  steps: list[tuple[int, BlockStep]]) -> int:
+    """Each step gives the tracer's post in the reference and on anvil; the most gas."""
+    gas = 0
+    for index, step in steps:
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        assert on_chain(verifier, step.pre, witness) == step.post, index
+        gas = max(gas, step_gas(verifier, step.pre, witness))
+    return gas
+
+
 def _both_refuse(verifier: Verifier, pre: bytes, witness: bytes, rules: Any,
                  reason: str) -> None:
     """The reference and the verifier on anvil refuse ``witness`` with the same ``reason``."""
@@ -373,16 +385,40 @@ def test_started_creations(verifier: Verifier) -> None:
               and t.steps[i + 1].phase != PHASE_TX_START
               and decode_block_step(t.witness(i))[0].frame is not None]
     assert [t.steps[i + 1].phase for i, _ in opened] == [PHASE_EVM, PHASE_TX_END]
-    gas = 0
+    gas = _tracer_posts(verifier, t, rules, opened)
     for index, step in opened:
-        witness = t.witness(index)
-        assert verify_step(step.pre, witness, rules) == step.post
-        assert on_chain(verifier, step.pre, witness) == step.post, index
-        gas = max(gas, step_gas(verifier, step.pre, witness))
-        state, proofs = decode_block_step(witness)
+        state, proofs = decode_block_step(t.witness(index))
         _both_refuse(verifier, step.pre, encode_block_step(
             state, replace(proofs, callee_code=b"\x01")), rules,
             "the step does not read callee_code, but it is not zero")
         assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "callee")) == \
             "Mpt: first proof node does not hash to the root"
     print(f"started creation's frame: {gas} gas")
+
+
+def test_started_precompile_runs(verifier: Verifier) -> None:
+    """Started transactions (36 access-list addresses: one warm-key sub-step) sent to a
+    precompile, run by StepTxPrecompile through StepPrecompile: sha256 with value (the transfer
+    kept), identity, and sha256 with too little gas (the run fails: all gas, the transfer rolled
+    back); each gives the tracer's phase-4 post."""
+    c = DevChain()
+    data = b"\x01\x02" + bytes(62)
+    base = 21_000 + 36 * 2_400 + 2 * 16 + 62 * 4
+    c.build([c.sign(1, (2).to_bytes(20, "big"), value=9, data=data, gas=base + 5_000,
+                    accessList=_entries(36)),
+             c.sign(2, (4).to_bytes(20, "big"), data=data, gas=base + 5_000,
+                    accessList=_entries(36)),
+             c.sign(3, (2).to_bytes(20, "big"), value=9, data=data, gas=base + 50,
+                    accessList=_entries(36))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    rules = rules_of(c.genesis)
+    runs = [(i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START
+            and t.steps[i + 1].phase == PHASE_TX_END]
+    assert len(runs) == 3
+    gas = _tracer_posts(verifier, t, rules, runs)
+    state, proofs = decode_block_step(t.witness(runs[0][0]))
+    _both_refuse(verifier, runs[0][1].pre, encode_block_step(
+        state, replace(proofs, callee_code=b"\x01")), rules,
+        "callee_code does not hash to the account's code hash")
+    print(f"started precompile run: {gas} gas")

@@ -37,9 +37,14 @@ CODE_SERVICE = "step/StepCode"
 TX_CREATE = "step/StepTxCreate"
 """A started creation's frame opened (StepTxFrame forwards to it; it takes StepMpt and
 StepCode)."""
+PRECOMPILE_SERVICE = "step/StepPrecompile"
+"""A precompile's run priced by Prague's formulas (StepTxPrecompile calls it)."""
+TX_PRECOMPILE = "step/StepTxPrecompile"
+"""A started transaction's precompile run (StepTxFrame forwards to it; it takes StepMpt and
+StepPrecompile)."""
 TX_FRAME = "step/StepTxFrame"
 """A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
-takes StepMpt, StepCode and StepTxCreate)."""
+takes StepMpt, StepCode, StepTxCreate and StepTxPrecompile)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -77,7 +82,9 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
     code = await _deploy(client, deployer, CODE_SERVICE)
     tx_create = await _deploy(client, deployer, TX_CREATE, mpt, code)
-    tx_frame = await _deploy(client, deployer, TX_FRAME, mpt, code, tx_create)
+    precompile = await _deploy(client, deployer, PRECOMPILE_SERVICE)
+    tx_precompile = await _deploy(client, deployer, TX_PRECOMPILE, mpt, precompile)
+    tx_frame = await _deploy(client, deployer, TX_FRAME, mpt, code, tx_create, tx_precompile)
     tx_authorize = await _deploy(client, deployer, TX_AUTHORIZE, mpt, tx_frame)
     tx_pending = await _deploy(client, deployer, TX_PENDING, mpt, tx_authorize, tx_frame)
     arguments: dict[str, tuple[bytes | int | bool, ...]] = {

@@ -16,8 +16,8 @@
         (no authorization list) and StepTxAuthorize (past the last authorization) forward
         their unchanged calldata here once they have checked that no key or authorization is
         left; the router never calls this part itself. A creation goes on to StepTxCreate
-        (the calldata forwarded). Not yet (reverting as not verifiable
-        yet, never accepted): a transaction to a precompile, calldata over 24,576
+        (the calldata forwarded), a precompile target to StepTxPrecompile. Not yet (reverting as not verifiable
+        yet, never accepted): calldata over 24,576
         bytes; code over 24,576 bytes is UnsupportedStep.
 """
 
@@ -31,6 +31,7 @@ import witness as w
 mpt: public(immutable(address))
 code_roots: public(immutable(address))
 create: public(immutable(address))
+precompile: public(immutable(address))
 
 PHASE_EVM: constant(uint256) = 3
 CONTEXT_AT: constant(uint256) = 16 * 32
@@ -51,10 +52,12 @@ READ_DELEGATE_CODE: constant(uint256) = 65536
 
 
 @deploy
-def __init__(mpt_service: address, code_service: address, create_part: address):
+def __init__(mpt_service: address, code_service: address, create_part: address,
+             precompile_part: address):
     mpt = mpt_service
     code_roots = code_service
     create = create_part
+    precompile = precompile_part
 
 
 @internal
@@ -120,7 +123,7 @@ def _open_frame() -> bytes32:
     snapshot: bytes32 = keccak256(abi_encode(root, accessed, state.BLANK_ROOT, state.BLANK_ROOT,
                                              refund, empty(bytes32), empty(uint256)))
     if to >= 1 and to <= LAST_PRECOMPILE and not delegated:
-        raise "StepVerifier: a transaction to a precompile: not verifiable yet"
+        return extract32(raw_call(precompile, msg.data, max_outsize=32, is_static_call=True), 0)
     new_root: bytes32 = root
     if moved > 0:
         new_root = txopen.transfer(mpt, proofs, root, origin, to, moved)
