@@ -60,6 +60,30 @@ async def test_transactions_are_relayed_and_delivered_once(make_node: Any) -> No
         assert sorted(node.payloads(MessageKind.TX)) == expected[i]
 
 
+async def test_a_copy_re_sent_on_the_same_session_is_delivered_again(make_node: Any) -> None:
+    # A node may have dropped the first copy (a vote for a height it had not reached, or held
+    # by a consensus machine it rebuilt since): the peer's send() after a stall must reach it.
+    # Copies relayed by other peers stay duplicates, and a re-sent copy is not relayed again.
+    a, b, c = await full_mesh(make_node, 3)
+    a.network.broadcast(MessageKind.VOTE, b"vote-1")
+    a.network.broadcast(MessageKind.TX, b"tx-1")
+    await eventually(lambda: all(n.payloads(MessageKind.TX) == [b"tx-1"] for n in (b, c)))
+    await eventually(lambda: b.payloads(MessageKind.VOTE) == [b"vote-1"])
+    await eventually(lambda: sum(n.network.drops["duplicate"] for n in (b, c)) > 0)
+    assert b.network.resends_delivered == 0
+    assert a.network.send(b.address, MessageKind.VOTE, b"vote-1") is True
+    assert a.network.send(b.address, MessageKind.TX, b"tx-1") is True
+    await eventually(lambda: b.payloads(MessageKind.VOTE) == [b"vote-1", b"vote-1"])
+    await eventually(lambda: b.payloads(MessageKind.TX) == [b"tx-1", b"tx-1"])
+    assert b.network.resends_delivered == 2
+    assert b.network.counters()["resends_delivered"] == 2
+    # b -> c is one ordered session: had b relayed the re-sent tx-1, c would see it before tx-2
+    b.network.broadcast(MessageKind.TX, b"tx-2")
+    await eventually(lambda: b"tx-2" in c.payloads(MessageKind.TX))
+    assert c.payloads(MessageKind.TX) == [b"tx-1", b"tx-2"]
+    assert c.network.resends_delivered == 0
+
+
 async def test_tx_is_relayed_along_a_line_but_votes_are_left_to_the_node(make_node: Any) -> None:
     a, b, c = [await make_node() for _ in range(3)]
     await a.network.connect("127.0.0.1", b.port)

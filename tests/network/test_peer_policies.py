@@ -11,7 +11,7 @@ from ordo.network.config import NetworkConfig
 from ordo.network.message_kind import MessageKind
 from ordo.network.peer_score import ScoreBook, ScoringRules
 from ordo.network.rate_limit import RateLimit, RateLimiter, TokenBucket
-from ordo.network.seen_cache import SeenCache, message_id
+from ordo.network.seen_cache import Arrival, SeenCache, message_id
 
 PEER_A = b"\xaa" * 20
 PEER_B = b"\xbb" * 20
@@ -88,6 +88,19 @@ def test_seen_cache_remembers_sessions_and_evicts_oldest() -> None:
     cache.observe(second, None)
     cache.observe(third, None)
     assert first not in cache and second in cache and len(cache) == 2
+
+
+def test_seen_cache_tells_a_re_send_from_a_relayed_copy() -> None:
+    cache = SeenCache(capacity=4)
+    vote = message_id(MessageKind.VOTE, b"v")
+    assert cache.receive(vote, 7) is Arrival.FIRST
+    assert cache.receive(vote, 8) is Arrival.DUPLICATE  # another peer's relay
+    assert cache.receive(vote, 7) is Arrival.RESENT  # session 7 sends it again: send()
+    ours = message_id(MessageKind.VOTE, b"ours")
+    cache.observe(ours, None)
+    cache.observe(ours, 9)  # we sent it on session 9; its relay crossing ours is no re-send
+    assert cache.receive(ours, 9) is Arrival.DUPLICATE
+    assert cache.receive(ours, 9) is Arrival.RESENT
 
 
 def test_message_id_depends_on_kind() -> None:

@@ -40,7 +40,7 @@ from ordo.network.node_key import NodeKey, PeerId
 from ordo.network.peer_score import ScoreBook
 from ordo.network.rate_limit import Clock, RateLimiter
 from ordo.network.sealed_frames import seal_frame
-from ordo.network.seen_cache import SeenCache, message_id
+from ordo.network.seen_cache import Arrival, SeenCache, message_id
 from ordo.network.stream_frames import PeerClosedError, read_frame
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,8 @@ class PeerNetwork:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
         self.drops: Counter[str] = Counter()
+        self.resends_delivered = 0
+        """Gossip copies a peer re-sent on a session that already had them (see ``_deliver``)."""
         self.handshake_failures: Counter[str] = Counter()
         self.disconnects: Counter[str] = Counter()
         self.listen_address: tuple[str, int] | None = None
@@ -194,8 +196,8 @@ class PeerNetwork:
 
     def counters(self) -> dict[str, int]:
         """Flat counters for metrics: ``drop.*``, ``handshake_failure.*``, ``disconnect.*``,
-        ``penalty.*``."""
-        flat: dict[str, int] = {}
+        ``penalty.*``, ``resends_delivered``."""
+        flat: dict[str, int] = {"resends_delivered": self.resends_delivered}
         for prefix, counter in (("drop", self.drops), ("handshake_failure",
                                                        self.handshake_failures),
                                 ("disconnect", self.disconnects),
@@ -259,12 +261,24 @@ class PeerNetwork:
     # ---- internals -------------------------------------------------------------------------
 
     def _deliver(self, connection: PeerConnection, kind: MessageKind, payload: bytes) -> None:
+        """Hand a frame to the node; a gossip copy is dropped unless it is the first, or a
+        deliberate re-send.
+
+        Gossip never sends a message twice on one session (``_fan_out`` skips sessions that
+        have it), so a second copy from the session that already sent it comes from ``send``:
+        the peer re-delivers because progress stalled (docs/consensus.md §13). The node may have
+        dropped the first copy (a vote for a height it had not reached, or held by a consensus
+        machine rebuilt since), so it gets this one, and it is not relayed again."""
         msg_id: bytes | None = None
         if kind in GOSSIP_KINDS:
             msg_id = message_id(kind, payload)
-            if not self._seen.observe(msg_id, connection.gossip_id):
+            arrival = self._seen.receive(msg_id, connection.gossip_id)
+            if arrival is Arrival.DUPLICATE:
                 self.drops["duplicate"] += 1
                 return
+            if arrival is Arrival.RESENT:
+                self.resends_delivered += 1
+                msg_id = None
         verdict: bool | None = None
         if self.on_message is not None:
             try:

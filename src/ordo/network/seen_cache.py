@@ -2,11 +2,18 @@
 
 A message id is keccak256(kind byte || payload). Sessions, not peer ids, are remembered: after a
 reconnect the peer may have lost what was queued to it, so a re-broadcast must reach it again.
+
+Which sessions *sent* each message is kept apart from which have it: gossip never sends a message
+twice on one session, so a second copy from the same session is a deliberate re-send
+(``PeerNetwork.send``), while a copy from a session we had sent it to is only a relay crossing
+ours on the wire, a plain duplicate.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import Enum
 
 from eth_hash.auto import keccak
 
@@ -17,33 +24,59 @@ def message_id(kind: MessageKind, payload: bytes) -> bytes:
     return keccak(bytes([int(kind)]) + payload)
 
 
+class Arrival(Enum):
+    FIRST = "first"
+    DUPLICATE = "duplicate"
+    RESENT = "resent"
+
+
+@dataclass
+class _Entry:
+    holders: set[int] = field(default_factory=set)
+    senders: set[int] = field(default_factory=set)
+
+
 class SeenCache:
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("seen-cache capacity must be at least 1")
         self._capacity = capacity
-        self._holders: OrderedDict[bytes, set[int]] = OrderedDict()
+        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
+
+    def _entry(self, msg_id: bytes) -> tuple[_Entry, bool]:
+        entry = self._entries.get(msg_id)
+        if entry is None:
+            entry = self._entries[msg_id] = _Entry()
+            if len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+            return entry, True
+        self._entries.move_to_end(msg_id)
+        return entry, False
 
     def observe(self, msg_id: bytes, session: int | None) -> bool:
         """Record that ``session`` (None: this node) has the message. True the first time."""
-        holders = self._holders.get(msg_id)
-        first = holders is None
-        if holders is None:
-            holders = self._holders[msg_id] = set()
-            if len(self._holders) > self._capacity:
-                self._holders.popitem(last=False)
-        else:
-            self._holders.move_to_end(msg_id)
+        entry, first = self._entry(msg_id)
         if session is not None:
-            holders.add(session)
+            entry.holders.add(session)
         return first
 
+    def receive(self, msg_id: bytes, session: int) -> Arrival:
+        """Record a copy received on ``session``: the first copy of the message, a re-send (this
+        session sent it before), or a duplicate (first seen from another session or sent by us)."""
+        entry, first = self._entry(msg_id)
+        resent = session in entry.senders
+        entry.holders.add(session)
+        entry.senders.add(session)
+        if first:
+            return Arrival.FIRST
+        return Arrival.RESENT if resent else Arrival.DUPLICATE
+
     def has(self, msg_id: bytes, session: int) -> bool:
-        holders = self._holders.get(msg_id)
-        return holders is not None and session in holders
+        entry = self._entries.get(msg_id)
+        return entry is not None and session in entry.holders
 
     def __contains__(self, msg_id: bytes) -> bool:
-        return msg_id in self._holders
+        return msg_id in self._entries
 
     def __len__(self) -> int:
-        return len(self._holders)
+        return len(self._entries)
