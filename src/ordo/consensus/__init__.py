@@ -63,7 +63,11 @@ from ordo.consensus.messages import (
     sign_vote,
 )
 from ordo.consensus.params import ConsensusParams, Step
-from ordo.consensus.rebroadcast import compute_rebroadcast, compute_recovery_record
+from ordo.consensus.rebroadcast import (
+    compute_held_messages,
+    compute_rebroadcast,
+    compute_recovery_record,
+)
 from ordo.consensus.schedule import (
     ChainTip,
     EpochValidators,
@@ -123,6 +127,7 @@ __all__ = [
     "advance_tip",
     "build_certificate",
     "compute_epoch_seed",
+    "compute_held_messages",
     "compute_proposer_order",
     "compute_rebroadcast",
     "compute_recovery_record",

@@ -7,6 +7,11 @@ height (a peer stuck in an earlier round needs our earlier precommits to follow 
 skip set of later-round messages to jump), and, when it holds a valid value, the proposal and
 prevote quorum that justify re-proposing it (a peer locked on an older value needs them to
 unlock). Receivers treat copies as duplicates, so re-sending is always safe.
+
+The other direction matters too: a node that rebuilds its machine in-process (the driver does,
+after a step the disk refused or a failed commit) must keep what it had been delivered, because
+its network remembers having delivered those messages and drops the peers' re-sent copies as
+gossip duplicates; :func:`compute_held_messages` is what it re-feeds.
 """
 
 from __future__ import annotations
@@ -42,6 +47,31 @@ def compute_rebroadcast(state: ConsensusState) -> tuple[ConsensusMessage, ...]:
         messages += tally.votes_for(valid_value.block_hash)
     unique: dict[ConsensusMessage, None] = dict.fromkeys(messages)
     return tuple(unique)
+
+
+def compute_held_messages(state: ConsensusState) -> tuple[ConsensusMessage, ...]:
+    """Every peer's proposal and vote the state holds for its height (all rounds) and the
+    buffered next-height messages: what a rebuilt machine must be handed again. Our own messages
+    are left out: the recovery record restores them (docs/consensus.md §13)."""
+    own = state.address
+    messages: list[ConsensusMessage] = [
+        proposal
+        for proposals in state.proposals.values()
+        for proposal in proposals
+        if proposal.proposer != own
+    ]
+    for tallies in (state.prevotes, state.precommits):
+        for tally in tallies.values():
+            messages += [
+                vote
+                for voters in tally.by_hash.values()
+                for vote in voters.values()
+                if vote.validator != own
+            ]
+    messages += [message for message in state.buffered
+                 if (message.proposer if isinstance(message, Proposal) else message.validator)
+                 != own]
+    return tuple(dict.fromkeys(messages))
 
 
 def compute_recovery_record(state: ConsensusState) -> RecoveryRecord:

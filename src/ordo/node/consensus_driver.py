@@ -40,6 +40,7 @@ from ordo.consensus import (
     Evidence,
     EvidenceError,
     MessageIgnored,
+    Proposal,
     ProposalReceived,
     ProposedValue,
     ProposeRequest,
@@ -52,6 +53,7 @@ from ordo.consensus import (
     ValidatorSet,
     ValidatorSetResolved,
     VoteReceived,
+    compute_held_messages,
     compute_rebroadcast,
     compute_recovery_record,
     create_state,
@@ -286,11 +288,20 @@ class ConsensusDriver:
                 recovery = decode_recovery(stored)
             except RecoveryCodecError as error:
                 log.error("stored recovery record unreadable, starting without it: %s", error)
+        # Peers' messages the old machine held: the network will not deliver them again (its
+        # seen cache outlives the machine and drops re-sent copies), so they are handed to the
+        # new one, queued like our own events (a message that made the old machine fail cannot
+        # fail this restart). Stale ones are ignored by intake once the head moved on.
+        held = compute_held_messages(self.state)
         self.execution.forget()
         self.pacer.reset()
         self._followups.clear()
         self.state = create_state(self.params, self._validators_of(epoch), self._signer_key)
         await self._process(PeerEvent(Start(tip, recovery), None))
+        for message in held:
+            event = ProposalReceived(message) if isinstance(message, Proposal) else \
+                VoteReceived(message)
+            self._queue.put_nowait(PeerEvent(event, None))
 
     async def _tick_forever(self) -> None:
         while True:
