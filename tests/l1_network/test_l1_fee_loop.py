@@ -80,7 +80,7 @@ async def test_a_fee_network_charges_l1_prices_and_derivation_agrees(
         out, err = await asyncio.wait_for(command.communicate(), 60)
         assert command.returncode == 0, err.decode()
         report = json.loads(out)
-        first, last = EPOCH_LENGTH, 2 * EPOCH_LENGTH - 1
+        first, last = EPOCH_LENGTH + 1, 2 * EPOCH_LENGTH  # consensus's epoch 1
         assert (report["firstBlock"], report["lastBlock"]) == (first, last)
         rows = {row["address"]: row for row in report["sequencers"]}
         assert sum(row["blocksProduced"] for row in rows.values()) == EPOCH_LENGTH
@@ -98,7 +98,7 @@ async def test_a_fee_network_charges_l1_prices_and_derivation_agrees(
         # ordo status: the follower's running tally of the last closed epoch says the same.
         economics = (await follower.call("ordo_status"))["economics"]
         closed = economics["previous"]
-        assert closed is not None and closed["since"] == closed["epoch"] * EPOCH_LENGTH
+        assert closed is not None and closed["since"] == closed["epoch"] * EPOCH_LENGTH + 1
         command = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ordo", "fees", "--genesis", str(tmp_path / "genesis.json"),
             "--epoch", str(closed["epoch"]), "--rpc", follower.url, "--l1-rpc", ticking_l1,

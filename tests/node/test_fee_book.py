@@ -21,11 +21,15 @@ def test_epochs_roll_over_and_a_gap_forgets() -> None:
         "epoch": 0, "since": 1, "vaultIncome": "300",
         "sequencers": [{"address": "0x" + A.hex(), "blocksProduced": 2, "l2FeesEarned": "40"},
                        {"address": "0x" + B.hex(), "blocksProduced": 1, "l2FeesEarned": "20"}]}
+    # Consensus's epochs (get_epoch): epoch 0 is heights 1..4, so block 4 still counts in it.
     book.record(4, B, tips=0, vault_income=7)
+    assert book.status()["current"]["epoch"] == 0
+    assert book.status()["current"]["vaultIncome"] == "307"
+    book.record(5, B, tips=0, vault_income=9)
     status = book.status()
     assert status["previous"]["epoch"] == 0 and status["current"]["epoch"] == 1
-    assert status["current"]["vaultIncome"] == "7"
-    book.record(13, A, tips=0, vault_income=0)  # epochs 2 missed: nothing stale is kept
+    assert status["current"]["vaultIncome"] == "9" and status["current"]["since"] == 5
+    book.record(13, A, tips=0, vault_income=0)  # epoch 2 missed: nothing stale is kept
     assert book.status()["previous"] is None and book.status()["current"]["since"] == 13
 
 

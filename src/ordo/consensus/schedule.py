@@ -45,6 +45,13 @@ def get_epoch(height: int, epoch_length: int) -> int:
     return (height - 1) // epoch_length
 
 
+def epoch_heights(epoch: int, epoch_length: int) -> tuple[int, int]:
+    """The first and last heights of ``epoch`` (``get_epoch``'s inverse: heights
+    ``epoch * E + 1 .. (epoch + 1) * E``), so that fee tallies and settlements count the
+    blocks consensus assigns to the epoch."""
+    return epoch * epoch_length + 1, (epoch + 1) * epoch_length
+
+
 def compute_epoch_seed(anchor_hash: bytes) -> bytes:
     return keccak(SCHEDULE_DOMAIN + anchor_hash)
 

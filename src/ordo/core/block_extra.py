@@ -28,8 +28,12 @@ class AnchoredExtra:
 
 def builder_of(header: BlockHeaderAPI) -> bytes:
     """The validator that built a block, as its header names it (empty if it names none)."""
-    extra = bytes(header.extra_data)
-    return extra[:BUILDER_LENGTH] if len(extra) >= BUILDER_LENGTH else b""
+    return builder_in(bytes(header.extra_data))
+
+
+def builder_in(extra_data: bytes) -> bytes:
+    """``builder_of`` for extra data read without its header (a JSON-RPC block, a tally)."""
+    return extra_data[:BUILDER_LENGTH] if len(extra_data) >= BUILDER_LENGTH else b""
 
 
 def encode_anchored_extra(builder: bytes, origin_number: int, forced_through: int) -> bytes:

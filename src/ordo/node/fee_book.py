@@ -18,7 +18,8 @@ from typing import Any
 
 from eth.abc import ReceiptAPI, SignedTransactionAPI
 
-BUILDER_BYTES = 20
+from ordo.consensus.schedule import get_epoch
+from ordo.core.block_extra import builder_in
 
 
 @dataclass
@@ -59,14 +60,14 @@ class FeeBook:
 
     def record(self, number: int, extra_data: bytes, tips: int, vault_income: int) -> None:
         """Count committed block ``number`` (blocks arrive in order)."""
-        epoch = number // self.epoch_length
+        epoch = get_epoch(number, self.epoch_length)
         if self.current is None or self.current.epoch != epoch:
             if self.current is not None and self.current.epoch == epoch - 1:
                 self.previous = self.current
             else:
                 self.previous = None
             self.current = EpochTally(epoch, number)
-        builder = extra_data[:BUILDER_BYTES]
+        builder = builder_in(extra_data)
         self.current.blocks[builder] += 1
         self.current.tips[builder] += tips
         self.current.vault_income += vault_income

@@ -44,7 +44,8 @@ def fees_command(genesis_path: Path, epoch: int, rpc_url: str, l1_url: str) -> N
         assert genesis.l1_fee is not None
         async with L1Client(rpc_url) as l2, L1Client(l1_url) as l1:
             fees = await epoch_fees(l2, l1, genesis.l1.inbox, genesis.chain_id,
-                                    genesis.l1_fee.vault, epoch, genesis.consensus.epoch_length)
+                                    genesis.l1_fee.vault, epoch, genesis.consensus.epoch_length,
+                                    genesis.l1.origin_number)
         return fees.to_json()
 
     try:
