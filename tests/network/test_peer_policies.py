@@ -103,6 +103,23 @@ def test_seen_cache_tells_a_re_send_from_a_relayed_copy() -> None:
     assert cache.receive(ours, 9) is Arrival.RESENT
 
 
+def test_seen_cache_lets_one_re_send_per_interval_through() -> None:
+    # A peer repeating one message on its session must not have every copy handed to the node.
+    clock = FakeClock()
+    cache = SeenCache(capacity=4, resend_interval=0.5, clock=clock)
+    vote = message_id(MessageKind.VOTE, b"v")
+    assert cache.receive(vote, 7) is Arrival.FIRST
+    assert cache.receive(vote, 7) is Arrival.RESENT
+    assert cache.receive(vote, 7) is Arrival.RESENT_TOO_SOON
+    clock.now += 0.4
+    assert cache.receive(vote, 7) is Arrival.RESENT_TOO_SOON
+    assert cache.receive(vote, 8) is Arrival.DUPLICATE  # other sessions keep their own interval
+    assert cache.receive(vote, 8) is Arrival.RESENT
+    clock.now += 0.1
+    assert cache.receive(vote, 7) is Arrival.RESENT  # the drivers' 1 s re-send still gets through
+    assert cache.receive(vote, 7) is Arrival.RESENT_TOO_SOON
+
+
 def test_message_id_depends_on_kind() -> None:
     assert message_id(MessageKind.TX, b"x") != message_id(MessageKind.VOTE, b"x")
 

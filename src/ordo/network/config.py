@@ -63,6 +63,9 @@ class NetworkConfig:
     outbound_queue_frames: int = 4096
     outbound_queue_bytes: int = 64 * 1024 * 1024
     seen_cache_size: int = 100_000
+    resend_interval: float = 0.5
+    """Seconds between two re-sent copies of one gossip message on one session that reach the
+    node (the drivers re-send every second, docs/consensus.md §13); faster ones are dropped."""
     relay_kinds: frozenset[MessageKind] = frozenset({MessageKind.TX})
     """Gossip kinds relayed to all other peers on first receipt. Votes and proposals are left to the
     node, which relays them only once they have been validated."""
@@ -81,7 +84,7 @@ class NetworkConfig:
         if self.allowlist is not None and any(len(a) != 20 for a in self.allowlist):
             raise ValueError("allowlist: every entry must be a 20-byte node address")
         for name in ("handshake_timeout", "frame_timeout", "ping_interval", "pong_timeout",
-                     "write_timeout", "reconnect_initial", "reconnect_max"):
+                     "write_timeout", "reconnect_initial", "reconnect_max", "resend_interval"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"{name}: {value!r} must be a positive number of seconds")

@@ -99,7 +99,8 @@ class PeerNetwork:
         self._rng = rng or random.Random()
         self.scores = ScoreBook(config.scoring, clock)
         self._limiter = RateLimiter(config.rate_limits, clock)
-        self._seen = SeenCache(config.seen_cache_size)
+        self._seen = SeenCache(config.seen_cache_size, resend_interval=config.resend_interval,
+                               clock=clock)
         self._ephemerals = EphemeralLedger()
         self._sessions: dict[PeerId, PeerConnection] = {}
         self._retired: set[PeerConnection] = set()
@@ -268,13 +269,18 @@ class PeerNetwork:
         have it), so a second copy from the session that already sent it comes from ``send``:
         the peer re-delivers because progress stalled (docs/consensus.md §13). The node may have
         dropped the first copy (a vote for a height it had not reached, or held by a consensus
-        machine rebuilt since), so it gets this one, and it is not relayed again."""
+        machine rebuilt since), so it gets this one, and it is not relayed again. One re-send per
+        message and session is let through per ``config.resend_interval``; a faster one is
+        dropped and counted (``drops["resend_too_soon"]``)."""
         msg_id: bytes | None = None
         if kind in GOSSIP_KINDS:
             msg_id = message_id(kind, payload)
             arrival = self._seen.receive(msg_id, connection.gossip_id)
             if arrival is Arrival.DUPLICATE:
                 self.drops["duplicate"] += 1
+                return
+            if arrival is Arrival.RESENT_TOO_SOON:
+                self.drops["resend_too_soon"] += 1
                 return
             if arrival is Arrival.RESENT:
                 self.resends_delivered += 1

@@ -6,12 +6,17 @@ reconnect the peer may have lost what was queued to it, so a re-broadcast must r
 Which sessions *sent* each message is kept apart from which have it: gossip never sends a message
 twice on one session, so a second copy from the same session is a deliberate re-send
 (``PeerNetwork.send``), while a copy from a session we had sent it to is only a relay crossing
-ours on the wire, a plain duplicate.
+ours on the wire, a plain duplicate. A re-send is let through at most once per
+``resend_interval`` per (message, session): the drivers re-send every second
+(docs/consensus.md §13), and a peer repeating one message faster would otherwise have every copy
+decoded and queued by the node.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -28,19 +33,24 @@ class Arrival(Enum):
     FIRST = "first"
     DUPLICATE = "duplicate"
     RESENT = "resent"
+    RESENT_TOO_SOON = "resent_too_soon"
 
 
 @dataclass
 class _Entry:
     holders: set[int] = field(default_factory=set)
-    senders: set[int] = field(default_factory=set)
+    senders: dict[int, float | None] = field(default_factory=dict)
+    """Sessions that sent the message -> when their last re-send was let through (None: never)."""
 
 
 class SeenCache:
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, resend_interval: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if capacity < 1:
             raise ValueError("seen-cache capacity must be at least 1")
         self._capacity = capacity
+        self._resend_interval = resend_interval
+        self._clock = clock
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
 
     def _entry(self, msg_id: bytes) -> tuple[_Entry, bool]:
@@ -62,14 +72,19 @@ class SeenCache:
 
     def receive(self, msg_id: bytes, session: int) -> Arrival:
         """Record a copy received on ``session``: the first copy of the message, a re-send (this
-        session sent it before), or a duplicate (first seen from another session or sent by us)."""
+        session sent it before), a re-send too soon after the last one let through on this
+        session, or a duplicate (first seen from another session or sent by us)."""
         entry, first = self._entry(msg_id)
-        resent = session in entry.senders
         entry.holders.add(session)
-        entry.senders.add(session)
-        if first:
-            return Arrival.FIRST
-        return Arrival.RESENT if resent else Arrival.DUPLICATE
+        if session not in entry.senders:
+            entry.senders[session] = None
+            return Arrival.FIRST if first else Arrival.DUPLICATE
+        now = self._clock()
+        last = entry.senders[session]
+        if last is not None and now - last < self._resend_interval:
+            return Arrival.RESENT_TOO_SOON
+        entry.senders[session] = now
+        return Arrival.RESENT
 
     def has(self, msg_id: bytes, session: int) -> bool:
         entry = self._entries.get(msg_id)
