@@ -206,3 +206,24 @@ def test_a_sender_who_cannot_pay_the_l1_fee_is_refused_naming_it(accounts: Accou
         f"{l2_cost + fee - 1} want {l2_cost + fee} (L1 data fee {fee} wei)")
     pool.set_l1_prices(L1Prices(10 * GWEI, 40 * GWEI))  # cheaper L1: now it fits
     assert pool.add(tx, accounts).executable
+
+
+def test_pooled_transactions_are_repriced_when_the_l1_prices_change(accounts: Accounts) -> None:
+    """The L1 data fee of a pooled transaction follows the head's prices: dearer L1 drops a
+    sender who could pay at admission, with the fee at the new prices in the message."""
+    rules = L1FeeRules()
+    pool = Mempool(dataclasses.replace(RULES, l1_fee=rules))
+    cheap, dear = L1Prices(10 * GWEI, 40 * GWEI), L1Prices(100 * GWEI, 40 * GWEI)
+    pool.set_l1_prices(cheap)
+    tx = dynamic(0, 0, fee_cap=2 * GWEI, gas=60_000, value=1, data=b"\x05" * 600)
+    l2_cost = 60_000 * 2 * GWEI + 1
+    balance = l2_cost + l1_fee(tx.raw, cheap, rules)
+    accounts.balances[address(0)] = balance
+    assert pool.add(tx, accounts).executable
+    assert pool.on_block([], accounts) == []
+    pool.set_l1_prices(dear)
+    dear_fee = l1_fee(tx.raw, dear, rules)
+    assert pool.on_block([], accounts, block_number=7) == [(tx.hash, (
+        f"insufficient funds for gas * price + value + l1 fee: address {checksum(0)} have "
+        f"{balance} want {l2_cost + dear_fee} (L1 data fee {dear_fee} wei)"))]
+    assert pool.counters["dropped_insufficient_funds"] == 1

@@ -6,7 +6,7 @@ py-evm exposes ``max_fee_per_gas`` and ``max_priority_fee_per_gas`` on every tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ordo.core.transaction import DecodedTransaction
 
@@ -24,7 +24,8 @@ class PooledTransaction:
     cost: int
     """Most the sender can be charged: gas * fee cap + value + the L1 data fee."""
     l1_fee: int = 0
-    """The L1 data fee at the L1 prices of the head when it was admitted (0 without it)."""
+    """The L1 data fee at the head's L1 prices (0 without it): set at admission and again
+    whenever the pool is told of new prices (``Mempool.set_l1_prices``)."""
 
     @classmethod
     def wrap(cls, decoded: DecodedTransaction, sequence: int, l1_fee: int = 0
@@ -40,6 +41,10 @@ class PooledTransaction:
             cost=int(tx.gas) * fee_cap + int(tx.value) + l1_fee,
             l1_fee=l1_fee,
         )
+
+    def repriced(self, l1_fee: int) -> PooledTransaction:
+        """This transaction with its L1 data fee (and so its cost) at new L1 prices."""
+        return replace(self, cost=self.cost - self.l1_fee + l1_fee, l1_fee=l1_fee)
 
     @property
     def hash(self) -> bytes:

@@ -136,18 +136,29 @@ class Mempool:
 
     def set_l1_prices(self, prices: L1Prices) -> None:
         """The head's L1 prices (docs/state_transition.md 6.4), for the L1 data fee admission
-        wants covered; ignored on a chain without the fee."""
+        wants covered; ignored on a chain without the fee. Pooled transactions are re-priced
+        at them, so the next ``on_block`` drops a sender who can no longer pay the fee and a
+        cheaper L1 is not held against anyone."""
+        if prices == self._l1_prices:
+            return
         self._l1_prices = prices
+        if self.rules.l1_fee is None:
+            return
+        for queue in self._senders.values():
+            for nonce, entry in queue.by_nonce.items():
+                repriced = entry.repriced(self._l1_fee(entry.decoded.raw))
+                queue.by_nonce[nonce] = self._by_hash[entry.hash] = repriced
 
     def _l1_fee(self, raw: bytes) -> int:
         rules = self.rules.l1_fee
         return 0 if rules is None else l1_fee(raw, self._l1_prices, rules)
 
     def on_block(self, included_hashes: Iterable[bytes], accounts: AccountReader, *,
-                 block_number: int | None = None, base_fee: int | None = None,
-                 l1_prices: L1Prices | None = None) -> list[Removal]:
+                 block_number: int | None = None, base_fee: int | None = None
+                 ) -> list[Removal]:
         """Apply a finalized block: forget included transactions, then re-read every pooled
-        sender's nonce and balance and drop what can no longer execute.
+        sender's nonce and balance and drop what can no longer execute (at the L1 prices last
+        given to ``set_l1_prices``: call it first with the block's).
 
         Nonces move without this pool seeing the transaction (another node's pool served it) and
         balances can fall without a nonce change (EIP-7702 delegated code), so every sender is
@@ -158,8 +169,6 @@ class Mempool:
             if entry is not None:
                 self._remove(entry)
                 self._counters["included"] += 1
-        if l1_prices is not None:
-            self._l1_prices = l1_prices
         where = f"block {block_number}" if block_number is not None else "a block"
         dropped: list[Removal] = []
         for sender in sorted(self._senders):

@@ -115,9 +115,10 @@ class Node:
         for tx_hash, reason in skipped:
             removed.extend(self._record_removals(self.mempool.drop_skipped(tx_hash, reason)))
         included = [bytes(tx.hash) for tx in block.transactions]
+        self.mempool.set_l1_prices(header_l1_prices(block.header))
         removed.extend(self._record_removals(self.mempool.on_block(
             included, self.head_accounts(), block_number=block.number,
-            base_fee=self.next_base_fee(), l1_prices=header_l1_prices(block.header),
+            base_fee=self.next_base_fee(),
         )))
         if removed:
             await asyncio.to_thread(self.chain.store.journal_remove, removed)
