@@ -26,6 +26,7 @@ from ordo.core.l1_fee import (
 )
 from ordo.derivation.batch_data import DecodedBatch
 from ordo.derivation.origin_rules import l1_prices_error
+from ordo.execution.base_fee import blob_base_fee
 from ordo.execution.block_assembly import make_header
 from ordo.node.l1_origin import L1Origin, L1View, l1_prices_view_error
 from tests.derivation.batch_fixtures import accepted
@@ -51,6 +52,10 @@ def test_formula_and_word() -> None:
     # An L1 block's prices: its base fee, and EIP-4844's blob base fee of its excess blob gas.
     assert l1_prices_of_block(7, None) == L1Prices(7, 1)
     assert l1_prices_of_block(None, 10**8) == L1Prices(0, 470_442_149)
+    # One formula with the L2 header's (py-evm's constants): execution.base_fee.blob_base_fee.
+    header = make_header(parent_hash=bytes(32), block_number=1, coinbase=BUILDER, timestamp=1,
+                         gas_limit=30_000_000, extra_data=b"", base_fee=1, state_root=bytes(32))
+    assert blob_base_fee(header.copy(excess_blob_gas=10**8)) == 470_442_149
 
 
 def test_genesis_round_trip() -> None:
@@ -62,6 +67,16 @@ def test_genesis_round_trip() -> None:
     document["l1Fee"]["typo"] = 1
     with pytest.raises(ValueError, match="unknown keys"):
         Genesis.from_json(document)
+    # JSON values of the wrong type are refused, not converted (int(true) is 1).
+    for key, value, message in (("baseFeeScalar", True, "base_fee_scalar True"),
+                                ("blobBaseFeeScalar", 1.5, "blob_base_fee_scalar 1.5"),
+                                ("baseFeeScalar", "7", "base_fee_scalar '7'"),
+                                ("vault", 42, "vault 42 is not a hex string"),
+                                ("vault", "0xzz", "vault '0xzz' is not hex")):
+        document = genesis.to_json()
+        document["l1Fee"][key] = value
+        with pytest.raises(L1FeeError, match=message):
+            L1FeeRules.from_json(document["l1Fee"])
 
 
 def test_batch_encoding_carries_the_word_only_when_it_changes() -> None:

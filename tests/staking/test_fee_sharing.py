@@ -31,6 +31,10 @@ def test_dust_and_fallback_blocks_are_carried() -> None:
     assert shares.rewards == {A: 33, B: 33, C: 33}
     assert shares.carried == 1
     assert share_epoch(50, {}, {}).carried == 50
+    # No block counts (fallback blocks only): posters are still reimbursed, the rest carried.
+    only_fallback = share_epoch(50, {A: 20}, {bytes(20): 3})
+    assert only_fallback.reimbursed == {A: 20} and only_fallback.rewards == {}
+    assert only_fallback.carried == 30
 
 
 def test_nothing_is_created_or_lost_and_negative_inputs_are_refused() -> None:

@@ -25,6 +25,8 @@ from typing import Any
 
 from eth._utils.calculations import fake_exponential
 from eth.abc import BlockHeaderAPI
+from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
+from eth.vm.forks.prague.constants import BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE
 
 FEE_VAULT_ADDRESS = bytes.fromhex("4f52444f00000000000000000000000000000019")
 """'ORDO' then 0x...19: the default fee vault, an account without code that only the block
@@ -33,7 +35,6 @@ SCALAR_DENOMINATOR = 1_000_000
 """Scalars are millionths: ``base_fee_scalar = 1_000_000`` charges the whole calldata gas."""
 UINT128_CEILING = 2**128
 UINT32_CEILING = 2**32
-ZERO_WORD = bytes(32)
 
 
 class L1FeeError(ValueError):
@@ -82,12 +83,19 @@ class L1FeeRules:
         unknown = set(document) - {"baseFeeScalar", "blobBaseFeeScalar", "vault"}
         if unknown:
             raise L1FeeError(f"genesis: l1Fee has unknown keys {sorted(unknown)}")
-        vault_text = str(document.get("vault", "0x" + FEE_VAULT_ADDRESS.hex()))
-        vault_hex = vault_text[2:] if vault_text.startswith(("0x", "0X")) else vault_text
-        return cls(base_fee_scalar=int(document.get("baseFeeScalar", cls.base_fee_scalar)),
-                   blob_base_fee_scalar=int(document.get("blobBaseFeeScalar",
-                                                         cls.blob_base_fee_scalar)),
-                   vault=bytes.fromhex(vault_hex))
+        # The scalars go to __post_init__ as JSON gave them: it refuses a non-integer (true,
+        # 1.5, "7") instead of int() quietly turning it into a number.
+        vault_text = document.get("vault", "0x" + FEE_VAULT_ADDRESS.hex())
+        if not isinstance(vault_text, str):
+            raise L1FeeError(f"genesis: l1Fee.vault {vault_text!r:.80} is not a hex string")
+        try:
+            vault = bytes.fromhex(vault_text.removeprefix("0x").removeprefix("0X"))
+        except ValueError:
+            raise L1FeeError(f"genesis: l1Fee.vault {vault_text!r:.80} is not hex") from None
+        return cls(base_fee_scalar=document.get("baseFeeScalar", cls.base_fee_scalar),
+                   blob_base_fee_scalar=document.get("blobBaseFeeScalar",
+                                                     cls.blob_base_fee_scalar),
+                   vault=vault)
 
 
 @dataclass(frozen=True)
@@ -124,17 +132,18 @@ def header_l1_prices(header: BlockHeaderAPI) -> L1Prices:
     word = header.parent_beacon_block_root
     return NO_PRICES if word is None else L1Prices.of_word(bytes(word))
 
-BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE = 5_007_716
-MIN_BLOB_BASE_FEE = 1
+def blob_base_fee_of_excess(excess_blob_gas: int) -> int:
+    """EIP-4844's blob base fee at ``excess_blob_gas`` under Prague's update fraction (py-evm's
+    constants): the one formula for L1 origins here and L2 headers (``execution.base_fee``)."""
+    return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas,
+                            BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
 
 
 def l1_prices_of_block(base_fee_per_gas: int | None, excess_blob_gas: int | None) -> L1Prices:
     """The L1 prices an L1 block sets for the L2 blocks naming it as their origin: its base
     fee (0 before London) and its blob base fee under Prague's update fraction (the minimum,
     1 wei, before Cancun)."""
-    blob = fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas or 0,
-                            BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
-    return L1Prices(base_fee_per_gas or 0, blob)
+    return L1Prices(base_fee_per_gas or 0, blob_base_fee_of_excess(excess_blob_gas or 0))
 
 
 def l1_gas_used(raw_tx: bytes) -> int:

@@ -6,12 +6,10 @@ free; admission refuses fee caps below it, so the two rules must use the same nu
 
 from __future__ import annotations
 
-from eth._utils.calculations import fake_exponential
 from eth.abc import BlockHeaderAPI
-from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
-from eth.vm.forks.prague.constants import BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE
 
 from ordo.core.genesis import FeeRules
+from ordo.core.l1_fee import blob_base_fee_of_excess
 
 
 def next_base_fee(parent: BlockHeaderAPI, rules: FeeRules) -> int:
@@ -38,4 +36,4 @@ def blob_base_fee(header: BlockHeaderAPI) -> int:
     protocol minimum; it is still computed so a header that says otherwise is reported truly.
     """
     excess = int(getattr(header, "excess_blob_gas", 0) or 0)
-    return fake_exponential(MIN_BLOB_BASE_FEE, excess, BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
+    return blob_base_fee_of_excess(excess)

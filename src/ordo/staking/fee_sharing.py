@@ -12,8 +12,9 @@ The rule, on integers only, so every sequencer computes the same shares from pub
 2. **Split the rest by blocks produced.** What is left is divided among the builders of the
    epoch's blocks in proportion to the blocks each built (``rest * blocks // total_blocks``,
    rounded down). Fallback blocks (builder zero) count for nobody: their share stays.
-3. **Carry the dust.** Whatever rounding leaves (and everything, in an epoch without blocks) is
-   carried into the next epoch's income, so nothing is created or lost.
+3. **Carry the dust.** Whatever rounding leaves is carried into the next epoch's income, and
+   so is the whole rest when no block counts (an epoch of fallback blocks only: posters are
+   still reimbursed), so nothing is created or lost.
 
 Pure: the shell reads the vault's income from L2 state, the builders from L2 headers and the
 claims from the L1 inbox's receipts.
@@ -67,5 +68,4 @@ def share_epoch(income: int, posting_costs: Mapping[bytes, int],
     total_blocks = sum(counted.values())
     rewards = {} if total_blocks == 0 else \
         {builder: rest * count // total_blocks for builder, count in counted.items()}
-    shares = EpochShares(reimbursed, rewards)
-    return EpochShares(reimbursed, rewards, carried=income - shares.paid)
+    return EpochShares(reimbursed, rewards, carried=rest - sum(rewards.values()))
