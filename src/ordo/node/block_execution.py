@@ -4,9 +4,11 @@ A proposed block is decoded, checked (``proposal_checks``, the header's L1 layou
 items its origin makes, the L1 view of its origin) and re-executed; the verdict goes back to the
 machine and the executed block is kept, so a decided block is stored without running it again.
 A decided block never executed here (decided from others' votes, or synced) is executed at commit
-and refused only if it does not hash to the decided block or the EVM refuses it: its certificate
-proves it final. The commit stores block, receipts, state, certificate and finality in one
-transaction (``ChainStore.commit_block``). Decoding and executing run in a worker thread.
+and refused only if it does not decode or hash to the decided block, its forced items cannot be
+taken (``ForcedItemsError``: the queue unreadable, e.g. while L1 is down, or not what the header
+claims) or the EVM refuses it: its certificate proves it final, so its layout is not checked.
+The commit stores block, receipts, state, certificate and finality in one transaction
+(``ChainStore.commit_block``). Decoding and executing run in a worker thread.
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ class BlockExecution:
         self._prepared[block_hash] = executed
 
     def remember_decoded(self, block: Block) -> None:
-        """A block decoded elsewhere (block sync): not decoded again at commit."""
+        """A block decoded elsewhere (block sync): not decoded again at commit. The caller
+        forgets it once its decision is taken or refused (``forget_decoded``)."""
         self._decoded[block.hash] = block
+
+    def forget_decoded(self, block_hash: bytes) -> None:
+        self._decoded.pop(block_hash, None)
 
     def forget(self) -> None:
         self._prepared.clear()
@@ -138,7 +144,8 @@ class BlockExecution:
 
     async def _prepare_decided(self, value: ProposedValue) -> Executed | None:
         """A decided block we have not executed (decided from others' votes, or synced): the
-        certificate proves it final, so only the EVM's verdict can stop it."""
+        certificate proves it final, so only its hash, its forced items (unreadable or not
+        matching, ``L1BlockInputs.forced_for``) and the EVM's verdict can stop it."""
         def problem(block: Block) -> str | None:
             if block.hash != value.block_hash:
                 return "payload does not hash to the decided block"

@@ -103,6 +103,9 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
 DISK_FULL_RETRY_S = 1.0
+COMMIT_RETRY_S = 1.0
+"""Rest after a decided block could not be stored (e.g. its forced items unreadable while L1 is
+down) before the machine restarts: at once, every peer re-send would repeat the failing read."""
 """Rest after a step the full disk refused, before the machine is rebuilt from the store."""
 UNRESOLVED_SET = ValidatorSet.of([Validator(bytes(20), 1)])
 """Stands in until the first set is resolved; the machine is not started with it."""
@@ -173,6 +176,8 @@ class ConsensusDriver:
         self.disk_full_waits = 0
         """Consensus steps the disk refused, full or short (each followed by DISK_FULL_RETRY_S
         of rest)."""
+        self.commit_failures = 0
+        """Decided blocks that could not be stored (each followed by COMMIT_RETRY_S of rest)."""
         self.l1_watch = l1_watch
         self.inputs = L1BlockInputs(l1_watch, l1_confirmations,
                                     self.chain.engine.genesis.l1_fee is not None)
@@ -195,7 +200,6 @@ class ConsensusDriver:
         self.ignored = self.penalties.ignored
         self.sync = BlockSync(self.chain, lambda: self.transport, node.finalized_number,
                               self._spawn, self.penalties.penalize)
-        self.planner = self.sync.planner
         self.timeouts: Counter[str] = Counter()
         """Timeouts that fired while their (height, round, step) was current, by step."""
         self.blocks_committed = 0
@@ -288,10 +292,10 @@ class ConsensusDriver:
                 recovery = decode_recovery(stored)
             except RecoveryCodecError as error:
                 log.error("stored recovery record unreadable, starting without it: %s", error)
-        # Peers' messages the old machine held: the network will not deliver them again (its
-        # seen cache outlives the machine and drops re-sent copies), so they are handed to the
-        # new one, queued like our own events (a message that made the old machine fail cannot
-        # fail this restart). Stale ones are ignored by intake once the head moved on.
+        # Peers' messages the old machine held: the network will not deliver them again until a
+        # peer re-sends after a stall (its seen cache outlives the machine), so they are handed
+        # to the new one, queued like our own events (a message that made the old machine fail
+        # cannot fail this restart). Stale ones are ignored by intake once the head moved on.
         held = compute_held_messages(self.state)
         self.execution.forget()
         self.pacer.reset()
@@ -423,6 +427,11 @@ class ConsensusDriver:
         commits = [action for action in actions if isinstance(action, Commit)]
         for commit in commits:
             if not await self._commit(commit):
+                self.commit_failures += 1
+                log.error("decided block %d not stored; consensus restarts in %g s "
+                          "(failed commits so far: %d)", commit.value.height, COMMIT_RETRY_S,
+                          self.commit_failures)
+                await asyncio.sleep(COMMIT_RETRY_S)
                 await self._restart_machine()
                 return
         if any(isinstance(action, Broadcast) for action in actions):
@@ -519,7 +528,12 @@ class ConsensusDriver:
                           block: Block) -> bool:
             self.execution.remember_decoded(block)
             before = self.chain.head_number()
-            await self._process(PeerEvent(DecisionReceived(value, certificate), item.peer))
+            try:
+                await self._process(PeerEvent(DecisionReceived(value, certificate), item.peer))
+            finally:
+                # Not taken (a refused certificate, a failed commit): a peer's block is not
+                # kept until the next commit.
+                self.execution.forget_decoded(block.hash)
             return self.chain.head_number() != before
 
         await self.sync.apply(item.peer, item.response, lambda: self.state.height, deliver)
@@ -563,9 +577,6 @@ class ConsensusDriver:
             if self.transport is not None:
                 self.transport.broadcast(MessageKind.EVIDENCE,
                                          encode_evidence(action.equivocation))
-
-    def _penalize(self, peer: bytes, reason: str) -> None:
-        self.penalties.penalize(peer, reason)
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coroutine)
