@@ -17,6 +17,7 @@ from ordo.core.block_codec import encode_block
 from ordo.core.genesis import GenesisValidator, devnet_genesis
 from ordo.execution.engine import BlockEnvironment
 from ordo.network import MessageKind, PeerInfo
+from ordo.node import block_sync
 from ordo.node.block_sync import BlockSync
 from ordo.node.sync_codec import (
     BlockRequest,
@@ -140,3 +141,18 @@ async def test_serving_is_bounded_per_peer(rigs: tuple[Rig, Rig],
     await asyncio.gather(*ahead.tasks)
     assert not ahead.sync.serving
     assert ahead.wire.sent == []  # nothing stored to serve: nothing sent
+
+
+async def test_a_response_holds_blocks_and_certificates_within_the_limit(
+        rigs: tuple[Rig, Rig], monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead, _ = rigs
+    blocks = [ahead.add_final_block() for _ in range(3)]
+    entry = len(encode_block(blocks[0])) + len(ahead.store.get_certificate(1) or b"")
+    # room for two blocks, but not for two blocks and both certificates: the second is left out
+    monkeypatch.setattr(block_sync, "MAX_RESPONSE_BYTES", entry + len(encode_block(blocks[1])))
+    assert ahead.sync.serve_if_free(PEER, BlockRequest(1, 3))
+    await asyncio.gather(*ahead.tasks)
+    [(_, _, payload)] = ahead.wire.sent
+    entries = decode_response(payload).entries
+    assert len(entries) == 1
+    assert sum(len(block) + len(certificate) for block, certificate in entries) <= entry

@@ -56,8 +56,10 @@ def origin_layout_error(extra_data: bytes, mix_hash: bytes, parent_extra_data: b
     """Why a block cannot follow its parent as far as L1 origins go (None when it can): the
     network's layout (anchored: builder, origin number and forced-queue position; otherwise the
     builder alone and a zero mix hash), and an origin that never goes back and keeps its hash.
-    Needs no L1. The one statement of these rules: the node applies it to every block, synced
-    ones too (node/l1_origin.py), the verifier to every posted block (derivation/block_replay.py).
+    Needs no L1. The one statement of these rules: the node applies it to every block it
+    validates as a proposal (node/l1_origin.py; not to a decided or synced block, whose
+    certificate proves it final: docs/state_transition.md 11.16), the verifier to every posted
+    block (derivation/block_replay.py).
     """
     if not anchored:
         if len(extra_data) != BUILDER_LENGTH:

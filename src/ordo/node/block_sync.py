@@ -116,8 +116,8 @@ class BlockSync:
                 if block is None or certificate is None:
                     break
                 encoded = encode_block(block)
-                if entries and size + len(encoded) > MAX_RESPONSE_BYTES:
-                    break
+                if entries and size + len(encoded) + len(certificate) > MAX_RESPONSE_BYTES:
+                    break  # the first block goes out whatever its size, so sync never stalls
                 size += len(encoded) + len(certificate)
                 entries.append((encoded, certificate))
             return BlockResponse(tuple(entries))

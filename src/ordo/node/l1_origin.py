@@ -67,8 +67,9 @@ def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
                         anchored: bool) -> str | None:
     """Rules that need no L1 access: the header has the network's layout and its origin never
     goes back (core/block_extra.origin_layout_error, which the verifier applies too), and its
-    forced-queue position does not either. Applies to every block, also ones synced with a
-    certificate."""
+    forced-queue position does not either. Applied to proposals (``BlockExecution._prepare``);
+    a decided or synced block is not checked here, its certificate proves it final
+    (docs/state_transition.md 11.16)."""
     problem = origin_layout_error(bytes(header.extra_data), bytes(header.mix_hash),
                                   bytes(parent.extra_data), bytes(parent.mix_hash), anchored)
     if problem is not None or not anchored:
