@@ -21,32 +21,16 @@ import pytest
 from ordo.chain.chain import Chain
 from ordo.consensus import Commit, CommitCertificate, LocalSigner, encode_certificate
 from ordo.core.block_codec import encode_block
-from ordo.core.genesis import ConsensusRules, Genesis, GenesisValidator, devnet_genesis
+from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
 from ordo.execution.engine import BlockEnvironment
-from ordo.mempool import ChainRules, Mempool
 from ordo.node import consensus_driver
-from ordo.node.consensus_driver import ConsensusDriver, Pacing, SyncedBlocks
-from ordo.node.consensus_setup import consensus_params_from_genesis, validator_set_from_genesis
-from ordo.node.epoch_sets import StaticEpochSets
-from ordo.node.node import Node
+from ordo.node.consensus_driver import SyncedBlocks
 from ordo.node.sync_codec import BlockResponse
 from ordo.storage.chain_store import ChainStore
-from tests.node.test_driver_disk_full import SilentTransport, wait_for
+from tests.node.test_driver_disk_full import OURS, driver_on, wait_for
 
-OURS = bytes(range(1, 33))
 RULES = ConsensusRules(propose_base_ms=100, propose_delta_ms=0, prevote_base_ms=50,
                        prevote_delta_ms=0, precommit_base_ms=50, precommit_delta_ms=0)
-
-
-def driver_on(store: ChainStore, genesis: Genesis) -> ConsensusDriver:
-    chain = Chain(store, genesis)
-    node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), LocalSigner(OURS).address)
-    node.start()
-    driver = ConsensusDriver(node, consensus_params_from_genesis(genesis),
-                             StaticEpochSets(validator_set_from_genesis(genesis, None)), OURS,
-                             Pacing(0.01, 0.05, bytes(20), 5))
-    driver.transport = SilentTransport()
-    return driver
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from ordo.chain.chain import Chain
 from ordo.chaos.small_disk import DiskUnavailable, fill_disk, free_disk, mount_small_disk, unmount
 from ordo.consensus import LocalSigner
-from ordo.core.genesis import ConsensusRules, GenesisValidator, devnet_genesis
+from ordo.core.genesis import ConsensusRules, Genesis, GenesisValidator, devnet_genesis
 from ordo.mempool import ChainRules, Mempool
 from ordo.network import MessageKind, PeerInfo
 from ordo.node.consensus_driver import ConsensusDriver, Pacing
@@ -41,6 +41,18 @@ class SilentTransport:
         return []
 
 
+def driver_on(store: ChainStore, genesis: Genesis) -> ConsensusDriver:
+    """A driver for validator OURS on ``store``, its node started, talking to no one."""
+    node = Node(Chain(store, genesis), Mempool(ChainRules.from_genesis(genesis)),
+                LocalSigner(OURS).address)
+    node.start()
+    driver = ConsensusDriver(node, consensus_params_from_genesis(genesis),
+                             StaticEpochSets(validator_set_from_genesis(genesis, None)), OURS,
+                             Pacing(0.01, 0.05, bytes(20), 5))
+    driver.transport = SilentTransport()
+    return driver
+
+
 async def wait_for(condition: object, seconds: float) -> None:
     assert callable(condition)
     for _ in range(int(seconds / 0.02)):
@@ -63,13 +75,8 @@ async def test_a_full_disk_rests_the_driver_and_blocks_resume_when_freed(
                              consensus=rules)
     store = ChainStore(disk / "chain", map_size=64 * 2**20)
     try:
-        chain = Chain(store, genesis)
-        node = Node(chain, Mempool(ChainRules.from_genesis(genesis)), LocalSigner(OURS).address)
-        node.start()
-        driver = ConsensusDriver(node, consensus_params_from_genesis(genesis),
-                                 StaticEpochSets(validator_set_from_genesis(genesis, None)), OURS,
-                                 Pacing(0.01, 0.05, bytes(20), 5))
-        driver.transport = SilentTransport()
+        driver = driver_on(store, genesis)
+        node = driver.node
         task = asyncio.create_task(driver.run())
         try:
             await wait_for(lambda: driver.blocks_committed >= 2, 20)
