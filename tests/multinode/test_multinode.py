@@ -74,6 +74,11 @@ def current_producer(cluster: DevnetCluster, observer: int) -> int:
     return wait_until("a producer well inside its epoch", away_from_epoch_end, 120)
 
 
+def producer_other_than(cluster: DevnetCluster, observer: int, signer: str) -> bool | None:
+    """True once ``observer`` names a producer other than ``signer`` (None: not yet)."""
+    return True if cluster.status(observer)["producer"].lower() != signer else None
+
+
 def connected_status(cluster: DevnetCluster, index: int) -> dict[str, Any] | None:
     status = cluster.status(index)
     return status if len(status["peers"]) == cluster.node_count - 1 else None
@@ -116,7 +121,11 @@ def test_killing_the_producer_costs_one_timeout_and_it_rejoins(cluster: DevnetCl
         # next validator in the order takes over as producer (sticky failover).
         cluster.wait_final_beyond(before + 1, survivors, timeout=FINALITY_TIMEOUT)
         failover_s = time.monotonic() - killed_at
-        assert cluster.status(survivors[0])["producer"].lower() != signer
+        # Blocks the killed producer proposed just before its death may still become final
+        # (a quiet chain starts blocks at once), so the survivors name a new producer once the
+        # next block needs one: wait for that, bounded, instead of reading the status once.
+        wait_until("a new producer on the survivors",
+                   partial(producer_other_than, cluster, survivors[0], signer), FINALITY_TIMEOUT)
         tx_hash = send_transfer(cluster, survivors[0], account=4 + round_number)
         wait_final_everywhere(cluster, tx_hash, survivors)
         # The devnet restarts the dead node; it catches up from its peers and follows again.
