@@ -109,19 +109,25 @@ def mine(chain: AnvilChain, blocks: int = 1) -> None:
 
 @contextlib.asynccontextmanager
 async def mining(chain: AnvilChain, interval: float = 0.1) -> AsyncIterator[None]:
-    """A block every ``interval`` seconds while the body runs (confirmations need blocks)."""
+    """A block every ``interval`` seconds while the body runs (confirmations need blocks).
+
+    On exit it waits for the block being mined: cancelling the task would leave its
+    ``evm_mine`` running in the thread, which could then land after the body's next step (an
+    ``evm_revert``, for one)."""
+    stop = asyncio.Event()
+
     async def keep_mining() -> None:
-        while True:
+        while not stop.is_set():
             await asyncio.to_thread(mine, chain)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
 
     task = asyncio.create_task(keep_mining())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        await task
 
 
 def accepted_events(rollup: RollupSetup) -> list[dict[str, Any]]:
