@@ -444,14 +444,8 @@ async def _inject(fault: Fault, processes: NodeProcesses,
         assert rig is not None
         await _inject_l1(fault, rig, processes, watch, client, urls, book, options)
     elif fault.kind is FaultKind.KILL:
-        node = fault.nodes[0]
-        final_before = watch.record.per_node_final.get(node, 0)
-        processes.kill(node)
-        book.kills.append((book.descriptions[-1], time.monotonic()))
-        await asyncio.sleep(fault.duration)
-        processes.restart(node)
-        book.pending_checks.append(asyncio.create_task(_check_restart(
-            node, final_before, processes, client, urls[node], book, options.ready_timeout)))
+        await _kill_and_restart(fault.nodes[0], fault.duration, processes, watch, client, urls,
+                                book, options)
     elif fault.kind is FaultKind.PAUSE:
         processes.pause(fault.nodes[0])
         await asyncio.sleep(fault.duration)
@@ -505,13 +499,23 @@ async def _inject_l1(fault: Fault, rig: L1Rig, processes: NodeProcesses,
         running = processes.reachable()
         node = await rig.find_poster(fault.point, client, urls, running)
         book.descriptions[-1] += f" (node {node})"
-        final_before = watch.record.per_node_final.get(node, 0)
-        processes.kill(node)
-        book.kills.append((book.descriptions[-1], time.monotonic()))
-        await asyncio.sleep(fault.duration)
-        processes.restart(node)
-        book.pending_checks.append(asyncio.create_task(_check_restart(
-            node, final_before, processes, client, urls[node], book, options.ready_timeout)))
+        await _kill_and_restart(node, fault.duration, processes, watch, client, urls, book,
+                                options)
+
+
+async def _kill_and_restart(node: int, down_for: float, processes: NodeProcesses,
+                            watch: FinalityWatch, client: RpcClient, urls: list[str],
+                            book: FaultBook,
+                            options: ChaosOptions) -> None:
+    """SIGKILL ``node``, keep it down ``down_for`` seconds, restart it, and check the restart
+    in the background (a KILL fault and a poster kill do the same)."""
+    final_before = watch.record.per_node_final.get(node, 0)
+    processes.kill(node)
+    book.kills.append((book.descriptions[-1], time.monotonic()))
+    await asyncio.sleep(down_for)
+    processes.restart(node)
+    book.pending_checks.append(asyncio.create_task(_check_restart(
+        node, final_before, processes, client, urls[node], book, options.ready_timeout)))
 
 
 async def _check_restart(node: int, final_before: int, processes: NodeProcesses,
