@@ -35,10 +35,8 @@ from ordo.consensus import (
     ConsensusState,
     DecisionReceived,
     DecodeError,
-    Equivocation,
     Event,
     Evidence,
-    EvidenceError,
     MessageIgnored,
     Proposal,
     ProposalReceived,
@@ -61,7 +59,6 @@ from ordo.consensus import (
     decode_evidence,
     decode_proposal,
     decode_vote,
-    encode_evidence,
     get_epoch,
     step,
 )
@@ -76,6 +73,7 @@ from ordo.node.consensus_status import commit_json, current_producer, status_fie
 from ordo.node.consensus_transport import Transport, framed
 from ordo.node.epoch_sets import EpochSetSource, require_known, resolve_until_known
 from ordo.node.evidence_book import EvidenceBook
+from ordo.node.evidence_relay import EvidenceRelay
 from ordo.node.l1_block_inputs import L1BlockInputs
 from ordo.node.l1_watch import L1Watch
 from ordo.node.node import Node
@@ -189,7 +187,8 @@ class ConsensusDriver:
             params, epoch_sets.known(self._head_epoch()) or UNRESOLVED_SET, signer_key)
         self.evidence = EvidenceBook(params.chain_id, self._validators_at,
                                      self.chain.store.get_meta, self.chain.store.put_meta)
-        self.evidence_listeners: list[Callable[[Equivocation], None]] = []
+        self.evidence_relay = EvidenceRelay(self.evidence, lambda: self.transport)
+        self.evidence_listeners = self.evidence_relay.listeners
         """Told of each new verified equivocation (the L1 reporter listens on L1 networks)."""
         self.extra_handlers: dict[MessageKind, Callable[[bytes], bool]] = {}
         """Handlers of message kinds other parts of the node own (batch attestations); each
@@ -330,7 +329,7 @@ class ConsensusDriver:
             elif kind == MessageKind.CERTIFICATE:
                 self._on_certificate(peer, decode_certificate(payload))
             elif kind == MessageKind.EVIDENCE:
-                return self._on_evidence(decode_evidence(payload))
+                return self.evidence_relay.from_peer(decode_evidence(payload))
             elif kind in self.extra_handlers:
                 return self.extra_handlers[kind](payload)
             elif kind == MessageKind.BATCH_ATTESTATION:
@@ -386,20 +385,6 @@ class ConsensusDriver:
         if certificate.height > self.chain.head_number():
             self.sync.on_higher(peer, certificate.height)
 
-    def _on_evidence(self, evidence: Any) -> bool:
-        try:
-            added = self.evidence.add(evidence) is not None
-        except EvidenceError as error:
-            log.info("evidence from a peer rejected: %s", error)
-            return False
-        if added:
-            self._tell_evidence(evidence)
-        return added
-
-    def _tell_evidence(self, evidence: Equivocation) -> None:
-        for listener in self.evidence_listeners:
-            listener(evidence)
-
     # --- the task ------------------------------------------------------------------------------
     async def _handle(self, item: WorkItem) -> None:
         if isinstance(item, PeerEvent):
@@ -451,7 +436,7 @@ class ConsensusDriver:
             elif isinstance(action, RequestValidation):
                 await self._validate(action.value)
             elif isinstance(action, Evidence):
-                self._keep_evidence(action)
+                self.evidence_relay.from_own_machine(action.equivocation)
             elif isinstance(action, RequestValidatorSet):
                 self._spawn(self._resolve_validator_set(action))
             elif isinstance(action, CatchUpNeeded):
@@ -563,20 +548,6 @@ class ConsensusDriver:
     def _send_message(self, peer: bytes, message: ConsensusMessage) -> None:
         if self.transport is not None:
             self.transport.send(peer, *framed(message))
-
-    def _keep_evidence(self, action: Evidence) -> None:
-        try:
-            encoded = self.evidence.add(action.equivocation)
-        except EvidenceError as error:
-            log.error("own evidence does not verify: %s", error)
-            return
-        if encoded is not None:
-            log.warning("validator 0x%s double-signed at height %d",
-                        action.equivocation.validator.hex(), action.equivocation.height)
-            self._tell_evidence(action.equivocation)
-            if self.transport is not None:
-                self.transport.broadcast(MessageKind.EVIDENCE,
-                                         encode_evidence(action.equivocation))
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coroutine)
