@@ -53,7 +53,6 @@ from ordo.consensus import (
     VoteReceived,
     compute_held_messages,
     compute_rebroadcast,
-    compute_recovery_record,
     create_state,
     decode_certificate,
     decode_evidence,
@@ -81,12 +80,7 @@ from ordo.node.peer_penalties import PeerPenalties
 from ordo.node.pool_announcer import announce_pool
 from ordo.node.production_policy import QUIET_PENDING
 from ordo.node.proposal_pacer import ProposalPacer
-from ordo.node.recovery_codec import (
-    RECOVERY_META_KEY,
-    RecoveryCodecError,
-    decode_recovery,
-    encode_recovery,
-)
+from ordo.node.recovery_journal import load_recovery, save_recovery
 from ordo.node.sync_codec import (
     BlockRequest,
     BlockResponse,
@@ -278,19 +272,12 @@ class ConsensusDriver:
                 await ticker
 
     async def _restart_machine(self) -> None:
-        store = self.chain.store
         epoch = self._head_epoch()
         anchor = self.chain.header_at(epoch * self.params.epoch_length)
         await self._resolve_set(epoch, bytes(anchor.hash))
         tip = tip_after(self.chain.head_number(), self.chain.header_at, self.params.epoch_length,
                         self._validators_of)
-        recovery = None
-        stored = store.get_meta(RECOVERY_META_KEY)
-        if stored is not None:
-            try:
-                recovery = decode_recovery(stored)
-            except RecoveryCodecError as error:
-                log.error("stored recovery record unreadable, starting without it: %s", error)
+        recovery = load_recovery(self.chain.store)
         # Peers' messages the old machine held: the network will not deliver them again until a
         # peer re-sends after a stall (its seen cache outlives the machine), so they are handed
         # to the new one, queued like our own events (a message that made the old machine fail
@@ -420,12 +407,7 @@ class ConsensusDriver:
                 await self._restart_machine()
                 return
         if any(isinstance(action, Broadcast) for action in actions):
-            record = compute_recovery_record(self.state)
-            # A record of a height where we signed nothing protects nothing: skip the fsync
-            # (a stored record of an earlier height is ignored at start).
-            if record.own_votes or record.own_proposals:
-                await asyncio.to_thread(self.chain.store.put_meta, RECOVERY_META_KEY,
-                                        encode_recovery(record))
+            await save_recovery(self.chain.store, self.state)
         for action in actions:
             if isinstance(action, Broadcast):
                 self._broadcast_message(action.message)
