@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from eth.constants import BLANK_ROOT_HASH
 from eth_hash.auto import keccak
@@ -11,11 +13,14 @@ from ordo.batcher.batch_codec import compress_blocks, decompress_blocks
 from ordo.batcher.batch_header import DataKind, blob_data_hash, calldata_data_hash
 from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import Block
+from ordo.core.genesis import Genesis
 from ordo.core.output_root import compute_output_root
 from ordo.derivation.batch_data import DecodedBatch
+from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.forced_rules import forced_through_of
 from ordo.derivation.inbox_batches import AcceptedBatch
 from ordo.faultproof.batch_inputs import inputs_root as batch_inputs_root
+from ordo.storage.chain_store import ChainStore
 
 
 def accepted(index: int, first_block: int, last_block: int, *,
@@ -61,3 +66,10 @@ def decoded_batch(index: int, blocks: Sequence[Block], posted: Sequence[BatchBlo
                       forced_through=forced_through_of(posted[-1].extra_data)
                       if forced_through is None else forced_through)
     return DecodedBatch(record, tuple(posted))
+
+
+@contextmanager
+def derived_chain(data_dir: Path, genesis: Genesis) -> Iterator[DerivedChain]:
+    """An empty derived chain on a fresh store at ``data_dir``, closed on exit."""
+    with ChainStore(data_dir) as store:
+        yield DerivedChain(store, genesis)

@@ -10,7 +10,8 @@ would land on another state root.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,21 @@ class L2ChainMaker:
                 receiver = self.signers.address((sender + 1) % 10)
                 transactions.append(self.signers.sign(sender, receiver, value=10**15 + offset))
             self.build(transactions, origin)
+
+
+@contextmanager
+def made_traffic(data_dir: Path, genesis: Genesis, builders: Sequence[bytes], count: int,
+                 origins: Sequence[L1OriginRef | None],
+                 l1_prices: Mapping[int, L1Prices] | None = None) -> Iterator[L2ChainMaker]:
+    """A maker holding ``count`` blocks of ``build_traffic`` (with ``l1_prices`` by origin number
+    on a genesis with the L1 fee), closed on exit: the source chain of the replay tests."""
+    maker = L2ChainMaker(data_dir, genesis, builders)
+    maker.l1_prices = dict(l1_prices or {})
+    try:
+        maker.build_traffic(count, origins)
+        yield maker
+    finally:
+        maker.close()
 
 
 def batch_block_of(block: Block) -> BatchBlock:

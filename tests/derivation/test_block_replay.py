@@ -15,8 +15,8 @@ from ordo.core.genesis import Genesis, GenesisL1, devnet_genesis
 from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.storage.chain_store import ChainStore
-from tests.derivation.batch_fixtures import decoded_batch
-from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
+from tests.derivation.batch_fixtures import decoded_batch, derived_chain
+from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of, made_traffic
 
 BUILDERS = [b"\xb1" * 20, b"\xb2" * 20]
 GENESIS = devnet_genesis(timestamp=1_700_000_000, l1=GenesisL1(
@@ -26,16 +26,14 @@ ORIGINS = [L1OriginRef(number, keccak(b"l1 %d" % number)) for number in (3, 3, 4
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L2ChainMaker]:
-    maker = L2ChainMaker(tmp_path_factory.mktemp("source"), GENESIS, BUILDERS)
-    maker.build_traffic(9, ORIGINS)
-    yield maker
-    maker.close()
+    with made_traffic(tmp_path_factory.mktemp("source"), GENESIS, BUILDERS, 9, ORIGINS) as maker:
+        yield maker
 
 
 @pytest.fixture
 def derived(tmp_path: Path) -> Iterator[DerivedChain]:
-    with ChainStore(tmp_path / "derived") as store:
-        yield DerivedChain(store, GENESIS)
+    with derived_chain(tmp_path / "derived", GENESIS) as chain:
+        yield chain
 
 
 def test_batches_rebuild_every_block_byte_for_byte(made: L2ChainMaker,

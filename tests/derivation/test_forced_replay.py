@@ -23,7 +23,7 @@ from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import DerivationError, InvalidBatch
 from ordo.derivation.forced_rules import ForcedQueueItems
 from ordo.storage.chain_store import ChainStore
-from tests.derivation.batch_fixtures import decoded_batch
+from tests.derivation.batch_fixtures import decoded_batch, derived_chain
 from tests.derivation.l2_chain_maker import GAS_PRICE, L1OriginRef, L2ChainMaker, batch_block_of
 
 BUILDERS = [b"\xb1" * 20, b"\xb2" * 20]
@@ -89,8 +89,8 @@ def forced_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForcedCha
 
 @pytest.fixture
 def derived(tmp_path: Path) -> Iterator[DerivedChain]:
-    with ChainStore(tmp_path / "derived") as store:
-        yield DerivedChain(store, GENESIS)
+    with derived_chain(tmp_path / "derived", GENESIS) as chain:
+        yield chain
 
 
 def test_the_chain_took_its_items_as_a_producer_would(forced_chain: ForcedChain) -> None:

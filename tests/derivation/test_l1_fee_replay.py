@@ -16,9 +16,8 @@ from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.core.l1_fee import FEE_VAULT_ADDRESS, L1FeeRules, L1Prices, header_l1_prices
 from ordo.derivation.derived_chain import DerivedChain
 from ordo.derivation.errors import InvalidBatch
-from ordo.storage.chain_store import ChainStore
-from tests.derivation.batch_fixtures import decoded_batch
-from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of
+from tests.derivation.batch_fixtures import decoded_batch, derived_chain
+from tests.derivation.l2_chain_maker import L1OriginRef, L2ChainMaker, batch_block_of, made_traffic
 
 GWEI = 10**9
 BUILDERS = [b"\xb1" * 20, b"\xb2" * 20]
@@ -31,17 +30,15 @@ PRICES = {3: L1Prices(1 * GWEI, 1), 4: L1Prices(10 * GWEI, 1), 5: L1Prices(100 *
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L2ChainMaker]:
-    maker = L2ChainMaker(tmp_path_factory.mktemp("source"), GENESIS, BUILDERS)
-    maker.l1_prices = PRICES
-    maker.build_traffic(6, ORIGINS)
-    yield maker
-    maker.close()
+    with made_traffic(tmp_path_factory.mktemp("source"), GENESIS, BUILDERS, 6, ORIGINS,
+                      PRICES) as maker:
+        yield maker
 
 
 @pytest.fixture
 def derived(tmp_path: Path) -> Iterator[DerivedChain]:
-    with ChainStore(tmp_path / "derived") as store:
-        yield DerivedChain(store, GENESIS)
+    with derived_chain(tmp_path / "derived", GENESIS) as chain:
+        yield chain
 
 
 def test_replay_reproduces_blocks_and_balances(made: L2ChainMaker,
