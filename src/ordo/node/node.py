@@ -18,6 +18,7 @@ from eth.abc import ReceiptAPI, SignedTransactionAPI
 
 from ordo import __version__
 from ordo.chain.chain import Chain
+from ordo.consensus.schedule import epoch_heights, get_epoch
 from ordo.core.block import Block, ExecutedBlock, LogRecord, TransactionLocation
 from ordo.core.call import AccountProof, CallRequest
 from ordo.core.errors import RejectedTransaction
@@ -71,6 +72,7 @@ class Node:
     def start(self) -> None:
         self._journal.start()
         self._replay_journal()
+        self._backfill_fees()
 
     async def stop(self) -> None:
         await self._journal.stop()
@@ -126,6 +128,20 @@ class Node:
             self._record_fees(block)
         for listener in self._block_listeners:
             await _call_listener(listener, block)
+
+    def _backfill_fees(self) -> None:
+        """Tallies the stored blocks of the last and the current epoch, so a restarted node's
+        ``economics`` counts from each epoch's first block, not from its restart (at most two
+        epochs: a header, its receipts and two vault balances per block, about 0.4 ms each)."""
+        if self.fee_book is None:
+            return
+        head = self.chain.head_number()
+        epoch = get_epoch(max(head, 1), self.fee_book.epoch_length)
+        first, _ = epoch_heights(max(epoch - 1, 0), self.fee_book.epoch_length)
+        for number in range(first, head + 1):
+            block = self.chain.store.get_block_by_number(number)
+            if block is not None:
+                self._record_fees(block)
 
     def _record_fees(self, block: Block) -> None:
         assert self.fee_book is not None and self.l1_fee_rules is not None
@@ -187,6 +203,9 @@ class Node:
 
     def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof:
         return self.chain.engine.get_proof(self.chain.header_at(number), address, slots)
+
+    def get_state_node(self, key: bytes) -> bytes | None:
+        return self.chain.store.state_reader().get(key)
 
     def call(self, request: CallRequest, number: int,
              overrides: CallOverrides = NO_OVERRIDES) -> bytes:
