@@ -106,6 +106,8 @@ class FakeBackend:
         self.last_overrides: CallOverrides | None = None
         self.pending_builds = 0
         self.last_simulation: SimulationRequest | None = None
+        self.state_nodes: dict[bytes, bytes] = {}
+        """The state store by key: tests put trie nodes and code here (and a wrong value)."""
         self.l1_prices = NO_PRICES
         """The L1 fee word of the blocks appended from now on."""
 
@@ -220,6 +222,9 @@ class FakeBackend:
     def get_storage_at(self, address: bytes, slot: int, number: int) -> int:
         self._check(number)
         return slot * 2 + number
+
+    def get_state_node(self, key: bytes) -> bytes | None:
+        return self.state_nodes.get(key)
 
     def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof:
         self._check(number)

@@ -68,6 +68,11 @@ class RpcBackend(Protocol):
 
     def get_proof(self, address: bytes, slots: Sequence[int], number: int) -> AccountProof: ...
 
+    def get_state_node(self, key: bytes) -> bytes | None:
+        """A state trie node or contract code from the store, by its key (the keccak of its
+        bytes), whatever block it belongs to; None when the store does not hold it."""
+        ...
+
     def call(self, request: CallRequest, number: int,
              overrides: CallOverrides = NO_OVERRIDES) -> bytes:
         """Return data of a successful call; raises ExecutionReverted or CallFailed."""

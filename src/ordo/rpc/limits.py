@@ -24,6 +24,9 @@ class RpcLimits:
     max_fee_history_blocks: int = 1024
     max_fee_history_percentiles: int = 100
     max_proof_slots: int = 1000
+    max_state_nodes: int = 256
+    """Keys per ``ordo_getStateNodes`` call: a trie node is at most 532 bytes and a contract's
+    code at most 24,576, so one answer stays under 6.3 MB of bytes (12.6 MB as hex)."""
     ws_send_queue: int = 1024
     max_ws_connections: int = 1000
     """Open WebSocket connections the server holds at once: each keeps a send queue and

@@ -36,11 +36,13 @@ from ordo.rpc.raw_transaction_methods import RAW_TRANSACTION_METHODS
 from ordo.rpc.simulation_methods import SIMULATION_METHODS
 from ordo.rpc.state_methods import STATE_METHODS
 from ordo.rpc.subscription_methods import SUBSCRIPTION_METHODS
+from ordo.rpc.trace_data_methods import TRACE_DATA_METHODS
 from ordo.rpc.websocket import WebSocketConnection
 
 ALL_METHODS: MethodTable = {
     **NODE_METHODS, **STATE_METHODS, **BLOCK_METHODS, **FEE_METHODS, **LOG_METHODS,
     **SUBSCRIPTION_METHODS, **RAW_TRANSACTION_METHODS, **SIMULATION_METHODS, **OUTPUT_METHODS,
+    **TRACE_DATA_METHODS,
 }
 READ_CHUNK = 64 * 1024
 
