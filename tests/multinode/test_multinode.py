@@ -108,6 +108,44 @@ def test_a_transaction_sent_to_any_node_becomes_final_on_all(cluster: DevnetClus
     assert_identical_chains(cluster, cluster.live())
 
 
+def signed_transfers(account: int, first_nonce: int, count: int) -> list[str]:
+    sender = Account.from_key(dev_private_keys()[account])
+    return ["0x" + sender.sign_transaction({
+        "chainId": 77077, "nonce": nonce, "to": "0x" + "78" * 20, "value": 1, "gas": 21_000,
+        "maxFeePerGas": 100 * 10**9, "maxPriorityFeePerGas": 10**9}).raw_transaction.hex()
+        for nonce in range(first_nonce, first_nonce + count)]
+
+
+def pooled_on(cluster: DevnetCluster, node: int, hashes: list[str]) -> bool | None:
+    """True once ``node`` holds every one of ``hashes`` in its pool (known, in no block)."""
+    for tx_hash in hashes:
+        found = cluster.call(node, "eth_getTransactionByHash", tx_hash)
+        if found is None or found["blockNumber"] is not None:
+            return None
+    return True
+
+
+def test_transactions_sent_to_one_node_reach_every_pool_and_block(
+        cluster: DevnetCluster) -> None:
+    """Gossip in TX_BATCH frames, end to end: 40 transactions sent to node 0 only, their first
+    nonce withheld so that none can be included yet, are held in the pools of nodes 1-3 (they
+    can have come only from node 0's gossip); once the gap is filled, all become final in the
+    same blocks everywhere."""
+    cluster.wait_progress()
+    account = 9
+    address = Account.from_key(dev_private_keys()[account]).address
+    nonce = int(cluster.call(0, "eth_getTransactionCount", address, "pending"), 16)
+    gap, *waiting = signed_transfers(account, nonce, 41)
+    hashes = [cluster.call(0, "eth_sendRawTransaction", raw) for raw in waiting]
+    for node in range(1, cluster.node_count):
+        wait_until(f"40 gossiped transactions in node {node}'s pool",
+                   partial(pooled_on, cluster, node, hashes), 30)
+    hashes.insert(0, cluster.call(0, "eth_sendRawTransaction", gap))
+    for tx_hash in hashes:
+        wait_final_everywhere(cluster, tx_hash, cluster.live())
+    assert_identical_chains(cluster, cluster.live())
+
+
 def test_killing_the_producer_costs_one_timeout_and_it_rejoins(cluster: DevnetCluster) -> None:
     cluster.wait_progress()
     for round_number in range(2):

@@ -66,12 +66,14 @@ async def test_recording_middle_sees_no_plaintext_and_no_identity(make_node: Any
 async def test_flipped_byte_closes_the_session_and_is_never_delivered(
         make_node: Any, proxy: Any, where: int) -> None:
     a, b = await make_node(), await make_node()
-    middle = await proxy(b.port, tamper_kind=MessageKind.TX, tamper_at=where)
+    # VOTE frames go out one by one (transactions share TX_BATCH frames), and a flipped kind
+    # byte (VOTE 5 -> PROPOSAL 4) is still a kind that exists: only the seal can catch it
+    middle = await proxy(b.port, tamper_kind=MessageKind.VOTE, tamper_at=where)
     await a.network.connect("127.0.0.1", middle.port)
     await eventually(lambda: b.network.is_connected(a.address))
     altered = raw_transaction()
-    a.network.broadcast(MessageKind.TX, altered)
-    a.network.broadcast(MessageKind.TX, b"sent after the altered frame")
+    a.network.broadcast(MessageKind.VOTE, altered)
+    a.network.broadcast(MessageKind.VOTE, b"sent after the altered frame")
     await eventually(lambda: not b.network.is_connected(a.address), timeout=4)
     assert middle.tampered == 1
     assert b.received == []  # neither the altered frame nor anything after it
@@ -147,11 +149,11 @@ async def test_counter_at_its_limit_closes_the_session(make_node: Any) -> None:
     # jump both ends of the a->b direction to the last usable counter value
     a.network._sessions[b.address]._send_cipher.counter = MAX_NONCE - 1
     b.network._sessions[a.address]._receive_cipher.counter = MAX_NONCE - 1
-    a.network.broadcast(MessageKind.TX, b"the last frame this key may seal")
-    a.network.broadcast(MessageKind.TX, b"one too many")
+    a.network.broadcast(MessageKind.VOTE, b"the last frame this key may seal")
+    a.network.broadcast(MessageKind.VOTE, b"one too many")
     await eventually(lambda: not a.network.is_connected(b.address))
     assert a.disconnected[-1][1] == "nonce_exhausted"
-    await eventually(lambda: b.payloads(MessageKind.TX) == [b"the last frame this key may seal"])
+    await eventually(lambda: b.payloads(MessageKind.VOTE) == [b"the last frame this key may seal"])
 
 
 async def test_outsiders_cannot_take_a_sentrys_slots(make_node: Any) -> None:

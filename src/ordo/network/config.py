@@ -9,12 +9,14 @@ from ordo.network.message_kind import MessageKind
 from ordo.network.node_key import PeerId
 from ordo.network.peer_score import ScoringRules
 from ordo.network.rate_limit import RateLimit
+from ordo.network.tx_batch import MAX_TX_BATCH_COUNT, encoded_size
 
 
 def default_rate_limits() -> dict[MessageKind, RateLimit]:
     return {
         MessageKind.STATUS: RateLimit(20, 50),
         MessageKind.TX: RateLimit(5000, 10000),
+        MessageKind.TX_BATCH: RateLimit(500, 1000),
         MessageKind.PROPOSAL: RateLimit(50, 100),
         MessageKind.VOTE: RateLimit(1000, 2000),
         MessageKind.BLOCK_REQUEST: RateLimit(100, 200),
@@ -69,6 +71,11 @@ class NetworkConfig:
     relay_kinds: frozenset[MessageKind] = frozenset({MessageKind.TX})
     """Gossip kinds relayed to all other peers on first receipt. Votes and proposals are left to the
     node, which relays them only once they have been validated."""
+    tx_batch_delay: float = 0.005
+    """Seconds a gossiped transaction may wait for others to share its TX_BATCH frame."""
+    tx_batch_max_count: int = 256
+    tx_batch_max_bytes: int = 256 * 1024
+    """A TX_BATCH is cut at this many transactions or payload bytes, whichever comes first."""
     reconnect_initial: float = 0.5
     reconnect_max: float = 30.0
     frame_limits: FrameLimits = field(init=False, repr=False, compare=False)
@@ -84,7 +91,8 @@ class NetworkConfig:
         if self.allowlist is not None and any(len(a) != 20 for a in self.allowlist):
             raise ValueError("allowlist: every entry must be a 20-byte node address")
         for name in ("handshake_timeout", "frame_timeout", "ping_interval", "pong_timeout",
-                     "write_timeout", "reconnect_initial", "reconnect_max", "resend_interval"):
+                     "write_timeout", "reconnect_initial", "reconnect_max", "resend_interval",
+                     "tx_batch_delay"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"{name}: {value!r} must be a positive number of seconds")
@@ -103,3 +111,18 @@ class NetworkConfig:
             if not isinstance(kind, MessageKind):
                 raise ValueError(f"rate_limits: key {kind!r} is not a MessageKind")
         object.__setattr__(self, "frame_limits", FrameLimits(self.payload_caps))
+        self._check_tx_batches()
+
+    def _check_tx_batches(self) -> None:
+        """A batch we cut must fit our own TX_BATCH cap (the peers' is the same default), and the
+        largest transaction we accept must fit a batch alone."""
+        if not isinstance(self.tx_batch_max_count, int) or \
+                not 1 <= self.tx_batch_max_count <= MAX_TX_BATCH_COUNT:
+            raise ValueError(f"tx_batch_max_count: {self.tx_batch_max_count!r} must be from 1 to "
+                             f"{MAX_TX_BATCH_COUNT}")
+        largest = encoded_size(self.frame_limits.cap(MessageKind.TX), 1)
+        batch_cap = self.frame_limits.cap(MessageKind.TX_BATCH)
+        if not isinstance(self.tx_batch_max_bytes, int) or \
+                not largest <= self.tx_batch_max_bytes <= batch_cap:
+            raise ValueError(f"tx_batch_max_bytes: {self.tx_batch_max_bytes!r} must be from "
+                             f"{largest} (one largest TX) to {batch_cap} (the TX_BATCH cap)")

@@ -1,5 +1,5 @@
-"""The encrypted, authenticated handshake (protocol 2), as pure state: no sockets, no clocks, the
-ephemeral secret passed in.
+"""The encrypted, authenticated handshake (protocol 3, the handshake of protocol 2), as pure
+state: no sockets, no clocks, the ephemeral secret passed in.
 
 Shaped like Noise XX (the pattern libp2p uses), with the node's secp256k1 key in place of Noise's
 static Diffie-Hellman key, as libp2p does for its identity keys::
@@ -22,7 +22,10 @@ of its node key.
 
 Version 1 (cleartext frames after a signed nonce exchange) is refused, never spoken: a peer
 offering it is turned away as ``obsolete_protocol``, so nothing on the path can downgrade a
-session.
+session. Version 2 had this same handshake but no TX_BATCH frames, which it would refuse as an
+unknown kind: it is refused the same way (``obsolete_protocol``), since one version is spoken.
+The Noise protocol name and the signing domain keep their protocol-2 values (the handshake did
+not change; the version field in both HELLOs, hashed into the transcript, tells them apart).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from ordo.network.transcript import (
     start,
 )
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 PROTOCOL_NAME = b"Ordo_XXsig_25519_ChaChaPoly_SHA256_secp256k1/2"
 DOMAIN = keccak(b"ordo/p2p/handshake/v2")
 INITIATOR = b"I"
@@ -104,8 +107,9 @@ def decode_hello(payload: bytes, size: int) -> Hello:
         raise HandshakeError("malformed_hello", f"HELLO of {len(payload)} bytes has no version")
     version = int.from_bytes(payload[_VERSION_OFFSET:_VERSION_OFFSET + 2], "big")
     if version < PROTOCOL_VERSION:
-        raise HandshakeError("obsolete_protocol", f"peer offers protocol {version} (cleartext); "
-                                                  f"only {PROTOCOL_VERSION} is spoken")
+        raise HandshakeError("obsolete_protocol", f"peer offers protocol {version} (1: cleartext, "
+                                                  f"2: no TX_BATCH); only {PROTOCOL_VERSION} "
+                                                  f"is spoken")
     if version != PROTOCOL_VERSION:
         raise HandshakeError("wrong_version", f"peer speaks protocol {version}, we speak "
                                               f"{PROTOCOL_VERSION}")

@@ -20,6 +20,9 @@ class MessageKind(IntEnum):
     PONG = 11
     DISCONNECT = 12
     BATCH_ATTESTATION = 13
+    TX_BATCH = 14
+    """Many transactions in one frame (protocol 3, ``tx_batch``); the network unpacks it and
+    hands the node each transaction as a TX."""
 
 
 HANDSHAKE_KINDS = frozenset({MessageKind.HELLO, MessageKind.AUTH})
@@ -41,6 +44,9 @@ GOSSIP_KINDS = frozenset({
 })
 """Kinds that flood the mesh, so the same payload arrives from several peers and is deduplicated.
 
+TX_BATCH is not one of them: batches are cut differently on every link, so the transactions
+inside are deduplicated one by one, as TX messages.
+
 STATUS and the block sync pair are point-to-point answers: a repeat is a fresh answer, not a copy.
 """
 
@@ -59,6 +65,7 @@ DEFAULT_PAYLOAD_CAPS: dict[MessageKind, int] = {
     MessageKind.PONG: 8,
     MessageKind.DISCONNECT: 256,
     MessageKind.BATCH_ATTESTATION: 256,
+    MessageKind.TX_BATCH: 1024 * 1024,
 }
 """Largest payload per kind. A proposal carries a whole block, hence the same cap as a response."""
 

@@ -42,6 +42,7 @@ from ordo.network.rate_limit import Clock, RateLimiter
 from ordo.network.sealed_frames import seal_frame
 from ordo.network.seen_cache import Arrival, SeenCache, message_id
 from ordo.network.stream_frames import PeerClosedError, read_frame
+from ordo.network.tx_batch import OutgoingBatches, TxBatchError, decode_tx_batch
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,12 @@ class PeerNetwork:
         self.resends_delivered = 0
         """Gossip copies a peer re-sent on a session that already had them (see ``_deliver``)."""
         self.handshake_failures: Counter[str] = Counter()
+        self.tx_batches: Counter[str] = Counter()
+        """``sent``/``received`` TX_BATCH frames and the ``sent_transactions`` /
+        ``received_transactions`` they carried."""
+        self._outgoing = OutgoingBatches[PeerId](config.tx_batch_max_count,
+                                                 config.tx_batch_max_bytes)
+        self._batch_timer: asyncio.TimerHandle | None = None
         self.disconnects: Counter[str] = Counter()
         self.listen_address: tuple[str, int] | None = None
 
@@ -134,6 +141,9 @@ class PeerNetwork:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._batch_timer is not None:
+            self._batch_timer.cancel()
+            self._batch_timer = None
         if self._server is not None:
             self._server.close()
         for task in list(self._tasks):
@@ -153,18 +163,26 @@ class PeerNetwork:
         return connection.peer
 
     def broadcast(self, kind: MessageKind, payload: bytes) -> int:
-        """Queue to every peer that does not already have it; returns how many were queued."""
+        """Queue to every peer that does not already have it; returns how many were queued.
+        A TX waits in each peer's next TX_BATCH (``config.tx_batch_delay`` at most)."""
         frame = self._outbound_frame(kind, payload)
         msg_id = message_id(kind, payload) if kind in GOSSIP_KINDS else None
         if msg_id is not None:
             self._seen.observe(msg_id, None)
+        if kind is MessageKind.TX and msg_id is not None:
+            return self._gossip_transaction(frame.payload, msg_id, exclude=None)
         return self._fan_out(frame, msg_id, exclude=None)
 
     def send(self, peer_id: PeerId, kind: MessageKind, payload: bytes) -> bool:
-        """Queue to one peer, even if it has seen the message. False if it is not connected."""
+        """Queue to one peer, even if it has seen the message. False if it is not connected.
+        A TX goes in the peer's next TX_BATCH."""
         frame = self._outbound_frame(kind, payload)
         connection = self._sessions.get(peer_id)
-        if connection is None or not connection.enqueue(frame):
+        if connection is None or connection.closed or connection.retired:
+            return False
+        if kind is MessageKind.TX:
+            self._queue_transaction(peer_id, frame.payload)
+        elif not connection.enqueue(frame):
             return False
         if kind in GOSSIP_KINDS:
             self._seen.observe(message_id(kind, payload), connection.gossip_id)
@@ -201,7 +219,7 @@ class PeerNetwork:
         flat: dict[str, int] = {"resends_delivered": self.resends_delivered}
         for prefix, counter in (("drop", self.drops), ("handshake_failure",
                                                        self.handshake_failures),
-                                ("disconnect", self.disconnects),
+                                ("disconnect", self.disconnects), ("tx_batch", self.tx_batches),
                                 ("penalty", self.scores.penalties)):
             for reason, count in counter.items():
                 flat[f"{prefix}.{reason}"] = count
@@ -230,6 +248,8 @@ class PeerNetwork:
         elif kind is MessageKind.DISCONNECT:
             reason = payload.decode("ascii", "replace")
             connection.close(f"remote:{_label(reason)}", notify_peer=False)
+        elif kind is MessageKind.TX_BATCH:
+            self._receive_batch(connection, payload)
         else:
             self._deliver(connection, kind, payload)
 
@@ -252,6 +272,7 @@ class PeerNetwork:
         if self._sessions.get(connection.peer) is not connection:
             return
         del self._sessions[connection.peer]
+        self._outgoing.forget(connection.peer)
         log.info("peer 0x%s disconnected: %s", connection.peer.hex(), reason)
         if self.on_peer_disconnected is not None:
             try:
@@ -294,7 +315,65 @@ class PeerNetwork:
                 log.exception("on_message handler failed for %s", kind.name)
                 return
         if msg_id is not None and kind in self.config.relay_kinds and verdict is not False:
-            self._fan_out(Frame(kind, payload), msg_id, exclude=connection.gossip_id)
+            if kind is MessageKind.TX:
+                self._gossip_transaction(payload, msg_id, exclude=connection.gossip_id)
+            else:
+                self._fan_out(Frame(kind, payload), msg_id, exclude=connection.gossip_id)
+
+    def _receive_batch(self, connection: PeerConnection, payload: bytes) -> None:
+        """Each transaction of a TX_BATCH goes through ``_deliver`` as a TX of its own (the
+        seen cache, the node's verdict, the relay); a batch that breaks the format or a bound
+        (``tx_batch``) is dropped whole, counted under its reason and penalised like a
+        malformed frame. The transactions also spend the session's TX rate budget."""
+        try:
+            transactions = decode_tx_batch(payload, self.config.frame_limits.cap(MessageKind.TX))
+        except TxBatchError as error:
+            self.drops[error.reason] += 1
+            log.info("peer 0x%s sent a bad TX_BATCH: %s", connection.peer.hex(), error)
+            self._penalize(connection.peer, error.reason, self.config.penalties.malformed_frame)
+            return
+        if not self._limiter.allow(connection.session, MessageKind.TX, len(transactions)):
+            self.drops["rate_limited"] += 1
+            self._penalize(connection.peer, "rate_limited", self.config.penalties.rate_limited)
+            return
+        self.tx_batches["received"] += 1
+        self.tx_batches["received_transactions"] += len(transactions)
+        for raw in transactions:
+            self._deliver(connection, MessageKind.TX, raw)
+
+    def _gossip_transaction(self, raw: bytes, msg_id: bytes, exclude: int | None) -> int:
+        """``_fan_out`` for a transaction: into the next TX_BATCH of every session that does
+        not have it."""
+        queued = 0
+        for connection in list(self._sessions.values()):
+            if connection.gossip_id == exclude or connection.closed or connection.retired:
+                continue
+            if self._seen.has(msg_id, connection.gossip_id):
+                continue
+            self._queue_transaction(connection.peer, raw)
+            self._seen.observe(msg_id, connection.gossip_id)
+            queued += 1
+        return queued
+
+    def _queue_transaction(self, peer: PeerId, raw: bytes) -> None:
+        for batch in self._outgoing.add(peer, raw):
+            self._send_batch(peer, batch)
+        if self._batch_timer is None:
+            self._batch_timer = asyncio.get_running_loop().call_later(
+                self.config.tx_batch_delay, self._flush_batches)
+
+    def _flush_batches(self) -> None:
+        self._batch_timer = None
+        for peer, batch in self._outgoing.drain():
+            self._send_batch(peer, batch)
+
+    def _send_batch(self, peer: PeerId, batch: bytes) -> None:
+        """To the peer's current session (a duplicate's successor, if it was replaced); a peer
+        gone meanwhile gets the transactions again when it reconnects (the pool re-announce)."""
+        connection = self._sessions.get(peer)
+        if connection is not None and connection.enqueue(Frame(MessageKind.TX_BATCH, batch)):
+            self.tx_batches["sent"] += 1
+            self.tx_batches["sent_transactions"] += int.from_bytes(batch[:2], "big")
 
     def _fan_out(self, frame: Frame, msg_id: bytes | None, exclude: int | None) -> int:
         queued = 0
@@ -319,8 +398,10 @@ class PeerNetwork:
         connection.enqueue(Frame(MessageKind.PONG, payload))
 
     def _outbound_frame(self, kind: MessageKind, payload: bytes) -> Frame:
-        if not isinstance(kind, MessageKind) or kind not in APPLICATION_KINDS:
-            raise OutboundMessageError(f"{kind!r} is not a kind the node may send")
+        if not isinstance(kind, MessageKind) or kind not in APPLICATION_KINDS or \
+                kind is MessageKind.TX_BATCH:
+            raise OutboundMessageError(f"{kind!r} is not a kind the node may send (TX_BATCH: "
+                                       f"the network batches TX messages itself)")
         if not isinstance(payload, bytes | bytearray | memoryview):
             raise OutboundMessageError(f"payload must be bytes, got {type(payload).__name__}")
         cap = self.config.frame_limits.cap(kind)

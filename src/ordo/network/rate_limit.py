@@ -45,7 +45,8 @@ class RateLimiter(Generic[K]):
         self._clock = clock
         self._buckets: dict[tuple[Hashable, K], TokenBucket] = {}
 
-    def allow(self, owner: Hashable, key: K) -> bool:
+    def allow(self, owner: Hashable, key: K, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens (a TX_BATCH costs one TX token per transaction it carries)."""
         limit = self._limits.get(key)
         if limit is None:
             return True
@@ -53,7 +54,7 @@ class RateLimiter(Generic[K]):
         bucket = self._buckets.get((owner, key))
         if bucket is None:
             bucket = self._buckets[(owner, key)] = TokenBucket(limit, now)
-        return bucket.take(now)
+        return bucket.take(now, cost)
 
     def forget(self, owner: Hashable) -> None:
         """Drop an owner's buckets when its connection ends, so memory follows live peers."""
