@@ -6,6 +6,7 @@
 
 mod block;
 mod decode;
+mod raw_tx;
 mod reads;
 mod rlp;
 mod rules;
@@ -301,6 +302,58 @@ fn read_account<'py>(
     })
 }
 
+/// A raw transaction decoded and its sender recovered (native/src/raw_tx.rs), as (type,
+/// chain id or None, nonce, gas, fee cap, tip, to (empty for a creation), value, data, access
+/// list ((address, (key, ...)), ...), authorizations ((chain id, address, nonce, y parity, r,
+/// s), ...), v (the y parity of a typed transaction), r, s, sender, hash, intrinsic gas); None
+/// where py-evm's builder must decide (a refusal, or a shape this does not read).
+#[pyfunction]
+fn decode_raw_transaction<'py>(py: Python<'py>, raw: &[u8]) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let Some(tx) = raw_tx::decode(raw) else {
+        return Ok(None);
+    };
+    let int = |value: U256| py_int(py, value);
+    let mut access = Vec::with_capacity(tx.access_list.len());
+    for (account, keys) in &tx.access_list {
+        let keys = keys.iter().map(|k| int(*k)).collect::<PyResult<Vec<_>>>()?;
+        access.push(PyTuple::new(py, [PyBytes::new(py, account).into_any(), PyTuple::new(py, keys)?.into_any()])?);
+    }
+    let mut authorizations = Vec::with_capacity(tx.authorizations.len());
+    for a in &tx.authorizations {
+        authorizations.push(PyTuple::new(py, [
+            int(a.chain_id)?,
+            PyBytes::new(py, &a.address).into_any(),
+            int(a.nonce)?,
+            int(a.y_parity)?,
+            int(a.r)?,
+            int(a.s)?,
+        ])?);
+    }
+    let fields: Vec<Bound<'py, PyAny>> = vec![
+        tx.type_id.into_pyobject(py)?.into_any(),
+        match tx.chain_id {
+            Some(chain_id) => int(chain_id)?,
+            None => py.None().into_bound(py),
+        },
+        int(tx.nonce)?,
+        int(tx.gas)?,
+        int(tx.fee_cap)?,
+        int(tx.tip)?,
+        PyBytes::new(py, tx.to.as_ref().map_or(&[][..], |a| &a[..])).into_any(),
+        int(tx.value)?,
+        PyBytes::new(py, tx.data).into_any(),
+        PyTuple::new(py, access)?.into_any(),
+        PyTuple::new(py, authorizations)?.into_any(),
+        int(tx.v)?,
+        int(tx.r)?,
+        int(tx.s)?,
+        PyBytes::new(py, &tx.sender).into_any(),
+        PyBytes::new(py, &tx.hash).into_any(),
+        tx.intrinsic_gas.into_pyobject(py)?.into_any(),
+    ];
+    Ok(Some(PyTuple::new(py, fields)?))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(execute_block, m)?)?;
@@ -308,6 +361,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ordered_trie_root, m)?)?;
     m.add_function(wrap_pyfunction!(recover_senders, m)?)?;
     m.add_function(wrap_pyfunction!(read_account, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_raw_transaction, m)?)?;
     m.add("InvalidBlock", m.py().get_type::<InvalidBlock>())?;
     m.add("MissingState", m.py().get_type::<MissingState>())?;
     m.add("Unsupported", m.py().get_type::<Unsupported>())?;

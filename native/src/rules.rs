@@ -78,17 +78,37 @@ fn is_delegation(code: &[u8]) -> bool {
 
 /// EIP-2028 / 2930 / 3860 / 7702 intrinsic gas, EIP-3860 initcode words included.
 pub fn intrinsic_gas(tx: &Tx) -> u64 {
-    let zeros = tx.data.iter().filter(|b| **b == 0).count() as u64;
-    let non_zeros = tx.data.len() as u64 - zeros;
+    let authorizations = if tx.type_id == SET_CODE_TRANSACTION_TYPE { tx.auths.len() } else { 0 };
+    let initcode_words = if tx.to.is_none() { 2 * ((tx.data.len() as u64 + 31) / 32) } else { 0 };
+    initcode_words
+        + intrinsic_gas_of(
+            &tx.data,
+            tx.to.is_none(),
+            tx.access_list.iter().map(|(_, slots)| slots.len()),
+            authorizations,
+        )
+}
+
+/// The figure without EIP-3860's initcode words, from the parts it depends on (the calldata,
+/// whether the transaction creates a contract, each access-list entry's number of keys, the
+/// number of authorizations): py-evm's `tx.intrinsic_gas`, which leaves the words to the
+/// computation, and which mempool admission checks.
+pub fn intrinsic_gas_of(
+    data: &[u8],
+    creates: bool,
+    access_list: impl Iterator<Item = usize>,
+    authorizations: usize,
+) -> u64 {
+    let zeros = data.iter().filter(|b| **b == 0).count() as u64;
+    let non_zeros = data.len() as u64 - zeros;
     let mut gas = TX_BASE_GAS + zeros * 4 + non_zeros * 16;
-    if tx.to.is_none() {
-        gas += TX_CREATE_GAS + 2 * ((tx.data.len() as u64 + 31) / 32);
+    if creates {
+        gas += TX_CREATE_GAS;
     }
-    for (_, slots) in &tx.access_list {
-        gas += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_STORAGE_KEY_GAS * slots.len() as u64;
+    for slots in access_list {
+        gas += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_STORAGE_KEY_GAS * slots as u64;
     }
-    let authorizations = if tx.type_id == SET_CODE_TRANSACTION_TYPE { tx.auths.len() as u64 } else { 0 };
-    gas + AUTHORIZATION_GAS * authorizations
+    gas + AUTHORIZATION_GAS * authorizations as u64
 }
 
 /// EIP-7623: the least gas a transaction with this calldata may declare.

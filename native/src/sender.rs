@@ -54,13 +54,20 @@ fn signing_parts(encoded: &[u8]) -> Option<(Vec<u8>, u64, U256, U256)> {
 /// The sender of a canonical transaction encoding, or None when py-evm's path must decide.
 pub fn recover(encoded: &[u8]) -> Option<[u8; 20]> {
     let (payload, y_parity, r, s) = signing_parts(encoded)?;
+    recover_signed(&payload, y_parity, r, s)
+}
+
+/// The signer of `payload` (the message before hashing), or None for a signature py-evm
+/// refuses (r or s out of range, a high s, a y parity other than 0 or 1) or that does not
+/// recover.
+pub fn recover_signed(payload: &[u8], y_parity: u64, r: U256, s: U256) -> Option<[u8; 20]> {
     if r.is_zero() || r >= SECP256K1_N || s.is_zero() || s > SECP256K1_N >> 1 || y_parity > 1 {
         return None;
     }
     let mut signature = [0u8; 64];
     signature[..32].copy_from_slice(&r.to_be_bytes::<32>());
     signature[32..].copy_from_slice(&s.to_be_bytes::<32>());
-    let hash: B256 = keccak256(&payload);
+    let hash: B256 = keccak256(payload);
     let recovered = ecrecover(&B512::from(signature), y_parity as u8, &hash).ok()?;
     let mut address = [0u8; 20];
     address.copy_from_slice(&recovered[12..]);

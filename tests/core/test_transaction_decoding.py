@@ -23,19 +23,19 @@ def _signed(nonce: int) -> bytes:
 
 def test_same_bytes_decode_once(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = _signed(123_457)
-    recoveries: list[bytes] = []
-    real_recover = transaction.recover_sender
+    decodes: list[bytes] = []
+    real_decode = transaction._decode
 
-    def counting_recover(tx: object, raw: bytes | None = None) -> bytes:
-        sender = real_recover(tx, raw)  # type: ignore[arg-type]
-        recoveries.append(sender)
-        return sender
+    def counting_decode(raw: bytes) -> transaction.DecodedTransaction:
+        decoded = real_decode(raw)  # decodes and recovers (native or py-evm's path)
+        decodes.append(decoded.sender)
+        return decoded
 
-    monkeypatch.setattr(transaction, "recover_sender", counting_recover)
+    monkeypatch.setattr(transaction, "_decode", counting_decode)
     first = decode_transaction(raw)
     again = decode_transaction(bytearray(raw))  # as a peer frame may hand it over
     assert again is first
-    assert len(recoveries) == 1
+    assert len(decodes) == 1
     assert first.sender.hex() == Account.from_key(dev_private_keys(1)[0]).address[2:].lower()
     assert decode_transaction(_signed(123_458)) is not first
 

@@ -73,6 +73,11 @@ def transaction_fields(tx: SignedTransactionAPI, sender: bytes) -> TxFields:
     return tx.encode(), sender
 
 
+def decoded_fields(decoded: DecodedTransaction) -> TxFields:
+    """The same for a decoded transaction, from its bytes: its py-evm object is not needed."""
+    return decoded.raw, decoded.sender
+
+
 def _forced_fields(
     items: Sequence[ForcedItem],
 ) -> tuple[list[tuple[Any, ...]], list[DecodedTransaction | None]]:
@@ -90,7 +95,7 @@ def _forced_fields(
             fields.append(("transaction", None))
             decoded.append(None)
             continue
-        fields.append(("transaction", transaction_fields(forced.tx, forced.sender)))
+        fields.append(("transaction", decoded_fields(forced)))
         decoded.append(forced)
     return fields, decoded
 
@@ -142,7 +147,7 @@ class NativeEngine(PyEvmEngine):
         def feed() -> Iterator[TxFields]:
             for candidate in pending:
                 taken.append(candidate)
-                yield transaction_fields(candidate.tx, candidate.sender)
+                yield decoded_fields(candidate)
 
         try:
             forced, forced_decoded = _forced_fields(env.forced)

@@ -41,14 +41,13 @@ def address_text(address: bytes) -> str:
 def check_transaction(decoded: DecodedTransaction, rules: ChainRules,
                       config: MempoolConfig) -> None:
     """Checks that need no state: the transaction is refused whatever the account holds."""
-    tx = decoded.tx
     size = len(decoded.raw)
     if size > config.max_transaction_size:
         raise AdmissionRejected(
             "oversized_data",
             f"oversized data: transaction size {size}, limit {config.max_transaction_size}",
         )
-    chain_id = tx.chain_id
+    chain_id = decoded.chain_id
     if chain_id is None:
         raise AdmissionRejected(
             "unprotected",
@@ -56,10 +55,10 @@ def check_transaction(decoded: DecodedTransaction, rules: ChainRules,
         )
     if chain_id != rules.chain_id:
         raise AdmissionRejected("invalid_chain_id", "invalid chain id for signer")
-    gas = int(tx.gas)
+    gas = decoded.gas
     if gas > rules.block_gas_limit:
         raise AdmissionRejected("gas_limit", "exceeds block gas limit")
-    fee_cap, tip_cap = int(tx.max_fee_per_gas), int(tx.max_priority_fee_per_gas)
+    fee_cap, tip_cap = decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas
     if tip_cap > fee_cap:
         raise AdmissionRejected(
             "tip_above_fee_cap",
@@ -74,20 +73,20 @@ def check_transaction(decoded: DecodedTransaction, rules: ChainRules,
             f"address {address_text(decoded.sender)}, "
             f"maxFeePerGas: {fee_cap}, baseFee: {rules.base_fee_floor}",
         )
-    if int(tx.nonce) >= MAX_NONCE:
+    if decoded.nonce >= MAX_NONCE:
         raise AdmissionRejected("nonce_max", "nonce has max value: "
                                 f"address {address_text(decoded.sender)}, "
-                                f"nonce: {int(tx.nonce)}")
-    data = bytes(tx.data)
-    if not tx.to and len(data) > MAX_INITCODE_SIZE:
+                                f"nonce: {decoded.nonce}")
+    data = decoded.data
+    if not decoded.to and len(data) > MAX_INITCODE_SIZE:
         raise AdmissionRejected(
             "initcode_size",
             f"max initcode size exceeded: code size {len(data)}, limit {MAX_INITCODE_SIZE}",
         )
-    if tx.type_id == SET_CODE_TRANSACTION_TYPE and not tx.authorization_list:
+    if decoded.type_id == SET_CODE_TRANSACTION_TYPE and not decoded.authorization_list:
         raise AdmissionRejected("empty_authorization_list",
                                 "set code tx must have at least one authorization tuple")
-    intrinsic = int(tx.intrinsic_gas)
+    intrinsic = decoded.intrinsic_gas
     if gas < intrinsic:
         raise AdmissionRejected(
             "intrinsic_gas", f"intrinsic gas too low: gas {gas}, minimum needed {intrinsic}"

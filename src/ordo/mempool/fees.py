@@ -1,7 +1,7 @@
 """Fee arithmetic shared by admission, ordering and eviction.
 
-py-evm exposes ``max_fee_per_gas`` and ``max_priority_fee_per_gas`` on every transaction type
-(legacy and EIP-2930 report their gas price for both), so one formula covers all types.
+Every decoded transaction has ``max_fee_per_gas`` and ``max_priority_fee_per_gas`` (legacy and
+EIP-2930 report their gas price for both, as py-evm does), so one formula covers all types.
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ class PooledTransaction:
     @classmethod
     def wrap(cls, decoded: DecodedTransaction, sequence: int, l1_fee: int = 0
              ) -> PooledTransaction:
-        tx = decoded.tx
-        fee_cap = int(tx.max_fee_per_gas)
+        fee_cap = decoded.max_fee_per_gas
         return cls(
             decoded=decoded,
             sequence=sequence,
-            nonce=int(tx.nonce),
+            nonce=decoded.nonce,
             fee_cap=fee_cap,
-            tip_cap=int(tx.max_priority_fee_per_gas),
-            cost=int(tx.gas) * fee_cap + int(tx.value) + l1_fee,
+            tip_cap=decoded.max_priority_fee_per_gas,
+            cost=decoded.gas * fee_cap + decoded.value + l1_fee,
             l1_fee=l1_fee,
         )
 
