@@ -214,7 +214,11 @@ def deploy_verifier(chain: AnvilChain) -> Contract:
     return chain.deploy_code(out["abi"], bytes.fromhex(out["bytecode"][2:]))
 
 
-def deploy_dispute_setup(chain: AnvilChain, max_step_depth: int = 2) -> DisputeSetup:
+def deploy_dispute_setup(chain: AnvilChain, max_step_depth: int = 2,
+                         verifier: Contract | None = None,
+                         genesis_output: bytes = GENESIS_OUTPUT) -> DisputeSetup:
+    """``verifier``: the step verifier the game calls (the counting test verifier unless
+    given, e.g. the real StepRouter); ``genesis_output``: the agreed start of batch 0."""
     pools = deploy_pool(chain, PoolParameters(exit_delay=EXIT_DELAY))
     keys = [validator_key(index) for index in range(len(STAKES))]
     for index, (key, stake) in enumerate(zip(keys, STAKES, strict=True)):
@@ -230,9 +234,9 @@ def deploy_dispute_setup(chain: AnvilChain, max_step_depth: int = 2) -> DisputeS
     chain.send(pools.pool.functions.set_inbox(inbox.address), owner)
     portal = chain.deploy("WithdrawalPortal", inbox.address, queue.address, sender=owner)
     chain.send(queue.functions.set_portal(portal.address), owner)
-    verifier = deploy_verifier(chain)
+    verifier = verifier or deploy_verifier(chain)
     game = chain.deploy("DisputeGame", inbox.address, pools.pool.address, verifier.address,
-                        GENESIS_OUTPUT, max_step_depth, MAX_CLOCK, CLOCK_EXTENSION, BASE_BOND,
+                        genesis_output, max_step_depth, MAX_CLOCK, CLOCK_EXTENSION, BASE_BOND,
                         BOND_GROWTH_BPS, sender=owner)
     chain.send(inbox.functions.set_disputes(game.address), owner)
     chain.send(pools.pool.functions.set_dispute_game(game.address, DISPUTE_SLASH_BPS), owner)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ import click
 from ordo.challenger.game_model import STATUS_NAMES, ZERO_ADDRESS, Game, GameRules
 from ordo.challenger.honest_trace import BatchTrace, StepTraceUnavailable
 from ordo.challenger.l1_game import DisputeChain, NoDisputeGame
+from ordo.challenger.node_steps import queue_through_head
 from ordo.challenger.positions import attack_position, defend_position, depth
+from ordo.challenger.rpc_steps import rpc_steps
 from ordo.challenger.service import DEFAULT_INTERVAL_S, ChallengerService
 from ordo.challenger.solver import (
     Action,
@@ -37,12 +40,18 @@ from ordo.challenger.solver import (
     honest_flags,
     resolutions,
 )
-from ordo.challenger.trace_source import L2TraceSource, OutputSource
+from ordo.challenger.trace_source import (
+    L2TraceSource,
+    OutputSource,
+    StepTraceFactory,
+    missing_steps,
+)
 from ordo.config.node_config import ConfigError
 from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.keys.keystore_unlock import unlock_keystore
 from ordo.keys.password_source import PasswordError, PasswordSource
 from ordo.l1.client import ClientConfig, L1Client
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.rpc_errors import L1Error
 from ordo.metrics.json_log_lines import configure_logging
@@ -51,6 +60,7 @@ from ordo.settlement.bridge_target import resolve_bridge_target
 from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader, derived_reader
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 CLIENT = ClientConfig(request_timeout=20.0, max_attempts=3)
@@ -183,17 +193,55 @@ def challenger_command(interval: float, log_level: str, log_format: Any,
               "its challenger is on by default)", EXIT_CONFIG)
     key = _or_exit(lambda: _key(options), EXIT_CONFIG)
 
+    genesis = _or_exit(lambda: _genesis(_target(options)), EXIT_CONFIG)
+
     async def run(chain: DisputeChain, outputs: OutputSource | None) -> None:
         if outputs is None:
             raise ConfigError("l2-rpc: the challenger needs the honest chain; pass --l2-rpc "
                               "URL, --devnet DIR or --l2-data DIR")
         service = ChallengerService(chain, LocalAccount(chain.client, key),
-                                    L2TraceSource(outputs), interval)
+                                    L2TraceSource(outputs, await _steps(chain, outputs,
+                                                                        genesis)), interval)
         await chain.game()
         await service.run()
 
     with contextlib.suppress(KeyboardInterrupt):
         _run(options, run)
+
+
+def _genesis(target: Target) -> Genesis | None:
+    if target.genesis_path is None:
+        return None
+    try:
+        return Genesis.load(target.genesis_path)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"genesis: {target.genesis_path}: {error}") from error
+
+
+async def _steps(chain: DisputeChain, outputs: OutputSource,
+                 genesis: Genesis | None) -> StepTraceFactory:
+    """The step half: the whole-block tracer over data from the L2 RPC, each piece checked
+    (``rpc_steps``); it needs the chain's genesis (its rules, its forced queue)."""
+    if not isinstance(outputs, RpcL2Reader):
+        return missing_steps
+    if genesis is None:
+        log.warning("challenger: no genesis (--genesis FILE, --devnet or --config): the step "
+                    "half of a game cannot be played, only the output half")
+        return missing_steps
+    try:
+        chain_id = int(await outputs.client.request("eth_chainId", []), 16)
+    except (L1Error, OSError, TimeoutError, ValueError, TypeError) as error:
+        log.warning("challenger: cannot read the L2 RPC's chain id now (%s); its blocks are "
+                    "checked against the batches anyway", error)
+        chain_id = genesis.chain_id
+    if chain_id != genesis.chain_id:
+        raise ConfigError(f"genesis: chain id {genesis.chain_id}, but the L2 RPC "
+                          f"{outputs.client.url} serves chain {chain_id}")
+    queue = None
+    if genesis.l1 is not None and genesis.l1.forced_queue is not None:
+        queue = queue_through_head(ForcedQueueReader(chain.client, genesis.l1.forced_queue),
+                                   chain.client)
+    return rpc_steps(outputs, genesis, queue)
 
 
 # ------------------------------------------------------------------------ ordo dispute

@@ -34,6 +34,13 @@ class StepTraceUnavailable(RuntimeError):
     """A step-half state or witness was asked for and no step tracer can give it."""
 
 
+class StepDataUnavailable(StepTraceUnavailable):
+    """Data a block's trace needs could not be had now (an L2 RPC down or slow, or it did not
+    hold or would not give a block, header or state node, or gave one that does not check):
+    unlike a block the tracer refuses, the block is tried again next round, and nothing is
+    played from what was given."""
+
+
 def first_state(parent_output: bytes, inputs_root: bytes, block: int) -> bytes:
     """State 0 of block ``block``'s trace (docs/fault_proofs.md 4)."""
     return keccak(encode(["uint256", "bytes32", "bytes32", "uint256"],

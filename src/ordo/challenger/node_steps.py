@@ -21,7 +21,7 @@ import rlp
 from eth.abc import BlockHeaderAPI
 from eth_hash.auto import keccak
 
-from ordo.challenger.honest_trace import StepTrace, StepTraceUnavailable
+from ordo.challenger.honest_trace import StepDataUnavailable, StepTrace, StepTraceUnavailable
 from ordo.challenger.l1_game import LandedBatch
 from ordo.core.batch_blocks import BatchBlock
 from ordo.core.block import Block
@@ -41,6 +41,8 @@ from ordo.faultproof.block_parts import (
 )
 from ordo.faultproof.block_steps import MAX_ANCESTORS
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.l1.client import L1Client
+from ordo.l1.forced_queue_reader import ForcedQueueReader
 
 
 class BlockStore(Protocol):
@@ -55,6 +57,13 @@ class BlockStore(Protocol):
 
 QueueLoader = Callable[[], Awaitable[Sequence[ForcedItem]]]
 """Every item of the L1 forced-inclusion queue so far, in queue order."""
+
+
+def queue_through_head(reader: ForcedQueueReader, client: L1Client) -> QueueLoader:
+    """The challenger's read of the forced queue: every item through the current L1 head."""
+    async def items() -> tuple[ForcedItem, ...]:
+        return await reader.items_through(await client.block_number())
+    return items
 
 
 def queue_item(item: ForcedItem) -> QueueItem:
@@ -138,7 +147,8 @@ class ChainSteps:
 
     def trace(self, block: int) -> BlockTrace:
         """The trace of block ``block`` (0-based) of the batch; StepTraceUnavailable (kept, so
-        it is not tried again) when the block cannot be traced."""
+        it is not tried again) when the block cannot be traced, StepDataUnavailable (not kept)
+        when what it needs cannot be had now."""
         found = self._traces.get(block)
         if found is not None:
             return found
@@ -146,11 +156,9 @@ class ChainSteps:
             raise self._failed[block]
         number = self.batch.first_block + block
         try:
-            ancestors = [self._header_rlp(n)
-                         for n in range(number - 2, max(number - MAX_ANCESTORS, 0) - 1, -1)]
-            found = trace_block(OverlayDatabase(self.store.state_reader()), self.rules,
-                                self._header_rlp(number - 1), ancestors, self._batch_blocks(),
-                                block, self._queue, self._forced_raw)
+            found = self._trace_block(block, number)
+        except StepDataUnavailable:
+            raise  # tried again next round
         except StepTraceUnavailable as error:
             self._failed[block] = error
             raise
@@ -161,6 +169,13 @@ class ChainSteps:
             raise self._failed[block] from error
         self._traces[block] = found
         return found
+
+    def _trace_block(self, block: int, number: int) -> BlockTrace:
+        ancestors = [self._header_rlp(n)
+                     for n in range(number - 2, max(number - MAX_ANCESTORS, 0) - 1, -1)]
+        return trace_block(OverlayDatabase(self.store.state_reader()), self.rules,
+                           self._header_rlp(number - 1), ancestors, self._batch_blocks(),
+                           block, self._queue, self._forced_raw)
 
     def prepare(self, blocks: Iterable[int]) -> None:
         """Trace these blocks now (the service calls it in a worker thread)."""
