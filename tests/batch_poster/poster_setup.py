@@ -15,7 +15,7 @@ from web3.types import RPCEndpoint
 
 from ordo.batcher.batch_attestations import AttestationCollector, AttestationOutcome, attest
 from ordo.batcher.batch_header import DataKind, batch_digest
-from ordo.batcher.batch_plan import PlanRules, plan_headers, plan_next_batch
+from ordo.batcher.batch_plan import PlannedBatch, PlanRules, plan_headers, plan_next_batch
 from ordo.batcher.batch_poster import BatchPoster, PosterConfig, ReadyBatch
 from ordo.consensus.signing import LocalSigner
 from ordo.consensus.validator_set import Validator, ValidatorSet
@@ -43,6 +43,14 @@ def signed_batch(keys: Sequence[LocalSigner], stakes: Sequence[int], epoch: int,
                  chain_id: int, inbox: bytes, index: int, signers: Sequence[int]) -> ReadyBatch:
     """Batch ``index`` of a synthetic chain built in turn by ``keys``, cut every BATCH_BLOCKS
     blocks, with signatures of ``signers`` on both header variants."""
+    return ReadyBatch.from_plan(*signed_plan(keys, stakes, epoch, chain_id, inbox, index,
+                                             signers))
+
+
+def signed_plan(keys: Sequence[LocalSigner], stakes: Sequence[int], epoch: int, chain_id: int,
+                inbox: bytes, index: int, signers: Sequence[int]
+                ) -> tuple[PlannedBatch, dict[DataKind, AttestationCollector]]:
+    """``signed_batch``'s plan and its collectors (what the node's batcher holds)."""
     blocks = final_chain(CHAIN_BLOCKS, [key.address for key in keys])
     rules = PlanRules(epoch_length=CHAIN_BLOCKS, max_blocks=BATCH_BLOCKS)
     batch = plan_next_batch(index * BATCH_BLOCKS + 1, CHAIN_BLOCKS,
@@ -59,7 +67,7 @@ def signed_batch(keys: Sequence[LocalSigner], stakes: Sequence[int], epoch: int,
             assert collector.add(attest(keys[signer], header, chain_id, inbox)) is \
                 AttestationOutcome.COUNTED
         collectors[kind] = collector
-    return ReadyBatch.from_plan(planned, collectors)
+    return planned, collectors
 
 
 def endpoint(chain: AnvilChain) -> str:

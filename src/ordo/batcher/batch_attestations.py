@@ -16,6 +16,7 @@ integer; decoding is strict (one encoding per message) and every refusal names w
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -149,10 +150,28 @@ class AttestationCollector:
         """More than 2/3 of the epoch's stake signed: the inbox will accept these."""
         return self.validators.is_quorum(self.signed_stake)
 
-    def ordered_signatures(self) -> list[bytes]:
-        """One signature per signer, in strictly ascending signer address order (what
-        ``submit_batch`` takes)."""
-        return [self._by_signer[signer] for signer in sorted(self._by_signer)]
+    def has_quorum_without(self, excluded: Collection[bytes]) -> bool:
+        """A quorum still, leaving out the signatures of ``excluded`` (signers whose stake
+        could leave before the batch's disputes end: the inbox refuses a batch they sign)."""
+        return self.validators.is_quorum(self.validators.stake_of_all(
+            signer for signer in self._by_signer if signer not in excluded))
+
+    def ordered_signatures(self, excluded: Collection[bytes] = frozenset()) -> list[bytes]:
+        """One signature per signer not in ``excluded``, in strictly ascending signer address
+        order (what ``submit_batch`` takes)."""
+        return [self._by_signer[signer] for signer in sorted(self._by_signer)
+                if signer not in excluded]
+
+
+def stake_leaving_signers(locked_until: Mapping[bytes, int], l1_time: int,
+                          challenge_window: int, max_dispute_duration: int,
+                          margin: int) -> frozenset[bytes]:
+    """The signers whose signature the inbox would refuse in a batch landing up to ``margin``
+    seconds after ``l1_time``: their stake could be withdrawn (``stake_locked_until``, as the
+    locking pool answers it) before that batch's challenge window and longest dispute are
+    over (docs/settlement.md, "Signers whose stake could leave first are refused")."""
+    safe_until = l1_time + margin + challenge_window + max_dispute_duration
+    return frozenset(signer for signer, until in locked_until.items() if until <= safe_until)
 
 
 class EarlyAttestations:

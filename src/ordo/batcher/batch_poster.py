@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -45,10 +45,14 @@ from ordo.batcher.posting_turn import may_post
 from ordo.core.call import CallRequest
 from ordo.l1.client import L1Client
 from ordo.l1.rollup_deploy import inbox_at
-from ordo.l1.rpc_errors import L1Error, L1RpcError
+from ordo.l1.rpc_errors import L1Error, L1ResponseError, L1RpcError
 from ordo.l1.wire_values import quantity
 
 log = logging.getLogger(__name__)
+
+POSITION_READS = 3
+"""Tries at reading the inbox's position from one state (an L1 serving its newest block from
+the database it is mining into can answer calls at one block number from two states)."""
 
 GAS_MARGIN_NUMERATOR = 5
 GAS_MARGIN_DENOMINATOR = 4
@@ -121,13 +125,16 @@ class ReadyBatch:
 
     @classmethod
     def from_plan(cls, planned: PlannedBatch,
-                  collectors: Mapping[DataKind, AttestationCollector]) -> ReadyBatch:
+                  collectors: Mapping[DataKind, AttestationCollector],
+                  excluded: Collection[bytes] = frozenset()) -> ReadyBatch:
         """The variants of ``planned`` whose collector (one per data kind, made with that
-        variant's header hash) has a quorum; ValueError when none has."""
+        variant's header hash) has a quorum without the signatures of ``excluded``, which are
+        left out; ValueError when none has."""
         variants = tuple(
-            PostableHeader(planned.header(kind), tuple(collectors[kind].ordered_signatures()))
+            PostableHeader(planned.header(kind),
+                           tuple(collectors[kind].ordered_signatures(excluded)))
             for kind in (DataKind.BLOBS, DataKind.CALLDATA)
-            if kind in collectors and collectors[kind].has_quorum)
+            if kind in collectors and collectors[kind].has_quorum_without(excluded))
         return cls(planned.payload, planned.sidecar, variants)
 
 
@@ -207,12 +214,18 @@ class BatchPoster:
         """The inbox at the confirmed block (or at the head)."""
         head = await self.client.block_number()
         block = max(0, head - self.config.confirmations + 1) if confirmed else head
-        next_index = await self._next_index(block)
-        last_block = 0 if next_index == 0 else \
-            int(await self.inbox.call("last_block", block=block))
-        last_hash = None if next_index == 0 else \
-            bytes(await self.inbox.call("batch_hash", next_index - 1, block=block))
-        return InboxPosition(block, next_index, last_block, last_hash)
+        for _ in range(POSITION_READS):
+            next_index = await self._next_index(block)
+            last_block = 0 if next_index == 0 else \
+                int(await self.inbox.call("last_block", block=block))
+            last_hash = None if next_index == 0 else \
+                bytes(await self.inbox.call("batch_hash", next_index - 1, block=block))
+            # Three calls: consistent only if no block was mined under them (see
+            # _accepted_hash); the index read again tells.
+            if await self._next_index(block) == next_index:
+                return InboxPosition(block, next_index, last_block, last_hash)
+        raise L1ResponseError(f"the inbox's position at L1 block {block} changed under "
+                              f"{POSITION_READS} reads in a row")
 
     async def _next_index(self, block: int) -> int:
         """``next_index`` at ``block``; 0 at a block before the inbox was deployed (a call to
@@ -223,9 +236,21 @@ class BatchPoster:
         return 0 if payload == b"" else int(self.inbox.decode_result("next_index", 0, payload))
 
     async def _accepted_hash(self, index: int, block: int) -> bytes | None:
+        """The header hash the inbox holds at ``index`` at ``block``; None when it holds none.
+
+        The two reads are two calls: an L1 that serves the newest block's state from its live
+        database while it mines the next block (anvil does) can answer the first from the new
+        block and the second from ``block`` itself. The inbox never stores a zero hash below
+        ``next_index``, so a zero answer means the reads straddled a block: nothing is known
+        yet, and the next step reads again (a conflict must never be concluded from it)."""
         if await self._next_index(block) <= index:
             return None
-        return bytes(await self.inbox.call("batch_hash", index, block=block))
+        accepted = bytes(await self.inbox.call("batch_hash", index, block=block))
+        if accepted == bytes(32):
+            log.info("batch %d: the inbox's reads at L1 block %d straddled a new block; "
+                     "reading again", index, block)
+            return None
+        return accepted
 
     def digest(self, header: BatchHeader) -> bytes:
         return batch_digest(header, self.l2_chain_id, self.inbox.address)

@@ -34,6 +34,7 @@ from ordo.batcher.batch_attestations import (
     attest,
     decode_attestation,
     encode_attestation,
+    stake_leaving_signers,
 )
 from ordo.batcher.batch_header import DataKind
 from ordo.batcher.batch_plan import (
@@ -57,8 +58,10 @@ from ordo.batcher.posting_turn import may_post, posting_delay
 from ordo.consensus import LocalSigner, ValidatorSet
 from ordo.core.block_extra import decode_anchored_extra
 from ordo.l1.client import L1Client
+from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.rollup_deploy import inbox_at
 from ordo.l1.rpc_errors import L1Error
+from ordo.l1.staking_contracts import pool_at
 from ordo.node.l1_epoch_sets import EpochSetRecord
 from ordo.storage.chain_store import ChainStore
 
@@ -69,6 +72,9 @@ RETRY_S = 2.0
 LOOK_AGAIN_S = 5.0
 """While no batch is ready: how often the inbox is read and our signatures gossiped again."""
 KINDS = (DataKind.CALLDATA, DataKind.BLOBS)
+STAKE_LEAVING_MARGIN_S = 120
+"""How much later than the L1 head a posted batch may land: a signer whose stake could leave
+within the window, the longest dispute and this margin is left out of the batch."""
 
 
 class BatcherService:
@@ -119,6 +125,12 @@ class BatcherService:
         made final yet when read: checked once it has."""
         self.batches_posted = 0
         self.l1_gas_spent = 0
+        self._dispute_times: tuple[int, int] | None = None
+        """The inbox's challenge window and longest dispute, read once."""
+        self._pool: ContractHandle | None = None
+        self._locks: tuple[float, int, dict[bytes, int]] | None = None
+        """(monotonic read time, L1 time, stake_locked_until by signer) of the last read."""
+        self._leaving_noted: tuple[int, frozenset[bytes]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -235,6 +247,12 @@ class BatcherService:
         last_look = time.monotonic()
         while True:
             ready = None if self.conflict is not None else self._ready(posted)
+            if ready is not None:
+                leaving = await self._stake_leaving(ready[1].index)
+                if leaving:
+                    ready = self._ready(posted, leaving)
+                    if ready is None:
+                        self._note_leaving(posted, leaving)
             if ready is None:
                 await asyncio.sleep(0.2)
                 if time.monotonic() - last_look >= LOOK_AGAIN_S:
@@ -367,16 +385,58 @@ class BatcherService:
                 for payload in self._own[index]:
                     self._broadcast(payload)
 
-    def _ready(self, lowest: int) -> tuple[PlannedBatch, ReadyBatch] | None:
+    def _ready(self, lowest: int, excluded: frozenset[bytes] = frozenset()
+               ) -> tuple[PlannedBatch, ReadyBatch] | None:
+        """The lowest planned batch from ``lowest`` on, if its signatures without those of
+        ``excluded`` carry a quorum."""
         indexes = sorted(index for index in self._planned if index >= lowest)
         if not indexes:
             return None
         index = indexes[0]
         collectors = self._collectors[index]
-        if not any(collector.has_quorum for collector in collectors.values()):
+        if not any(collector.has_quorum_without(excluded) for collector in collectors.values()):
             return None
         planned = self._planned[index]
-        return planned, ReadyBatch.from_plan(planned, collectors)
+        return planned, ReadyBatch.from_plan(planned, collectors, excluded)
+
+    async def _stake_leaving(self, index: int) -> frozenset[bytes]:
+        """The signers of batch ``index`` whose stake could be withdrawn before its window and
+        longest dispute end (the inbox refuses a batch they sign), read from the pool at most
+        every LOOK_AGAIN_S; empty when L1 cannot be read (the inbox stays the check)."""
+        signers = {signer for collector in self._collectors[index].values()
+                   for signer in collector.signers}
+        now = time.monotonic()
+        if self._locks is None or now - self._locks[0] >= LOOK_AGAIN_S or \
+                not signers <= self._locks[2].keys():
+            try:
+                if self._dispute_times is None:
+                    inbox = inbox_at(self._client, self._inbox)
+                    self._dispute_times = (int(await inbox.call("challenge_window")),
+                                           int(await inbox.call("max_dispute_duration")))
+                    self._pool = pool_at(self._client, bytes.fromhex(
+                        str(await inbox.call("pool")).removeprefix("0x")))
+                assert self._pool is not None
+                latest = await self._client.get_block("latest")
+                if latest is None:
+                    return frozenset()
+                locked = {signer: int(await self._pool.call("stake_locked_until", signer))
+                          for signer in sorted(signers)}
+            except (TimeoutError, L1Error, OSError) as error:
+                log.warning("batcher: cannot read whether a signer's stake is leaving: %s", error)
+                return frozenset()
+            self._locks = (now, latest.timestamp, locked)
+        assert self._dispute_times is not None
+        _, l1_time, locked = self._locks
+        return stake_leaving_signers({signer: locked[signer] for signer in signers}, l1_time,
+                                     *self._dispute_times, STAKE_LEAVING_MARGIN_S)
+
+    def _note_leaving(self, index: int, leaving: frozenset[bytes]) -> None:
+        if self._leaving_noted != (index, leaving):
+            self._leaving_noted = (index, leaving)
+            log.warning("batcher: batch %d has a quorum only with the signatures of %s, whose "
+                        "stake could be withdrawn before its disputes end (the inbox refuses "
+                        "them): waiting for other signers", index,
+                        ", ".join("0x" + signer.hex() for signer in sorted(leaving)))
 
     async def _record_landing(self, planned: PlannedBatch, batch: ReadyBatch) -> None:
         """What ordo_status shows: the batch, and the L1 transaction if it was ours."""
