@@ -9,9 +9,9 @@ the game ends on that block's block-end step, which the StepRouter decides) defe
 down to the leaf; the challenger steps with the witness it traced from blocks, headers and
 state nodes read over ``ordo_getRawBlock``/``ordo_getRawHeader``/``ordo_getStateNodes`` and
 wins. Then RpcSteps is fed tampered answers (a state node's bytes, a header, a block, another
-batch's blocks, an output root the state does not give, a node withheld): each is refused with a
-precise StepDataUnavailable and nothing is traced from it, and the same source traces once the
-answers are right again (nothing wrong is kept).
+batch's blocks, an output root the state does not give, a node withheld, a start other than the
+game's on L1): each is refused with a precise StepDataUnavailable and nothing is traced from
+it, and the same source traces once the answers are right again (nothing wrong is kept).
 """
 
 from __future__ import annotations
@@ -351,6 +351,12 @@ def swapped_blocks(method: str, params: list[Any], answer: Any) -> Any:
 SWAP: list[str] = []
 
 
+def other_start(method: str, params: list[Any], answer: Any) -> Any:
+    if method == "ordo_outputAtBlock" and params == ["0x0"]:
+        return {**answer, "messagePasserStorageRoot": "0x" + "22" * 32}
+    return answer
+
+
 def other_state_root(method: str, params: list[Any], answer: Any) -> Any:
     if method == "ordo_outputAtBlock" and params == ["0x2"]:
         return {**answer, "stateRoot": "0x" + "11" * 32}
@@ -364,7 +370,9 @@ def other_state_root(method: str, params: list[Any], answer: Any) -> Any:
     (swapped_blocks, r"gave block 3 when asked for block 2: refused"),
     (other_state_root, r"the trace of L2 block 2 ends in output root 0x[0-9a-f]{64}, the L2 "
                        r"node at .* gives 0x[0-9a-f]{64}: its state and outputs disagree"),
-], ids=["state node", "withheld node", "header", "block", "output root"])
+    (other_start, r"gives output root 0x[0-9a-f]{64} for L2 block 0, but the game of batch 0 "
+                  r"starts from 0x[0-9a-f]{64} on L1: not the chain L1 agreed"),
+], ids=["state node", "withheld node", "header", "block", "output root", "start"])
 def test_a_tampered_answer_is_refused_precisely_and_retried(
         l2_node: L2Node, tamper: Callable[[str, list[Any], Any], Any], refusal: str) -> None:
     blocks = node_blocks(l2_node)
@@ -373,11 +381,16 @@ def test_a_tampered_answer_is_refused_precisely_and_retried(
                         inputs_root([batch_block(block) for block in blocks]), 0,
                         l2_node.batch[0], len(l2_node.batch), 0)
 
+    async def agreed(index: int) -> bytes:
+        assert index == 0
+        return genesis_output_root(l2_node.genesis)  # what the game holds on L1
+
     async def run() -> None:
         async with L1Client(l2_node.url) as client:
             tampering = Tampering(client, tamper)
             source: Any = tampering
-            steps = RpcSteps(RpcL2Reader(source), HashedNodes(source), l2_node.genesis, batch)
+            steps = RpcSteps(RpcL2Reader(source), HashedNodes(source), l2_node.genesis, batch,
+                             agreed_start=agreed)
             await steps.load()
             with pytest.raises(StepDataUnavailable, match=refusal):
                 await asyncio.to_thread(steps.prepare, range(len(l2_node.batch)))

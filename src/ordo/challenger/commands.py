@@ -241,7 +241,7 @@ async def _steps(chain: DisputeChain, outputs: OutputSource,
     if genesis.l1 is not None and genesis.l1.forced_queue is not None:
         queue = queue_through_head(ForcedQueueReader(chain.client, genesis.l1.forced_queue),
                                    chain.client)
-    return rpc_steps(outputs, genesis, queue)
+    return rpc_steps(outputs, genesis, queue, chain.agreed_start)
 
 
 # ------------------------------------------------------------------------ ordo dispute

@@ -121,6 +121,13 @@ class DisputeChain:
         return LandedBatch(index, bytes(header_hash), bytes(root), bytes(inputs), int(landed),
                            first, last - first + 1, game_id)
 
+    async def agreed_start(self, batch_index: int) -> bytes:
+        """The output root the game of batch ``batch_index`` starts from (fault_proofs.md
+        6.2): the previous batch's in the inbox, for batch 0 the game's genesis output root."""
+        if batch_index == 0:
+            return bytes(await (await self.game()).call("genesis_output_root"))
+        return bytes(await self.inbox.call("output_roots", batch_index - 1))
+
     async def signers(self, batch_index: int, header_hash: bytes) -> list[bytes]:
         """The signers of header ``header_hash`` in the inbox's order (ascending): recovered
         from the submit_batch call that landed it, as the inbox did."""

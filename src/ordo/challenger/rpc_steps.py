@@ -5,6 +5,8 @@ Nothing the node says is used unchecked (docs/challenger.md, "The step half from
 
 - the batch's blocks (``ordo_getRawBlock``) must give the ``inputs_root`` the batch carries on
   L1 (``ChainSteps`` refuses other blocks);
+- the output root before the batch must be the one its game starts from on L1 (the previous
+  batch's, or the game's genesis output root);
 - the parent header of each block of the batch (``ordo_getRawHeader``, or the block's own
   header) must hash to the block hash of the output root the challenger plays for it, and each
   older header (up to 256 back: ``BLOCKHASH``) to the parent hash of the one after it;
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
@@ -49,6 +51,8 @@ from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader
 
 log = logging.getLogger(__name__)
 
+AgreedStart = Callable[[int], Awaitable[bytes]]
+"""The output root L1 says batch ``index``'s game starts from (``DisputeChain.agreed_start``)."""
 FETCH_TIMEOUT_S = 30.0
 NODES_PER_REQUEST = 256
 """``ordo_getStateNodes``'s default bound (``RpcLimits.max_state_nodes``)."""
@@ -191,10 +195,12 @@ class RpcSteps(ChainSteps):
     """``StepTrace`` of one landed batch from an untrusted L2 RPC (module docstring)."""
 
     def __init__(self, outputs: RpcL2Reader, nodes: HashedNodes, genesis: Genesis,
-                 batch: LandedBatch, queue_items: QueueLoader | None = None) -> None:
+                 batch: LandedBatch, queue_items: QueueLoader | None = None,
+                 agreed_start: AgreedStart | None = None) -> None:
         self.fetched = FetchedChain(nodes)
         super().__init__(self.fetched, genesis, batch, queue_items)
         self.reader = outputs
+        self.agreed_start = agreed_start
         self.nodes = nodes
         self.roots: dict[int, OutputRoot] = {}
         self._loaded = False
@@ -231,6 +237,15 @@ class RpcSteps(ChainSteps):
         for number in range(batch.first_block - 1, batch.last_block + 1):
             self.roots[number] = await self.reader.output_at(number)
             self.nodes.counts.outputs += 1
+        if self.agreed_start is not None:
+            agreed = await self.agreed_start(batch.index)
+            given = self.roots[batch.first_block - 1].root
+            if given != agreed:
+                self.nodes.counts.refused += 1
+                raise StepDataUnavailable(
+                    f"{self.where} gives output root {_hex(given)} for L2 block "
+                    f"{batch.first_block - 1}, but the game of batch {batch.index} starts from "
+                    f"{_hex(agreed)} on L1: not the chain L1 agreed")
         for number in range(batch.first_block, batch.last_block + 1):
             self.fetched.blocks[number] = await self._fetch_block(number)
         try:
@@ -333,8 +348,8 @@ class RpcSteps(ChainSteps):
                  self.where, self.nodes.counts.to_json())
 
 
-def rpc_steps(outputs: RpcL2Reader, genesis: Genesis, queue_items: QueueLoader | None = None
-              ) -> Callable[[LandedBatch], StepTrace]:
+def rpc_steps(outputs: RpcL2Reader, genesis: Genesis, queue_items: QueueLoader | None = None,
+              agreed_start: AgreedStart | None = None) -> Callable[[LandedBatch], StepTrace]:
     """The factory ``L2TraceSource`` takes: one ``HashedNodes`` cache for every batch."""
     nodes = HashedNodes(outputs.client)
-    return lambda batch: RpcSteps(outputs, nodes, genesis, batch, queue_items)
+    return lambda batch: RpcSteps(outputs, nodes, genesis, batch, queue_items, agreed_start)
