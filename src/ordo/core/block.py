@@ -7,6 +7,7 @@ senders recovered once at admission and the receipts produced by execution.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
@@ -34,7 +35,9 @@ class ExecutedBlock:
     """A block together with the receipts its execution produced (one per transaction)."""
 
     block: Block
-    receipts: tuple[ReceiptAPI, ...]
+    receipts: Sequence[ReceiptAPI]
+    """A tuple of py-evm receipts, or (native engine) ``LazyReceipts`` decoded from
+    ``receipt_encodings`` only when something reads them."""
     # Each receipt's consensus encoding when the engine already made it (the native engine
     # encodes them to hash the receipts root): the store writes these instead of encoding the
     # py-evm receipts a second time. None: the store encodes ``receipts``.

@@ -16,9 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
-from eth.rlp.logs import Log
-from eth.rlp.receipts import Receipt
+from eth.abc import BlockHeaderAPI, SignedTransactionAPI
 from eth.vm.forks.cancun.constants import BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CONTRACT_CODE
 from eth.vm.forks.prague.constants import (
     HISTORY_STORAGE_ADDRESS,
@@ -29,6 +27,7 @@ from eth_utils import keccak
 from ordo.core.block import Block, ExecutedBlock
 from ordo.core.errors import RejectedTransaction, UnknownBlock
 from ordo.core.forced_item import ForcedDeposit, ForcedItem
+from ordo.core.lazy_receipts import LazyReceipts
 from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.block_assembly import make_header
@@ -43,8 +42,6 @@ log = logging.getLogger(__name__)
 
 SET_CODE_TRANSACTION_TYPE = 4
 BLOB_TRANSACTION_TYPE = 3
-STATUS_SUCCESS = b"\x01"
-STATUS_FAILURE = b""
 
 # 5.2: the system contracts are updated only where py-evm's exact code is deployed.
 _SYSTEM = (
@@ -100,23 +97,16 @@ def _forced_fields(
     return fields, decoded
 
 
-def _receipt(tx: SignedTransactionAPI, outcome: tuple[Any, ...]) -> ReceiptAPI:
-    """A py-evm receipt from the extension's (success, cumulative gas, logs, bloom)."""
-    success, cumulative_gas, logs, bloom = outcome
-    inner = Receipt(
-        state_root=STATUS_SUCCESS if success else STATUS_FAILURE,
-        gas_used=cumulative_gas,
-        logs=[
-            Log(address, tuple(int.from_bytes(topic, "big") for topic in topics), data)
-            for address, topics, data in logs
-        ],
-        bloom=int.from_bytes(bloom, "big"),
-    )
-    if not tx.type_id:
-        return inner
-    builder = type(tx).receipt_builder  # type: ignore[attr-defined]  # typed transactions only
-    typed: ReceiptAPI = builder.typed_receipt_class(tx.type_id, inner)
-    return typed
+def _executed(block: Block, out: dict[str, Any]) -> ExecutedBlock:
+    """The block with its receipts as the extension encoded them (for the receipts root): the
+    store writes those bytes, and py-evm receipt objects are decoded from them only when an
+    answer reads them (``LazyReceipts``), not built for every transaction of every block."""
+    encodings = tuple(out["receipt_encodings"])
+    if len(encodings) != len(block.transactions):
+        raise InvalidBlock(f"the extension returned {len(encodings)} receipts for "
+                           f"{len(block.transactions)} transactions")
+    return ExecutedBlock(block=block, receipts=LazyReceipts(encodings),
+                         receipt_encodings=encodings)
 
 
 class NativeEngine(PyEvmEngine):
@@ -189,19 +179,12 @@ class NativeEngine(PyEvmEngine):
         except (NativeUnsupported, native.Unsupported) as reason:
             log.info("block %d runs on py-evm: %s", int(header.block_number), reason)
             return super().execute_block(parent, block, forced)
-        receipts = tuple(
-            _receipt(tx, outcome)
-            for tx, outcome in zip(block.transactions, out["receipts"], strict=True)
-        )
         expected = self._header(parent, env, out)
         mismatch = header_mismatch(expected, header)
         if mismatch is not None:
             raise InvalidBlock(mismatch)
         self._remember(header)
-        executed = ExecutedBlock(
-            block=block, receipts=receipts, receipt_encodings=tuple(out["receipt_encodings"])
-        )
-        return executed, out["writes"]
+        return _executed(block, out), out["writes"]
 
     # --- reads -------------------------------------------------------------------------------
     def get_nonce(self, header: BlockHeaderAPI, address: bytes) -> int:
@@ -301,14 +284,6 @@ class NativeEngine(PyEvmEngine):
         out: dict[str, Any],
     ) -> tuple[BlockHeaderAPI, ExecutedBlock]:
         header = self._header(parent, env, out)
-        transactions = tuple(d.tx for d in included)
-        receipts = tuple(
-            _receipt(tx, outcome) for tx, outcome in zip(transactions, out["receipts"], strict=True)
-        )
-        block = Block(
-            header=header, transactions=transactions, senders=tuple(d.sender for d in included)
-        )
-        executed = ExecutedBlock(
-            block=block, receipts=receipts, receipt_encodings=tuple(out["receipt_encodings"])
-        )
-        return header, executed
+        block = Block(header=header, transactions=tuple(d.tx for d in included),
+                      senders=tuple(d.sender for d in included))
+        return header, _executed(block, out)

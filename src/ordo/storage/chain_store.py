@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +155,9 @@ class ChainStore:
         """Writes the file system refused, full or short (each aborted whole)."""
         self._max_key_size = self._env.max_key_size()
         self._block_cache: LruCache[bytes, Block] = LruCache(cache_size)
-        self._receipt_cache: LruCache[bytes, tuple[ReceiptAPI, ...]] = LruCache(cache_size)
+        self._receipt_cache: LruCache[bytes, Sequence[ReceiptAPI]] = LruCache(cache_size)
+        """Receipts by block hash; a block the native engine executed keeps them as
+        ``LazyReceipts`` (encodings) until an answer reads them."""
         self._log_cache: LruCache[bytes, tuple[LogRecord, ...]] = LruCache(cache_size)
         self._state_reader = LmdbStateReader(self._env, self._state)
 
@@ -372,7 +374,7 @@ class ChainStore:
         block_hash = _check_hash(block_hash, "block hash")
         cached = self._receipt_cache.get(block_hash)
         if cached is not None:
-            return cached
+            return cached if isinstance(cached, tuple) else tuple(cached)
         with self._read() as txn:
             raw = txn.get(block_hash, db=self._receipts)
         if raw is None:
@@ -595,7 +597,7 @@ class ChainStore:
         return encoded
 
 
-def _check_executed_block(executed: ExecutedBlock) -> tuple[Block, tuple[ReceiptAPI, ...]]:
+def _check_executed_block(executed: ExecutedBlock) -> tuple[Block, Sequence[ReceiptAPI]]:
     if not isinstance(executed, ExecutedBlock) or not isinstance(executed.block, Block):
         raise ValueError(f"expected an ExecutedBlock, got {type(executed).__name__}")
     block = executed.block
@@ -627,7 +629,7 @@ def _check_executed_block(executed: ExecutedBlock) -> tuple[Block, tuple[Receipt
             raise ValueError(f"sender {sender!r} is not a 20-byte address")
     if block.number > MAX_NUMBER:
         raise ValueError(f"block number {block.number} does not fit {NUMBER_WIDTH} bytes")
-    return block, tuple(executed.receipts)
+    return block, executed.receipts
 
 
 def _check_hash(value: bytes, what: str) -> bytes:

@@ -8,13 +8,15 @@ keyspace -- that is what makes "last block" and "oldest journal entry" cursor se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import rlp
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 from eth.vm.forks.prague.blocks import PragueBlockHeader
-from eth.vm.forks.prague.receipts import PragueReceiptBuilder
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 
 from ordo.core.block import TransactionLocation
+from ordo.core.lazy_receipts import decode_receipt
 
 NUMBER_WIDTH = 8
 INDEX_WIDTH = 4
@@ -70,7 +72,7 @@ def decode_body(raw: bytes) -> tuple[tuple[SignedTransactionAPI, ...], tuple[byt
 
 
 def encode_receipts(
-    receipts: tuple[ReceiptAPI, ...], encodings: tuple[bytes, ...] | None = None
+    receipts: Sequence[ReceiptAPI], encodings: tuple[bytes, ...] | None = None
 ) -> bytes:
     """The block's receipts record; ``encodings`` (each receipt's consensus encoding, already
     made by the native engine for the receipts root) spares encoding the py-evm objects again."""
@@ -81,7 +83,7 @@ def encode_receipts(
 
 def decode_receipts(raw: bytes) -> tuple[ReceiptAPI, ...]:
     try:
-        return tuple(PragueReceiptBuilder.decode(item) for item in rlp.decode(raw))
+        return tuple(decode_receipt(item) for item in rlp.decode(raw))
     except Exception as error:  # rlp and py-evm raise several unrelated types for bad bytes
         raise CorruptRecordError(f"receipts: {error}") from error
 
