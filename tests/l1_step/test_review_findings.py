@@ -15,6 +15,7 @@ from web3.exceptions import ContractLogicError
 
 from ordo.faultproof.block_tracer import BlockStep, BlockTrace
 from ordo.faultproof.block_witness import Totals, decode_block_step, encode_block_step
+from ordo.faultproof.cells import cell_root
 from ordo.faultproof.machine_state import PHASE_TX_START, Frame
 from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.tracer import MessageCall, TraceStep, trace_message_call
@@ -29,7 +30,7 @@ from tests.faultproof.test_step_creations import FRESH
 from tests.faultproof.test_step_frames import addr, call
 from tests.l1.l1_process import l1_process
 from tests.l1_contracts.anvil_chain import AnvilChain, _dev_accounts
-from tests.l1_step.test_step_precompile import _modexp, _reference
+from tests.l1_step.test_step_precompile import _g2, _modexp, _reference, _word
 
 from .verifier import Verifier, deploy_verifier, on_chain
 
@@ -146,6 +147,28 @@ def test_starved_precompile_call_is_not_a_decision(precompile_service: Contract,
     answer = _run(precompile_service, gas)
     # a starved L1 call must revert (no decision) or give py-evm's outcome, never a failure
     assert isinstance(answer, str) or answer[:2] == (True, reference.gas_left), (gas, answer)
+
+
+# a bn254 pairing of 256 pairs (49,152 bytes: the longest input StepPrecompile takes), its first
+# G1 point off the curve: Prague refuses it at any gas and prices it 45,000 + 34,000 * 256
+LARGE_REFUSED_PAIRING = (_word(1) + _word(3) + _g2()) * 256
+L1_TX_GAS_CAP = 2**24
+"""EIP-7825's cap on one L1 transaction's gas."""
+
+
+def test_a_large_pairing_refusal_fits_an_l1_transaction(precompile_service: Contract) -> None:
+    """Finding H4, fixed: the refusal was decided by a call at Prague's price (8,749,000 burned)
+    and a second call with four times it plus a million (36 M more), over 2^24; now one call
+    with the price plus a margin capped at 10 M decides it, as py-evm's outcome."""
+    reference = _reference(8, LARGE_REFUSED_PAIRING, TX_GAS)
+    assert not reference.success
+    assert precompile_service.functions.price(8, LARGE_REFUSED_PAIRING).call() == \
+        45_000 + 34_000 * 256
+    run = precompile_service.functions.run(8, TX_GAS, LARGE_REFUSED_PAIRING)
+    needed = int(run.estimate_gas())
+    assert needed < 12_000_000, needed  # the 10 M call and the 49 KB of calldata
+    success, gas_left, root, size = run.call({"gas": L1_TX_GAS_CAP})
+    assert (success, gas_left, bytes(root), size) == (False, 0, cell_root(b""), 0)
 
 
 def _started_steps(t: BlockTrace) -> list[tuple[int, BlockStep]]:
