@@ -256,6 +256,7 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
                             process)
                 setup.chain.increase_time(MAX_CLOCK + CHALLENGE_WINDOW + 10)
                 await until(lambda: setup.status(1) == LOST, 120, process)
+                await until(lambda: paid(setup, honest.address), 60, process)
             finally:
                 await liar.stop()
             assert liar.state.sent["move"] >= 1, "the liar defended its root"
@@ -278,6 +279,14 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     assert fetched, output
     print(f"\nstandalone challenger won a {len(claims)}-claim game to depth {max_depth} in "
           f"{time.monotonic() - started:.0f} s; its RPC reads: {fetched[-1]}")
+
+
+def paid(setup: DisputeSetup, player: str) -> bool:
+    """The player claimed its credits: no ETH or token credit left, and it holds the slashed
+    tokens (the root's winner is paid the slash)."""
+    game = setup.game.functions
+    return (int(game.credit(player).call()) == 0 and int(game.token_credit(player).call()) == 0
+            and int(setup.rollup.pools.token.functions.balanceOf(player).call()) > 0)
 
 
 def stepped_leaf(setup: DisputeSetup, player: str, max_depth: int) -> bool:

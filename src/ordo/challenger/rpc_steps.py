@@ -29,6 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import rlp
 from eth.abc import BlockHeaderAPI
@@ -50,10 +51,14 @@ from ordo.l1.rpc_errors import L1Error
 from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AgreedStart = Callable[[int], Awaitable[bytes]]
 """The output root L1 says batch ``index``'s game starts from (``DisputeChain.agreed_start``)."""
 FETCH_TIMEOUT_S = 30.0
+PARALLEL_FETCHES = 8
+"""Output roots, blocks and headers of a batch asked for at once (a 1,024-block batch is
+about 2,300 requests)."""
 NODES_PER_REQUEST = 256
 """``ordo_getStateNodes``'s default bound (``RpcLimits.max_state_nodes``)."""
 MAX_CACHED_NODES = 500_000
@@ -234,9 +239,10 @@ class RpcSteps(ChainSteps):
     async def _fetch(self) -> None:
         batch = self.batch
         lowest = max(batch.first_block - MAX_ANCESTORS, 0)
-        for number in range(batch.first_block - 1, batch.last_block + 1):
-            self.roots[number] = await self.reader.output_at(number)
-            self.nodes.counts.outputs += 1
+        numbers = range(batch.first_block - 1, batch.last_block + 1)
+        roots = await _gather(self.reader.output_at(number) for number in numbers)
+        self.roots.update(zip(numbers, roots, strict=True))
+        self.nodes.counts.outputs += len(roots)
         if self.agreed_start is not None:
             agreed = await self.agreed_start(batch.index)
             given = self.roots[batch.first_block - 1].root
@@ -246,8 +252,9 @@ class RpcSteps(ChainSteps):
                     f"{self.where} gives output root {_hex(given)} for L2 block "
                     f"{batch.first_block - 1}, but the game of batch {batch.index} starts from "
                     f"{_hex(agreed)} on L1: not the chain L1 agreed")
-        for number in range(batch.first_block, batch.last_block + 1):
-            self.fetched.blocks[number] = await self._fetch_block(number)
+        numbers = range(batch.first_block, batch.last_block + 1)
+        blocks = await _gather(self._fetch_block(number) for number in numbers)
+        self.fetched.blocks.update(zip(numbers, blocks, strict=True))
         try:
             self._batch_blocks()  # refused here, before any trace, unless of the batch
         except MissingBlock as error:
@@ -257,9 +264,12 @@ class RpcSteps(ChainSteps):
         for number in range(batch.first_block, batch.last_block):
             headers[number] = self._anchored(self.fetched.blocks[number].header, number)
         parent = batch.first_block - 1
-        headers[parent] = self._anchored(await self._fetch_header(parent), parent)
-        for number in range(parent - 1, lowest - 1, -1):
-            header = await self._fetch_header(number)
+        older = range(parent, lowest - 1, -1)
+        fetched = dict(zip(older, await _gather(self._fetch_header(n) for n in older),
+                           strict=True))
+        headers[parent] = self._anchored(fetched[parent], parent)
+        for number in older[1:]:
+            header = fetched[number]
             child = headers[number + 1]
             if bytes(header.hash) != bytes(child.parent_hash):
                 self.nodes.counts.refused += 1
@@ -346,6 +356,16 @@ class RpcSteps(ChainSteps):
         super().prepare(blocks)
         log.info("challenger: batch %d traced from %s (fetched so far: %s)", self.batch.index,
                  self.where, self.nodes.counts.to_json())
+
+
+async def _gather(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """``calls`` with at most PARALLEL_FETCHES at once, in order."""
+    gate = asyncio.Semaphore(PARALLEL_FETCHES)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with gate:
+            return await call
+    return list(await asyncio.gather(*(one(call) for call in calls)))
 
 
 def rpc_steps(outputs: RpcL2Reader, genesis: Genesis, queue_items: QueueLoader | None = None,
