@@ -38,11 +38,11 @@ from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from ordo.core.genesis import Genesis, GenesisAccount, devnet_genesis
+from ordo.core.native_loader import native_available
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.devnet.ports import free_port
 from ordo.execution.engine import BlockEnvironment, PyEvmEngine
 from ordo.execution.native_engine import NativeEngine
-from ordo.execution.native_loader import native_available
 from ordo.execution.state_source import MemoryKeyValueStore
 
 ROOT = Path(__file__).resolve().parents[1]

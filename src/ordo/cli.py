@@ -34,6 +34,7 @@ from ordo.config.node_config import (
     parse_allowed_peers,
     parse_peer,
 )
+from ordo.core.native_loader import NativeUnavailable
 from ordo.devnet.forge_command import forge_batch_command
 from ordo.devnet.l1_choice import DEV_L1_PORT_OFFSET, L1ChoiceError, choose_l1
 from ordo.devnet.launch import DevnetOptions, run_devnet
@@ -44,7 +45,6 @@ from ordo.devnet.provision import (
     parse_stakes,
 )
 from ordo.execution.engine_choice import resolve_engine
-from ordo.execution.native_loader import NativeUnavailable
 from ordo.keys.commands import keys_group
 from ordo.keys.key_file import KeyFileError, read_key_file
 from ordo.keys.keystore import KeystoreError, is_keystore_file

@@ -12,11 +12,11 @@ from ordo.cli import check_engine, main
 from ordo.config.config_file import read_config_file
 from ordo.config.node_config import ConfigError
 from ordo.core.genesis import devnet_genesis
+from ordo.core.native_loader import NativeUnavailable
 from ordo.execution import engine_choice
 from ordo.execution.engine import PyEvmEngine
 from ordo.execution.engine_choice import make_engine, resolve_engine
 from ordo.execution.native_engine import NativeEngine
-from ordo.execution.native_loader import NativeUnavailable
 from ordo.execution.state_source import MemoryKeyValueStore
 from tests.native.twin_chain import require_native
 

@@ -16,8 +16,8 @@ from eth_account import Account
 from ordo.core import transaction
 from ordo.core.errors import RejectedTransaction
 from ordo.core.genesis import DEVNET_CHAIN_ID, dev_private_keys
+from ordo.core.native_loader import native_module
 from ordo.core.transaction import SECP256K1_N, DecodedTransaction
-from ordo.execution.native_loader import native_module
 from tests.native.twin_chain import require_native
 
 KEY = dev_private_keys(1)[0]

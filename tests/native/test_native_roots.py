@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from eth.db.trie import make_trie_root_and_nodes
 
-from ordo.execution.native_loader import native_module
+from ordo.core.native_loader import native_module
 from tests.native.twin_chain import require_native
 
 

@@ -8,9 +8,9 @@ import rlp
 from eth_account import Account
 
 from ordo.core.genesis import dev_private_keys, devnet_genesis
+from ordo.core.native_loader import native_module
 from ordo.core.transaction import decode_transaction, known_transaction, recover_sender
 from ordo.execution.errors import InvalidBlock
-from ordo.execution.native_loader import native_module
 from tests.native.corpus import Wallet
 from tests.native.twin_chain import TwinChain, require_native
 

@@ -22,11 +22,11 @@ from eth_utils import keccak
 from ordo.core.block import ExecutedBlock
 from ordo.core.forced_item import ForcedDeposit, ForcedItem
 from ordo.core.genesis import Genesis
+from ordo.core.native_loader import native_available
 from ordo.core.transaction import DecodedTransaction
 from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
 from ordo.execution.header_rules import header_mismatch
 from ordo.execution.native_engine import NativeEngine
-from ordo.execution.native_loader import native_available
 from ordo.execution.state_source import MemoryKeyValueStore
 from ordo.storage.encoding import encode_receipts
 

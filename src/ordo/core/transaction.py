@@ -40,6 +40,7 @@ from rlp.codec import consume_length_prefix, length_prefix
 
 from ordo.core.errors import RejectedTransaction
 from ordo.core.lru import LruCache
+from ordo.core.native_loader import native_available, native_module
 
 BLOB_TRANSACTION_TYPE = 3
 SUPPORTED_TYPED_TRANSACTIONS = frozenset({1, 2, 4})
@@ -190,10 +191,7 @@ def known_transaction(encoded: bytes) -> DecodedTransaction | None:
 
 @cache
 def _native_decoder() -> Callable[[bytes], tuple[Any, ...] | None] | None:
-    """The extension's decoder, or None where the extension is not built. Imported late:
-    ``ordo.execution`` imports this module."""
-    from ordo.execution.native_loader import native_available, native_module
-
+    """The extension's decoder, or None where the extension is not built."""
     if not native_available():
         return None
     decoder: Callable[[bytes], tuple[Any, ...] | None] = native_module().decode_raw_transaction

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 
 from ordo.core.genesis import Genesis
+from ordo.core.native_loader import native_available, native_module
 from ordo.execution.ancestry import AncestorHashes
 from ordo.execution.engine import PyEvmEngine
 from ordo.execution.native_engine import NativeEngine
-from ordo.execution.native_loader import native_available, native_module
 from ordo.execution.shadow_check import ShadowCheckedEngine
 from ordo.execution.state_source import KeyValueReader
 

@@ -28,6 +28,7 @@ from ordo.core.block import Block, ExecutedBlock
 from ordo.core.errors import RejectedTransaction, UnknownBlock
 from ordo.core.forced_item import ForcedDeposit, ForcedItem
 from ordo.core.lazy_receipts import LazyReceipts
+from ordo.core.native_loader import native_module
 from ordo.core.predeploys import GAS_PRICE_ORACLE_ADDRESS
 from ordo.core.transaction import DecodedTransaction, decode_transaction
 from ordo.execution.block_assembly import make_header
@@ -35,7 +36,6 @@ from ordo.execution.engine import BlockEnvironment, BuildResult, PyEvmEngine
 from ordo.execution.errors import InvalidBlock
 from ordo.execution.evm_state import MAX_ANCESTOR_HASHES
 from ordo.execution.header_rules import environment_error, header_mismatch
-from ordo.execution.native_loader import native_module
 from ordo.execution.native_reads import AccountState, read_account
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ordo.core.errors import UnknownBlock
-from ordo.execution.native_loader import native_module
+from ordo.core.native_loader import native_module
 from ordo.execution.state_source import KeyValueReader
 
 
