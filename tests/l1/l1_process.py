@@ -49,6 +49,11 @@ def l1_command(kind: L1Kind, port: int, *, chain_id: int | None = None,
     if kind == "anvil":
         command = [str(ANVIL_BINARY), "--port", str(port), "--chain-id",
                    str(ANVIL_CHAIN_ID if chain_id is None else chain_id)]
+        if "--slots-in-an-epoch" not in extra:
+            # anvil reports "finalized" 2 x slots-in-an-epoch (default 32) below its head, and
+            # a node takes no L1 origin above it: one slot an epoch keeps origins 2 blocks
+            # deep, the depth the test genesis trusts, as on the dev L1 (docs/consensus.md §14).
+            command += ["--slots-in-an-epoch", "1"]
         if block_time is not None:
             command += ["--block-time", f"{block_time:g}"]
             if instant:

@@ -113,6 +113,9 @@ POSTER_KILL_POINTS = ("building", "sent", "accepted")
 """Where in its posting the poster dies: while its batch gathers signatures (nothing sent), with
 its batch transaction in the L1's pool, or with the batch accepted at the L1 head but not yet
 seen confirmed by the poster."""
+REORG_DEPTHS = (3, 6)
+"""An L1_REORG replaces this many blocks (inclusive range): deeper than the devnet's 2
+confirmations, shallower than the chaos anvil's finality (l1_chain.ANVIL_SLOTS_PER_EPOCH)."""
 
 
 def plan_faults(seed: int, duration: float, shape: PlanShape | None = None) -> list[Fault]:
@@ -156,7 +159,7 @@ def _fault(rng: random.Random, kind: FaultKind, start: float, length: float,
     if kind is FaultKind.POSTER_KILL:
         return Fault(kind, start, length, point=POSTER_KILL_POINTS[0])
     if kind is FaultKind.L1_REORG:
-        return Fault(kind, start, length, depth=rng.randint(3, 6))
+        return Fault(kind, start, length, depth=rng.randint(*REORG_DEPTHS))
     if kind is FaultKind.DISK_FULL:
         return Fault(kind, start, length, nodes=(nodes - 1,))
     if kind is FaultKind.L1_DOWN:

@@ -19,6 +19,10 @@ from ordo.devnet.ports import free_port
 L1_KINDS = ("anvil", "dev")
 L1_CHAIN_ID = 31337
 L1_BLOCK_TIME = 1
+ANVIL_SLOTS_PER_EPOCH = 4
+"""anvil reports its block 2 x this below the head as "finalized" (8), deeper than any planned
+L1_REORG (fault_plan: 3-6 blocks, deeper than the genesis's 2 confirmations): a reorg the nodes'
+depth does not cover but the L1's own finality does, as on a proof-of-stake L1."""
 ANVIL_ENV = "ORDO_ANVIL"
 """Path of the anvil binary, if it is neither on PATH nor in the repository's node_modules."""
 _REPO_ANVIL = Path(__file__).resolve().parents[3] / \
@@ -65,7 +69,8 @@ class L1Chain:
     def command(self) -> list[str]:
         if self.kind == "anvil":
             return [str(anvil_binary()), "--host", self.host, "--port", str(self.port),
-                    "--chain-id", str(L1_CHAIN_ID), "--block-time", str(L1_BLOCK_TIME)]
+                    "--chain-id", str(L1_CHAIN_ID), "--block-time", str(L1_BLOCK_TIME),
+                    "--slots-in-an-epoch", str(ANVIL_SLOTS_PER_EPOCH)]
         return [sys.executable, "-m", "ordo.devchain", "--host", self.host, "--port",
                 str(self.port), "--data-dir", str(self.data_dir / "dev-l1"), "--block-time",
                 str(L1_BLOCK_TIME), "--automine"]

@@ -27,6 +27,8 @@ from ordo.l1.rpc_errors import L1Error
 POSTER_WAIT = 45.0
 """Seconds to wait for a poster at the planned point before killing the producer instead."""
 POLL = 0.05
+REORG_MARKER_ACCOUNT = "0xa0ee7a142d267c1f36714e4a8f75612f20a79720"
+"""anvil's dev account 9 (unlocked on anvil): no part of the devnet sends from it."""
 L1_LOG_CHUNK = 2000
 
 
@@ -84,11 +86,14 @@ class L1Rig:
     # --- faults ---------------------------------------------------------------------------------
 
     async def reorg(self, depth: int) -> dict[str, Any]:
-        """Replace the newest ``depth`` L1 blocks with empty ones (anvil_reorg)."""
+        """Replace the newest ``depth`` L1 blocks (anvil_reorg) with blocks holding only one
+        transfer from an account nothing else on the L1 uses, in the first of them: the
+        replacements differ from the blocks they replace even when those were empty."""
         async with L1Client(self.chain_url) as client:
             head = await client.block_number()
             before = await client.get_block(head - depth + 1)
-            await client.request("anvil_reorg", [depth, []])
+            marker = {"from": REORG_MARKER_ACCOUNT, "to": REORG_MARKER_ACCOUNT, "value": "0x1"}
+            await client.request("anvil_reorg", [depth, [[marker, 0]]])
             after = await client.get_block(head - depth + 1)
         entry = {"depth": depth, "head": head,
                  "replaced": before is not None and after is not None and

@@ -4,7 +4,10 @@ On an L1-anchored network every block names an L1 block (number in ``extra_data`
 builder, hash in ``mix_hash``, which is also the EVM's PREVRANDAO). The origin of an epoch's
 anchor block fixes the next epoch's validator set (the LockingPool's set there), so all nodes
 weigh votes by the same L1 view, and an L1 reorganisation above the confirmation depth cannot
-split them: the hash is part of the block, and the block is final.
+split them: the hash is part of the block, and the block is final. Because the block is final,
+its origin must be too: a new origin is never above the L1's own finalized block when the L1
+reports one (the proposer picks at or below it, validators refuse above it), so a reorg deeper
+than the confirmation depth cannot replace an origin a final block names.
 
 Pure rules; the L1 view they check against is a snapshot the shell passes in.
 """
@@ -43,6 +46,9 @@ class L1View:
     hashes: Mapping[int, bytes]
     prices: Mapping[int, L1Prices] = field(default_factory=dict)
     """The L1 prices of the same blocks (docs/state_transition.md 6.4)."""
+    finalized: int | None = None
+    """The L1's finalized block as this validator last saw it; None when its L1 reports none
+    (then only the depth rule holds)."""
 
 
 def block_extra_data(builder: bytes, origin: L1Origin | None, forced_through: int = 0) -> bytes:
@@ -83,7 +89,8 @@ def header_origin_error(header: BlockHeaderAPI, parent: BlockHeaderAPI,
 def origin_view_error(origin: L1Origin, parent_origin: L1Origin, view: L1View,
                       min_depth: int) -> str | None:
     """Whether this validator's L1 view backs the origin: a new one must be a block it knows
-    with that hash, deep enough and not too far behind. An unchanged origin needs no L1 block,
+    with that hash, deep enough, not above the L1's finalized block (when the L1 reports one)
+    and not too far behind. An unchanged origin needs no L1 block,
     so a chain whose validators lose L1 for a while keeps going on its last origin (until the
     view shows it held back too long)."""
     if origin == parent_origin:
@@ -100,6 +107,9 @@ def origin_view_error(origin: L1Origin, parent_origin: L1Origin, view: L1View,
     if origin.number + min_depth > view.head:
         return (f"L1 origin {origin.number} is less than {min_depth} blocks deep (L1 head "
                 f"{view.head})")
+    if view.finalized is not None and origin.number > view.finalized:
+        return (f"L1 origin {origin.number} is above the L1's finalized block "
+                f"{view.finalized}")
     if origin.number + MAX_ORIGIN_LAG < view.head - min_depth:
         return f"L1 origin {origin.number} lags the confirmed L1 head by more than " \
                f"{MAX_ORIGIN_LAG} blocks"
@@ -119,7 +129,8 @@ def l1_prices_view_error(header: BlockHeaderAPI, origin: L1Origin, view: L1View)
 
 
 def choose_origin(parent_origin: L1Origin, confirmed: L1Origin | None) -> L1Origin:
-    """A proposer's origin: the newest confirmed L1 block it knows, never going back."""
+    """A proposer's origin: the newest confirmed L1 block it knows (``confirmations`` deep and
+    at or below the L1's finalized block, ``L1Watch.confirmed_origin``), never going back."""
     if confirmed is None or confirmed.number <= parent_origin.number:
         return parent_origin
     return confirmed
