@@ -238,7 +238,7 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
         process = subprocess.Popen(
             [sys.executable, "-m", "ordo", "challenger", "--l1-rpc", l1_url, "--l2-rpc",
              l2_node.url, "--inbox", inbox, "--genesis", str(l2_node.genesis_path),
-             "--dev-account", str(HONEST_ACCOUNT), "--interval", "0.5"],
+             "--dev-account", str(HONEST_ACCOUNT), "--interval", "0.5", "--verify-outputs"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
 
     async def play() -> None:
@@ -275,6 +275,7 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     assert {int.from_bytes(w[:32], "big") for w in witnesses} == {PHASE_BLOCK_END}
     assert int(setup.inbox.functions.next_index().call()) == 0, "the wrong batch is removed"
     assert honest_root(l2_node, l2_node.batch[-1]) != wrong
+    assert f"batch 0's {len(l2_node.batch)} output roots checked by execution" in output
     fetched = re.findall(r"fetched so far: (\{[^}]*\})", output)
     assert fetched, output
     print(f"\nstandalone challenger won a {len(claims)}-claim game to depth {max_depth} in "
@@ -427,5 +428,39 @@ def test_blocks_of_another_batch_are_refused(l2_node: L2Node) -> None:
             with pytest.raises(StepDataUnavailable, match="not the blocks the batch carries"):
                 steps.witness(0, 0)
             assert steps.nodes.counts.refused == 1
+
+    asyncio.run(run())
+
+
+def test_with_verify_outputs_a_batch_is_judged_only_on_roots_execution_gives(
+        l2_node: L2Node) -> None:
+    blocks = node_blocks(l2_node)
+    batch = LandedBatch(0, b"\x01" * 32, keccak(b"wrong"),
+                        inputs_root([batch_block(block) for block in blocks]), 0,
+                        l2_node.batch[0], len(l2_node.batch), 0)
+    middle = hex(l2_node.batch[len(l2_node.batch) // 2])
+
+    def other_root(method: str, params: list[Any], answer: Any) -> Any:
+        if method == "ordo_outputAtBlock" and params == [middle]:
+            return {**answer, "messagePasserStorageRoot": "0x" + "33" * 32}
+        return answer
+
+    async def agreed(index: int) -> bytes:
+        return genesis_output_root(l2_node.genesis)
+
+    async def run() -> None:
+        async with L1Client(l2_node.url) as client:
+            tampering = Tampering(client, other_root)
+            source: Any = tampering
+            reader = RpcL2Reader(source)
+            nodes = HashedNodes(source)
+            traces = L2TraceSource(reader, lambda landed: RpcSteps(
+                reader, nodes, l2_node.genesis, landed, agreed_start=agreed), True)
+            assert await traces.batch_trace(batch, MAX_STEP_DEPTH) is None, "not judged"
+            tampering.active = False
+            trace = await traces.batch_trace(batch, MAX_STEP_DEPTH)
+            assert trace is not None
+            assert trace.outputs == tuple(honest_root(l2_node, n) for n in l2_node.batch)
+            assert nodes.counts.refused == 0 and nodes.counts.nodes > 0
 
     asyncio.run(run())

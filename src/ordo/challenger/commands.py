@@ -177,12 +177,16 @@ def _run(options: dict[str, Any], action: Callable[[DisputeChain, OutputSource |
 @_key_options
 @click.option("--interval", type=click.FloatRange(0.1), default=DEFAULT_INTERVAL_S,
               show_default=True, help="Seconds between looks at L1.")
+@click.option("--verify-outputs", is_flag=True,
+              help="Judge a batch only after tracing every block of it from the start L1 "
+                   "agreed: the L2 RPC's output roots are then checked by execution, not "
+                   "trusted (needs the genesis).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 @click.option("--log-format", default="text", show_default=True,
               type=click.Choice(["text", "json"]))
-def challenger_command(interval: float, log_level: str, log_format: Any,
-                       **options: Any) -> None:
+def challenger_command(interval: float, verify_outputs: bool, log_level: str,
+                       log_format: Any, **options: Any) -> None:
     """Play every dispute game of the network for the honest chain: dispute each landed batch
     whose output root is wrong, defend each right one, step, resolve and claim the bonds.
     Needs an L2 source (--l2-rpc, --devnet or --l2-data) and an L1 key with ETH for bonds."""
@@ -194,14 +198,20 @@ def challenger_command(interval: float, log_level: str, log_format: Any,
     key = _or_exit(lambda: _key(options), EXIT_CONFIG)
 
     genesis = _or_exit(lambda: _genesis(_target(options)), EXIT_CONFIG)
+    if verify_outputs and genesis is None:
+        _fail("verify-outputs: checking output roots by execution needs the chain's genesis; "
+              "pass --genesis FILE (or --devnet DIR, --config FILE)", EXIT_CONFIG)
 
     async def run(chain: DisputeChain, outputs: OutputSource | None) -> None:
         if outputs is None:
             raise ConfigError("l2-rpc: the challenger needs the honest chain; pass --l2-rpc "
                               "URL, --devnet DIR or --l2-data DIR")
+        steps = await _steps(chain, outputs, genesis)
+        if verify_outputs and steps is missing_steps:
+            raise ConfigError("verify-outputs: output roots are checked by tracing blocks read "
+                              "from an L2 RPC; pass --l2-rpc URL")
         service = ChallengerService(chain, LocalAccount(chain.client, key),
-                                    L2TraceSource(outputs, await _steps(chain, outputs,
-                                                                        genesis)), interval)
+                                    L2TraceSource(outputs, steps, verify_outputs), interval)
         await chain.game()
         await service.run()
 

@@ -40,7 +40,7 @@ from ordo.faultproof.block_parts import (
     QueueItem,
 )
 from ordo.faultproof.block_steps import MAX_ANCESTORS
-from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.block_tracer import BlockTrace, keep_all, trace_block
 from ordo.l1.client import L1Client
 from ordo.l1.forced_queue_reader import ForcedQueueReader
 
@@ -170,12 +170,13 @@ class ChainSteps:
         self._traces[block] = found
         return found
 
-    def _trace_block(self, block: int, number: int) -> BlockTrace:
+    def _trace_block(self, block: int, number: int,
+                     keep: Callable[[int], bool] = keep_all) -> BlockTrace:
         ancestors = [self._header_rlp(n)
                      for n in range(number - 2, max(number - MAX_ANCESTORS, 0) - 1, -1)]
         return trace_block(OverlayDatabase(self.store.state_reader()), self.rules,
                            self._header_rlp(number - 1), ancestors, self._batch_blocks(),
-                           block, self._queue, self._forced_raw)
+                           block, self._queue, self._forced_raw, keep=keep)
 
     def prepare(self, blocks: Iterable[int]) -> None:
         """Trace these blocks now (the service calls it in a worker thread)."""

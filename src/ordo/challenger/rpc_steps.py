@@ -14,7 +14,9 @@ Nothing the node says is used unchecked (docs/challenger.md, "The step half from
   only when their keccak is that hash (``HashedNodes``), once per challenger;
 - a block's trace must start in the first state of the output before it and end in the output
   root after it (the roots the output half plays): a node whose output roots and state do not
-  agree is caught here.
+  agree is caught here. With ``verify_outputs`` (``ordo challenger --verify-outputs``) every
+  block of a batch is traced so before the batch is judged, and every output root it plays is
+  one execution gives from the start L1 agreed.
 
 What cannot be had or does not check is a ``StepDataUnavailable`` naming it: the service
 reports the game's claim as blocked and tries again next round; no move is made from it.
@@ -45,7 +47,7 @@ from ordo.core.genesis import Genesis
 from ordo.core.output_root import OutputRoot
 from ordo.execution.state_source import KeyValueReader
 from ordo.faultproof.block_steps import MAX_ANCESTORS
-from ordo.faultproof.block_tracer import BlockTrace
+from ordo.faultproof.block_tracer import BlockTrace, keep_all
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader
@@ -327,8 +329,9 @@ class RpcSteps(ChainSteps):
                 "read and traced in a worker thread before the solver reads it)")
         return super().trace(block)
 
-    def _trace_block(self, block: int, number: int) -> BlockTrace:
-        found = super()._trace_block(block, number)
+    def _trace_block(self, block: int, number: int,
+                     keep: Callable[[int], bool] = keep_all) -> BlockTrace:
+        found = super()._trace_block(block, number, keep)
         try:
             self._check_ends(found, block, number)
         except StepDataUnavailable:
@@ -350,12 +353,29 @@ class RpcSteps(ChainSteps):
                 f"{self.where} gives {_hex(self.roots[number].root)}: its state and outputs "
                 "disagree")
 
+    def verify_outputs(self) -> None:
+        """Trace every block of the batch (in the worker thread, keeping no witness), so each
+        of the RPC's output roots for it is checked by execution from the start L1 agreed:
+        StepTraceUnavailable for the first that is not (``--verify-outputs``)."""
+        if self._load_error is not None:
+            raise self._load_error
+        for block in range(self.batch.block_count):
+            if block not in self._traces:
+                self._trace_block(block, self.batch.first_block + block, keep=_keep_none)
+        log.info("challenger: batch %d's %d output roots checked by execution (fetched so "
+                 "far: %s)", self.batch.index, self.batch.block_count,
+                 self.nodes.counts.to_json())
+
     def prepare(self, blocks: Iterable[int]) -> None:
         if self._load_error is not None:
             raise self._load_error
         super().prepare(blocks)
         log.info("challenger: batch %d traced from %s (fetched so far: %s)", self.batch.index,
                  self.where, self.nodes.counts.to_json())
+
+
+def _keep_none(index: int) -> bool:
+    return False
 
 
 async def _gather(calls: Iterable[Awaitable[T]]) -> list[T]:
