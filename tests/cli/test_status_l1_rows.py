@@ -86,7 +86,9 @@ def test_the_table_shows_l1_lock_rewards_and_exit(node_answering: list[dict[str,
     rows = table_rows(result.output)
     assert rows["height"] == "1" and rows["producer"].startswith("0x748f5252")
     assert rows["L1"] == "http://127.0.0.1:55457/"
-    assert rows["L1 head"] == "15, origin 13 (confirmed)"
+    assert rows["L1 head"] == "15, finalized —, origin 13 (confirmed)"
+    assert rows["L1 deep reorgs"] == "—"
+    assert rows["faults"] == "— (not reported)"
     assert rows["L1 epoch"] == "1, read 0 s ago"
     assert rows["lock"] == "50,000 tokens (active, in the current set)"
     assert rows["rewards"] == "0 tokens owed, 0 tokens claimable"
@@ -108,6 +110,16 @@ def test_without_l1_the_rows_say_so() -> None:
     assert rows["L1"] == "— (not anchored to L1: ordo_status has no l1)"
     assert rows["last L1 batch"] == "—"
     assert "lock" not in rows and "rewards" not in rows
+
+
+def test_fault_counters_finality_and_deep_reorgs_are_shown() -> None:
+    answer = recorded("recorded_status_l1.json")
+    answer["faults"] = {"write_refusals": 3, "disk_full_waits": 2, "commit_failures": 1}
+    answer["l1"].update(finalized=7, deepReorgs=2)
+    rows = rows_of(answer)
+    assert rows["faults"] == "3 write refusals, 2 disk full waits, 1 commit failures"
+    assert rows["L1 head"] == "15, finalized 7, origin 13 (confirmed)"
+    assert rows["L1 deep reorgs"] == "2"
 
 
 def test_a_batcher_is_shown_when_the_node_reports_one() -> None:

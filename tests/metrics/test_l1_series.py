@@ -37,6 +37,7 @@ def test_stake_rewards_and_l1_progress_are_exported() -> None:
     samples = samples_of(metrics.registry)
     assert samples[("ordo_l1_head", ())] == 15
     assert samples[("ordo_l1_confirmed_origin", ())] == 13
+    assert ("ordo_l1_finalized", ()) not in samples, "a recording from before: not reported"
     assert samples[("ordo_l1_epoch", ())] == 1
     assert samples[("ordo_stake_locked_tokens", ())] == 50_000
     assert samples[("ordo_rewards_owed_tokens", ())] == 2.5
@@ -56,6 +57,10 @@ def test_stake_rewards_and_l1_progress_are_exported() -> None:
     assert samples[("ordo_l1_last_batch_index", ())] == 4
     assert samples[("ordo_l1_last_batch_posted_timestamp_seconds", ())] == 1_800_000_000
     assert samples[("ordo_rewards_owed_tokens", ())] == 0, "read again at every scrape"
+    l1.update(finalized=11, deepReorgs=2)
+    samples = samples_of(metrics.registry)
+    assert samples[("ordo_l1_finalized", ())] == 11
+    assert samples[("ordo_l1_deep_reorgs_total", ())] == 2
 
 
 def test_a_node_without_a_staking_view_exports_only_what_it_knows() -> None:

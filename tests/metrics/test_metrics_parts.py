@@ -47,6 +47,9 @@ class FakeNode:
     def finalized_number(self) -> int:
         return self.head
 
+    def fault_counters(self) -> dict[str, int]:
+        return {"write_refusals": self.head - 9, "disk_full_waits": 2, "commit_failures": 1}
+
 
 class FakeDriver:
     def __init__(self) -> None:
@@ -88,6 +91,9 @@ def test_live_series_are_read_at_scrape_time() -> None:
     assert samples[("ordo_head_height", ())] == 12
     assert samples[("ordo_consensus_round", ())] == 0
     assert samples[("ordo_consensus_timeouts_total", (("step", "propose"),))] == 2
+    assert samples[("ordo_node_faults_total", (("kind", "write_refusals"),))] == 3
+    assert samples[("ordo_node_faults_total", (("kind", "disk_full_waits"),))] == 2
+    assert samples[("ordo_node_faults_total", (("kind", "commit_failures"),))] == 1
 
 
 def test_each_node_has_its_own_registry() -> None:

@@ -50,6 +50,7 @@ def driver_on(store: ChainStore, genesis: Genesis) -> ConsensusDriver:
                              StaticEpochSets(validator_set_from_genesis(genesis, None)), OURS,
                              Pacing(0.01, 0.05, bytes(20), 5))
     driver.transport = SilentTransport()
+    node.consensus = driver  # as the node runner does: ordo_status reads the driver
     return driver
 
 
@@ -89,6 +90,10 @@ async def test_a_full_disk_rests_the_driver_and_blocks_resume_when_freed(
             assert "no space left on its disk" in caplog.text or \
                 "its disk refused the write" in caplog.text
             assert "consensus step failed" not in caplog.text
+            faults = node.status()["faults"]  # what ordo_status and /metrics report
+            assert faults["disk_full_waits"] == driver.disk_full_waits
+            assert faults["write_refusals"] == store.write_refusals >= 1
+            assert faults["commit_failures"] == driver.commit_failures
             committed = driver.blocks_committed
             free_disk(disk)
             await wait_for(lambda: driver.blocks_committed > committed, 20)

@@ -49,6 +49,14 @@ class L1StatusCollector(Collector):
         if summary.confirmed_origin is not None:
             yield GaugeMetricFamily("ordo_l1_confirmed_origin", "L1 block new blocks name as "
                                     "their origin (confirmed).", value=summary.confirmed_origin)
+        if summary.finalized is not None:
+            yield GaugeMetricFamily("ordo_l1_finalized", "The L1's finalized block as this node "
+                                    "saw it (no new origin goes above it).",
+                                    value=summary.finalized)
+        if summary.deep_reorgs is not None:
+            yield CounterMetricFamily("ordo_l1_deep_reorgs", "L1 reorgs deeper than the "
+                                      "network's confirmations this node saw.",
+                                      value=summary.deep_reorgs)
         if summary.staking_age_seconds is not None:
             yield GaugeMetricFamily("ordo_staking_view_age_seconds", "Age of the staking "
                                     "view read from the LockingPool.",

@@ -47,6 +47,11 @@ class LiveNodeCollector(Collector):
                      node.finalized_number())
         yield from _mempool_series(node.mempool)
         yield from _fee_series(getattr(node, "fee_book", None))
+        faults = getattr(node, "fault_counters", None)
+        if faults is not None:
+            yield _labelled_counter("ordo_node_faults", "Storage and commit faults the node "
+                                    "rode out, by kind (write_refusals, disk_full_waits, "
+                                    "commit_failures).", "kind", faults())
         driver = self._driver
         if driver is None:
             return

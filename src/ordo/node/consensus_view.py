@@ -6,6 +6,11 @@ from typing import Any, Protocol
 
 
 class ConsensusView(Protocol):
+    disk_full_waits: int
+    """Consensus steps the disk refused (full or short), each followed by a rest."""
+    commit_failures: int
+    """Decided blocks that could not be stored, each followed by a rest."""
+
     def status_fields(self) -> dict[str, Any]: ...
 
     def peer_count(self) -> int: ...

@@ -167,6 +167,8 @@ class L1Services:
             "lockingPool": "0x" + self.anchor.locking_pool.hex(),
             "head": self.watch.head,
             "confirmedOrigin": None if origin is None else origin.number,
+            "finalized": self.watch.finalized,
+            "deepReorgs": self.watch.deep_reorgs,
             "error": self.watch.last_error,
         }
         if self.staking is not None:

@@ -336,6 +336,17 @@ class Node:
     def evidence(self) -> list[dict[str, Any]]:
         return [] if self.consensus is None else self.consensus.evidence_list()
 
+    def fault_counters(self) -> dict[str, int]:
+        """Storage and commit faults this node rode out since it started, by kind: writes the
+        store refused whole (full disk or another write error), consensus steps that rested on
+        a refused write, decided blocks whose commit failed. ``ordo_status.faults`` and the
+        ``ordo_node_faults`` series read this one dict, so they cannot disagree."""
+        counters = {"write_refusals": self.chain.store.write_refusals}
+        if self.consensus is not None:
+            counters["disk_full_waits"] = self.consensus.disk_full_waits
+            counters["commit_failures"] = self.consensus.commit_failures
+        return counters
+
     def status(self) -> dict[str, Any]:
         head = self.head_number()
         status: dict[str, Any] = {
@@ -353,6 +364,7 @@ class Node:
         }
         if self.consensus is not None:
             status.update(self.consensus.status_fields())
+        status["faults"] = self.fault_counters()
         if self.fee_book is not None:
             status["economics"] = self.fee_book.status()
         return status

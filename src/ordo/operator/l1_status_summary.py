@@ -118,6 +118,10 @@ class L1Summary:
     """None when the node reports none (its genesis names no inbox and queue)."""
     disputes: DisputeProgress | None = None
     """None when the node reports none (a node from before the challenger)."""
+    finalized: int | None = None
+    """The L1's finalized block as the node saw it; None when the L1 reports none."""
+    deep_reorgs: int | None = None
+    """L1 reorgs deeper than the confirmations the node saw (None: a node from before)."""
 
 
 def read_l1_summary(l1: Any) -> L1Summary:
@@ -150,6 +154,8 @@ def read_l1_summary(l1: Any) -> L1Summary:
         head=_optional_integer(fields.get("head"), "l1.head"),
         confirmed_origin=_optional_integer(fields.get("confirmedOrigin"), "l1.confirmedOrigin"),
         error=_optional_text(fields.get("error"), "l1.error"),
+        finalized=_optional_integer(fields.get("finalized"), "l1.finalized"),
+        deep_reorgs=_optional_integer(fields.get("deepReorgs"), "l1.deepReorgs"),
         staking_reported=staking is not None,
         staking_error=staking_error,
         staking_age_seconds=staking_age,

@@ -43,8 +43,16 @@ def status_rows(answer: dict[str, Any], now: float) -> list[Row]:
         ("mempool", f"{mempool.get('pending', 0)} pending, {mempool.get('queued', 0)} queued"),
         ("syncing", "yes" if answer.get("syncing") else "no"),
         ("uptime", f"{answer.get('uptimeSeconds', 0)} s"),
+        ("faults", fault_text(answer.get("faults"))),
     ]
     return rows + economics_rows(answer.get("economics")) + l1_rows(answer.get("l1"), now)
+
+
+def fault_text(faults: Any) -> str:
+    """Storage and commit faults the node rode out (``ordo_status.faults``)."""
+    if not isinstance(faults, dict):
+        return f"{DASH} (not reported)"
+    return ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in faults.items())
 
 
 def economics_rows(economics: Any) -> list[Row]:
@@ -83,8 +91,9 @@ def l1_rows(l1: Any, now: float) -> list[Row]:
         return [("L1", f"{DASH} (unreadable: {error})")]
     return [
         ("L1", summary.rpc + ("" if summary.error is None else f" (error: {summary.error})")),
-        ("L1 head", f"{_or_dash(summary.head)}, origin {_or_dash(summary.confirmed_origin)}"
-                    " (confirmed)"),
+        ("L1 head", f"{_or_dash(summary.head)}, finalized {_or_dash(summary.finalized)}, "
+                    f"origin {_or_dash(summary.confirmed_origin)} (confirmed)"),
+        ("L1 deep reorgs", _or_dash(summary.deep_reorgs)),
         *_staking_rows(summary),
         *_batcher_rows(summary.batcher, now),
         *_settlement_rows(summary.settlement),
