@@ -6,12 +6,13 @@ builds blocks with transfers; and ``ordo challenger`` as its own process, with a
 holds no stake. Signers land batch 0 with a wrong output root. A liar (the project's solver run
 on a trace that agrees with the honest one up to the last state of the batch's last block, so
 the game ends on that block's block-end step, which the StepRouter decides) defends the root
-down to the leaf; the challenger steps with the witness it traced from blocks, headers and
-state nodes read over ``ordo_getRawBlock``/``ordo_getRawHeader``/``ordo_getStateNodes`` and
-wins. Then RpcSteps is fed tampered answers (a state node's bytes, a header, a block, another
-batch's blocks, an output root the state does not give, a node withheld, a start other than the
-game's on L1): each is refused with a precise StepDataUnavailable and nothing is traced from
-it, and the same source traces once the answers are right again (nothing wrong is kept).
+down to the leaf; the challenger, killed once in the step half and started again, steps with
+the witness it traced from blocks, headers and state nodes read over ``ordo_getRawBlock``,
+``ordo_getRawHeader`` and ``ordo_getStateNodes``, wins and claims its credits. Then RpcSteps
+is fed tampered answers (a state node's bytes, a header, a block, another batch's blocks, an
+output root the state does not give, a node withheld, a start other than the game's on L1):
+each is refused with a precise StepDataUnavailable and nothing is traced from it, and the same
+source traces once the answers are right again (nothing wrong is kept).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +42,7 @@ from ordo.challenger.honest_trace import (
 )
 from ordo.challenger.l1_game import DisputeChain, LandedBatch
 from ordo.challenger.node_steps import batch_block, chain_rules
+from ordo.challenger.positions import SPLIT_DEPTH
 from ordo.challenger.rpc_steps import HashedNodes, RpcSteps
 from ordo.challenger.service import ChallengerService
 from ordo.challenger.trace_source import L2TraceSource
@@ -234,12 +237,16 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     liar_key = dev_private_keys()[LIAR_ACCOUNT]
     max_depth = 11 + MAX_STEP_DEPTH
     log_path = tmp_path / "challenger.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ordo", "challenger", "--l1-rpc", l1_url, "--l2-rpc",
-             l2_node.url, "--inbox", inbox, "--genesis", str(l2_node.genesis_path),
-             "--dev-account", str(HONEST_ACCOUNT), "--interval", "0.5", "--verify-outputs"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
+    command = [sys.executable, "-m", "ordo", "challenger", "--l1-rpc", l1_url, "--l2-rpc",
+               l2_node.url, "--inbox", inbox, "--genesis", str(l2_node.genesis_path),
+               "--dev-account", str(HONEST_ACCOUNT), "--interval", "0.5", "--verify-outputs"]
+
+    def start_challenger() -> subprocess.Popen[bytes]:
+        with log_path.open("ab") as log:
+            return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True, cwd=REPO_ROOT)
+
+    running = [start_challenger()]
 
     async def play() -> None:
         async with L1Client(l1_url) as l1, L1Client(l2_node.url) as l2:
@@ -252,11 +259,17 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
                                      interval=0.5)
             liar.start()
             try:
+                # Killed in the step half (its traces and state nodes gone with it), started
+                # again: it reads the game and the L2 data anew and carries on.
+                await until(lambda: deepest(setup) >= SPLIT_DEPTH + 3, 240, running)
+                os.killpg(running[0].pid, signal.SIGKILL)
+                running[0].wait()
+                running[0] = start_challenger()
                 await until(lambda: stepped_leaf(setup, honest.address, max_depth), 240,
-                            process)
+                            running)
                 setup.chain.increase_time(MAX_CLOCK + CHALLENGE_WINDOW + 10)
-                await until(lambda: setup.status(1) == LOST, 120, process)
-                await until(lambda: paid(setup, honest.address), 60, process)
+                await until(lambda: setup.status(1) == LOST, 120, running)
+                await until(lambda: paid(setup, honest.address), 60, running)
             finally:
                 await liar.stop()
             assert liar.state.sent["move"] >= 1, "the liar defended its root"
@@ -264,7 +277,7 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     try:
         asyncio.run(play())
     finally:
-        stop_process_group(process)
+        stop_process_group(running[0])
     output = log_path.read_text()
     claims = setup.claims(1, fresh=True)
     leaves = [claim for claim in claims if claim.position.bit_length() - 1 == max_depth]
@@ -275,6 +288,7 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     assert {int.from_bytes(w[:32], "big") for w in witnesses} == {PHASE_BLOCK_END}
     assert int(setup.inbox.functions.next_index().call()) == 0, "the wrong batch is removed"
     assert honest_root(l2_node, l2_node.batch[-1]) != wrong
+    assert output.count("plays the dispute game of inbox") == 2, "started, killed, restarted"
     assert f"batch 0's {len(l2_node.batch)} output roots checked by execution" in output
     fetched = re.findall(r"fetched so far: (\{[^}]*\})", output)
     assert fetched, output
@@ -290,15 +304,22 @@ def paid(setup: DisputeSetup, player: str) -> bool:
             and int(setup.rollup.pools.token.functions.balanceOf(player).call()) > 0)
 
 
+def deepest(setup: DisputeSetup) -> int:
+    return max((claim.position.bit_length() - 1 for claim in setup.claims(1, fresh=True)),
+               default=-1)
+
+
 def stepped_leaf(setup: DisputeSetup, player: str, max_depth: int) -> bool:
     return any(claim.countered_by == player for claim in setup.claims(1, fresh=True)
                if claim.position.bit_length() - 1 == max_depth)
 
 
 async def until(condition: Callable[[], bool], timeout: float,
-                process: subprocess.Popen[bytes]) -> None:
+                running: list[subprocess.Popen[bytes]]) -> None:
+    """Wait for ``condition`` while the challenger (``running[0]``) runs."""
     deadline = time.monotonic() + timeout
     while not await asyncio.to_thread(condition):
+        process = running[0]
         assert process.poll() is None, f"the challenger exited with {process.returncode}"
         assert time.monotonic() < deadline, f"not within {timeout} s"
         await asyncio.sleep(0.5)
