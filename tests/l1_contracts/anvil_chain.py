@@ -27,7 +27,8 @@ from tests.l1.l1_process import ANVIL_CHAIN_ID, l1_process
 
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 ACCOUNT_COUNT = 10
-TX_GAS = 5_000_000
+TX_GAS = 6_000_000
+"""Enough to deploy a contract at the 24,576-byte code limit (about 5.4 M gas)."""
 
 
 def _dev_accounts() -> list[LocalAccount]:

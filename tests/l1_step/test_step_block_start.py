@@ -20,9 +20,7 @@ from ordo.faultproof.block_parts import (
 )
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 from ordo.faultproof.machine_state import PHASE_BLOCK_END, PHASE_TX_START
-from ordo.faultproof.step import UnsupportedStep
 from ordo.faultproof.verify import InvalidWitness, verify_step
-from ordo.l1.compiler import compile_contract
 from tests.faultproof.block_chain import BUILDER, DevChain, rules_of
 from tests.l1_contracts.anvil_chain import AnvilChain
 
@@ -33,7 +31,7 @@ from .anchored_chain import (
     anchored_trace,
     part_step,
 )
-from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
+from .verifier import Verifier, deploy_verifier, on_chain, step_gas
 
 FRESH_COINBASE = bytes.fromhex("ce" * 20)
 DEPOSITEE = bytes.fromhex("de" * 20)
@@ -245,20 +243,3 @@ def test_the_part_refuses_other_phases(anchored: Anchored, blocks: Blocks) -> No
     trace = blocks.traces[0]
     assert part_step(anchored.block_start, trace.commitment(1), trace.witness(1)) == \
         "StepVerifier: phase routed to the wrong part"
-
-
-def test_a_chain_with_the_l1_data_fee_is_not_verifiable_yet(chain: AnvilChain, blocks: Blocks,
-                                                            verifier: Verifier) -> None:
-    """The reference raises UnsupportedStep for it (4.6); the part deployed for such a chain
-    reverts rather than decide."""
-    rules = replace(rules_of(blocks.chain.genesis), l1_fee=True)
-    trace = blocks.traces[0]
-    with pytest.raises(UnsupportedStep):
-        verify_step(trace.first, trace.witness(0), rules)
-    compiled = compile_contract("step/StepBlockStart")
-    part = chain.deploy_code(
-        compiled.abi + STEP_ABI, compiled.bytecode, verifier.mpt.address, bytes(20),
-        rules.chain_id, rules.base_fee_floor, rules.elasticity_multiplier,
-        rules.base_fee_max_change_denominator, rules.anchored, rules.l1_fee)
-    assert part_step(part, trace.first, trace.witness(0)) == \
-        "StepVerifier: a chain with the L1 data fee: not verifiable yet"

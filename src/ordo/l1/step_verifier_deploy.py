@@ -25,7 +25,11 @@ MPT_SERVICE = "step/StepMpt"
 INDEX_TRIE_SERVICE = "step/StepIndexTrie"
 """Insertions into the block's receipts and transactions tries (transaction end)."""
 TX_END_STATE = "step/StepTxEndState"
-"""The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt)."""
+"""The transaction end's transaction, gas and state (StepTxEnd calls it; it takes StepMpt and
+the chain's l1Fee: whether it has the L1 data fee, the two scalars and the vault)."""
+ORACLE_SERVICE = "step/StepOracle"
+"""The GasPriceOracle's block-start writes on a chain with the L1 data fee (StepBlockStart calls
+it; it takes StepMpt and the two scalars); not deployed for a chain without the fee."""
 TX_AUTHORIZE = "step/StepTxAuthorize"
 """A started EIP-7702 transaction's authorizations (StepTxPending forwards them; it takes
 StepMpt and StepTxFrame)."""
@@ -45,22 +49,33 @@ StepPrecompile)."""
 TX_FRAME = "step/StepTxFrame"
 """A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
 takes StepMpt, StepCode, StepTxCreate and StepTxPrecompile)."""
+CALL_CHECK = "step/StepCallCheck"
+"""A call step's first half, up to the code source's account (StepCall asks it; it takes
+StepMpt)."""
+CALL = "step/StepCall"
+"""The call instructions' part: takes StepMpt, StepCode, StepPrecompile and StepCallCheck."""
+TX_DECODE = "step/StepTxDecode"
+"""A raw transaction decoded as py-evm does, its sender recovered, and the inclusion rules
+(StepTxOwn calls it)."""
+TX_OWN = "step/StepTxOwn"
+"""A forced or own transaction's start (StepTxStart forwards it; it takes StepMpt, StepTxDecode,
+StepTxFrame and whether the chain has the L1 data fee)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
               "step/StepBlockStart", "step/StepTxStart", "step/StepReturn",
-              "step/StepSelfdestruct")
+              "step/StepSelfdestruct", CALL)
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
 witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0,
-then SELFDESTRUCT's part)."""
+then SELFDESTRUCT's part, then the call instructions' part)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
                                    "step/StepReturn", "step/StepSelfdestruct"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
 BLOCK_START = "step/StepBlockStart"
-"""Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, and the chain's
+"""Takes StepMpt, the L1 ForcedInclusionQueue it reads the forced items from, the chain's
 rules (chain id, base-fee floor, elasticity, denominator, anchored, L1 data fee): constants no
-hash commits to (docs/fault_proofs.md 4.1)."""
+hash commits to (docs/fault_proofs.md 4.1), and StepOracle (the zero address without the fee)."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +91,20 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                                forced_queue: bytes) -> StepVerifierDeployment:
     """The services, then the parts, then the router naming them: one at a time. ``rules``
     and ``forced_queue`` (the zero address for a chain without L1) are the block-start part's
-    constants; the transaction-start part reads the queue too."""
+    constants; the transaction-start part reads the queue too. A chain with the L1 data fee
+    needs its l1Fee rules (``rules.l1_fee_rules``): the verifier charges them."""
+    fee = rules.l1_fee_rules
+    if rules.l1_fee and fee is None:
+        raise ValueError("a chain with the L1 data fee needs its l1Fee rules (scalars, vault) "
+                         "for its step verifier")
     mpt = await _deploy(client, deployer, MPT_SERVICE)
     index_trie = await _deploy(client, deployer, INDEX_TRIE_SERVICE)
-    tx_end_state = await _deploy(client, deployer, TX_END_STATE, mpt)
+    tx_end_state = await _deploy(
+        client, deployer, TX_END_STATE, mpt, fee is not None,
+        *((fee.base_fee_scalar, fee.blob_base_fee_scalar, fee.vault) if fee else
+          (0, 0, bytes(20))))
+    oracle = bytes(20) if fee is None else await _deploy(
+        client, deployer, ORACLE_SERVICE, mpt, fee.base_fee_scalar, fee.blob_base_fee_scalar)
     code = await _deploy(client, deployer, CODE_SERVICE)
     tx_create = await _deploy(client, deployer, TX_CREATE, mpt, code)
     precompile = await _deploy(client, deployer, PRECOMPILE_SERVICE)
@@ -93,8 +118,11 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
     arguments[BLOCK_START] = (mpt, forced_queue, rules.chain_id, rules.base_fee_floor,
                               rules.elasticity_multiplier,
                               rules.base_fee_max_change_denominator, rules.anchored,
-                              rules.l1_fee)
-    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
+                              rules.l1_fee, oracle)
+    tx_own = await _deploy(client, deployer, TX_OWN, mpt,
+                           await _deploy(client, deployer, TX_DECODE), tx_frame, rules.l1_fee)
+    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending, tx_own)
+    arguments[CALL] = (mpt, code, precompile, await _deploy(client, deployer, CALL_CHECK, mpt))
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)

@@ -6,7 +6,8 @@
         (bytes block_inputs, bytes extra_data, (bytes32, bytes32, bytes32) parent, Trie
         coinbase, Trie message_passer, Totals totals); the step touches the coinbase (inserted
         empty when absent), reads the message passer's storage root, assembles the header as
-        the engine does and returns the final state keccak(abi(6, output_root)). Phase 6: the
+        the engine does (its parent_beacon_block_root the inputs' L1 fee word, zero when they
+        have eight words) and returns the final state keccak(abi(6, output_root)). Phase 6: the
         witness is abi.encode(6, output_root) and the final state steps to itself. Every item
         is checked against the pre-state; nothing is defaulted.
 """
@@ -72,12 +73,10 @@ def _block_end() -> bytes32:
     totals_hash: bytes32 = w.word(CONTEXT_AT + 8 * 32)
     proofs: uint256 = w.uint(PROOFS_PTR)
 
-    # 1. block_inputs (eight canonical words) and extra_data; the parent output's preimage
+    # 1. block_inputs (eight canonical words, nine with an L1 fee word) and extra_data; the
+    # parent output's preimage
     inputs: uint256 = blockio.at(proofs, 0)
-    assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
-    w.need(inputs + 32 + 256)
-    assert keccak256(slice(msg.data, base + inputs + 32, 256)) == inputs_hash, \
-        "StepVerifier: block_inputs is not the block's inputs"
+    fee_word: uint256 = blockio.fee_word(inputs, inputs_hash)
     for k: uint256 in [0, 1, 3]:
         assert w.uint(inputs + 32 + 32 * k) < 2**64, \
             "StepVerifier: block inputs: a uint64 or address word with high bytes set"
@@ -143,7 +142,8 @@ def _block_end() -> bytes32:
     tail: Bytes[209] = concat(
         self._rlp_short(extra), self._rlp_bytes32(mix_hash),
         b"\x88\x00\x00\x00\x00\x00\x00\x00\x00", state.encode_int(base_fee),
-        self._rlp_bytes32(state.BLANK_ROOT), b"\x80\x80", self._rlp_bytes32(empty(bytes32)),
+        self._rlp_bytes32(state.BLANK_ROOT), b"\x80\x80",
+        self._rlp_bytes32(convert(fee_word, bytes32)),
         self._rlp_bytes32(EMPTY_REQUESTS_HASH))
     payload: Bytes[787] = concat(head, tail)
     header_hash: bytes32 = keccak256(concat(

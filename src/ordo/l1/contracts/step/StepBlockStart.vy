@@ -5,17 +5,19 @@
         The witness is abi.encode(1, parent_output_root, inputs_root, k, proofs) with proofs =
         ((bytes32, bytes32, bytes32) parent, bytes parent_header, bytes[] ancestors, bytes
         block_inputs, bytes32[32] inputs_siblings, bytes extra_data, Trie
-        beacon_roots_account, Trie history_account). The step checks the parent output's
+        beacon_roots_account, Trie history_account), on a chain with the L1 data fee followed
+        by Trie oracle_account, Trie oracle_slot_0, Trie oracle_slot_1, Trie oracle_slot_2
+        (FeeBlockStartProofs). The step checks the parent output's
         preimage and header, the block's inputs as leaf k of inputs_root, its extra data, the
         header rules and the forced items (read from the L1 ForcedInclusionQueue at step time),
-        each rule broken sending the trace to the invalid final state keccak(abi(6, 0)); then
-        the block-hash list by the chain of ancestor headers, the EIP-4788 / EIP-2935 accounts
-        of the parent state (their contracts' code: not verifiable yet), and returns the first
-        transaction start (phase 2), or block end (phase 5) for a block with no item and no
-        transaction. The chain's rules (chain id, base-fee floor, elasticity, denominator,
-        anchored, L1 data fee) and the queue's address are fixed at deployment: no hash
-        commits to them. A chain with the L1 data fee reverts as not verifiable yet, as the
-        reference raises UnsupportedStep for it.
+        the L1 fee word (4.1 3a), each rule broken sending the trace to the invalid final state
+        keccak(abi(6, 0)); then the block-hash list by the chain of ancestor headers, the
+        EIP-4788 / EIP-2935 accounts of the parent state (their contracts' code: not verifiable
+        yet), on a fee chain the GasPriceOracle's slots 0-2 written (4.1 6a), and returns the
+        first transaction start (phase 2), or block end (phase 5) for a block with no item and
+        no transaction. The chain's rules (chain id, base-fee floor, elasticity, denominator,
+        anchored, L1 data fee with its two scalars) and the queue's address are fixed at
+        deployment: no hash commits to them.
 """
 
 import blockio
@@ -30,6 +32,7 @@ elasticity_multiplier: public(immutable(uint256))
 base_fee_max_change_denominator: public(immutable(uint256))
 anchored: public(immutable(bool))
 l1_fee: public(immutable(bool))
+oracle: public(immutable(address))
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_TX_START: constant(uint256) = 2
@@ -46,6 +49,8 @@ BUILDER_LENGTH: constant(uint256) = 20
 MIN_GAS_LIMIT: constant(uint256) = 5000
 UINT64: constant(uint256) = 2**64
 BLOCK_INPUTS_BYTES: constant(uint256) = 256
+FEE_BLOCK_INPUTS_BYTES: constant(uint256) = 288
+ORACLE_AT: constant(uint256) = 9 * 32 + 32 * 32
 BLOOM_WORDS: constant(uint256) = 8
 ZERO_TX_HASH: constant(bytes32) = 0xdfded4ed5ac76ba7379cfe7b3b0f53e768dca8d45a34854e649cfc3c18cbd9cd
 # keccak(abi(0, 0, 0, 0, 0)): the transaction part between transactions
@@ -66,6 +71,7 @@ struct Header:
     extra_size: uint256
     mix_hash: bytes32
     base_fee: uint256
+    fee_word: bytes32
 
 
 struct Inputs:
@@ -77,17 +83,21 @@ struct Inputs:
     mix_hash: bytes32
     txs_root: bytes32
     tx_count: uint256
+    fee_word: bytes32
+    inputs_hash: bytes32
 
 
 @deploy
 def __init__(mpt_service: address, forced_queue: address, rules_chain_id: uint256,
              rules_base_fee_floor: uint256, rules_elasticity_multiplier: uint256,
              rules_base_fee_max_change_denominator: uint256, rules_anchored: bool,
-             rules_l1_fee: bool):
+             rules_l1_fee: bool, oracle_service: address):
     assert rules_elasticity_multiplier > 0 and rules_base_fee_max_change_denominator > 0, \
         "StepVerifier: the chain's fee rules need a positive elasticity and denominator"
     assert forced_queue != empty(address) or not rules_anchored, \
         "StepVerifier: an anchored chain's block start reads the forced queue"
+    assert rules_l1_fee == (oracle_service != empty(address)), \
+        "StepVerifier: a chain with the L1 fee writes the oracle through StepOracle, only it"
     mpt = mpt_service
     queue = forced_queue
     chain_id = rules_chain_id
@@ -96,6 +106,7 @@ def __init__(mpt_service: address, forced_queue: address, rules_chain_id: uint25
     base_fee_max_change_denominator = rules_base_fee_max_change_denominator
     anchored = rules_anchored
     l1_fee = rules_l1_fee
+    oracle = oracle_service
 
 
 @internal
@@ -220,6 +231,7 @@ def _parent_header(at: uint256, block_hash: bytes32) -> Header:
     h.parent_hash = self._hash_field(data, starts[0], sizes[0], hash_reason)
     h.state_root = self._hash_field(data, starts[3], sizes[3], hash_reason)
     h.mix_hash = self._hash_field(data, starts[13], sizes[13], hash_reason)
+    h.fee_word = self._hash_field(data, starts[19], sizes[19], hash_reason)
     h.number = self._int_field(data, starts[8], sizes[8])
     h.gas_limit = self._int_field(data, starts[9], sizes[9])
     h.gas_used = self._int_field(data, starts[10], sizes[10])
@@ -236,13 +248,17 @@ def _parent_header(at: uint256, block_hash: bytes32) -> Header:
 @internal
 @view
 def _inputs(proofs: uint256, position: uint256, inputs_root: bytes32) -> Inputs:
-    """@notice block_inputs as leaf `position` of inputs_root, eight canonical words."""
+    """@notice block_inputs as leaf `position` of inputs_root, eight canonical words, or nine
+            with a non-zero L1 fee word (section 5)."""
     at: uint256 = blockio.at(proofs, 5 * 32)
     size: uint256 = w.uint(at)
     leaf: bytes32 = empty(bytes32)
     if size == BLOCK_INPUTS_BYTES:
         w.need(at + 32 + BLOCK_INPUTS_BYTES)
         leaf = keccak256(slice(msg.data, w.base() + at + 32, BLOCK_INPUTS_BYTES))
+    elif size == FEE_BLOCK_INPUTS_BYTES:
+        w.need(at + 32 + FEE_BLOCK_INPUTS_BYTES)
+        leaf = keccak256(slice(msg.data, w.base() + at + 32, FEE_BLOCK_INPUTS_BYTES))
     else:
         leaf = keccak256(self._copy(at + 32, size, "block_inputs"))
     assert position < 2**32, "StepVerifier: cell index out of range"
@@ -255,7 +271,12 @@ def _inputs(proofs: uint256, position: uint256, inputs_root: bytes32) -> Inputs:
         else:
             node = keccak256(concat(node, sibling))
     assert node == inputs_root, "StepVerifier: block_inputs is not leaf k of inputs_root"
-    assert size == BLOCK_INPUTS_BYTES, "StepVerifier: block inputs are 256 bytes"
+    assert size == BLOCK_INPUTS_BYTES or size == FEE_BLOCK_INPUTS_BYTES, \
+        "StepVerifier: block inputs are 256 or 288 bytes"
+    fee_word: bytes32 = empty(bytes32)
+    if size == FEE_BLOCK_INPUTS_BYTES:
+        fee_word = w.word(at + 32 + BLOCK_INPUTS_BYTES)
+        assert fee_word != empty(bytes32), "StepVerifier: block inputs: a ninth word that is zero"
     for k: uint256 in [0, 1, 3]:
         assert w.uint(at + 32 + 32 * k) < UINT64, \
             "StepVerifier: block inputs: a uint64 or address word with high bytes set"
@@ -264,7 +285,8 @@ def _inputs(proofs: uint256, position: uint256, inputs_root: bytes32) -> Inputs:
     return Inputs(number=w.uint(at + 32), timestamp=w.uint(at + 64),
                   coinbase=w.uint(at + 96), gas_limit=w.uint(at + 128),
                   extra_data_hash=w.word(at + 160), mix_hash=w.word(at + 192),
-                  txs_root=w.word(at + 224), tx_count=w.uint(at + 256))
+                  txs_root=w.word(at + 224), tx_count=w.uint(at + 256), fee_word=fee_word,
+                  inputs_hash=leaf)
 
 
 @internal
@@ -313,6 +335,25 @@ def _rule_broken(i: Inputs, extra: Bytes[MAX_EXTRA], extra_size: uint256,
         if through < before_through:
             return True
     return False
+
+
+@internal
+@view
+def _fee_word_broken(i: Inputs, extra: Bytes[MAX_EXTRA], extra_size: uint256,
+                     p: Header) -> bool:
+    """@notice state_transition.md 6.4 rules 1-2 as the chain decides them
+            (block_steps._fee_word_error): no L1 fee word without l1Fee; one L1 origin named
+            with one fee word (the block and its parent both in the anchored layout)."""
+    if not l1_fee:
+        return i.fee_word != empty(bytes32)
+    if extra_size != MAX_EXTRA or p.extra_size != MAX_EXTRA:
+        return False
+    origin: uint256 = 0
+    before_origin: uint256 = 0
+    unused: uint256 = 0
+    origin, unused = self._extra_fields(extra)
+    before_origin, unused = self._extra_fields(p.extra_data)
+    return origin == before_origin and i.fee_word != p.fee_word
 
 
 @internal
@@ -434,6 +475,20 @@ def _unread_are_zero(proofs: uint256):
         t: uint256 = blockio.at(proofs, slot)
         assert w.uint(t + w.uint(t)) == 0 and w.uint(t + w.uint(t + 32)) == 0, \
             "StepVerifier: the step does not read an EIP-4788 / EIP-2935 account, but it is not zero"
+    if l1_fee:
+        self._unread_trie(proofs, 0, "oracle_account")
+        self._unread_trie(proofs, 1, "oracle_slot_0")
+        self._unread_trie(proofs, 2, "oracle_slot_1")
+        self._unread_trie(proofs, 3, "oracle_slot_2")
+
+
+@internal
+@view
+def _unread_trie(proofs: uint256, index: uint256, name: String[14]):
+    """@notice The GasPriceOracle's proof `index` (FeeBlockStartProofs) is empty."""
+    t: uint256 = blockio.at(proofs, ORACLE_AT + 32 * index)
+    if w.uint(t + w.uint(t)) != 0 or w.uint(t + w.uint(t + 32)) != 0:
+        raise concat("StepVerifier: the step does not read ", name, ", but it is not zero")
 
 
 @internal
@@ -455,8 +510,6 @@ def _next_base_fee(p: Header) -> uint256:
 @internal
 @view
 def _block_start() -> bytes32:
-    # block_steps.block_start: the L1 data fee's charges are not proved in version 1 (4.6)
-    assert not l1_fee, "StepVerifier: a chain with the L1 data fee: not verifiable yet"
     w.need(PROOFS_PTR + 32)
     parent_output_root: bytes32 = w.word(32)
     inputs_root: bytes32 = w.word(64)
@@ -485,7 +538,8 @@ def _block_start() -> bytes32:
         extra = slice(concat(extract32(concat(extra_bytes, empty(bytes32)), 0), b""), 0, extra_size)
 
     # 3-4. the header rules and the forced items: a broken one is the invalid final state
-    ok: bool = not self._rule_broken(i, extra, extra_size, parent)
+    ok: bool = not self._rule_broken(i, extra, extra_size, parent) and \
+        not self._fee_word_broken(i, extra, extra_size, parent)
     start: uint256 = 0
     end: uint256 = 0
     if ok:
@@ -497,13 +551,18 @@ def _block_start() -> bytes32:
     # 5. the block-hash list; 6. no EIP-4788 / EIP-2935 contract in the parent state
     hashes_root: bytes32 = self._hashes_root(proofs, block_hash, parent.parent_hash, i.number)
     self._no_eip4788_contracts(proofs, state_root)
+    # 6a. on a chain with the L1 fee, the GasPriceOracle's writes
+    # (StepOracle, L1's size limit: it reads the parent's state root and the fee word checked
+    # above from the same calldata)
+    if l1_fee:
+        answer: Bytes[32] = raw_call(oracle, msg.data, max_outsize=32, is_static_call=True)
+        assert len(answer) == 32, "StepVerifier: the oracle part returned nothing"
+        state_root = extract32(answer, 0)
 
     # 7. the post-state
-    inputs_hash: bytes32 = keccak256(slice(msg.data, w.base() + blockio.at(proofs, 5 * 32) + 32,
-                                           BLOCK_INPUTS_BYTES))
     block_h: bytes32 = keccak256(abi_encode(
         i.number, i.timestamp, i.coinbase, i.gas_limit, self._next_base_fee(parent), i.mix_hash,
-        chain_id, parent_output_root, inputs_hash, hashes_root))
+        chain_id, parent_output_root, i.inputs_hash, hashes_root))
     totals: bytes32 = keccak256(abi_encode(state.BLANK_ROOT, state.BLANK_ROOT,
                                            empty(bytes32[BLOOM_WORDS]), start, end))
     context_h: bytes32 = keccak256(abi_encode(state_root, state.BLANK_ROOT, state.BLANK_ROOT,

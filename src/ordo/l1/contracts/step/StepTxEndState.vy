@@ -4,8 +4,9 @@
 @notice Called by StepTxEnd with the step's own calldata (step(bytes32, bytes)): it checks the
         pre-state's preimage, proves the transaction against the block's list, reads its
         fields, does the gas accounting (EIP-3529's cap, EIP-7623's floor) and the state writes
-        (the sender's refund, the coinbase's tip, EIP-161's clearing), and answers
-        abi.encode(state_root, block gas counted, transaction type (256: legacy), tx_count).
+        (the sender's refund, the coinbase's tip, EIP-161's clearing; on a chain with the L1
+        data fee the fee vault's credit, 4.3 step 4a), and answers abi.encode(state_root,
+        block gas counted, transaction type (256: legacy), tx_count, ...).
         Every item it reads it checks itself; it decides nothing StepTxEnd relies on unchecked.
 """
 
@@ -15,12 +16,20 @@ import state
 import witness as w
 
 mpt: public(immutable(address))
+l1_fee: public(immutable(bool))
+base_fee_scalar: public(immutable(uint256))
+blob_base_fee_scalar: public(immutable(uint256))
+vault: public(immutable(uint256))
 
 PHASE_TX_END: constant(uint256) = 4
 CONTEXT_AT: constant(uint256) = 16 * 32
 OUTCOME_AT: constant(uint256) = 25 * 32
 PROOFS_PTR: constant(uint256) = 30 * 32
 MAX_TX_BYTES: constant(uint256) = 49152
+BLOCK_INPUTS_BYTES: constant(uint256) = 256
+FEE_BLOCK_INPUTS_BYTES: constant(uint256) = 288
+VAULT_AT: constant(uint256) = 1600
+FEE_DENOMINATOR: constant(uint256) = 16000000  # 16 * the scalars' millionths
 MAX_OUTPUT: constant(uint256) = 1024
 MAX_CODE_SIZE: constant(uint256) = 24576
 CODE_DEPOSIT_GAS: constant(uint256) = 200
@@ -54,8 +63,19 @@ struct Context:
 
 
 @deploy
-def __init__(mpt_service: address):
+def __init__(mpt_service: address, rules_l1_fee: bool, rules_base_fee_scalar: uint256,
+             rules_blob_base_fee_scalar: uint256, rules_vault: address):
+    """@notice The chain's l1Fee (scalars and vault); all zero for a chain without it."""
+    assert rules_base_fee_scalar < 2**32 and rules_blob_base_fee_scalar < 2**32, \
+        "StepVerifier: an L1 fee scalar over 32 bits"
+    assert rules_l1_fee or (rules_base_fee_scalar == 0 and rules_blob_base_fee_scalar == 0 and
+                            rules_vault == empty(address)), \
+        "StepVerifier: l1Fee rules for a chain without the L1 fee"
     mpt = mpt_service
+    l1_fee = rules_l1_fee
+    base_fee_scalar = rules_base_fee_scalar
+    blob_base_fee_scalar = rules_blob_base_fee_scalar
+    vault = convert(rules_vault, uint256)
 
 
 @internal
@@ -119,8 +139,8 @@ def _tx_fields(at: uint256, size: uint256) -> TxFields:
 
 @internal
 @view
-def _floor(at: uint256, size: uint256) -> uint256:
-    """@notice EIP-7623's floor: 21,000 + 10 per token, a zero byte one token, another four."""
+def _nonzero(at: uint256, size: uint256) -> uint256:
+    """@notice The number of non-zero bytes among `size` bytes at witness offset `at`."""
     nonzero: uint256 = 0
     for k: uint256 in range(MAX_TX_BYTES // 32):
         if 32 * k >= size:
@@ -132,7 +152,19 @@ def _floor(at: uint256, size: uint256) -> uint256:
         x = x | (x >> 2)
         x = x | (x >> 1)
         nonzero += unsafe_mul(x & LOW_BITS, LOW_BITS) >> 248
-    return TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * (size + 3 * nonzero)
+    return nonzero
+
+
+@internal
+@view
+def _l1_fee(raw_at: uint256, raw_size: uint256, fee_word: uint256) -> uint256:
+    """@notice core.l1_fee.l1_fee: the calldata gas of the signed encoding (4 a zero byte, 16
+            another) times the prices of the fee word (L1 base fee ‖ blob base fee, 16 bytes
+            each) weighted by the scalars, over 16,000,000."""
+    l1_gas: uint256 = 4 * raw_size + 12 * self._nonzero(raw_at, raw_size)
+    scaled: uint256 = 16 * base_fee_scalar * (fee_word >> 128) + \
+        blob_base_fee_scalar * (fee_word % 2**128)
+    return l1_gas * scaled // FEE_DENOMINATOR
 
 
 
@@ -243,10 +275,7 @@ def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256
 
     # 1. the transaction, proved against the block's list
     inputs: uint256 = blockio.at(proofs, 0)
-    assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
-    w.need(inputs + 32 + 256)
-    assert keccak256(slice(msg.data, base + inputs + 32, 256)) == w.word(288), \
-        "StepVerifier: block_inputs is not the block's inputs"
+    fee_word: uint256 = blockio.fee_word(inputs, w.word(288))
     tx_count: uint256 = w.uint(inputs + 32 + 7 * 32)
     assert index < tx_count, "StepVerifier: no transaction at this index"
     raw: uint256 = blockio.at(proofs, 32)
@@ -272,7 +301,8 @@ def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256
     refund_counter: uint256 = 0
     if success:
         refund_counter = c.refund
-    floor_gas: uint256 = self._floor(txf.data_at, txf.data_size)
+    floor_gas: uint256 = TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * (
+        txf.data_size + 3 * self._nonzero(txf.data_at, txf.data_size))
     used: uint256 = txf.gas - gas_left
     refund: uint256 = min(refund_counter, used // 5)
     extra: uint256 = 0
@@ -313,5 +343,20 @@ def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256
             root = blockio.trie_write(mpt, field, root, state.address_key(txf.to), b"")
         else:
             blockio.no_extra(field)
+    # 4a. the fee vault: the base fee of the charged gas and the L1 fee (state_transition.md
+    # 6.4 rule 3), created by its first credit
+    if l1_fee:
+        share: uint256 = charged * base_fee + self._l1_fee(raw + 32, raw_size, fee_word)
+        field = blockio.at(proofs, VAULT_AT)
+        credited: state.Account = blockio.account(mpt, field, root, vault, False)
+        if not credited.exists:
+            if share == 0:
+                raise "StepVerifier: a zero fee-vault credit to an absent vault: not verifiable"
+            credited = state.Account(exists=True, nonce=0, balance=0,
+                                     storage_root=state.BLANK_ROOT,
+                                     code_hash=state.EMPTY_CODE_HASH)
+        credited.balance += share
+        root = blockio.trie_write(mpt, field, root, state.address_key(vault),
+                                  state.encode_account(credited))
 
     return root, counted, txf.tx_type, tx_count, success, c.logs_hash, c.logs_count

@@ -205,3 +205,24 @@ def word_padded(at: uint256) -> uint256:
     if at + 32 <= n:
         return w.uint(at)
     return w.uint(n - 32) << (8 * (at + 32 - n))
+
+
+@internal
+@view
+def fee_word(at: uint256, inputs_hash: bytes32) -> uint256:
+    """@notice The block inputs at witness offset `at` checked against the block's
+            `inputs_hash` (section 5: eight words, or nine with a non-zero L1 fee word), and
+            their L1 fee word (zero when they have eight)."""
+    size: uint256 = w.uint(at)
+    w.need(at + 32 + size)
+    found: bytes32 = empty(bytes32)
+    if size == 256:
+        found = keccak256(slice(msg.data, w.base() + at + 32, 256))
+    elif size == 288:
+        found = keccak256(slice(msg.data, w.base() + at + 32, 288))
+    assert found == inputs_hash, "StepVerifier: block_inputs is not the block's inputs"
+    if size == 256:
+        return 0
+    word: uint256 = w.uint(at + 32 + 256)
+    assert word != 0, "StepVerifier: block inputs: a ninth word that is zero"
+    return word

@@ -1,0 +1,258 @@
+"""The on-chain verifier on a chain with the L1 data fee (docs/fault_proofs.md 4.1 3a and 6a,
+4.3 4a, 4.4, section 5; state_transition.md 6.4) against the Python tracer: the engine's fee
+blocks (tests/faultproof/fee_chain.py: small, calldata-heavy, creation and call transactions at
+two L1 price levels and at zero prices) are traced, and every block-start, EVM, transaction-end
+and block-end step gives on chain exactly the tracer's post (the transaction starts are
+StepTxStart's, not verifiable yet for own transactions); the fee items (the oracle's proofs,
+the price word, the vault's proof, the scalars and the vault the verifier is deployed with)
+cannot be changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from web3.contract import Contract
+
+from ordo.execution.state_source import OverlayDatabase
+from ordo.faultproof.block_parts import INVALID_OUTPUT, ChainRules, final_state
+from ordo.faultproof.block_tracer import BlockTrace, trace_block
+from ordo.faultproof.block_witness import (
+    decode_block_start,
+    decode_block_step,
+    encode_block_start,
+    encode_block_step,
+)
+from ordo.faultproof.machine_state import (
+    PHASE_BLOCK_END,
+    PHASE_BLOCK_START,
+    PHASE_EVM,
+    PHASE_TX_END,
+    PHASE_TX_START,
+)
+from ordo.faultproof.step import InvalidWitness
+from ordo.faultproof.verify import verify_step
+from ordo.faultproof.witness import NO_TRIE
+from ordo.l1.compiler import compile_contract
+from tests.faultproof.block_chain import DevChain, rules_of
+from tests.faultproof.fee_chain import CHEAP, FEE_RULES, fee_chain
+from tests.l1_contracts.anvil_chain import AnvilChain
+
+from .anchored_chain import part_step
+from .routes import TX_END
+from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
+
+EIP170_LIMIT = 24_576
+DECIDED = (PHASE_BLOCK_START, PHASE_EVM, PHASE_TX_END, PHASE_BLOCK_END)
+NOT_YET = "StepVerifier: a transaction's start: not verifiable yet"
+
+
+@dataclass(frozen=True)
+class Fees:
+    chain: DevChain
+    rules: ChainRules
+    traces: tuple[BlockTrace, ...]
+
+
+@pytest.fixture(scope="module")
+def fees() -> Fees:
+    c = fee_chain()
+    traces = tuple(c.trace(number) for number in (1, 2, 3))
+    for number, trace in zip((1, 2, 3), traces, strict=True):
+        assert trace.output_root == c.output_root(number)
+    return Fees(c, rules_of(c.genesis), traces)
+
+
+@pytest.fixture(scope="module")
+def verifier(chain: AnvilChain, fees: Fees) -> Iterator[Verifier]:
+    yield deploy_verifier(chain, fees.rules)
+
+
+def _reason(rules: ChainRules, pre: bytes, witness: bytes) -> str:
+    with pytest.raises(InvalidWitness) as refused:
+        verify_step(pre, witness, rules)
+    return str(refused.value)
+
+
+def test_every_fee_block_step_gives_the_tracers_post(fees: Fees, verifier: Verifier) -> None:
+    """Blocks at CHEAP, DEAR and zero L1 prices: block start (the fee word and the oracle's
+    writes), every instruction, every transaction end (the vault credited), block end (the
+    fee word in the header, so the engine's output root); a transaction's start is not
+    verifiable on chain yet and reverts as such."""
+    decided = {phase: 0 for phase in DECIDED}
+    for trace in fees.traces:
+        for index, step in enumerate(trace.steps):
+            answer = on_chain(verifier, step.pre, step.witness)
+            if step.phase == PHASE_TX_START:
+                assert answer == NOT_YET, index
+                continue
+            assert answer == step.post, (index, step.phase, answer)
+            decided[step.phase] += 1
+        assert trace.steps[-1].post == final_state(trace.output_root)
+    assert decided[PHASE_BLOCK_START] == 3 and decided[PHASE_BLOCK_END] == 3
+    assert decided[PHASE_TX_END] == 4 + 3 + 1
+
+
+def test_the_worst_gas_of_the_fee_steps(fees: Fees, verifier: Verifier) -> None:
+    """eth_estimateGas (calldata included) of every fee-touched step; printed for the docs."""
+    worst: dict[int, int] = {}
+    for trace in fees.traces:
+        for step in trace.steps:
+            if step.phase in (PHASE_BLOCK_START, PHASE_TX_END, PHASE_BLOCK_END):
+                gas = step_gas(verifier, step.pre, step.witness)
+                worst[step.phase] = max(worst.get(step.phase, 0), gas)
+    print("worst gas by phase", worst)
+    assert worst[PHASE_BLOCK_START] < 2_000_000
+    assert worst[PHASE_TX_END] < 6_000_000
+    assert worst[PHASE_BLOCK_END] < 2_000_000
+
+
+def _first(trace: BlockTrace, phase: int) -> int:
+    return next(i for i, s in enumerate(trace.steps) if s.phase == phase)
+
+
+def test_tampered_oracle_proofs_are_refused(fees: Fees, verifier: Verifier) -> None:
+    """The oracle's account proof replaced by another account's, a slot's proof by another
+    slot's, a proof dropped: the reference refuses each, the verifier with Mpt's reason."""
+    trace = fees.traces[1]
+    first, start = decode_block_start(trace.witness(0), l1_fee=True)
+    for changed in (replace(start, oracle_account=start.beacon_roots_account),
+                    replace(start, oracle_slot_1=start.oracle_slot_0),
+                    replace(start, oracle_slot_2=NO_TRIE)):
+        witness = encode_block_start(first, changed)
+        reason = _reason(fees.rules, trace.first, witness)
+        answer = on_chain(verifier, trace.first, witness)
+        assert isinstance(answer, str) and answer.startswith("Mpt: "), (reason, answer)
+
+
+def _flip(witness: bytes, at: int) -> bytes:
+    return witness[:at] + bytes([witness[at] ^ 1]) + witness[at + 1:]
+
+
+def _inputs_at(witness: bytes, proofs_at: int, slot: int) -> int:
+    proofs = int.from_bytes(witness[proofs_at:proofs_at + 32], "big")
+    return proofs + int.from_bytes(witness[proofs + slot:proofs + slot + 32], "big")
+
+
+def test_a_changed_price_word_is_refused(fees: Fees, verifier: Verifier) -> None:
+    """A bit of the ninth inputs word moved in block start (against inputs_root), transaction
+    end and block end (against the block's inputs_hash): the reference's reason each time."""
+    trace = fees.traces[1]
+    cases = [(0, 4 * 32, 5 * 32, "block_inputs is not leaf k of inputs_root"),
+             (_first(trace, PHASE_TX_END), 30 * 32, 0, "block_inputs is not the block's inputs"),
+             (_first(trace, PHASE_BLOCK_END), 25 * 32, 0,
+              "block_inputs is not the block's inputs")]
+    for index, proofs_at, slot, reason in cases:
+        witness = trace.witness(index)
+        inputs = _inputs_at(witness, proofs_at, slot)
+        assert int.from_bytes(witness[inputs:inputs + 32], "big") == 288
+        tampered = _flip(witness, inputs + 32 + 256 + 20)
+        pre = trace.commitment(index)
+        assert _reason(fees.rules, pre, tampered) == reason
+        assert on_chain(verifier, pre, tampered) == f"StepVerifier: {reason}"
+
+
+def test_a_tampered_vault_proof_is_refused(fees: Fees, verifier: Verifier) -> None:
+    for trace in fees.traces:
+        end = _first(trace, PHASE_TX_END)
+        state, proofs = decode_block_step(trace.witness(end), l1_fee=True)
+        for changed in (replace(proofs, vault=proofs.coinbase), replace(proofs, vault=NO_TRIE)):
+            witness = encode_block_step(state, changed)
+            _reason(fees.rules, trace.commitment(end), witness)
+            answer = on_chain(verifier, trace.commitment(end), witness)
+            assert isinstance(answer, str) and answer.startswith("Mpt: "), answer
+
+
+def _deploy(chain: AnvilChain, name: str, *args: Any) -> Contract:
+    compiled = compile_contract(name)
+    return chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, *args)
+
+
+def _block_start(chain: AnvilChain, verifier: Verifier, rules: ChainRules) -> Contract:
+    mpt = verifier.mpt.address
+    fee = rules.l1_fee_rules
+    oracle = bytes(20) if fee is None else _deploy(
+        chain, "step/StepOracle", mpt, fee.base_fee_scalar, fee.blob_base_fee_scalar).address
+    return _deploy(chain, "step/StepBlockStart", mpt, bytes(20), rules.chain_id,
+                   rules.base_fee_floor, rules.elasticity_multiplier,
+                   rules.base_fee_max_change_denominator, rules.anchored, rules.l1_fee, oracle)
+
+
+def test_other_scalars_give_another_post_or_are_refused(chain: AnvilChain, fees: Fees,
+                                                        verifier: Verifier) -> None:
+    """The scalars are the deployment's constants: another blob scalar writes another slot 2
+    (another post, as the reference's); another base scalar makes slot 2's proof stand against
+    another storage root (refused, as by the reference)."""
+    trace = fees.traces[1]
+    later = replace(fees.rules, l1_fee_rules=replace(FEE_RULES, blob_base_fee_scalar=1))
+    post = verify_step(trace.first, trace.witness(0), later)
+    assert post != trace.commitment(1)
+    assert part_step(_block_start(chain, verifier, later), trace.first, trace.witness(0)) == post
+    earlier = replace(fees.rules, l1_fee_rules=replace(FEE_RULES, base_fee_scalar=1))
+    _reason(earlier, trace.first, trace.witness(0))
+    answer = part_step(_block_start(chain, verifier, earlier), trace.first, trace.witness(0))
+    assert isinstance(answer, str) and answer.startswith("Mpt: "), answer
+
+
+def test_another_vault_is_refused(chain: AnvilChain, fees: Fees, verifier: Verifier) -> None:
+    trace = fees.traces[1]
+    end = _first(trace, PHASE_TX_END)
+    moved = replace(FEE_RULES, vault=bytes.fromhex("77" * 20))
+    _reason(replace(fees.rules, l1_fee_rules=moved), trace.commitment(end), trace.witness(end))
+    mpt = verifier.mpt.address
+    state_part = _deploy(chain, "step/StepTxEndState", mpt, True, moved.base_fee_scalar,
+                         moved.blob_base_fee_scalar, moved.vault)
+    tx_end = _deploy(chain, "step/StepTxEnd", verifier.parts[TX_END].functions.index_trie().call(),
+                     state_part.address)
+    answer = part_step(tx_end, trace.commitment(end), trace.witness(end))
+    assert isinstance(answer, str) and answer.startswith("Mpt: "), answer
+
+
+def test_an_invalid_fee_block_carries_no_oracle_proof(chain: AnvilChain, fees: Fees,
+                                                      verifier: Verifier) -> None:
+    """A fee block posted before its parent's timestamp ends in the invalid final state on
+    chain too; with an oracle proof added (a field it does not read) it is refused with the
+    reference's reason."""
+    c = fees.chain
+    posted = replace(c.batch_block(2), timestamp=int(c.blocks[1].block.header.timestamp) - 1)
+    trace = trace_block(OverlayDatabase(c.store), fees.rules, c.header_rlp(1), [c.header_rlp(0)],
+                        [posted], 0)
+    assert len(trace) == 1 and trace.output_root == INVALID_OUTPUT
+    assert on_chain(verifier, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+    _, valid = decode_block_start(fees.traces[1].witness(0), l1_fee=True)
+    first, proofs = decode_block_start(trace.witness(0), l1_fee=True)
+    for name in ("oracle_account", "oracle_slot_0", "oracle_slot_2"):
+        stuffed = encode_block_start(first, replace(proofs, **{name: getattr(valid, name)}))
+        reason = f"the step does not read {name}, but it is not zero"
+        assert _reason(fees.rules, trace.first, stuffed) == reason
+        assert on_chain(verifier, trace.first, stuffed) == f"StepVerifier: {reason}"
+
+
+def test_a_fee_word_on_a_chain_without_the_fee(chain: AnvilChain, verifier: Verifier) -> None:
+    """state_transition.md 6.4 rule 1: on a chain without l1Fee a block whose inputs carry a
+    fee word goes to the invalid final state, on chain as in the reference."""
+    c = DevChain()
+    c.build([c.sign(0, c.address(1), value=1)])
+    block = replace(c.batch_block(1), l1_fee_word=CHEAP.word())
+    rules = rules_of(c.genesis)
+    trace = trace_block(OverlayDatabase(c.store), rules, c.header_rlp(0), [], [block], 0)
+    assert trace.output_root == INVALID_OUTPUT
+    part = _block_start(chain, verifier, rules)
+    assert part_step(part, trace.first, trace.witness(0)) == final_state(INVALID_OUTPUT)
+    honest = c.trace(1)
+    assert part_step(part, honest.first, honest.witness(0)) == honest.commitment(1)
+
+
+def test_the_fee_parts_fit_the_code_size_limit() -> None:
+    for name in ("step/StepBlockStart", "step/StepOracle", "step/StepTxEndState",
+                 "step/StepTxEnd", "step/StepBlockEnd"):
+        size = len(compile_contract(name).runtime_bytecode)
+        assert 0 < size < EIP170_LIMIT, (name, size)
+
+
+def test_a_fee_chain_without_its_rules_is_not_deployed(chain: AnvilChain, fees: Fees) -> None:
+    """The verifier charges the chain's scalars and vault: without them it is not deployed."""
+    with pytest.raises(ValueError, match="needs its l1Fee rules"):
+        deploy_verifier(chain, replace(fees.rules, l1_fee_rules=None))
