@@ -3,7 +3,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from ordo.node.journal_writer import JournalWriter
+from ordo.node.journal_writer import JournalWriter, rest_before_write
 
 
 async def test_concurrent_appends_share_writes_and_all_are_acknowledged() -> None:
@@ -32,6 +32,38 @@ async def test_failed_write_is_reported_to_every_waiter() -> None:
     )
     await writer.stop()
     assert all(isinstance(result, OSError) for result in results)
+
+
+async def test_appends_arriving_within_the_spacing_share_the_next_write() -> None:
+    """The first append to an idle writer is written alone at once; three that arrive one by one
+    while the spacing runs wait together for one write (without the spacing each would be
+    written as it came)."""
+    writes: list[list[bytes]] = []
+
+    def write(entries: Iterable[tuple[bytes, bytes]]) -> None:
+        writes.append([tx_hash for tx_hash, _ in entries])
+
+    writer = JournalWriter(write, spacing_s=1.0)
+    writer.start()
+    await writer.append(b"a", b"1")
+    assert writes == [[b"a"]]
+    later: list[asyncio.Task[None]] = []
+    for tx_hash in (b"b", b"c", b"d"):
+        later.append(asyncio.create_task(writer.append(tx_hash, b"raw")))
+        await asyncio.sleep(0.05)
+    assert writes == [[b"a"]] and not any(task.done() for task in later)  # acks held
+    await asyncio.gather(*later)
+    assert writes == [[b"a"], [b"b", b"c", b"d"]]
+    assert writer.writes == 2
+    await writer.stop()
+
+
+def test_the_wait_before_a_write_is_bounded_by_the_spacing() -> None:
+    assert rest_before_write(None, 0.01, 5.0) == 0.0  # idle: at once
+    assert rest_before_write(5.0, 0.01, 5.004) == pytest.approx(0.006)
+    assert rest_before_write(5.0, 0.01, 5.5) == 0.0
+    with pytest.raises(ValueError, match="spacing_s"):
+        JournalWriter(lambda entries: None, spacing_s=-1)
 
 
 def test_dropped_transactions_are_bounded_and_forgettable() -> None:
