@@ -49,26 +49,15 @@ StepPrecompile)."""
 TX_FRAME = "step/StepTxFrame"
 """A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
 takes StepMpt, StepCode, StepTxCreate and StepTxPrecompile)."""
-CALL_CHECK = "step/StepCallCheck"
-"""A call step's first half, up to the code source's account (StepCall asks it; it takes
-StepMpt)."""
-CALL = "step/StepCall"
-"""The call instructions' part: takes StepMpt, StepCode, StepPrecompile and StepCallCheck."""
-TX_DECODE = "step/StepTxDecode"
-"""A raw transaction decoded as py-evm does, its sender recovered, and the inclusion rules
-(StepTxOwn calls it)."""
-TX_OWN = "step/StepTxOwn"
-"""A forced or own transaction's start (StepTxStart forwards it; it takes StepMpt, StepTxDecode,
-StepTxFrame and whether the chain has the L1 data fee)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
               "step/StepBlockStart", "step/StepTxStart", "step/StepReturn",
-              "step/StepSelfdestruct", CALL)
+              "step/StepSelfdestruct")
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
 witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0,
-then SELFDESTRUCT's part, then the call instructions' part)."""
+then SELFDESTRUCT's part)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
                                    "step/StepReturn", "step/StepSelfdestruct"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
@@ -119,10 +108,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                               rules.elasticity_multiplier,
                               rules.base_fee_max_change_denominator, rules.anchored,
                               rules.l1_fee, oracle)
-    tx_own = await _deploy(client, deployer, TX_OWN, mpt,
-                           await _deploy(client, deployer, TX_DECODE), tx_frame, rules.l1_fee)
-    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending, tx_own)
-    arguments[CALL] = (mpt, code, precompile, await _deploy(client, deployer, CALL_CHECK, mpt))
+    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)
