@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from web3.contract import Contract
 
+from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.execution.state_source import OverlayDatabase
-from ordo.faultproof.block_parts import INVALID_OUTPUT, ChainRules, final_state
+from ordo.faultproof.block_parts import INVALID_OUTPUT, ChainRules, ListQueue, final_state
 from ordo.faultproof.block_tracer import BlockTrace, trace_block
 from ordo.faultproof.block_witness import (
     decode_block_start,
@@ -37,10 +38,10 @@ from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import NO_TRIE
 from ordo.l1.compiler import compile_contract
 from tests.faultproof.block_chain import DevChain, rules_of
-from tests.faultproof.fee_chain import CHEAP, FEE_RULES, fee_chain
+from tests.faultproof.fee_chain import CHEAP, DEAR, FEE_RULES, HEAVY_DATA, fee_chain
 from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .anchored_chain import part_step
+from .anchored_chain import anchored_extra, part_step
 from .routes import TX_END
 from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
 
@@ -170,12 +171,14 @@ def _deploy(chain: AnvilChain, name: str, *args: Any) -> Contract:
     return chain.deploy_code(compiled.abi + STEP_ABI, compiled.bytecode, *args)
 
 
-def _block_start(chain: AnvilChain, verifier: Verifier, rules: ChainRules) -> Contract:
+def _block_start(chain: AnvilChain, verifier: Verifier, rules: ChainRules,
+                 queue: str | bytes = bytes(20)) -> Contract:
+    """StepBlockStart (and StepOracle on a fee chain) deployed for ``rules`` and ``queue``."""
     mpt = verifier.mpt.address
     fee = rules.l1_fee_rules
     oracle = bytes(20) if fee is None else _deploy(
         chain, "step/StepOracle", mpt, fee.base_fee_scalar, fee.blob_base_fee_scalar).address
-    return _deploy(chain, "step/StepBlockStart", mpt, bytes(20), rules.chain_id,
+    return _deploy(chain, "step/StepBlockStart", mpt, queue, rules.chain_id,
                    rules.base_fee_floor, rules.elasticity_multiplier,
                    rules.base_fee_max_change_denominator, rules.anchored, rules.l1_fee, oracle)
 
@@ -256,3 +259,42 @@ def test_a_fee_chain_without_its_rules_is_not_deployed(chain: AnvilChain, fees: 
     """The verifier charges the chain's scalars and vault: without them it is not deployed."""
     with pytest.raises(ValueError, match="needs its l1Fee rules"):
         deploy_verifier(chain, replace(fees.rules, l1_fee_rules=None))
+
+
+def test_an_anchored_fee_chain_names_one_word_per_origin(chain: AnvilChain,
+                                                         verifier: Verifier) -> None:
+    """4.1 step 3a on an L1-anchored fee chain, its (empty) ForcedInclusionQueue on anvil: a
+    block at a new origin, a second block at the same origin with the same word, one at a new
+    origin with new prices give the tracer's post at every block start, transaction end and
+    block end; the same origin named with another word (the parent header's field 19 read on
+    chain) ends in the invalid final state, on chain as in the reference."""
+    queue = chain.deploy("ForcedInclusionQueue", 100, 10**14, chain.accounts[0].address)
+    genesis_l1 = GenesisL1(chain_id=31337, locking_pool=bytes.fromhex("11" * 20),
+                           origin_number=10, origin_hash=bytes.fromhex("0a" * 32),
+                           forced_queue=bytes.fromhex(queue.address[2:]))
+    c = DevChain(genesis=devnet_genesis(l1=genesis_l1, l1_fee=FEE_RULES))
+    origin_12, origin_13 = bytes.fromhex("0c" * 32), bytes.fromhex("0d" * 32)
+    c.build([c.sign(0, c.address(1), value=5)], extra_data=anchored_extra(12, 0),
+            mix_hash=origin_12, l1_prices=CHEAP)
+    c.build([c.sign(1, c.address(2), value=5)], extra_data=anchored_extra(12, 0),
+            mix_hash=origin_12, l1_prices=CHEAP)
+    c.build([c.sign(2, c.address(3), data=HEAVY_DATA, gas=200_000)],
+            extra_data=anchored_extra(13, 0), mix_hash=origin_13, l1_prices=DEAR)
+    rules = rules_of(c.genesis)
+    assert rules.anchored and rules.l1_fee_rules == FEE_RULES
+    part = _block_start(chain, verifier, rules, queue.address)
+    empty = ListQueue(())
+    for number in (1, 2, 3):
+        trace = c.trace(number, queue=empty)
+        assert trace.output_root == c.output_root(number)
+        for index, step in enumerate(trace.steps):
+            if step.phase == PHASE_BLOCK_START:
+                assert part_step(part, step.pre, step.witness) == step.post, number
+            elif step.phase in (PHASE_TX_END, PHASE_BLOCK_END):
+                assert on_chain(verifier, step.pre, step.witness) == step.post, (number, index)
+    two_words = replace(c.batch_block(2), l1_fee_word=DEAR.word())
+    trace = trace_block(OverlayDatabase(c.store), rules, c.header_rlp(1), [c.header_rlp(0)],
+                        [two_words], 0, empty)
+    assert trace.output_root == INVALID_OUTPUT and len(trace) == 1
+    assert verify_step(trace.first, trace.witness(0), rules, empty) == trace.final
+    assert part_step(part, trace.first, trace.witness(0)) == trace.final
