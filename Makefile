@@ -17,7 +17,7 @@ NPM_STAMP := node_modules/.ordo-installed
 ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
 .PHONY: devnet test check lint bench simulate chaos crash install clean distclean \
-	long-simulate long-chaos long-fuzz chaos-l1 wan-hosts
+	long-simulate long-chaos long-fuzz chaos-l1 wan-hosts fault-proof-bench
 
 devnet: $(PY_STAMP)
 	$(BIN)/ordo devnet $(if $(NODES),--nodes $(NODES)) --data-dir $(DATA_DIR) --base-port $(BASE_PORT)
@@ -37,6 +37,11 @@ lint: $(PY_STAMP)
 bench: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/python bench/targets.py $(BENCH_ARGS)
 	$(BIN)/python bench/native_engine.py
+
+# What the on-chain step verifier decides of the tests' step corpus, the worst step's gas and two
+# full dispute games on anvil (a few minutes; not in make test): bench/results/fault_proof-<date>.json
+fault-proof-bench: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python bench/fault_proof.py
 
 # The deterministic network simulator over as many seeds as asked: make simulate SEEDS=0-9999
 simulate: $(PY_STAMP)
