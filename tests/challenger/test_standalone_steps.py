@@ -18,6 +18,7 @@ source traces once the answers are right again (nothing wrong is kept).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -247,6 +248,8 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
                                     start_new_session=True, cwd=REPO_ROOT)
 
     running = [start_challenger()]
+    shown: list[subprocess.CompletedProcess[str]] = []
+    """``ordo dispute show`` of the game once stepped, before it is resolved."""
 
     async def play() -> None:
         async with L1Client(l1_url) as l1, L1Client(l2_node.url) as l2:
@@ -267,6 +270,13 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
                 running[0] = start_challenger()
                 await until(lambda: stepped_leaf(setup, honest.address, max_depth), 240,
                             running)
+                shown.append(await asyncio.to_thread(
+                    subprocess.run, [
+                        sys.executable, "-m", "ordo", "dispute", "show", "1", "--l1-rpc",
+                        l1_url, "--l2-rpc", l2_node.url, "--inbox", inbox, "--genesis",
+                        str(l2_node.genesis_path), "--json"],
+                    capture_output=True, text=True, timeout=120, check=False, cwd=REPO_ROOT))
+                assert shown[0].returncode == 0, shown[0].stderr
                 setup.chain.increase_time(MAX_CLOCK + CHALLENGE_WINDOW + 10)
                 await until(lambda: setup.status(1) == LOST, 120, running)
                 await until(lambda: paid(setup, honest.address), 60, running)
@@ -292,6 +302,10 @@ def test_the_standalone_challenger_steps_from_rpc_data_and_wins(
     assert f"batch 0's {len(l2_node.batch)} output roots checked by execution" in output
     fetched = re.findall(r"fetched so far: (\{[^}]*\})", output)
     assert fetched, output
+    listed = json.loads(shown[0].stdout)["claimList"]
+    assert [claim["honest"] for claim in listed] == \
+        [False] + [claim["claimant"] == honest.address.lower() for claim in listed[1:]], \
+        "every claim judged, step claims too: the challenger's honest, the liar's not"
     print(f"\nstandalone challenger won a {len(claims)}-claim game to depth {max_depth} in "
           f"{time.monotonic() - started:.0f} s; its RPC reads: {fetched[-1]}")
 

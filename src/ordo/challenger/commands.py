@@ -28,7 +28,7 @@ from ordo.challenger.l1_game import DisputeChain, NoDisputeGame
 from ordo.challenger.node_steps import queue_through_head
 from ordo.challenger.positions import attack_position, defend_position, depth
 from ordo.challenger.rpc_steps import rpc_steps
-from ordo.challenger.service import DEFAULT_INTERVAL_S, ChallengerService
+from ordo.challenger.service import DEFAULT_INTERVAL_S, ChallengerService, prepare_steps
 from ordo.challenger.solver import (
     Action,
     ClaimCredit,
@@ -291,13 +291,14 @@ def list_command(show_all: bool, **options: Any) -> None:
 @_endpoint_options
 def show_command(game_id: int, **options: Any) -> None:
     """Game GAME_ID and every claim: position, value, who made it, its clock, and with an L2
-    source whether the honest chain agrees."""
+    source whether the honest chain agrees (step claims too, with --l2-rpc and the genesis)."""
+    genesis = _or_exit(lambda: _genesis(_target(options)), EXIT_CONFIG)
 
     async def run(chain: DisputeChain, outputs: OutputSource | None) -> dict[str, Any]:
         rules = await chain.rules()
         moment = await chain.moment()
         game = await _existing_game(chain, game_id, moment.block)
-        trace = await _trace(chain, game, rules, moment.block, outputs)
+        trace = await _trace(chain, game, rules, moment.block, outputs, genesis)
         flags = None if trace is None else honest_flags(game, trace, rules)
         document = _game_json(game, rules, moment.timestamp)
         document["claimList"] = [
@@ -378,6 +379,7 @@ def move_command(game_id: int, claim_index: int, is_attack: bool, value: str | N
                  **options: Any) -> None:
     """Counter claim --claim of GAME_ID, bonding the required amount from --key."""
     key = _or_exit(lambda: _key(options), EXIT_CONFIG)
+    genesis = _or_exit(lambda: _genesis(_target(options)), EXIT_CONFIG)
     chosen = None if value is None else _or_exit(lambda: _bytes32("value", value), EXIT_CONFIG)
 
     async def run(chain: DisputeChain, outputs: OutputSource | None) -> dict[str, Any]:
@@ -394,7 +396,7 @@ def move_command(game_id: int, claim_index: int, is_attack: bool, value: str | N
                               f"step, not by a move")
         claim = chosen
         if claim is None:
-            trace = await _trace(chain, game, rules, moment.block, outputs)
+            trace = await _trace(chain, game, rules, moment.block, outputs, genesis)
             if trace is None:
                 raise ConfigError("value: not given and no L2 source to compute the honest "
                                   "one; pass --value HEX or --l2-rpc URL")
@@ -465,11 +467,17 @@ async def _existing_game(chain: DisputeChain, game_id: int, block: int) -> Game:
 
 
 async def _trace(chain: DisputeChain, game: Game, rules: GameRules, block: int,
-                 outputs: OutputSource | None) -> BatchTrace | None:
+                 outputs: OutputSource | None, genesis: Genesis | None) -> BatchTrace | None:
+    """The honest trace of the game's batch; with an L2 RPC and the genesis its step half
+    too, traced for the blocks the game's claims reach (as the challenger does)."""
     if outputs is None or not await chain.batch_still_landed(game):
         return None
     batch = await chain.batch(game.batch_index, block)
-    return await L2TraceSource(outputs).batch_trace(batch, rules.max_step_depth)
+    steps = missing_steps if genesis is None else await _steps(chain, outputs, genesis)
+    trace = await L2TraceSource(outputs, steps).batch_trace(batch, rules.max_step_depth)
+    if trace is not None:
+        await prepare_steps(game, trace)
+    return trace
 
 
 async def _send(chain: DisputeChain, key: bytes, action: Action) -> dict[str, Any]:
