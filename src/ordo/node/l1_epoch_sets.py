@@ -5,11 +5,21 @@ The L2 epoch e is weighed by the pool's current set at the L1 origin named in it
 L2, and the pool's set of a started epoch never changes, so every node reads the same members and
 stakes (the set hash is checked against the pool's). A resolved set is stored in the node's
 database: restarts and schedule replays need no L1.
+
+The set is read ahead: each time a final block names an L1 origin not read yet (and each time
+the L1 watch confirms a new one), the pool's set at that block is read in the background and
+kept. The anchor of the next epoch names one of those origins (an origin only moves forward,
+and while the L1 is unreachable blocks keep their parent's), so the boundary takes the set from
+memory and an L1 outage across it does not stop the chain. The block, its hash and the pool's
+state there are the same whenever they are read, so a set read ahead is the set read late.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,14 +27,17 @@ import rlp
 from eth.abc import BlockHeaderAPI
 
 from ordo.consensus import Validator, ValidatorSet
+from ordo.core.block import Block
 from ordo.l1.client import L1Client
-from ordo.node.l1_origin import origin_of
-from ordo.staking.epoch_set import to_validator_set
+from ordo.node.l1_origin import L1Origin, origin_of
+from ordo.staking.epoch_set import EpochSet, to_validator_set
 from ordo.staking.pool_reader import read_current_set
 
 log = logging.getLogger(__name__)
 
 META_PREFIX = "epoch_set/"
+READ_AHEAD_KEPT = 16
+"""Sets read ahead that are kept (the newest origins); an anchor names one of the last few."""
 
 
 class EpochSetUnavailable(Exception):
@@ -60,14 +73,52 @@ def decode_record(raw: bytes) -> EpochSetRecord:
 class L1EpochSets:
     def __init__(self, client: L1Client, pool: bytes,
                  header_at: Callable[[int], BlockHeaderAPI], epoch_length: int,
-                 load: Callable[[str], bytes | None], save: Callable[[str, bytes], None]) -> None:
+                 load: Callable[[str], bytes | None], save: Callable[[str, bytes], None],
+                 confirmed_origin: Callable[[], L1Origin | None] = lambda: None) -> None:
         self._client = client
         self._pool = pool
         self._header_at = header_at
         self._epoch_length = epoch_length
         self._load = load
         self._save = save
+        self._confirmed_origin = confirmed_origin
         self._records: dict[int, EpochSetRecord] = {}
+        self._ahead: OrderedDict[L1Origin, EpochSet] = OrderedDict()
+        self._reading: asyncio.Task[None] | None = None
+        self.read_ahead_used = 0
+        """Epochs whose set came from a read ahead, without an L1 read at the boundary."""
+
+    def on_block_final(self, block: Block) -> None:
+        """New-block listener: read ahead the set at this block's L1 origin, or else at the
+        watch's confirmed one, when not read yet; one read at a time, in the background (an
+        unreachable L1 is tried again at a later block)."""
+        if self._reading is not None and not self._reading.done():
+            return
+        for origin in (origin_of(block.header), self._confirmed_origin()):
+            if origin is not None and origin not in self._ahead:
+                self._reading = asyncio.create_task(self._read_ahead(origin),
+                                                    name="epoch-set-read-ahead")
+                return
+
+    async def _read_ahead(self, origin: L1Origin) -> None:
+        try:
+            block = await self._client.get_block(origin.number)
+            if block is None or block.hash != origin.hash:
+                return
+            epoch_set = await read_current_set(self._client, self._pool, origin.number)
+            to_validator_set(epoch_set)  # refuses an empty set now, as resolve would
+        except Exception as error:
+            log.debug("validator set at L1 block %d not read ahead: %s", origin.number, error)
+            return
+        self._ahead[origin] = epoch_set
+        while len(self._ahead) > READ_AHEAD_KEPT:
+            self._ahead.popitem(last=False)
+
+    async def close(self) -> None:
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
 
     def record(self, epoch: int) -> EpochSetRecord | None:
         known = self._records.get(epoch)
@@ -99,6 +150,21 @@ class L1EpochSets:
         origin = origin_of(anchor)
         if origin is None:
             raise EpochSetUnavailable(f"epoch {epoch}: the anchor block names no L1 origin")
+        epoch_set = self._ahead.get(origin)
+        if epoch_set is not None:
+            self.read_ahead_used += 1
+            log.info("epoch %d: validator set read ahead at L1 block %d (pool epoch %d)",
+                     epoch, origin.number, epoch_set.epoch)
+            validators = to_validator_set(epoch_set)
+        else:
+            epoch_set, validators = await self._read_at(epoch, origin)
+        record = EpochSetRecord(epoch, anchor_hash, epoch_set.epoch, origin.number, validators)
+        self._save(META_PREFIX + str(epoch), encode_record(record))
+        self._records[epoch] = record
+        return validators
+
+    async def _read_at(self, epoch: int, origin: L1Origin) -> tuple[EpochSet, ValidatorSet]:
+        """The pool's set at ``origin`` read from the L1 now."""
         try:
             block = await self._client.get_block(origin.number)
             if block is None:
@@ -115,7 +181,4 @@ class L1EpochSets:
             raise
         except Exception as error:
             raise EpochSetUnavailable(f"epoch {epoch}: {error}") from error
-        record = EpochSetRecord(epoch, anchor_hash, epoch_set.epoch, origin.number, validators)
-        self._save(META_PREFIX + str(epoch), encode_record(record))
-        self._records[epoch] = record
-        return validators
+        return epoch_set, validators

@@ -59,7 +59,7 @@ class L1Services:
         self.client = L1Client(url)
         self.watch = L1Watch(self.client, anchor.confirmations)
         self.epoch_sets = L1EpochSets(self.client, anchor.locking_pool, header_at, epoch_length,
-                                      load, save)
+                                      load, save, self.watch.confirmed_origin)
         self._load = load
         self._save = save
         # Only new evidence the book verified (a validator's two signatures) is queued, and the
@@ -196,6 +196,7 @@ class L1Services:
             await self.staking.close()
         if self.settlement is not None:
             await self.settlement.close()
+        await self.epoch_sets.close()
         await self.watch.stop()
         await self.client.close()
 

@@ -137,6 +137,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 driver.forced_queue = ForcedQueueReader(l1.client, l1.anchor.forced_queue)
             driver.evidence_listeners.append(l1.on_evidence)
             driver.l1_status = l1.status
+            node.add_new_block_listener(l1.epoch_sets.on_block_final)
             batcher = None if signer_key is None else l1.attach_batcher(
                 store, genesis.chain_id, params.epoch_length, signer_key,
                 driver.current_producer,
