@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 from ordo.chaos.fault_plan import REORG_DEPTHS
 from ordo.chaos.l1_chain import ANVIL_SLOTS_PER_EPOCH
+from ordo.l1.chain_records import L1Block
 from ordo.l1.client import L1Client
+from ordo.l1.rpc_errors import L1ResponseError, L1RpcError
 from ordo.node.l1_origin import L1Origin, L1View, origin_view_error
 from ordo.node.l1_watch import L1Watch
 from tests.l1.l1_process import l1_process
@@ -80,3 +83,39 @@ def test_without_finality_the_depth_alone_holds() -> None:
 
 def test_the_chaos_anvil_finalizes_below_every_planned_reorg() -> None:
     assert REORG_DEPTHS[1] < 2 * ANVIL_SLOTS_PER_EPOCH
+
+
+class NoFinalityL1:
+    """An L1 endpoint of one part's unit test: 20 blocks, and the finalized tag refused."""
+
+    def __init__(self, refusal: Exception | None) -> None:
+        self.refusal = refusal
+
+    async def block_number(self) -> int:
+        return 20
+
+    async def get_block(self, block: int | str = "latest") -> L1Block | None:
+        if block == "finalized":
+            if self.refusal is not None:
+                raise self.refusal
+            return None
+        assert isinstance(block, int)
+        return L1Block(block, block.to_bytes(32, "big"), (block - 1).to_bytes(32, "big"), block,
+                       30_000_000, 0, 1, ())
+
+
+@pytest.mark.parametrize("refusal", [
+    L1RpcError("eth_getBlockByNumber", -32602, "unknown block tag"),
+    L1ResponseError("block.number: expected a quantity"),
+    None,  # answered with no block
+])
+async def test_an_l1_without_a_finalized_block_gets_the_depth_alone(
+        refusal: Exception | None, caplog: pytest.LogCaptureFixture) -> None:
+    watch = L1Watch(cast(L1Client, NoFinalityL1(refusal)), CONFIRMATIONS)
+    assert watch.confirmed_origin() is None
+    with caplog.at_level(logging.WARNING, logger="ordo.node.l1_watch"):
+        await watch.refresh()
+    assert watch.offers_finality is False and watch.finalized is None
+    assert "reports no finalized block" in caplog.text
+    assert watch.confirmed_origin() == L1Origin(18, (18).to_bytes(32, "big"))
+    assert (await watch.view_for(18)).finalized is None

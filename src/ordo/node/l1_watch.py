@@ -23,7 +23,7 @@ from collections import OrderedDict
 from ordo.core.l1_fee import L1Prices, l1_prices_of_block
 from ordo.l1.chain_records import L1Block
 from ordo.l1.client import L1Client
-from ordo.l1.rpc_errors import L1Error, L1RpcError
+from ordo.l1.rpc_errors import L1Error, L1ResponseError, L1RpcError
 from ordo.node.l1_origin import L1Origin, L1View
 
 log = logging.getLogger(__name__)
@@ -110,13 +110,14 @@ class L1Watch:
 
     async def _refresh_finalized(self) -> None:
         """Read the L1's finalized block. Whether the L1 reports one is decided by its first
-        answer: an RPC error or no block then means it does not (depth alone from then on);
+        answer: an RPC error, a malformed answer or no block then means it does not (depth
+        alone from then on);
         later errors keep the last finalized block seen."""
         if self.offers_finality is False:
             return
         try:
             block = await self._client.get_block("finalized")
-        except L1RpcError as error:
+        except (L1RpcError, L1ResponseError) as error:
             if self.offers_finality is None:
                 self._without_finality(str(error))
                 return
