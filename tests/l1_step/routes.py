@@ -15,16 +15,19 @@ BLOCK_START = 9
 TX_START = 10
 RETURN = 11
 SELFDESTRUCT = 12
+CALL = 13
 """Not opcodes' parts: the router sends phase-5 and phase-6 witnesses to BLOCK_END, phase-4
 ones to TX_END, phase-1 ones to BLOCK_START, phase-2 ones to TX_START, by their first word
 (docs/fault_proofs.md 3.7); STOP, RETURN and REVERT at depth > 0 go to RETURN by the frame's
-depth word (3.8)."""
+depth word (3.8); CALL is the call instructions' part (StepCall, which asks the service
+StepCallCheck for the step's first half)."""
 
 PART_NAMES = {FLOW: "step/StepFlow", ARITH: "step/StepArith", MEMORY: "step/StepMemory",
               COPY: "step/StepCopy", STORAGE: "step/StepStorage", ACCOUNT: "step/StepAccount",
               BLOCK_END: "step/StepBlockEnd", TX_END: "step/StepTxEnd",
               BLOCK_START: "step/StepBlockStart", TX_START: "step/StepTxStart",
-              RETURN: "step/StepReturn", SELFDESTRUCT: "step/StepSelfdestruct"}
+              RETURN: "step/StepReturn", SELFDESTRUCT: "step/StepSelfdestruct",
+              CALL: "step/StepCall"}
 MPT_SERVICE = "step/StepMpt"
 """Mpt.vy in a contract of its own, which the storage and account parts call."""
 
@@ -33,13 +36,16 @@ MEMORY_OPS = frozenset([0x20, 0x51, 0x52, 0x53, *range(0xA0, 0xA5), 0xF3, 0xFD])
 COPY_OPS = frozenset([0x35, 0x37, 0x39, 0x3E, 0x40, 0x49, 0x5E])
 STORAGE_OPS = frozenset([0x54, 0x55, 0x5C, 0x5D])
 ACCOUNT_OPS = frozenset([0x31, 0x3B, 0x3C, 0x3F, 0x47])
-NOT_YET_OPS = frozenset([0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA])
-"""The call and creation instructions: docs/fault_proofs.md 3.7, 3.8."""
+CALL_OPS = frozenset([0xF1, 0xF2, 0xF4, 0xFA])
+NOT_YET_OPS = frozenset([0xF0, 0xF5])
+"""The creation instructions: docs/fault_proofs.md 3.7, 3.9."""
 
 
 def part_of(opcode: int) -> int:
     if opcode == 0xFF:
         return SELFDESTRUCT
+    if opcode in CALL_OPS:
+        return CALL
     if opcode in NOT_YET_OPS:
         return NOT_YET
     if opcode in ARITH_OPS:

@@ -15,8 +15,12 @@ from dataclasses import replace
 
 import pytest
 
+from ordo.faultproof import tracer
+from ordo.faultproof.frames import MAX_CALL_DEPTH
 from ordo.faultproof.machine_state import Frame
+from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.tracer import MessageCall, TraceStep, trace_message_call
+from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import CellProof
 from ordo.faultproof.witness_codec import decode_witness, encode_witness
 from tests.faultproof import test_step_creations, test_step_frames
@@ -26,7 +30,8 @@ from tests.l1_contracts.anvil_chain import AnvilChain
 from .verifier import Verifier, deploy_verifier, on_chain, step_gas
 
 RETURNS = (0x00, 0xF3, 0xFD)
-FRAME_FAMILY = (0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA)
+CALLS = (0xF1, 0xF2, 0xF4, 0xFA)
+CREATIONS = (0xF0, 0xF5)
 WORST = asm(*test_step_frames.call("CALL", OTHER, out=(1, 1023)), "STOP")
 """A child's 1,023-byte RETURN written unaligned into the caller: 32 memory cells read, 32
 caller cells written (3.3's bound on both)."""
@@ -54,8 +59,10 @@ def _kind(step: TraceStep) -> str:
     state, proofs = decode_witness(step.witness)
     frame = state.frame
     assert isinstance(frame, Frame)
-    if step.opcode in FRAME_FAMILY:
-        return "frame instruction"
+    if step.opcode in CALLS:
+        return "call"
+    if step.opcode in CREATIONS:
+        return "creation"
     if step.opcode == 0xFF:
         return "selfdestruct"
     if frame.depth == 0:
@@ -79,7 +86,7 @@ def test_frame_programs_on_chain(verifier: Verifier) -> None:
             kind = _kind(step)
             result = on_chain(verifier, step.pre, step.witness)
             if kind in ("depth 0", "inside a child", "return", "exceptional return",
-                        "creation return", "selfdestruct"):
+                        "creation return", "selfdestruct", "call"):
                 assert result == step.post, (name, kind, hex(step.opcode), result)
                 decided[kind] = decided.get(kind, 0) + 1
                 if kind == "return":
@@ -92,7 +99,8 @@ def test_frame_programs_on_chain(verifier: Verifier) -> None:
     assert decided["return"] >= 20 and decided["inside a child"] >= 100, decided
     assert decided["exceptional return"] >= 2 and decided["creation return"] >= 8, decided
     assert decided["selfdestruct"] == 5, decided
-    assert set(refused) == {"frame instruction"}, refused
+    assert decided["call"] >= 30, decided
+    assert set(refused) == {"creation"}, refused
     # STOP, RETURN and REVERT each returned to a caller on chain
     assert {op for op, _ in return_kinds} == set(RETURNS)
 
@@ -153,3 +161,96 @@ def test_worst_return_gas(verifier: Verifier) -> None:
     assert on_chain(verifier, destruct.pre, encode_witness(
         state, replace(proofs, tries=proofs.tries[:1]))) == \
         "StepVerifier: too few listed trie proofs (tries)"
+
+
+def _call_step(case: str, opcode: int = 0xF1) -> TraceStep:
+    return next(s for s in _steps(*test_step_frames.CASES[case]) if s.opcode == opcode)
+
+
+def test_tampered_calls_are_refused(verifier: Verifier) -> None:
+    """A call's items are checked as the reference checks them: the same tampered witness is
+    refused on chain (with the reason quoted) and by verify_step."""
+    step = _call_step("call to a delegated account")
+    state, proofs = decode_witness(step.witness)
+    assert len(proofs.tries) == 4  # delegate warm, delegate account, caller debit, credit
+
+    def refused(reason: str, proofs_changed: object) -> None:
+        witness = encode_witness(state, proofs_changed)  # type: ignore[arg-type]
+        assert on_chain(verifier, step.pre, witness) == f"StepVerifier: {reason}"
+        with pytest.raises(InvalidWitness):
+            verify_step(step.pre, witness)
+
+    refused("ext_code's delegated code does not hash to the delegate's code hash",
+            replace(proofs, ext_code=proofs.ext_code[:-1] + b"\x00"))
+    refused("ext_code does not hash to the account's code hash",
+            replace(proofs, ext_code=b"\xef\x01\x01" + proofs.ext_code[3:]))
+    refused("too few listed trie proofs (tries)", replace(proofs, tries=proofs.tries[:3]))
+    refused("not the trie proofs the step reads or the caller memory cells it writes",
+            replace(proofs, tries=(*proofs.tries, proofs.tries[0])))
+    cell = proofs.memory[0]
+    refused("memory cell does not prove against the memory root",
+            replace(proofs, memory=(replace(cell, cell=b"\x01" * 32), *proofs.memory[1:])))
+    refused("not the trie proofs the step reads or the caller memory cells it writes",
+            replace(proofs, caller_memory=(cell,)))
+    # a precompile callee's output written into the caller's memory
+    run = _call_step("identity precompile with value")
+    state, proofs = decode_witness(run.witness)
+    assert on_chain(verifier, run.pre, run.witness) == run.post
+    assert proofs.caller_memory
+    step = run
+    cell = proofs.caller_memory[0]
+    refused("caller memory cell does not prove against the caller's memory root",
+            replace(proofs, caller_memory=(replace(cell, cell=b"\x01" * 32),
+                                           *proofs.caller_memory[1:])))
+    refused("too few caller memory cells", replace(proofs, caller_memory=()))
+    # a claimed post-state off in the caller's gas is not the verifier's answer
+    post = run.post_state
+    assert isinstance(post.frame, Frame)
+    wrong = replace(post, frame=replace(post.frame, gas=post.frame.gas + 1))
+    assert on_chain(verifier, run.pre, run.witness) != wrong.commitment()
+
+
+def test_the_depth_limit_on_chain(verifier: Verifier) -> None:
+    """At depth 1024 a call pushes 0 and keeps the child's gas: a state whose frame claims
+    that depth, as tests/faultproof/test_step_frames.py builds it."""
+    code = asm(*test_step_frames.call("CALL", OTHER, gas=1000))
+    db, root = make_state({TARGET: Account(code=code), OTHER: Account(code=asm(1, 1, "SSTORE")),
+                           CALLER: Account(balance=10**18)})
+    state, world = tracer.open_frame(db, root, BLOCK, MessageCall(CALLER, TARGET, b"", 100_000))
+    for _ in range(7):
+        state, _ = tracer.step(state, world)
+    assert isinstance(state.frame, Frame)
+    deep = replace(state, frame=replace(state.frame, depth=MAX_CALL_DEPTH))
+    post, witness = tracer.step(deep, world)
+    assert isinstance(post.frame, Frame) and post.frame.depth == MAX_CALL_DEPTH
+    assert on_chain(verifier, deep.commitment(), witness) == post.commitment()
+
+
+WORST_CALLEE = b"\x5b" * 24_576
+"""24,576 bytes of JUMPDEST: the code whose roots cost StepCode the most (3.7)."""
+
+
+def test_worst_call_gas(verifier: Verifier) -> None:
+    """The dearest call step: value to a delegated account (both cold) whose delegate has
+    24,576 bytes of JUMPDEST, 32 cells of call data read unaligned; and a precompile run
+    (identity) on 1,023 bytes written back into 32 caller cells."""
+    third = bytes.fromhex("c0" * 19 + "03")
+    code = asm(*test_step_frames.call("CALL", OTHER, value=2, args=(1, 1023), out=(1, 1023)),
+               "STOP")
+    call_step = next(s for s in _steps(code, {OTHER: Account(code=b"\xef\x01\x00" + third),
+                                              third: Account(code=WORST_CALLEE)})
+                     if s.opcode == 0xF1)
+    _, proofs = decode_witness(call_step.witness)
+    assert len(proofs.memory) == 32 and len(proofs.ext_code) == 24_599
+    assert verify_step(call_step.pre, call_step.witness) == call_step.post
+    assert on_chain(verifier, call_step.pre, call_step.witness) == call_step.post
+    gas = step_gas(verifier, call_step.pre, call_step.witness)
+    print(f"worst call step: {gas} gas, witness {len(call_step.witness)} bytes")
+    assert gas < 20_000_000
+    code = asm(*test_step_frames.call("CALL", 4, value=2, args=(1, 1023), out=(1, 1023)), "STOP")
+    run = next(s for s in _steps(code, {}) if s.opcode == 0xF1)
+    _, proofs = decode_witness(run.witness)
+    assert len(proofs.memory) == 32 and len(proofs.caller_memory) == 32
+    assert on_chain(verifier, run.pre, run.witness) == run.post
+    print(f"identity precompile call on 1,023 bytes: {step_gas(verifier, run.pre, run.witness)} "
+          "gas")

@@ -141,14 +141,16 @@ class _Reader:
             raise CodecError("an offset past the end")
         return base + value
 
-    def length(self, at: int, item_bytes: int) -> int:
+    def length(self, at: int, item_bytes: int, limit: int = MAX_LIST) -> int:
         value = self.uint(at)
-        if value > MAX_LIST or at + 32 + value * item_bytes > len(self.data):
+        if value > limit or at + 32 + value * item_bytes > len(self.data):
             raise CodecError("a length past the end")
         return value
 
     def bytes_at(self, at: int) -> bytes:
-        size = self.length(at, 1)
+        # a byte string is bounded by the witness, not by MAX_LIST: ext_code holds up to
+        # 24,599 bytes (a delegated callee's designator and code, 3.1)
+        size = self.length(at, 1, MAX_WITNESS_BYTES)
         return self.data[at + 32:at + 32 + size]
 
     def part(self, cls: type[PartT], at: int) -> tuple[PartT, int]:

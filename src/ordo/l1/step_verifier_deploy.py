@@ -49,15 +49,20 @@ StepPrecompile)."""
 TX_FRAME = "step/StepTxFrame"
 """A started transaction's frame opened (StepTxPending and StepTxAuthorize forward to it; it
 takes StepMpt, StepCode, StepTxCreate and StepTxPrecompile)."""
+CALL_CHECK = "step/StepCallCheck"
+"""A call step's first half, up to the code source's account (StepCall asks it; it takes
+StepMpt)."""
+CALL = "step/StepCall"
+"""The call instructions' part: takes StepMpt, StepCode, StepPrecompile and StepCallCheck."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
               "step/StepBlockStart", "step/StepTxStart", "step/StepReturn",
-              "step/StepSelfdestruct")
+              "step/StepSelfdestruct", CALL)
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
 witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0,
-then SELFDESTRUCT's part)."""
+then SELFDESTRUCT's part, then the call instructions' part)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
                                    "step/StepReturn", "step/StepSelfdestruct"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
@@ -109,6 +114,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                               rules.base_fee_max_change_denominator, rules.anchored,
                               rules.l1_fee, oracle)
     arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
+    arguments[CALL] = (mpt, code, precompile, await _deploy(client, deployer, CALL_CHECK, mpt))
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)

@@ -208,11 +208,33 @@ def run(precompile: uint256, gas_given: uint256, data: Bytes[MAX_DATA]) -> (
             is left after the intrinsic gas): (success, gas_left, cell root of the output, its
             size). A failure uses all the gas and returns nothing.
     """
+    ok: bool = False
+    gas_left: uint256 = 0
+    output: Bytes[MAX_OUTPUT] = b""
+    ok, gas_left, output = self._run(precompile, gas_given, data)
+    return ok, gas_left, self._cell_root(output), len(output)
+
+
+@external
+@view
+def run_output(precompile: uint256, gas_given: uint256, data: Bytes[MAX_DATA]) -> (
+        bool, uint256, Bytes[MAX_OUTPUT]):
+    """
+    @notice run()'s outcome with the output itself: a call step to a precompile (3.8) writes
+            it into the caller's memory. (success, gas_left, output); the output is below
+            1,024 bytes, empty after a failure.
+    """
+    return self._run(precompile, gas_given, data)
+
+
+@internal
+@view
+def _run(precompile: uint256, gas_given: uint256, data: Bytes[MAX_DATA]) -> (
+        bool, uint256, Bytes[MAX_OUTPUT]):
     assert precompile >= 1 and precompile <= 17, "StepVerifier: not a Prague precompile"
     cost: uint256 = self._price(precompile, data)
-    empty_root: bytes32 = self._cell_root(b"")
     if cost > gas_given:
-        return False, 0, empty_root, 0
+        return False, 0, b""
     target: address = convert(convert(precompile, uint160), address)
     ok: bool = False
     output: Bytes[MAX_OUTPUT] = b""
@@ -229,7 +251,7 @@ def run(precompile: uint256, gas_given: uint256, data: Bytes[MAX_DATA]) -> (
         # bound, EIP-7883's price), never the input's refusal
         assert precompile > 5, \
             "StepVerifier: L1's precompile refused an input Prague runs: not verifiable"
-        return False, 0, empty_root, 0
+        return False, 0, b""
     assert len(output) < MAX_OUTPUT, \
         "StepVerifier: a precompile output of 1,024 bytes or more: not verifiable yet"
-    return True, gas_given - cost, self._cell_root(output), len(output)
+    return True, gas_given - cost, output

@@ -94,7 +94,7 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
         returned = output
         gas += r.gas
         size: uint256 = min(parent.returndata_size, len(output))
-        memory_root, written = self._write_caller(r, memory_root,
+        memory_root, written = mem.write_caller(r, memory_root,
                                                   convert(parent.returndata_root, uint256),
                                                   slice(output, 0, size))
     if own:
@@ -119,46 +119,6 @@ def _returned(r: core.Run, success: bool, output: Bytes[mem.BUFFER], rollback: b
     resumed.returndata_size = len(returned)
     return machine.state_hash(core.PHASE_EVM, r.block_h, r.tx_h, machine.context_hash(c),
                               machine.frame_hash(resumed))
-
-
-@internal
-@view
-def _write_caller(r: core.Run, root: bytes32, offset: uint256,
-                  data: Bytes[mem.BUFFER]) -> (bytes32, uint256):
-    """@notice Write `data` at `offset` of the caller's memory with the `caller_memory` cells
-            (at most 32, each against the root the earlier ones left); the new root and the
-            number of cells used."""
-    first: uint256 = 0
-    count: uint256 = 0
-    size: uint256 = len(data)
-    first, count = mem.cell_span(offset, size)
-    at: uint256 = r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)
-    given: uint256 = w.uint(at)
-    assert count <= given, "StepVerifier: too few caller memory cells"
-    padded: Bytes[mem.BUFFER + 32] = concat(data, empty(bytes32))
-    node: bytes32 = root
-    for k: uint256 in range(32):
-        if k == count:
-            break
-        index: uint256 = first + k
-        item: uint256 = at + 32 + core.CELL_ITEM * k
-        w.need(item + core.CELL_ITEM)
-        assert w.uint(item) == index, \
-            "StepVerifier: caller memory cell index is not the one the return writes"
-        cell: bytes32 = w.word(item + 32)
-        siblings: uint256 = w.base() + item + 64
-        assert cells.root_at(index, cell, siblings) == node, \
-            "StepVerifier: caller memory cell does not prove against the caller's memory root"
-        base: uint256 = 32 * index
-        lo: uint256 = max(offset, base)
-        hi: uint256 = min(offset + size, base + 32)
-        segment: uint256 = convert(extract32(padded, lo - offset), uint256) >> (8 * (lo - base))
-        mask: uint256 = max_value(uint256)
-        if hi - lo < 32:
-            mask = ((1 << (8 * (hi - lo))) - 1) << (8 * (base + 32 - hi))
-        merged: uint256 = (convert(cell, uint256) & (max_value(uint256) ^ mask)) | (segment & mask)
-        node = cells.root_at(index, convert(merged, bytes32), siblings)
-    return node, count
 
 
 @internal

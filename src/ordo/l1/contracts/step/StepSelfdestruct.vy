@@ -23,8 +23,6 @@ import witness as w
 SELFDESTRUCT_GAS: constant(uint256) = 5000
 COLD_ACCOUNT_ACCESS: constant(uint256) = 2600
 NEW_ACCOUNT_GAS: constant(uint256) = 25000
-TRIES_PTR: constant(uint256) = 140 * 32
-CALLER_MEMORY_PTR: constant(uint256) = 139 * 32
 PARENT_BYTES: constant(uint256) = 20 * 32
 
 mpt: public(immutable(address))
@@ -51,24 +49,27 @@ def __default__() -> bytes32:
     me: uint256 = r.frame.address
     beneficiary: uint256 = r.items[0] % 2**160
     key: bytes32 = state.address_key(beneficiary)
+    p: state.Proof = empty(state.Proof)
+    r, p = state.field_proof(r, state.ACCESSED)
     warm: bool = False
-    r, warm = state.access(r, mpt, key)
+    value: Bytes[state.VALUE_BYTES] = b""
+    warm, value = state.read_at(mpt, p, r.ctx.accessed_root, key)
     if not warm:
         r = core.charge(r, COLD_ACCOUNT_ACCESS)
         if r.halting:
             return core.halt(r)
-        r = state.mark_warm(r, mpt, key)
+        r.ctx.accessed_root = state.write_at(mpt, p, r.ctx.accessed_root, key, b"\x01")
     found: bool = False
-    value: Bytes[state.VALUE_BYTES] = b""
-    found, value = self._read(r, 0, r.ctx.created_root, state.address_key(me))
+    found, value = state.listed_read(mpt, r, 0, r.ctx.created_root, state.address_key(me))
     if found:
         raise "StepVerifier: SELFDESTRUCT of a new account: not verifiable yet"
-    own: state.Account = empty(state.Account)
-    r, own = state.account(r, mpt, me)
+    r, p = state.field_proof(r, state.ACCOUNT)
+    found, value = state.read_at(mpt, p, r.ctx.state_root, state.address_key(me))
+    own: state.Account = state.decode_account(found, value)
     listed: uint256 = 1
     if beneficiary != me:
         listed = 2
-        found, value = self._read(r, 1, r.ctx.state_root, key)
+        found, value = state.listed_read(mpt, r, 1, r.ctx.state_root, key)
         receiver: state.Account = state.decode_account(found, value)
         if receiver.exists and receiver.nonce == 0 and receiver.balance == 0 and \
                 receiver.code_hash == state.EMPTY_CODE_HASH:
@@ -76,38 +77,27 @@ def __default__() -> bytes32:
         if not receiver.exists and own.balance != 0:
             r = core.charge(r, NEW_ACCOUNT_GAS)
             if r.halting:
-                return core.halt(self._lists(r, 2))
+                return core.halt(state.lists_read(r, 2, 0))
         if own.balance != 0:
             if not receiver.exists:
                 receiver.storage_root = state.BLANK_ROOT
                 receiver.code_hash = state.EMPTY_CODE_HASH
             receiver.balance += own.balance
-            r.ctx.state_root = self._write(r, 1, r.ctx.state_root, key,
-                                           state.encode_account(receiver))
+            r.ctx.state_root = state.listed_write(mpt, r, 1, r.ctx.state_root, key,
+                                                  state.encode_account(receiver))
             listed = 3
-            found, value = self._read(r, 2, r.ctx.state_root, state.address_key(me))
+            found, value = state.listed_read(mpt, r, 2, r.ctx.state_root,
+                                             state.address_key(me))
             # present: its balance was read from the root before, only the beneficiary changed
             drained: state.Account = state.decode_account(found, value)
             drained.balance = 0
-            r.ctx.state_root = self._write(r, 2, r.ctx.state_root, state.address_key(me),
-                                           state.encode_account(drained))
-    r = self._lists(r, listed)
+            r.ctx.state_root = state.listed_write(mpt, r, 2, r.ctx.state_root,
+                                                  state.address_key(me),
+                                                  state.encode_account(drained))
+    r = state.lists_read(r, listed, 0)
     if r.frame.depth == 0:
         return core.ended(r, True, core.EMPTY_CELL_ROOT, 0, False)
     return self._returned(r)
-
-
-@internal
-@view
-def _lists(r: core.Run, listed: uint256) -> core.Run:
-    """@notice Check that `tries` holds the `listed` proofs read and `caller_memory` is
-            empty; core.finished then leaves both lists alone (USED_LISTS)."""
-    assert w.uint(r.proofs + w.uint(r.proofs + TRIES_PTR)) == listed and \
-        w.uint(r.proofs + w.uint(r.proofs + CALLER_MEMORY_PTR)) == 0, \
-        "StepVerifier: not the trie proofs the step reads, or caller memory cells given"
-    result: core.Run = r
-    result.used = r.used | core.USED_LISTS
-    return result
 
 
 @internal
@@ -133,53 +123,3 @@ def _returned(r: core.Run) -> bytes32:
     resumed.returndata_size = 0
     return machine.state_hash(core.PHASE_EVM, r.block_h, r.tx_h, machine.context_hash(r.ctx),
                               machine.frame_hash(resumed))
-
-
-@internal
-@view
-def _proof(r: core.Run, k: uint256) -> state.Proof:
-    """@notice Where `tries[k]` lies (its `extra` must be empty: nothing here deletes)."""
-    at: uint256 = r.proofs + w.uint(r.proofs + TRIES_PTR)
-    assert w.uint(at) > k, "StepVerifier: too few listed trie proofs (tries)"
-    t: uint256 = at + 32 + w.uint(at + 32 + 32 * k)
-    p: uint256 = t + w.uint(t)
-    e: uint256 = t + w.uint(t + 32)
-    size: uint256 = w.uint(p)
-    if size > state.MAX_PROOF:
-        raise "StepVerifier: a trie proof over 16,384 bytes: not verifiable yet"
-    assert w.uint(e) == 0, "StepVerifier: an extra node for a proof that deletes nothing"
-    w.need(p + 32 + (size + 31) // 32 * 32)
-    return state.Proof(at=p + 32, size=size, extra_at=e + 32, extra_size=0)
-
-
-@internal
-@view
-def _read(r: core.Run, k: uint256, root: bytes32, key: bytes32) -> (bool, Bytes[state.VALUE_BYTES]):
-    p: state.Proof = self._proof(r, k)
-    answer: Bytes[256] = raw_call(
-        mpt, concat(method_id("read(bytes32,bytes32,uint256)"), root, key,
-                    convert(p.size, bytes32), state._bytes(p.at, p.size)),
-        max_outsize=256, is_static_call=True)
-    size: uint256 = convert(extract32(answer, 64), uint256)
-    assert size <= state.VALUE_BYTES, "StepVerifier: a trie value over 128 bytes"
-    padded: Bytes[384] = concat(answer, empty(bytes32), empty(bytes32), empty(bytes32),
-                                empty(bytes32))
-    return convert(extract32(answer, 0), uint256) != 0, \
-        slice(slice(padded, 96, state.VALUE_BYTES), 0, size)
-
-
-@internal
-@view
-def _write(r: core.Run, k: uint256, root: bytes32, key: bytes32,
-           stored: Bytes[state.VALUE_BYTES]) -> bytes32:
-    p: state.Proof = self._proof(r, k)
-    padded: Bytes[state.VALUE_BYTES + 128] = concat(stored, empty(bytes32), empty(bytes32),
-                                                    empty(bytes32), empty(bytes32))
-    answer: Bytes[32] = raw_call(
-        mpt, concat(method_id("write(bytes32,bytes32,bytes32[4],uint256,uint256,uint256)"),
-                    root, key, extract32(padded, 0), extract32(padded, 32),
-                    extract32(padded, 64), extract32(padded, 96),
-                    convert(len(stored), bytes32), convert(p.size, bytes32),
-                    convert(0, bytes32), state._bytes(p.at, p.size)),
-        max_outsize=32, is_static_call=True)
-    return extract32(answer, 0)

@@ -206,6 +206,46 @@ def write_memory(r: core.Run, offset: uint256, data: Bytes[BUFFER]) -> core.Run:
 
 
 @internal
+@view
+def write_caller(r: core.Run, root: bytes32, offset: uint256,
+                  data: Bytes[BUFFER]) -> (bytes32, uint256):
+    """@notice Write `data` at `offset` of the caller's memory with the `caller_memory` cells
+            (at most 32, each against the root the earlier ones left); the new root and the
+            number of cells used. A return to a caller and a precompile callee's output (3.8)."""
+    first: uint256 = 0
+    count: uint256 = 0
+    size: uint256 = len(data)
+    first, count = self.cell_span(offset, size)
+    at: uint256 = r.proofs + w.uint(r.proofs + core.CALLER_MEMORY_PTR)
+    given: uint256 = w.uint(at)
+    assert count <= given, "StepVerifier: too few caller memory cells"
+    padded: Bytes[BUFFER + 32] = concat(data, empty(bytes32))
+    node: bytes32 = root
+    for k: uint256 in range(32):
+        if k == count:
+            break
+        index: uint256 = first + k
+        item: uint256 = at + 32 + core.CELL_ITEM * k
+        w.need(item + core.CELL_ITEM)
+        assert w.uint(item) == index, \
+            "StepVerifier: caller memory cell index is not the one the return writes"
+        cell: bytes32 = w.word(item + 32)
+        siblings: uint256 = w.base() + item + 64
+        assert cells.root_at(index, cell, siblings) == node, \
+            "StepVerifier: caller memory cell does not prove against the caller's memory root"
+        base: uint256 = 32 * index
+        lo: uint256 = max(offset, base)
+        hi: uint256 = min(offset + size, base + 32)
+        segment: uint256 = convert(extract32(padded, lo - offset), uint256) >> (8 * (lo - base))
+        mask: uint256 = max_value(uint256)
+        if hi - lo < 32:
+            mask = ((1 << (8 * (hi - lo))) - 1) << (8 * (base + 32 - hi))
+        merged: uint256 = (convert(cell, uint256) & (max_value(uint256) ^ mask)) | (segment & mask)
+        node = cells.root_at(index, convert(merged, bytes32), siblings)
+    return node, count
+
+
+@internal
 @pure
 def output_root(data: Bytes[BUFFER]) -> bytes32:
     """@notice The cell root (1.1) of at most 1,024 bytes: a 32-leaf subtree, then zero

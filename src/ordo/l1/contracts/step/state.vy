@@ -285,3 +285,111 @@ def encode_word(number: uint256) -> Bytes[VALUE_BYTES]:
     if number == 0:
         return b""
     return self.encode_int(number)
+
+
+# ---------------------------------------------------------------------------------------------
+# The listed trie proofs (`tries`, field 16): read in the order the step reads them (3.8, 3.9)
+# ---------------------------------------------------------------------------------------------
+
+
+@internal
+@view
+def listed_proof(r: core.Run, k: uint256) -> Proof:
+    """@notice Where `tries[k]` lies (its `extra` must be empty: no listed proof deletes)."""
+    at: uint256 = r.proofs + w.uint(r.proofs + core.TRIES_PTR)
+    assert w.uint(at) > k, "StepVerifier: too few listed trie proofs (tries)"
+    t: uint256 = at + 32 + w.uint(at + 32 + 32 * k)
+    p: uint256 = t + w.uint(t)
+    e: uint256 = t + w.uint(t + 32)
+    size: uint256 = w.uint(p)
+    if size > MAX_PROOF:
+        raise "StepVerifier: a trie proof over 16,384 bytes: not verifiable yet"
+    assert w.uint(e) == 0, "StepVerifier: an extra node for a proof that deletes nothing"
+    w.need(p + 32 + (size + 31) // 32 * 32)
+    return Proof(at=p + 32, size=size, extra_at=e + 32, extra_size=0)
+
+
+@internal
+@view
+def read_at(mpt: address, p: Proof, root: bytes32, key: bytes32) -> (bool, Bytes[VALUE_BYTES]):
+    """@notice The value at `key` of `root` by the proof `p` (found, value)."""
+    answer: Bytes[256] = raw_call(
+        mpt, concat(method_id("read(bytes32,bytes32,uint256)"), root, key,
+                    convert(p.size, bytes32), self._bytes(p.at, p.size)),
+        max_outsize=256, is_static_call=True)
+    size: uint256 = convert(extract32(answer, 64), uint256)
+    assert size <= VALUE_BYTES, "StepVerifier: a trie value over 128 bytes"
+    padded: Bytes[384] = concat(answer, empty(bytes32), empty(bytes32), empty(bytes32),
+                                empty(bytes32))
+    return convert(extract32(answer, 0), uint256) != 0, \
+        slice(slice(padded, 96, VALUE_BYTES), 0, size)
+
+
+@internal
+@view
+def write_at(mpt: address, p: Proof, root: bytes32, key: bytes32,
+             stored: Bytes[VALUE_BYTES]) -> bytes32:
+    """@notice The root after writing `stored` at `key` of `root` with the proof `p` (its
+            `extra` empty: nothing written this way deletes)."""
+    padded: Bytes[VALUE_BYTES + 128] = concat(stored, empty(bytes32), empty(bytes32),
+                                              empty(bytes32), empty(bytes32))
+    answer: Bytes[32] = raw_call(
+        mpt, concat(method_id("write(bytes32,bytes32,bytes32[4],uint256,uint256,uint256)"),
+                    root, key, extract32(padded, 0), extract32(padded, 32),
+                    extract32(padded, 64), extract32(padded, 96),
+                    convert(len(stored), bytes32), convert(p.size, bytes32),
+                    convert(0, bytes32), self._bytes(p.at, p.size)),
+        max_outsize=32, is_static_call=True)
+    return extract32(answer, 0)
+
+
+@internal
+@view
+def field_proof(r: core.Run, field: uint256) -> (core.Run, Proof):
+    """@notice Trie field `field` marked used, its `extra` refused (a read or write that
+            deletes nothing): for read_at and write_at."""
+    result: core.Run = r
+    result.used = r.used | (core.USED_TRIE << field)
+    p: Proof = self.proof(r, field)
+    assert p.extra_size == 0, "StepVerifier: an extra node for a proof that deletes nothing"
+    return result, p
+
+
+@internal
+@view
+def listed_read(mpt: address, r: core.Run, k: uint256, root: bytes32,
+                key: bytes32) -> (bool, Bytes[VALUE_BYTES]):
+    """@notice The value at `key` of `root` by `tries[k]` (found, value)."""
+    return self.read_at(mpt, self.listed_proof(r, k), root, key)
+
+
+@internal
+@view
+def listed_write(mpt: address, r: core.Run, k: uint256, root: bytes32, key: bytes32,
+                 stored: Bytes[VALUE_BYTES]) -> bytes32:
+    """@notice The root after writing `stored` at `key` of `root` with `tries[k]`."""
+    return self.write_at(mpt, self.listed_proof(r, k), root, key, stored)
+
+
+@internal
+@view
+def listed_account(mpt: address, r: core.Run, k: uint256, holder: uint256) -> Account:
+    """@notice The account at `holder` in the current state by `tries[k]`."""
+    found: bool = False
+    value: Bytes[VALUE_BYTES] = b""
+    found, value = self.listed_read(mpt, r, k, r.ctx.state_root, self.address_key(holder))
+    return self.decode_account(found, value)
+
+
+@internal
+@view
+def lists_read(r: core.Run, listed: uint256, cells_written: uint256) -> core.Run:
+    """@notice Check that `tries` holds exactly the `listed` proofs read and `caller_memory`
+            exactly the `cells_written` cells written; core.finished then leaves both lists
+            alone (USED_LISTS)."""
+    assert w.uint(r.proofs + w.uint(r.proofs + core.TRIES_PTR)) == listed and \
+        w.uint(r.proofs + w.uint(r.proofs + core.CALLER_MEMORY_PTR)) == cells_written, \
+        "StepVerifier: not the trie proofs the step reads or the caller memory cells it writes"
+    result: core.Run = r
+    result.used = r.used | core.USED_LISTS
+    return result
