@@ -298,3 +298,26 @@ def test_an_anchored_fee_chain_names_one_word_per_origin(chain: AnvilChain,
     assert trace.output_root == INVALID_OUTPUT and len(trace) == 1
     assert verify_step(trace.first, trace.witness(0), rules, empty) == trace.final
     assert part_step(part, trace.first, trace.witness(0)) == trace.final
+
+
+def test_the_largest_transaction_end_on_a_fee_chain(verifier: Verifier) -> None:
+    """The worst case of the proposed bounds (test_step_tx_end's, tests/faultproof/
+    test_block_parts.py) on a fee chain at DEAR prices: the third of three 49,000-byte
+    transactions logging 48 times 1,024 bytes, whose end also counts the L1 fee over its
+    49 KB and credits the vault. On chain it gives the tracer's post, within an L1 block."""
+    from ordo.core.genesis import GenesisAccount
+    from tests.faultproof.test_block_parts import LOGGER, _logger_code
+
+    genesis = devnet_genesis(l1_fee=FEE_RULES)
+    c = DevChain(genesis=replace(genesis, alloc={
+        **genesis.alloc, LOGGER: GenesisAccount(code=_logger_code(48))}))
+    c.build([c.sign(i, LOGGER, data=b"\x07" * 49_000, gas=2_000_000) for i in range(3)],
+            l1_prices=DEAR)
+    trace = c.trace(1)
+    assert trace.output_root == c.output_root(1)
+    step = [s for s in trace.steps if s.phase == PHASE_TX_END][2]
+    assert len(step.witness) > 200_000
+    assert on_chain(verifier, step.pre, step.witness) == step.post
+    gas = step_gas(verifier, step.pre, step.witness)
+    print(f"largest transaction end on a fee chain: {len(step.witness)} bytes, {gas} gas")
+    assert gas < 29_000_000

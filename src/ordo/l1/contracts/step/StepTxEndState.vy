@@ -157,11 +157,12 @@ def _nonzero(at: uint256, size: uint256) -> uint256:
 
 @internal
 @view
-def _l1_fee(raw_at: uint256, raw_size: uint256, fee_word: uint256) -> uint256:
+def _l1_fee(raw_size: uint256, nonzero: uint256, fee_word: uint256) -> uint256:
     """@notice core.l1_fee.l1_fee: the calldata gas of the signed encoding (4 a zero byte, 16
-            another) times the prices of the fee word (L1 base fee ‖ blob base fee, 16 bytes
-            each) weighted by the scalars, over 16,000,000."""
-    l1_gas: uint256 = 4 * raw_size + 12 * self._nonzero(raw_at, raw_size)
+            another; `nonzero` of its `raw_size` bytes are not zero) times the prices of the
+            fee word (L1 base fee ‖ blob base fee, 16 bytes each) weighted by the scalars,
+            over 16,000,000."""
+    l1_gas: uint256 = 4 * raw_size + 12 * nonzero
     scaled: uint256 = 16 * base_fee_scalar * (fee_word >> 128) + \
         blob_base_fee_scalar * (fee_word % 2**128)
     return l1_gas * scaled // FEE_DENOMINATOR
@@ -301,8 +302,8 @@ def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256
     refund_counter: uint256 = 0
     if success:
         refund_counter = c.refund
-    floor_gas: uint256 = TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * (
-        txf.data_size + 3 * self._nonzero(txf.data_at, txf.data_size))
+    data_nonzero: uint256 = self._nonzero(txf.data_at, txf.data_size)
+    floor_gas: uint256 = TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * (txf.data_size + 3 * data_nonzero)
     used: uint256 = txf.gas - gas_left
     refund: uint256 = min(refund_counter, used // 5)
     extra: uint256 = 0
@@ -346,7 +347,11 @@ def __default__() -> (bytes32, uint256, uint256, uint256, bool, bytes32, uint256
     # 4a. the fee vault: the base fee of the charged gas and the L1 fee (state_transition.md
     # 6.4 rule 3), created by its first credit
     if l1_fee:
-        share: uint256 = charged * base_fee + self._l1_fee(raw + 32, raw_size, fee_word)
+        # the raw transaction's non-zero bytes: the data's (counted above) and those around it
+        data_end: uint256 = txf.data_at + txf.data_size
+        nonzero: uint256 = data_nonzero + self._nonzero(raw + 32, txf.data_at - raw - 32) + \
+            self._nonzero(data_end, raw + 32 + raw_size - data_end)
+        share: uint256 = charged * base_fee + self._l1_fee(raw_size, nonzero, fee_word)
         field = blockio.at(proofs, VAULT_AT)
         credited: state.Account = blockio.account(mpt, field, root, vault, False)
         if not credited.exists:
