@@ -19,7 +19,7 @@ from ordo.faultproof.witness_codec import encode_witness
 from ordo.l1.compiler import CONTRACTS_DIR, compile_contract
 from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .routes import ARITH, CALL_OPS, FLOW, MPT_SERVICE, PART_NAMES, routes_table
+from .routes import ARITH, FLOW, MPT_SERVICE, PART_NAMES, routes_table
 from .steps import Step, first_step
 from .verifier import ROUTER, STEP_GAS, Verifier, deploy_verifier, on_chain
 
@@ -114,9 +114,9 @@ def _reason(call: object) -> str:
 
 
 def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
-    """CREATE and CREATE2 (3.4): the router refuses them by the opcode the witness names, and
-    a part given one of the frame family directly refuses it after checking the code cell (the
-    call instructions have their part, StepCall, and SELFDESTRUCT StepSelfdestruct)."""
+    """A part given an instruction of the frame family (3.4) directly refuses it after checking
+    the code cell: they have their own parts (StepCall, StepCreate, StepSelfdestruct), which
+    the router picks by the opcode."""
     base = first_step(0x00)
     for opcode in FRAME_OPCODES:
         if opcode == 0xFF:  # SELFDESTRUCT has its part (StepSelfdestruct, 3.9)
@@ -126,8 +126,6 @@ def test_the_frame_family_is_refused_not_decided(verifier: Verifier) -> None:
         pre = replace(base.pre, frame=frame)
         proofs = replace(base.proofs, code=CellProof(0, code + bytes(31), cell_proof(code, 0)))
         reason = f"StepVerifier: opcode 0x{opcode:02x} not verifiable yet"
-        if opcode not in CALL_OPS:
-            assert _call(verifier, base, pre, proofs) == reason
         witness = encode_witness(pre, proofs)
         direct = verifier.parts[FLOW].functions.step(pre.commitment(), witness)
         assert _reason(direct) == reason

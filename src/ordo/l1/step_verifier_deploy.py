@@ -54,15 +54,20 @@ CALL_CHECK = "step/StepCallCheck"
 StepMpt)."""
 CALL = "step/StepCall"
 """The call instructions' part: takes StepMpt, StepCode, StepPrecompile and StepCallCheck."""
+CREATE_CHECK = "step/StepCreateCheck"
+"""A creation step's first half, up to the creator's failure checks (StepCreate asks it; it
+takes StepMpt)."""
+CREATE = "step/StepCreate"
+"""The creation instructions' part: takes StepMpt, StepCode and StepCreateCheck."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
               "step/StepBlockStart", "step/StepTxStart", "step/StepReturn",
-              "step/StepSelfdestruct", CALL)
+              "step/StepSelfdestruct", CALL, CREATE)
 """In the order of the router's constructor (the opcodes' parts 1..6, then the block-end,
 transaction-end, block-start and transaction-start parts that the router picks by the
 witness's phase word, then the return part it picks for STOP, RETURN and REVERT at depth > 0,
-then SELFDESTRUCT's part, then the call instructions' part)."""
+then SELFDESTRUCT's part, then the call and the creation instructions' parts)."""
 PARTS_THAT_READ_STATE = frozenset({"step/StepStorage", "step/StepAccount", "step/StepBlockEnd",
                                    "step/StepReturn", "step/StepSelfdestruct"})
 """They take the StepMpt address: Merkle-Patricia proofs against the state root."""
@@ -115,6 +120,7 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                               rules.l1_fee, oracle)
     arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
     arguments[CALL] = (mpt, code, precompile, await _deploy(client, deployer, CALL_CHECK, mpt))
+    arguments[CREATE] = (mpt, code, await _deploy(client, deployer, CREATE_CHECK, mpt))
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))
              for name in STEP_PARTS]
     router = await _deploy(client, deployer, ROUTER, *parts)

@@ -14,9 +14,9 @@ import core
 import witness as w
 
 # part of each opcode: 0 not verifiable yet, 1 StepFlow, 2 StepArith, 3 StepMemory,
-# 4 StepCopy, 5 StepStorage, 6 StepAccount, 12 StepSelfdestruct, 13 StepCall
+# 4 StepCopy, 5 StepStorage, 6 StepAccount, 12 StepSelfdestruct, 13 StepCall, 14 StepCreate
 # (tests/l1_step/routes.py, checked there)
-ROUTES: constant(Bytes[256]) = x"010202020202020202020202010101010202020202020202020202020202010103010101010101010101010101010101010601010104010401040106060104060401010101010106010401010101010101030303050501010101010105050401010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010303030303010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101000d0d030d00010101010d010103010c"
+ROUTES: constant(Bytes[256]) = x"0102020202020202020202020101010102020202020202020202020202020101030101010101010101010101010101010106010101040104010401060601040604010101010101060104010101010101010303030505010101010101050504010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010103030303030101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010e0d0d030d0e010101010d010103010c"
 
 flow: public(immutable(address))
 arith: public(immutable(address))
@@ -31,6 +31,7 @@ tx_start: public(immutable(address))
 frame_return: public(immutable(address))
 self_destruct: public(immutable(address))
 frame_call: public(immutable(address))
+frame_create: public(immutable(address))
 
 PHASE_BLOCK_START: constant(uint256) = 1
 PHASE_TX_START: constant(uint256) = 2
@@ -45,7 +46,7 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
              copy_part: address, storage_part: address, account_part: address,
              block_end_part: address, tx_end_part: address, block_start_part: address,
              tx_start_part: address, return_part: address, selfdestruct_part: address,
-             call_part: address):
+             call_part: address, create_part: address):
     flow = flow_part
     arith = arith_part
     memory = memory_part
@@ -59,6 +60,7 @@ def __init__(flow_part: address, arith_part: address, memory_part: address,
     frame_return = return_part
     self_destruct = selfdestruct_part
     frame_call = call_part
+    frame_create = create_part
 
 
 @external
@@ -68,9 +70,9 @@ def decides_every_step() -> bool:
     @notice False: the parts decide block start (phase 1), phase 3 (instructions at depth
             0), transaction end (phase 4), block end (phase 5) and the final state's padding
             (phase 6) and the forced deposits of transaction start (phase 2) only; the
-            other transaction-start steps and CREATE, CREATE2 (the calls, StepCall, the
-            returns, StepReturn, and SELFDESTRUCT are decided) revert as not verifiable yet,
-            and a leaf whose step reverts stands by default (IStepVerifier.vyi).
+            other transaction-start steps revert as not verifiable yet (every phase-3
+            instruction has its part; a step a part cannot decide reverts), and a leaf whose
+            step reverts stands by default (IStepVerifier.vyi).
             rollup_deploy.deploy_dispute_game refuses this verifier unless told to allow it.
     """
     return False
@@ -126,6 +128,8 @@ def __default__() -> bytes32:
         target = self_destruct
     elif part == 13:
         target = frame_call
+    elif part == 14:
+        target = frame_create
     else:
         core.not_yet(op)
     return self._forward(target)
