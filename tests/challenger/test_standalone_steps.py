@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
@@ -48,16 +47,14 @@ from ordo.challenger.rpc_steps import HashedNodes, RpcSteps
 from ordo.challenger.service import ChallengerService
 from ordo.challenger.trace_source import L2TraceSource
 from ordo.core.block_codec import decode_block
-from ordo.core.genesis import Genesis, GenesisValidator, dev_private_keys, devnet_genesis
-from ordo.devnet.ports import free_port_block
+from ordo.core.genesis import Genesis, dev_private_keys
 from ordo.execution.genesis_output import genesis_output_root
 from ordo.faultproof.batch_inputs import inputs_root
-from ordo.keys.keystore import write_keystore
 from ordo.l1.client import L1Client
 from ordo.l1.local_account import LocalAccount
 from ordo.l1.step_verifier_deploy import deploy_step_verifier
 from ordo.settlement.l2_readers import RpcL2Reader
-from tests.e2e.targets import REPO_ROOT, rpc_request, stop_process_group, wait_for_rpc
+from tests.e2e.targets import REPO_ROOT, rpc_request, stop_process_group
 from tests.l1_contracts.anvil_chain import AnvilChain
 from tests.l1_dispute.game_setup import (
     CHALLENGE_WINDOW,
@@ -68,9 +65,8 @@ from tests.l1_dispute.game_setup import (
 )
 from tests.l1_inbox.rollup_setup import PAYLOAD
 
-SIGNER_KEY = bytes(range(3, 35))
-NODE_KEY = bytes(range(4, 36))
-PASSWORD = "standalone challenger test"
+from .l2_node import L2Node, running_l2_node
+
 HONEST_ACCOUNT = 5
 """A dev account with no stake in the pool (1-4 stake, 7 posts batches)."""
 LIAR_ACCOUNT = 6
@@ -78,67 +74,14 @@ DEPLOYER_ACCOUNT = 8
 MAX_STEP_DEPTH = 7
 """128 steps per block; 11 + 7 = 18 levels, even: the liar makes the leaf claims, the
 challenger steps."""
-GWEI = 10**9
 PHASE_BLOCK_END = 5
-
-
-@dataclass
-class L2Node:
-    url: str
-    process: subprocess.Popen[bytes]
-    genesis: Genesis
-    genesis_path: Path
-    batch: range = range(1, 4)
-    """The blocks batch 0 carries: 1 through the last one holding a transfer (3 at least)."""
 
 
 @pytest.fixture(scope="module")
 def l2_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L2Node]:
     """One ``ordo node`` (a lone validator, no L1: no challenger) with six transfers."""
-    workdir = tmp_path_factory.mktemp("l2-node")
-    entry = write_keystore(workdir / "keystore", "signer", SIGNER_KEY, PASSWORD)
-    node_entry = write_keystore(workdir / "keystore", "node", NODE_KEY, PASSWORD)
-    genesis = devnet_genesis(validators=(GenesisValidator(bytes.fromhex(entry.address[2:]), 1),))
-    genesis_path = workdir / "genesis.json"
-    genesis.save(genesis_path)
-    base = free_port_block(2)
-    with (workdir / "node.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ordo", "node", "--data-dir", str(workdir / "data"),
-             "--genesis", str(genesis_path), "--rpc-port", str(base), "--p2p-port",
-             str(base + 1), "--signer-key", str(entry.path), "--node-key",
-             str(node_entry.path), "--password-env", "ORDO_TEST_PASSWORD", "--block-time",
-             "0.2"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT,
-            env={**os.environ, "ORDO_TEST_PASSWORD": PASSWORD})
-    node = L2Node(f"http://127.0.0.1:{base}", process, genesis, genesis_path)
-    try:
-        wait_for_rpc(node.url, time.monotonic() + 60, process)
-        sender = Account.from_key(dev_private_keys()[0])
-        hashes = []
-        for nonce in range(6):
-            signed = sender.sign_transaction({
-                "type": 2, "chainId": genesis.chain_id, "nonce": nonce,
-                "to": "0x" + f"{nonce + 0x40:02x}" * 20, "value": 10**15 + nonce,
-                "gas": 21_000, "maxFeePerGas": 100 * GWEI, "maxPriorityFeePerGas": GWEI})
-            hashes.append(rpc_request(node.url, "eth_sendRawTransaction",
-                                      ["0x" + signed.raw_transaction.hex()]))
-        wait_until(lambda: all(rpc_request(node.url, "eth_getTransactionReceipt", [tx])
-                               for tx in hashes), 30)
-        last = max(int(rpc_request(node.url, "eth_getTransactionReceipt", [tx])["blockNumber"],
-                       16) for tx in hashes)
-        node.batch = range(1, max(last, 3) + 1)
+    with running_l2_node(tmp_path_factory.mktemp("l2-node"), transfers=6) as node:
         yield node
-    finally:
-        stop_process_group(process)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s")
-        time.sleep(0.1)
 
 
 def node_blocks(node: L2Node) -> list[Any]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ class FetchCounts:
     cache_hits: int = 0
     refused: int = 0
     """Answers that did not check (a wrong hash, a block not of the batch): never used."""
+    wait_ms: int = 0
+    """Time the tracing thread waited for state nodes, in milliseconds."""
 
     def to_json(self) -> dict[str, int]:
         return dict(vars(self))
@@ -136,12 +139,15 @@ class HashedNodes:
                 f"state node {_hex(key)} is not fetched yet (fetched only in the worker thread "
                 "that traces, never on the event loop)")
         future = asyncio.run_coroutine_threadsafe(self.fetch([key]), loop)
+        started = time.monotonic()
         try:
             future.result(self.timeout)
         except FutureTimeout as error:
             future.cancel()
             raise StepDataUnavailable(f"{self.where} did not answer ordo_getStateNodes for "
                                       f"{_hex(key)} within {self.timeout:.0f} s") from error
+        finally:
+            self.counts.wait_ms += round(1000 * (time.monotonic() - started))
         return self._cache[key]
 
     async def fetch(self, keys: list[bytes]) -> None:
