@@ -25,6 +25,7 @@ from ordo.node.block_builder import (
 )
 from ordo.node.consensus_setup import consensus_params_from_genesis
 from ordo.node.l1_block_inputs import ForcedItemsError, L1BlockInputs, NewBlockInputs
+from ordo.node.l1_origin import L1Origin
 from ordo.storage.chain_store import ChainStore
 
 OURS = LocalSigner(bytes(range(1, 33))).address
@@ -120,3 +121,46 @@ async def test_forced_items_are_all_those_enqueued_up_to_the_origin() -> None:
     inputs.forced_queue = Queue(OSError("L1 down"))  # type: ignore[assignment]
     with pytest.raises(ForcedItemsError, match="unreadable at L1 block 10: L1 down"):
         await inputs.forced_for(header(10, 3), header(9, 1))
+
+
+async def test_while_the_l1_fails_the_watch_a_new_origin_waits_without_reading_the_queue() -> None:
+    """The watch's last request failed: keep the parent's origin at once instead of waiting out
+    the L1 client's retries on the forced queue (asked only up to the parent's origin, which
+    the real reader has read already)."""
+    parent = header(9, 1)
+    newer = L1Origin(12, b"\x22" * 32)
+    watch = SimpleNamespace(confirmed_origin=lambda: newer, last_error="connection refused")
+    inputs = L1BlockInputs(watch, 2, False)  # type: ignore[arg-type]
+    queue = Queue(("a", "b"))
+    inputs.forced_queue = queue  # type: ignore[assignment]
+    built = await inputs.for_new_block(parent)  # type: ignore[arg-type]
+    assert built is not None and built.origin == L1Origin(9, b"\x11" * 32)
+    assert queue.asked == [9]
+    watch.last_error = None  # the L1 answers again: the new origin
+    built = await inputs.for_new_block(parent)  # type: ignore[arg-type]
+    assert built == NewBlockInputs(newer, ("b",), 2, NO_PRICES)
+    assert queue.asked == [9, 12]
+
+
+def test_a_builder_names_a_new_origin_only_once_it_is_ready() -> None:
+    """The read-ahead policy (L1EpochSets.origin_ready): until the set at the newer confirmed
+    origin is read, the parent's origin is kept; a validity rule does not change."""
+    parent = header(9, 1)
+    newer = L1Origin(12, b"\x22" * 32)
+    watch = SimpleNamespace(confirmed_origin=lambda: newer, last_error=None)
+    inputs = L1BlockInputs(watch, 2, False)  # type: ignore[arg-type]
+    asked: list[L1Origin] = []
+    ready = False
+
+    def origin_ready(origin: L1Origin) -> bool:
+        asked.append(origin)
+        return ready
+
+    inputs.origin_ready = origin_ready
+    assert inputs.next_origin(parent) == L1Origin(9, b"\x11" * 32)  # type: ignore[arg-type]
+    ready = True
+    assert inputs.next_origin(parent) == newer  # type: ignore[arg-type]
+    assert asked == [newer, newer]
+    watch.confirmed_origin = lambda: L1Origin(9, b"\x11" * 32)  # nothing new: not asked
+    assert inputs.next_origin(parent) == L1Origin(9, b"\x11" * 32)  # type: ignore[arg-type]
+    assert asked == [newer, newer]

@@ -8,6 +8,7 @@ Without an L1 (``l1_watch`` None) blocks name no origin and take no forced items
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI
@@ -51,21 +52,36 @@ class L1BlockInputs:
         """The L1 forced-inclusion queue (on L1 networks whose genesis names one)."""
         self._confirmations = confirmations
         self._l1_fee = l1_fee
+        self.origin_ready: Callable[[L1Origin], bool] | None = None
+        """Builder policy on an L1-staked network (``L1EpochSets.origin_ready``): whether a new
+        origin may be named yet; until then the parent's is kept (never a validity rule)."""
 
     def next_origin(self, parent: BlockHeaderAPI) -> L1Origin | None:
         if self.l1_watch is None:
             return None
         parent_origin = origin_of(parent)
         assert parent_origin is not None, "stored L1-anchored blocks name their origin"
-        return choose_origin(parent_origin, self.l1_watch.confirmed_origin())
+        origin = choose_origin(parent_origin, self.l1_watch.confirmed_origin())
+        if origin != parent_origin and self.origin_ready is not None and \
+                not self.origin_ready(origin):
+            return parent_origin
+        return origin
 
     async def for_new_block(self, parent: BlockHeaderAPI) -> NewBlockInputs | None:
         """The origin, forced items and prices of our next block on ``parent``; None when the
         origin's prices cannot be read now (we do not propose this round). An unreadable queue
-        keeps the parent's origin, whose items are all included already."""
+        keeps the parent's origin, whose items are all included already; so does an L1 that
+        failed the watch's last request, without trying the queue."""
         origin = self.next_origin(parent)
         forced: tuple[ForcedItem, ...] = ()
         forced_through = forced_through_of(parent)
+        if origin is not None and self.forced_queue is not None and \
+                self.l1_watch is not None and self.l1_watch.last_error is not None and \
+                origin != origin_of(parent):
+            # The L1 did not answer the watch's last request: reading the queue up to a new
+            # origin would wait out the client's retries, seconds without a block (chaos runs
+            # with the L1 down); the parent's origin needs no read, its items are cached.
+            origin = origin_of(parent)
         if origin is not None and self.forced_queue is not None:
             try:
                 visible = await self.forced_queue.items_through(origin.number)

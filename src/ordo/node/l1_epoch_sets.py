@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 META_PREFIX = "epoch_set/"
 READ_AHEAD_KEPT = 16
 """Sets read ahead that are kept (the newest origins); an anchor names one of the last few."""
+READ_AHEAD_WAIT_S = 5.0
+"""How long this node's builder keeps its parent's origin while the set at a newer confirmed
+origin is being read ahead; after that it names the newer one anyway (an origin may not be held
+back for good, and forced items wait on it)."""
 
 
 class EpochSetUnavailable(Exception):
@@ -74,7 +79,8 @@ class L1EpochSets:
     def __init__(self, client: L1Client, pool: bytes,
                  header_at: Callable[[int], BlockHeaderAPI], epoch_length: int,
                  load: Callable[[str], bytes | None], save: Callable[[str, bytes], None],
-                 confirmed_origin: Callable[[], L1Origin | None] = lambda: None) -> None:
+                 confirmed_origin: Callable[[], L1Origin | None] = lambda: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._pool = pool
         self._header_at = header_at
@@ -85,20 +91,41 @@ class L1EpochSets:
         self._records: dict[int, EpochSetRecord] = {}
         self._ahead: OrderedDict[L1Origin, EpochSet] = OrderedDict()
         self._reading: asyncio.Task[None] | None = None
+        self._clock = clock
+        self._wanted: dict[L1Origin, float] = {}
+        """Origins a builder asked about that are not read yet, with when it first asked."""
         self.read_ahead_used = 0
         """Epochs whose set came from a read ahead, without an L1 read at the boundary."""
 
     def on_block_final(self, block: Block) -> None:
-        """New-block listener: read ahead the set at this block's L1 origin, or else at the
-        watch's confirmed one, when not read yet; one read at a time, in the background (an
-        unreachable L1 is tried again at a later block)."""
+        """New-block listener: read ahead the set at the watch's confirmed L1 origin (the next
+        one a builder names), or else at this block's, when not read yet; one read at a time,
+        in the background (an unreachable L1 is tried again at a later block)."""
+        for origin in (self._confirmed_origin(), origin_of(block.header)):
+            if origin is not None and origin not in self._ahead:
+                self._request(origin)
+                return
+
+    def origin_ready(self, origin: L1Origin) -> bool:
+        """Builder policy (``L1BlockInputs.origin_ready``): name ``origin`` as a new L1 origin
+        only once its set is read ahead, so that the anchor's set is in memory on the nodes
+        before the L1 can go away (a block naming an origin just before an outage otherwise
+        strands its epoch's boundary on every node that had not read it); or once
+        READ_AHEAD_WAIT_S have passed since the builder first asked."""
+        if origin in self._ahead:
+            return True
+        now = self._clock()
+        first = self._wanted.setdefault(origin, now)
+        for older in [wanted for wanted in self._wanted if wanted.number < origin.number]:
+            del self._wanted[older]
+        self._request(origin)
+        return now - first >= READ_AHEAD_WAIT_S
+
+    def _request(self, origin: L1Origin) -> None:
         if self._reading is not None and not self._reading.done():
             return
-        for origin in (origin_of(block.header), self._confirmed_origin()):
-            if origin is not None and origin not in self._ahead:
-                self._reading = asyncio.create_task(self._read_ahead(origin),
-                                                    name="epoch-set-read-ahead")
-                return
+        self._reading = asyncio.create_task(self._read_ahead(origin),
+                                            name="epoch-set-read-ahead")
 
     async def _read_ahead(self, origin: L1Origin) -> None:
         try:
@@ -111,6 +138,7 @@ class L1EpochSets:
             log.debug("validator set at L1 block %d not read ahead: %s", origin.number, error)
             return
         self._ahead[origin] = epoch_set
+        self._wanted.pop(origin, None)
         while len(self._ahead) > READ_AHEAD_KEPT:
             self._ahead.popitem(last=False)
 
