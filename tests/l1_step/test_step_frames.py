@@ -138,15 +138,20 @@ def test_tampered_returns_are_refused(verifier: Verifier) -> None:
     assert on_chain(verifier, step.pre, step.witness) != wrong.commitment()
 
 
+def _measured(verifier: Verifier, step: TraceStep, what: str) -> int:
+    """The step decided on chain as the tracer decides it, and its L1 gas (printed)."""
+    assert on_chain(verifier, step.pre, step.witness) == step.post
+    gas = step_gas(verifier, step.pre, step.witness)
+    print(f"{what}: {gas} gas, witness {len(step.witness)} bytes")
+    return gas
+
+
 def test_worst_return_gas(verifier: Verifier) -> None:
     steps = _steps(WORST, {OTHER: Account(code=asm(1023, 1, "RETURN"))})
     step = next(s for s in steps if _kind(s) == "return")
     _, proofs = decode_witness(step.witness)
     assert len(proofs.memory) == 32 and len(proofs.caller_memory) == 32
-    assert on_chain(verifier, step.pre, step.witness) == step.post
-    gas = step_gas(verifier, step.pre, step.witness)
-    print(f"worst return step: {gas} gas, witness {len(step.witness)} bytes")
-    assert gas < 29_000_000
+    assert _measured(verifier, step, "worst return step") < 29_000_000
     # an exceptional halt at depth > 0: its part, then StepReturn (the child out of gas)
     halted = next(s for s in _steps(*test_step_frames.CASES["child runs out of gas"])
                   if _kind(s) == "exceptional return")
@@ -270,17 +275,12 @@ def test_worst_call_gas(verifier: Verifier) -> None:
     _, proofs = decode_witness(call_step.witness)
     assert len(proofs.memory) == 32 and len(proofs.ext_code) == 24_599
     assert verify_step(call_step.pre, call_step.witness) == call_step.post
-    assert on_chain(verifier, call_step.pre, call_step.witness) == call_step.post
-    gas = step_gas(verifier, call_step.pre, call_step.witness)
-    print(f"worst call step: {gas} gas, witness {len(call_step.witness)} bytes")
-    assert gas < 20_000_000
+    assert _measured(verifier, call_step, "worst call step") < 20_000_000
     code = asm(*test_step_frames.call("CALL", 4, value=2, args=(1, 1023), out=(1, 1023)), "STOP")
     run = next(s for s in _steps(code, {}) if s.opcode == 0xF1)
     _, proofs = decode_witness(run.witness)
     assert len(proofs.memory) == 32 and len(proofs.caller_memory) == 32
-    assert on_chain(verifier, run.pre, run.witness) == run.post
-    print(f"identity precompile call on 1,023 bytes: {step_gas(verifier, run.pre, run.witness)} "
-          "gas")
+    assert _measured(verifier, run, "identity precompile call on 1,023 bytes") < 20_000_000
 
 
 def test_worst_creation_gas(verifier: Verifier) -> None:
@@ -291,7 +291,4 @@ def test_worst_creation_gas(verifier: Verifier) -> None:
     creation = next(s for s in _steps(code, {}) if s.opcode == 0xF5)
     _, proofs = decode_witness(creation.witness)
     assert len(proofs.memory) == 32 and len(proofs.tries) == 4
-    assert on_chain(verifier, creation.pre, creation.witness) == creation.post
-    gas = step_gas(verifier, creation.pre, creation.witness)
-    print(f"worst creation step: {gas} gas, witness {len(creation.witness)} bytes")
-    assert gas < 20_000_000
+    assert _measured(verifier, creation, "worst creation step") < 20_000_000
