@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import rlp
 from eth_account import Account
 
@@ -212,11 +213,17 @@ def test_mutated_transactions_decode_or_refuse_as_py_evm_does() -> None:
     assert 0 < natively < total
 
 
-def test_without_the_extension_the_py_evm_path_decodes() -> None:
-    """A machine without the extension: the reference path gives the same light fields and
-    keeps py-evm's own object."""
+def test_without_the_extension_the_py_evm_path_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without the extension (``native_available`` false): py-evm's path gives the
+    light fields and keeps py-evm's own object."""
     raw = _valid()[6]
-    decoded = transaction._decode(raw, use_native=False)
+    monkeypatch.setattr(transaction, "native_available", lambda: False)
+    transaction._native_decoder.cache_clear()
+    try:
+        assert transaction._native_decoder() is None
+        decoded = transaction._decode(raw)
+    finally:
+        transaction._native_decoder.cache_clear()
     assert decoded.tx is decoded.decoded_by_py_evm
     assert decoded.sender.hex() == Account.from_key(KEY).address[2:].lower()
     assert (decoded.nonce, decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas) == (
