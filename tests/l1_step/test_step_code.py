@@ -1,6 +1,6 @@
 """StepCode (the roots a call or creation step gives the callee's frame) on anvil against the
-Python reference: cell_root(code) and cell_root(jumpdest_bitmap(code)), and the gas of the
-worst code (24,576 bytes)."""
+Python reference: cell_root(code) and cell_root(jumpdest_bitmap(code)), cell_root(data) alone
+for a transaction's data, and the gas of the worst code (24,576 bytes)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def test_roots_are_the_references(code_service: Contract, code: bytes) -> None:
     code_root, jumpdests_root = code_service.functions.roots(code).call()
     assert (bytes(code_root), bytes(jumpdests_root)) == \
         (cell_root(code), cell_root(jumpdest_bitmap(code)))
+    data_root, nothing = code_service.functions.cells_root(code).call()
+    assert (bytes(data_root), bytes(nothing)) == (cell_root(code), bytes(32))
 
 
 def test_too_long_code_is_refused(code_service: Contract) -> None:
@@ -51,3 +53,6 @@ def test_worst_code_gas(code_service: Contract) -> None:
         gas = code_service.functions.roots(code).estimate_gas()
         print(f"StepCode.roots, 24,576 bytes of 0x{code[0]:02x}: {gas} gas")
         assert gas < 10_000_000
+    gas = code_service.functions.cells_root(bytes([0x5B]) * MAX_CODE).estimate_gas()
+    print(f"StepCode.cells_root, 24,576 bytes: {gas} gas")
+    assert gas < 1_500_000  # calldata, the words and the hashing: no scan

@@ -103,7 +103,8 @@ def _open_creation() -> bytes32:
         raise "StepVerifier: init code over 24,576 bytes: not verifiable yet"
     code_root: bytes32 = empty(bytes32)
     jumpdests_root: bytes32 = empty(bytes32)
-    code_root, jumpdests_root = txopen.roots(code_roots, init_at, init_size)
+    code_root, jumpdests_root = txopen.roots(code_roots, init_at, init_size,
+                                             method_id("roots(bytes)"))
     gas: uint256 = blockio.rlp_uint(t.starts[gas_at], t.sizes[gas_at]) - \
         txopen.intrinsic(t, init_at, init_size) - 32000 - 2 * ((init_size + 31) // 32)
     # the secure trie of one leaf keccak(address) -> 0x01: rlp([0x20 ‖ key, 0x01])

@@ -134,10 +134,12 @@ def _open_frame() -> bytes32:
         raise "StepVerifier: calldata over 24,576 bytes: not verifiable yet"
     code_root: bytes32 = empty(bytes32)
     jumpdests_root: bytes32 = empty(bytes32)
-    code_root, jumpdests_root = txopen.roots(code_roots, code + 32, code_size)
+    code_root, jumpdests_root = txopen.roots(code_roots, code + 32, code_size,
+                                             method_id("roots(bytes)"))
     data_root: bytes32 = empty(bytes32)
-    data_bits: bytes32 = empty(bytes32)
-    data_root, data_bits = txopen.roots(code_roots, data_at, data_size)
+    data_bits: bytes32 = empty(bytes32)  # data has no bitmap
+    data_root, data_bits = txopen.roots(code_roots, data_at, data_size,
+                                        method_id("cells_root(bytes)"))
     gas: uint256 = blockio.rlp_uint(t.starts[gas_at], t.sizes[gas_at]) - \
         txopen.intrinsic(t, data_at, data_size)
     frame_h: bytes32 = keccak256(abi_encode(

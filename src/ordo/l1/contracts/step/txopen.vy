@@ -21,13 +21,15 @@ READ_RECIPIENT: constant(uint256) = 128
 
 @internal
 @view
-def roots(code_roots: address, at: uint256, size: uint256) -> (bytes32, bytes32):
-    """@notice StepCode.roots of the `size` witness bytes at `at`: (cell_root, cell_root of
-            the jump-destination bitmap)."""
+def roots(code_roots: address, at: uint256, size: uint256, method: Bytes[4]) -> (bytes32, bytes32):
+    """@notice StepCode's answer for the `size` witness bytes at `at`: `roots(bytes)` for code,
+            (cell_root, cell_root of the jump-destination bitmap); `cells_root(bytes)` for
+            data, (cell_root, zero): data needs no bitmap, whose scan is most of StepCode's
+            gas."""
     data: Bytes[blockio.MAX_BYTES] = blockio.copy(at, size)
-    answer: Bytes[64] = raw_call(code_roots, concat(method_id("roots(bytes)"),
-                                                    convert(32, bytes32), convert(size, bytes32),
-                                                    data, empty(bytes32)),
+    answer: Bytes[64] = raw_call(code_roots, concat(method, convert(32, bytes32),
+                                                    convert(size, bytes32), data,
+                                                    empty(bytes32)),
                                  max_outsize=64, is_static_call=True)
     return extract32(answer, 0), extract32(answer, 32)
 
@@ -38,18 +40,22 @@ def intrinsic(t: txread.TxItems, data_at: uint256, data_size: uint256) -> uint25
     """@notice py-evm's intrinsic gas of a call (transaction_rules.intrinsic_gas without
             EIP-3860's words): 21,000, 4 per zero and 16 per other calldata byte, 2,400 per
             access-list address and 1,900 per key, 25,000 per authorization."""
-    gas: uint256 = 21000
+    gas: uint256 = unsafe_add(21000, unsafe_mul(4, data_size))  # + 12 per non-zero byte
+    ones: uint256 = max_value(uint256) // 255  # 0x0101...01 (not three 33-byte pushes)
+    low7: uint256 = unsafe_mul(ones, 127)
     for k: uint256 in range(MAX_CODE // 32):  # a word read per 32 calldata bytes
-        if unsafe_mul(k, 32) >= data_size:
+        at: uint256 = unsafe_mul(k, 32)
+        if at >= data_size:
             break
-        word: uint256 = blockio.word_padded(data_at + unsafe_mul(k, 32))
-        for j: uint256 in range(32):
-            if unsafe_add(unsafe_mul(k, 32), j) == data_size:
-                break
-            if (word >> unsafe_mul(8, unsafe_sub(31, j))) & 255 == 0:
-                gas = unsafe_add(gas, 4)
-            else:
-                gas = unsafe_add(gas, 16)
+        word: uint256 = blockio.word_padded(data_at + at)
+        if unsafe_add(at, 32) > data_size:  # the last word: its bytes past the data zeroed
+            past: uint256 = unsafe_mul(8, unsafe_sub(unsafe_add(at, 32), data_size))
+            word = (word >> past) << past
+        # the word's non-zero bytes counted at once: bit 7 of a byte is set when the byte is
+        # not zero (its low seven bits plus 0x7f carry into bit 7 only within the byte), then
+        # those bits moved to bit 0 and summed into the top byte by the multiplication
+        nz: uint256 = ((unsafe_add(word & low7, low7) | word) >> 7) & ones
+        gas = unsafe_add(gas, unsafe_mul(12, unsafe_mul(nz, ones) >> 248))
     list_index: uint256 = 0
     if t.tx_type == 1:
         list_index = 7
