@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
@@ -440,5 +441,25 @@ def test_with_verify_outputs_a_batch_is_judged_only_on_roots_execution_gives(
             assert trace is not None
             assert trace.outputs == tuple(honest_root(l2_node, n) for n in l2_node.batch)
             assert nodes.counts.refused == 0 and nodes.counts.nodes > 0
+
+    asyncio.run(run())
+
+
+def test_prefetch_fetches_an_accounts_trie_path_a_level_per_request(l2_node: L2Node) -> None:
+    """The nodes ``HashedNodes.prefetch`` fetches for an account are exactly those of its
+    eth_getProof path, in as many requests as the path is deep."""
+    address = Account.from_key(dev_private_keys()[0]).address
+    header = rpc_request(l2_node.url, "eth_getBlockByNumber", ["0x1", False])
+    proof = rpc_request(l2_node.url, "eth_getProof", [address, [], "0x1"])["accountProof"]
+    path = [bytes.fromhex(node[2:]) for node in proof]
+
+    async def run() -> None:
+        async with L1Client(l2_node.url) as client:
+            nodes = HashedNodes(client)
+            await nodes.prefetch(bytes.fromhex(header["stateRoot"][2:]),
+                                 [keccak(bytes.fromhex(address[2:]))])
+            hashed = [node for node in path if len(node) >= 32]
+            assert set(nodes._cache) == {keccak(node) for node in hashed}
+            assert nodes.counts.node_requests == len(hashed) == nodes.counts.nodes
 
     asyncio.run(run())

@@ -11,7 +11,9 @@ Nothing the node says is used unchecked (docs/challenger.md, "The step half from
   header) must hash to the block hash of the output root the challenger plays for it, and each
   older header (up to 256 back: ``BLOCKHASH``) to the parent hash of the one after it;
 - state trie nodes and contract code (``ordo_getStateNodes``) are asked for by hash and kept
-  only when their keccak is that hash (``HashedNodes``), once per challenger;
+  only when their keccak is that hash (``HashedNodes``), once per challenger; before a block
+  is traced, the account paths of its senders, recipients and coinbase are fetched a trie
+  level per request (``prefetch``), the rest as the tracer reads them;
 - a block's trace must start in the first state of the output before it and end in the output
   root after it (the roots the output half plays): a node whose output roots and state do not
   agree is caught here. With ``verify_outputs`` (``ordo challenger --verify-outputs``) every
@@ -29,10 +31,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import rlp
 from eth.abc import BlockHeaderAPI
@@ -49,6 +51,7 @@ from ordo.core.output_root import OutputRoot
 from ordo.execution.state_source import KeyValueReader
 from ordo.faultproof.block_steps import MAX_ANCESTORS
 from ordo.faultproof.block_tracer import BlockTrace, keep_all
+from ordo.faultproof.mpt_proof import BLANK_ROOT
 from ordo.l1.client import L1Client
 from ordo.l1.rpc_errors import L1Error
 from ordo.settlement.l2_readers import L2Unavailable, RpcL2Reader
@@ -68,6 +71,38 @@ MAX_CACHED_NODES = 500_000
 """Verified state nodes kept (about 250 MB at most); past it the cache starts again."""
 FETCH_ERRORS = (L1Error, L2Unavailable, OSError, TimeoutError, ValueError, KeyError, TypeError)
 """What a failing, slow or malformed RPC answer raises through ``L1Client``."""
+
+
+def _decoded(node: bytes | None) -> Any:
+    """A trie node's RLP items; None for anything else (the prefetch then stops there)."""
+    try:
+        return None if node is None else rlp.decode(node)
+    except rlp.exceptions.DecodingError:
+        return None
+
+
+def _nibbles(key: bytes) -> tuple[int, ...]:
+    return tuple(nibble for byte in key for nibble in (byte >> 4, byte & 15))
+
+
+def _children(node: Any, path: tuple[int, ...]) -> Iterator[tuple[bytes, tuple[int, ...]]]:
+    """The hashed node ``path`` continues in below the decoded trie ``node`` (through nodes
+    embedded in it), with the rest of the path; nothing where the path ends."""
+    while isinstance(node, list):
+        if len(node) == 17:
+            if not path:
+                return
+            node, path = node[path[0]], path[1:]
+        elif len(node) == 2 and isinstance(node[0], bytes) and node[0]:
+            flag = node[0][0] >> 4
+            prefix = ((node[0][0] & 15,) if flag & 1 else ()) + _nibbles(node[0][1:])
+            if flag & 2 or path[:len(prefix)] != prefix:
+                return  # a leaf, or the path leaves the trie here
+            node, path = node[1], path[len(prefix):]
+        else:
+            return
+    if isinstance(node, bytes) and len(node) == 32:
+        yield node, path
 
 
 def _running_loop() -> bool:
@@ -92,7 +127,7 @@ class FetchCounts:
     refused: int = 0
     """Answers that did not check (a wrong hash, a block not of the batch): never used."""
     wait_ms: int = 0
-    """Time the tracing thread waited for state nodes, in milliseconds."""
+    """Time the tracing thread waited for state nodes (prefetches included), in ms."""
 
     def to_json(self) -> dict[str, int]:
         return dict(vars(self))
@@ -150,10 +185,23 @@ class HashedNodes:
             self.counts.wait_ms += round(1000 * (time.monotonic() - started))
         return self._cache[key]
 
+    async def prefetch(self, root: bytes, keys: Iterable[bytes]) -> None:
+        """Fetch the nodes on the trie paths of ``keys`` below ``root``, one request per trie
+        level for all of them, instead of one per node as the tracer reads them. Best effort:
+        a node missing or refused here is left for the tracer's own read to report."""
+        frontier = {(root, _nibbles(key)) for key in keys}
+        while frontier:
+            try:
+                await self.fetch(sorted({node for node, _ in frontier}))
+            except StepDataUnavailable:
+                return
+            frontier = {step for node, path in frontier
+                        for step in _children(_decoded(self._cache.get(node)), path)}
+
     async def fetch(self, keys: list[bytes]) -> None:
         """Fetch and check ``keys`` (on the event loop); StepDataUnavailable for the first one
         that is not given or does not check."""
-        wanted = [key for key in keys if key not in self._cache]
+        wanted = [key for key in keys if key not in self._cache and key != BLANK_ROOT]
         for start in range(0, len(wanted), NODES_PER_REQUEST):
             chunk = wanted[start:start + NODES_PER_REQUEST]
             self.counts.node_requests += 1
@@ -337,6 +385,7 @@ class RpcSteps(ChainSteps):
 
     def _trace_block(self, block: int, number: int,
                      keep: Callable[[int], bool] = keep_all) -> BlockTrace:
+        self._prefetch(number)
         found = super()._trace_block(block, number, keep)
         try:
             self._check_ends(found, block, number)
@@ -344,6 +393,26 @@ class RpcSteps(ChainSteps):
             self._loaded = False  # read the outputs, blocks and headers again next round
             raise
         return found
+
+    def _prefetch(self, number: int) -> None:
+        """Before tracing block ``number`` (in the worker thread): the account paths of its
+        senders, recipients and coinbase in its parent's state, a trie level per request."""
+        loop, parent = self.nodes.loop, self.fetched.headers.get(number - 1)
+        block = self.fetched.blocks.get(number)
+        if loop is None or parent is None or block is None:
+            return
+        addresses = {bytes(block.header.coinbase), *block.senders,
+                     *(bytes(tx.to) for tx in block.transactions if tx.to)}
+        keys = [keccak(address) for address in addresses]
+        future = asyncio.run_coroutine_threadsafe(
+            self.nodes.prefetch(bytes(parent.state_root), keys), loop)
+        started = time.monotonic()
+        try:
+            future.result(self.nodes.timeout)
+        except FutureTimeout:
+            future.cancel()  # the tracer's own reads say what is missing
+        finally:
+            self.nodes.counts.wait_ms += round(1000 * (time.monotonic() - started))
 
     def _check_ends(self, found: BlockTrace, block: int, number: int) -> None:
         parent = self.roots[number - 1].root
