@@ -44,6 +44,7 @@ from ordo.network.handshake import (
 from ordo.network.message_kind import DEFAULT_PAYLOAD_CAPS, MessageKind
 from ordo.network.node_key import NodeKey
 from ordo.network.transcript import encrypt_and_hash
+from ordo.network.tx_batch import encode_tx_batch
 from ordo.node.sync_codec import (
     ChainStatus,
     decode_request,
@@ -519,10 +520,12 @@ GOSSIP_SENDER_KEY = dev_private_keys()[8]
 @fuzz(30)
 @given(transactions=st.lists(signed_odd_transaction(GOSSIP_SENDER_KEY) | RAW_TRANSACTIONS,
                              min_size=1, max_size=5),
-       target=st.integers(0, VALIDATORS - 1))
+       batched=st.booleans(), target=st.integers(0, VALIDATORS - 1))
 def test_odd_transactions_gossiped_by_an_outsider(live: LiveCluster, transactions: list[bytes],
-                                                  target: int) -> None:
-    frames = [encode_frame(MessageKind.TX, raw) for raw in transactions]
+                                                  batched: bool, target: int) -> None:
+    """One TX frame each, or all in one TX_BATCH (what protocol-3 nodes send)."""
+    frames = [encode_frame(MessageKind.TX_BATCH, encode_tx_batch(transactions))] if batched \
+        else [encode_frame(MessageKind.TX, raw) for raw in transactions]
     ending = live.loop.run(send_frames_and_watch(live.p2p_ports[target], live.chain_id, frames,
                                                  wait_for_close=0.2))
     assert not ending.closed, ending  # refused transactions are dropped, never punished
