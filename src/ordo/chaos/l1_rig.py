@@ -91,13 +91,16 @@ class L1Rig:
         replacements differ from the blocks they replace even when those were empty."""
         async with L1Client(self.chain_url) as client:
             head = await client.block_number()
-            before = await client.get_block(head - depth + 1)
+            numbers = range(head - depth + 1, head + 1)
+            before = [await client.get_block(number) for number in numbers]
             marker = {"from": REORG_MARKER_ACCOUNT, "to": REORG_MARKER_ACCOUNT, "value": "0x1"}
             await client.request("anvil_reorg", [depth, [[marker, 0]]])
-            after = await client.get_block(head - depth + 1)
+            after = [await client.get_block(number) for number in numbers]
+        # Any of the blocks seen before that now differs (anvil may mine one in between, and
+        # the reorg then starts a block later).
         entry = {"depth": depth, "head": head,
-                 "replaced": before is not None and after is not None and
-                 before.hash != after.hash}
+                 "replaced": any(old is not None and new is not None and old.hash != new.hash
+                                 for old, new in zip(before, after, strict=True))}
         self.book.reorgs.append(entry)
         return entry
 
