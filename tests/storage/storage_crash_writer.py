@@ -54,6 +54,7 @@ def main(path: Path) -> None:
             journal_removals=[dropped[0]],
             finalized_number=number - 1,
         )
+        print(f"committed {number}", flush=True)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ def run_writer_until_killed(path: Path, delay: float) -> None:
             child.wait(timeout=30)
             assert child.stderr is not None
             pytest.fail(f"writer did not start: {line!r} {child.stderr.read().decode()}")
+        # Each run commits at least one block before its kill, so the runs make progress
+        # however loaded the machine is; the kill then falls ``delay`` into later commits.
+        committed = child.stdout.readline()
+        assert committed.startswith(b"committed "), f"writer stopped: {committed!r}"
         time.sleep(delay)
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL, "writer stopped before it was killed"
