@@ -77,8 +77,9 @@ def anchored_chain(chain: AnvilChain, verifier: Verifier) -> Anchored:
         rules.base_fee_floor, rules.elasticity_multiplier, rules.base_fee_max_change_denominator,
         rules.anchored, rules.l1_fee, bytes(20))
     tx = compile_contract("step/StepTxStart")
+    deployed = verifier.parts[TX_START].functions
     tx_start = chain.deploy_code(tx.abi + STEP_ABI, tx.bytecode, mpt, queue.address,
-                                 verifier.parts[TX_START].functions.pending().call())
+                                 deployed.pending().call(), deployed.own().call())
     return Anchored(c, ListQueue(records), block_start, tx_start,
                     {1: valid.raw, 2: refused.raw}, origin)
 

@@ -163,19 +163,16 @@ def test_a_wrong_claimed_post_differs(blocks: Blocks, verifier: Verifier) -> Non
     assert on_chain(verifier, b.pre, b.witness) != a.post
 
 
-def test_phases_not_verified_on_chain_yet_revert(blocks: Blocks, verifier: Verifier) -> None:
+def test_the_block_phases_are_decided_an_unknown_one_reverts(blocks: Blocks, verifier: Verifier) -> None:
     trace = blocks.traces[0]
     seen = set()
     for index, step in enumerate(trace.steps):
-        if step.phase == PHASE_TX_START and step.phase not in seen:
+        if step.phase in (PHASE_BLOCK_START, PHASE_TX_START, PHASE_TX_END):
+            # decided by StepBlockStart, StepTxOwn and StepTxEnd (test_step_block_start.py,
+            # test_step_tx_start.py, test_step_tx_end.py)
             seen.add(step.phase)
-            assert on_chain(verifier, step.pre, trace.witness(index)) == \
-                "StepVerifier: a transaction's start: not verifiable yet"
-        if step.phase in (PHASE_BLOCK_START, PHASE_TX_END):
-            # decided by StepBlockStart and StepTxEnd (test_step_block_start.py,
-            # test_step_tx_end.py)
             assert on_chain(verifier, step.pre, trace.witness(index)) == step.post
-    assert seen == {PHASE_TX_START}
+    assert seen == {PHASE_BLOCK_START, PHASE_TX_START, PHASE_TX_END}
     assert on_chain(verifier, trace.first, (7).to_bytes(32, "big")) == \
         "StepVerifier: a phase-7 step: not verifiable yet"
     assert verifier.router.functions.decides_every_step().call() is False

@@ -43,11 +43,12 @@ from tests.l1_contracts.anvil_chain import AnvilChain
 
 from .anchored_chain import anchored_extra, part_step
 from .routes import TX_END
+from .test_step_tx_end import largest_end
 from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
 
 EIP170_LIMIT = 24_576
 DECIDED = (PHASE_BLOCK_START, PHASE_EVM, PHASE_TX_END, PHASE_BLOCK_END)
-NOT_YET = "StepVerifier: a transaction's start: not verifiable yet"
+NOT_YET = "StepVerifier: a transaction's start on a chain with the L1 data fee: not verifiable yet"
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def _reason(rules: ChainRules, pre: bytes, witness: bytes) -> str:
 def test_every_fee_block_step_gives_the_tracers_post(fees: Fees, verifier: Verifier) -> None:
     """Blocks at CHEAP, DEAR and zero L1 prices: block start (the fee word and the oracle's
     writes), every instruction, every transaction end (the vault credited), block end (the
-    fee word in the header, so the engine's output root); a transaction's start is not
-    verifiable on chain yet and reverts as such."""
+    fee word in the header, so the engine's output root); a transaction's start on a fee
+    chain is not verifiable on chain yet (StepTxOwn has no L1 fee) and reverts as such."""
     decided = {phase: 0 for phase in DECIDED}
     for trace in fees.traces:
         for index, step in enumerate(trace.steps):
@@ -305,18 +306,7 @@ def test_the_largest_transaction_end_on_a_fee_chain(verifier: Verifier) -> None:
     test_block_parts.py) on a fee chain at DEAR prices: the third of three 49,000-byte
     transactions logging 48 times 1,024 bytes, whose end also counts the L1 fee over its
     49 KB and credits the vault. On chain it gives the tracer's post, within an L1 block."""
-    from ordo.core.genesis import GenesisAccount
-    from tests.faultproof.test_block_parts import LOGGER, _logger_code
-
-    genesis = devnet_genesis(l1_fee=FEE_RULES)
-    c = DevChain(genesis=replace(genesis, alloc={
-        **genesis.alloc, LOGGER: GenesisAccount(code=_logger_code(48))}))
-    c.build([c.sign(i, LOGGER, data=b"\x07" * 49_000, gas=2_000_000) for i in range(3)],
-            l1_prices=DEAR)
-    trace = c.trace(1)
-    assert trace.output_root == c.output_root(1)
-    step = [s for s in trace.steps if s.phase == PHASE_TX_END][2]
-    assert len(step.witness) > 200_000
+    step = largest_end(devnet_genesis(l1_fee=FEE_RULES), l1_prices=DEAR)
     assert on_chain(verifier, step.pre, step.witness) == step.post
     gas = step_gas(verifier, step.pre, step.witness)
     print(f"largest transaction end on a fee chain: {len(step.witness)} bytes, {gas} gas")

@@ -12,9 +12,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+import rlp
+from eth_account import Account
+from eth_utils import to_checksum_address
 
 from ordo.core.genesis import GenesisAccount, devnet_genesis
-from ordo.faultproof.block_tracer import BlockStep, BlockTrace
+from ordo.execution.state_source import OverlayDatabase
+from ordo.faultproof.block_parts import INVALID_OUTPUT
+from ordo.faultproof.block_tracer import BlockStep, BlockTrace, trace_block
 from ordo.faultproof.block_witness import decode_block_step, encode_block_step
 from ordo.faultproof.machine_state import PHASE_EVM, PHASE_TX_END, PHASE_TX_START
 from ordo.faultproof.verify import InvalidWitness, verify_step
@@ -68,19 +73,17 @@ def test_forced_deposits_give_the_tracers_post_state(anchored: Anchored,
         assert part_step(anchored.tx_start, step.pre, witness) == step.post
 
 
-def test_the_other_starts_are_not_verifiable_yet(anchored: Anchored, trace: BlockTrace,
-                                                 verifier: Verifier) -> None:
-    items = _items(trace)
-    for position in (1, 2):  # the valid and the refused forced transaction
-        index, step = items[position]
-        assert part_step(anchored.tx_start, step.pre, trace.witness(index)) == \
-            "StepVerifier: a forced transaction's start: not verifiable yet"
-    c = DevChain()
-    c.build([c.sign(0, c.address(1), value=5)])
-    plain = c.trace(1)
-    (index, step), = [(i, s) for i, s in enumerate(plain.steps) if s.phase == PHASE_TX_START]
-    assert on_chain(verifier, step.pre, plain.witness(index)) == \
-        "StepVerifier: a transaction's start: not verifiable yet"
+def test_every_start_of_the_anchored_block_gives_the_tracers_post_state(
+        anchored: Anchored, trace: BlockTrace) -> None:
+    """The forced transactions (item 1 valid: it starts and its frame opens in the step; item 2
+    refused: a no-op) and the block's own transaction after the items (StepTxOwn, forwarded
+    by StepTxStart), each as the reference gives it."""
+    starts = [(i, s) for i, s in enumerate(trace.steps) if s.phase == PHASE_TX_START]
+    assert len(starts) == 5
+    for index, step in starts:
+        witness = trace.witness(index)
+        assert _reference(anchored, step.pre, witness) == step.post
+        assert part_step(anchored.tx_start, step.pre, witness) == step.post, index
 
 
 def _flip(witness: bytes, at: int) -> bytes:
@@ -422,3 +425,194 @@ def test_started_precompile_runs(verifier: Verifier) -> None:
         state, replace(proofs, callee_code=b"\x01")), rules,
         "callee_code does not hash to the account's code hash")
     print(f"started precompile run: {gas} gas")
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _every_start(verifier: Verifier, t: BlockTrace, rules: Any) -> int:
+    """Every phase-2 step of ``t`` gives the tracer's post in the reference and on anvil
+    (StepTxOwn for the starts, the started parts after them); the most gas."""
+    return _tracer_posts(verifier, t, rules, _starts(t))
+
+
+@pytest.fixture(scope="module")
+def own_block() -> tuple[DevChain, BlockTrace]:
+    """Block 1 of starts that open in their own step: a legacy (EIP-155) transfer, a type-2
+    transfer with value to a new account, the Ledger's creation (StepTxCreate), a type-1 call
+    with calldata and a small access list to the Ledger (StepTxFrame), identity with value and
+    an out-of-gas sha256 (StepTxPrecompile), and a call with 36 access-list addresses (its
+    start goes on in a warm-key sub-step)."""
+    c = DevChain()
+    ledger = c.contract_address(0, 0)
+    data = bytes(4) + b"\x01\x02" + bytes(30)
+    c.build([c.sign(0, None, data=ledger_init_code(), gas=3_000_000),
+             c.sign(1, c.address(2), value=5, tx_type=0),
+             c.sign(2, b"\xcc" * 20, value=7),
+             c.sign(3, ledger, value=3, data=data, gas=200_000, tx_type=1,
+                    accessList=[{"address": "0x" + ledger.hex(),
+                                 "storageKeys": ["0x" + "00" * 31 + "01"]},
+                                {"address": "0x" + "ab" * 20, "storageKeys": []}]),
+             c.sign(4, (4).to_bytes(20, "big"), value=9, data=data, gas=30_000),
+             c.sign(5, (2).to_bytes(20, "big"), data=data, gas=21_700),
+             c.sign(6, ledger, data=data, gas=21_000 + 36 * 2_400 + 100_000,
+                    accessList=_entries(36))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    c.build([])  # block 2, posted with other transactions below (_posted)
+    return c, t
+
+
+def test_own_starts_give_the_tracers_post_state(own_block: tuple[DevChain, BlockTrace],
+                                               delegating: tuple[DevChain, BlockTrace],
+                                               verifier: Verifier) -> None:
+    """Every transaction start of the block above and of the EIP-7702 blocks (a type-4
+    start, a call to a delegated account: the delegate's proof after the start's keys, a
+    delegation cleared) gives the tracer's post on anvil."""
+    c, t = own_block
+    gas = _every_start(verifier, t, rules_of(c.genesis))
+    d, _ = delegating
+    for number in (1, 2, 3):
+        trace = d.trace(number)
+        assert trace.output_root == d.output_root(number)
+        gas = max(gas, _every_start(verifier, trace, rules_of(d.genesis)))
+    print(f"own transaction start: {gas} gas")
+
+
+def _posted(c: DevChain, raw: bytes) -> BlockTrace:
+    """Block 2 of ``c`` as a batch would post it with the one transaction ``raw``."""
+    posted = replace(c.batch_block(2), transactions=(raw,))
+    return trace_block(OverlayDatabase(c.store), rules_of(c.genesis), c.header_rlp(1),
+                       [c.header_rlp(0)], [posted], 0)
+
+
+def _resigned(raw: bytes, change: Any) -> bytes:
+    """A typed transaction with its decoded fields changed by ``change`` (no new signature)."""
+    items = rlp.decode(raw[1:])
+    return raw[:1] + rlp.encode(change(items))
+
+
+def _high_s(items: list[Any]) -> list[Any]:
+    s = int.from_bytes(items[-1], "big")
+    parity = int.from_bytes(items[-3], "big")
+    return [*items[:-3], b"" if parity else b"\x01", items[-2],
+            (SECP256K1_N - s).to_bytes(32, "big").lstrip(b"\x00")]
+
+
+def _other_r(items: list[Any]) -> list[Any]:
+    r = int.from_bytes(items[-2], "big")
+    return [*items[:-2], (r ^ 1).to_bytes(32, "big").lstrip(b"\x00"), items[-1]]
+
+
+def _no_chain_id(c: DevChain) -> bytes:
+    """A legacy transaction signed before EIP-155 (v 27 or 28): no chain id to check."""
+    signed = Account.sign_transaction({"nonce": 0, "gasPrice": 10**10, "gas": 21_000,
+                                       "to": to_checksum_address(b"\xcd" * 20), "value": 1,
+                                       "data": b""},
+                                      c.keys[7])
+    return bytes(signed.raw_transaction)
+
+
+def test_excluded_transactions_end_in_the_invalid_final_state(
+        own_block: tuple[DevChain, BlockTrace], verifier: Verifier) -> None:
+    """A block posted with a transaction the engine would exclude: the start step goes to the
+    invalid final state on anvil as in the reference, for each rule (not decoding, a high-s
+    signature, a wrong signature, a wrong nonce, too little balance, another chain, gas below
+    the intrinsic and the floor, a gas limit over the block's); a pre-EIP-155 legacy
+    transaction is included."""
+    c, _ = own_block
+    plain = c.sign(8, c.address(2), value=1, nonce=0).raw
+    cases = {
+        "not a transaction": b"\x02\xc0",
+        "high s": _resigned(plain, _high_s),
+        "wrong signature": _resigned(plain, _other_r),
+        "nonce too high": c.sign(8, c.address(2), value=1, nonce=5).raw,
+        "no funds": c.sign(8, c.address(2), value=10**30, nonce=0).raw,
+        "wrong chain": c.sign(8, c.address(2), value=1, nonce=0, chainId=5).raw,
+        "intrinsic": c.sign(8, c.address(2), data=b"\x01" * 40, gas=21_000, nonce=0).raw,
+        "block gas": c.sign(8, c.address(2), gas=10**9, nonce=0).raw,
+    }
+    rules = rules_of(c.genesis)
+    for name, raw in cases.items():
+        t = _posted(c, raw)
+        assert t.output_root == INVALID_OUTPUT, name
+        (index, step), = _starts(t)
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post, name
+        assert on_chain(verifier, step.pre, witness) == step.post, name
+    t = _posted(c, _no_chain_id(c))
+    assert t.output_root != INVALID_OUTPUT
+    _every_start(verifier, t, rules)
+
+
+def test_a_tampered_own_start_is_refused(own_block: tuple[DevChain, BlockTrace],
+                                        verifier: Verifier) -> None:
+    """The type-2 transfer's start: a flipped raw transaction, sibling, sender proof, an
+    extra accessed-set proof, a sender code not the account's and a stuffed field are refused
+    with the reference's reasons (a proof with StepMpt's)."""
+    c, t = own_block
+    rules = rules_of(c.genesis)
+    index, step = _starts(t)[2]
+    witness = t.witness(index)
+    state, proofs = decode_block_step(witness)
+    raw = proofs.raw_tx
+    cases = {
+        "raw_tx is not the block's transaction at this index":
+            replace(proofs, raw_tx=raw[:9] + bytes([raw[9] ^ 1]) + raw[10:]),
+        "sender_code does not hash to the account's code hash":
+            replace(proofs, sender_code=b"\x01"),
+        "the witness has more accessed-set proofs than the step reads":
+            replace(proofs, accessed=(*proofs.accessed, proofs.accessed[0])),
+        "the step does not read forced_tx, but it is not zero":
+            replace(proofs, forced_tx=b"\x01"),
+        "the step does not read deposit, but it is not zero":
+            replace(proofs, deposit=TrieProof(b"\xc0")),
+    }
+    for reason, tampered in cases.items():
+        _both_refuse(verifier, step.pre, encode_block_step(state, tampered), rules, reason)
+    assert on_chain(verifier, step.pre, _proof_flipped(state, proofs, "sender")) == \
+        "Mpt: first proof node does not hash to the root"
+    fewer = encode_block_step(state, replace(proofs, accessed=proofs.accessed[:2]))
+    _both_refuse(verifier, step.pre, fewer, rules, "the witness has too few accessed-set proofs")
+
+
+def test_a_tampered_forced_transaction_is_refused(anchored: Anchored,
+                                                 trace: BlockTrace) -> None:
+    index, step = _items(trace)[1]
+    state, proofs = decode_block_step(trace.witness(index))
+    tampered = encode_block_step(state, replace(proofs, forced_tx=proofs.forced_tx + b"\x00"))
+    reason = "forced_tx is not the queue item's"
+    assert _reason(anchored, step.pre, tampered) == reason
+    assert part_step(anchored.tx_start, step.pre, tampered) == f"StepVerifier: {reason}"
+
+
+def test_own_start_gas_at_the_limits(verifier: Verifier) -> None:
+    """The dearest own starts measured: a 24,576-byte callee (STOP, then JUMPDESTs) called with
+    24,576 bytes of calldata, its frame opened in the start step itself (StepTxOwn, then
+    StepTxFrame: StepCode twice); a 48,900-byte transaction (the proposed bound is 49,152)
+    with 33 access-list keys, decoded, bought and 35 keys warmed (Pending); the same bytes
+    with too little gas (the invalid final state). Each gives the tracer's post."""
+    size = 24_576
+    target = b"\xdd" * 20
+    genesis = devnet_genesis()
+    c = DevChain(genesis=replace(genesis, alloc={
+        **genesis.alloc, target: GenesisAccount(code=b"\x00" + b"\x5b" * (size - 1))}))
+    big = b"\x5b" * 48_000
+    c.build([c.sign(1, target, data=b"\x5b" * size, gas=1_500_000),
+             c.sign(2, target, data=big, gas=2_500_000, accessList=_entries(33))])
+    t = c.trace(1)
+    assert t.output_root == c.output_root(1)
+    c.build([])
+    rules = rules_of(c.genesis)
+    gas = {}
+    for index, step in _starts(t):
+        witness = t.witness(index)
+        assert verify_step(step.pre, witness, rules) == step.post
+        assert on_chain(verifier, step.pre, witness) == step.post, index
+        gas[index] = step_gas(verifier, step.pre, witness)
+    excluded = _posted(c, c.sign(3, target, data=big, gas=21_000, nonce=0).raw)
+    (index, step), = _starts(excluded)
+    assert step.post == excluded.commitment(index + 1)
+    assert on_chain(verifier, step.pre, excluded.witness(index)) == step.post
+    gas[-1] = step_gas(verifier, step.pre, excluded.witness(index))
+    print(f"own start at the limits (step index: gas): {gas}")

@@ -59,6 +59,12 @@ CREATE_CHECK = "step/StepCreateCheck"
 takes StepMpt)."""
 CREATE = "step/StepCreate"
 """The creation instructions' part: takes StepMpt, StepCode and StepCreateCheck."""
+TX_DECODE = "step/StepTxDecode"
+"""A raw transaction decoded as py-evm does, its sender recovered, and the inclusion rules
+(StepTxOwn calls it)."""
+TX_OWN = "step/StepTxOwn"
+"""A forced or own transaction's start (StepTxStart forwards it; it takes StepMpt, StepTxDecode,
+StepTxFrame and whether the chain has the L1 data fee)."""
 ROUTER = "step/StepRouter"
 STEP_PARTS = ("step/StepFlow", "step/StepArith", "step/StepMemory", "step/StepCopy",
               "step/StepStorage", "step/StepAccount", "step/StepBlockEnd", "step/StepTxEnd",
@@ -118,7 +124,9 @@ async def deploy_step_verifier(client: L1Client, deployer: LocalAccount, rules: 
                               rules.elasticity_multiplier,
                               rules.base_fee_max_change_denominator, rules.anchored,
                               rules.l1_fee, oracle)
-    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending)
+    tx_own = await _deploy(client, deployer, TX_OWN, mpt,
+                           await _deploy(client, deployer, TX_DECODE), tx_frame, rules.l1_fee)
+    arguments["step/StepTxStart"] = (mpt, forced_queue, tx_pending, tx_own)
     arguments[CALL] = (mpt, code, precompile, await _deploy(client, deployer, CALL_CHECK, mpt))
     arguments[CREATE] = (mpt, code, await _deploy(client, deployer, CREATE_CHECK, mpt))
     parts = [await _deploy(client, deployer, name, *arguments.get(name, ()))

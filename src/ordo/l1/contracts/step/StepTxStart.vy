@@ -10,9 +10,8 @@
         delegate_code). Decided here: the pre-state, the totals' preimage, and a forced-queue
         deposit (the item read from the L1 ForcedInclusionQueue at step time, its recipient
         credited, the cursor advanced, every field the step does not read zero). A started
-        transaction's sub-steps are StepTxPending's (this part forwards its calldata there).
-        Not yet: a forced transaction and a block's own transaction revert as not verifiable
-        yet, never accepted.
+        transaction's sub-steps are StepTxPending's, a forced transaction's and the block's own
+        transaction's start StepTxOwn's (this part forwards its calldata to them).
 """
 
 import blockio
@@ -23,6 +22,7 @@ import witness as w
 mpt: public(immutable(address))
 queue: public(immutable(address))
 pending: public(immutable(address))
+own: public(immutable(address))
 
 PHASE_TX_START: constant(uint256) = 2
 PHASE_BLOCK_END: constant(uint256) = 5
@@ -42,10 +42,12 @@ struct Totals:
 
 
 @deploy
-def __init__(mpt_service: address, forced_queue: address, pending_part: address):
+def __init__(mpt_service: address, forced_queue: address, pending_part: address,
+             own_part: address):
     mpt = mpt_service
     queue = forced_queue
     pending = pending_part
+    own = own_part
 
 
 @internal
@@ -170,8 +172,12 @@ def _tx_start() -> bytes32:
             return self._deposit(proofs, block_h, tx_index, tx_count, root, cumulative_gas, t,
                                  convert(extract32(answer, 96), uint256),
                                  convert(extract32(answer, 128), uint256))
-        raise "StepVerifier: a forced transaction's start: not verifiable yet"
-    raise "StepVerifier: a transaction's start: not verifiable yet"
+        # a forced transaction: its bytes are the item's; the rest is StepTxOwn's
+        forced: uint256 = txio.field(proofs, txio.F_FORCED_TX)
+        assert keccak256(blockio.copy(forced + 32, w.uint(forced))) == extract32(answer, 64), \
+            "StepVerifier: forced_tx is not the queue item's"
+        return self._forward(own)
+    return self._forward(own)  # the block's own transaction: StepTxOwn's
 
 
 @external

@@ -79,6 +79,34 @@ def transaction(proofs: uint256, index: uint256) -> TxItems:
 
 @internal
 @view
+def proved(proofs: uint256, index: uint256) -> (uint256, uint256, uint256):
+    """@notice The block's transaction at `index` proved against the block's list
+            (block_steps._transaction): (tx_count, the witness offset of raw_tx's bytes, their
+            size), for StepTxOwn, which decodes them itself. transaction() below repeats these
+            lines rather than call this: the call costs StepTxFrame about 100 bytes it does
+            not have under the size limit."""
+    base: uint256 = w.base()
+    inputs: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
+    assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
+    w.need(inputs + 32 + 256)
+    assert keccak256(slice(msg.data, base + inputs + 32, 256)) == w.word(288), \
+        "StepVerifier: block_inputs is not the block's inputs"
+    tx_count: uint256 = w.uint(inputs + 32 + 7 * 32)
+    assert index < tx_count, "StepVerifier: no transaction at this index"
+    raw: uint256 = txio.field(proofs, txio.F_RAW_TX)
+    raw_size: uint256 = w.uint(raw)
+    raw_bytes: Bytes[blockio.MAX_BYTES] = blockio.copy(raw + 32, raw_size)
+    w.need(proofs + 64 + 32 * 32)
+    assert cells.root_at(index, keccak256(raw_bytes), base + proofs + 64) \
+        == w.word(inputs + 32 + 6 * 32), \
+        "StepVerifier: raw_tx is not the block's transaction at this index"
+    if raw_size > MAX_TX_BYTES:
+        raise "StepVerifier: a transaction over 49,152 bytes: not verifiable yet"
+    return tx_count, raw + 32, raw_size
+
+
+@internal
+@view
 def warm(mpt: address, w_: Warm, key: bytes32, first: uint256, end: uint256, proofs_list: uint256) -> Warm:
     """@notice Key number `w_.key_index` of the walk: inserted when it is in [first, end)."""
     out: Warm = w_
