@@ -163,7 +163,8 @@ def test_a_wrong_claimed_post_differs(blocks: Blocks, verifier: Verifier) -> Non
     assert on_chain(verifier, b.pre, b.witness) != a.post
 
 
-def test_the_block_phases_are_decided_an_unknown_one_reverts(blocks: Blocks, verifier: Verifier) -> None:
+def test_the_block_phases_are_decided_an_unknown_one_reverts(blocks: Blocks,
+                                                             verifier: Verifier) -> None:
     trace = blocks.traces[0]
     seen = set()
     for index, step in enumerate(trace.steps):
