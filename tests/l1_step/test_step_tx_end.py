@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from eth_abi import decode, encode
 from eth_hash.auto import keccak
 
-from ordo.core.genesis import GenesisAccount, devnet_genesis
+from ordo.core.genesis import Genesis, GenesisAccount, devnet_genesis
 from ordo.faultproof.block_tracer import BlockStep
 from ordo.faultproof.machine_state import PHASE_TX_END
 from ordo.faultproof.verify import verify_step
@@ -200,21 +201,28 @@ def test_the_services_fit_the_code_size_limit() -> None:
         assert 0 < len(compile_contract(name).runtime_bytecode) < 24_576, name
 
 
-def test_the_largest_transaction_end_on_chain(verifier: Verifier) -> None:
-    """The worst case of the proposed bounds (tests/faultproof/test_block_parts.py): the third
-    of three 49,000-byte transactions that each log 48 times 1,024 bytes; its end inserts a
-    57 KB receipt and itself beside the second's leaves (a witness over 200 KB). On chain it
-    gives the tracer's post-state, within an L1 block's gas."""
+def largest_end(genesis: Genesis, **build: Any) -> BlockStep:
+    """The worst case of the proposed bounds (tests/faultproof/test_block_parts.py) on
+    ``genesis`` (``build``: DevChain.build's options): the end of the third of three
+    49,000-byte transactions that each log 48 times 1,024 bytes, which inserts a 57 KB receipt
+    and itself beside the second's leaves (a witness over 200 KB)."""
     from tests.faultproof.test_block_parts import LOGGER, _logger_code
 
-    genesis = devnet_genesis()
     c = DevChain(genesis=replace(genesis, alloc={
         **genesis.alloc, LOGGER: GenesisAccount(code=_logger_code(48))}))
-    c.build([c.sign(i, LOGGER, data=b"\x07" * 49_000, gas=2_000_000) for i in range(3)])
+    c.build([c.sign(i, LOGGER, data=b"\x07" * 49_000, gas=2_000_000) for i in range(3)],
+            **build)
     trace = c.trace(1)
     assert trace.output_root == c.output_root(1)
     step = [s for s in trace.steps if s.phase == PHASE_TX_END][2]
     assert len(step.witness) > 200_000
+    return step
+
+
+def test_the_largest_transaction_end_on_chain(verifier: Verifier) -> None:
+    """The worst case of the proposed bounds (largest_end): on chain it gives the tracer's
+    post-state, within an L1 block's gas."""
+    step = largest_end(devnet_genesis())
     assert on_chain(verifier, step.pre, step.witness) == step.post
     gas = step_gas(verifier, step.pre, step.witness)
     print(f"largest transaction end: {len(step.witness)} bytes, {gas} gas")
