@@ -48,7 +48,7 @@ from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
 
 EIP170_LIMIT = 24_576
 DECIDED = (PHASE_BLOCK_START, PHASE_EVM, PHASE_TX_END, PHASE_BLOCK_END)
-NOT_YET = "StepVerifier: a transaction's start: not verifiable yet"
+NOT_YET = "StepVerifier: a transaction's start on a chain with the L1 data fee: not verifiable yet"
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def _reason(rules: ChainRules, pre: bytes, witness: bytes) -> str:
 def test_every_fee_block_step_gives_the_tracers_post(fees: Fees, verifier: Verifier) -> None:
     """Blocks at CHEAP, DEAR and zero L1 prices: block start (the fee word and the oracle's
     writes), every instruction, every transaction end (the vault credited), block end (the
-    fee word in the header, so the engine's output root); a transaction's start is not
-    verifiable on chain yet and reverts as such."""
+    fee word in the header, so the engine's output root); a transaction's start on a fee
+    chain is not verifiable on chain yet (StepTxOwn has no L1 fee) and reverts as such."""
     decided = {phase: 0 for phase in DECIDED}
     for trace in fees.traces:
         for index, step in enumerate(trace.steps):
