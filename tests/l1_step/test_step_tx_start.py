@@ -378,6 +378,27 @@ def test_frame_opening_gas_at_the_limits(verifier: Verifier) -> None:
     assert gas <= STEP_GAS_MARGIN
 
 
+def test_creation_and_precompile_gas_at_the_limits(verifier: Verifier) -> None:
+    """The worst started creation's frame and precompile run measured: 24,576 bytes of
+    JUMPDEST as init code with value (StepCode's dearest code; 13,649,507 gas on 2026-12-08)
+    and as sha256's input (8,062,066), after a warm-key sub-step; each gives the tracer's post
+    within STEP_GAS_MARGIN."""
+    data = b"\x5b" * 24_576
+    for to, value in ((None, 5), ((2).to_bytes(20, "big"), 0)):
+        c = DevChain()
+        c.build([c.sign(1, to, value=value, data=data, gas=2_000_000, accessList=_entries(36))])
+        t = c.trace(1)
+        assert t.output_root == c.output_root(1)
+        index, step = next((i, s) for i, s in enumerate(t.steps) if s.phase == PHASE_TX_START
+                           and t.steps[i + 1].phase != PHASE_TX_START)  # past the sub-step
+        assert t.steps[index + 1].phase == (PHASE_EVM if to is None else PHASE_TX_END)
+        witness = t.witness(index)
+        assert on_chain(verifier, step.pre, witness) == step.post
+        gas = step_gas(verifier, step.pre, witness)
+        print(f"{'creation' if to is None else 'sha256'} of 24,576 bytes: {gas} gas")
+        assert gas <= STEP_GAS_MARGIN
+
+
 def test_started_creations(verifier: Verifier) -> None:
     """Started creations (36 access-list addresses: one warm-key sub-step) whose frames
     StepTxCreate opens: the Ledger's init code with value (the new account at nonce 1, the
