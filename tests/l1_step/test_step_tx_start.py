@@ -648,3 +648,4 @@ def test_own_start_gas_at_the_limits(verifier: Verifier) -> None:
     assert on_chain(verifier, step.pre, excluded.witness(index)) == step.post
     gas[-1] = step_gas(verifier, step.pre, excluded.witness(index))
     print(f"own start at the limits (step index: gas): {gas}")
+    assert max(gas.values()) <= 2**24  # EIP-7825's cap; 15 M, the margin, not met yet (3.7)
