@@ -16,8 +16,10 @@ from ordo.l1.contract_handle import ContractHandle
 from ordo.l1.rpc_errors import L1RpcError
 
 INCOMPLETE_VERIFIER_NOTE = (
-    "the step verifier does not yet decide every transaction start and frame step: a liar "
-    "who plays the step half can win; honest players win against a liar who does not play")
+    "the step verifier does not yet decide every step (a transaction's start on a chain with "
+    "the L1 data fee, and the few steps the tracer itself refuses, docs/fault_proofs.md 4.6): "
+    "a liar who plays the step half down to one can win; honest players win against a liar "
+    "who does not play")
 """What a deployment on an incomplete verifier states (ordo status, the devnet manifest, docs)."""
 
 
