@@ -355,15 +355,15 @@ STEP_GAS_MARGIN = 15_000_000
 
 
 def test_frame_opening_gas_at_the_limits(verifier: Verifier) -> None:
-    """The worst frame opening measured: a callee of 24,576 bytes (STOP, then JUMPDESTs:
-    StepCode's dearest code) called with 24,576 bytes of calldata (non-zero), after a warm-key
-    sub-step; the frame gives the tracer's post, within STEP_GAS_MARGIN (14,163,128 gas on
-    2026-12-08: StepCode's scan of the code 6.4 M, the calldata's root 0.6 M)."""
+    """The worst frame opening measured: a callee of 24,576 bytes (STOP, then PUSH1s:
+    StepCode's dearest code, a PUSH walked every two bytes) called with 24,576 bytes of
+    calldata (non-zero), after a warm-key sub-step; the frame gives the tracer's post, within
+    STEP_GAS_MARGIN."""
     size = 24_576
     target = b"\xdd" * 20
     genesis = devnet_genesis()
     c = DevChain(genesis=replace(genesis, alloc={
-        **genesis.alloc, target: GenesisAccount(code=b"\x00" + b"\x5b" * (size - 1))}))
+        **genesis.alloc, target: GenesisAccount(code=b"\x00" + b"\x60" * (size - 1))}))
     c.build([c.sign(1, target, data=b"\x5b" * size, gas=1_500_000, accessList=_entries(36))])
     t = c.trace(1)
     assert t.output_root == c.output_root(1)
@@ -379,11 +379,10 @@ def test_frame_opening_gas_at_the_limits(verifier: Verifier) -> None:
 
 
 def test_creation_and_precompile_gas_at_the_limits(verifier: Verifier) -> None:
-    """The worst started creation's frame and precompile run measured: 24,576 bytes of
-    JUMPDEST as init code with value (StepCode's dearest code; 13,649,507 gas on 2026-12-08)
-    and as sha256's input (8,062,066), after a warm-key sub-step; each gives the tracer's post
-    within STEP_GAS_MARGIN."""
-    data = b"\x5b" * 24_576
+    """The worst started creation's frame and precompile run measured: 24,576 bytes of PUSH1
+    as init code with value (StepCode's dearest code) and as sha256's input, after a warm-key
+    sub-step; each gives the tracer's post within STEP_GAS_MARGIN."""
+    data = b"\x60" * 24_576
     for to, value in ((None, 5), ((2).to_bytes(20, "big"), 0)):
         c = DevChain()
         c.build([c.sign(1, to, value=value, data=data, gas=2_000_000, accessList=_entries(36))])
