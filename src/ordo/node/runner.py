@@ -11,16 +11,14 @@ from collections.abc import Callable
 from ordo.batcher.blob_packing import kzg_settings
 from ordo.chain.chain import Chain
 from ordo.challenger.node_outputs import ChainOutputs
-from ordo.challenger.node_steps import QueueLoader, chain_steps
+from ordo.challenger.node_steps import chain_steps, queue_through_head
 from ordo.config.node_config import ConfigError, NodeConfig
-from ordo.core.forced_item import ForcedItem
 from ordo.core.genesis import Genesis
 from ordo.dashboard import add_dashboard_routes
 from ordo.execution.output_roots import output_root_at
 from ordo.keys.keystore import KeystoreError, is_keystore_file
 from ordo.keys.password_source import PasswordSource
 from ordo.keys.signer_key_file import open_keystore_key
-from ordo.l1.client import L1Client
 from ordo.l1.forced_queue_reader import ForcedQueueReader
 from ordo.mempool import ChainRules, Mempool
 from ordo.metrics.event_metrics import PeerMessageHandler
@@ -43,13 +41,6 @@ from ordo.rpc.server import start_rpc_server
 from ordo.storage.chain_store import ChainStore
 
 log = logging.getLogger(__name__)
-
-
-def _queue_through_head(reader: ForcedQueueReader, client: L1Client) -> QueueLoader:
-    """The challenger's read of the forced queue: every item through the current L1 head."""
-    async def items() -> tuple[ForcedItem, ...]:
-        return await reader.items_through(await client.block_number())
-    return items
 
 
 def load_genesis(config: NodeConfig) -> Genesis:
@@ -154,7 +145,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
                 node.add_new_block_listener(batcher.on_block_final)
                 batcher.on_chain_replaced = replaced.replace
             queue_items = None if driver.forced_queue is None else \
-                _queue_through_head(driver.forced_queue, l1.client)
+                queue_through_head(driver.forced_queue, l1.client)
             l1.attach_challenger(ChainOutputs(chain), config.challenger,
                                  chain_steps(store, genesis, queue_items))
             l1.start(driver.evidence.items())
