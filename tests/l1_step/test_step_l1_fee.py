@@ -3,9 +3,10 @@
 blocks (tests/faultproof/fee_chain.py: small, calldata-heavy, creation and call transactions at
 two L1 price levels and at zero prices) are traced, and every block-start, EVM, transaction-end
 and block-end step gives on chain exactly the tracer's post (the transaction starts are
-StepTxStart's, not verifiable yet for own transactions); the fee items (the oracle's proofs,
-the price word, the vault's proof, the scalars and the vault the verifier is deployed with)
-cannot be changed."""
+StepTxStart's, not verifiable yet for own transactions; a fee block's deposits and the
+sub-steps of its started transactions are decided: build_started_fee_block); the fee items (the
+oracle's proofs, the price word, the vault's proof, the scalars and the vault the verifier is
+deployed with) cannot be changed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from web3.contract import Contract
 
+from ordo.core.forced_item import ForcedDeposit
 from ordo.core.genesis import GenesisL1, devnet_genesis
 from ordo.execution.state_source import OverlayDatabase
 from ordo.faultproof.block_parts import INVALID_OUTPUT, ChainRules, ListQueue, final_state
@@ -32,16 +34,25 @@ from ordo.faultproof.machine_state import (
     PHASE_EVM,
     PHASE_TX_END,
     PHASE_TX_START,
+    Pending,
 )
 from ordo.faultproof.step import InvalidWitness
 from ordo.faultproof.verify import verify_step
 from ordo.faultproof.witness import NO_TRIE
 from ordo.l1.compiler import compile_contract
 from tests.faultproof.block_chain import DevChain, rules_of
-from tests.faultproof.fee_chain import CHEAP, DEAR, FEE_RULES, HEAVY_DATA, fee_chain
+from tests.faultproof.fee_chain import (
+    CHEAP,
+    DEAR,
+    FEE_RULES,
+    HEAVY_DATA,
+    build_started_fee_block,
+    fee_chain,
+    started_fee_genesis,
+)
 from tests.l1_contracts.anvil_chain import AnvilChain
 
-from .anchored_chain import anchored_extra, part_step
+from .anchored_chain import DEPOSITEE, QUEUE_FEE, _enqueue, _item, anchored_extra, part_step
 from .routes import TX_END
 from .test_step_tx_end import largest_end
 from .verifier import STEP_ABI, Verifier, deploy_verifier, on_chain, step_gas
@@ -251,7 +262,9 @@ def test_a_fee_word_on_a_chain_without_the_fee(chain: AnvilChain, verifier: Veri
 
 def test_the_fee_parts_fit_the_code_size_limit() -> None:
     for name in ("step/StepBlockStart", "step/StepOracle", "step/StepTxEndState",
-                 "step/StepTxEnd", "step/StepBlockEnd"):
+                 "step/StepTxEnd", "step/StepBlockEnd", "step/StepTxStart", "step/StepTxPending",
+                 "step/StepTxAuthorize", "step/StepTxFrame", "step/StepTxCreate",
+                 "step/StepTxPrecompile", "step/StepTxOwn"):
         size = len(compile_contract(name).runtime_bytecode)
         assert 0 < size < EIP170_LIMIT, (name, size)
 
@@ -311,3 +324,106 @@ def test_the_largest_transaction_end_on_a_fee_chain(verifier: Verifier) -> None:
     gas = step_gas(verifier, step.pre, step.witness)
     print(f"largest transaction end on a fee chain: {len(step.witness)} bytes, {gas} gas")
     assert gas < 29_000_000
+
+
+@dataclass(frozen=True)
+class Started:
+    chain: DevChain
+    queue: ListQueue
+    verifier: Verifier
+    trace: BlockTrace
+
+
+@pytest.fixture(scope="module")
+def started(chain: AnvilChain) -> Started:
+    """An anchored fee chain whose block 1, at DEAR prices, takes two deposits from a real
+    ForcedInclusionQueue on anvil, then build_started_fee_block's transactions; its verifier
+    deployed with that queue."""
+    queue = chain.deploy("ForcedInclusionQueue", 100, QUEUE_FEE, chain.accounts[0].address)
+    queue_address = bytes.fromhex(queue.address[2:])
+    genesis_l1 = GenesisL1(chain_id=31337, locking_pool=bytes.fromhex("11" * 20),
+                           origin_number=1, origin_hash=bytes.fromhex("0a" * 32),
+                           forced_queue=queue_address)
+    c = DevChain(genesis=started_fee_genesis(genesis_l1))
+    _enqueue(chain, queue, "deposit", DEPOSITEE, QUEUE_FEE + 5 * 10**18)
+    _enqueue(chain, queue, "deposit", c.address(6), QUEUE_FEE + 7)
+    records = tuple(_item(queue, i) for i in range(2))
+    items = (ForcedDeposit(0, DEPOSITEE, 5 * 10**18, records[0].enqueued_block),
+             ForcedDeposit(1, c.address(6), 7, records[1].enqueued_block))
+    build_started_fee_block(c, DEAR, items, anchored_extra(records[1].enqueued_block, 2),
+                            bytes.fromhex("0c" * 32))
+    listed = ListQueue(records)
+    trace = c.trace(1, queue=listed)
+    assert trace.output_root == c.output_root(1)
+    return Started(c, listed, deploy_verifier(chain, rules_of(c.genesis), queue_address), trace)
+
+
+def _kinds(s: Started) -> dict[str, list[int]]:
+    """The phase-2 steps of the block by kind: a deposit (a forced item, not a transaction), a
+    start (StepTxOwn's) or a sub-step of a started transaction (a Pending part)."""
+    kinds: dict[str, list[int]] = {"deposit": [], "start": [], "started": []}
+    for index, step in enumerate(s.trace.steps):
+        if step.phase != PHASE_TX_START:
+            continue
+        state, _ = decode_block_step(step.witness, l1_fee=True)
+        if isinstance(state.frame, Pending):
+            kinds["started"].append(index)
+        elif not kinds["start"] and index <= 2:
+            kinds["deposit"].append(index)  # the block's prelude: the two queue items
+        else:
+            kinds["start"].append(index)
+    return kinds
+
+
+def test_fee_block_deposits_and_started_sub_steps_give_the_tracers_post(
+        started: Started) -> None:
+    """At non-zero L1 prices (288-byte block inputs): both deposits and every sub-step of the
+    started transactions (a warm-key sub-step each for the call, the creation and the sha256
+    run, then the frame, StepTxCreate's frame and StepTxPrecompile's run opened; two
+    authorizations, then the delegated frame) give the tracer's post on anvil, as do the block
+    start, every instruction, transaction end and block end; only the four starts (StepTxOwn
+    on a fee chain) revert as not verifiable yet."""
+    s = started
+    rules = rules_of(s.chain.genesis)
+    kinds = _kinds(s)
+    assert [len(kinds[k]) for k in ("deposit", "start", "started")] == [2, 4, 9], kinds
+    decided = 0
+    gas: dict[str, list[int]] = {"deposit": [], "started": []}
+    for index, step in enumerate(s.trace.steps):
+        if index == 0:
+            inputs = _inputs_at(s.trace.witness(1), 28 * 32, 0)
+            assert int.from_bytes(s.trace.witness(1)[inputs:inputs + 32], "big") == 288
+        answer = on_chain(s.verifier, step.pre, step.witness)
+        if index in kinds["start"]:
+            assert answer == NOT_YET, index
+            continue
+        assert verify_step(step.pre, step.witness, rules, s.queue) == step.post
+        assert answer == step.post, (index, step.phase, answer)
+        decided += 1
+        for kind in ("deposit", "started"):
+            if index in kinds[kind]:
+                gas[kind].append(step_gas(s.verifier, step.pre, step.witness))
+    assert decided == len(s.trace.steps) - 4
+    opened = [s.trace.steps[i + 1].phase for i in kinds["started"]
+              if s.trace.steps[i + 1].phase != PHASE_TX_START]
+    assert len(opened) == 4  # the frame, the creation, the sha256 run, the delegated frame
+    print("fee block gas through the router: deposits, started sub-steps in order", gas)
+    assert max(gas["deposit"] + gas["started"]) < 15_000_000
+
+
+def test_fee_block_deposits_and_sub_steps_refuse_a_moved_fee_bit(started: Started) -> None:
+    """A bit of the ninth block-inputs word moved in a deposit and in every started sub-step:
+    refused as by the reference, against the block's inputs_hash."""
+    s = started
+    rules = rules_of(s.chain.genesis)
+    kinds = _kinds(s)
+    reason = "block_inputs is not the block's inputs"
+    for index in kinds["deposit"] + kinds["started"]:
+        witness = s.trace.witness(index)
+        inputs = _inputs_at(witness, 28 * 32, 0)
+        assert int.from_bytes(witness[inputs:inputs + 32], "big") == 288
+        tampered = _flip(witness, inputs + 32 + 256 + 20)
+        pre = s.trace.commitment(index)
+        with pytest.raises(InvalidWitness, match=reason):
+            verify_step(pre, tampered, rules, s.queue)
+        assert on_chain(s.verifier, pre, tampered) == f"StepVerifier: {reason}", index

@@ -63,6 +63,7 @@ def _tx_pending() -> bytes32:
     next_key: uint256 = w.uint(txio.PENDING_AT + 32)
     next_authorization: uint256 = w.uint(txio.PENDING_AT + 64)
 
+    txread.checked(proofs)  # for this part and the ones it forwards to (txread.transaction)
     t: txread.TxItems = txread.transaction(proofs, index)
     tx_type: uint256 = t.tx_type
     starts: uint256[13] = t.starts

@@ -87,12 +87,10 @@ def _totals_hash(t: Totals, forced_next: uint256) -> bytes32:
 @internal
 @view
 def _tx_count(proofs: uint256, inputs_hash: bytes32) -> uint256:
-    """@notice block_inputs by the block's inputs_hash, eight canonical words: its tx_count."""
+    """@notice block_inputs by the block's inputs_hash, eight canonical words (nine with a
+            non-zero L1 fee word: blockio.fee_word): its tx_count."""
     at: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
-    assert w.uint(at) == 256, "StepVerifier: block_inputs is not the block's inputs"
-    w.need(at + 32 + 256)
-    assert keccak256(slice(msg.data, w.base() + at + 32, 256)) == inputs_hash, \
-        "StepVerifier: block_inputs is not the block's inputs"
+    blockio.fee_word(at, inputs_hash)  # eight words, or nine with a non-zero L1 fee word
     for k: uint256 in [0, 1, 3]:
         assert w.uint(at + 32 + 32 * k) < 2**64, \
             "StepVerifier: block inputs: a uint64 or address word with high bytes set"

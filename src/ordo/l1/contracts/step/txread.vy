@@ -1,7 +1,8 @@
 # pragma version 0.4.3
 """
 @title A started transaction read again, for the parts of its sub-steps (docs/fault_proofs.md 4.2)
-@notice block_inputs by the block's inputs_hash, raw_tx as leaf tx_index of its txs_root (over
+@notice block_inputs by the block's inputs_hash (checked(): eight words, or nine with a
+        non-zero L1 fee word), raw_tx as leaf tx_index of its txs_root (over
         49,152 bytes: not verifiable yet), then its top-level RLP items; the transaction decoded
         when it started, so its fields are read, not decoded again (as StepTxEndState reads
         them). Also the walk's insertion into the accessed set and the started post-state.
@@ -32,15 +33,26 @@ struct Warm:
 
 @internal
 @view
+def checked(proofs: uint256) -> uint256:
+    """@notice block_inputs by the block's inputs_hash (blockio.fee_word: eight words, or nine
+            with a non-zero L1 fee word, as block_parts.decode_block_inputs): its offset."""
+    inputs: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
+    blockio.fee_word(inputs, w.word(288))
+    return inputs
+
+
+@internal
+@view
 def transaction(proofs: uint256, index: uint256) -> TxItems:
     """@notice The block's transaction at `index`, proved, as its top-level RLP items."""
     base: uint256 = w.base()
     # the transaction again, proved against the block's list (block_steps._transaction)
+    # block_inputs only read here: checked() (above) by StepTxPending, the part every started
+    # state's calldata enters (StepTxAuthorize, StepTxFrame, StepTxCreate and StepTxPrecompile
+    # get it unchanged from there), or by StepTxOwn in proved() for the witness head it hands
+    # StepTxFrame; StepTxFrame has no room for the check under the size limit
     inputs: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
-    assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
     w.need(inputs + 32 + 256)
-    assert keccak256(slice(msg.data, base + inputs + 32, 256)) == w.word(288), \
-        "StepVerifier: block_inputs is not the block's inputs"
     assert index < w.uint(inputs + 32 + 7 * 32), "StepVerifier: no transaction at this index"
     raw: uint256 = txio.field(proofs, txio.F_RAW_TX)
     raw_size: uint256 = w.uint(raw)
@@ -82,15 +94,11 @@ def transaction(proofs: uint256, index: uint256) -> TxItems:
 def proved(proofs: uint256, index: uint256) -> (uint256, uint256, uint256):
     """@notice The block's transaction at `index` proved against the block's list
             (block_steps._transaction): (tx_count, the witness offset of raw_tx's bytes, their
-            size), for StepTxOwn, which decodes them itself. transaction() below repeats these
+            size), for StepTxOwn, which decodes them itself. transaction() above repeats these
             lines rather than call this: the call costs StepTxFrame about 100 bytes it does
             not have under the size limit."""
     base: uint256 = w.base()
-    inputs: uint256 = txio.field(proofs, txio.F_BLOCK_INPUTS)
-    assert w.uint(inputs) == 256, "StepVerifier: block_inputs is not the block's inputs"
-    w.need(inputs + 32 + 256)
-    assert keccak256(slice(msg.data, base + inputs + 32, 256)) == w.word(288), \
-        "StepVerifier: block_inputs is not the block's inputs"
+    inputs: uint256 = self.checked(proofs)
     tx_count: uint256 = w.uint(inputs + 32 + 7 * 32)
     assert index < tx_count, "StepVerifier: no transaction at this index"
     raw: uint256 = txio.field(proofs, txio.F_RAW_TX)
