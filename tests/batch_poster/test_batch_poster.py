@@ -135,6 +135,30 @@ async def test_a_stuck_transaction_is_replaced_with_higher_fees(rollup: RollupSe
     assert int(landed["maxFeePerGas"]) > int(bumped["maxFeePerGas"]) * 10 > original_fee
 
 
+async def test_a_nonce_hole_below_a_waiting_batch_is_filled(rollup: RollupSetup) -> None:
+    """A transaction of the poster's account below its batch's nonce that nothing sends again
+    (a reorg took it out: a forgotten record, or the epoch keeper's, which signs with the same
+    key) holds the batch for ever; after bump_after the poster sends the batch at the hole."""
+    batch = ready_batch(rollup, 0)
+    chain = rollup.chain
+    hole = chain.w3.eth.get_transaction_count(rollup.poster.address)
+    async with running_poster(rollup, bump_after=0.3) as poster:
+        await poster.start()
+        poster._next_nonce = hole + 1  # as if nonce `hole` had been sent and then lost
+        assert await poster.step(batch) is PostStatus.PENDING
+        assert chain.w3.eth.get_transaction_count(rollup.poster.address) == hole, "it waits"
+        await asyncio.sleep(0.35)
+        async with mining(chain):
+            await poster.post(batch, timeout=TIMEOUT)
+        assert poster.gaps_filled == 1
+    mine(chain)
+    (event,) = accepted_events(rollup)
+    landed = chain.w3.eth.get_transaction(HexBytes(event["transactionHash"]))
+    assert landed["nonce"] == hole
+    assert chain.w3.eth.get_transaction_count(rollup.poster.address) == hole + 2, \
+        "the copy above the hole was mined too, as the inbox's no-op"
+
+
 async def test_a_reorged_out_batch_is_posted_again(rollup: RollupSetup) -> None:
     batch = ready_batch(rollup, 0)
     chain = rollup.chain

@@ -16,6 +16,9 @@ Transactions:
   vanished from the L1 (reorged out and not back in the pool) is re-broadcast byte for byte.
 - Fee bumping: a transaction not mined ``bump_after`` seconds after it was (re)sent is replaced
   at the same nonce with fees from :func:`ordo.batcher.fee_bump.bumped_fees`.
+- Nonce holes: when nothing in the L1's pool holds the account's next nonce while ours wait
+  above it (a reorg took out a transaction nobody sends again), a copy of our lowest waiting
+  transaction fills the hole after ``bump_after`` (:meth:`BatchPoster._fill_gap`).
 - Blobs by default; an L1 that refuses type-3 transactions (the embedded dev L1) is detected on
   the first refusal and calldata is used from then on. ``prefer_blobs=False`` posts calldata.
 - Before each new transaction the call is estimated: a batch the inbox would refuse is reported
@@ -198,6 +201,8 @@ class BatchPoster:
         ``prefer_blobs=False``)."""
         self._next_nonce: int | None = None
         self._sent: dict[int, _Sent] = {}
+        self.gaps_filled = 0
+        """Nonce holes below our waiting transactions filled with a copy (``_fill_gap``)."""
 
     # --- inbox ---------------------------------------------------------------------------------
     async def start(self) -> InboxPosition:
@@ -344,6 +349,7 @@ class BatchPoster:
         """Re-broadcast what vanished, bump what is stuck (same content at the same nonce);
         the account's mined nonce count."""
         latest = await self.client.get_transaction_count(self.address, "latest")
+        await self._fill_gap(latest)
         for nonce in sorted(self._sent):
             sent = self._sent[nonce]
             if nonce < latest:
@@ -364,6 +370,37 @@ class BatchPoster:
             elif self.clock() - sent.sent_at >= self.config.bump_after:
                 await self._bump(sent)
         return latest
+
+    async def _fill_gap(self, latest: int) -> None:
+        """Fill a nonce below our waiting transactions that nothing in the L1's pool holds.
+
+        A reorg can take out a transaction of this account that nobody sends again (one whose
+        record we no longer keep, or another part's: the epoch keeper signs with the same
+        key); every later transaction of the account then waits for ever, re-broadcast and
+        bumped in vain. Once our lowest waiting transaction has waited ``bump_after`` above
+        such a hole (the pool's pending count is the mined count: nothing executable at it), a
+        copy of it goes in at the hole's nonce. Whichever copy is mined second is the inbox's
+        no-op for a header it holds."""
+        waiting = [self._sent[nonce] for nonce in sorted(self._sent) if nonce >= latest]
+        if not waiting or waiting[0].nonce == latest:
+            return
+        lowest = waiting[0]
+        if self.clock() - lowest.sent_at < self.config.bump_after:
+            return
+        if await self.client.get_transaction_count(self.address, "pending") > latest:
+            return
+        fees = await self._suggested_fees(lowest.kind)
+        raw, tx_hash = await self._sign(lowest.kind, latest, lowest.gas, fees,
+                                        lowest.call_data, lowest.sidecar)
+        log.warning("batch %d: nonce %d is held by nothing in the L1's pool (a reorg took a "
+                    "transaction of 0x%s out), so nonce %d and later wait; sending the batch "
+                    "again at nonce %d as 0x%s", lowest.index, latest, self.address.hex(),
+                    lowest.nonce, latest, tx_hash.hex())
+        await self._broadcast(raw)
+        self.gaps_filled += 1
+        self._sent[latest] = _Sent(latest, lowest.index, lowest.header_hash, lowest.kind,
+                                   lowest.call_data, lowest.sidecar, lowest.gas, fees, raw,
+                                   tx_hash, self.clock(), [tx_hash])
 
     async def _check_not_reverted(self, sent: _Sent) -> None:
         """A mined transaction of ours for this batch that failed: forget it and report it
