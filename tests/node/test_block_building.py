@@ -143,24 +143,24 @@ async def test_while_the_l1_fails_the_watch_a_new_origin_waits_without_reading_t
 
 
 def test_a_builder_names_a_new_origin_only_once_it_is_ready() -> None:
-    """The read-ahead policy (L1EpochSets.origin_ready): until the set at the newer confirmed
-    origin is read, the parent's origin is kept; a validity rule does not change."""
+    """The read-ahead policy (L1EpochSets.ready_origin) chooses the origin when the confirmed
+    one is newer than the parent's; a validity rule does not change."""
     parent = header(9, 1)
     newer = L1Origin(12, b"\x22" * 32)
     watch = SimpleNamespace(confirmed_origin=lambda: newer, last_error=None)
     inputs = L1BlockInputs(watch, 2, False)  # type: ignore[arg-type]
-    asked: list[L1Origin] = []
-    ready = False
+    asked: list[tuple[L1Origin, L1Origin]] = []
+    answer = L1Origin(9, b"\x11" * 32)
 
-    def origin_ready(origin: L1Origin) -> bool:
-        asked.append(origin)
-        return ready
+    def ready_origin(parent_origin: L1Origin, target: L1Origin) -> L1Origin:
+        asked.append((parent_origin, target))
+        return answer
 
-    inputs.origin_ready = origin_ready
+    inputs.ready_origin = ready_origin
     assert inputs.next_origin(parent) == L1Origin(9, b"\x11" * 32)  # type: ignore[arg-type]
-    ready = True
+    answer = newer
     assert inputs.next_origin(parent) == newer  # type: ignore[arg-type]
-    assert asked == [newer, newer]
+    assert asked == [(L1Origin(9, b"\x11" * 32), newer)] * 2
     watch.confirmed_origin = lambda: L1Origin(9, b"\x11" * 32)  # nothing new: not asked
     assert inputs.next_origin(parent) == L1Origin(9, b"\x11" * 32)  # type: ignore[arg-type]
-    assert asked == [newer, newer]
+    assert len(asked) == 2

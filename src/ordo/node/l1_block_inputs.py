@@ -52,9 +52,10 @@ class L1BlockInputs:
         """The L1 forced-inclusion queue (on L1 networks whose genesis names one)."""
         self._confirmations = confirmations
         self._l1_fee = l1_fee
-        self.origin_ready: Callable[[L1Origin], bool] | None = None
-        """Builder policy on an L1-staked network (``L1EpochSets.origin_ready``): whether a new
-        origin may be named yet; until then the parent's is kept (never a validity rule)."""
+        self.ready_origin: Callable[[L1Origin, L1Origin], L1Origin] | None = None
+        """Builder policy on an L1-staked network (``L1EpochSets.ready_origin``): given the
+        parent's origin and the newer confirmed one, the origin to name now, one of them or
+        between them (never a validity rule)."""
 
     def next_origin(self, parent: BlockHeaderAPI) -> L1Origin | None:
         if self.l1_watch is None:
@@ -62,9 +63,8 @@ class L1BlockInputs:
         parent_origin = origin_of(parent)
         assert parent_origin is not None, "stored L1-anchored blocks name their origin"
         origin = choose_origin(parent_origin, self.l1_watch.confirmed_origin())
-        if origin != parent_origin and self.origin_ready is not None and \
-                not self.origin_ready(origin):
-            return parent_origin
+        if origin != parent_origin and self.ready_origin is not None:
+            return self.ready_origin(parent_origin, origin)
         return origin
 
     async def for_new_block(self, parent: BlockHeaderAPI) -> NewBlockInputs | None:

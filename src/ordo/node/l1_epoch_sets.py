@@ -93,7 +93,7 @@ class L1EpochSets:
         self._reading: asyncio.Task[None] | None = None
         self._clock = clock
         self._wanted: dict[L1Origin, float] = {}
-        """Origins a builder asked about that are not read yet, with when it first asked."""
+        """Parent origins a builder asked to move past, with when it first asked."""
         self.read_ahead_used = 0
         """Epochs whose set came from a read ahead, without an L1 read at the boundary."""
 
@@ -106,20 +106,29 @@ class L1EpochSets:
                 self._request(origin)
                 return
 
-    def origin_ready(self, origin: L1Origin) -> bool:
-        """Builder policy (``L1BlockInputs.origin_ready``): name ``origin`` as a new L1 origin
-        only once its set is read ahead, so that the anchor's set is in memory on the nodes
-        before the L1 can go away (a block naming an origin just before an outage otherwise
-        strands its epoch's boundary on every node that had not read it); or once
-        READ_AHEAD_WAIT_S have passed since the builder first asked."""
-        if origin in self._ahead:
-            return True
+    def ready_origin(self, parent: L1Origin, target: L1Origin) -> L1Origin:
+        """Builder policy (``L1BlockInputs.ready_origin``): the L1 origin a new block names when
+        the watch's confirmed origin ``target`` is newer than the parent's ``parent``.
+
+        ``target`` itself once its set is read ahead, so that the anchor's set is in memory on
+        the nodes before the L1 can go away (a block naming an origin just before an outage
+        otherwise strands its epoch's boundary on every node that had not read it); else the
+        newest origin after ``parent`` and up to ``target`` whose set is read (the confirmed
+        origin moves on with every L1 block, often before a read of it ends: waiting for the
+        newest one alone never ended on a 1 s L1); else ``target`` once READ_AHEAD_WAIT_S have
+        passed since a builder first asked to move past ``parent``; else ``parent``."""
+        if target in self._ahead:
+            return target
         now = self._clock()
-        first = self._wanted.setdefault(origin, now)
-        for older in [wanted for wanted in self._wanted if wanted.number < origin.number]:
+        first = self._wanted.setdefault(parent, now)
+        for older in [wanted for wanted in self._wanted if wanted.number < parent.number]:
             del self._wanted[older]
-        self._request(origin)
-        return now - first >= READ_AHEAD_WAIT_S
+        self._request(target)
+        read = [origin for origin in self._ahead
+                if parent.number < origin.number <= target.number]
+        if read:
+            return max(read, key=lambda origin: origin.number)
+        return target if now - first >= READ_AHEAD_WAIT_S else parent
 
     def _request(self, origin: L1Origin) -> None:
         if self._reading is not None and not self._reading.done():

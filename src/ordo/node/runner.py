@@ -129,7 +129,7 @@ async def run_node(config: NodeConfig, *, make_mempool: MempoolFactory = Mempool
             driver.evidence_listeners.append(l1.on_evidence)
             driver.l1_status = l1.status
             node.add_new_block_listener(l1.epoch_sets.on_block_final)
-            driver.inputs.origin_ready = l1.epoch_sets.origin_ready
+            driver.inputs.ready_origin = l1.epoch_sets.ready_origin
             batcher = None if signer_key is None else l1.attach_batcher(
                 store, genesis.chain_id, params.epoch_length, signer_key,
                 driver.current_producer,
