@@ -60,6 +60,12 @@ async def test_an_exiting_signer_is_left_out_and_the_batch_lands(rollup: RollupS
         assert await service._stake_leaving(0) == frozenset(), "every stake is active"
         unlock(rollup, 3)  # 20k of 120k: the other three still carry 100k > 80k
         service._locks = None  # read the pool again now, not LOOK_AGAIN_S later
+        assert await service._stake_leaving(0) == frozenset(), \
+            "early in the exit (100 s) its stake stays past window 30 s + dispute 20 s"
+        # Later in the exit, the inbox refuses the batch with signer 3's signature.
+        rollup.chain.increase_time(60)
+        rollup.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        service._locks = None
         leaving = await service._stake_leaving(0)
         assert leaving == {rollup.keys[3].address}
         ready = service._ready(0, leaving)
@@ -70,9 +76,7 @@ async def test_an_exiting_signer_is_left_out_and_the_batch_lands(rollup: RollupS
         assert everyone is not None
         full = everyone[1].variant(DataKind.CALLDATA)
         assert full is not None and len(full.signatures) == 4
-    # Later in the exit (window 30 s + longest dispute 20 s before the 100 s exit delay ends),
     # the inbox refuses the batch with signer 3's signature; without it, the batch lands.
-    rollup.chain.increase_time(60)
     assert rollup.refusal(full.header, full.signatures, everyone[1].payload) == (
         "RollupInbox: a signer's stake could be withdrawn before this batch's window and "
         "longest dispute are over (it unlocked too long ago)")
@@ -95,6 +99,8 @@ async def test_a_quorum_only_with_an_exiting_signer_waits(rollup: RollupSetup,
         service = batcher(rollup, client)
         plant(service, rollup, (0, 1, 3))  # 100k with signer 3, 80k (not > 2/3) without
         unlock(rollup, 3)
+        rollup.chain.increase_time(60)
+        rollup.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         leaving = await service._stake_leaving(0)
         assert leaving == {rollup.keys[3].address}
         assert service._ready(0) is not None and service._ready(0, leaving) is None

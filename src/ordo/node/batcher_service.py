@@ -72,9 +72,13 @@ RETRY_S = 2.0
 LOOK_AGAIN_S = 5.0
 """While no batch is ready: how often the inbox is read and our signatures gossiped again."""
 KINDS = (DataKind.CALLDATA, DataKind.BLOBS)
-STAKE_LEAVING_MARGIN_S = 120
-"""How much later than the L1 head a posted batch may land: a signer whose stake could leave
-within the window, the longest dispute and this margin is left out of the batch."""
+STAKE_LEAVING_MARGIN_S = 0
+"""How much later than the L1 head a posted batch is allowed to land when judging a signer's
+stake: none, so a signature is left out exactly when the inbox would refuse it at the head. An
+exiting sequencer may sign for only exit_delay - window - longest dispute seconds (10 s on a
+devnet, whose re-posts after a lost dispute need the slashed, exiting signers in that time); a
+batch landing later than the head and refused for it is estimated or reverted, reported, and
+planned again without the signature."""
 
 
 class BatcherService:
